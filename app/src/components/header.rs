@@ -1,0 +1,66 @@
+//! The site header: brand, primary navigation and account links.
+
+use leptos::prelude::*;
+use leptos_router::{components::A, hooks::use_location};
+
+/// Site-wide header. On narrow screens the navigation collapses behind a
+/// menu button once the page is hydrated; without JavaScript it stays open.
+#[component]
+pub fn SiteHeader() -> impl IntoView {
+    let (open, set_open) = signal(false);
+    // Close the menu after navigating, so the new page is not hidden behind it.
+    let location = use_location();
+    Effect::new(move |_| {
+        location.pathname.track();
+        set_open.set(false);
+    });
+
+    view! {
+        <header class="site-header">
+            <div class="container header-bar">
+                <A href="/" attr:class="brand">
+                    <span class="brand-mark" aria-hidden="true">
+                        "◆"
+                    </span>
+                    <span>"Lab Portal"</span>
+                </A>
+                <button
+                    type="button"
+                    class="menu-toggle"
+                    aria-controls="site-nav"
+                    aria-expanded=move || if open.get() { "true" } else { "false" }
+                    on:click=move |_| set_open.update(|o| *o = !*o)
+                >
+                    <span class="visually-hidden">"Menu"</span>
+                    <span aria-hidden="true" class="menu-icon"></span>
+                </button>
+                <nav id="site-nav" class="site-nav" class:open=open aria-label="Main">
+                    <ul class="nav-links">
+                        <li>
+                            <A href="/agents">"Agents"</A>
+                        </li>
+                        <li>
+                            <A href="/datasets">"Datasets"</A>
+                        </li>
+                        <li>
+                            <a href="/#credits">"Credits"</a>
+                        </li>
+                        <li>
+                            <a href="/#universities">"Universities"</a>
+                        </li>
+                    </ul>
+                    <ul class="nav-account">
+                        <li>
+                            <A href="/signin">"Sign in"</A>
+                        </li>
+                        <li>
+                            <A href="/signup" attr:class="button button-primary">
+                                "Sign up"
+                            </A>
+                        </li>
+                    </ul>
+                </nav>
+            </div>
+        </header>
+    }
+}

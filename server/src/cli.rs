@@ -1,0 +1,32 @@
+//! The command line: `lab-portal [--config FILE] [COMMAND]`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Lab Portal: the developer portal of the AI Innovation Lab.
+///
+/// Settings come from environment variables (`LAB_PORTAL_*`, `DATABASE_URL`)
+/// and an optional TOML file; see the README for the full list. Without
+/// `DATABASE_URL` the server runs a private PostgreSQL in its data directory.
+#[derive(Debug, Parser)]
+#[command(name = "lab-portal", version, about, long_about)]
+pub struct Cli {
+    /// A TOML file with settings; environment variables override it.
+    #[arg(long, short, global = true, env = "LAB_PORTAL_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// What the binary does; `serve` when none is given.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the portal: web pages and APIs (the default).
+    Serve,
+    /// Apply pending database migrations, then exit.
+    Migrate,
+    /// Print the effective settings with secrets redacted, then exit.
+    Config,
+}

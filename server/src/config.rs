@@ -1,0 +1,179 @@
+//! Typed settings, read from an optional TOML file and then the environment.
+//!
+//! Precedence, lowest first: built-in defaults, the TOML file given with
+//! `--config`, `LEPTOS_SITE_ROOT`, `LAB_PORTAL_*` variables, `DATABASE_URL`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Toml};
+use figment::Figment;
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// Everything the server reads from its environment.
+#[derive(Debug, Deserialize)]
+pub struct Settings {
+    /// Address to listen on; port 0 picks a free port.
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    /// The origin people reach the portal at (e.g. `https://lab.example.org`).
+    /// Defaults to `http://` + the bound address.
+    #[serde(default)]
+    pub public_url: Option<String>,
+    /// PostgreSQL to use. When absent, the server runs its own private
+    /// PostgreSQL in `data_dir` from the machine's installed binaries.
+    #[serde(default)]
+    pub database_url: Option<SecretString>,
+    /// Where the embedded PostgreSQL and other local state live.
+    #[serde(default = "default_data_dir")]
+    pub data_dir: PathBuf,
+    /// Directory holding the compiled site (`pkg/`, favicon, …).
+    #[serde(default = "default_site_root")]
+    pub site_root: PathBuf,
+    /// Log filter in `tracing` syntax, e.g. `info,server=debug`.
+    #[serde(default = "default_log")]
+    pub log: String,
+    /// `text` for people, `json` for log collectors.
+    #[serde(default)]
+    pub log_format: LogFormat,
+    /// Upper bound of the database connection pool.
+    #[serde(default = "default_max_connections")]
+    pub database_max_connections: u32,
+}
+
+/// How log lines are written.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 3000))
+}
+fn default_data_dir() -> PathBuf {
+    PathBuf::from("data")
+}
+fn default_site_root() -> PathBuf {
+    PathBuf::from("target/site")
+}
+fn default_log() -> String {
+    "info,tower_http=info,sqlx=warn".to_owned()
+}
+fn default_max_connections() -> u32 {
+    20
+}
+
+/// Why settings could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("the configuration file {0} does not exist")]
+    MissingFile(PathBuf),
+    #[error(transparent)]
+    Invalid(#[from] Box<figment::Error>),
+}
+
+impl Settings {
+    /// Reads settings from `file` (if given) and the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, SettingsError> {
+        let mut figment = Figment::new();
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(SettingsError::MissingFile(path.to_owned()));
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        figment
+            .merge(Env::raw().only(&["LEPTOS_SITE_ROOT"]).map(|_| "site_root".into()))
+            .merge(Env::prefixed("LAB_PORTAL_"))
+            .merge(Env::raw().only(&["DATABASE_URL"]))
+            .extract()
+            .map_err(|e| SettingsError::Invalid(Box::new(e)))
+    }
+
+    /// The public origin, given the address the listener actually bound.
+    pub fn public_url_for(&self, bound: SocketAddr) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{bound}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+    use secrecy::ExposeSecret;
+
+    #[test]
+    fn defaults_apply_when_nothing_is_set() {
+        Jail::expect_with(|_| {
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(s.listen, default_listen());
+            assert!(s.database_url.is_none());
+            assert_eq!(s.log_format, LogFormat::Text);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        Jail::expect_with(|jail| {
+            jail.create_file("portal.toml", "listen = \"127.0.0.1:4000\"\nlog_format = \"json\"")?;
+            jail.set_env("LAB_PORTAL_LISTEN", "127.0.0.1:0");
+            jail.set_env("DATABASE_URL", "postgres://u:hunter2@db/lab");
+            let s = Settings::load(Some(Path::new("portal.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(s.listen.port(), 0);
+            assert_eq!(s.log_format, LogFormat::Json);
+            let url = s.database_url.as_ref().map(|u| u.expose_secret().to_owned());
+            assert_eq!(url.as_deref(), Some("postgres://u:hunter2@db/lab"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_database_url_never_appears_in_debug_output() {
+        Jail::expect_with(|jail| {
+            jail.set_env("DATABASE_URL", "postgres://u:hunter2@db/lab");
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert!(!format!("{s:?}").contains("hunter2"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_missing_config_file_is_an_error() {
+        Jail::expect_with(|_| {
+            let err = Settings::load(Some(Path::new("nope.toml")));
+            assert!(matches!(err, Err(SettingsError::MissingFile(_))));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn an_invalid_listen_address_is_reported() {
+        Jail::expect_with(|jail| {
+            jail.set_env("LAB_PORTAL_LISTEN", "not an address");
+            let err = Settings::load(None).map(|_| ()).map_err(|e| e.to_string());
+            assert!(err.is_err_and(|e| e.contains("listen")));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn public_url_defaults_to_the_bound_address() {
+        Jail::expect_with(|jail| {
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            let bound = SocketAddr::from(([127, 0, 0, 1], 41234));
+            assert_eq!(s.public_url_for(bound), "http://127.0.0.1:41234");
+            jail.set_env("LAB_PORTAL_PUBLIC_URL", "https://lab.example.org/");
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(s.public_url_for(bound), "https://lab.example.org");
+            Ok(())
+        });
+    }
+}

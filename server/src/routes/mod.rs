@@ -1,0 +1,3 @@
+//! Plain axum routes that live beside the Leptos pages.
+
+pub mod health;

@@ -1,0 +1,155 @@
+//! Building the application: database, migrations, router and listener.
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use app::server::state::AppState;
+use app::{shell, App};
+use axum::http::{HeaderName, HeaderValue, Request};
+use axum::routing::get;
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
+use secrecy::SecretString;
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Settings;
+use crate::db;
+use crate::embedded_pg::EmbeddedPostgres;
+use crate::routes::health;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// A bound, migrated, ready-to-serve portal.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    pool: PgPool,
+    public_url: String,
+    embedded: Option<EmbeddedPostgres>,
+}
+
+impl Application {
+    /// Opens the database (`DATABASE_URL`, or the embedded one), migrates it
+    /// and binds the listener.
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let (pool, embedded) = open_database(settings).await?;
+        let mut app = Self::build_with_pool(settings, pool).await?;
+        app.embedded = embedded;
+        Ok(app)
+    }
+
+    /// Like [`Application::build`], on a pool the caller already opened.
+    pub async fn build_with_pool(settings: &Settings, pool: PgPool) -> anyhow::Result<Self> {
+        db::migrate(&pool).await?;
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("listening on {}", settings.listen))?;
+        let bound = listener.local_addr()?;
+        let public_url = settings.public_url_for(bound);
+        let leptos_options = leptos_options(settings, bound);
+        let state = AppState { pool: pool.clone(), leptos_options, public_url: public_url.clone() };
+        Ok(Self { listener, router: router(state), pool, public_url, embedded: None })
+    }
+
+    /// The address the listener bound (useful with port 0).
+    pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
+        Ok(self.listener.local_addr()?)
+    }
+
+    /// The origin people reach the portal at.
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    /// Serves until `shutdown` completes, lets in-flight requests finish,
+    /// then closes the pool and stops the embedded database.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let Self { listener, router, pool, embedded, .. } = self;
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(listener, service).with_graceful_shutdown(shutdown).await;
+        tracing::info!("stopped accepting requests; closing the database pool");
+        pool.close().await;
+        if let Some(mut pg) = embedded {
+            // Blocking process calls; the runtime is winding down anyway.
+            tokio::task::spawn_blocking(move || pg.stop()).await??;
+        }
+        served.context("serving HTTP")
+    }
+}
+
+async fn open_database(settings: &Settings) -> anyhow::Result<(PgPool, Option<EmbeddedPostgres>)> {
+    if let Some(url) = &settings.database_url {
+        return Ok((db::connect(url, settings.database_max_connections).await?, None));
+    }
+    let data_dir = settings.data_dir.clone();
+    let pg = tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&data_dir)).await??;
+    db::ensure_embedded_database(&pg).await?;
+    let url = SecretString::from(pg.database_url());
+    let pool = db::connect(&url, settings.database_max_connections).await?;
+    Ok((pool, Some(pg)))
+}
+
+fn leptos_options(settings: &Settings, bound: SocketAddr) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("lab-portal")
+        .site_root(settings.site_root.to_string_lossy().as_ref())
+        .site_pkg_dir("pkg")
+        .site_addr(bound)
+        .build()
+}
+
+/// The complete HTTP surface of the portal.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context = {
+        let state = state.clone();
+        move || provide_context(state.clone())
+    };
+    let page_shell = {
+        let options = state.leptos_options.clone();
+        move || shell(options.clone())
+    };
+    let trace = TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+        let request_id = request
+            .headers()
+            .get(REQUEST_ID)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("-");
+        tracing::info_span!(
+            "request",
+            method = %request.method(),
+            path = %request.uri().path(),
+            request_id = %request_id,
+        )
+    });
+    // Outermost first: every response carries the request id, and the log
+    // span of a request carries it too.
+    let layers = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(trace)
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(CompressionLayer::new())
+        .layer(header("x-content-type-options", "nosniff"))
+        .layer(header("x-frame-options", "DENY"))
+        .layer(header("referrer-policy", "strict-origin-when-cross-origin"));
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .leptos_routes_with_context(&state, routes, context.clone(), page_shell)
+        .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(layers)
+        .with_state(state)
+}
+
+fn header(name: &'static str, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(HeaderName::from_static(name), HeaderValue::from_static(value))
+}
