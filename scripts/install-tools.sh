@@ -36,3 +36,14 @@ if [ ! -x "$ROOT/node_modules/.bin/wasm-opt" ] || [ ! -d "$ROOT/end2end/node_mod
   (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
   (cd "$ROOT/end2end" && npm ci --no-audit --no-fund --loglevel=error)
 fi
+
+# Debian's Chromium for the browser tests (never a Playwright-downloaded one).
+if [ "${1:-}" = "--with-browser" ] && [ ! -x /usr/bin/chromium ]; then
+  log "installing Debian's chromium"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "Chromium is missing: run 'sudo apt-get install chromium' and try again." >&2
+    exit 1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi

@@ -13,7 +13,13 @@ use clap::{Parser, Subcommand};
 #[command(name = "lab-portal", version, about, long_about)]
 pub struct Cli {
     /// A TOML file with settings; environment variables override it.
-    #[arg(long, short, global = true, env = "LAB_PORTAL_CONFIG", value_name = "FILE")]
+    #[arg(
+        long,
+        short,
+        global = true,
+        env = "LAB_PORTAL_CONFIG",
+        value_name = "FILE"
+    )]
     pub config: Option<PathBuf>,
 
     #[command(subcommand)]

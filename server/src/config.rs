@@ -87,7 +87,11 @@ impl Settings {
             figment = figment.merge(Toml::file_exact(path));
         }
         figment
-            .merge(Env::raw().only(&["LEPTOS_SITE_ROOT"]).map(|_| "site_root".into()))
+            .merge(
+                Env::raw()
+                    .only(&["LEPTOS_SITE_ROOT"])
+                    .map(|_| "site_root".into()),
+            )
             .merge(Env::prefixed("LAB_PORTAL_"))
             .merge(Env::raw().only(&["DATABASE_URL"]))
             .extract()
@@ -104,6 +108,10 @@ impl Settings {
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::result_large_err,
+    reason = "figment's Jail closures return its own error type"
+)]
 mod tests {
     use super::*;
     use figment::Jail;
@@ -111,7 +119,8 @@ mod tests {
 
     #[test]
     fn defaults_apply_when_nothing_is_set() {
-        Jail::expect_with(|_| {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
             let s = Settings::load(None).map_err(|e| e.to_string())?;
             assert_eq!(s.listen, default_listen());
             assert!(s.database_url.is_none());
@@ -123,13 +132,20 @@ mod tests {
     #[test]
     fn environment_overrides_the_file() {
         Jail::expect_with(|jail| {
-            jail.create_file("portal.toml", "listen = \"127.0.0.1:4000\"\nlog_format = \"json\"")?;
+            jail.clear_env();
+            jail.create_file(
+                "portal.toml",
+                "listen = \"127.0.0.1:4000\"\nlog_format = \"json\"",
+            )?;
             jail.set_env("LAB_PORTAL_LISTEN", "127.0.0.1:0");
             jail.set_env("DATABASE_URL", "postgres://u:hunter2@db/lab");
             let s = Settings::load(Some(Path::new("portal.toml"))).map_err(|e| e.to_string())?;
             assert_eq!(s.listen.port(), 0);
             assert_eq!(s.log_format, LogFormat::Json);
-            let url = s.database_url.as_ref().map(|u| u.expose_secret().to_owned());
+            let url = s
+                .database_url
+                .as_ref()
+                .map(|u| u.expose_secret().to_owned());
             assert_eq!(url.as_deref(), Some("postgres://u:hunter2@db/lab"));
             Ok(())
         });
@@ -138,6 +154,7 @@ mod tests {
     #[test]
     fn the_database_url_never_appears_in_debug_output() {
         Jail::expect_with(|jail| {
+            jail.clear_env();
             jail.set_env("DATABASE_URL", "postgres://u:hunter2@db/lab");
             let s = Settings::load(None).map_err(|e| e.to_string())?;
             assert!(!format!("{s:?}").contains("hunter2"));
@@ -147,7 +164,8 @@ mod tests {
 
     #[test]
     fn a_missing_config_file_is_an_error() {
-        Jail::expect_with(|_| {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
             let err = Settings::load(Some(Path::new("nope.toml")));
             assert!(matches!(err, Err(SettingsError::MissingFile(_))));
             Ok(())
@@ -157,9 +175,15 @@ mod tests {
     #[test]
     fn an_invalid_listen_address_is_reported() {
         Jail::expect_with(|jail| {
+            jail.clear_env();
             jail.set_env("LAB_PORTAL_LISTEN", "not an address");
             let err = Settings::load(None).map(|_| ()).map_err(|e| e.to_string());
-            assert!(err.is_err_and(|e| e.contains("listen")));
+            assert!(
+                err.as_ref().is_err_and(
+                    |e| e.contains("LAB_PORTAL_") && e.to_lowercase().contains("listen")
+                ),
+                "{err:?}"
+            );
             Ok(())
         });
     }
@@ -167,6 +191,7 @@ mod tests {
     #[test]
     fn public_url_defaults_to_the_bound_address() {
         Jail::expect_with(|jail| {
+            jail.clear_env();
             let s = Settings::load(None).map_err(|e| e.to_string())?;
             let bound = SocketAddr::from(([127, 0, 0, 1], 41234));
             assert_eq!(s.public_url_for(bound), "http://127.0.0.1:41234");

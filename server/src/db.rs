@@ -19,7 +19,8 @@ pub async fn connect(url: &SecretString, max_connections: u32) -> anyhow::Result
         .expose_secret()
         .parse()
         .context("DATABASE_URL is not a valid PostgreSQL URL")?;
-    let options = options.log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
+    let options =
+        options.log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
     PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(5))
@@ -33,10 +34,11 @@ pub async fn ensure_embedded_database(pg: &EmbeddedPostgres) -> anyhow::Result<(
     let mut conn = PgConnection::connect(&pg.maintenance_url())
         .await
         .context("connecting to the embedded PostgreSQL")?;
-    let exists: bool = sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
-        .bind(DATABASE_NAME)
-        .fetch_one(&mut conn)
-        .await?;
+    let exists: bool =
+        sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
+            .bind(DATABASE_NAME)
+            .fetch_one(&mut conn)
+            .await?;
     if !exists {
         // Identifiers cannot be bound; the name is a constant of ours.
         sqlx::query(&format!("create database {DATABASE_NAME}"))
@@ -49,7 +51,10 @@ pub async fn ensure_embedded_database(pg: &EmbeddedPostgres) -> anyhow::Result<(
 
 /// Runs every pending migration, the portal's and the session store's.
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
-    MIGRATOR.run(pool).await.context("running database migrations")?;
+    MIGRATOR
+        .run(pool)
+        .await
+        .context("running database migrations")?;
     PostgresStore::new(pool.clone())
         .migrate()
         .await

@@ -8,8 +8,8 @@
 
 use std::ffi::OsString;
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
 use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use anyhow::{bail, Context};
@@ -47,7 +47,13 @@ impl EmbeddedPostgres {
         if run_as_postgres {
             hand_over_to_postgres_user(&root)?;
         }
-        let mut pg = Self { bin_dir, cluster, run_as_postgres, port: 0, stopped: true };
+        let mut pg = Self {
+            bin_dir,
+            cluster,
+            run_as_postgres,
+            port: 0,
+            stopped: true,
+        };
         if !pg.cluster.join("PG_VERSION").exists() {
             pg.initdb()?;
         }
@@ -73,7 +79,10 @@ impl EmbeddedPostgres {
 
     /// Connection URL of the portal's database (which may not exist yet).
     pub fn database_url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/{DATABASE_NAME}", self.port)
+        format!(
+            "postgres://postgres@127.0.0.1:{}/{DATABASE_NAME}",
+            self.port
+        )
     }
 
     /// Connection URL of the maintenance database, for creating ours.
@@ -99,7 +108,16 @@ impl EmbeddedPostgres {
     fn initdb(&self) -> anyhow::Result<()> {
         tracing::info!(cluster = %self.cluster.display(), "initialising the embedded PostgreSQL cluster");
         let cluster = self.cluster.to_string_lossy();
-        let args = ["-D", &cluster, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C"];
+        let args = [
+            "-D",
+            &cluster,
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+        ];
         let out = self.run("initdb", &args)?;
         check(out, "initdb")
     }
@@ -139,7 +157,10 @@ impl EmbeddedPostgres {
 impl Drop for EmbeddedPostgres {
     fn drop(&mut self) {
         if let Err(error) = self.stop() {
-            tracing::error!(error = format!("{error:#}"), "could not stop the embedded PostgreSQL");
+            tracing::error!(
+                error = format!("{error:#}"),
+                "could not stop the embedded PostgreSQL"
+            );
         }
     }
 }
@@ -150,7 +171,12 @@ fn check(out: Output, what: &str) -> anyhow::Result<()> {
     }
     let stderr = String::from_utf8_lossy(&out.stderr);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    bail!("{what} failed ({}): {} {}", out.status, stderr.trim(), stdout.trim())
+    bail!(
+        "{what} failed ({}): {} {}",
+        out.status,
+        stderr.trim(),
+        stdout.trim()
+    )
 }
 
 /// Finds the directory holding `pg_ctl` and `initdb`.
@@ -168,7 +194,12 @@ fn find_bin_dir() -> anyhow::Result<PathBuf> {
         }
     }
     let candidates = std::fs::read_dir("/usr/lib/postgresql")
-        .map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.file_name()).collect())
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name())
+                .collect()
+        })
         .unwrap_or_default();
     newest_version(candidates)
         .map(|v| Path::new("/usr/lib/postgresql").join(v).join("bin"))
@@ -180,7 +211,11 @@ fn find_bin_dir() -> anyhow::Result<PathBuf> {
 fn newest_version(names: Vec<OsString>) -> Option<OsString> {
     names
         .into_iter()
-        .filter_map(|n| n.to_str().and_then(|s| s.parse::<u32>().ok()).map(|v| (v, n)))
+        .filter_map(|n| {
+            n.to_str()
+                .and_then(|s| s.parse::<u32>().ok())
+                .map(|v| (v, n))
+        })
         .max_by_key(|(v, _)| *v)
         .map(|(_, n)| n)
 }

@@ -30,7 +30,10 @@ async fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            tracing::error!(error = format!("{error:#}"), "lab-portal stopped with an error");
+            tracing::error!(
+                error = format!("{error:#}"),
+                "lab-portal stopped with an error"
+            );
             eprintln!("lab-portal: {error:#}");
             ExitCode::FAILURE
         }

@@ -56,8 +56,18 @@ impl Application {
         let bound = listener.local_addr()?;
         let public_url = settings.public_url_for(bound);
         let leptos_options = leptos_options(settings, bound);
-        let state = AppState { pool: pool.clone(), leptos_options, public_url: public_url.clone() };
-        Ok(Self { listener, router: router(state), pool, public_url, embedded: None })
+        let state = AppState {
+            pool: pool.clone(),
+            leptos_options,
+            public_url: public_url.clone(),
+        };
+        Ok(Self {
+            listener,
+            router: router(state),
+            pool,
+            public_url,
+            embedded: None,
+        })
     }
 
     /// The address the listener bound (useful with port 0).
@@ -72,10 +82,21 @@ impl Application {
 
     /// Serves until `shutdown` completes, lets in-flight requests finish,
     /// then closes the pool and stops the embedded database.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let Self { listener, router, pool, embedded, .. } = self;
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let Self {
+            listener,
+            router,
+            pool,
+            embedded,
+            ..
+        } = self;
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(listener, service).with_graceful_shutdown(shutdown).await;
+        let served = axum::serve(listener, service)
+            .with_graceful_shutdown(shutdown)
+            .await;
         tracing::info!("stopped accepting requests; closing the database pool");
         pool.close().await;
         if let Some(mut pg) = embedded {
@@ -88,7 +109,10 @@ impl Application {
 
 async fn open_database(settings: &Settings) -> anyhow::Result<(PgPool, Option<EmbeddedPostgres>)> {
     if let Some(url) = &settings.database_url {
-        return Ok((db::connect(url, settings.database_max_connections).await?, None));
+        return Ok((
+            db::connect(url, settings.database_max_connections).await?,
+            None,
+        ));
     }
     let data_dir = settings.data_dir.clone();
     let pg = tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&data_dir)).await??;
@@ -145,11 +169,16 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .leptos_routes_with_context(&state, routes, context.clone(), page_shell)
-        .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .fallback(file_and_error_handler_with_context::<AppState, _>(
+            context, shell,
+        ))
         .layer(layers)
         .with_state(state)
 }
 
 fn header(name: &'static str, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
-    SetResponseHeaderLayer::if_not_present(HeaderName::from_static(name), HeaderValue::from_static(value))
+    SetResponseHeaderLayer::if_not_present(
+        HeaderName::from_static(name),
+        HeaderValue::from_static(value),
+    )
 }

@@ -12,7 +12,16 @@ pub fn init(filter: &str, format: LogFormat) {
     let registry = tracing_subscriber::registry().with(filter);
     // A second initialisation (tests) keeps the first subscriber.
     let _ = match format {
-        LogFormat::Json => registry.with(fmt::layer().json().with_current_span(true).with_writer(std::io::stderr)).try_init(),
-        LogFormat::Text => registry.with(fmt::layer().with_writer(std::io::stderr)).try_init(),
+        LogFormat::Json => registry
+            .with(
+                fmt::layer()
+                    .json()
+                    .with_current_span(true)
+                    .with_writer(std::io::stderr),
+            )
+            .try_init(),
+        LogFormat::Text => registry
+            .with(fmt::layer().with_writer(std::io::stderr))
+            .try_init(),
     };
 }

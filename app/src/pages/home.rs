@@ -5,12 +5,30 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 const INDUSTRIES: [(&str, &str); 6] = [
-    ("Finance", "Reconciliation, credit memos, regulatory summaries."),
-    ("Healthcare", "Clinical note structuring, coding assistance, triage scripts."),
-    ("Logistics", "Shipment exceptions, route notes, customs paperwork."),
-    ("Manufacturing", "Maintenance logs, quality reports, work instructions."),
-    ("Retail", "Catalogue enrichment, support replies, demand notes."),
-    ("Energy", "Grid incident reports, field inspections, tariff questions."),
+    (
+        "Finance",
+        "Reconciliation, credit memos, regulatory summaries.",
+    ),
+    (
+        "Healthcare",
+        "Clinical note structuring, coding assistance, triage scripts.",
+    ),
+    (
+        "Logistics",
+        "Shipment exceptions, route notes, customs paperwork.",
+    ),
+    (
+        "Manufacturing",
+        "Maintenance logs, quality reports, work instructions.",
+    ),
+    (
+        "Retail",
+        "Catalogue enrichment, support replies, demand notes.",
+    ),
+    (
+        "Energy",
+        "Grid incident reports, field inspections, tariff questions.",
+    ),
 ];
 
 const QUICKSTART: &str = r#"curl https://<this portal>/v1/chat/completions \

@@ -1,0 +1,6 @@
+//! Integration tests: the real router over HTTP, a fresh database per test.
+#![expect(clippy::expect_used, reason = "a failed expectation is a failed test")]
+
+mod health;
+mod helpers;
+mod pages;
