@@ -3,10 +3,10 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use server::cli::{Cli, Command};
-use server::config::Settings;
-use server::startup::Application;
-use server::telemetry;
+use lab_portal::cli::{Cli, Command};
+use lab_portal::config::Settings;
+use lab_portal::startup::Application;
+use lab_portal::telemetry;
 
 #[tokio::main]
 async fn main() -> ExitCode {

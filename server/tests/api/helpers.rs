@@ -1,7 +1,7 @@
 //! `spawn_app`: the portal on a random port against the test's database.
 
-use server::config::Settings;
-use server::startup::Application;
+use lab_portal::config::Settings;
+use lab_portal::startup::Application;
 use sqlx::PgPool;
 
 /// A running portal and a cookie-keeping client pointed at it.
