@@ -1,7 +1,10 @@
 //! Lab Portal's user interface: the page shell, routes, pages and components,
 //! rendered on the server and hydrated in the browser.
 
+pub mod api;
 pub mod components;
+pub mod domain;
+pub mod error;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
@@ -10,15 +13,22 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
 use crate::components::{footer::SiteFooter, header::SiteHeader};
 use crate::pages::{
-    auth::{SignInPage, SignUpPage},
+    admin,
+    auth::{
+        CheckEmailPage, ForgotPasswordPage, ResetPasswordPage, SignInPage, SignUpPage,
+        VerifyEmailPage,
+    },
     catalog::{AgentsPage, DatasetsPage},
+    dashboard::DashboardPage,
     home::HomePage,
     not_found::NotFoundPage,
+    onboarding::OnboardingPage,
+    profile::ProfilePage,
 };
 
 /// The HTML document every page is rendered into on the server.
@@ -45,6 +55,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     mark_hydrated();
+    #[cfg(feature = "ssr")]
+    set_security_headers();
 
     view! {
         <Stylesheet id="leptos" href="/pkg/lab-portal.css" />
@@ -68,10 +80,44 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/datasets") view=DatasetsPage />
                     <Route path=path!("/signin") view=SignInPage />
                     <Route path=path!("/signup") view=SignUpPage />
+                    <Route path=path!("/signup/check-email") view=CheckEmailPage />
+                    <Route path=path!("/verify-email") view=VerifyEmailPage />
+                    <Route path=path!("/forgot-password") view=ForgotPasswordPage />
+                    <Route path=path!("/reset-password") view=ResetPasswordPage />
+                    <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
+                    <Route path=path!("/onboarding") view=OnboardingPage ssr=SsrMode::Async />
+                    <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async />
+                    <Route path=path!("/admin") view=admin::AdminHomePage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users") view=admin::AdminUsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users/:id") view=admin::AdminUserPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/applications") view=admin::AdminApplicationsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/outbox") view=admin::AdminOutboxPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/audit") view=admin::AdminAuditPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <SiteFooter />
         </Router>
+    }
+}
+
+/// A Content-Security-Policy allowing only this origin's scripts, the
+/// hydration script carrying this response's nonce, and WebAssembly.
+#[cfg(feature = "ssr")]
+fn set_security_headers() {
+    use http::header::{HeaderName, HeaderValue};
+    let (Some(response), Some(nonce)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        leptos::nonce::use_nonce(),
+    ) else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; \
+         form-action 'self'; frame-ancestors 'none'"
+    );
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        response.insert_header(HeaderName::from_static("content-security-policy"), value);
     }
 }
 

@@ -35,4 +35,20 @@ pub enum Command {
     Migrate,
     /// Print the effective settings with secrets redacted, then exit.
     Config,
+    /// Create a platform admin, or promote an existing account to admin.
+    ///
+    /// The password is read from LAB_PORTAL_ADMIN_PASSWORD, else from
+    /// standard input when it is not a terminal, else from a prompt; never
+    /// from the command line. An existing account keeps its password.
+    CreateAdmin {
+        /// The admin's email address.
+        #[arg(long)]
+        email: String,
+        /// The admin's display name (for a new account).
+        #[arg(long, default_value = "Lab admin")]
+        name: String,
+        /// ISO country code (for a new account).
+        #[arg(long, default_value = "DE")]
+        country: String,
+    },
 }

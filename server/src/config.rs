@@ -40,6 +40,23 @@ pub struct Settings {
     /// Upper bound of the database connection pool.
     #[serde(default = "default_max_connections")]
     pub database_max_connections: u32,
+    /// SMTP server for outgoing mail, e.g. `smtps://user:pass@mail.example.org`
+    /// or `smtp://127.0.0.1:2525`. Unset: mail stays in the outbox (and the log).
+    #[serde(default)]
+    pub smtp_url: Option<SecretString>,
+    /// The `From:` of outgoing mail.
+    #[serde(default = "default_mail_from")]
+    pub mail_from: String,
+    /// A session ends after this many minutes without a request.
+    #[serde(default = "default_session_idle_minutes")]
+    pub session_idle_minutes: u32,
+    /// A session ends this many hours after sign-in, however active.
+    #[serde(default = "default_session_absolute_hours")]
+    pub session_absolute_hours: u32,
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy
+    /// that sets it).
+    #[serde(default)]
+    pub trust_forwarded_for: bool,
 }
 
 /// How log lines are written.
@@ -65,6 +82,15 @@ fn default_log() -> String {
 }
 fn default_max_connections() -> u32 {
     20
+}
+fn default_mail_from() -> String {
+    "Lab Portal <no-reply@localhost>".to_owned()
+}
+fn default_session_idle_minutes() -> u32 {
+    120
+}
+fn default_session_absolute_hours() -> u32 {
+    24 * 7
 }
 
 /// Why settings could not be read.

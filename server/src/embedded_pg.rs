@@ -33,6 +33,8 @@ pub struct EmbeddedPostgres {
     run_as_postgres: bool,
     port: u16,
     stopped: bool,
+    /// Held while this process owns the cluster.
+    _lock: nix::fcntl::Flock<std::fs::File>,
 }
 
 impl EmbeddedPostgres {
@@ -44,6 +46,7 @@ impl EmbeddedPostgres {
         let cluster = root.join("cluster");
         std::fs::create_dir_all(&root)
             .with_context(|| format!("creating the database directory {}", root.display()))?;
+        let lock = lock_data_dir(&root)?;
         if run_as_postgres {
             hand_over_to_postgres_user(&root)?;
         }
@@ -53,6 +56,7 @@ impl EmbeddedPostgres {
             run_as_postgres,
             port: 0,
             stopped: true,
+            _lock: lock,
         };
         if !pg.cluster.join("PG_VERSION").exists() {
             pg.initdb()?;
@@ -163,6 +167,24 @@ impl Drop for EmbeddedPostgres {
             );
         }
     }
+}
+
+/// One process at a time owns a data directory's cluster.
+fn lock_data_dir(root: &Path) -> anyhow::Result<nix::fcntl::Flock<std::fs::File>> {
+    let path = root.join("portal.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock).map_err(|_| {
+        anyhow::anyhow!(
+            "another Lab Portal process is using the embedded database in {}; stop it first, \
+             or point DATABASE_URL at a shared PostgreSQL",
+            root.display()
+        )
+    })
 }
 
 fn check(out: Output, what: &str) -> anyhow::Result<()> {
@@ -292,6 +314,23 @@ mod tests {
             assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "42");
             pg.stop()?;
         }
+        std::fs::remove_dir_all(&dir)?;
+        Ok(())
+    }
+
+    #[test]
+    fn a_second_process_cannot_take_a_running_cluster() -> anyhow::Result<()> {
+        let dir = std::env::temp_dir().join(format!("lab-portal-pg-lock-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut first = EmbeddedPostgres::start(&dir)?;
+        let second = EmbeddedPostgres::start(&dir);
+        let message = second
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+            .expect_err("locked");
+        assert!(message.contains("another Lab Portal process"), "{message}");
+        first.stop()?;
+        drop(first);
         std::fs::remove_dir_all(&dir)?;
         Ok(())
     }

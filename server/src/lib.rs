@@ -1,9 +1,12 @@
 //! The Lab Portal server: configuration, database, HTTP surface and start-up.
 
+pub mod admin_cli;
 pub mod cli;
 pub mod config;
+pub mod csrf;
 pub mod db;
 pub mod embedded_pg;
+pub mod mailer;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;

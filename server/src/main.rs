@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use lab_portal::cli::{Cli, Command};
 use lab_portal::config::Settings;
-use lab_portal::startup::Application;
+use lab_portal::startup::{Application, Database};
 use lab_portal::telemetry;
 
 #[tokio::main]
@@ -26,6 +26,11 @@ async fn main() -> ExitCode {
             eprintln!("{settings:#?}");
             Ok(())
         }
+        Command::CreateAdmin {
+            email,
+            name,
+            country,
+        } => lab_portal::admin_cli::create_admin(&settings, &email, &name, &country).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -49,10 +54,9 @@ async fn serve(settings: &Settings) -> anyhow::Result<()> {
 }
 
 async fn migrate(settings: &Settings) -> anyhow::Result<()> {
-    // Building the application migrates; nothing is served.
-    let app = Application::build(settings).await?;
+    let db = Database::open(settings).await?;
     tracing::info!("migrations applied");
-    app.run_until(async {}).await
+    db.close().await
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -21,7 +21,17 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+use axum::extract::State;
+use axum::middleware::from_fn_with_state;
+use axum::response::IntoResponse;
+use leptos_axum::handle_server_fns_with_context;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::session_store::ExpiredDeletion;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
+
 use crate::config::Settings;
+use crate::csrf;
 use crate::db;
 use crate::embedded_pg::EmbeddedPostgres;
 use crate::routes::health;
@@ -60,10 +70,16 @@ impl Application {
             pool: pool.clone(),
             leptos_options,
             public_url: public_url.clone(),
+            public_url_configured: settings.public_url.is_some(),
+            trust_forwarded_for: settings.trust_forwarded_for,
+            session_absolute_hours: settings.session_absolute_hours,
         };
+        app::server::password::warm_up();
+        crate::mailer::spawn(pool.clone(), settings.smtp_url.clone(), &settings.mail_from)?;
+        let sessions = session_layer(&pool, settings, &public_url);
         Ok(Self {
             listener,
-            router: router(state),
+            router: router(state, sessions),
             pool,
             public_url,
             embedded: None,
@@ -99,12 +115,38 @@ impl Application {
             .await;
         tracing::info!("stopped accepting requests; closing the database pool");
         pool.close().await;
-        if let Some(mut pg) = embedded {
-            // Blocking process calls; the runtime is winding down anyway.
-            tokio::task::spawn_blocking(move || pg.stop()).await??;
-        }
+        stop_embedded(embedded).await?;
         served.context("serving HTTP")
     }
+}
+
+/// The database alone, migrated, for commands that serve nothing.
+pub struct Database {
+    pub pool: PgPool,
+    embedded: Option<EmbeddedPostgres>,
+}
+
+impl Database {
+    /// Opens (`DATABASE_URL`, or the embedded one) and migrates the database.
+    pub async fn open(settings: &Settings) -> anyhow::Result<Self> {
+        let (pool, embedded) = open_database(settings).await?;
+        db::migrate(&pool).await?;
+        Ok(Self { pool, embedded })
+    }
+
+    /// Closes the pool and stops the embedded database.
+    pub async fn close(self) -> anyhow::Result<()> {
+        self.pool.close().await;
+        stop_embedded(self.embedded).await
+    }
+}
+
+async fn stop_embedded(embedded: Option<EmbeddedPostgres>) -> anyhow::Result<()> {
+    if let Some(mut pg) = embedded {
+        // Blocking process calls; the runtime is winding down anyway.
+        tokio::task::spawn_blocking(move || pg.stop()).await??;
+    }
+    Ok(())
 }
 
 async fn open_database(settings: &Settings) -> anyhow::Result<(PgPool, Option<EmbeddedPostgres>)> {
@@ -131,8 +173,39 @@ fn leptos_options(settings: &Settings, bound: SocketAddr) -> LeptosOptions {
         .build()
 }
 
+/// Browser sessions, stored in PostgreSQL so servers stay stateless. The
+/// record lives as long as a login may; idle logins end through
+/// `logins.last_seen_at`.
+fn session_layer(
+    pool: &PgPool,
+    settings: &Settings,
+    public_url: &str,
+) -> SessionManagerLayer<PostgresStore> {
+    let store = PostgresStore::new(pool.clone());
+    tokio::spawn(
+        store
+            .clone()
+            .continuously_delete_expired(std::time::Duration::from_secs(3600)),
+    );
+    SessionManagerLayer::new(store)
+        .with_name("lab_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(public_url.starts_with("https://"))
+        .with_expiry(Expiry::OnInactivity(time::Duration::hours(i64::from(
+            settings.session_absolute_hours,
+        ))))
+}
+
+async fn server_fn_handler(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+) -> impl IntoResponse {
+    handle_server_fns_with_context(move || provide_context(state.clone()), request).await
+}
+
 /// The complete HTTP surface of the portal.
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState, sessions: SessionManagerLayer<PostgresStore>) -> Router {
     let routes = generate_route_list(App);
     let context = {
         let state = state.clone();
@@ -165,13 +238,27 @@ pub fn router(state: AppState) -> Router {
         .layer(header("x-content-type-options", "nosniff"))
         .layer(header("x-frame-options", "DENY"))
         .layer(header("referrer-policy", "strict-origin-when-cross-origin"));
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
+    // Inner layers see requests last: the session is loaded, then the caller
+    // resolved from it, and cross-site posts are refused before any of that.
+    let portal = Router::new()
+        .route(
+            "/api/{*fn_name}",
+            get(server_fn_handler).post(server_fn_handler),
+        )
         .leptos_routes_with_context(&state, routes, context.clone(), page_shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context, shell,
         ))
+        .layer(from_fn_with_state(
+            state.clone(),
+            app::server::auth::resolve_caller,
+        ))
+        .layer(sessions)
+        .layer(from_fn_with_state(state.clone(), csrf::protect));
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .merge(portal)
         .layer(layers)
         .with_state(state)
 }

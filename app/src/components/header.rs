@@ -1,7 +1,10 @@
 //! The site header: brand, primary navigation and account links.
 
+use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_location};
+
+use crate::api::account::{current_user, SessionUser, SignOut};
 
 /// Site-wide header. On narrow screens the navigation collapses behind a
 /// menu button once the page is hydrated; without JavaScript it stays open.
@@ -49,18 +52,62 @@ pub fn SiteHeader() -> impl IntoView {
                             <a href="/#universities">"Universities"</a>
                         </li>
                     </ul>
-                    <ul class="nav-account">
-                        <li>
-                            <A href="/signin">"Sign in"</A>
-                        </li>
-                        <li>
-                            <A href="/signup" attr:class="button button-primary">
-                                "Sign up"
-                            </A>
-                        </li>
-                    </ul>
+                    <AccountLinks />
                 </nav>
             </div>
         </header>
+    }
+}
+
+/// Sign-in links for visitors; dashboard, profile and sign-out for members.
+#[component]
+fn AccountLinks() -> impl IntoView {
+    let location = use_location();
+    // Re-read on every navigation: signing in or out ends in one.
+    let user = Resource::new(move || location.pathname.get(), |_| current_user());
+    view! {
+        <Transition fallback=|| view! { <ul class="nav-account"></ul> }>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(Some(u)) => member_links(u).into_any(),
+                    _ => visitor_links().into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+fn visitor_links() -> impl IntoView {
+    view! {
+        <ul class="nav-account">
+            <li>
+                <A href="/signin">"Sign in"</A>
+            </li>
+            <li>
+                <A href="/signup" attr:class="button button-primary">
+                    "Sign up"
+                </A>
+            </li>
+        </ul>
+    }
+}
+
+fn member_links(user: SessionUser) -> impl IntoView {
+    let sign_out = ServerAction::<SignOut>::new();
+    view! {
+        <ul class="nav-account">
+            {user.is_admin.then(|| view! { <li><A href="/admin">"Admin"</A></li> })}
+            <li>
+                <A href="/dashboard">"Dashboard"</A>
+            </li>
+            <li>
+                <A href="/profile" attr:title=user.email.clone()>{user.display_name.clone()}</A>
+            </li>
+            <li>
+                <ActionForm action=sign_out attr:class="inline">
+                    <button type="submit" class="button">"Sign out"</button>
+                </ActionForm>
+            </li>
+        </ul>
     }
 }

@@ -1,4 +1,6 @@
 //! Widgets shared by several pages.
 
 pub mod footer;
+pub mod form;
+pub mod guard;
 pub mod header;

@@ -1,6 +1,10 @@
 //! Routed pages, one module per area.
 
+pub mod admin;
 pub mod auth;
 pub mod catalog;
+pub mod dashboard;
 pub mod home;
 pub mod not_found;
+pub mod onboarding;
+pub mod profile;

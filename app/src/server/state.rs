@@ -11,6 +11,13 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// The origin people reach the portal at, without a trailing slash.
     pub public_url: String,
+    /// Whether `public_url` was configured, rather than derived from the
+    /// listen address.
+    pub public_url_configured: bool,
+    /// Take the client address from `X-Forwarded-For`.
+    pub trust_forwarded_for: bool,
+    /// A login ends this many hours after sign-in.
+    pub session_absolute_hours: u32,
 }
 
 impl FromRef<AppState> for LeptosOptions {

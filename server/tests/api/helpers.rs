@@ -11,10 +11,106 @@ pub struct TestApp {
     pub pool: PgPool,
 }
 
+/// The password test accounts use.
+pub const PASSWORD: &str = "correct horse battery staple";
+
 impl TestApp {
+    /// A second browser: its own cookies, the same server.
+    pub fn new_browser(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    }
+
+    /// Posts a form to `path` as this site's own page would (same Origin).
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.post_form_with(&self.client, path, form).await
+    }
+
+    /// Like [`TestApp::post_form`], from another browser.
+    pub async fn post_form_with(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        client
+            .post(format!("{}{path}", self.address))
+            .header("origin", &self.address)
+            .form(form)
+            .send()
+            .await
+            .expect("request failed")
+    }
+
+    /// Signs up through the real server function.
+    pub async fn sign_up(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post_form(
+            "/api/sign_up",
+            &[
+                ("email", email),
+                ("password", password),
+                ("display_name", "Ada Tester"),
+                ("account_kind", "developer"),
+                ("organization", ""),
+                ("country", "DE"),
+            ],
+        )
+        .await
+    }
+
+    /// The token of the newest link to `path` emailed to `email`.
+    pub async fn emailed_token(&self, email: &str, path: &str) -> String {
+        let body: String = sqlx::query_scalar(
+            "select body_text from outbox where lower(recipient) = lower($1) and body_text like '%' || $2 || '?token=%'
+             order by created_at desc limit 1",
+        )
+        .bind(email)
+        .bind(path)
+        .fetch_one(&self.pool)
+        .await
+        .expect("an email with the link");
+        let start = body.find("?token=").expect("token") + "?token=".len();
+        body[start..]
+            .split_whitespace()
+            .next()
+            .expect("token")
+            .to_owned()
+    }
+
+    /// Signs up, verifies through the emailed link, and signs in.
+    pub async fn signed_in_developer(&self, email: &str) {
+        assert_eq!(self.sign_up(email, PASSWORD).await.status(), 200);
+        let token = self.emailed_token(email, "/verify-email").await;
+        assert_eq!(
+            self.post_form("/api/verify_email", &[("token", &token)])
+                .await
+                .status(),
+            200
+        );
+        let response = self
+            .post_form("/api/sign_in", &[("email", email), ("password", PASSWORD)])
+            .await;
+        assert_eq!(
+            response.status(),
+            200,
+            "{}",
+            response.text().await.unwrap_or_default()
+        );
+    }
+
+    /// The JSON error of a failed server function call.
+    pub async fn error_of(response: reqwest::Response) -> (u16, serde_json::Value) {
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("json error"))
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(format!("{}{path}", self.address))
+            .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
             .send()
             .await
             .expect("request failed")

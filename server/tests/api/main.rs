@@ -1,6 +1,9 @@
 //! Integration tests: the real router over HTTP, a fresh database per test.
 #![expect(clippy::expect_used, reason = "a failed expectation is a failed test")]
 
+mod accounts;
+mod admin;
 mod health;
 mod helpers;
+mod mailer;
 mod pages;

@@ -1,0 +1,256 @@
+//! Admin console server functions (platform admins only).
+//!
+//! Every function here starts with `require_admin()`: the server refuses
+//! anonymous callers (401) and developers (403) whatever the pages show.
+
+mod approve_application;
+mod change_role;
+mod get_overview;
+mod get_user;
+mod list_applications;
+mod list_audit;
+mod list_outbox;
+mod list_users;
+mod reactivate_user;
+mod reject_application;
+mod suspend_user;
+
+pub use approve_application::*;
+pub use change_role::*;
+pub use get_overview::*;
+pub use get_user::*;
+pub use list_applications::*;
+pub use list_audit::*;
+pub use list_outbox::*;
+pub use list_users::*;
+pub use reactivate_user::*;
+pub use reject_application::*;
+pub use suspend_user::*;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::domain::role::{ApplicationStatus, PlatformRole, UserStatus};
+
+/// Rows per page in every admin list.
+pub const PER_PAGE: i64 = 25;
+
+/// One page of a longer list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Matching rows on all pages.
+    pub total: i64,
+    /// 1-based.
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl<T> Page<T> {
+    /// The position of the first row shown (1-based), or 0 when none is.
+    pub fn first_shown(&self) -> i64 {
+        if self.items.is_empty() {
+            0
+        } else {
+            (self.page - 1) * self.per_page + 1
+        }
+    }
+
+    /// The position of the last row shown, or 0 when none is.
+    pub fn last_shown(&self) -> i64 {
+        if self.items.is_empty() {
+            0
+        } else {
+            self.first_shown() + self.items.len() as i64 - 1
+        }
+    }
+
+    /// Whether an earlier page exists.
+    pub fn has_previous(&self) -> bool {
+        self.page > 1
+    }
+
+    /// Whether a later page has rows.
+    pub fn has_next(&self) -> bool {
+        self.page.saturating_mul(self.per_page) < self.total
+    }
+}
+
+/// The numbers on the admin overview.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminOverview {
+    pub users: i64,
+    pub pending_applications: i64,
+    pub unsent_emails: i64,
+}
+
+/// A user in the admin list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserSummary {
+    pub id: Uuid,
+    pub display_name: String,
+    pub email: String,
+    pub role: PlatformRole,
+    pub status: UserStatus,
+    pub verified: bool,
+    pub created: String,
+}
+
+/// Everything the admin user page shows about one user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserDetail {
+    pub id: Uuid,
+    pub display_name: String,
+    pub email: String,
+    /// The account kind's label ("Business").
+    pub kind: String,
+    pub organization: Option<String>,
+    /// The country's name.
+    pub country: String,
+    pub role: PlatformRole,
+    pub status: UserStatus,
+    pub verified_at: Option<String>,
+    pub created: String,
+    /// Whether this is the admin looking at the page (who cannot change
+    /// their own role or status).
+    pub is_self: bool,
+    /// The most recent logins, newest first.
+    pub logins: Vec<LoginView>,
+    pub applications: Vec<AdminApplication>,
+}
+
+/// One login (browser session) of a user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginView {
+    pub created: String,
+    pub last_seen: String,
+    pub client_addr: Option<String>,
+    pub user_agent: Option<String>,
+    /// When it ended; `None` while active.
+    pub ended: Option<String>,
+}
+
+/// An onboarding application as reviewers see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminApplication {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub user_email: String,
+    pub user_name: String,
+    pub building: String,
+    /// The industry's label.
+    pub industry: String,
+    /// The stage's label.
+    pub expected_usage: String,
+    pub status: ApplicationStatus,
+    pub decision_note: Option<String>,
+    pub submitted: String,
+    pub decided: Option<String>,
+}
+
+/// Where a queued email stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryState {
+    /// Accepted by the SMTP server.
+    Sent,
+    /// Not tried yet (or no SMTP server is configured).
+    Pending,
+    /// The latest attempt failed; see the error and the attempt count.
+    Failed,
+}
+
+impl DeliveryState {
+    /// How pages show this state.
+    pub fn label(self) -> &'static str {
+        match self {
+            DeliveryState::Sent => "Sent",
+            DeliveryState::Pending => "Pending",
+            DeliveryState::Failed => "Failed",
+        }
+    }
+}
+
+/// One email of the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxView {
+    pub id: Uuid,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub created: String,
+    pub sent: Option<String>,
+    pub state: DeliveryState,
+    pub attempts: i32,
+    /// Whether the mailer gave up on it.
+    pub gave_up: bool,
+    pub last_error: Option<String>,
+}
+
+/// One audit log entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditView {
+    pub id: i64,
+    pub at: String,
+    pub actor_id: Option<Uuid>,
+    pub actor_email: Option<String>,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: String,
+    /// Compact JSON.
+    pub before: Option<String>,
+    /// Compact JSON.
+    pub after: Option<String>,
+    pub client_addr: Option<String>,
+}
+
+/// One page of the audit log, and every action name for the filter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub entries: Page<AuditView>,
+    pub actions: Vec<String>,
+}
+
+/// The `Page` a service's rows and total make, on page `page`.
+#[cfg(feature = "ssr")]
+fn page_of<R, T>(rows: Vec<R>, total: i64, page: i64, convert: impl FnMut(R) -> T) -> Page<T> {
+    Page {
+        items: rows.into_iter().map(convert).collect(),
+        total,
+        page: page.max(1),
+        per_page: PER_PAGE,
+    }
+}
+
+/// An application row as reviewers see it.
+#[cfg(feature = "ssr")]
+fn application_view(
+    row: crate::server::services::applications::ApplicationRow,
+) -> AdminApplication {
+    use crate::api::onboarding::format_time;
+    use crate::domain::application::{ExpectedUsage, Industry};
+    AdminApplication {
+        id: row.id,
+        user_id: row.user_id,
+        user_email: row.user_email,
+        user_name: row.user_name,
+        building: row.building,
+        industry: Industry::parse(&row.industry)
+            .map(|i| i.label().to_owned())
+            .unwrap_or(row.industry),
+        expected_usage: ExpectedUsage::parse(&row.expected_usage)
+            .map(|u| u.label().to_owned())
+            .unwrap_or(row.expected_usage),
+        status: ApplicationStatus::parse(&row.status).unwrap_or(ApplicationStatus::Pending),
+        decision_note: row.decision_note,
+        submitted: format_time(row.created_at),
+        decided: row.decided_at.map(format_time),
+    }
+}
+
+/// The largest page number anyone can ask for; beyond it the offset would
+/// overflow long before it mattered.
+#[cfg(feature = "ssr")]
+fn clamp_page(page: i64) -> i64 {
+    page.clamp(1, 1_000_000)
+}

@@ -1,0 +1,32 @@
+//! The onboarding application a developer sends after verifying their email.
+
+mod my_application;
+mod submit_application;
+
+pub use my_application::*;
+pub use submit_application::*;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::role::ApplicationStatus;
+
+/// An application as its author sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationView {
+    pub building: String,
+    pub industry: String,
+    pub expected_usage: String,
+    pub status: ApplicationStatus,
+    pub decision_note: Option<String>,
+    pub submitted: String,
+    pub decided: Option<String>,
+}
+
+/// Formats a timestamp for people: `2026-11-23 14:05 UTC`.
+#[cfg(feature = "ssr")]
+pub fn format_time(at: time::OffsetDateTime) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&format)
+        .unwrap_or_default()
+}

@@ -1,0 +1,33 @@
+//! The caller's latest onboarding application.
+
+use leptos::prelude::*;
+
+use super::ApplicationView;
+use crate::error::AppError;
+
+/// The caller's latest application, if any.
+#[server(endpoint = "my_application")]
+pub async fn my_application() -> Result<Option<ApplicationView>, AppError> {
+    use crate::domain::application::{ExpectedUsage, Industry};
+    use crate::domain::role::ApplicationStatus;
+    use crate::server::services::applications;
+    crate::server::respond(async move {
+        let state = crate::server::state()?;
+        let caller = crate::server::require_user()?;
+        let row = applications::latest_for(&state.pool, caller.user_id).await?;
+        Ok(row.map(|a| ApplicationView {
+            building: a.building,
+            industry: Industry::parse(&a.industry)
+                .map(|i| i.label().to_owned())
+                .unwrap_or(a.industry),
+            expected_usage: ExpectedUsage::parse(&a.expected_usage)
+                .map(|u| u.label().to_owned())
+                .unwrap_or(a.expected_usage),
+            status: ApplicationStatus::parse(&a.status).unwrap_or(ApplicationStatus::Pending),
+            decision_note: a.decision_note,
+            submitted: super::format_time(a.created_at),
+            decided: a.decided_at.map(super::format_time),
+        }))
+    })
+    .await
+}

@@ -1,0 +1,208 @@
+//! Form building blocks: labelled fields with hints and errors announced to
+//! screen readers, and a form-level error box.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+/// The latest result of a server action, as a signal of its error.
+pub fn action_error<T, S>(value: S) -> Signal<Option<AppError>>
+where
+    T: Send + Sync + Clone + 'static,
+    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    Signal::derive(move || value.get().and_then(|r| r.err()))
+}
+
+/// The message for one field, from the action's error.
+pub fn field_error(error: Signal<Option<AppError>>, field: &'static str) -> Signal<Option<String>> {
+    Signal::derive(move || {
+        error
+            .get()
+            .and_then(|e| e.field_message(field).map(str::to_owned))
+    })
+}
+
+/// A labelled input. Its hint and error are tied to it with
+/// `aria-describedby`, and an error marks it `aria-invalid`.
+#[component]
+pub fn TextField(
+    /// Visible label.
+    label: &'static str,
+    /// Form field name (and element id).
+    name: &'static str,
+    /// Input type: text, email, password, …
+    #[prop(default = "text")]
+    kind: &'static str,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional)] required: bool,
+    #[prop(optional, into)] value: Option<String>,
+    #[prop(optional, into)] error: Option<Signal<Option<String>>>,
+    #[prop(optional)] minlength: Option<u32>,
+    #[prop(optional)] maxlength: Option<u32>,
+) -> impl IntoView {
+    let error = error.unwrap_or_else(|| Signal::derive(|| None));
+    let hint_id = format!("{name}-hint");
+    let error_id = format!("{name}-error");
+    let described_by = {
+        let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
+        move || {
+            let mut ids = Vec::new();
+            if hint.is_some() {
+                ids.push(hint_id.clone());
+            }
+            if error.get().is_some() {
+                ids.push(error_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class="field">
+            <label for=name>{label}</label>
+            <input
+                id=name
+                name=name
+                type=kind
+                autocomplete=autocomplete
+                required=required
+                value=value
+                minlength=minlength
+                maxlength=maxlength
+                aria-invalid=move || error.get().map(|_| "true")
+                aria-describedby=described_by
+            />
+            {hint.map(|h| view! { <p class="field-hint" id=hint_id>{h}</p> })}
+            <FieldMessage id=error_id error />
+        </div>
+    }
+}
+
+/// A labelled `<select>` over `(value, label)` options.
+#[component]
+pub fn SelectField(
+    label: &'static str,
+    name: &'static str,
+    options: Vec<(String, String)>,
+    #[prop(optional)] placeholder: Option<&'static str>,
+    #[prop(optional)] required: bool,
+    #[prop(optional, into)] selected: Option<String>,
+    #[prop(optional, into)] error: Option<Signal<Option<String>>>,
+) -> impl IntoView {
+    let error = error.unwrap_or_else(|| Signal::derive(|| None));
+    let error_id = format!("{name}-error");
+    let described_by = {
+        let error_id = error_id.clone();
+        move || error.get().map(|_| error_id.clone())
+    };
+    let selected = selected.unwrap_or_default();
+    view! {
+        <div class="field">
+            <label for=name>{label}</label>
+            <select
+                id=name
+                name=name
+                required=required
+                aria-invalid=move || error.get().map(|_| "true")
+                aria-describedby=described_by
+            >
+                {placeholder.map(|p| view! { <option value="">{p}</option> })}
+                {options
+                    .into_iter()
+                    .map(|(value, text)| {
+                        let is_selected = value == selected;
+                        view! { <option value=value selected=is_selected>{text}</option> }
+                    })
+                    .collect_view()}
+            </select>
+            <FieldMessage id=error_id error />
+        </div>
+    }
+}
+
+/// A labelled `<textarea>`.
+#[component]
+pub fn TextAreaField(
+    label: &'static str,
+    name: &'static str,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional)] required: bool,
+    #[prop(optional)] rows: Option<u32>,
+    #[prop(optional)] maxlength: Option<u32>,
+    #[prop(optional, into)] error: Option<Signal<Option<String>>>,
+) -> impl IntoView {
+    let error = error.unwrap_or_else(|| Signal::derive(|| None));
+    let hint_id = format!("{name}-hint");
+    let error_id = format!("{name}-error");
+    let described_by = {
+        let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
+        move || {
+            let mut ids = Vec::new();
+            if hint.is_some() {
+                ids.push(hint_id.clone());
+            }
+            if error.get().is_some() {
+                ids.push(error_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class="field">
+            <label for=name>{label}</label>
+            <textarea
+                id=name
+                name=name
+                required=required
+                rows=rows.unwrap_or(4)
+                maxlength=maxlength
+                aria-invalid=move || error.get().map(|_| "true")
+                aria-describedby=described_by
+            ></textarea>
+            {hint.map(|h| view! { <p class="field-hint" id=hint_id>{h}</p> })}
+            <FieldMessage id=error_id error />
+        </div>
+    }
+}
+
+#[component]
+fn FieldMessage(id: String, error: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <Show when=move || error.get().is_some()>
+            <p class="field-error" id=id.clone()>
+                {move || error.get()}
+            </p>
+        </Show>
+    }
+}
+
+/// The error of a whole form: shown at its top, announced to screen readers.
+/// Validation errors point at the fields instead of repeating them.
+#[component]
+pub fn FormError(error: Signal<Option<AppError>>) -> impl IntoView {
+    view! {
+        <div role="alert" aria-live="assertive">
+            {move || {
+                error
+                    .get()
+                    .map(|e| {
+                        view! { <p class="form-error">{e.to_string()}</p> }
+                    })
+            }}
+        </div>
+    }
+}
+
+/// A note shown after a successful step (from a `?flag=1` query), announced
+/// politely.
+#[component]
+pub fn Notice(#[prop(into)] show: Signal<bool>, message: &'static str) -> impl IntoView {
+    view! {
+        <div role="status">
+            <Show when=move || show.get()>
+                <p class="notice">{message}</p>
+            </Show>
+        </div>
+    }
+}

@@ -1,0 +1,52 @@
+//! Pages that need a signed-in user (or an admin).
+
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::use_location;
+
+use crate::api::account::{current_user, SessionUser};
+
+/// Renders `children` with the signed-in user; anonymous visitors are sent
+/// to sign in (and brought back afterwards). With `admin`, non-admins see a
+/// refusal. The server functions behind each page check again on their own.
+#[component]
+pub fn RequireUser<V: IntoView + 'static>(
+    #[prop(optional)] admin: bool,
+    children: impl Fn(SessionUser) -> V + Send + Sync + 'static,
+) -> impl IntoView {
+    let location = use_location();
+    let user = Resource::new(|| (), |_| current_user());
+    let children = std::sync::Arc::new(children);
+    view! {
+        <Suspense fallback=|| view! { <p class="container page muted">"Loading…"</p> }>
+            {move || {
+                let children = children.clone();
+                let path = location.pathname.get_untracked();
+                Suspend::new(async move {
+                    match user.await {
+                        Ok(Some(u)) if !admin || u.is_admin => children(u).into_any(),
+                        Ok(Some(_)) => forbidden().into_any(),
+                        Ok(None) => {
+                            let next = format!("/signin?next={}", path);
+                            view! { <Redirect path=next /> }.into_any()
+                        }
+                        Err(e) => view! { <p class="container page form-error">{e.to_string()}</p> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+fn forbidden() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::FORBIDDEN);
+    }
+    view! {
+        <section class="container page narrow">
+            <h1>"Not allowed"</h1>
+            <p>"This page is for the Lab's staff."</p>
+        </section>
+    }
+}

@@ -1,0 +1,54 @@
+//! `/admin`: the numbers that need attention, and the way to each section.
+
+use leptos::prelude::*;
+
+use super::{admin_frame, load_error};
+use crate::api::admin::{get_overview, AdminOverview};
+
+/// `/admin`.
+#[component]
+pub fn AdminHomePage() -> impl IntoView {
+    admin_frame("Admin", || view! { <Overview /> })
+}
+
+#[component]
+fn Overview() -> impl IntoView {
+    let overview = Resource::new(|| (), |_| get_overview());
+    view! {
+        <h1>"Admin console"</h1>
+        <p class="lead">"Review applications, manage users, read the outbox and the audit log."</p>
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match overview.await {
+                    Ok(o) => stats(o).into_any(),
+                    Err(e) => load_error(e).into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn stats(o: AdminOverview) -> impl IntoView {
+    let stat = |href: &'static str, value: i64, label: &'static str, hint: &'static str| {
+        view! {
+            <li>
+                <a class="card admin-stat" href=href>
+                    <span class="admin-stat-value">{value}</span>
+                    <span class="admin-stat-label">{label}</span>
+                    <span class="admin-stat-hint">{hint}</span>
+                </a>
+            </li>
+        }
+    };
+    view! {
+        <ul class="card-grid admin-stats" aria-label="At a glance">
+            {stat("/admin/users", o.users, "Users", "Search, change roles, suspend")}
+            {stat("/admin/applications", o.pending_applications, "Pending applications", "Approve or reject")}
+            {stat("/admin/outbox", o.unsent_emails, "Unsent emails", "Every email, with its body")}
+        </ul>
+        <p>
+            <a href="/admin/audit">"Audit log"</a>
+            " — who changed what, and when."
+        </p>
+    }
+}

@@ -1,0 +1,109 @@
+//! `/admin/outbox`: every email the portal queued, newest first, with its
+//! body (on an install without SMTP, this is where verification links are
+//! read).
+
+use leptos::prelude::*;
+use leptos_router::components::Form;
+
+use super::{admin_frame, empty_state, load_error, page_param, pager, query_param, tag};
+use crate::api::admin::{list_outbox, DeliveryState, OutboxView, Page};
+
+/// `/admin/outbox`.
+#[component]
+pub fn AdminOutboxPage() -> impl IntoView {
+    admin_frame("Outbox", || view! { <Outbox /> })
+}
+
+#[component]
+fn Outbox() -> impl IntoView {
+    let q = query_param("q");
+    let page = page_param();
+    let emails = Resource::new(
+        move || (q.get(), page.get()),
+        |(q, page)| list_outbox(q, page),
+    );
+    view! {
+        <h1>"Outbox"</h1>
+        <p class="lead">"Every email the portal sends, newest first. Open one to read its body and links."</p>
+        <Form method="GET" action="/admin/outbox" attr:class="admin-filter" attr:role="search">
+            <div class="field">
+                <label for="q">"Recipient contains"</label>
+                <input id="q" name="q" type="search" value=move || q.get() autocomplete="off" />
+            </div>
+            <button type="submit" class="button">"Filter"</button>
+            <Show when=move || !q.get().is_empty()>
+                <a href="/admin/outbox">"Clear"</a>
+            </Show>
+        </Form>
+        <Suspense fallback=|| view! { <p class="muted">"Loading emails…"</p> }>
+            {move || Suspend::new(async move {
+                match emails.await {
+                    Ok(found) => outbox_table(found, q.get_untracked()).into_any(),
+                    Err(e) => load_error(e).into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn outbox_table(found: Page<OutboxView>, q: String) -> impl IntoView {
+    if found.total == 0 {
+        let text = if q.trim().is_empty() {
+            "The portal has not sent any email yet.".to_owned()
+        } else {
+            format!("No email went to an address containing “{}”.", q.trim())
+        };
+        return empty_state("No emails", text).into_any();
+    }
+    let nav = pager(&found, "/admin/outbox", &[("q", q)]);
+    view! {
+        <div class="table-wrap">
+            <table>
+                <caption class="visually-hidden">"Emails, newest first"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Created"</th>
+                        <th scope="col">"Recipient"</th>
+                        <th scope="col">"Subject and body"</th>
+                        <th scope="col">"Delivery"</th>
+                    </tr>
+                </thead>
+                <tbody>{found.items.into_iter().map(email_row).collect_view()}</tbody>
+            </table>
+        </div>
+        {nav}
+    }
+    .into_any()
+}
+
+fn email_row(email: OutboxView) -> impl IntoView {
+    let state = match email.state {
+        DeliveryState::Sent => tag("good", email.state.label()),
+        DeliveryState::Pending => tag("warn", email.state.label()),
+        DeliveryState::Failed => tag("bad", email.state.label()),
+    };
+    let attempts = match email.attempts {
+        0 => None,
+        1 => Some("1 attempt".to_owned()),
+        n => Some(format!("{n} attempts")),
+    };
+    view! {
+        <tr>
+            <td class="admin-nowrap">{email.created}</td>
+            <td class="admin-break">{email.recipient}</td>
+            <td class="admin-email">
+                <details>
+                    <summary>{email.subject}</summary>
+                    <pre class="admin-email-body">{email.body}</pre>
+                </details>
+            </td>
+            <td>
+                {state}
+                {email.sent.map(|at| view! { <br /> <span class="admin-nowrap muted">{at}</span> })}
+                {attempts.map(|a| view! { <br /> <span class="muted">{a}</span> })}
+                {email.gave_up.then(|| view! { <br /> <span class="muted">"Given up: not retried again."</span> })}
+                {email.last_error.map(|e| view! { <br /> <span class="admin-error-text admin-break">{e}</span> })}
+            </td>
+        </tr>
+    }
+}

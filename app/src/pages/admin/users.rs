@@ -1,0 +1,108 @@
+//! `/admin/users`: every user, searchable and paged.
+
+use leptos::prelude::*;
+use leptos_router::components::Form;
+
+use super::{admin_frame, empty_state, load_error, page_param, pager, query_param, tag};
+use crate::api::admin::{list_users, Page, UserSummary};
+use crate::domain::role::{PlatformRole, UserStatus};
+
+/// `/admin/users`.
+#[component]
+pub fn AdminUsersPage() -> impl IntoView {
+    admin_frame("Users", || view! { <UserList /> })
+}
+
+#[component]
+fn UserList() -> impl IntoView {
+    let q = query_param("q");
+    let page = page_param();
+    let users = Resource::new(
+        move || (q.get(), page.get()),
+        |(q, page)| list_users(q, page),
+    );
+    view! {
+        <h1>"Users"</h1>
+        <Form method="GET" action="/admin/users" attr:class="admin-filter" attr:role="search">
+            <div class="field">
+                <label for="q">"Search by name or email"</label>
+                <input id="q" name="q" type="search" value=move || q.get() autocomplete="off" />
+            </div>
+            <button type="submit" class="button">"Search"</button>
+            <Show when=move || !q.get().is_empty()>
+                <a href="/admin/users">"Clear"</a>
+            </Show>
+        </Form>
+        <Suspense fallback=|| view! { <p class="muted">"Loading users…"</p> }>
+            {move || Suspend::new(async move {
+                match users.await {
+                    Ok(found) => user_table(found, q.get_untracked()).into_any(),
+                    Err(e) => load_error(e).into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn user_table(found: Page<UserSummary>, q: String) -> impl IntoView {
+    if found.total == 0 {
+        let text = if q.trim().is_empty() {
+            "Nobody has signed up yet.".to_owned()
+        } else {
+            format!("No user's name or email contains “{}”.", q.trim())
+        };
+        return empty_state("No users found", text).into_any();
+    }
+    let nav = pager(&found, "/admin/users", &[("q", q)]);
+    view! {
+        <div class="table-wrap">
+            <table>
+                <caption class="visually-hidden">"Users"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Email"</th>
+                        <th scope="col">"Role"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Verified"</th>
+                        <th scope="col">"Created"</th>
+                    </tr>
+                </thead>
+                <tbody>{found.items.into_iter().map(user_row).collect_view()}</tbody>
+            </table>
+        </div>
+        {nav}
+    }
+    .into_any()
+}
+
+fn user_row(user: UserSummary) -> impl IntoView {
+    view! {
+        <tr>
+            <td>
+                <a href=format!("/admin/users/{}", user.id)>{user.display_name}</a>
+            </td>
+            <td class="admin-break">{user.email}</td>
+            <td>{role_tag(user.role)}</td>
+            <td>{status_tag(user.status)}</td>
+            <td>{if user.verified { "Yes" } else { "No" }}</td>
+            <td class="admin-nowrap">{user.created}</td>
+        </tr>
+    }
+}
+
+/// A role, as a tag.
+pub(super) fn role_tag(role: PlatformRole) -> impl IntoView {
+    match role {
+        PlatformRole::Admin => tag("accent", role.label()),
+        PlatformRole::Developer => tag("neutral", role.label()),
+    }
+}
+
+/// A user status, as a tag.
+pub(super) fn status_tag(status: UserStatus) -> impl IntoView {
+    match status {
+        UserStatus::Active => tag("good", status.label()),
+        UserStatus::Suspended => tag("bad", status.label()),
+    }
+}

@@ -1,0 +1,7 @@
+//! Domain services: plain async functions over the database, used by server functions and workers.
+
+pub mod accounts;
+pub mod admin;
+pub mod admins;
+pub mod applications;
+pub mod outbox;

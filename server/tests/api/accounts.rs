@@ -1,0 +1,592 @@
+//! Sign-up, verification, sign-in, sessions, throttling, password reset and
+//! profile changes, over HTTP against the real router.
+
+use crate::helpers::{spawn_app, TestApp, PASSWORD};
+use serde_json::Value;
+use sqlx::PgPool;
+
+async fn my_application(app: &TestApp, client: &reqwest::Client) -> u16 {
+    app.post_form_with(client, "/api/my_application", &[])
+        .await
+        .status()
+        .as_u16()
+}
+
+#[sqlx::test(migrations = false)]
+async fn sign_up_creates_an_unverified_account_and_emails_a_link(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let response = app.sign_up("Ada@Example.org", PASSWORD).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["location"], "/signup/check-email");
+    let (hash, verified): (String, bool) =
+        sqlx::query_as("select password_hash, email_verified_at is not null from users where email = 'Ada@Example.org'")
+            .fetch_one(&app.pool)
+            .await
+            .expect("user");
+    assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+    assert!(!verified);
+    let token = app.emailed_token("ada@example.org", "/verify-email").await;
+    assert!(token.len() >= 40);
+    let stored: i64 = sqlx::query_scalar(
+        "select count(*) from email_tokens where token_hash = sha256($1::bytea)",
+    )
+    .bind(token.as_bytes())
+    .fetch_one(&app.pool)
+    .await
+    .expect("count");
+    assert_eq!(stored, 1, "only the hash of the token is stored");
+}
+
+#[sqlx::test(migrations = false)]
+async fn sign_up_reports_every_invalid_field(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let response = app
+        .post_form(
+            "/api/sign_up",
+            &[
+                ("email", "not-an-email"),
+                ("password", "short"),
+                ("display_name", ""),
+                ("account_kind", "business"),
+                ("organization", ""),
+                ("country", "XX"),
+            ],
+        )
+        .await;
+    let (status, body) = TestApp::error_of(response).await;
+    assert_eq!(status, 422);
+    let fields: Vec<&str> = body["Validation"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .filter_map(|f| f["field"].as_str())
+        .collect();
+    for field in [
+        "email",
+        "password",
+        "display_name",
+        "organization",
+        "country",
+    ] {
+        assert!(fields.contains(&field), "{field} missing from {body}");
+    }
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_common_password_is_refused(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (status, body) =
+        TestApp::error_of(app.sign_up("a@example.org", "password1234").await).await;
+    assert_eq!(status, 422);
+    assert_eq!(body["Validation"][0]["field"], "password");
+}
+
+#[sqlx::test(migrations = false)]
+async fn signing_up_twice_with_one_address_reveals_nothing(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let first = app.sign_up("same@example.org", PASSWORD).await;
+    let second = app.sign_up("SAME@example.org", PASSWORD).await;
+    assert_eq!(first.status(), second.status());
+    assert_eq!(first.headers()["location"], second.headers()["location"]);
+    let users: i64 = sqlx::query_scalar("select count(*) from users")
+        .fetch_one(&app.pool)
+        .await
+        .expect("count");
+    assert_eq!(users, 1);
+    let notice: i64 =
+        sqlx::query_scalar("select count(*) from outbox where subject like 'You already have%'")
+            .fetch_one(&app.pool)
+            .await
+            .expect("count");
+    assert_eq!(notice, 1, "the owner is told by email");
+}
+
+#[sqlx::test(migrations = false)]
+async fn an_unverified_account_cannot_sign_in(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    app.sign_up("new@example.org", PASSWORD).await;
+    let response = app
+        .post_form(
+            "/api/sign_in",
+            &[("email", "new@example.org"), ("password", PASSWORD)],
+        )
+        .await;
+    let (status, body) = TestApp::error_of(response).await;
+    assert_eq!(status, 403);
+    assert!(body["Refused"]
+        .as_str()
+        .expect("message")
+        .contains("verify your email"));
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_verified_account_signs_in_and_out(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    assert_eq!(my_application(&app, &app.client).await, 401);
+    app.signed_in_developer("dev@example.org").await;
+    assert_eq!(my_application(&app, &app.client).await, 200);
+    let me: Value = app
+        .post_form("/api/current_user", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(me["email"], "dev@example.org");
+    assert_eq!(me["is_admin"], false);
+
+    let out = app.post_form("/api/sign_out", &[]).await;
+    assert_eq!(out.status(), 200);
+    assert_eq!(my_application(&app, &app.client).await, 401);
+    let ended: i64 = sqlx::query_scalar("select count(*) from logins where ended_at is not null")
+        .fetch_one(&app.pool)
+        .await
+        .expect("n");
+    assert_eq!(ended, 1);
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_session_id_changes_at_sign_in(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    app.sign_up("fix@example.org", PASSWORD).await;
+    let token = app.emailed_token("fix@example.org", "/verify-email").await;
+    app.post_form("/api/verify_email", &[("token", &token)])
+        .await;
+    // A failed attempt creates no session; a successful one sets a fresh cookie.
+    let response = app
+        .post_form(
+            "/api/sign_in",
+            &[("email", "fix@example.org"), ("password", PASSWORD)],
+        )
+        .await;
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .expect("session cookie")
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(cookie.starts_with("lab_session="), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Secure"), "plain http locally: {cookie}");
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_wrong_password_and_an_unknown_email_get_the_same_answer(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    app.signed_in_developer("known@example.org").await;
+    let browser = app.new_browser();
+    let wrong = app
+        .post_form_with(
+            &browser,
+            "/api/sign_in",
+            &[
+                ("email", "known@example.org"),
+                ("password", "not the password at all"),
+            ],
+        )
+        .await;
+    let unknown = app
+        .post_form_with(
+            &browser,
+            "/api/sign_in",
+            &[
+                ("email", "nobody@example.org"),
+                ("password", "not the password at all"),
+            ],
+        )
+        .await;
+    let (a, b) = (
+        TestApp::error_of(wrong).await,
+        TestApp::error_of(unknown).await,
+    );
+    assert_eq!(a, b);
+    assert_eq!(a.0, 401);
+    assert_eq!(a.1, Value::String("BadCredentials".into()));
+}
+
+#[sqlx::test(migrations = false)]
+async fn repeated_failures_lock_the_account_with_a_clear_message(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    app.signed_in_developer("victim@example.org").await;
+    let attacker = app.new_browser();
+    for _ in 0..5 {
+        let r = app
+            .post_form_with(
+                &attacker,
+                "/api/sign_in",
+                &[
+                    ("email", "victim@example.org"),
+                    ("password", "guess guess guess"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 401);
+    }
+    let locked = app
+        .post_form_with(
+            &attacker,
+            "/api/sign_in",
+            &[("email", "victim@example.org"), ("password", PASSWORD)],
+        )
+        .await;
+    let (status, body) = TestApp::error_of(locked).await;
+    assert_eq!(status, 429, "even the right password waits: {body}");
+    assert!(body["RateLimited"]["message"]
+        .as_str()
+        .expect("message")
+        .contains("try again in"));
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_suspended_users_session_stops_working_at_once(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    app.signed_in_developer("sus@example.org").await;
+    assert_eq!(my_application(&app, &app.client).await, 200);
+    sqlx::query("update users set status = 'suspended' where email = 'sus@example.org'")
+        .execute(&app.pool)
+        .await
+        .expect("suspend");
+    assert_eq!(my_application(&app, &app.client).await, 401);
+    let again = app
+        .post_form(
+            "/api/sign_in",
+            &[("email", "sus@example.org"), ("password", PASSWORD)],
+        )
+        .await;
+    let (status, body) = TestApp::error_of(again).await;
+    assert_eq!(status, 403);
+    assert!(body["Refused"]
+        .as_str()
+        .expect("message")
+        .contains("suspended"));
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_verification_link_works_once(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    app.sign_up("once@example.org", PASSWORD).await;
+    let token = app.emailed_token("once@example.org", "/verify-email").await;
+    let first = app
+        .post_form("/api/verify_email", &[("token", &token)])
+        .await;
+    assert_eq!(first.headers()["location"], "/signin?verified=1");
+    let (status, body) = TestApp::error_of(
+        app.post_form("/api/verify_email", &[("token", &token)])
+            .await,
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(body["InvalidRequest"], "This link has already been used.");
+}
+
+#[sqlx::test(migrations = false)]
+async fn an_expired_verification_link_is_refused_and_a_new_one_can_be_sent(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    app.sign_up("late@example.org", PASSWORD).await;
+    let token = app.emailed_token("late@example.org", "/verify-email").await;
+    sqlx::query("update email_tokens set created_at = now() - interval '25 hours', expires_at = now() - interval '1 hour'")
+        .execute(&app.pool)
+        .await
+        .expect("age");
+    let (_, body) = TestApp::error_of(
+        app.post_form("/api/verify_email", &[("token", &token)])
+            .await,
+    )
+    .await;
+    assert!(body["InvalidRequest"]
+        .as_str()
+        .expect("message")
+        .contains("expired"));
+    let resend = app
+        .post_form("/api/resend_verification", &[("email", "late@example.org")])
+        .await;
+    assert_eq!(resend.status(), 200);
+    let fresh = app.emailed_token("late@example.org", "/verify-email").await;
+    assert_ne!(fresh, token);
+    // A second request within the cooldown sends nothing more.
+    app.post_form("/api/resend_verification", &[("email", "late@example.org")])
+        .await;
+    let sent: i64 =
+        sqlx::query_scalar("select count(*) from outbox where recipient = 'late@example.org'")
+            .fetch_one(&app.pool)
+            .await
+            .expect("n");
+    assert_eq!(sent, 2);
+    assert_eq!(
+        app.post_form("/api/verify_email", &[("token", &fresh)])
+            .await
+            .status(),
+        200
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn password_reset_changes_the_password_and_ends_every_session(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    app.signed_in_developer("reset@example.org").await;
+    let other = app.new_browser();
+    let r = app
+        .post_form_with(
+            &other,
+            "/api/forgot_password",
+            &[("email", "reset@example.org")],
+        )
+        .await;
+    assert_eq!(r.headers()["location"], "/forgot-password?sent=1");
+    let unknown = app
+        .post_form_with(
+            &other,
+            "/api/forgot_password",
+            &[("email", "nobody@example.org")],
+        )
+        .await;
+    assert_eq!(
+        unknown.headers()["location"],
+        "/forgot-password?sent=1",
+        "same answer for unknown addresses"
+    );
+    let token = app
+        .emailed_token("reset@example.org", "/reset-password")
+        .await;
+    let new_password = "a completely different passphrase";
+    let done = app
+        .post_form_with(
+            &other,
+            "/api/reset_password",
+            &[("token", &token), ("password", new_password)],
+        )
+        .await;
+    assert_eq!(done.headers()["location"], "/signin?reset=1");
+    assert_eq!(
+        my_application(&app, &app.client).await,
+        401,
+        "the old session ended"
+    );
+    let (status, _) = TestApp::error_of(
+        app.post_form(
+            "/api/sign_in",
+            &[("email", "reset@example.org"), ("password", PASSWORD)],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 401);
+    let ok = app
+        .post_form(
+            "/api/sign_in",
+            &[("email", "reset@example.org"), ("password", new_password)],
+        )
+        .await;
+    assert_eq!(ok.status(), 200);
+    let reused = app
+        .post_form(
+            "/api/reset_password",
+            &[
+                ("token", &token),
+                ("password", "yet another long passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(reused.status(), 422);
+}
+
+#[sqlx::test(migrations = false)]
+async fn changing_the_password_keeps_this_session_and_ends_the_others(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    app.signed_in_developer("change@example.org").await;
+    let laptop = app.new_browser();
+    app.post_form_with(
+        &laptop,
+        "/api/sign_in",
+        &[("email", "change@example.org"), ("password", PASSWORD)],
+    )
+    .await;
+    assert_eq!(my_application(&app, &laptop).await, 200);
+
+    let wrong = app
+        .post_form(
+            "/api/change_password",
+            &[
+                ("current_password", "not my password"),
+                ("new_password", "brand new passphrase here"),
+            ],
+        )
+        .await;
+    let (status, body) = TestApp::error_of(wrong).await;
+    assert_eq!(status, 422);
+    assert_eq!(body["Validation"][0]["field"], "current_password");
+
+    let ok = app
+        .post_form(
+            "/api/change_password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "brand new passphrase here"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.headers()["location"], "/profile?password_changed=1");
+    assert_eq!(
+        my_application(&app, &app.client).await,
+        200,
+        "this session stays"
+    );
+    assert_eq!(
+        my_application(&app, &laptop).await,
+        401,
+        "the other session ended"
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn changing_the_email_takes_effect_once_the_new_address_is_verified(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    app.signed_in_developer("old@example.org").await;
+    let r = app
+        .post_form(
+            "/api/change_email",
+            &[("email", "new@example.org"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(r.headers()["location"], "/profile?email_sent=1");
+    let me: Value = app
+        .post_form("/api/current_user", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(me["email"], "old@example.org", "unchanged until verified");
+    let token = app.emailed_token("new@example.org", "/verify-email").await;
+    app.post_form("/api/verify_email", &[("token", &token)])
+        .await;
+    let me: Value = app
+        .post_form("/api/current_user", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(me["email"], "new@example.org");
+    let told: i64 = sqlx::query_scalar("select count(*) from outbox where recipient = 'old@example.org' and subject like '%changing%'")
+        .fetch_one(&app.pool)
+        .await
+        .expect("n");
+    assert_eq!(told, 1);
+}
+
+#[sqlx::test(migrations = false)]
+async fn onboarding_applications_are_one_at_a_time(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let anonymous = app
+        .post_form(
+            "/api/submit_application",
+            &[
+                ("building", "x"),
+                ("industry", "finance"),
+                ("expected_usage", "prototype"),
+            ],
+        )
+        .await;
+    assert_eq!(anonymous.status(), 401);
+    app.signed_in_developer("apply@example.org").await;
+    let form = [
+        (
+            "building",
+            "A reconciliation assistant for small accounting firms.",
+        ),
+        ("industry", "finance"),
+        ("expected_usage", "prototype"),
+    ];
+    let first = app.post_form("/api/submit_application", &form).await;
+    assert_eq!(first.headers()["location"], "/dashboard?applied=1");
+    let mine: Value = app
+        .post_form("/api/my_application", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(mine["status"], "pending");
+    assert_eq!(mine["industry"], "Finance");
+    let (status, _) =
+        TestApp::error_of(app.post_form("/api/submit_application", &form).await).await;
+    assert_eq!(status, 409);
+}
+
+#[sqlx::test(migrations = false)]
+async fn cross_site_posts_are_refused(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let form = [("email", "a@example.org"), ("password", PASSWORD)];
+    let evil = app
+        .client
+        .post(format!("{}/api/sign_in", app.address))
+        .header("origin", "https://evil.example")
+        .form(&form)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(evil.status(), 403);
+    let no_origin = app
+        .client
+        .post(format!("{}/api/sign_in", app.address))
+        .form(&form)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(no_origin.status(), 403);
+    let cross_site = app
+        .client
+        .post(format!("{}/api/sign_in", app.address))
+        .header("origin", &app.address)
+        .header("sec-fetch-site", "cross-site")
+        .form(&form)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(cross_site.status(), 403);
+    let referer = app
+        .client
+        .post(format!("{}/api/sign_in", app.address))
+        .header("referer", format!("{}/signin", app.address))
+        .form(&form)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(referer.status(), 401, "a same-origin Referer is enough");
+}
+
+#[sqlx::test(migrations = false)]
+async fn pages_send_a_content_security_policy_with_the_scripts_nonce(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let response = app.get("/").await;
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let html = response.text().await.expect("body");
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|s| s.split('\'').next())
+        .expect("nonce in CSP");
+    assert!(
+        html.contains(&format!("nonce=\"{nonce}\"")),
+        "the hydration script carries the nonce"
+    );
+    assert!(csp.contains("frame-ancestors 'none'"));
+}
+
+#[sqlx::test(migrations = false)]
+async fn signed_in_pages_send_visitors_to_sign_in(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let response = app.get("/dashboard").await;
+    assert_eq!(response.status(), 302);
+    assert_eq!(response.headers()["location"], "/signin?next=/dashboard");
+    app.signed_in_developer("dash@example.org").await;
+    let page = app.get("/dashboard").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("html");
+    assert!(html.contains("Welcome, Ada Tester"));
+    assert!(html.contains("Start your application"));
+}
