@@ -1,6 +1,127 @@
-import { expect, Page } from "@playwright/test";
+import { Browser, expect, Page, TestInfo } from "@playwright/test";
 
 /** Waits until the WebAssembly bundle has hydrated the page. */
 export async function waitForHydration(page: Page) {
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+}
+
+/** A person signing up in a test. */
+export interface Developer {
+  email: string;
+  password: string;
+  name: string;
+  organization: string;
+  country: string;
+}
+
+let counter = 0;
+
+/**
+ * A developer nobody has used yet. Tests share one database and run in
+ * parallel in several projects, so the email names the project, the time and
+ * a counter.
+ */
+export function newDeveloper(testInfo: TestInfo, label = "dev"): Developer {
+  counter += 1;
+  const stamp = `${Date.now().toString(36)}${process.pid.toString(36)}${counter}`;
+  const tag = `${label}-${testInfo.project.name}-${stamp}`.toLowerCase();
+  return {
+    email: `${tag}@example.org`,
+    // Long, not a common password, and sharing no word with the name or email.
+    password: "Tangerine orbit velvet 739",
+    name: `Ada Lovelace ${stamp}`,
+    organization: "Analytical Engines Ltd",
+    country: "New Zealand",
+  };
+}
+
+/** The admin that scripts/test creates with `lab-portal create-admin`. */
+export function adminCredentials(): { email: string; password: string } {
+  const email = process.env.E2E_ADMIN_EMAIL;
+  const password = process.env.E2E_ADMIN_PASSWORD;
+  if (!email || !password) {
+    throw new Error(
+      "Set E2E_ADMIN_EMAIL and E2E_ADMIN_PASSWORD to an admin created with `lab-portal create-admin` (scripts/test does).",
+    );
+  }
+  return { email, password };
+}
+
+/**
+ * Opens the header's collapsed navigation when the page is hydrated on a
+ * narrow screen (without JavaScript, or on a wide screen, it is always open).
+ */
+export async function openMenuIfCollapsed(page: Page) {
+  const menu = page.getByRole("button", { name: "Menu" });
+  if ((await menu.isVisible()) && (await menu.getAttribute("aria-expanded")) === "false") {
+    await menu.click();
+    await expect(menu).toHaveAttribute("aria-expanded", "true");
+  }
+}
+
+/** The header's main navigation. */
+export function mainNav(page: Page) {
+  return page.getByRole("navigation", { name: "Main" });
+}
+
+/**
+ * Fills and sends the sign-up form as an individual developer. `js` says
+ * whether the page runs JavaScript (then it waits for hydration first).
+ */
+export async function submitSignUp(page: Page, dev: Developer, { js = true } = {}) {
+  await page.goto("/signup");
+  await expect(page.getByRole("heading", { level: 1, name: "Create your account" })).toBeVisible();
+  if (js) await waitForHydration(page);
+  await page.getByLabel("Email", { exact: true }).fill(dev.email);
+  await page.getByLabel("Password", { exact: true }).fill(dev.password);
+  await page.getByLabel("Your name", { exact: true }).fill(dev.name);
+  await page.getByLabel("You are", { exact: true }).selectOption({ label: "Individual developer" });
+  await page.getByLabel("Organization or university", { exact: true }).fill(dev.organization);
+  await page.getByLabel("Country", { exact: true }).selectOption({ label: dev.country });
+  await page.getByRole("button", { name: "Create account" }).click();
+}
+
+/** Fills and sends the sign-in form (the page must already be /signin). */
+export async function submitSignIn(page: Page, email: string, password: string) {
+  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/**
+ * A page in a browser context of its own, signed in as the admin through the
+ * sign-in page.
+ */
+export async function signInAsAdmin(browser: Browser): Promise<Page> {
+  const admin = adminCredentials();
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto("/signin");
+  await waitForHydration(page);
+  await submitSignIn(page, admin.email, admin.password);
+  await expect(page).toHaveURL(/\/dashboard$/);
+  return page;
+}
+
+/**
+ * Reads the first link in the newest email to `recipient` with `subject`, as
+ * an admin sees it in the outbox (filtered by recipient).
+ */
+export async function linkFromOutbox(admin: Page, recipient: string, subject: string): Promise<string> {
+  await admin.goto("/admin/outbox");
+  await expect(admin.getByRole("heading", { level: 1, name: "Outbox" })).toBeVisible();
+  await waitForHydration(admin);
+  await admin.getByLabel("Recipient contains").fill(recipient);
+  await admin.getByRole("button", { name: "Filter" }).click();
+  await expect(admin).toHaveURL(/[?&]q=/);
+
+  const row = admin.getByRole("row").filter({ hasText: recipient }).filter({ hasText: subject }).first();
+  await expect(row).toBeVisible();
+  await row.getByText(subject).click(); // the <summary> opens the <details>
+  const body = row.locator("details pre");
+  await expect(body).toBeVisible();
+  const text = (await body.textContent()) ?? "";
+  const link = text.match(/https?:\/\/\S+/)?.[0];
+  expect(link, `a link in the email body:\n${text}`).toBeTruthy();
+  return link!;
 }

@@ -73,6 +73,7 @@ impl Application {
             public_url_configured: settings.public_url.is_some(),
             trust_forwarded_for: settings.trust_forwarded_for,
             session_absolute_hours: settings.session_absolute_hours,
+            session_idle_minutes: settings.session_idle_minutes,
         };
         app::server::password::warm_up();
         crate::mailer::spawn(pool.clone(), settings.smtp_url.clone(), &settings.mail_from)?;

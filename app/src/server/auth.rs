@@ -92,10 +92,12 @@ async fn lookup(state: &AppState, session: &Session) -> anyhow::Result<Option<Ca
         "select u.id as user_id, u.email, u.display_name, u.platform_role, u.status,
                 u.email_verified_at is not null as email_verified, l.last_seen_at
          from logins l join users u on u.id = l.user_id
-         where l.id = $1 and l.ended_at is null and l.created_at > now() - make_interval(hours => $2)",
+         where l.id = $1 and l.ended_at is null and l.created_at > now() - make_interval(hours => $2)
+           and l.last_seen_at > now() - make_interval(mins => $3)",
     )
     .bind(login_id)
     .bind(i32::try_from(state.session_absolute_hours).unwrap_or(i32::MAX))
+    .bind(i32::try_from(state.session_idle_minutes).unwrap_or(i32::MAX))
     .fetch_optional(&state.pool)
     .await?;
     let Some(row) = row.filter(|r| r.status == "active") else {

@@ -18,6 +18,8 @@ pub struct AppState {
     pub trust_forwarded_for: bool,
     /// A login ends this many hours after sign-in.
     pub session_absolute_hours: u32,
+    /// A login ends after this many minutes without a request.
+    pub session_idle_minutes: u32,
 }
 
 impl FromRef<AppState> for LeptosOptions {

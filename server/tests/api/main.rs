@@ -2,6 +2,7 @@
 #![expect(clippy::expect_used, reason = "a failed expectation is a failed test")]
 
 mod accounts;
+mod cli;
 mod admin;
 mod health;
 mod helpers;

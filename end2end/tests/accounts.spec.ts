@@ -1,0 +1,183 @@
+import { expect, Page, test } from "@playwright/test";
+import {
+  adminCredentials,
+  linkFromOutbox,
+  mainNav,
+  newDeveloper,
+  openMenuIfCollapsed,
+  signInAsAdmin,
+  submitSignIn,
+  submitSignUp,
+  waitForHydration,
+} from "./helpers";
+
+const VERIFY_SUBJECT = "Verify your email for Lab Portal";
+
+/** The form field `label` names, and the message shown under it. */
+function field(page: Page, label: string) {
+  const input = page.getByLabel(label, { exact: true });
+  return { input, box: page.locator(".field").filter({ has: input }) };
+}
+
+test.describe("accounts with JavaScript", () => {
+  test("a developer signs up, confirms the email, applies and is approved", async ({ page, browser }, testInfo) => {
+    test.slow(); // two people, a dozen pages
+    const dev = newDeveloper(testInfo, "journey");
+    const note = `Welcome aboard, ${dev.name.split(" ").pop()}!`;
+
+    // Sign up.
+    await submitSignUp(page, dev);
+    await expect(page).toHaveURL(/\/signup\/check-email$/);
+    await expect(page.getByRole("heading", { level: 1, name: "Check your email" })).toBeVisible();
+
+    // An admin reads the verification link in the outbox.
+    const admin = await signInAsAdmin(browser);
+    const link = await linkFromOutbox(admin, dev.email, VERIFY_SUBJECT);
+    expect(link).toMatch(/\/verify-email\?token=[^&\s]+$/);
+
+    // The developer confirms the address.
+    await page.goto(link);
+    await expect(page.getByRole("heading", { level: 1, name: "Confirm your email address" })).toBeVisible();
+    await waitForHydration(page);
+    await page.getByRole("button", { name: "Confirm my email" }).click();
+    await expect(page).toHaveURL(/\/signin\?verified=1$/);
+    await expect(page.getByText("Your email address is confirmed. You can sign in now.")).toBeVisible();
+
+    // Signs in and lands on the dashboard.
+    await submitSignIn(page, dev.email, dev.password);
+    await expect(page).toHaveURL(/\/dashboard$/);
+    await expect(page.getByRole("heading", { level: 1, name: `Welcome, ${dev.name}` })).toBeVisible();
+
+    // Sends the onboarding application.
+    await page.getByRole("link", { name: "Start your application" }).click();
+    await expect(page).toHaveURL(/\/onboarding$/);
+    await expect(page.getByRole("heading", { level: 1, name: "Tell us what you want to build" })).toBeVisible();
+    await page
+      .getByLabel("What do you want to build?")
+      .fill("A triage assistant that summarises patient notes for nurses, using an open model.");
+    await page.getByLabel("Industry").selectOption({ label: "Healthcare" });
+    await page.getByLabel("Where are you with it?").selectOption({ label: "Building a prototype" });
+    await page.getByRole("button", { name: "Send my application" }).click();
+    await expect(page).toHaveURL(/\/dashboard\?applied=1$/);
+    await expect(page.getByText("Thank you! Your application is in the review queue.")).toBeVisible();
+    await expect(page.getByTestId("application-status")).toHaveText("Under review");
+
+    // The admin approves it, with a note.
+    await admin.goto("/admin/applications");
+    await expect(admin.getByRole("heading", { level: 1, name: "Applications" })).toBeVisible();
+    await waitForHydration(admin);
+    const card = admin.getByRole("article", { name: dev.name });
+    await expect(card).toContainText(dev.email);
+    await expect(card).toContainText("A triage assistant that summarises patient notes");
+    await card.getByLabel("Note to the applicant (optional)").fill(note);
+    await card.getByRole("button", { name: "Approve" }).click();
+    await expect(admin).toHaveURL(/done=approved/);
+    await expect(admin.getByText("The application is approved and the applicant was emailed.")).toBeVisible();
+    await expect(admin.getByRole("article", { name: dev.name })).toHaveCount(0);
+    await admin.context().close();
+
+    // The developer sees the decision.
+    await page.reload();
+    await expect(page.getByTestId("application-status")).toHaveText("Approved");
+    await expect(page.getByText(`Note from the Lab: ${note}`)).toBeVisible();
+  });
+
+  test("sign-up shows each field's error next to it and marks it invalid", async ({ page }) => {
+    await page.goto("/signup");
+    await waitForHydration(page);
+    await page.getByLabel("Email", { exact: true }).fill("not-an-email");
+    await page.getByLabel("Password", { exact: true }).fill("short");
+    await page.getByLabel("Your name", { exact: true }).fill("Grace Hopper");
+    await page.getByLabel("You are", { exact: true }).selectOption({ label: "Individual developer" });
+    await page.getByLabel("Country", { exact: true }).selectOption({ label: "Portugal" });
+    await page.getByRole("button", { name: "Create account" }).click();
+
+    await expect(page.getByRole("alert")).toHaveText("Please correct the highlighted fields.");
+    const email = field(page, "Email");
+    await expect(email.input).toHaveAttribute("aria-invalid", "true");
+    await expect(email.box).toContainText("Enter an email address like name@example.org.");
+    await expect(email.input).toHaveAccessibleDescription(/Enter an email address like name@example\.org\./);
+    const password = field(page, "Password");
+    await expect(password.input).toHaveAttribute("aria-invalid", "true");
+    await expect(password.box).toContainText("Use at least 12 characters.");
+    await expect(password.input).toHaveAccessibleDescription(/Use at least 12 characters\./);
+    // The valid fields are left alone, and nothing was sent.
+    await expect(page.getByLabel("Your name", { exact: true })).not.toHaveAttribute("aria-invalid", "true");
+    await expect(page.getByLabel("Country", { exact: true })).not.toHaveAttribute("aria-invalid", "true");
+    await expect(page).toHaveURL(/\/signup$/);
+  });
+
+  test("signing out from the header shows the visitor header again", async ({ page }) => {
+    const admin = adminCredentials();
+    await page.goto("/signin");
+    await waitForHydration(page);
+    await submitSignIn(page, admin.email, admin.password);
+    await expect(page).toHaveURL(/\/dashboard$/);
+
+    await openMenuIfCollapsed(page);
+    const nav = mainNav(page);
+    await expect(nav.getByRole("link", { name: "Dashboard" })).toBeVisible();
+    await nav.getByRole("button", { name: "Sign out" }).click();
+
+    await expect(page).toHaveURL(/\/$/);
+    await openMenuIfCollapsed(page);
+    await expect(nav.getByRole("link", { name: "Sign in" })).toBeVisible();
+    await expect(nav.getByRole("link", { name: "Sign up" })).toBeVisible();
+    await expect(nav.getByRole("button", { name: "Sign out" })).toHaveCount(0);
+    await expect(nav.getByRole("link", { name: "Dashboard" })).toHaveCount(0);
+
+    // The session really is over: the dashboard asks to sign in.
+    await page.goto("/dashboard");
+    await expect(page).toHaveURL(/\/signin\?next=\/dashboard$/);
+  });
+});
+
+test.describe("accounts without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("sign-up works, and a wrong password's error comes back on the sign-in page", async ({ page }, testInfo) => {
+    const dev = newDeveloper(testInfo, "nojs");
+    await submitSignUp(page, dev, { js: false });
+    await expect(page).toHaveURL(/\/signup\/check-email$/);
+    await expect(page.getByRole("heading", { level: 1, name: "Check your email" })).toBeVisible();
+
+    await page.goto("/signin");
+    await submitSignIn(page, dev.email, "Not the password 0451");
+    await expect(page).toHaveURL(/\/signin\?/);
+    await expect(page.getByRole("alert")).toHaveText("The email or password is incorrect.");
+
+    // The right password is refused too, until the address is confirmed.
+    await page.goto("/signin");
+    await submitSignIn(page, dev.email, dev.password);
+    await expect(page.getByRole("alert")).toHaveText(
+      "Please verify your email address first: open the link we emailed you, or ask for a new one.",
+    );
+  });
+
+  test("an invalid sign-up shows the password's error next to the field", async ({ page }, testInfo) => {
+    const dev = newDeveloper(testInfo, "nojs-short");
+    await submitSignUp(page, { ...dev, password: "too short" }, { js: false });
+
+    await expect(page).toHaveURL(/\/signup\?/);
+    await expect(page.getByRole("alert")).toHaveText("Please correct the highlighted fields.");
+    const password = field(page, "Password");
+    await expect(password.input).toHaveAttribute("aria-invalid", "true");
+    await expect(password.box).toContainText("Use at least 12 characters.");
+    await expect(password.input).toHaveAccessibleDescription(/Use at least 12 characters\./);
+    await expect(page.getByLabel("Email", { exact: true })).not.toHaveAttribute("aria-invalid", "true");
+  });
+
+  test("signing in and out works from the header", async ({ page }) => {
+    const admin = adminCredentials();
+    await page.goto("/signin");
+    await submitSignIn(page, admin.email, admin.password);
+    await expect(page).toHaveURL(/\/dashboard$/);
+    const nav = mainNav(page);
+    await expect(nav.getByRole("link", { name: "Dashboard" })).toBeVisible();
+
+    await nav.getByRole("button", { name: "Sign out" }).click();
+    await expect(page).toHaveURL(/\/$/);
+    await expect(nav.getByRole("link", { name: "Sign in" })).toBeVisible();
+    await expect(nav.getByRole("button", { name: "Sign out" })).toHaveCount(0);
+  });
+});
