@@ -4,6 +4,7 @@
 //! server share it and it is unit-tested in place.
 
 pub mod application;
+pub mod credits;
 pub mod email;
 pub mod password;
 pub mod profile;

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod ledger;
 pub mod password;
 pub mod services;
 pub mod state;

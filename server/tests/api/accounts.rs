@@ -596,15 +596,33 @@ async fn idle_and_old_sessions_end(pool: PgPool) {
     let app = spawn_app(pool).await;
     app.signed_in_developer("idle@example.org").await;
     assert_eq!(my_application(&app, &app.client).await, 200);
-    sqlx::query("update logins set last_seen_at = now() - interval '121 minutes'").execute(&app.pool).await.expect("idle");
-    assert_eq!(my_application(&app, &app.client).await, 401, "idle for longer than 120 minutes");
-
-    let other = app.new_browser();
-    app.post_form_with(&other, "/api/sign_in", &[("email", "idle@example.org"), ("password", PASSWORD)]).await;
-    assert_eq!(my_application(&app, &other).await, 200);
-    sqlx::query("update logins set created_at = now() - interval '169 hours' where ended_at is null")
+    sqlx::query("update logins set last_seen_at = now() - interval '121 minutes'")
         .execute(&app.pool)
         .await
-        .expect("age");
-    assert_eq!(my_application(&app, &other).await, 401, "older than 168 hours");
+        .expect("idle");
+    assert_eq!(
+        my_application(&app, &app.client).await,
+        401,
+        "idle for longer than 120 minutes"
+    );
+
+    let other = app.new_browser();
+    app.post_form_with(
+        &other,
+        "/api/sign_in",
+        &[("email", "idle@example.org"), ("password", PASSWORD)],
+    )
+    .await;
+    assert_eq!(my_application(&app, &other).await, 200);
+    sqlx::query(
+        "update logins set created_at = now() - interval '169 hours' where ended_at is null",
+    )
+    .execute(&app.pool)
+    .await
+    .expect("age");
+    assert_eq!(
+        my_application(&app, &other).await,
+        401,
+        "older than 168 hours"
+    );
 }

@@ -8,7 +8,11 @@ use sqlx::PgPool;
 /// The URL of the test's own database, for the binary.
 fn database_url(pool: &PgPool) -> String {
     let base = std::env::var("DATABASE_URL").expect("DATABASE_URL");
-    let name = pool.connect_options().get_database().expect("database name").to_owned();
+    let name = pool
+        .connect_options()
+        .get_database()
+        .expect("database name")
+        .to_owned();
     let (server, _) = base.rsplit_once('/').expect("a URL with a database");
     format!("{server}/{name}")
 }
@@ -25,7 +29,10 @@ fn lab_portal(pool: &PgPool) -> Command {
 
 #[test]
 fn help_explains_the_subcommands() {
-    let out = Command::new(env!("CARGO_BIN_EXE_lab-portal")).arg("--help").output().expect("run");
+    let out = Command::new(env!("CARGO_BIN_EXE_lab-portal"))
+        .arg("--help")
+        .output()
+        .expect("run");
     assert!(out.status.success());
     let help = String::from_utf8_lossy(&out.stdout);
     for command in ["serve", "migrate", "config", "create-admin"] {
@@ -36,15 +43,30 @@ fn help_explains_the_subcommands() {
 #[sqlx::test(migrations = false)]
 async fn create_admin_reads_the_password_from_standard_input(pool: PgPool) {
     let mut child = lab_portal(&pool)
-        .args(["create-admin", "--email", "Root@Lab.test", "--name", "Lab Root"])
+        .args([
+            "create-admin",
+            "--email",
+            "Root@Lab.test",
+            "--name",
+            "Lab Root",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
-    child.stdin.take().expect("stdin").write_all(b"a long admin passphrase\n").expect("write");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"a long admin passphrase\n")
+        .expect("write");
     let out = child.wait_with_output().expect("wait");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let (role, verified, hash): (String, bool, String) =
         sqlx::query_as("select platform_role, email_verified_at is not null, password_hash from users where email = 'Root@Lab.test'")
             .fetch_one(&pool)
@@ -53,10 +75,12 @@ async fn create_admin_reads_the_password_from_standard_input(pool: PgPool) {
     assert_eq!(role, "admin");
     assert!(verified);
     assert!(hash.starts_with("$argon2id$"));
-    let audited: i64 = sqlx::query_scalar("select count(*) from audit_log where action = 'user.create_admin' and actor_id is null")
-        .fetch_one(&pool)
-        .await
-        .expect("audit");
+    let audited: i64 = sqlx::query_scalar(
+        "select count(*) from audit_log where action = 'user.create_admin' and actor_id is null",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("audit");
     assert_eq!(audited, 1);
 }
 
@@ -67,17 +91,34 @@ async fn create_admin_promotes_an_existing_account_and_keeps_its_password(pool: 
         .env("LAB_PORTAL_ADMIN_PASSWORD", "violet tugboat sings at dawn")
         .output()
         .expect("run");
-    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
-    sqlx::query("update users set platform_role = 'developer'").execute(&pool).await.expect("demote");
-    let hash_before: String = sqlx::query_scalar("select password_hash from users").fetch_one(&pool).await.expect("hash");
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    sqlx::query("update users set platform_role = 'developer'")
+        .execute(&pool)
+        .await
+        .expect("demote");
+    let hash_before: String = sqlx::query_scalar("select password_hash from users")
+        .fetch_one(&pool)
+        .await
+        .expect("hash");
     let again = lab_portal(&pool)
         .args(["create-admin", "--email", "DEV@lab.test"])
-        .env("LAB_PORTAL_ADMIN_PASSWORD", "ignored for an existing account")
+        .env(
+            "LAB_PORTAL_ADMIN_PASSWORD",
+            "ignored for an existing account",
+        )
         .output()
         .expect("run");
     assert!(again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("Promoted"));
-    let (role, hash): (String, String) = sqlx::query_as("select platform_role, password_hash from users").fetch_one(&pool).await.expect("row");
+    let (role, hash): (String, String) =
+        sqlx::query_as("select platform_role, password_hash from users")
+            .fetch_one(&pool)
+            .await
+            .expect("row");
     assert_eq!(role, "admin");
     assert_eq!(hash, hash_before);
 }
@@ -91,6 +132,9 @@ async fn create_admin_refuses_a_weak_password(pool: PgPool) {
         .expect("run");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("12 characters"));
-    let users: i64 = sqlx::query_scalar("select count(*) from users").fetch_one(&pool).await.expect("count");
+    let users: i64 = sqlx::query_scalar("select count(*) from users")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
     assert_eq!(users, 0);
 }

@@ -2,8 +2,8 @@
 #![expect(clippy::expect_used, reason = "a failed expectation is a failed test")]
 
 mod accounts;
-mod cli;
 mod admin;
+mod cli;
 mod health;
 mod helpers;
 mod mailer;

@@ -114,7 +114,7 @@ fn audit_row(entry: AuditView) -> impl IntoView {
         <tr>
             <td class="admin-nowrap">{entry.at}</td>
             <td class="admin-break">{actor}</td>
-            <td>
+            <td class="admin-nowrap">
                 <code>{entry.action}</code>
             </td>
             <td class="admin-break">{target}</td>

@@ -1,0 +1,760 @@
+//! The credit ledger: accounts, grants, transfers, reservations, settlements,
+//! releases, expiries and adjustments, each one database transaction of
+//! entries that sum to zero.
+//!
+//! Rules every function here keeps:
+//! - Money moves only through [`post`], which writes the entries and updates
+//!   the cached balances in the same transaction.
+//! - Spending an account is one conditional `update … where available >= x`:
+//!   the database, not a read-then-write in Rust, decides whether it can pay.
+//! - An account's available balance equals the sum of its lots' remaining
+//!   credit; spending takes the earliest-expiring lot first.
+//! - Grants, transfers and settlements take an idempotency key: a retry with
+//!   the same key returns the first result and moves nothing.
+
+use sqlx::{PgConnection, PgPool};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::domain::credits::Credits;
+
+/// Why a ledger operation was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum LedgerError {
+    #[error("not enough credits")]
+    InsufficientCredits,
+    #[error("the amount must be positive")]
+    NonPositiveAmount,
+    #[error("no such hold")]
+    UnknownHold,
+    #[error("the hold is already {0}")]
+    HoldClosed(String),
+    #[error("cannot charge more than the hold ({held} micro-credits)")]
+    ChargeExceedsHold { held: i64 },
+    #[error("the two accounts are the same")]
+    SameAccount,
+    #[error("no such account")]
+    UnknownAccount,
+    #[error("the idempotency key was already used for a different request")]
+    KeyReused,
+    #[error("database error")]
+    Database(String),
+}
+
+impl From<sqlx::Error> for LedgerError {
+    fn from(error: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &error {
+            // The account's `available >= 0` check is the last line of defence.
+            if db.is_check_violation() {
+                return Self::InsufficientCredits;
+            }
+        }
+        tracing::error!(error = %error, "ledger database error");
+        Self::Database(error.to_string())
+    }
+}
+
+/// Who owns a credit account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    User(Uuid),
+    Organization(Uuid),
+    Institution(Uuid),
+    Cohort(Uuid),
+    Treasury,
+}
+
+impl Owner {
+    fn parts(self) -> (&'static str, Option<Uuid>) {
+        match self {
+            Self::User(id) => ("user", Some(id)),
+            Self::Organization(id) => ("organization", Some(id)),
+            Self::Institution(id) => ("institution", Some(id)),
+            Self::Cohort(id) => ("cohort", Some(id)),
+            Self::Treasury => ("treasury", None),
+        }
+    }
+}
+
+/// The credit account of `owner`, created on first use.
+pub async fn account_for(conn: &mut PgConnection, owner: Owner) -> Result<Uuid, LedgerError> {
+    let (kind, owner_id) = owner.parts();
+    let found: Option<Uuid> = sqlx::query_scalar(
+        "select id from credit_accounts where owner_kind = $1 and owner_id is not distinct from $2",
+    )
+    .bind(kind)
+    .bind(owner_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(id) = found {
+        return Ok(id);
+    }
+    let created: Option<Uuid> = sqlx::query_scalar(
+        "insert into credit_accounts (id, owner_kind, owner_id) values ($1, $2, $3)
+         on conflict do nothing returning id",
+    )
+    .bind(Uuid::now_v7())
+    .bind(kind)
+    .bind(owner_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match created {
+        Some(id) => Ok(id),
+        // Someone else created it between our two statements.
+        None => Ok(sqlx::query_scalar(
+            "select id from credit_accounts where owner_kind = $1 and owner_id is not distinct from $2",
+        )
+        .bind(kind)
+        .bind(owner_id)
+        .fetch_one(&mut *conn)
+        .await?),
+    }
+}
+
+/// One entry: `amount` (signed) into `bucket` of `account`.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    account: Uuid,
+    bucket: Bucket,
+    amount: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bucket {
+    Available,
+    Reserved,
+}
+
+impl Bucket {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Available => "available",
+            Self::Reserved => "reserved",
+        }
+    }
+}
+
+/// Metadata of a ledger transaction.
+#[derive(Debug, Clone, Default)]
+pub struct Memo {
+    pub memo: Option<String>,
+    pub actor_id: Option<Uuid>,
+    pub idempotency_key: Option<String>,
+}
+
+/// Writes a transaction and its entries and updates the cached balances.
+/// Returns `None` when the idempotency key was already used (nothing moved).
+async fn post(
+    conn: &mut PgConnection,
+    kind: &str,
+    memo: &Memo,
+    entries: &[Entry],
+) -> Result<Option<Uuid>, LedgerError> {
+    let id = Uuid::now_v7();
+    let inserted: Option<Uuid> = sqlx::query_scalar(
+        "insert into ledger_transactions (id, kind, idempotency_key, memo, actor_id) values ($1, $2, $3, $4, $5)
+         on conflict (idempotency_key) do nothing returning id",
+    )
+    .bind(id)
+    .bind(kind)
+    .bind(&memo.idempotency_key)
+    .bind(&memo.memo)
+    .bind(memo.actor_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if inserted.is_none() {
+        return Ok(None);
+    }
+    let entries: Vec<&Entry> = entries.iter().filter(|e| e.amount != 0).collect();
+    let accounts: Vec<Uuid> = entries.iter().map(|e| e.account).collect();
+    let buckets: Vec<&str> = entries.iter().map(|e| e.bucket.as_str()).collect();
+    let amounts: Vec<i64> = entries.iter().map(|e| e.amount).collect();
+    sqlx::query(
+        "insert into ledger_entries (transaction_id, account_id, bucket, amount)
+         select $1, * from unnest($2::uuid[], $3::text[], $4::bigint[])",
+    )
+    .bind(id)
+    .bind(&accounts)
+    .bind(&buckets)
+    .bind(&amounts)
+    .execute(&mut *conn)
+    .await?;
+    // Balances follow the entries; the CHECK constraints refuse a negative one.
+    sqlx::query(
+        "update credit_accounts a set
+            available = a.available + d.available,
+            reserved = a.reserved + d.reserved
+         from (select account_id,
+                      (sum(amount) filter (where bucket = 'available'))::bigint as available_raw,
+                      (sum(amount) filter (where bucket = 'reserved'))::bigint as reserved_raw
+               from unnest($1::uuid[], $2::text[], $3::bigint[]) as e(account_id, bucket, amount)
+               group by account_id) s,
+              lateral (select coalesce(s.available_raw, 0) as available, coalesce(s.reserved_raw, 0) as reserved) d
+         where a.id = s.account_id",
+    )
+    .bind(&accounts)
+    .bind(&buckets)
+    .bind(&amounts)
+    .execute(&mut *conn)
+    .await?;
+    Ok(Some(id))
+}
+
+/// The transaction already posted under `key`.
+async fn by_key(conn: &mut PgConnection, key: &str) -> Result<Uuid, LedgerError> {
+    Ok(
+        sqlx::query_scalar("select id from ledger_transactions where idempotency_key = $1")
+            .bind(key)
+            .fetch_one(conn)
+            .await?,
+    )
+}
+
+/// A grant of credit from the treasury.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    pub account: Uuid,
+    pub amount: Credits,
+    pub expires_at: Option<OffsetDateTime>,
+    pub memo: Memo,
+}
+
+/// Grants credit from the treasury; idempotent on `memo.idempotency_key`.
+/// Returns the ledger transaction id (the first one, on a retry).
+pub async fn grant(pool: &PgPool, grant: &Grant) -> Result<Uuid, LedgerError> {
+    let mut tx = pool.begin().await?;
+    let id = grant_in(&mut tx, grant, "grant").await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+async fn grant_in(conn: &mut PgConnection, grant: &Grant, kind: &str) -> Result<Uuid, LedgerError> {
+    let amount = grant.amount.micros();
+    if amount <= 0 {
+        return Err(LedgerError::NonPositiveAmount);
+    }
+    let treasury = account_for(conn, Owner::Treasury).await?;
+    let entries = [
+        Entry {
+            account: treasury,
+            bucket: Bucket::Available,
+            amount: -amount,
+        },
+        Entry {
+            account: grant.account,
+            bucket: Bucket::Available,
+            amount,
+        },
+    ];
+    let Some(id) = post(conn, kind, &grant.memo, &entries).await? else {
+        let key = grant.memo.idempotency_key.as_deref().unwrap_or_default();
+        return by_key(conn, key).await;
+    };
+    sqlx::query(
+        "insert into credit_lots (id, account_id, transaction_id, original, remaining, expires_at)
+         values ($1, $2, $3, $4, $4, $5)",
+    )
+    .bind(Uuid::now_v7())
+    .bind(grant.account)
+    .bind(id)
+    .bind(amount)
+    .bind(grant.expires_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
+/// Takes `amount` from the account's lots, earliest expiry first, returning
+/// `(lot, taken, expires_at)` per lot touched. The caller has already
+/// debited the account's available balance, which equals the lots' total.
+async fn take_from_lots(
+    conn: &mut PgConnection,
+    account: Uuid,
+    amount: i64,
+) -> Result<Vec<(Uuid, i64, Option<OffsetDateTime>)>, LedgerError> {
+    let taken: Vec<(Uuid, i64, Option<OffsetDateTime>)> = sqlx::query_as(
+        "with locked as (
+             select id, remaining, expires_at, created_at
+             from credit_lots where account_id = $1 and remaining > 0
+             for update
+         ), candidates as (
+             select id, remaining, expires_at,
+                    (sum(remaining) over (order by expires_at nulls last, created_at, id))::bigint as running
+             from locked
+         ), take as (
+             select id, expires_at, least(remaining, $2 - (running - remaining)) as amount
+             from candidates where running - remaining < $2
+         )
+         update credit_lots l set remaining = l.remaining - take.amount
+         from take where l.id = take.id
+         returning l.id, take.amount, take.expires_at",
+    )
+    .bind(account)
+    .bind(amount)
+    .fetch_all(&mut *conn)
+    .await?;
+    let total: i64 = taken.iter().map(|(_, a, _)| a).sum();
+    if total != amount {
+        // The cached balance and the lots disagree: refuse rather than guess.
+        tracing::error!(%account, amount, total, "credit lots do not cover the available balance");
+        return Err(LedgerError::InsufficientCredits);
+    }
+    Ok(taken)
+}
+
+/// Debits `amount` from `account`'s available balance if it can pay, in one
+/// conditional statement.
+async fn debit_available(
+    conn: &mut PgConnection,
+    account: Uuid,
+    amount: i64,
+) -> Result<(), LedgerError> {
+    let paid = sqlx::query(
+        "update credit_accounts set available = available - $2 where id = $1 and available >= $2",
+    )
+    .bind(account)
+    .bind(amount)
+    .execute(&mut *conn)
+    .await?;
+    if paid.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(LedgerError::InsufficientCredits)
+    }
+}
+
+/// Moves credit between two accounts (a pool to a member, an institution to
+/// a cohort, a cohort to a student), keeping each lot's expiry.
+pub async fn transfer(
+    pool: &PgPool,
+    from: Uuid,
+    to: Uuid,
+    amount: Credits,
+    kind: TransferKind,
+    memo: &Memo,
+) -> Result<Uuid, LedgerError> {
+    let amount = amount.micros();
+    if amount <= 0 {
+        return Err(LedgerError::NonPositiveAmount);
+    }
+    if from == to {
+        return Err(LedgerError::SameAccount);
+    }
+    let mut tx = pool.begin().await?;
+    if let Some(key) = &memo.idempotency_key {
+        if let Some(id) = existing(&mut tx, key).await? {
+            return Ok(id);
+        }
+    }
+    debit_available(&mut tx, from, amount).await?;
+    // `post` applies both entries to the balances; give back the debit we
+    // made to lock in the conditional check.
+    sqlx::query("update credit_accounts set available = available + $2 where id = $1")
+        .bind(from)
+        .bind(amount)
+        .execute(&mut *tx)
+        .await?;
+    let lots = take_from_lots(&mut tx, from, amount).await?;
+    let entries = [
+        Entry {
+            account: from,
+            bucket: Bucket::Available,
+            amount: -amount,
+        },
+        Entry {
+            account: to,
+            bucket: Bucket::Available,
+            amount,
+        },
+    ];
+    let Some(id) = post(&mut tx, kind.as_str(), memo, &entries).await? else {
+        return Err(LedgerError::KeyReused);
+    };
+    for (_, taken, expires_at) in lots {
+        sqlx::query(
+            "insert into credit_lots (id, account_id, transaction_id, original, remaining, expires_at)
+             values ($1, $2, $3, $4, $4, $5)",
+        )
+        .bind(Uuid::now_v7())
+        .bind(to)
+        .bind(id)
+        .bind(taken)
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(id)
+}
+
+async fn existing(conn: &mut PgConnection, key: &str) -> Result<Option<Uuid>, LedgerError> {
+    Ok(
+        sqlx::query_scalar("select id from ledger_transactions where idempotency_key = $1")
+            .bind(key)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
+/// What a transfer is, for the history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransferKind {
+    /// Between peers, or from an organization pool to a member.
+    Transfer,
+    /// From an institution to a cohort, or a cohort to its students.
+    Allocation,
+}
+
+impl TransferKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Transfer => "transfer",
+            Self::Allocation => "allocation",
+        }
+    }
+}
+
+/// Holds `amount` of `account`'s credit for `ttl`. The check and the debit
+/// are one conditional statement, so concurrent reservations can never hold
+/// more than the account has.
+pub async fn reserve(
+    pool: &PgPool,
+    account: Uuid,
+    amount: Credits,
+    ttl: time::Duration,
+) -> Result<Uuid, LedgerError> {
+    let amount = amount.micros();
+    if amount <= 0 {
+        return Err(LedgerError::NonPositiveAmount);
+    }
+    let mut tx = pool.begin().await?;
+    // Lock the balance first; everything else in the transaction waits
+    // behind this one row lock and runs only if the account can pay.
+    debit_available(&mut tx, account, amount).await?;
+    sqlx::query("update credit_accounts set available = available + $2 where id = $1")
+        .bind(account)
+        .bind(amount)
+        .execute(&mut *tx)
+        .await?;
+    let lots = take_from_lots(&mut tx, account, amount).await?;
+    let hold = Uuid::now_v7();
+    let entries = [
+        Entry {
+            account,
+            bucket: Bucket::Available,
+            amount: -amount,
+        },
+        Entry {
+            account,
+            bucket: Bucket::Reserved,
+            amount,
+        },
+    ];
+    let memo = Memo {
+        memo: Some(format!("hold {hold}")),
+        ..Memo::default()
+    };
+    post(&mut tx, "reservation", &memo, &entries).await?;
+    sqlx::query("insert into credit_holds (id, account_id, amount, expires_at) values ($1, $2, $3, now() + $4)")
+        .bind(hold)
+        .bind(account)
+        .bind(amount)
+        .bind(ttl)
+        .execute(&mut *tx)
+        .await?;
+    let lot_ids: Vec<Uuid> = lots.iter().map(|(id, _, _)| *id).collect();
+    let taken: Vec<i64> = lots.iter().map(|(_, a, _)| *a).collect();
+    sqlx::query("insert into credit_hold_lots (hold_id, lot_id, amount) select $1, * from unnest($2::uuid[], $3::bigint[])")
+        .bind(hold)
+        .bind(&lot_ids)
+        .bind(&taken)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(hold)
+}
+
+/// The outcome of closing a hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Closed {
+    pub account: Uuid,
+    pub held: Credits,
+    pub charged: Credits,
+}
+
+/// Charges `actual` (never more than held) from a hold and releases the
+/// rest. Idempotent on `key`: a retry returns the first outcome.
+pub async fn settle(
+    pool: &PgPool,
+    hold: Uuid,
+    actual: Credits,
+    key: &str,
+) -> Result<Closed, LedgerError> {
+    close(
+        pool,
+        hold,
+        Close::Settle {
+            actual: actual.micros(),
+            key,
+        },
+    )
+    .await
+}
+
+/// Releases a hold without charging anything.
+pub async fn release(pool: &PgPool, hold: Uuid) -> Result<Closed, LedgerError> {
+    close(pool, hold, Close::Release).await
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Close<'a> {
+    Settle { actual: i64, key: &'a str },
+    Release,
+    Expire,
+}
+
+async fn close(pool: &PgPool, hold: Uuid, how: Close<'_>) -> Result<Closed, LedgerError> {
+    let (status, charged, key) = match how {
+        Close::Settle { actual, key } => ("settled", Some(actual), Some(key)),
+        Close::Release => ("released", None, None),
+        Close::Expire => ("expired", None, None),
+    };
+    if charged.is_some_and(|c| c < 0) {
+        return Err(LedgerError::NonPositiveAmount);
+    }
+    let mut tx = pool.begin().await?;
+    let expired_only = matches!(how, Close::Expire);
+    let closed: Option<(Uuid, i64)> = sqlx::query_as(
+        "update credit_holds set status = $2, charged = $3, settle_key = $4, closed_at = now()
+         where id = $1 and status = 'open' and amount >= coalesce($3, 0) and (not $5 or expires_at <= now())
+         returning account_id, amount",
+    )
+    .bind(hold)
+    .bind(status)
+    .bind(charged)
+    .bind(key)
+    .bind(expired_only)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((account, held)) = closed else {
+        drop(tx);
+        return explain_unclosed(pool, hold, charged, key).await;
+    };
+    let charge = charged.unwrap_or(0);
+    let back = held - charge;
+    let treasury = account_for(&mut tx, Owner::Treasury).await?;
+    let entries = [
+        Entry {
+            account,
+            bucket: Bucket::Reserved,
+            amount: -held,
+        },
+        Entry {
+            account,
+            bucket: Bucket::Available,
+            amount: back,
+        },
+        Entry {
+            account: treasury,
+            bucket: Bucket::Available,
+            amount: charge,
+        },
+    ];
+    let kind = if charge > 0 { "settlement" } else { "release" };
+    let memo = Memo {
+        memo: Some(format!("hold {hold} {status}")),
+        ..Memo::default()
+    };
+    post(&mut tx, kind, &memo, &entries).await?;
+    return_to_lots(&mut tx, hold, back).await?;
+    tx.commit().await?;
+    Ok(Closed {
+        account,
+        held: Credits::from_micros(held),
+        charged: Credits::from_micros(charge),
+    })
+}
+
+/// Gives `amount` back to the lots a hold took from, latest expiry first
+/// (the charge is thereby taken from the earliest-expiring credit).
+async fn return_to_lots(
+    conn: &mut PgConnection,
+    hold: Uuid,
+    amount: i64,
+) -> Result<(), LedgerError> {
+    if amount == 0 {
+        return Ok(());
+    }
+    sqlx::query(
+        "with parts as (
+             select hl.lot_id, hl.amount,
+                    (sum(hl.amount) over (order by l.expires_at desc nulls first, l.created_at desc, l.id desc))::bigint as running
+             from credit_hold_lots hl join credit_lots l on l.id = hl.lot_id
+             where hl.hold_id = $1
+         ), back as (
+             select lot_id, least(amount, $2 - (running - amount)) as amount from parts where running - amount < $2
+         )
+         update credit_lots l set remaining = l.remaining + back.amount from back where l.id = back.lot_id",
+    )
+    .bind(hold)
+    .bind(amount)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// `(account, amount, status, charged, settle_key)` of a hold.
+type HoldRow = (Uuid, i64, String, Option<i64>, Option<String>);
+
+async fn explain_unclosed(
+    pool: &PgPool,
+    hold: Uuid,
+    charged: Option<i64>,
+    key: Option<&str>,
+) -> Result<Closed, LedgerError> {
+    let row: Option<HoldRow> = sqlx::query_as(
+        "select account_id, amount, status, charged, settle_key from credit_holds where id = $1",
+    )
+    .bind(hold)
+    .fetch_optional(pool)
+    .await?;
+    let Some((account, held, status, was_charged, was_key)) = row else {
+        return Err(LedgerError::UnknownHold);
+    };
+    if status == "settled" && key.is_some() && was_key.as_deref() == key {
+        return Ok(Closed {
+            account,
+            held: Credits::from_micros(held),
+            charged: Credits::from_micros(was_charged.unwrap_or(0)),
+        });
+    }
+    if status == "open" {
+        if charged.is_some_and(|c| c > held) {
+            return Err(LedgerError::ChargeExceedsHold { held });
+        }
+        // Open but not expired: only the sweeper asks for that.
+        return Err(LedgerError::HoldClosed(
+            "open and not yet expired".to_owned(),
+        ));
+    }
+    Err(LedgerError::HoldClosed(status))
+}
+
+/// Releases every open hold past its expiry. Returns how many.
+pub async fn sweep_expired_holds(pool: &PgPool) -> Result<u64, LedgerError> {
+    let due: Vec<Uuid> = sqlx::query_scalar("select id from credit_holds where status = 'open' and expires_at <= now() order by expires_at limit 1000")
+        .fetch_all(pool)
+        .await?;
+    let mut released = 0;
+    for hold in due {
+        match close(pool, hold, Close::Expire).await {
+            Ok(_) => released += 1,
+            // Settled or released meanwhile by its request: nothing to do.
+            Err(LedgerError::HoldClosed(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(released)
+}
+
+/// Posts expiry entries for what is left of every expired lot. Returns the
+/// number of lots expired.
+pub async fn expire_lots(pool: &PgPool) -> Result<u64, LedgerError> {
+    let due: Vec<Uuid> = sqlx::query_scalar(
+        "select id from credit_lots where remaining > 0 and expires_at <= now() order by expires_at limit 1000",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut expired = 0;
+    for lot in due {
+        let mut tx = pool.begin().await?;
+        let taken: Option<(Uuid, i64)> = sqlx::query_as(
+            "update credit_lots l set remaining = 0 from (select id, remaining from credit_lots where id = $1 for update) old
+             where l.id = old.id and old.remaining > 0 returning l.account_id, old.remaining",
+        )
+        .bind(lot)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((account, amount)) = taken else {
+            continue;
+        };
+        let treasury = account_for(&mut tx, Owner::Treasury).await?;
+        let entries = [
+            Entry {
+                account,
+                bucket: Bucket::Available,
+                amount: -amount,
+            },
+            Entry {
+                account: treasury,
+                bucket: Bucket::Available,
+                amount,
+            },
+        ];
+        let memo = Memo {
+            memo: Some(format!("lot {lot} expired")),
+            ..Memo::default()
+        };
+        post(&mut tx, "expiry", &memo, &entries).await?;
+        tx.commit().await?;
+        expired += 1;
+    }
+    Ok(expired)
+}
+
+/// Balances of an account, in micro-credits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct Balance {
+    pub available: i64,
+    pub reserved: i64,
+}
+
+/// The cached balances of `account`.
+pub async fn balance(pool: &PgPool, account: Uuid) -> Result<Balance, LedgerError> {
+    sqlx::query_as("select available, reserved from credit_accounts where id = $1")
+        .bind(account)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(LedgerError::UnknownAccount)
+}
+
+/// One broken invariant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation(pub String);
+
+/// Checks every invariant of the ledger; an empty list means all hold.
+pub async fn verify(pool: &PgPool) -> Result<Vec<Violation>, LedgerError> {
+    let checks: [(&str, &str); 6] = [
+        ("transaction does not sum to zero",
+         "select transaction_id::text from ledger_entries group by transaction_id having sum(amount) <> 0"),
+        ("cached balance differs from its entries",
+         "select a.id::text from credit_accounts a left join (
+              select account_id,
+                     coalesce(sum(amount) filter (where bucket = 'available'), 0) as available,
+                     coalesce(sum(amount) filter (where bucket = 'reserved'), 0) as reserved
+              from ledger_entries group by account_id) e on e.account_id = a.id
+          where a.available <> coalesce(e.available, 0) or a.reserved <> coalesce(e.reserved, 0)"),
+        ("negative balance",
+         "select id::text from credit_accounts where reserved < 0 or (owner_kind <> 'treasury' and available < 0)"),
+        ("expired hold still open",
+         "select id::text from credit_holds where status = 'open' and expires_at <= now() - interval '1 minute'"),
+        ("reserved balance differs from open holds",
+         "select a.id::text from credit_accounts a left join (
+              select account_id, sum(amount) as held from credit_holds where status = 'open' group by account_id) h
+              on h.account_id = a.id
+          where a.reserved <> coalesce(h.held, 0)"),
+        ("available balance differs from its lots",
+         "select a.id::text from credit_accounts a left join (
+              select account_id, sum(remaining) as remaining from credit_lots group by account_id) l on l.account_id = a.id
+          where a.owner_kind <> 'treasury' and a.available <> coalesce(l.remaining, 0)"),
+    ];
+    let mut violations = Vec::new();
+    for (what, sql) in checks {
+        let ids: Vec<String> = sqlx::query_scalar(sql).fetch_all(pool).await?;
+        violations.extend(ids.into_iter().map(|id| Violation(format!("{what}: {id}"))));
+    }
+    Ok(violations)
+}
+
+#[cfg(test)]
+mod tests;

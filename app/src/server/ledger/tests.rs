@@ -1,0 +1,578 @@
+//! Ledger operations against real PostgreSQL, their failure modes, a race
+//! and a randomized sequence checked against a model.
+
+use std::collections::HashMap;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use sqlx::PgPool;
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+use super::*;
+
+fn c(credits: i64) -> Credits {
+    Credits::from_credits(credits).expect("small amount")
+}
+
+async fn user_account(pool: &PgPool) -> Uuid {
+    let mut conn = pool.acquire().await.expect("conn");
+    account_for(&mut conn, Owner::User(Uuid::now_v7()))
+        .await
+        .expect("account")
+}
+
+async fn give(
+    pool: &PgPool,
+    account: Uuid,
+    credits: i64,
+    expires_at: Option<OffsetDateTime>,
+) -> Uuid {
+    let grant_request = Grant {
+        account,
+        amount: c(credits),
+        expires_at,
+        memo: Memo {
+            idempotency_key: Some(Uuid::now_v7().to_string()),
+            ..Memo::default()
+        },
+    };
+    grant(pool, &grant_request).await.expect("grant")
+}
+
+async fn assert_verified(pool: &PgPool) {
+    let violations = verify(pool).await.expect("verify");
+    assert!(violations.is_empty(), "{violations:?}");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_grant_credits_the_account_once_per_idempotency_key(pool: PgPool) {
+    let account = user_account(&pool).await;
+    let request = Grant {
+        account,
+        amount: c(100),
+        expires_at: None,
+        memo: Memo {
+            idempotency_key: Some("grant-1".into()),
+            ..Memo::default()
+        },
+    };
+    let first = grant(&pool, &request).await.expect("grant");
+    let retry = grant(&pool, &request).await.expect("retry");
+    assert_eq!(first, retry);
+    assert_eq!(
+        balance(&pool, account).await.expect("balance"),
+        Balance {
+            available: c(100).micros(),
+            reserved: 0
+        }
+    );
+    assert_verified(&pool).await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn non_positive_amounts_are_refused(pool: PgPool) {
+    let account = user_account(&pool).await;
+    let request = Grant {
+        account,
+        amount: Credits::ZERO,
+        expires_at: None,
+        memo: Memo::default(),
+    };
+    assert_eq!(
+        grant(&pool, &request).await,
+        Err(LedgerError::NonPositiveAmount)
+    );
+    assert_eq!(
+        reserve(
+            &pool,
+            account,
+            Credits::from_micros(-1),
+            Duration::minutes(1)
+        )
+        .await,
+        Err(LedgerError::NonPositiveAmount)
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_reservation_beyond_the_balance_is_refused_and_moves_nothing(pool: PgPool) {
+    let account = user_account(&pool).await;
+    give(&pool, account, 10, None).await;
+    assert_eq!(
+        reserve(&pool, account, c(11), Duration::minutes(1)).await,
+        Err(LedgerError::InsufficientCredits)
+    );
+    assert_eq!(
+        balance(&pool, account).await.expect("balance").available,
+        c(10).micros()
+    );
+    assert_verified(&pool).await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn settling_charges_the_actual_amount_and_releases_the_rest(pool: PgPool) {
+    let account = user_account(&pool).await;
+    give(&pool, account, 10, None).await;
+    let hold = reserve(&pool, account, c(4), Duration::minutes(1))
+        .await
+        .expect("hold");
+    assert_eq!(
+        balance(&pool, account).await.expect("b"),
+        Balance {
+            available: c(6).micros(),
+            reserved: c(4).micros()
+        }
+    );
+    let closed = settle(&pool, hold, Credits::from_micros(1_500_000), "settle-1")
+        .await
+        .expect("settle");
+    assert_eq!(closed.charged, Credits::from_micros(1_500_000));
+    assert_eq!(
+        balance(&pool, account).await.expect("b"),
+        Balance {
+            available: 8_500_000,
+            reserved: 0
+        }
+    );
+    assert_verified(&pool).await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_retried_settlement_returns_the_first_outcome_and_a_second_one_is_refused(pool: PgPool) {
+    let account = user_account(&pool).await;
+    give(&pool, account, 10, None).await;
+    let hold = reserve(&pool, account, c(4), Duration::minutes(1))
+        .await
+        .expect("hold");
+    let first = settle(&pool, hold, c(2), "key-a").await.expect("settle");
+    let retry = settle(&pool, hold, c(2), "key-a").await.expect("retry");
+    assert_eq!(first, retry);
+    assert_eq!(
+        settle(&pool, hold, c(1), "key-b").await,
+        Err(LedgerError::HoldClosed("settled".into()))
+    );
+    assert_eq!(
+        release(&pool, hold).await,
+        Err(LedgerError::HoldClosed("settled".into()))
+    );
+    assert_eq!(
+        balance(&pool, account).await.expect("b").available,
+        c(8).micros()
+    );
+    assert_verified(&pool).await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn charging_more_than_held_or_an_unknown_hold_is_refused(pool: PgPool) {
+    let account = user_account(&pool).await;
+    give(&pool, account, 10, None).await;
+    let hold = reserve(&pool, account, c(4), Duration::minutes(1))
+        .await
+        .expect("hold");
+    assert_eq!(
+        settle(&pool, hold, c(5), "k").await,
+        Err(LedgerError::ChargeExceedsHold {
+            held: c(4).micros()
+        })
+    );
+    assert_eq!(
+        settle(&pool, Uuid::now_v7(), c(1), "k2").await,
+        Err(LedgerError::UnknownHold)
+    );
+    let released = release(&pool, hold).await.expect("release");
+    assert_eq!(released.charged, Credits::ZERO);
+    assert_eq!(
+        balance(&pool, account).await.expect("b"),
+        Balance {
+            available: c(10).micros(),
+            reserved: 0
+        }
+    );
+    assert_verified(&pool).await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn spending_takes_the_earliest_expiring_credit_first(pool: PgPool) {
+    let account = user_account(&pool).await;
+    let now = OffsetDateTime::now_utc();
+    give(&pool, account, 5, None).await;
+    give(&pool, account, 5, Some(now + Duration::days(10))).await;
+    give(&pool, account, 5, Some(now + Duration::days(1))).await;
+    let hold = reserve(&pool, account, c(7), Duration::minutes(1))
+        .await
+        .expect("hold");
+    settle(&pool, hold, c(7), "k").await.expect("settle");
+    let lots: Vec<(Option<OffsetDateTime>, i64)> =
+        sqlx::query_as("select expires_at, remaining from credit_lots where account_id = $1 order by expires_at nulls last")
+            .bind(account)
+            .fetch_all(&pool)
+            .await
+            .expect("lots");
+    let remaining: Vec<i64> = lots.iter().map(|(_, r)| *r).collect();
+    assert_eq!(
+        remaining,
+        vec![0, c(3).micros(), c(5).micros()],
+        "1-day lot first, then the 10-day lot, never-expiring last"
+    );
+    assert_verified(&pool).await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_partial_charge_returns_credit_to_the_latest_expiring_lot(pool: PgPool) {
+    let account = user_account(&pool).await;
+    let now = OffsetDateTime::now_utc();
+    give(&pool, account, 5, Some(now + Duration::days(1))).await;
+    give(&pool, account, 5, Some(now + Duration::days(9))).await;
+    let hold = reserve(&pool, account, c(8), Duration::minutes(1))
+        .await
+        .expect("hold");
+    settle(&pool, hold, c(2), "k").await.expect("settle");
+    let remaining: Vec<i64> = sqlx::query_scalar(
+        "select remaining from credit_lots where account_id = $1 order by expires_at",
+    )
+    .bind(account)
+    .fetch_all(&pool)
+    .await
+    .expect("lots");
+    assert_eq!(
+        remaining,
+        vec![c(3).micros(), c(5).micros()],
+        "the 2 charged came from the earliest lot"
+    );
+    assert_verified(&pool).await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn expired_grants_go_back_to_the_treasury(pool: PgPool) {
+    let account = user_account(&pool).await;
+    give(
+        &pool,
+        account,
+        5,
+        Some(OffsetDateTime::now_utc() + Duration::hours(1)),
+    )
+    .await;
+    give(&pool, account, 3, None).await;
+    sqlx::query("update credit_lots set expires_at = now() - interval '1 second' where expires_at is not null")
+        .execute(&pool)
+        .await
+        .expect("age");
+    assert_eq!(expire_lots(&pool).await.expect("expire"), 1);
+    assert_eq!(expire_lots(&pool).await.expect("expire again"), 0);
+    assert_eq!(
+        balance(&pool, account).await.expect("b").available,
+        c(3).micros()
+    );
+    let kinds: Vec<String> =
+        sqlx::query_scalar("select kind from ledger_transactions order by created_at")
+            .fetch_all(&pool)
+            .await
+            .expect("tx");
+    assert_eq!(kinds, vec!["grant", "grant", "expiry"]);
+    assert_verified(&pool).await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_sweeper_releases_holds_past_their_ttl_only(pool: PgPool) {
+    let account = user_account(&pool).await;
+    give(&pool, account, 10, None).await;
+    let stale = reserve(&pool, account, c(3), Duration::seconds(1))
+        .await
+        .expect("hold");
+    let live = reserve(&pool, account, c(2), Duration::minutes(5))
+        .await
+        .expect("hold");
+    sqlx::query("update credit_holds set expires_at = now() - interval '1 second' where id = $1")
+        .bind(stale)
+        .execute(&pool)
+        .await
+        .expect("age");
+    assert_eq!(sweep_expired_holds(&pool).await.expect("sweep"), 1);
+    assert_eq!(
+        balance(&pool, account).await.expect("b"),
+        Balance {
+            available: c(8).micros(),
+            reserved: c(2).micros()
+        }
+    );
+    assert_eq!(
+        settle(&pool, stale, c(1), "late").await,
+        Err(LedgerError::HoldClosed("expired".into()))
+    );
+    settle(&pool, live, c(2), "k")
+        .await
+        .expect("live hold settles");
+    assert_verified(&pool).await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn transfers_move_credit_with_its_expiry_and_never_overdraw(pool: PgPool) {
+    let pool_account = user_account(&pool).await;
+    let member = user_account(&pool).await;
+    let expiry = OffsetDateTime::now_utc().replace_nanosecond(0).expect("ns") + Duration::days(30);
+    give(&pool, pool_account, 10, Some(expiry)).await;
+    let memo = Memo {
+        idempotency_key: Some("t-1".into()),
+        ..Memo::default()
+    };
+    let first = transfer(
+        &pool,
+        pool_account,
+        member,
+        c(4),
+        TransferKind::Transfer,
+        &memo,
+    )
+    .await
+    .expect("transfer");
+    let retry = transfer(
+        &pool,
+        pool_account,
+        member,
+        c(4),
+        TransferKind::Transfer,
+        &memo,
+    )
+    .await
+    .expect("retry");
+    assert_eq!(first, retry);
+    assert_eq!(
+        balance(&pool, member).await.expect("b").available,
+        c(4).micros()
+    );
+    assert_eq!(
+        balance(&pool, pool_account).await.expect("b").available,
+        c(6).micros()
+    );
+    let member_expiry: Option<OffsetDateTime> =
+        sqlx::query_scalar("select expires_at from credit_lots where account_id = $1")
+            .bind(member)
+            .fetch_one(&pool)
+            .await
+            .expect("lot");
+    assert_eq!(member_expiry, Some(expiry));
+    let too_much = transfer(
+        &pool,
+        pool_account,
+        member,
+        c(7),
+        TransferKind::Allocation,
+        &Memo::default(),
+    )
+    .await;
+    assert_eq!(too_much, Err(LedgerError::InsufficientCredits));
+    assert_eq!(
+        transfer(
+            &pool,
+            member,
+            member,
+            c(1),
+            TransferKind::Transfer,
+            &Memo::default()
+        )
+        .await,
+        Err(LedgerError::SameAccount)
+    );
+    assert_verified(&pool).await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_database_refuses_unbalanced_or_edited_ledger_rows(pool: PgPool) {
+    let account = user_account(&pool).await;
+    give(&pool, account, 1, None).await;
+    let unbalanced = async {
+        let mut tx = pool.begin().await?;
+        let id = Uuid::now_v7();
+        sqlx::query("insert into ledger_transactions (id, kind) values ($1, 'adjustment')")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("insert into ledger_entries (transaction_id, account_id, bucket, amount) values ($1, $2, 'available', 5)")
+            .bind(id)
+            .bind(account)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
+    };
+    assert!(
+        unbalanced.await.is_err(),
+        "a transaction that does not sum to zero cannot commit"
+    );
+    assert!(sqlx::query("update ledger_entries set amount = amount * 2")
+        .execute(&pool)
+        .await
+        .is_err());
+    assert!(sqlx::query("delete from ledger_transactions")
+        .execute(&pool)
+        .await
+        .is_err());
+    assert!(
+        sqlx::query("update credit_accounts set available = -1 where id = $1")
+            .bind(account)
+            .execute(&pool)
+            .await
+            .is_err()
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn two_hundred_concurrent_reservations_against_fifty_affordable_succeed_exactly_fifty_times(
+    pool: PgPool,
+) {
+    let account = user_account(&pool).await;
+    give(&pool, account, 50, None).await;
+    let tasks: Vec<_> = (0..200)
+        .map(|_| {
+            let pool = pool.clone();
+            tokio::spawn(async move { reserve(&pool, account, c(1), Duration::minutes(5)).await })
+        })
+        .collect();
+    let mut holds = Vec::new();
+    let mut refused = 0;
+    for task in tasks {
+        match task.await.expect("task") {
+            Ok(hold) => holds.push(hold),
+            Err(LedgerError::InsufficientCredits) => refused += 1,
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!((holds.len(), refused), (50, 150));
+    for (i, hold) in holds.into_iter().enumerate() {
+        settle(&pool, hold, c(1), &format!("race-{i}"))
+            .await
+            .expect("settle");
+    }
+    assert_eq!(
+        balance(&pool, account).await.expect("b"),
+        Balance {
+            available: 0,
+            reserved: 0
+        }
+    );
+    assert_verified(&pool).await;
+}
+
+/// A model of what each account should hold.
+#[derive(Default)]
+struct Model {
+    available: HashMap<Uuid, i64>,
+    holds: Vec<(Uuid, Uuid, i64)>,
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn random_sequences_of_operations_keep_every_invariant(pool: PgPool) {
+    let mut accounts = Vec::new();
+    for _ in 0..4 {
+        accounts.push(user_account(&pool).await);
+    }
+    for seed in 0..6_u64 {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let mut model = Model::default();
+        for account in &accounts {
+            model.available.insert(
+                *account,
+                balance(&pool, *account).await.expect("b").available,
+            );
+        }
+        for step in 0..40 {
+            let account = accounts[rng.gen_range(0..accounts.len())];
+            let amount = rng.gen_range(1..=5_000_000_i64);
+            match rng.gen_range(0..6) {
+                0 => {
+                    let expires = rng
+                        .gen_bool(0.5)
+                        .then(|| OffsetDateTime::now_utc() + Duration::days(rng.gen_range(1..30)));
+                    let request = Grant {
+                        account,
+                        amount: Credits::from_micros(amount),
+                        expires_at: expires,
+                        memo: Memo {
+                            idempotency_key: Some(format!("{seed}-{step}")),
+                            ..Memo::default()
+                        },
+                    };
+                    grant(&pool, &request).await.expect("grant");
+                    *model.available.entry(account).or_default() += amount;
+                }
+                1 => {
+                    let to = accounts[rng.gen_range(0..accounts.len())];
+                    let result = transfer(
+                        &pool,
+                        account,
+                        to,
+                        Credits::from_micros(amount),
+                        TransferKind::Transfer,
+                        &Memo::default(),
+                    )
+                    .await;
+                    let can = model.available[&account] >= amount;
+                    match result {
+                        Ok(_) => {
+                            assert!(can && to != account, "seed {seed} step {step}");
+                            *model.available.entry(account).or_default() -= amount;
+                            *model.available.entry(to).or_default() += amount;
+                        }
+                        Err(LedgerError::SameAccount) => assert_eq!(to, account),
+                        Err(LedgerError::InsufficientCredits) => {
+                            assert!(!can, "seed {seed} step {step}")
+                        }
+                        Err(e) => panic!("seed {seed} step {step}: {e:?}"),
+                    }
+                }
+                2 | 3 => {
+                    let can = model.available[&account] >= amount;
+                    match reserve(
+                        &pool,
+                        account,
+                        Credits::from_micros(amount),
+                        Duration::minutes(5),
+                    )
+                    .await
+                    {
+                        Ok(hold) => {
+                            assert!(can, "seed {seed} step {step}");
+                            *model.available.entry(account).or_default() -= amount;
+                            model.holds.push((hold, account, amount));
+                        }
+                        Err(LedgerError::InsufficientCredits) => {
+                            assert!(!can, "seed {seed} step {step}")
+                        }
+                        Err(e) => panic!("seed {seed} step {step}: {e:?}"),
+                    }
+                }
+                4 if !model.holds.is_empty() => {
+                    let (hold, owner, held) =
+                        model.holds.swap_remove(rng.gen_range(0..model.holds.len()));
+                    let charge = rng.gen_range(0..=held);
+                    settle(
+                        &pool,
+                        hold,
+                        Credits::from_micros(charge),
+                        &format!("s-{seed}-{step}"),
+                    )
+                    .await
+                    .expect("settle");
+                    *model.available.entry(owner).or_default() += held - charge;
+                }
+                _ if !model.holds.is_empty() => {
+                    let (hold, owner, held) =
+                        model.holds.swap_remove(rng.gen_range(0..model.holds.len()));
+                    release(&pool, hold).await.expect("release");
+                    *model.available.entry(owner).or_default() += held;
+                }
+                _ => {}
+            }
+            assert_verified(&pool).await;
+            for account in &accounts {
+                let actual = balance(&pool, *account).await.expect("b").available;
+                assert_eq!(actual, model.available[account], "seed {seed} step {step}");
+            }
+        }
+        for (hold, owner, held) in model.holds.drain(..) {
+            release(&pool, hold).await.expect("release");
+            *model.available.entry(owner).or_default() += held;
+        }
+    }
+    assert_verified(&pool).await;
+}
