@@ -19,6 +19,25 @@ function field(page: Page, label: string) {
   return { input, box: page.locator(".field").filter({ has: input }) };
 }
 
+/** Presses "Sign out" in the header and checks the visitor header comes back. */
+async function signOutAndExpectVisitorHeader(page: Page) {
+  const nav = mainNav(page);
+  await openMenuIfCollapsed(page);
+  await expect(nav.getByRole("link", { name: "Dashboard" })).toBeVisible();
+  await nav.getByRole("button", { name: "Sign out" }).click();
+
+  await expect(page).toHaveURL(/\/$/);
+  await openMenuIfCollapsed(page);
+  await expect(nav.getByRole("link", { name: "Sign in" })).toBeVisible();
+  await expect(nav.getByRole("link", { name: "Sign up" })).toBeVisible();
+  await expect(nav.getByRole("button", { name: "Sign out" })).toHaveCount(0);
+  await expect(nav.getByRole("link", { name: "Dashboard" })).toHaveCount(0);
+
+  // The session really is over: the dashboard asks to sign in.
+  await page.goto("/dashboard");
+  await expect(page).toHaveURL(/\/signin\?next=\/dashboard$/);
+}
+
 test.describe("accounts with JavaScript", () => {
   test("a developer signs up, confirms the email, applies and is approved", async ({ page, browser }, testInfo) => {
     test.slow(); // two people, a dozen pages
@@ -107,28 +126,28 @@ test.describe("accounts with JavaScript", () => {
     await expect(page).toHaveURL(/\/signup$/);
   });
 
-  test("signing out from the header shows the visitor header again", async ({ page }) => {
+  /** Signs the admin in through the sign-in page, then opens `path`. */
+  async function signInThenOpen(page: Page, path: string) {
     const admin = adminCredentials();
     await page.goto("/signin");
     await waitForHydration(page);
     await submitSignIn(page, admin.email, admin.password);
     await expect(page).toHaveURL(/\/dashboard$/);
+    if (path !== "/dashboard") {
+      await page.goto(path);
+      await waitForHydration(page);
+    }
+  }
 
-    await openMenuIfCollapsed(page);
-    const nav = mainNav(page);
-    await expect(nav.getByRole("link", { name: "Dashboard" })).toBeVisible();
-    await nav.getByRole("button", { name: "Sign out" }).click();
+  test("signing out from the header shows the visitor header again", async ({ page }) => {
+    await signInThenOpen(page, "/dashboard");
+    await signOutAndExpectVisitorHeader(page);
+  });
 
-    await expect(page).toHaveURL(/\/$/);
-    await openMenuIfCollapsed(page);
-    await expect(nav.getByRole("link", { name: "Sign in" })).toBeVisible();
-    await expect(nav.getByRole("link", { name: "Sign up" })).toBeVisible();
-    await expect(nav.getByRole("button", { name: "Sign out" })).toHaveCount(0);
-    await expect(nav.getByRole("link", { name: "Dashboard" })).toHaveCount(0);
-
-    // The session really is over: the dashboard asks to sign in.
-    await page.goto("/dashboard");
-    await expect(page).toHaveURL(/\/signin\?next=\/dashboard$/);
+  test("signing out from the header on the home page shows the visitor header again", async ({ page }) => {
+    // Sign-out always lands on the home page; here the browser is already there.
+    await signInThenOpen(page, "/");
+    await signOutAndExpectVisitorHeader(page);
   });
 });
 
@@ -167,17 +186,20 @@ test.describe("accounts without JavaScript", () => {
     await expect(page.getByLabel("Email", { exact: true })).not.toHaveAttribute("aria-invalid", "true");
   });
 
+  test("a visitor's header offers Sign in and Sign up on every page", async ({ page }) => {
+    for (const path of ["/", "/agents", "/datasets", "/signin", "/signup"]) {
+      await page.goto(path);
+      const nav = mainNav(page);
+      await expect(nav.getByRole("link", { name: "Sign in" }), `the header of ${path}`).toBeVisible();
+      await expect(nav.getByRole("link", { name: "Sign up" }), `the header of ${path}`).toBeVisible();
+    }
+  });
+
   test("signing in and out works from the header", async ({ page }) => {
     const admin = adminCredentials();
     await page.goto("/signin");
     await submitSignIn(page, admin.email, admin.password);
     await expect(page).toHaveURL(/\/dashboard$/);
-    const nav = mainNav(page);
-    await expect(nav.getByRole("link", { name: "Dashboard" })).toBeVisible();
-
-    await nav.getByRole("button", { name: "Sign out" }).click();
-    await expect(page).toHaveURL(/\/$/);
-    await expect(nav.getByRole("link", { name: "Sign in" })).toBeVisible();
-    await expect(nav.getByRole("button", { name: "Sign out" })).toHaveCount(0);
+    await signOutAndExpectVisitorHeader(page);
   });
 });

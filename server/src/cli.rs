@@ -35,6 +35,11 @@ pub enum Command {
     Migrate,
     /// Print the effective settings with secrets redacted, then exit.
     Config,
+    /// Ledger maintenance: verify invariants, expire credit.
+    Ledger {
+        #[command(subcommand)]
+        command: LedgerCommand,
+    },
     /// Create a platform admin, or promote an existing account to admin.
     ///
     /// The password is read from LAB_PORTAL_ADMIN_PASSWORD, else from
@@ -51,4 +56,14 @@ pub enum Command {
         #[arg(long, default_value = "DE")]
         country: String,
     },
+}
+
+/// `lab-portal ledger …`
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Check every ledger invariant; exit non-zero on any violation.
+    Verify,
+    /// Release holds past their TTL and expire lapsed grants now (the
+    /// server also does this every 30 seconds).
+    Expire,
 }

@@ -57,6 +57,13 @@ pub struct Settings {
     /// that sets it).
     #[serde(default)]
     pub trust_forwarded_for: bool,
+    /// Credits granted when an onboarding application is approved, e.g.
+    /// `100` or `12.5`; `0` grants nothing.
+    #[serde(default = "default_starter_credits")]
+    pub starter_credits: String,
+    /// Days until starter credits expire; `0` means they never do.
+    #[serde(default = "default_starter_credits_valid_days")]
+    pub starter_credits_valid_days: u32,
 }
 
 /// How log lines are written.
@@ -83,6 +90,12 @@ fn default_log() -> String {
 fn default_max_connections() -> u32 {
     20
 }
+fn default_starter_credits() -> String {
+    "100".to_owned()
+}
+fn default_starter_credits_valid_days() -> u32 {
+    90
+}
 fn default_mail_from() -> String {
     "Lab Portal <no-reply@localhost>".to_owned()
 }
@@ -100,6 +113,8 @@ pub enum SettingsError {
     MissingFile(PathBuf),
     #[error(transparent)]
     Invalid(#[from] Box<figment::Error>),
+    #[error("{0}")]
+    Starter(String),
 }
 
 impl Settings {
@@ -122,6 +137,15 @@ impl Settings {
             .merge(Env::raw().only(&["DATABASE_URL"]))
             .extract()
             .map_err(|e| SettingsError::Invalid(Box::new(e)))
+    }
+
+    /// The starter grant, parsed from `starter_credits` and its validity.
+    pub fn starter_grant(&self) -> Result<app::server::state::StarterGrant, SettingsError> {
+        let amount = app::domain::credits::Credits::parse(&self.starter_credits, false)
+            .map_err(|m| SettingsError::Starter(format!("LAB_PORTAL_STARTER_CREDITS: {m}")))?;
+        let valid_days =
+            (self.starter_credits_valid_days > 0).then_some(self.starter_credits_valid_days);
+        Ok(app::server::state::StarterGrant { amount, valid_days })
     }
 
     /// The public origin, given the address the listener actually bound.

@@ -6,6 +6,7 @@ pub mod config;
 pub mod csrf;
 pub mod db;
 pub mod embedded_pg;
+pub mod jobs;
 pub mod mailer;
 pub mod routes;
 pub mod startup;

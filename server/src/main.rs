@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use lab_portal::cli::{Cli, Command};
+use lab_portal::cli::{Cli, Command, LedgerCommand};
 use lab_portal::config::Settings;
 use lab_portal::startup::{Application, Database};
 use lab_portal::telemetry;
@@ -26,6 +26,7 @@ async fn main() -> ExitCode {
             eprintln!("{settings:#?}");
             Ok(())
         }
+        Command::Ledger { command } => ledger(&settings, command).await,
         Command::CreateAdmin {
             email,
             name,
@@ -57,6 +58,18 @@ async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     let db = Database::open(settings).await?;
     tracing::info!("migrations applied");
     db.close().await
+}
+
+async fn ledger(settings: &Settings, command: LedgerCommand) -> anyhow::Result<()> {
+    let db = Database::open(settings).await?;
+    let outcome = match command {
+        LedgerCommand::Verify => lab_portal::jobs::verify_ledger(&db.pool).await,
+        LedgerCommand::Expire => lab_portal::jobs::run_ledger_jobs(&db.pool)
+            .await
+            .map(|_| ()),
+    };
+    db.close().await?;
+    outcome
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -74,8 +74,10 @@ impl Application {
             trust_forwarded_for: settings.trust_forwarded_for,
             session_absolute_hours: settings.session_absolute_hours,
             session_idle_minutes: settings.session_idle_minutes,
+            starter_grant: settings.starter_grant()?,
         };
         app::server::password::warm_up();
+        crate::jobs::spawn(pool.clone());
         crate::mailer::spawn(pool.clone(), settings.smtp_url.clone(), &settings.mail_from)?;
         let sessions = session_layer(&pool, settings, &public_url);
         Ok(Self {

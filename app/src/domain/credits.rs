@@ -131,7 +131,7 @@ mod tests {
         assert!(Credits::parse("1e5", false).is_err());
         assert!(Credits::parse("99999999999999999999", false).is_err());
         assert!(
-            Credits::parse("9223372036854", false).is_err(),
+            Credits::parse("9223372036855", false).is_err(),
             "overflows i64 micro-credits"
         );
     }

@@ -6,9 +6,11 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
+use crate::api::credits::my_balance;
 use crate::api::onboarding::{my_application, ApplicationView};
 use crate::components::form::Notice;
 use crate::components::guard::RequireUser;
+use crate::domain::credits::Credits;
 use crate::domain::role::ApplicationStatus;
 
 /// `/dashboard`.
@@ -26,10 +28,7 @@ pub fn DashboardPage() -> impl IntoView {
                     <Notice show=applied message="Thank you! Your application is in the review queue." />
                     <div class="card-grid dashboard-grid">
                         <ApplicationCard />
-                        <div class="card">
-                            <h2>"Credits"</h2>
-                            <p class="muted">"Your balance appears here once your application is approved and credits are granted."</p>
-                        </div>
+                        <BalanceCard />
                         <div class="card">
                             <h2>"API keys"</h2>
                             <p class="muted">"Create keys to call models through the OpenAI-compatible API once you have credits."</p>
@@ -42,6 +41,49 @@ pub fn DashboardPage() -> impl IntoView {
                 </section>
             }
         } />
+    }
+}
+
+#[component]
+fn BalanceCard() -> impl IntoView {
+    let balance = Resource::new(|| (), |_| my_balance());
+    view! {
+        <div class="card balance-card">
+            <h2>"Credits"</h2>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match balance.await {
+                        Ok(b) => {
+                            let nothing = b.available == 0 && b.reserved == 0;
+                            view! {
+                                <p class="balance" data-testid="balance-available">
+                                    {Credits::from_micros(b.available).to_string()}
+                                    <span class="muted">" credits available"</span>
+                                </p>
+                                {(b.reserved > 0).then(|| view! {
+                                    <p class="muted" data-testid="balance-reserved">
+                                        {format!("{} reserved for requests in flight", Credits::from_micros(b.reserved))}
+                                    </p>
+                                })}
+                                {nothing.then(|| view! {
+                                    <p class="muted">"Credits arrive when your application is approved."</p>
+                                })}
+                                {(!b.expiring.is_empty()).then(|| view! {
+                                    <h3>"Expiring"</h3>
+                                    <ul class="expiring">
+                                        {b.expiring.into_iter().map(|(amount, at)| view! {
+                                            <li>{format!("{} on {}", Credits::from_micros(amount), at)}</li>
+                                        }).collect_view()}
+                                    </ul>
+                                })}
+                            }
+                            .into_any()
+                        }
+                        Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </div>
     }
 }
 

@@ -4,6 +4,14 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::PgPool;
 
+/// The credit an approved application receives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StarterGrant {
+    pub amount: crate::domain::credits::Credits,
+    /// Days until it expires; `None` never expires.
+    pub valid_days: Option<u32>,
+}
+
 /// Shared, cheaply clonable application state.
 #[derive(Clone, Debug)]
 pub struct AppState {
@@ -20,6 +28,8 @@ pub struct AppState {
     pub session_absolute_hours: u32,
     /// A login ends after this many minutes without a request.
     pub session_idle_minutes: u32,
+    /// Granted when an onboarding application is approved.
+    pub starter_grant: StarterGrant,
 }
 
 impl FromRef<AppState> for LeptosOptions {

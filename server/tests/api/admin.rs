@@ -635,6 +635,7 @@ async fn approving_and_rejecting_applications_emails_the_applicants(pool: PgPool
     let actions: Vec<(String, Option<Uuid>)> = audit_records(&app)
         .await
         .into_iter()
+        .filter(|r| r.target_type == "application")
         .map(|r| (r.action, r.actor_id))
         .collect();
     assert_eq!(

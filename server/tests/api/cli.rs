@@ -138,3 +138,59 @@ async fn create_admin_refuses_a_weak_password(pool: PgPool) {
         .expect("count");
     assert_eq!(users, 0);
 }
+
+#[sqlx::test(migrations = false)]
+async fn ledger_verify_passes_on_a_sound_ledger_and_fails_on_a_tampered_balance(pool: PgPool) {
+    let ok = lab_portal(&pool)
+        .args(["ledger", "verify"])
+        .output()
+        .expect("run");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let account = {
+        let mut conn = pool.acquire().await.expect("conn");
+        app::server::ledger::account_for(
+            &mut conn,
+            app::server::ledger::Owner::User(uuid::Uuid::now_v7()),
+        )
+        .await
+        .expect("account")
+    };
+    let grant = app::server::ledger::Grant {
+        account,
+        amount: app::domain::credits::Credits::from_micros(5_000_000),
+        expires_at: None,
+        memo: app::server::ledger::Memo::default(),
+    };
+    app::server::ledger::grant(&pool, &grant)
+        .await
+        .expect("grant");
+    let still_ok = lab_portal(&pool)
+        .args(["ledger", "verify"])
+        .output()
+        .expect("run");
+    assert!(
+        still_ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&still_ok.stderr)
+    );
+
+    sqlx::query("update credit_accounts set available = available + 1 where id = $1")
+        .bind(account)
+        .execute(&pool)
+        .await
+        .expect("tamper");
+    let broken = lab_portal(&pool)
+        .args(["ledger", "verify"])
+        .output()
+        .expect("run");
+    assert!(!broken.status.success());
+    let stderr = String::from_utf8_lossy(&broken.stderr);
+    assert!(
+        stderr.contains("cached balance differs from its entries"),
+        "{stderr}"
+    );
+}

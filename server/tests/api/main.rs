@@ -4,6 +4,7 @@
 mod accounts;
 mod admin;
 mod cli;
+mod credits;
 mod health;
 mod helpers;
 mod mailer;

@@ -28,10 +28,13 @@ pub async fn approve_application(#[server(flatten)] form: DecisionForm) -> Resul
         applications::decide(
             &state.pool,
             &state.public_url,
+            state.starter_grant,
             &caller,
-            form.application_id,
-            true,
-            note,
+            applications::Decision {
+                application: form.application_id,
+                approve: true,
+                note,
+            },
             addr,
         )
         .await?;

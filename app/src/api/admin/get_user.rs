@@ -8,10 +8,6 @@ use crate::error::AppError;
 /// The user's profile, recent logins and applications.
 #[server(endpoint = "admin_get_user")]
 pub async fn get_user(id: String) -> Result<UserDetail, AppError> {
-    use super::LoginView;
-    use crate::api::onboarding::format_time;
-    use crate::domain::profile::{AccountKind, Country};
-    use crate::domain::role::{PlatformRole, UserStatus};
     use crate::server::{internal, services::admin};
     /// How many logins the page lists, newest first.
     const LOGINS_SHOWN: i64 = 50;
@@ -30,37 +26,52 @@ pub async fn get_user(id: String) -> Result<UserDetail, AppError> {
         let applications = admin::applications_of(&state.pool, id)
             .await
             .map_err(internal)?;
-        Ok(UserDetail {
-            id: user.id,
-            display_name: user.display_name,
-            email: user.email,
-            kind: AccountKind::parse(&user.account_kind)
-                .map(|k| k.label().to_owned())
-                .unwrap_or(user.account_kind),
-            organization: user.organization,
-            country: Country::parse(&user.country)
-                .map(|c| c.name().to_owned())
-                .unwrap_or(user.country),
-            role: PlatformRole::parse(&user.platform_role).unwrap_or(PlatformRole::Developer),
-            status: UserStatus::parse(&user.status).unwrap_or(UserStatus::Suspended),
-            verified_at: user.email_verified_at.map(format_time),
-            created: format_time(user.created_at),
-            is_self: caller.user_id == user.id,
-            logins: logins
-                .into_iter()
-                .map(|l| LoginView {
-                    created: format_time(l.created_at),
-                    last_seen: format_time(l.last_seen_at),
-                    client_addr: l.client_addr,
-                    user_agent: l.user_agent,
-                    ended: l.ended_at.map(format_time),
-                })
-                .collect(),
-            applications: applications
-                .into_iter()
-                .map(super::application_view)
-                .collect(),
-        })
+        let mut detail = detail(user, caller.user_id);
+        detail.logins = logins.into_iter().map(login_view).collect();
+        detail.applications = applications
+            .into_iter()
+            .map(super::application_view)
+            .collect();
+        Ok(detail)
     })
     .await
+}
+
+/// The profile part of the page, as `viewer` sees it.
+#[cfg(feature = "ssr")]
+fn detail(user: crate::server::services::admin::UserRow, viewer: uuid::Uuid) -> UserDetail {
+    use crate::api::onboarding::format_time;
+    use crate::domain::profile::{AccountKind, Country};
+    use crate::domain::role::{PlatformRole, UserStatus};
+    UserDetail {
+        id: user.id,
+        display_name: user.display_name,
+        email: user.email,
+        kind: AccountKind::parse(&user.account_kind)
+            .map(|k| k.label().to_owned())
+            .unwrap_or(user.account_kind),
+        organization: user.organization,
+        country: Country::parse(&user.country)
+            .map(|c| c.name().to_owned())
+            .unwrap_or(user.country),
+        role: PlatformRole::parse(&user.platform_role).unwrap_or(PlatformRole::Developer),
+        status: UserStatus::parse(&user.status).unwrap_or(UserStatus::Suspended),
+        verified_at: user.email_verified_at.map(format_time),
+        created: format_time(user.created_at),
+        is_self: viewer == user.id,
+        logins: Vec::new(),
+        applications: Vec::new(),
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn login_view(login: crate::server::services::admin::LoginRow) -> super::LoginView {
+    use crate::api::onboarding::format_time;
+    super::LoginView {
+        created: format_time(login.created_at),
+        last_seen: format_time(login.last_seen_at),
+        client_addr: login.client_addr,
+        user_agent: login.user_agent,
+        ended: login.ended_at.map(format_time),
+    }
 }

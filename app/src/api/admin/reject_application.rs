@@ -31,10 +31,13 @@ pub async fn reject_application(#[server(flatten)] form: DecisionForm) -> Result
         applications::decide(
             &state.pool,
             &state.public_url,
+            state.starter_grant,
             &caller,
-            form.application_id,
-            false,
-            note,
+            applications::Decision {
+                application: form.application_id,
+                approve: false,
+                note,
+            },
             addr,
         )
         .await?;

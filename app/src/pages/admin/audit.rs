@@ -75,7 +75,7 @@ fn audit_table(found: AuditPage, action: String) -> impl IntoView {
     let nav = pager(&entries, "/admin/audit", &[("action", action)]);
     view! {
         <div class="table-wrap">
-            <table>
+            <table class="admin-wide-table">
                 <caption class="visually-hidden">"Audit log, newest first"</caption>
                 <thead>
                     <tr>

@@ -228,6 +228,11 @@ pub async fn grant(pool: &PgPool, grant: &Grant) -> Result<Uuid, LedgerError> {
     Ok(id)
 }
 
+/// [`grant`] inside the caller's transaction.
+pub async fn grant_with(conn: &mut PgConnection, grant: &Grant) -> Result<Uuid, LedgerError> {
+    grant_in(conn, grant, "grant").await
+}
+
 async fn grant_in(conn: &mut PgConnection, grant: &Grant, kind: &str) -> Result<Uuid, LedgerError> {
     let amount = grant.amount.micros();
     if amount <= 0 {
@@ -716,6 +721,21 @@ pub async fn balance(pool: &PgPool, account: Uuid) -> Result<Balance, LedgerErro
         .fetch_optional(pool)
         .await?
         .ok_or(LedgerError::UnknownAccount)
+}
+
+/// Credit that will expire, per expiry date (soonest first, at most 5).
+pub async fn expiring(
+    pool: &PgPool,
+    account: Uuid,
+) -> Result<Vec<(i64, OffsetDateTime)>, LedgerError> {
+    Ok(sqlx::query_as(
+        "select sum(remaining)::bigint, expires_at from credit_lots
+         where account_id = $1 and remaining > 0 and expires_at > now()
+         group by expires_at order by expires_at limit 5",
+    )
+    .bind(account)
+    .fetch_all(pool)
+    .await?)
 }
 
 /// One broken invariant.

@@ -12,7 +12,9 @@ use crate::error::AppError;
 use crate::server::audit::{self, Entry};
 use crate::server::auth::Caller;
 use crate::server::internal;
+use crate::server::ledger::{self, Grant, Memo, Owner};
 use crate::server::services::outbox::{self, OutgoingEmail};
+use crate::server::state::StarterGrant;
 
 /// An application as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -112,17 +114,30 @@ pub async fn list(
     Ok((rows, total))
 }
 
+/// An admin's verdict on an application.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub application: Uuid,
+    pub approve: bool,
+    /// A note to the applicant; required to reject.
+    pub note: Option<String>,
+}
+
 /// Approves or rejects a pending application, emails the applicant and
 /// writes the audit record, all in one transaction.
 pub async fn decide(
     pool: &PgPool,
     base_url: &str,
+    starter: StarterGrant,
     admin: &Caller,
-    id: Uuid,
-    approve: bool,
-    note: Option<String>,
+    decision: Decision,
     addr: Option<IpAddr>,
 ) -> Result<(), AppError> {
+    let Decision {
+        application: id,
+        approve,
+        note,
+    } = decision;
     let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
     if !approve && note.is_none() {
         return Err(AppError::field(
@@ -167,9 +182,51 @@ pub async fn decide(
     )
     .await
     .map_err(internal)?;
+    let granted = if approve && starter.amount.is_positive() {
+        let account = ledger::account_for(&mut tx, Owner::User(user_id))
+            .await
+            .map_err(internal)?;
+        let expires_at = starter
+            .valid_days
+            .map(|days| OffsetDateTime::now_utc() + time::Duration::days(i64::from(days)));
+        let grant = Grant {
+            account,
+            amount: starter.amount,
+            expires_at,
+            memo: Memo {
+                memo: Some("Starter credits for an approved application".to_owned()),
+                actor_id: Some(admin.user_id),
+                // One starter grant per application, however often this runs.
+                idempotency_key: Some(format!("starter:{id}")),
+            },
+        };
+        ledger::grant_with(&mut tx, &grant)
+            .await
+            .map_err(internal)?;
+        audit::record(
+            &mut tx,
+            Entry {
+                actor_id: Some(admin.user_id),
+                action: "credits.grant",
+                target_type: "credit_account",
+                target_id: account.to_string(),
+                before: None,
+                after: Some(json!({ "amount_micros": starter.amount.micros(), "expires_at": expires_at.map(|e| e.to_string()), "reason": "starter credits", "application_id": id })),
+                client_addr: addr,
+            },
+        )
+        .await
+        .map_err(internal)?;
+        Some(starter.amount)
+    } else {
+        None
+    };
+    let credit_line = granted
+        .map(|amount| format!("\n\n{amount} starter credits are now in your account."))
+        .unwrap_or_default();
     let body = match (approve, &note) {
-        (true, Some(n)) => format!("Hello {name},\n\nYour Lab Portal application is approved.\n\nNote from the Lab: {n}\n\nYour dashboard: {base_url}/dashboard"),
-        (true, None) => format!("Hello {name},\n\nYour Lab Portal application is approved.\n\nYour dashboard: {base_url}/dashboard"),
+        (true, Some(n)) => format!("Hello {name},\n\nYour Lab Portal application is approved.{credit_line}\n\nNote from the Lab: {n}\n\nYour dashboard: {base_url}/dashboard"),
+        (true, None) => format!("Hello {name},\n\nYour Lab Portal application is approved.{credit_line}\n\nYour dashboard: {base_url}/dashboard"),
         (false, n) => format!(
             "Hello {name},\n\nWe could not approve your Lab Portal application.\n\nReason: {}\n\nYou can send a new application from your dashboard: {base_url}/dashboard",
             n.as_deref().unwrap_or_default()

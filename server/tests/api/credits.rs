@@ -1,0 +1,137 @@
+//! Credits over HTTP: starter credits on approval, the balance a developer sees.
+
+use crate::helpers::{spawn_app, TestApp};
+use serde_json::Value;
+use sqlx::PgPool;
+
+async fn apply(app: &TestApp, client: &reqwest::Client) -> String {
+    let form = [
+        ("building", "A triage assistant for logistics exceptions."),
+        ("industry", "logistics"),
+        ("expected_usage", "prototype"),
+    ];
+    let r = app
+        .post_form_with(client, "/api/submit_application", &form)
+        .await;
+    assert_eq!(r.status(), 200);
+    sqlx::query_scalar::<_, uuid::Uuid>(
+        "select id from applications order by created_at desc limit 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .expect("application")
+    .to_string()
+}
+
+#[sqlx::test(migrations = false)]
+async fn approval_grants_starter_credits_once_and_the_dashboard_shows_them(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    app.signed_in_developer("dev@example.org").await;
+    let empty: Value = app
+        .post_form("/api/my_balance", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(empty["available"], 0);
+    let application = apply(&app, &app.client).await;
+
+    let admin = app.new_browser();
+    app.post_form_with(
+        &admin,
+        "/api/sign_up",
+        &[
+            ("email", "boss@example.org"),
+            ("password", crate::helpers::PASSWORD),
+            ("display_name", "Boss"),
+            ("account_kind", "other"),
+            ("organization", ""),
+            ("country", "DE"),
+        ],
+    )
+    .await;
+    let token = app.emailed_token("boss@example.org", "/verify-email").await;
+    app.post_form_with(&admin, "/api/verify_email", &[("token", &token)])
+        .await;
+    sqlx::query("update users set platform_role = 'admin' where email = 'boss@example.org'")
+        .execute(&app.pool)
+        .await
+        .expect("promote");
+    app.post_form_with(
+        &admin,
+        "/api/sign_in",
+        &[
+            ("email", "boss@example.org"),
+            ("password", crate::helpers::PASSWORD),
+        ],
+    )
+    .await;
+
+    let approve = [
+        ("application_id", application.as_str()),
+        ("note", "Welcome aboard"),
+    ];
+    let approved = app
+        .post_form_with(&admin, "/api/admin_approve_application", &approve)
+        .await;
+    assert_eq!(
+        approved.status(),
+        200,
+        "{}",
+        approved.text().await.unwrap_or_default()
+    );
+    let again = app
+        .post_form_with(&admin, "/api/admin_approve_application", &approve)
+        .await;
+    assert_eq!(again.status(), 409, "an application is decided once");
+
+    let balance: Value = app
+        .post_form("/api/my_balance", &[])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(balance["available"], 100_000_000, "100 starter credits");
+    assert_eq!(
+        balance["expiring"].as_array().expect("list").len(),
+        1,
+        "they expire"
+    );
+    let grants: i64 = sqlx::query_scalar("select count(*) from ledger_transactions where kind = 'grant' and idempotency_key like 'starter:%'")
+        .fetch_one(&app.pool)
+        .await
+        .expect("n");
+    assert_eq!(grants, 1);
+    let audited: i64 =
+        sqlx::query_scalar("select count(*) from audit_log where action = 'credits.grant'")
+            .fetch_one(&app.pool)
+            .await
+            .expect("n");
+    assert_eq!(audited, 1);
+    let email: String = sqlx::query_scalar("select body_text from outbox where recipient = 'dev@example.org' and subject like '%approved%'")
+        .fetch_one(&app.pool)
+        .await
+        .expect("email");
+    assert!(email.contains("100 starter credits"), "{email}");
+
+    let html = app
+        .client
+        .get(format!("{}/dashboard", app.address))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("credits available"), "balance card");
+    assert!(
+        html.contains(">100<") || html.contains(">100 <") || html.contains("100<!"),
+        "shows 100 credits"
+    );
+    assert!(html.contains("Approved"));
+    let violations = app::server::ledger::verify(&app.pool)
+        .await
+        .expect("verify");
+    assert!(violations.is_empty(), "{violations:?}");
+}
