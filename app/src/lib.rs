@@ -24,6 +24,7 @@ use crate::pages::{
         VerifyEmailPage,
     },
     catalog::{AgentsPage, DatasetsPage},
+    credits::CreditsPage,
     dashboard::DashboardPage,
     home::HomePage,
     not_found::NotFoundPage,
@@ -85,6 +86,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/forgot-password") view=ForgotPasswordPage />
                     <Route path=path!("/reset-password") view=ResetPasswordPage />
                     <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
+                    <Route path=path!("/credits") view=CreditsPage ssr=SsrMode::Async />
                     <Route path=path!("/onboarding") view=OnboardingPage ssr=SsrMode::Async />
                     <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async />
                     <Route path=path!("/admin") view=admin::AdminHomePage ssr=SsrMode::Async />

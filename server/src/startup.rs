@@ -248,6 +248,10 @@ pub fn router(state: AppState, sessions: SessionManagerLayer<PostgresStore>) -> 
             "/api/{*fn_name}",
             get(server_fn_handler).post(server_fn_handler),
         )
+        .route(
+            "/credits/history.csv",
+            get(crate::routes::credits_csv::export),
+        )
         .leptos_routes_with_context(&state, routes, context.clone(), page_shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context, shell,

@@ -68,6 +68,7 @@ fn BalanceCard() -> impl IntoView {
                                 {nothing.then(|| view! {
                                     <p class="muted">"Credits arrive when your application is approved."</p>
                                 })}
+                                <A href="/credits">"See your credit history"</A>
                                 {(!b.expiring.is_empty()).then(|| view! {
                                     <h3>"Expiring"</h3>
                                     <ul class="expiring">

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth;
 pub mod catalog;
+pub mod credits;
 pub mod dashboard;
 pub mod home;
 pub mod not_found;

@@ -135,3 +135,85 @@ async fn approval_grants_starter_credits_once_and_the_dashboard_shows_them(pool:
         .expect("verify");
     assert!(violations.is_empty(), "{violations:?}");
 }
+
+#[sqlx::test(migrations = false)]
+async fn the_history_page_and_csv_export_show_the_users_movements_only(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let anonymous = app
+        .client
+        .get(format!("{}/credits/history.csv", app.address))
+        .send()
+        .await
+        .expect("csv");
+    assert_eq!(anonymous.status(), 401);
+    app.signed_in_developer("hist@example.org").await;
+    let user: uuid::Uuid =
+        sqlx::query_scalar("select id from users where email = 'hist@example.org'")
+            .fetch_one(&app.pool)
+            .await
+            .expect("user");
+    let mut conn = app.pool.acquire().await.expect("conn");
+    let account =
+        app::server::ledger::account_for(&mut conn, app::server::ledger::Owner::User(user))
+            .await
+            .expect("account");
+    drop(conn);
+    let grant = app::server::ledger::Grant {
+        account,
+        amount: app::domain::credits::Credits::from_micros(2_500_000),
+        expires_at: None,
+        memo: app::server::ledger::Memo {
+            memo: Some("Hackathon, \"spring\"".into()),
+            ..Default::default()
+        },
+    };
+    app::server::ledger::grant(&app.pool, &grant)
+        .await
+        .expect("grant");
+
+    let page: Value = app
+        .post_form("/api/my_credit_history", &[("page", "1")])
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(page["total"], 1);
+    assert_eq!(page["rows"][0]["kind"], "grant");
+    assert_eq!(page["rows"][0]["available_delta"], 2_500_000);
+
+    let csv = app
+        .client
+        .get(format!("{}/credits/history.csv", app.address))
+        .send()
+        .await
+        .expect("csv");
+    assert_eq!(csv.status(), 200);
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let body = csv.text().await.expect("body");
+    let lines: Vec<&str> = body.lines().collect();
+    assert_eq!(
+        lines[0],
+        "time_utc,transaction_id,kind,available_change,reserved_change,details"
+    );
+    assert_eq!(lines.len(), 2);
+    assert!(
+        lines[1].contains(",grant,2.5,0,\"Hackathon, \"\"spring\"\"\""),
+        "{}",
+        lines[1]
+    );
+
+    let html = app
+        .client
+        .get(format!("{}/credits", app.address))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("Credit history") && html.contains("+2.5"),
+        "history table"
+    );
+}

@@ -723,6 +723,128 @@ pub async fn balance(pool: &PgPool, account: Uuid) -> Result<Balance, LedgerErro
         .ok_or(LedgerError::UnknownAccount)
 }
 
+/// One ledger transaction as it touched one account.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct HistoryRow {
+    pub transaction_id: Uuid,
+    pub kind: String,
+    pub memo: Option<String>,
+    pub created_at: OffsetDateTime,
+    /// Change of the available balance, in micro-credits.
+    pub available_delta: i64,
+    /// Change of the reserved balance, in micro-credits.
+    pub reserved_delta: i64,
+}
+
+/// Which history rows to show.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryFilter {
+    pub kind: Option<String>,
+    pub from: Option<OffsetDateTime>,
+    pub to: Option<OffsetDateTime>,
+}
+
+/// An account's transactions, newest first, one page of them, and the total.
+pub async fn history(
+    pool: &PgPool,
+    account: Uuid,
+    filter: &HistoryFilter,
+    page: i64,
+    per_page: i64,
+) -> Result<(Vec<HistoryRow>, i64), LedgerError> {
+    let rows = sqlx::query_as(
+        "select t.id as transaction_id, t.kind, t.memo, t.created_at,
+                coalesce(sum(e.amount) filter (where e.bucket = 'available'), 0)::bigint as available_delta,
+                coalesce(sum(e.amount) filter (where e.bucket = 'reserved'), 0)::bigint as reserved_delta
+         from ledger_entries e join ledger_transactions t on t.id = e.transaction_id
+         where e.account_id = $1
+           and ($2::text is null or t.kind = $2)
+           and ($3::timestamptz is null or t.created_at >= $3)
+           and ($4::timestamptz is null or t.created_at < $4)
+         group by t.id
+         order by t.created_at desc, t.id desc
+         limit $5 offset $6",
+    )
+    .bind(account)
+    .bind(&filter.kind)
+    .bind(filter.from)
+    .bind(filter.to)
+    .bind(per_page)
+    .bind((page.max(1) - 1) * per_page)
+    .fetch_all(pool)
+    .await?;
+    let total = sqlx::query_scalar(
+        "select count(distinct t.id) from ledger_entries e join ledger_transactions t on t.id = e.transaction_id
+         where e.account_id = $1
+           and ($2::text is null or t.kind = $2)
+           and ($3::timestamptz is null or t.created_at >= $3)
+           and ($4::timestamptz is null or t.created_at < $4)",
+    )
+    .bind(account)
+    .bind(&filter.kind)
+    .bind(filter.from)
+    .bind(filter.to)
+    .fetch_one(pool)
+    .await?;
+    Ok((rows, total))
+}
+
+/// A manual correction by an admin: a positive amount adds never-expiring
+/// credit from the treasury; a negative one takes credit back to it
+/// (earliest-expiring first), never below zero.
+pub async fn adjust(
+    pool: &PgPool,
+    account: Uuid,
+    amount: Credits,
+    memo: &Memo,
+) -> Result<Uuid, LedgerError> {
+    let micros = amount.micros();
+    let mut tx = pool.begin().await?;
+    if let Some(key) = &memo.idempotency_key {
+        if let Some(id) = existing(&mut tx, key).await? {
+            return Ok(id);
+        }
+    }
+    let id = if micros > 0 {
+        let grant = Grant {
+            account,
+            amount,
+            expires_at: None,
+            memo: memo.clone(),
+        };
+        grant_in(&mut tx, &grant, "adjustment").await?
+    } else if micros < 0 {
+        let take = -micros;
+        debit_available(&mut tx, account, take).await?;
+        sqlx::query("update credit_accounts set available = available + $2 where id = $1")
+            .bind(account)
+            .bind(take)
+            .execute(&mut *tx)
+            .await?;
+        take_from_lots(&mut tx, account, take).await?;
+        let treasury = account_for(&mut tx, Owner::Treasury).await?;
+        let entries = [
+            Entry {
+                account,
+                bucket: Bucket::Available,
+                amount: -take,
+            },
+            Entry {
+                account: treasury,
+                bucket: Bucket::Available,
+                amount: take,
+            },
+        ];
+        post(&mut tx, "adjustment", memo, &entries)
+            .await?
+            .ok_or(LedgerError::KeyReused)?
+    } else {
+        return Err(LedgerError::NonPositiveAmount);
+    };
+    tx.commit().await?;
+    Ok(id)
+}
+
 /// Credit that will expire, per expiry date (soonest first, at most 5).
 pub async fn expiring(
     pool: &PgPool,

@@ -576,3 +576,86 @@ async fn random_sequences_of_operations_keep_every_invariant(pool: PgPool) {
     }
     assert_verified(&pool).await;
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn adjustments_add_or_remove_credit_but_never_below_zero(pool: PgPool) {
+    let account = user_account(&pool).await;
+    let soon = OffsetDateTime::now_utc() + Duration::days(2);
+    give(&pool, account, 5, Some(soon)).await;
+    adjust(
+        &pool,
+        account,
+        c(3),
+        &Memo {
+            memo: Some("goodwill".into()),
+            ..Memo::default()
+        },
+    )
+    .await
+    .expect("add");
+    adjust(
+        &pool,
+        account,
+        c(-6),
+        &Memo {
+            memo: Some("correction".into()),
+            ..Memo::default()
+        },
+    )
+    .await
+    .expect("remove");
+    assert_eq!(
+        balance(&pool, account).await.expect("b").available,
+        c(2).micros()
+    );
+    let expiring = expiring(&pool, account).await.expect("expiring");
+    assert!(
+        expiring.is_empty(),
+        "the expiring lot was taken first: {expiring:?}"
+    );
+    assert_eq!(
+        adjust(&pool, account, c(-3), &Memo::default()).await,
+        Err(LedgerError::InsufficientCredits)
+    );
+    assert_eq!(
+        adjust(&pool, account, Credits::ZERO, &Memo::default()).await,
+        Err(LedgerError::NonPositiveAmount)
+    );
+    assert_verified(&pool).await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn history_lists_an_accounts_movements_newest_first_with_filters(pool: PgPool) {
+    let account = user_account(&pool).await;
+    give(&pool, account, 10, None).await;
+    let hold = reserve(&pool, account, c(4), Duration::minutes(1))
+        .await
+        .expect("hold");
+    settle(&pool, hold, c(1), "k").await.expect("settle");
+    let (rows, total) = history(&pool, account, &HistoryFilter::default(), 1, 10)
+        .await
+        .expect("history");
+    assert_eq!(total, 3);
+    let kinds: Vec<&str> = rows.iter().map(|r| r.kind.as_str()).collect();
+    assert_eq!(kinds, vec!["settlement", "reservation", "grant"]);
+    assert_eq!(
+        (rows[0].available_delta, rows[0].reserved_delta),
+        (c(3).micros(), -c(4).micros())
+    );
+    assert_eq!(
+        (rows[1].available_delta, rows[1].reserved_delta),
+        (-c(4).micros(), c(4).micros())
+    );
+    let grants = HistoryFilter {
+        kind: Some("grant".into()),
+        ..HistoryFilter::default()
+    };
+    let (rows, total) = history(&pool, account, &grants, 1, 10)
+        .await
+        .expect("history");
+    assert_eq!((rows.len(), total), (1, 1));
+    let (page2, _) = history(&pool, account, &HistoryFilter::default(), 2, 2)
+        .await
+        .expect("page 2");
+    assert_eq!(page2.len(), 1);
+}

@@ -1,0 +1,133 @@
+//! `/credits`: the signed-in user's balance history, with CSV export.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::credits::{my_credit_history, HistoryPage, KINDS};
+use crate::components::guard::RequireUser;
+use crate::domain::credits::Credits;
+
+/// `/credits`.
+#[component]
+pub fn CreditsPage() -> impl IntoView {
+    view! {
+        <Title text="Credits" />
+        <RequireUser children=|_| view! { <History /> } />
+    }
+}
+
+#[component]
+fn History() -> impl IntoView {
+    let query = use_query_map();
+    let params = move || {
+        let q = query.read();
+        let page = q
+            .get("page")
+            .and_then(|p| p.parse::<i64>().ok())
+            .unwrap_or(1)
+            .max(1);
+        let kind = q.get("kind").filter(|k| !k.is_empty());
+        (page, kind)
+    };
+    let history = Resource::new(params, |(page, kind)| my_credit_history(page, kind));
+    let kind_now = move || params().1.unwrap_or_default();
+    view! {
+        <section class="container page">
+            <h1>"Credit history"</h1>
+            <p class="lead">"Every movement of your credits: grants, requests held and charged, releases and expiries."</p>
+            <form method="get" action="/credits" class="inline-form filters">
+                <div class="field">
+                    <label for="kind">"Show"</label>
+                    <select id="kind" name="kind">
+                        <option value="" selected=move || kind_now().is_empty()>"All movements"</option>
+                        {KINDS
+                            .iter()
+                            .map(|k| {
+                                let k = *k;
+                                view! { <option value=k selected=move || kind_now() == k>{k}</option> }
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
+                <button type="submit" class="button">"Filter"</button>
+                <a class="button" href="/credits/history.csv" download="credit-history.csv">"Export CSV"</a>
+            </form>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match history.await {
+                        Ok(page) => history_table(page, params().1).into_any(),
+                        Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+fn signed(micros: i64) -> String {
+    match micros {
+        0 => "–".to_owned(),
+        m if m > 0 => format!("+{}", Credits::from_micros(m)),
+        m => Credits::from_micros(m).to_string(),
+    }
+}
+
+fn history_table(page: HistoryPage, kind: Option<String>) -> impl IntoView {
+    if page.rows.is_empty() {
+        return view! {
+            <div class="empty-state" role="status">
+                <h2>"No movements yet"</h2>
+                <p>"Credits you receive and spend will be listed here."</p>
+            </div>
+        }
+        .into_any();
+    }
+    let first = (page.page - 1) * page.per_page + 1;
+    let last = first + page.rows.len() as i64 - 1;
+    let link = move |p: i64| match &kind {
+        Some(k) => format!("/credits?page={p}&kind={k}"),
+        None => format!("/credits?page={p}"),
+    };
+    let has_next = last < page.total;
+    view! {
+        <div class="table-wrap">
+            <table>
+                <caption class="visually-hidden">"Credit history"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"When"</th>
+                        <th scope="col">"Kind"</th>
+                        <th scope="col">"Available"</th>
+                        <th scope="col">"Reserved"</th>
+                        <th scope="col">"Details"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {page
+                        .rows
+                        .into_iter()
+                        .map(|r| {
+                            view! {
+                                <tr>
+                                    <td>{r.when}</td>
+                                    <td>{r.kind}</td>
+                                    <td class="num">{signed(r.available_delta)}</td>
+                                    <td class="num">{signed(r.reserved_delta)}</td>
+                                    <td>{r.memo}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <nav class="pagination" aria-label="Pages">
+            <p>{format!("Showing {first}–{last} of {}", page.total)}</p>
+            {(page.page > 1).then(|| view! { <A href=link(page.page - 1)>"Previous"</A> })}
+            {has_next.then(|| view! { <A href=link(page.page + 1)>"Next"</A> })}
+        </nav>
+    }
+    .into_any()
+}
