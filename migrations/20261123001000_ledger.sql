@@ -4,8 +4,9 @@
 -- account has two buckets, `available` and `reserved`; the account row caches
 -- both balances and is updated in the same database transaction as the
 -- entries. The platform treasury is where granted credits come from and where
--- spent and expired credits go, so its available balance is the only one that
--- may be negative (it is minus the credits in circulation).
+-- spent and expired credits go; its balance (minus the credits in circulation)
+-- is the sum of its entries and is not cached, so that grants and settlements
+-- never queue on its row.
 
 create table credit_accounts (
     id uuid primary key,

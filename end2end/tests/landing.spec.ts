@@ -34,6 +34,10 @@ test.describe("landing page", () => {
     await expect(page.getByText("No datasets are published yet")).toBeVisible();
     await expect(page).toHaveTitle("Datasets · Lab Portal");
     expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
+    if (isMobile) {
+      // The menu closes after navigating; open it again to see the links.
+      await page.getByRole("button", { name: "Menu" }).click();
+    }
     await expect(
       page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Datasets" }),
     ).toHaveAttribute("aria-current", "page");

@@ -60,20 +60,28 @@ pub fn SiteHeader() -> impl IntoView {
 }
 
 /// Sign-in links for visitors; dashboard, profile and sign-out for members.
+///
+/// The lookup blocks the first chunk of the page, so the links are in the
+/// HTML itself and work without JavaScript.
 #[component]
 fn AccountLinks() -> impl IntoView {
     let location = use_location();
-    // Re-read on every navigation: signing in or out ends in one.
-    let user = Resource::new(move || location.pathname.get(), |_| current_user());
+    let sign_out = ServerAction::<SignOut>::new();
+    // Re-read after every navigation (signing in ends in one) and after
+    // signing out, which may land on the page already shown.
+    let user = Resource::new_blocking(
+        move || (location.pathname.get(), sign_out.version().get()),
+        |_| current_user(),
+    );
     view! {
-        <Transition fallback=|| view! { <ul class="nav-account"></ul> }>
+        <Suspense fallback=visitor_links>
             {move || Suspend::new(async move {
                 match user.await {
-                    Ok(Some(u)) => member_links(u).into_any(),
+                    Ok(Some(u)) => member_links(u, sign_out).into_any(),
                     _ => visitor_links().into_any(),
                 }
             })}
-        </Transition>
+        </Suspense>
     }
 }
 
@@ -92,8 +100,7 @@ fn visitor_links() -> impl IntoView {
     }
 }
 
-fn member_links(user: SessionUser) -> impl IntoView {
-    let sign_out = ServerAction::<SignOut>::new();
+fn member_links(user: SessionUser, sign_out: ServerAction<SignOut>) -> impl IntoView {
     view! {
         <ul class="nav-account">
             {user.is_admin.then(|| view! { <li><A href="/admin">"Admin"</A></li> })}

@@ -63,3 +63,18 @@ async fn pages_carry_security_headers(pool: PgPool) {
         "strict-origin-when-cross-origin"
     );
 }
+
+#[sqlx::test(migrations = false)]
+async fn the_header_links_are_in_the_html_itself_for_browsers_without_javascript(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    // Streaming could put them in a late chunk that only JavaScript moves
+    // into place; check several pages, several times.
+    for _ in 0..5 {
+        for path in ["/", "/agents", "/datasets", "/signin", "/signup"] {
+            let html = app.get(path).await.text().await.expect("body");
+            let header_end = html.find("</header>").expect("a header");
+            let header = &html[..header_end];
+            assert!(header.contains(r#"href="/signin""#), "{path}: no sign-in link in the header");
+        }
+    }
+}

@@ -180,6 +180,8 @@ async fn post(
     .execute(&mut *conn)
     .await?;
     // Balances follow the entries; the CHECK constraints refuse a negative one.
+    // The treasury's balance is not cached: every settlement and grant would
+    // otherwise queue on its one row. It is the sum of its entries.
     sqlx::query(
         "update credit_accounts a set
             available = a.available + d.available,
@@ -190,7 +192,7 @@ async fn post(
                from unnest($1::uuid[], $2::text[], $3::bigint[]) as e(account_id, bucket, amount)
                group by account_id) s,
               lateral (select coalesce(s.available_raw, 0) as available, coalesce(s.reserved_raw, 0) as reserved) d
-         where a.id = s.account_id",
+         where a.id = s.account_id and a.owner_kind <> 'treasury'",
     )
     .bind(&accounts)
     .bind(&buckets)
@@ -350,6 +352,14 @@ pub async fn transfer(
         if let Some(id) = existing(&mut tx, key).await? {
             return Ok(id);
         }
+    }
+    // Both rows, in id order, so opposite transfers cannot deadlock.
+    let locked: Vec<Uuid> = sqlx::query_scalar("select id from credit_accounts where id = any($1) order by id for update")
+        .bind([from, to])
+        .fetch_all(&mut *tx)
+        .await?;
+    if locked.len() != 2 {
+        return Err(LedgerError::UnknownAccount);
     }
     debit_available(&mut tx, from, amount).await?;
     // `post` applies both entries to the balances; give back the debit we
@@ -714,9 +724,15 @@ pub struct Balance {
     pub reserved: i64,
 }
 
-/// The cached balances of `account`.
+/// The balances of `account` (for the treasury, summed from its entries).
 pub async fn balance(pool: &PgPool, account: Uuid) -> Result<Balance, LedgerError> {
-    sqlx::query_as("select available, reserved from credit_accounts where id = $1")
+    sqlx::query_as(
+        "select case when a.owner_kind = 'treasury'
+                     then coalesce((select sum(amount) from ledger_entries where account_id = a.id and bucket = 'available'), 0)::bigint
+                     else a.available end as available,
+                a.reserved
+         from credit_accounts a where a.id = $1",
+    )
         .bind(account)
         .fetch_optional(pool)
         .await?
@@ -875,7 +891,8 @@ pub async fn verify(pool: &PgPool) -> Result<Vec<Violation>, LedgerError> {
                      coalesce(sum(amount) filter (where bucket = 'available'), 0) as available,
                      coalesce(sum(amount) filter (where bucket = 'reserved'), 0) as reserved
               from ledger_entries group by account_id) e on e.account_id = a.id
-          where a.available <> coalesce(e.available, 0) or a.reserved <> coalesce(e.reserved, 0)"),
+          where a.owner_kind <> 'treasury'
+            and (a.available <> coalesce(e.available, 0) or a.reserved <> coalesce(e.reserved, 0))"),
         ("negative balance",
          "select id::text from credit_accounts where reserved < 0 or (owner_kind <> 'treasury' and available < 0)"),
         ("expired hold still open",
