@@ -93,6 +93,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/users") view=admin::AdminUsersPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/users/:id") view=admin::AdminUserPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/applications") view=admin::AdminApplicationsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/credits") view=admin::AdminCreditsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/credits/bulk") view=admin::AdminBulkCreditsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/outbox") view=admin::AdminOutboxPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/audit") view=admin::AdminAuditPage ssr=SsrMode::Async />
                 </Routes>

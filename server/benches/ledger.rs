@@ -18,29 +18,48 @@ use uuid::Uuid;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let base = std::env::var("DATABASE_URL").map_err(|_| anyhow::anyhow!("set DATABASE_URL"))?;
-    let seconds: u64 = std::env::var("LEDGER_BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(8);
+    let seconds: u64 = std::env::var("LEDGER_BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(8);
     let name = format!("bench_ledger_{}", std::process::id());
     let mut admin = PgConnection::connect(&base).await?;
-    sqlx::query(&format!("create database {name}")).execute(&mut admin).await?;
+    sqlx::query(&format!("create database {name}"))
+        .execute(&mut admin)
+        .await?;
     let (server, _) = base.rsplit_once('/').unwrap_or((&base, ""));
     let result = run(&format!("{server}/{name}"), Duration::from_secs(seconds)).await;
-    sqlx::query(&format!("drop database {name} with (force)")).execute(&mut admin).await?;
+    sqlx::query(&format!("drop database {name} with (force)"))
+        .execute(&mut admin)
+        .await?;
     result
 }
 
 async fn run(url: &str, duration: Duration) -> anyhow::Result<()> {
-    let pool = PgPoolOptions::new().max_connections(40).connect(url).await?;
+    let pool = PgPoolOptions::new()
+        .max_connections(40)
+        .connect(url)
+        .await?;
     lab_portal::db::migrate(&pool).await?;
     let accounts = accounts(&pool, 1000).await?;
-    eprintln!("ledger pairs (reserve 1 credit, settle 0.5), {} s per run:", duration.as_secs());
+    eprintln!(
+        "ledger pairs (reserve 1 credit, settle 0.5), {} s per run:",
+        duration.as_secs()
+    );
     for workers in [1usize, 32] {
-        for (label, spread) in [("one hot account", 1usize), ("1,000 accounts", accounts.len())] {
+        for (label, spread) in [
+            ("one hot account", 1usize),
+            ("1,000 accounts", accounts.len()),
+        ] {
             let rate = pairs_per_second(&pool, &accounts[..spread], workers, duration).await?;
             eprintln!("  {label:>16}, {workers:>2} workers: {rate:>8.0} pairs/s");
         }
     }
     let violations = ledger::verify(&pool).await?;
-    eprintln!("ledger verify after the runs: {} violation(s)", violations.len());
+    eprintln!(
+        "ledger verify after the runs: {} violation(s)",
+        violations.len()
+    );
     Ok(())
 }
 
@@ -61,7 +80,12 @@ async fn accounts(pool: &PgPool, n: usize) -> anyhow::Result<Vec<Uuid>> {
     Ok(ids)
 }
 
-async fn pairs_per_second(pool: &PgPool, accounts: &[Uuid], workers: usize, duration: Duration) -> anyhow::Result<f64> {
+async fn pairs_per_second(
+    pool: &PgPool,
+    accounts: &[Uuid],
+    workers: usize,
+    duration: Duration,
+) -> anyhow::Result<f64> {
     let done = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
     let mut tasks = Vec::new();
@@ -72,8 +96,20 @@ async fn pairs_per_second(pool: &PgPool, accounts: &[Uuid], workers: usize, dura
             while start.elapsed() < duration {
                 let account = accounts[i % accounts.len()];
                 i += workers;
-                let hold = ledger::reserve(&pool, account, Credits::from_micros(1_000_000), time::Duration::minutes(5)).await?;
-                ledger::settle(&pool, hold, Credits::from_micros(500_000), &hold.to_string()).await?;
+                let hold = ledger::reserve(
+                    &pool,
+                    account,
+                    Credits::from_micros(1_000_000),
+                    time::Duration::minutes(5),
+                )
+                .await?;
+                ledger::settle(
+                    &pool,
+                    hold,
+                    Credits::from_micros(500_000),
+                    &hold.to_string(),
+                )
+                .await?;
                 done.fetch_add(1, Ordering::Relaxed);
             }
             Ok::<_, anyhow::Error>(())

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod admin;
+mod admin_credits;
 mod cli;
 mod credits;
 mod health;

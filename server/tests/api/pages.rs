@@ -74,7 +74,10 @@ async fn the_header_links_are_in_the_html_itself_for_browsers_without_javascript
             let html = app.get(path).await.text().await.expect("body");
             let header_end = html.find("</header>").expect("a header");
             let header = &html[..header_end];
-            assert!(header.contains(r#"href="/signin""#), "{path}: no sign-in link in the header");
+            assert!(
+                header.contains(r#"href="/signin""#),
+                "{path}: no sign-in link in the header"
+            );
         }
     }
 }

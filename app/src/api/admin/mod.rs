@@ -3,26 +3,36 @@
 //! Every function here starts with `require_admin()`: the server refuses
 //! anonymous callers (401) and developers (403) whatever the pages show.
 
+mod adjust_credits;
+mod apply_bulk_grant;
 mod approve_application;
 mod change_role;
+mod get_credit_account;
 mod get_overview;
 mod get_user;
+mod grant_credits;
 mod list_applications;
 mod list_audit;
 mod list_outbox;
 mod list_users;
+mod preview_bulk_grant;
 mod reactivate_user;
 mod reject_application;
 mod suspend_user;
 
+pub use adjust_credits::*;
+pub use apply_bulk_grant::*;
 pub use approve_application::*;
 pub use change_role::*;
+pub use get_credit_account::*;
 pub use get_overview::*;
 pub use get_user::*;
+pub use grant_credits::*;
 pub use list_applications::*;
 pub use list_audit::*;
 pub use list_outbox::*;
 pub use list_users::*;
+pub use preview_bulk_grant::*;
 pub use reactivate_user::*;
 pub use reject_application::*;
 pub use suspend_user::*;
@@ -30,6 +40,7 @@ pub use suspend_user::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::api::credits::HistoryView;
 use crate::domain::role::{ApplicationStatus, PlatformRole, UserStatus};
 
 /// Rows per page in every admin list.
@@ -209,6 +220,168 @@ pub struct AuditView {
 pub struct AuditPage {
     pub entries: Page<AuditView>,
     pub actions: Vec<String>,
+}
+
+/// A user's credit account, as the admin credits page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreditAccountView {
+    pub user_id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    /// Micro-credits that can be spent now.
+    pub available: i64,
+    /// Micro-credits held for requests in flight.
+    pub reserved: i64,
+    /// Micro-credits that expire within the next 30 days.
+    pub expiring_soon: i64,
+    /// `(micro-credits, when)` of credit that expires, soonest first.
+    pub expiring: Vec<(i64, String)>,
+    /// One page of the account's history, newest first.
+    pub history: Page<HistoryView>,
+    /// A fresh idempotency key for the forms of this page, made when it is
+    /// rendered: submitting the same form twice acts once.
+    pub form_key: String,
+}
+
+/// What a grant or adjustment form did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreditChange {
+    /// `false` when this form had already been submitted (nothing moved).
+    pub applied: bool,
+}
+
+/// Where a row of a bulk grant file stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BulkRowStatus {
+    /// Valid: applying the file grants it.
+    Ready,
+    /// Cannot be granted; see the message.
+    Invalid,
+    /// Granted by this run.
+    Granted,
+    /// Granted by an earlier run of the same file.
+    AlreadyGranted,
+}
+
+impl BulkRowStatus {
+    /// How pages show this status.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Ready => "Ready",
+            Self::Invalid => "Skipped",
+            Self::Granted => "Granted",
+            Self::AlreadyGranted => "Already granted",
+        }
+    }
+}
+
+/// One row of a bulk grant file, checked or applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkRowView {
+    /// The line of the file the row starts on (the header is line 1).
+    pub line: i64,
+    pub email: String,
+    /// As written in the file.
+    pub amount: String,
+    pub expiry: String,
+    pub reason: String,
+    pub status: BulkRowStatus,
+    /// Why the row is skipped.
+    pub message: Option<String>,
+}
+
+/// A bulk grant file, previewed or applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkReport {
+    /// Whether credit was granted (apply) or only checked (preview).
+    pub applied: bool,
+    /// SHA-256 of the file, in hex.
+    pub file_hash: String,
+    pub rows: Vec<BulkRowView>,
+    /// Micro-credits granted by this run (or that applying would grant).
+    pub total_micros: i64,
+    /// The previewed text, for the form that applies it (empty once applied).
+    pub csv: String,
+}
+
+impl BulkReport {
+    /// How many rows have `status`.
+    pub fn count(&self, status: BulkRowStatus) -> usize {
+        self.rows.iter().filter(|r| r.status == status).count()
+    }
+}
+
+/// The report of a checked (or applied) bulk file.
+#[cfg(feature = "ssr")]
+fn bulk_report(
+    outcome: crate::server::services::credit_admin::BulkOutcome,
+    applied: bool,
+    csv: String,
+) -> BulkReport {
+    use crate::server::services::credit_admin::RowStatus;
+    let rows = outcome
+        .rows
+        .into_iter()
+        .map(|(row, status)| {
+            let (status, message) = match status {
+                RowStatus::Ready => (BulkRowStatus::Ready, None),
+                RowStatus::Invalid(m) => (BulkRowStatus::Invalid, Some(m)),
+                RowStatus::Granted => (BulkRowStatus::Granted, None),
+                RowStatus::AlreadyGranted => (BulkRowStatus::AlreadyGranted, None),
+            };
+            BulkRowView {
+                line: i64::try_from(row.line).unwrap_or(i64::MAX),
+                email: row.email,
+                amount: row.amount,
+                expiry: row.expiry,
+                reason: row.reason,
+                status,
+                message,
+            }
+        })
+        .collect();
+    BulkReport {
+        applied,
+        file_hash: outcome.file_hash,
+        rows,
+        total_micros: outcome.total_micros,
+        csv,
+    }
+}
+
+/// The user with `email`, or a field error on `email`.
+#[cfg(feature = "ssr")]
+async fn credit_user(
+    pool: &sqlx::PgPool,
+    email: &str,
+) -> Result<crate::server::services::credit_admin::CreditUser, crate::error::AppError> {
+    use crate::error::AppError;
+    use crate::server::services::credit_admin;
+    if email.trim().is_empty() {
+        return Err(AppError::field("email", "Enter the user's email."));
+    }
+    credit_admin::find_user(pool, email)
+        .await
+        .map_err(crate::server::internal)?
+        .ok_or_else(|| AppError::field("email", "No user has this email."))
+}
+
+/// The idempotency key a credit form carries, or an error if it was
+/// tampered with.
+#[cfg(feature = "ssr")]
+fn form_key(key: &str) -> Result<Uuid, crate::error::AppError> {
+    Uuid::parse_str(key.trim()).map_err(|_| {
+        crate::error::AppError::InvalidRequest(
+            "The form has expired. Reload the page and try again.".to_owned(),
+        )
+    })
+}
+
+/// Where a credit form returns to: the user's credit page with `done`.
+#[cfg(feature = "ssr")]
+fn credits_page(email: &str, done: &str) -> String {
+    crate::pages::admin::href("/admin/credits", &[("email", email), ("done", done)])
 }
 
 /// The `Page` a service's rows and total make, on page `page`.

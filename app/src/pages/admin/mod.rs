@@ -1,5 +1,5 @@
 //! The admin console (platform admins only): overview, users, the review
-//! queue, the outbox and the audit log.
+//! queue, credits, the outbox and the audit log.
 //!
 //! Every page is guarded by `RequireUser admin=true`, and every server
 //! function behind it checks again. Lists read their search and page from
@@ -7,6 +7,8 @@
 
 mod applications;
 mod audit;
+mod bulk_credits;
+mod credits;
 mod home;
 mod outbox;
 mod user;
@@ -16,6 +18,8 @@ use std::fmt::Write as _;
 
 pub use applications::AdminApplicationsPage;
 pub use audit::AdminAuditPage;
+pub use bulk_credits::AdminBulkCreditsPage;
+pub use credits::AdminCreditsPage;
 pub use home::AdminHomePage;
 pub use outbox::AdminOutboxPage;
 pub use user::AdminUserPage;
@@ -70,6 +74,9 @@ fn AdminNav() -> impl IntoView {
                     <A href="/admin/applications">"Applications"</A>
                 </li>
                 <li>
+                    <A href="/admin/credits">"Credits"</A>
+                </li>
+                <li>
                     <A href="/admin/outbox">"Outbox"</A>
                 </li>
                 <li>
@@ -110,7 +117,7 @@ fn done_flag(value: &'static str) -> Signal<bool> {
 }
 
 /// `path` with the non-empty `params` as its query string.
-fn href(path: &str, params: &[(&str, &str)]) -> String {
+pub(crate) fn href(path: &str, params: &[(&str, &str)]) -> String {
     let mut url = path.to_owned();
     let mut separator = '?';
     for (name, value) in params.iter().filter(|(_, v)| !v.is_empty()) {

@@ -90,6 +90,10 @@ fn detail(user: UserDetail, actions: Actions) -> impl IntoView {
             </section>
             <section aria-labelledby="actions-heading" class="admin-actions">
                 <h2 id="actions-heading">"Actions"</h2>
+                <p>
+                    <a href=super::href("/admin/credits", &[("email", user.email.as_str())])>"Credits"</a>
+                    " — balance, history, grants and adjustments."
+                </p>
                 {user_actions(&user, actions)}
             </section>
         </div>

@@ -119,17 +119,18 @@ struct Entry {
     amount: i64,
 }
 
+/// Which balance of an account an entry moves. Holds move credit between
+/// `available` and `reserved` inside the `ledger_reserve` and `ledger_close`
+/// database functions; the entries written from Rust touch `available` only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Bucket {
     Available,
-    Reserved,
 }
 
 impl Bucket {
     fn as_str(self) -> &'static str {
         match self {
             Self::Available => "available",
-            Self::Reserved => "reserved",
         }
     }
 }
@@ -354,10 +355,12 @@ pub async fn transfer(
         }
     }
     // Both rows, in id order, so opposite transfers cannot deadlock.
-    let locked: Vec<Uuid> = sqlx::query_scalar("select id from credit_accounts where id = any($1) order by id for update")
-        .bind([from, to])
-        .fetch_all(&mut *tx)
-        .await?;
+    let locked: Vec<Uuid> = sqlx::query_scalar(
+        "select id from credit_accounts where id = any($1) order by id for update",
+    )
+    .bind([from, to])
+    .fetch_all(&mut *tx)
+    .await?;
     if locked.len() != 2 {
         return Err(LedgerError::UnknownAccount);
     }
@@ -429,9 +432,10 @@ impl TransferKind {
     }
 }
 
-/// Holds `amount` of `account`'s credit for `ttl`. The check and the debit
-/// are one conditional statement, so concurrent reservations can never hold
-/// more than the account has.
+/// Holds `amount` of `account`'s credit for `ttl`. One statement on the
+/// server (`ledger_reserve`): the check and the debit are one conditional
+/// update, so concurrent reservations can never hold more than the account
+/// has, and the account row is locked only while the function runs.
 pub async fn reserve(
     pool: &PgPool,
     account: Uuid,
@@ -442,51 +446,15 @@ pub async fn reserve(
     if amount <= 0 {
         return Err(LedgerError::NonPositiveAmount);
     }
-    let mut tx = pool.begin().await?;
-    // Lock the balance first; everything else in the transaction waits
-    // behind this one row lock and runs only if the account can pay.
-    debit_available(&mut tx, account, amount).await?;
-    sqlx::query("update credit_accounts set available = available + $2 where id = $1")
-        .bind(account)
-        .bind(amount)
-        .execute(&mut *tx)
-        .await?;
-    let lots = take_from_lots(&mut tx, account, amount).await?;
-    let hold = Uuid::now_v7();
-    let entries = [
-        Entry {
-            account,
-            bucket: Bucket::Available,
-            amount: -amount,
-        },
-        Entry {
-            account,
-            bucket: Bucket::Reserved,
-            amount,
-        },
-    ];
-    let memo = Memo {
-        memo: Some(format!("hold {hold}")),
-        ..Memo::default()
-    };
-    post(&mut tx, "reservation", &memo, &entries).await?;
-    sqlx::query("insert into credit_holds (id, account_id, amount, expires_at) values ($1, $2, $3, now() + $4)")
-        .bind(hold)
+    let hold: Option<Uuid> = sqlx::query_scalar("select ledger_reserve($1, $2, $3, $4, $5)")
         .bind(account)
         .bind(amount)
         .bind(ttl)
-        .execute(&mut *tx)
+        .bind(Uuid::now_v7())
+        .bind(Uuid::now_v7())
+        .fetch_one(pool)
         .await?;
-    let lot_ids: Vec<Uuid> = lots.iter().map(|(id, _, _)| *id).collect();
-    let taken: Vec<i64> = lots.iter().map(|(_, a, _)| *a).collect();
-    sqlx::query("insert into credit_hold_lots (hold_id, lot_id, amount) select $1, * from unnest($2::uuid[], $3::bigint[])")
-        .bind(hold)
-        .bind(&lot_ids)
-        .bind(&taken)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(hold)
+    hold.ok_or(LedgerError::InsufficientCredits)
 }
 
 /// The outcome of closing a hold.
@@ -537,85 +505,25 @@ async fn close(pool: &PgPool, hold: Uuid, how: Close<'_>) -> Result<Closed, Ledg
     if charged.is_some_and(|c| c < 0) {
         return Err(LedgerError::NonPositiveAmount);
     }
-    let mut tx = pool.begin().await?;
-    let expired_only = matches!(how, Close::Expire);
-    let closed: Option<(Uuid, i64)> = sqlx::query_as(
-        "update credit_holds set status = $2, charged = $3, settle_key = $4, closed_at = now()
-         where id = $1 and status = 'open' and amount >= coalesce($3, 0) and (not $5 or expires_at <= now())
-         returning account_id, amount",
-    )
-    .bind(hold)
-    .bind(status)
-    .bind(charged)
-    .bind(key)
-    .bind(expired_only)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let closed: Option<(Uuid, i64)> =
+        sqlx::query_as("select account_id, held from ledger_close($1, $2, $3, $4, $5, $6)")
+            .bind(hold)
+            .bind(status)
+            .bind(charged)
+            .bind(key)
+            .bind(matches!(how, Close::Expire))
+            .bind(Uuid::now_v7())
+            .fetch_optional(pool)
+            .await?;
     let Some((account, held)) = closed else {
-        drop(tx);
         return explain_unclosed(pool, hold, charged, key).await;
     };
     let charge = charged.unwrap_or(0);
-    let back = held - charge;
-    let treasury = account_for(&mut tx, Owner::Treasury).await?;
-    let entries = [
-        Entry {
-            account,
-            bucket: Bucket::Reserved,
-            amount: -held,
-        },
-        Entry {
-            account,
-            bucket: Bucket::Available,
-            amount: back,
-        },
-        Entry {
-            account: treasury,
-            bucket: Bucket::Available,
-            amount: charge,
-        },
-    ];
-    let kind = if charge > 0 { "settlement" } else { "release" };
-    let memo = Memo {
-        memo: Some(format!("hold {hold} {status}")),
-        ..Memo::default()
-    };
-    post(&mut tx, kind, &memo, &entries).await?;
-    return_to_lots(&mut tx, hold, back).await?;
-    tx.commit().await?;
     Ok(Closed {
         account,
         held: Credits::from_micros(held),
         charged: Credits::from_micros(charge),
     })
-}
-
-/// Gives `amount` back to the lots a hold took from, latest expiry first
-/// (the charge is thereby taken from the earliest-expiring credit).
-async fn return_to_lots(
-    conn: &mut PgConnection,
-    hold: Uuid,
-    amount: i64,
-) -> Result<(), LedgerError> {
-    if amount == 0 {
-        return Ok(());
-    }
-    sqlx::query(
-        "with parts as (
-             select hl.lot_id, hl.amount,
-                    (sum(hl.amount) over (order by l.expires_at desc nulls first, l.created_at desc, l.id desc))::bigint as running
-             from credit_hold_lots hl join credit_lots l on l.id = hl.lot_id
-             where hl.hold_id = $1
-         ), back as (
-             select lot_id, least(amount, $2 - (running - amount)) as amount from parts where running - amount < $2
-         )
-         update credit_lots l set remaining = l.remaining + back.amount from back where l.id = back.lot_id",
-    )
-    .bind(hold)
-    .bind(amount)
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 /// `(account, amount, status, charged, settle_key)` of a hold.

@@ -4,4 +4,5 @@ pub mod accounts;
 pub mod admin;
 pub mod admins;
 pub mod applications;
+pub mod credit_admin;
 pub mod outbox;

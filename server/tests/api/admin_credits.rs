@@ -1,0 +1,626 @@
+//! Credits in the admin console: every function refuses visitors and
+//! developers; grants are made once however often a form is sent; bad input
+//! gets field errors; adjustments never go below zero; bulk files are
+//! previewed, applied once and reported row by row; everything is audited
+//! and the ledger stays consistent.
+
+use crate::helpers::{spawn_app, TestApp, PASSWORD};
+use reqwest::{Client, Response};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+const NO_KEY: &str = "00000000-0000-7000-8000-000000000000";
+
+/// Every credit function of the admin console, with arguments it accepts.
+const ENDPOINTS: &[(&str, &[(&str, &str)])] = &[
+    ("admin_credit_account", &[("email", "dev@example.org")]),
+    (
+        "admin_grant_credits",
+        &[
+            ("email", "dev@example.org"),
+            ("amount", "10"),
+            ("expiry", ""),
+            ("reason", "test"),
+            ("idempotency_key", NO_KEY),
+        ],
+    ),
+    (
+        "admin_adjust_credits",
+        &[
+            ("email", "dev@example.org"),
+            ("amount", "10"),
+            ("reason", "test"),
+            ("idempotency_key", NO_KEY),
+        ],
+    ),
+    (
+        "admin_preview_bulk_grant",
+        &[("csv", "email,amount,expiry,reason\ndev@example.org,1,,x\n")],
+    ),
+    (
+        "admin_apply_bulk_grant",
+        &[("csv", "email,amount,expiry,reason\ndev@example.org,1,,x\n")],
+    ),
+];
+
+/// A verified, active account with `role`, made directly in the database.
+async fn create_user(app: &TestApp, email: &str, role: &str) -> Uuid {
+    static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    let hash = HASH
+        .get_or_init(|| async {
+            let password = app::domain::password::Password::parse(PASSWORD.into(), &[])
+                .expect("a valid password");
+            app::server::password::hash(password).await.expect("hash")
+        })
+        .await;
+    let id = Uuid::now_v7();
+    sqlx::query(
+        "insert into users (id, email, password_hash, display_name, account_kind, country, platform_role, email_verified_at)
+         values ($1, $2, $3, $4, 'developer', 'DE', $5, now())",
+    )
+    .bind(id)
+    .bind(email)
+    .bind(hash)
+    .bind(format!("User {email}"))
+    .bind(role)
+    .execute(&app.pool)
+    .await
+    .expect("insert user");
+    id
+}
+
+/// A browser signed in as `email`.
+async fn signed_in(app: &TestApp, email: &str) -> Client {
+    let client = app.new_browser();
+    let response = app
+        .post_form_with(
+            &client,
+            "/api/sign_in",
+            &[("email", email), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    client
+}
+
+/// An admin, a developer `dev@example.org`, and a browser signed in as the admin.
+async fn admin_and_developer(app: &TestApp) -> (Uuid, Uuid, Client) {
+    let admin = create_user(app, "admin@lab.example", "admin").await;
+    let dev = create_user(app, "dev@example.org", "developer").await;
+    (admin, dev, signed_in(app, "admin@lab.example").await)
+}
+
+async fn ok_json(response: Response) -> Value {
+    let status = response.status();
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+/// The fields named by a 422 answer.
+async fn invalid_fields(response: Response) -> Vec<String> {
+    let (status, body) = TestApp::error_of(response).await;
+    assert_eq!(status, 422, "{body}");
+    body["Validation"]
+        .as_array()
+        .expect("field errors")
+        .iter()
+        .map(|e| e["field"].as_str().expect("field").to_owned())
+        .collect()
+}
+
+/// The available balance of `user`, in micro-credits (0 without an account).
+async fn available(app: &TestApp, user: Uuid) -> i64 {
+    sqlx::query_scalar::<_, i64>(
+        "select available from credit_accounts where owner_kind = 'user' and owner_id = $1",
+    )
+    .bind(user)
+    .fetch_optional(&app.pool)
+    .await
+    .expect("balance")
+    .unwrap_or(0)
+}
+
+async fn audited(app: &TestApp, action: &str) -> Vec<(Option<Uuid>, Option<Value>, Option<Value>)> {
+    sqlx::query_as("select actor_id, before, after from audit_log where action = $1 order by id")
+        .bind(action)
+        .fetch_all(&app.pool)
+        .await
+        .expect("audit log")
+}
+
+async fn ledger_is_consistent(app: &TestApp) {
+    let violations = app::server::ledger::verify(&app.pool)
+        .await
+        .expect("verify");
+    assert!(violations.is_empty(), "{violations:?}");
+}
+
+/// The form key of the admin credits page for `email`.
+async fn form_key(app: &TestApp, admin: &Client, email: &str) -> String {
+    let account = ok_json(
+        app.post_form_with(admin, "/api/admin_credit_account", &[("email", email)])
+            .await,
+    )
+    .await;
+    account["form_key"].as_str().expect("form key").to_owned()
+}
+
+#[sqlx::test(migrations = false)]
+async fn every_credit_function_refuses_visitors_and_developers(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let dev = create_user(&app, "dev@example.org", "developer").await;
+    let visitor = app.new_browser();
+    let developer = signed_in(&app, "dev@example.org").await;
+    for (endpoint, form) in ENDPOINTS {
+        let path = format!("/api/{endpoint}");
+        let answer = TestApp::error_of(app.post_form_with(&visitor, &path, form).await).await;
+        assert_eq!(
+            answer,
+            (401, json!("Unauthorized")),
+            "{endpoint} for a visitor"
+        );
+        let answer = TestApp::error_of(app.post_form_with(&developer, &path, form).await).await;
+        assert_eq!(
+            answer,
+            (403, json!("Forbidden")),
+            "{endpoint} for a developer"
+        );
+    }
+    assert_eq!(available(&app, dev).await, 0);
+    let audits: i64 = sqlx::query_scalar("select count(*) from audit_log")
+        .fetch_one(&app.pool)
+        .await
+        .expect("count");
+    assert_eq!(audits, 0);
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_grant_sent_twice_with_the_same_key_is_made_and_audited_once(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (admin_id, dev, admin) = admin_and_developer(&app).await;
+    let key = form_key(&app, &admin, "DEV@example.org").await;
+    let expiry = (time::OffsetDateTime::now_utc().date() + time::Duration::days(10)).to_string();
+    let form = [
+        ("email", "Dev@Example.org"),
+        ("amount", "12.345678"),
+        ("expiry", expiry.as_str()),
+        ("reason", "  Hackathon prize "),
+        ("idempotency_key", key.as_str()),
+    ];
+    let first = ok_json(
+        app.post_form_with(&admin, "/api/admin_grant_credits", &form)
+            .await,
+    )
+    .await;
+    assert_eq!(first, json!({ "applied": true }));
+    let second = ok_json(
+        app.post_form_with(&admin, "/api/admin_grant_credits", &form)
+            .await,
+    )
+    .await;
+    assert_eq!(second, json!({ "applied": false }), "the same form again");
+    assert_eq!(available(&app, dev).await, 12_345_678);
+
+    let grants = audited(&app, "credits.grant").await;
+    assert_eq!(grants.len(), 1, "{grants:?}");
+    let (actor, before, after) = &grants[0];
+    assert_eq!((*actor, before), (Some(admin_id), &None));
+    let after = after.as_ref().expect("after");
+    assert_eq!(after["amount_micros"], 12_345_678);
+    assert_eq!(after["reason"], "Hackathon prize");
+    assert_eq!(after["email"], "dev@example.org");
+    assert!(
+        after["expires_at"]
+            .as_str()
+            .expect("expiry")
+            .ends_with("T00:00:00Z"),
+        "the end of the day, UTC: {after}"
+    );
+
+    // Sent several times at once (a double click without JavaScript).
+    let key = form_key(&app, &admin, "dev@example.org").await;
+    let racing = [
+        ("email", "dev@example.org"),
+        ("amount", "1"),
+        ("reason", "Raced"),
+        ("idempotency_key", key.as_str()),
+    ];
+    let send = || app.post_form_with(&admin, "/api/admin_grant_credits", &racing);
+    let (a, b, c) = tokio::join!(send(), send(), send());
+    for response in [a, b, c] {
+        assert_eq!(response.status(), 200);
+    }
+    assert_eq!(available(&app, dev).await, 13_345_678);
+    assert_eq!(audited(&app, "credits.grant").await.len(), 2);
+
+    // A fresh page is a fresh form: it grants again.
+    let key = form_key(&app, &admin, "dev@example.org").await;
+    let again = [
+        ("email", "dev@example.org"),
+        ("amount", "1"),
+        ("reason", "Second prize"),
+        ("idempotency_key", key.as_str()),
+    ];
+    ok_json(
+        app.post_form_with(&admin, "/api/admin_grant_credits", &again)
+            .await,
+    )
+    .await;
+    assert_eq!(available(&app, dev).await, 14_345_678);
+
+    let account = ok_json(
+        app.post_form_with(
+            &admin,
+            "/api/admin_credit_account",
+            &[("email", "dev@example.org"), ("kind", "grant")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(account["available"], 14_345_678);
+    assert_eq!(account["expiring_soon"], 12_345_678, "within 30 days");
+    assert_eq!(account["history"]["total"], 3);
+    assert_eq!(account["history"]["items"][0]["memo"], "Second prize");
+    let none = ok_json(
+        app.post_form_with(
+            &admin,
+            "/api/admin_credit_account",
+            &[("email", "dev@example.org"), ("kind", "adjustment")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(none["history"]["total"], 0);
+    let (status, _) = TestApp::error_of(
+        app.post_form_with(
+            &admin,
+            "/api/admin_credit_account",
+            &[("email", "nobody@example.org")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 404);
+    ledger_is_consistent(&app).await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn bad_grant_forms_get_field_errors_and_grant_nothing(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (_, dev, admin) = admin_and_developer(&app).await;
+    let key = Uuid::new_v4().to_string();
+    let grant =
+        |amount: &'static str, expiry: &'static str, reason: &'static str, email: &'static str| {
+            [
+                ("email", email),
+                ("amount", amount),
+                ("expiry", expiry),
+                ("reason", reason),
+                ("idempotency_key", NO_KEY),
+            ]
+        };
+    let cases = [
+        (grant("ten", "", "x", "dev@example.org"), "amount"),
+        (grant("1.0000001", "", "x", "dev@example.org"), "amount"),
+        (grant("-5", "", "x", "dev@example.org"), "amount"),
+        (grant("0", "", "x", "dev@example.org"), "amount"),
+        (grant("5", "2020-01-01", "x", "dev@example.org"), "expiry"),
+        (grant("5", "31/12/2099", "x", "dev@example.org"), "expiry"),
+        (grant("5", "", "   ", "dev@example.org"), "reason"),
+        (grant("5", "", "x", "nobody@example.org"), "email"),
+    ];
+    for (mut form, field) in cases {
+        form[4].1 = key.as_str();
+        let fields = invalid_fields(
+            app.post_form_with(&admin, "/api/admin_grant_credits", &form)
+                .await,
+        )
+        .await;
+        assert_eq!(fields, [field], "{form:?}");
+    }
+    let all_wrong = grant("abc", "yesterday", "", "dev@example.org");
+    let fields = invalid_fields(
+        app.post_form_with(&admin, "/api/admin_grant_credits", &all_wrong)
+            .await,
+    )
+    .await;
+    assert_eq!(fields, ["amount", "expiry", "reason"]);
+    let mut tampered = grant("5", "", "x", "dev@example.org");
+    tampered[4].1 = "not-a-key";
+    let (status, _) = TestApp::error_of(
+        app.post_form_with(&admin, "/api/admin_grant_credits", &tampered)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(available(&app, dev).await, 0);
+    assert!(audited(&app, "credits.grant").await.is_empty());
+}
+
+#[sqlx::test(migrations = false)]
+async fn adjustments_are_audited_with_balances_and_never_go_below_zero(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (admin_id, dev, admin) = admin_and_developer(&app).await;
+    let adjust = |amount: &'static str, key: String| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            let form = [
+                ("email", "dev@example.org"),
+                ("amount", amount),
+                ("reason", "Correction"),
+                ("idempotency_key", key.as_str()),
+            ];
+            app.post_form_with(admin, "/api/admin_adjust_credits", &form)
+                .await
+        }
+    };
+    let key = form_key(&app, &admin, "dev@example.org").await;
+    assert_eq!(
+        ok_json(adjust("20", key.clone()).await).await,
+        json!({ "applied": true })
+    );
+    assert_eq!(
+        ok_json(adjust("20", key).await).await,
+        json!({ "applied": false })
+    );
+    assert_eq!(available(&app, dev).await, 20_000_000);
+
+    let fields = invalid_fields(adjust("-20.000001", Uuid::new_v4().to_string()).await).await;
+    assert_eq!(fields, ["amount"], "below zero is refused");
+    let fields = invalid_fields(adjust("0", Uuid::new_v4().to_string()).await).await;
+    assert_eq!(fields, ["amount"]);
+    assert_eq!(available(&app, dev).await, 20_000_000);
+
+    ok_json(adjust("-7.5", Uuid::new_v4().to_string()).await).await;
+    assert_eq!(available(&app, dev).await, 12_500_000);
+    let records = audited(&app, "credits.adjust").await;
+    assert_eq!(records.len(), 2, "{records:?}");
+    let (actor, before, after) = &records[1];
+    assert_eq!(*actor, Some(admin_id));
+    assert_eq!(
+        before.as_ref().expect("before")["available_micros"],
+        20_000_000
+    );
+    let after = after.as_ref().expect("after");
+    assert_eq!(after["available_micros"], 12_500_000);
+    assert_eq!(after["amount_micros"], -7_500_000);
+    assert_eq!(after["reason"], "Correction");
+    ledger_is_consistent(&app).await;
+}
+
+const BULK: &str = "email,amount,expiry,reason\r\n\
+    dev@example.org,10,,Hackathon\r\n\
+    \"ANA@example.org\",\"1,000.5\",2099-12-31,\"Prize, \"\"first\"\"\"\r\n\
+    nobody@example.org,5,,Hackathon\r\n\
+    dev@example.org,ten,,Hackathon\r\n\
+    dev@example.org,3,2020-01-01,Hackathon\r\n\
+    dev@example.org,3,2099-13-01,Hackathon\r\n\
+    ana@example.org,2,,\r\n\
+    dev@example.org,10,,Hackathon\r\n";
+
+fn statuses(report: &Value) -> Vec<(i64, String)> {
+    report["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| {
+            (
+                r["line"].as_i64().expect("line"),
+                r["status"].as_str().expect("status").to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_bulk_preview_reports_every_rows_problem_and_grants_nothing(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (_, dev, admin) = admin_and_developer(&app).await;
+    let ana = create_user(&app, "ana@example.org", "developer").await;
+    let report = ok_json(
+        app.post_form_with(&admin, "/api/admin_preview_bulk_grant", &[("csv", BULK)])
+            .await,
+    )
+    .await;
+    assert_eq!(report["applied"], false);
+    let expected: Vec<(i64, String)> = [
+        (2, "ready"),
+        (3, "ready"),
+        (4, "invalid"),
+        (5, "invalid"),
+        (6, "invalid"),
+        (7, "invalid"),
+        (8, "invalid"),
+        (9, "invalid"),
+    ]
+    .into_iter()
+    .map(|(l, s)| (l, s.to_owned()))
+    .collect();
+    assert_eq!(statuses(&report), expected);
+    let messages: Vec<&str> = report["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter_map(|r| r["message"].as_str())
+        .collect();
+    assert_eq!(messages[0], "No user has this email.");
+    assert_eq!(messages[5], "Duplicate of line 2.");
+    assert_eq!(report["rows"][1]["reason"], "Prize, \"first\"");
+    assert_eq!(report["total_micros"], 1_010_500_000);
+    assert_eq!(
+        (available(&app, dev).await, available(&app, ana).await),
+        (0, 0)
+    );
+    assert!(audited(&app, "credits.grant").await.is_empty());
+
+    for (csv, why) in [
+        ("", "empty"),
+        ("dev@example.org,1,,x\n", "no header"),
+        ("email,amount,expiry,reason\n\"open,1,,x\n", "broken quotes"),
+    ] {
+        let fields = invalid_fields(
+            app.post_form_with(&admin, "/api/admin_preview_bulk_grant", &[("csv", csv)])
+                .await,
+        )
+        .await;
+        assert_eq!(fields, ["csv"], "{why}");
+    }
+    let mut big = "email,amount,expiry,reason\n".to_owned();
+    for n in 0..5_001 {
+        big.push_str(&format!("u{n}@example.org,1,,x\n"));
+    }
+    let (status, body) = TestApp::error_of(
+        app.post_form_with(&admin, "/api/admin_preview_bulk_grant", &[("csv", &big)])
+            .await,
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(body.to_string().contains("at most 5000"), "{body}");
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_bulk_file_is_granted_once_however_often_it_is_applied(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (admin_id, dev, admin) = admin_and_developer(&app).await;
+    let ana = create_user(&app, "ana@example.org", "developer").await;
+    let applied = ok_json(
+        app.post_form_with(&admin, "/api/admin_apply_bulk_grant", &[("csv", BULK)])
+            .await,
+    )
+    .await;
+    assert_eq!(applied["applied"], true);
+    let states = statuses(&applied);
+    assert_eq!(
+        &states[..2],
+        [(2, "granted".to_owned()), (3, "granted".to_owned())]
+    );
+    assert!(
+        states[2..].iter().all(|(_, s)| s == "invalid"),
+        "{states:?}"
+    );
+    assert_eq!(applied["total_micros"], 1_010_500_000);
+    assert_eq!(available(&app, dev).await, 10_000_000);
+    assert_eq!(available(&app, ana).await, 1_000_500_000);
+
+    // The same file again, this time with other line endings: nothing new.
+    let again_text = BULK.replace("\r\n", "\n");
+    let again = ok_json(
+        app.post_form_with(
+            &admin,
+            "/api/admin_apply_bulk_grant",
+            &[("csv", &again_text)],
+        )
+        .await,
+    )
+    .await;
+    let states = statuses(&again);
+    assert_eq!(
+        &states[..2],
+        [
+            (2, "already_granted".to_owned()),
+            (3, "already_granted".to_owned())
+        ]
+    );
+    assert_eq!(again["total_micros"], 0);
+    assert_eq!(available(&app, dev).await, 10_000_000);
+    let preview = ok_json(
+        app.post_form_with(&admin, "/api/admin_preview_bulk_grant", &[("csv", BULK)])
+            .await,
+    )
+    .await;
+    assert_eq!(statuses(&preview)[0].1, "already_granted");
+
+    let grants = audited(&app, "credits.grant").await;
+    assert_eq!(grants.len(), 2, "one per granted row");
+    let runs = audited(&app, "credits.bulk_grant").await;
+    assert_eq!(runs.len(), 2, "one per run");
+    let (actor, _, first) = &runs[0];
+    assert_eq!(*actor, Some(admin_id));
+    let first = first.as_ref().expect("after");
+    assert_eq!(
+        (
+            &first["rows"],
+            &first["granted"],
+            &first["already_granted"],
+            &first["skipped"]
+        ),
+        (&json!(8), &json!(2), &json!(0), &json!(6))
+    );
+    assert_eq!(first["total_micros"], 1_010_500_000);
+    assert_eq!(first["file_hash"], applied["file_hash"]);
+    let second = runs[1].2.as_ref().expect("after");
+    assert_eq!(
+        (&second["granted"], &second["already_granted"]),
+        (&json!(0), &json!(2))
+    );
+    let keys: Vec<String> = sqlx::query_scalar(
+        "select idempotency_key from ledger_transactions where idempotency_key like 'bulk:%' order by 1",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .expect("keys");
+    let hash = applied["file_hash"].as_str().expect("hash");
+    assert_eq!(keys, [format!("bulk:{hash}:2"), format!("bulk:{hash}:3")]);
+    ledger_is_consistent(&app).await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_credit_pages_render_for_admins_and_forms_work_without_javascript(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (_, dev, admin) = admin_and_developer(&app).await;
+    let page = |path: &'static str| {
+        let admin = admin.clone();
+        let url = format!("{}{path}", app.address);
+        async move {
+            admin
+                .get(url)
+                .header("accept", "text/html")
+                .send()
+                .await
+                .expect("page")
+        }
+    };
+    let lookup = page("/admin/credits?email=dev%40example.org").await;
+    assert_eq!(lookup.status(), 200);
+    let html = lookup.text().await.expect("html");
+    assert!(
+        html.contains("Grant credits") && html.contains("Adjust balance"),
+        "{html}"
+    );
+    let marker = "name=\"idempotency_key\" value=\"";
+    let start = html.find(marker).expect("a key in the form") + marker.len();
+    let key = &html[start..start + 36];
+    assert!(Uuid::parse_str(key).is_ok(), "{key}");
+    let bulk = page("/admin/credits/bulk").await;
+    assert_eq!(bulk.status(), 200);
+    assert!(bulk.text().await.expect("html").contains("Preview"));
+    let user = page("/admin/credits?email=nobody%40example.org").await;
+    assert_eq!(user.status(), 404);
+
+    // A browser without JavaScript posts the form and follows the redirect.
+    let form = [
+        ("email", "dev@example.org"),
+        ("amount", "5"),
+        ("expiry", ""),
+        ("reason", "No-JS grant"),
+        ("idempotency_key", key),
+    ];
+    for _ in 0..2 {
+        let response = admin
+            .post(format!("{}/api/admin_grant_credits", app.address))
+            .header("origin", &app.address)
+            .header(
+                "referer",
+                format!("{}/admin/credits?email=dev%40example.org", app.address),
+            )
+            .header("accept", "text/html")
+            .form(&form)
+            .send()
+            .await
+            .expect("post");
+        assert!(response.status().is_redirection(), "{}", response.status());
+    }
+    assert_eq!(available(&app, dev).await, 5_000_000, "granted once");
+}
