@@ -45,19 +45,7 @@ pub fn TextField(
     let error = error.unwrap_or_else(|| Signal::derive(|| None));
     let hint_id = format!("{name}-hint");
     let error_id = format!("{name}-error");
-    let described_by = {
-        let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
-        move || {
-            let mut ids = Vec::new();
-            if hint.is_some() {
-                ids.push(hint_id.clone());
-            }
-            if error.get().is_some() {
-                ids.push(error_id.clone());
-            }
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
+    let described_by = described_by(hint.is_some(), &hint_id, error, &error_id);
     view! {
         <div class="field">
             <label for=name>{label}</label>
@@ -135,19 +123,7 @@ pub fn TextAreaField(
     let error = error.unwrap_or_else(|| Signal::derive(|| None));
     let hint_id = format!("{name}-hint");
     let error_id = format!("{name}-error");
-    let described_by = {
-        let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
-        move || {
-            let mut ids = Vec::new();
-            if hint.is_some() {
-                ids.push(hint_id.clone());
-            }
-            if error.get().is_some() {
-                ids.push(error_id.clone());
-            }
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
+    let described_by = described_by(hint.is_some(), &hint_id, error, &error_id);
     view! {
         <div class="field">
             <label for=name>{label}</label>
@@ -163,6 +139,26 @@ pub fn TextAreaField(
             {hint.map(|h| view! { <p class="field-hint" id=hint_id>{h}</p> })}
             <FieldMessage id=error_id error />
         </div>
+    }
+}
+
+/// The `aria-describedby` of a field: its hint, and its error while shown.
+fn described_by(
+    has_hint: bool,
+    hint_id: &str,
+    error: Signal<Option<String>>,
+    error_id: &str,
+) -> impl Fn() -> Option<String> + Send + Sync + 'static {
+    let (hint_id, error_id) = (hint_id.to_owned(), error_id.to_owned());
+    move || {
+        let mut ids = Vec::new();
+        if has_hint {
+            ids.push(hint_id.clone());
+        }
+        if error.get().is_some() {
+            ids.push(error_id.clone());
+        }
+        (!ids.is_empty()).then(|| ids.join(" "))
     }
 }
 

@@ -125,6 +125,31 @@ pub async fn verify_email(pool: &PgPool, token: &str) -> Result<(), AppError> {
     tx.commit().await.map_err(internal)
 }
 
+/// The active account at `email` (still unverified, for a verification
+/// link) when it may be sent another `purpose` email: at most one a minute.
+async fn due_recipient(
+    conn: &mut PgConnection,
+    email: &Email,
+    purpose: Purpose,
+) -> Result<Option<(Uuid, String)>, AppError> {
+    let user: Option<(Uuid, String)> = sqlx::query_as(
+        "select id, email from users where lower(email) = lower($1) and status = 'active'
+           and ($2 or email_verified_at is null)",
+    )
+    .bind(email.as_str())
+    .bind(purpose != Purpose::VerifyEmail)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(internal)?;
+    let Some((id, address)) = user else {
+        return Ok(None);
+    };
+    let wait = tokens::cooldown_remaining(conn, id, purpose, RESEND_COOLDOWN)
+        .await
+        .map_err(internal)?;
+    Ok((wait == 0).then_some((id, address)))
+}
+
 /// Sends a fresh verification link to an unverified account, at most once a
 /// minute. Answers the same whether or not the account exists.
 #[tracing::instrument(skip_all)]
@@ -134,20 +159,8 @@ pub async fn resend_verification(
     email: &Email,
 ) -> Result<(), AppError> {
     let mut tx = pool.begin().await.map_err(internal)?;
-    let user: Option<(Uuid, String)> = sqlx::query_as(
-        "select id, email from users where lower(email) = lower($1) and email_verified_at is null and status = 'active'",
-    )
-    .bind(email.as_str())
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(internal)?;
-    if let Some((id, address)) = user {
-        let wait = tokens::cooldown_remaining(&mut tx, id, Purpose::VerifyEmail, RESEND_COOLDOWN)
-            .await
-            .map_err(internal)?;
-        if wait == 0 {
-            send_verification(&mut tx, base_url, id, &address).await?;
-        }
+    if let Some((id, address)) = due_recipient(&mut tx, email, Purpose::VerifyEmail).await? {
+        send_verification(&mut tx, base_url, id, &address).await?;
     }
     tx.commit().await.map_err(internal)
 }
@@ -269,22 +282,11 @@ pub async fn request_password_reset(
     email: &Email,
 ) -> Result<(), AppError> {
     let mut tx = pool.begin().await.map_err(internal)?;
-    let user: Option<(Uuid, String)> = sqlx::query_as(
-        "select id, email from users where lower(email) = lower($1) and status = 'active'",
-    )
-    .bind(email.as_str())
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(internal)?;
-    if let Some((id, address)) = user {
-        let wait = tokens::cooldown_remaining(&mut tx, id, Purpose::ResetPassword, RESEND_COOLDOWN)
+    if let Some((id, address)) = due_recipient(&mut tx, email, Purpose::ResetPassword).await? {
+        let token = tokens::issue(&mut tx, id, Purpose::ResetPassword, &address)
             .await
             .map_err(internal)?;
-        if wait == 0 {
-            let token = tokens::issue(&mut tx, id, Purpose::ResetPassword, &address)
-                .await
-                .map_err(internal)?;
-            let message = OutgoingEmail {
+        let message = OutgoingEmail {
                 recipient: address,
                 subject: "Reset your Lab Portal password".to_owned(),
                 body_text: format!(
@@ -294,8 +296,7 @@ pub async fn request_password_reset(
                     token.expose()
                 ),
             };
-            outbox::enqueue(&mut tx, &message).await.map_err(internal)?;
-        }
+        outbox::enqueue(&mut tx, &message).await.map_err(internal)?;
     }
     tx.commit().await.map_err(internal)
 }
