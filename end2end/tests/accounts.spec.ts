@@ -1,17 +1,16 @@
 import { expect, Page, test } from "@playwright/test";
 import {
   adminCredentials,
-  linkFromOutbox,
+  confirmEmailFromOutbox,
   mainNav,
   newDeveloper,
   openMenuIfCollapsed,
   signInAsAdmin,
+  signUpAndExpectCheckEmail,
   submitSignIn,
   submitSignUp,
   waitForHydration,
 } from "./helpers";
-
-const VERIFY_SUBJECT = "Verify your email for Lab Portal";
 
 /** The form field `label` names, and the message shown under it. */
 function field(page: Page, label: string) {
@@ -45,22 +44,12 @@ test.describe("accounts with JavaScript", () => {
     const note = `Welcome aboard, ${dev.name.split(" ").pop()}!`;
 
     // Sign up.
-    await submitSignUp(page, dev);
-    await expect(page).toHaveURL(/\/signup\/check-email$/);
-    await expect(page.getByRole("heading", { level: 1, name: "Check your email" })).toBeVisible();
+    await signUpAndExpectCheckEmail(page, dev);
 
-    // An admin reads the verification link in the outbox.
+    // An admin reads the verification link in the outbox, and the developer
+    // confirms the address.
     const admin = await signInAsAdmin(browser);
-    const link = await linkFromOutbox(admin, dev.email, VERIFY_SUBJECT);
-    expect(link).toMatch(/\/verify-email\?token=[^&\s]+$/);
-
-    // The developer confirms the address.
-    await page.goto(link);
-    await expect(page.getByRole("heading", { level: 1, name: "Confirm your email address" })).toBeVisible();
-    await waitForHydration(page);
-    await page.getByRole("button", { name: "Confirm my email" }).click();
-    await expect(page).toHaveURL(/\/signin\?verified=1$/);
-    await expect(page.getByText("Your email address is confirmed. You can sign in now.")).toBeVisible();
+    await confirmEmailFromOutbox(page, admin, dev.email);
 
     // Signs in and lands on the dashboard.
     await submitSignIn(page, dev.email, dev.password);

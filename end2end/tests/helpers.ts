@@ -125,3 +125,33 @@ export async function linkFromOutbox(admin: Page, recipient: string, subject: st
   expect(link, `a link in the email body:\n${text}`).toBeTruthy();
   return link!;
 }
+
+/** The subject of the email that confirms a new account's address. */
+export const VERIFY_SUBJECT = "Verify your email for Lab Portal";
+
+/**
+ * Signs `dev` up as an individual developer (with JavaScript) and checks the
+ * "Check your email" page comes next.
+ */
+export async function signUpAndExpectCheckEmail(page: Page, dev: Developer) {
+  await submitSignUp(page, dev);
+  await expect(page).toHaveURL(/\/signup\/check-email$/);
+  await expect(page.getByRole("heading", { level: 1, name: "Check your email" })).toBeVisible();
+}
+
+/**
+ * Confirms `email`'s address: the admin reads the verification link in the
+ * outbox, and `page` opens it and presses "Confirm my email", landing on the
+ * sign-in page.
+ */
+export async function confirmEmailFromOutbox(page: Page, admin: Page, email: string) {
+  const link = await linkFromOutbox(admin, email, VERIFY_SUBJECT);
+  expect(link).toMatch(/\/verify-email\?token=[^&\s]+$/);
+
+  await page.goto(link);
+  await expect(page.getByRole("heading", { level: 1, name: "Confirm your email address" })).toBeVisible();
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "Confirm my email" }).click();
+  await expect(page).toHaveURL(/\/signin\?verified=1$/);
+  await expect(page.getByText("Your email address is confirmed. You can sign in now.")).toBeVisible();
+}

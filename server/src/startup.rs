@@ -78,6 +78,7 @@ impl Application {
         };
         app::server::password::warm_up();
         crate::jobs::spawn(pool.clone());
+        app::server::services::outbox::log_bodies(settings.smtp_url.is_none());
         crate::mailer::spawn(pool.clone(), settings.smtp_url.clone(), &settings.mail_from)?;
         let sessions = session_layer(&pool, settings, &public_url);
         Ok(Self {

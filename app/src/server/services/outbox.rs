@@ -15,6 +15,8 @@
 //! row that waited long for its first attempt (say, SMTP was configured
 //! later) retries at the mailer's polling rate until it catches up.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -66,18 +68,23 @@ pub async fn enqueue(conn: &mut PgConnection, email: &OutgoingEmail) -> Result<U
         .bind(&email.body_text)
         .execute(conn)
         .await?;
-    // The whole body goes to the log on purpose: a local install without
-    // SMTP has no other way to follow its verification and reset links.
-    // Those links are single-use secrets, so treat the log like the outbox
-    // table itself (admins only).
-    tracing::info!(
-        %id,
-        recipient = %email.recipient,
-        subject = %email.subject,
-        body = %email.body_text,
-        "email queued"
-    );
+    if LOG_BODIES.load(Ordering::Relaxed) {
+        // Without SMTP the log is the one other place where a local install
+        // can read its verification and reset links. They are single-use
+        // secrets, so this happens only when no mail is sent at all.
+        tracing::info!(%id, recipient = %email.recipient, subject = %email.subject, body = %email.body_text, "email queued");
+    } else {
+        tracing::info!(%id, recipient = %email.recipient, subject = %email.subject, "email queued");
+    }
     Ok(id)
+}
+
+static LOG_BODIES: AtomicBool = AtomicBool::new(false);
+
+/// Whether queued emails' bodies (with their links) are logged: only when
+/// SMTP is not configured, set once at start-up.
+pub fn log_bodies(enabled: bool) {
+    LOG_BODIES.store(enabled, Ordering::Relaxed);
 }
 
 /// One page of the outbox, newest first, and the number of matching rows.
