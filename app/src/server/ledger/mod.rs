@@ -722,31 +722,43 @@ pub async fn adjust(
     amount: Credits,
     memo: &Memo,
 ) -> Result<Uuid, LedgerError> {
-    let micros = amount.micros();
     let mut tx = pool.begin().await?;
+    let id = adjust_with(&mut tx, account, amount, memo).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// [`adjust`] inside the caller's transaction.
+pub async fn adjust_with(
+    conn: &mut PgConnection,
+    account: Uuid,
+    amount: Credits,
+    memo: &Memo,
+) -> Result<Uuid, LedgerError> {
+    let micros = amount.micros();
     if let Some(key) = &memo.idempotency_key {
-        if let Some(id) = existing(&mut tx, key).await? {
+        if let Some(id) = existing(conn, key).await? {
             return Ok(id);
         }
     }
-    let id = if micros > 0 {
+    if micros > 0 {
         let grant = Grant {
             account,
             amount,
             expires_at: None,
             memo: memo.clone(),
         };
-        grant_in(&mut tx, &grant, "adjustment").await?
+        grant_in(conn, &grant, "adjustment").await
     } else if micros < 0 {
         let take = -micros;
-        debit_available(&mut tx, account, take).await?;
+        debit_available(conn, account, take).await?;
         sqlx::query("update credit_accounts set available = available + $2 where id = $1")
             .bind(account)
             .bind(take)
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
-        take_from_lots(&mut tx, account, take).await?;
-        let treasury = account_for(&mut tx, Owner::Treasury).await?;
+        take_from_lots(conn, account, take).await?;
+        let treasury = account_for(conn, Owner::Treasury).await?;
         let entries = [
             Entry {
                 account,
@@ -759,14 +771,12 @@ pub async fn adjust(
                 amount: take,
             },
         ];
-        post(&mut tx, "adjustment", memo, &entries)
+        post(conn, "adjustment", memo, &entries)
             .await?
-            .ok_or(LedgerError::KeyReused)?
+            .ok_or(LedgerError::KeyReused)
     } else {
-        return Err(LedgerError::NonPositiveAmount);
-    };
-    tx.commit().await?;
-    Ok(id)
+        Err(LedgerError::NonPositiveAmount)
+    }
 }
 
 /// Credit that will expire, per expiry date (soonest first, at most 5).

@@ -207,9 +207,8 @@ pub async fn adjust(
     request: &AdjustRequest<'_>,
     addr: Option<IpAddr>,
 ) -> Result<Granted, AppError> {
-    // The ledger posts the adjustment in a transaction of its own; this one
-    // holds the key's lock meanwhile (so a form sent twice at once is
-    // adjusted and audited once) and writes the audit record.
+    // One transaction holds the key's lock (so a form sent twice at once is
+    // adjusted and audited once), posts the adjustment and writes the audit.
     let mut tx = pool.begin().await.map_err(internal)?;
     if key_used(&mut tx, &request.key).await? {
         return Ok(Granted::Before);
@@ -220,12 +219,15 @@ pub async fn adjust(
         actor_id: Some(actor.user_id),
         idempotency_key: Some(request.key.clone()),
     };
-    let transaction = ledger::adjust(pool, before.account, request.amount, &memo)
+    let transaction = ledger::adjust_with(&mut tx, before.account, request.amount, &memo)
         .await
         .map_err(|e| adjust_error(e, before.balance.available))?;
-    let after = ledger::balance(pool, before.account)
-        .await
-        .map_err(internal)?;
+    let after: ledger::Balance =
+        sqlx::query_as("select available, reserved from credit_accounts where id = $1")
+            .bind(before.account)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(internal)?;
     let entry = Entry {
         actor_id: Some(actor.user_id),
         action: "credits.adjust",
