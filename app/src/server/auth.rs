@@ -57,7 +57,11 @@ pub async fn resolve_caller(
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
     let addr = client_addr(&state, &request, peer);
-    let caller = match request.extensions().get::<Session>() {
+    // Static assets never need to know who asks: spare them the lookup.
+    let path = request.uri().path();
+    let is_asset = path.starts_with("/pkg/") || path == "/favicon.ico";
+    let session = if is_asset { None } else { request.extensions().get::<Session>() };
+    let caller = match session {
         Some(session) => lookup(&state, session).await.unwrap_or_else(|error| {
             tracing::error!(error = format!("{error:#}"), "resolving the caller failed");
             None
