@@ -1,13 +1,14 @@
 //! `/credits`: the signed-in user's balance history, with CSV export.
 
 use leptos::prelude::*;
+
+use crate::components::history::HistoryTable;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::credits::{my_credit_history, HistoryPage, KINDS};
 use crate::components::guard::RequireUser;
-use crate::domain::credits::Credits;
 
 /// `/credits`.
 #[component]
@@ -66,14 +67,6 @@ fn History() -> impl IntoView {
     }
 }
 
-fn signed(micros: i64) -> String {
-    match micros {
-        0 => "–".to_owned(),
-        m if m > 0 => format!("+{}", Credits::from_micros(m)),
-        m => Credits::from_micros(m).to_string(),
-    }
-}
-
 fn history_table(page: HistoryPage, kind: Option<String>) -> impl IntoView {
     if page.rows.is_empty() {
         return view! {
@@ -92,37 +85,7 @@ fn history_table(page: HistoryPage, kind: Option<String>) -> impl IntoView {
     };
     let has_next = last < page.total;
     view! {
-        <div class="table-wrap">
-            <table>
-                <caption class="visually-hidden">"Credit history"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"When"</th>
-                        <th scope="col">"Kind"</th>
-                        <th scope="col">"Available"</th>
-                        <th scope="col">"Reserved"</th>
-                        <th scope="col">"Details"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {page
-                        .rows
-                        .into_iter()
-                        .map(|r| {
-                            view! {
-                                <tr>
-                                    <td>{r.when}</td>
-                                    <td>{r.kind}</td>
-                                    <td class="num">{signed(r.available_delta)}</td>
-                                    <td class="num">{signed(r.reserved_delta)}</td>
-                                    <td>{r.memo}</td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </div>
+        <HistoryTable rows=page.rows />
         <nav class="pagination" aria-label="Pages">
             <p>{format!("Showing {first}–{last} of {}", page.total)}</p>
             {(page.page > 1).then(|| view! { <A href=link(page.page - 1)>"Previous"</A> })}

@@ -60,7 +60,11 @@ pub async fn resolve_caller(
     // Static assets never need to know who asks: spare them the lookup.
     let path = request.uri().path();
     let is_asset = path.starts_with("/pkg/") || path == "/favicon.ico";
-    let session = if is_asset { None } else { request.extensions().get::<Session>() };
+    let session = if is_asset {
+        None
+    } else {
+        request.extensions().get::<Session>()
+    };
     let caller = match session {
         Some(session) => lookup(&state, session).await.unwrap_or_else(|error| {
             tracing::error!(error = format!("{error:#}"), "resolving the caller failed");

@@ -3,6 +3,8 @@
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
+
+use crate::components::history::HistoryTable;
 use leptos_router::components::Form;
 
 use super::{admin_frame, done_flag, empty_state, load_error, page_param, pager, query_param};
@@ -250,14 +252,6 @@ fn kind_filter(email: &str, current: &str) -> impl IntoView {
     }
 }
 
-fn signed(micros: i64) -> String {
-    match micros {
-        0 => "–".to_owned(),
-        m if m > 0 => format!("+{}", Credits::from_micros(m)),
-        m => Credits::from_micros(m).to_string(),
-    }
-}
-
 fn history_table(history: Page<HistoryView>, email: String, kind: String) -> impl IntoView {
     if history.total == 0 {
         let text = if kind.is_empty() {
@@ -273,37 +267,7 @@ fn history_table(history: Page<HistoryView>, email: String, kind: String) -> imp
         &[("email", email), ("kind", kind)],
     );
     view! {
-        <div class="table-wrap">
-            <table>
-                <caption class="visually-hidden">"Credit history, newest first"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"When"</th>
-                        <th scope="col">"Kind"</th>
-                        <th scope="col">"Available"</th>
-                        <th scope="col">"Reserved"</th>
-                        <th scope="col">"Details"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {history
-                        .items
-                        .into_iter()
-                        .map(|r| {
-                            view! {
-                                <tr>
-                                    <td class="admin-nowrap">{r.when}</td>
-                                    <td>{r.kind}</td>
-                                    <td class="num">{signed(r.available_delta)}</td>
-                                    <td class="num">{signed(r.reserved_delta)}</td>
-                                    <td class="admin-prose">{r.memo}</td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </div>
+        <HistoryTable rows=history.items />
         {nav}
     }
     .into_any()
