@@ -1,6 +1,7 @@
 //! Server-only code: shared state, the caller of a request, services and
 //! database access. Compiled only with the `ssr` feature.
 
+pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod ledger;
