@@ -46,13 +46,18 @@ async fn run(url: &str, duration: Duration) -> anyhow::Result<()> {
         "ledger pairs (reserve 1 credit, settle 0.5), {} s per run:",
         duration.as_secs()
     );
-    for workers in [1usize, 32] {
-        for (label, spread) in [
-            ("one hot account", 1usize),
-            ("1,000 accounts", accounts.len()),
-        ] {
-            let rate = pairs_per_second(&pool, &accounts[..spread], workers, duration).await?;
-            eprintln!("  {label:>16}, {workers:>2} workers: {rate:>8.0} pairs/s");
+    let batcher = ledger::Batcher::start(pool.clone(), writers());
+    for path in [Path::Direct, Path::Batched(&batcher)] {
+        eprintln!("  {}:", path.label());
+        for workers in [1usize, 32] {
+            for (label, spread) in [
+                ("one hot account", 1usize),
+                ("1,000 accounts", accounts.len()),
+            ] {
+                let rate =
+                    pairs_per_second(&pool, path, &accounts[..spread], workers, duration).await?;
+                eprintln!("    {label:>16}, {workers:>2} workers: {rate:>8.0} pairs/s");
+            }
         }
     }
     let violations = ledger::verify(&pool).await?;
@@ -61,6 +66,31 @@ async fn run(url: &str, duration: Duration) -> anyhow::Result<()> {
         violations.len()
     );
     Ok(())
+}
+
+/// `LEDGER_BENCH_WRITERS`: the batcher's writer tasks (default 4).
+fn writers() -> usize {
+    std::env::var("LEDGER_BENCH_WRITERS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(4)
+}
+
+#[derive(Clone, Copy)]
+enum Path<'a> {
+    /// `ledger::reserve` and `ledger::settle`: one transaction each.
+    Direct,
+    /// The group-commit batcher the proxy uses.
+    Batched(&'a ledger::Batcher),
+}
+
+impl Path<'_> {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Direct => "one transaction per operation",
+            Self::Batched(_) => "group commit (ledger::Batcher)",
+        }
+    }
 }
 
 async fn accounts(pool: &PgPool, n: usize) -> anyhow::Result<Vec<Uuid>> {
@@ -82,6 +112,7 @@ async fn accounts(pool: &PgPool, n: usize) -> anyhow::Result<Vec<Uuid>> {
 
 async fn pairs_per_second(
     pool: &PgPool,
+    path: Path<'_>,
     accounts: &[Uuid],
     workers: usize,
     duration: Duration,
@@ -91,25 +122,29 @@ async fn pairs_per_second(
     let mut tasks = Vec::new();
     for worker in 0..workers {
         let (pool, done, accounts) = (pool.clone(), done.clone(), accounts.to_vec());
+        let batcher = match path {
+            Path::Direct => None,
+            Path::Batched(batcher) => Some(batcher.clone()),
+        };
         tasks.push(tokio::spawn(async move {
             let mut i = worker;
+            let (amount, charge) = (
+                Credits::from_micros(1_000_000),
+                Credits::from_micros(500_000),
+            );
+            let ttl = time::Duration::minutes(5);
             while start.elapsed() < duration {
                 let account = accounts[i % accounts.len()];
                 i += workers;
-                let hold = ledger::reserve(
-                    &pool,
-                    account,
-                    Credits::from_micros(1_000_000),
-                    time::Duration::minutes(5),
-                )
-                .await?;
-                ledger::settle(
-                    &pool,
-                    hold,
-                    Credits::from_micros(500_000),
-                    &hold.to_string(),
-                )
-                .await?;
+                if let Some(batcher) = &batcher {
+                    let hold = batcher.reserve(account, amount, ttl).await?.hold;
+                    batcher
+                        .settle(account, hold, charge, &hold.to_string())
+                        .await?;
+                } else {
+                    let hold = ledger::reserve(&pool, account, amount, ttl).await?;
+                    ledger::settle(&pool, hold, charge, &hold.to_string()).await?;
+                }
                 done.fetch_add(1, Ordering::Relaxed);
             }
             Ok::<_, anyhow::Error>(())

@@ -12,6 +12,10 @@
 //! - Grants, transfers and settlements take an idempotency key: a retry with
 //!   the same key returns the first result and moves nothing.
 
+mod batch;
+
+pub use batch::{Batcher, ClosedWith, Context, Reserved};
+
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -19,10 +23,12 @@ use uuid::Uuid;
 use crate::domain::credits::Credits;
 
 /// Why a ledger operation was refused.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum LedgerError {
     #[error("not enough credits")]
     InsufficientCredits,
+    #[error("the API key's spend cap is reached")]
+    SpendCapReached,
     #[error("the amount must be positive")]
     NonPositiveAmount,
     #[error("no such hold")]
@@ -529,7 +535,7 @@ async fn close(pool: &PgPool, hold: Uuid, how: Close<'_>) -> Result<Closed, Ledg
 /// `(account, amount, status, charged, settle_key)` of a hold.
 type HoldRow = (Uuid, i64, String, Option<i64>, Option<String>);
 
-async fn explain_unclosed(
+pub(super) async fn explain_unclosed(
     pool: &PgPool,
     hold: Uuid,
     charged: Option<i64>,

@@ -659,3 +659,119 @@ async fn history_lists_an_accounts_movements_newest_first_with_filters(pool: PgP
         .expect("page 2");
     assert_eq!(page2.len(), 1);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_batcher_serves_two_hundred_concurrent_reservations_against_fifty_affordable_exactly_fifty_times(
+    pool: PgPool,
+) {
+    let account = user_account(&pool).await;
+    let bystander = user_account(&pool).await;
+    give(&pool, account, 50, None).await;
+    give(&pool, bystander, 10, None).await;
+    let batcher = Batcher::start(pool.clone(), 2);
+    let tasks: Vec<_> = (0..200)
+        .map(|i| {
+            let batcher = batcher.clone();
+            // Interleave another account so that batches mix accounts.
+            let target = if i % 20 == 0 { bystander } else { account };
+            tokio::spawn(async move {
+                (
+                    target,
+                    batcher.reserve(target, c(1), Duration::minutes(5)).await,
+                )
+            })
+        })
+        .collect();
+    let mut holds = Vec::new();
+    let mut refused = 0;
+    for task in tasks {
+        match task.await.expect("task") {
+            (target, Ok(reserved)) => holds.push((target, reserved.hold)),
+            (_, Err(LedgerError::InsufficientCredits)) => refused += 1,
+            (_, Err(other)) => panic!("unexpected {other:?}"),
+        }
+    }
+    // 10 reservations on the bystander (all affordable), 50 of 190 on the account.
+    assert_eq!((holds.len(), refused), (60, 140));
+    let settles: Vec<_> = holds
+        .into_iter()
+        .map(|(target, hold)| {
+            let batcher = batcher.clone();
+            tokio::spawn(async move {
+                batcher
+                    .settle(target, hold, c(1), &format!("race-{hold}"))
+                    .await
+            })
+        })
+        .collect();
+    for task in settles {
+        let settled = task.await.expect("task").expect("settle");
+        assert_eq!(settled.closed.charged, c(1));
+    }
+    for target in [account, bystander] {
+        assert_eq!(
+            balance(&pool, target).await.expect("b"),
+            Balance {
+                available: 0,
+                reserved: 0
+            }
+        );
+    }
+    assert_verified(&pool).await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_batcher_keeps_the_single_operation_rules(pool: PgPool) {
+    let account = user_account(&pool).await;
+    give(&pool, account, 10, None).await;
+    let batcher = Batcher::start(pool.clone(), 1);
+    let ttl = Duration::minutes(5);
+
+    let first = batcher.reserve(account, c(4), ttl).await.expect("reserve");
+    assert_eq!(first.available, c(6));
+    assert_eq!(
+        batcher.reserve(account, c(7), ttl).await,
+        Err(LedgerError::InsufficientCredits)
+    );
+    assert_eq!(
+        batcher.reserve(account, Credits::ZERO, ttl).await,
+        Err(LedgerError::NonPositiveAmount)
+    );
+
+    // More than held is refused and leaves the hold open.
+    assert_eq!(
+        batcher.settle(account, first.hold, c(5), "k1").await,
+        Err(LedgerError::ChargeExceedsHold { held: c(4).micros() })
+    );
+    let settled = batcher
+        .settle(account, first.hold, c(3), "k1")
+        .await
+        .expect("settle");
+    assert_eq!((settled.closed.charged, settled.available), (c(3), c(7)));
+    // A retry with the same key returns the first outcome and moves nothing.
+    let retried = batcher
+        .settle(account, first.hold, c(3), "k1")
+        .await
+        .expect("retry");
+    assert_eq!((retried.closed.charged, retried.available), (c(3), c(7)));
+    assert_eq!(
+        batcher.settle(account, first.hold, c(3), "other").await,
+        Err(LedgerError::HoldClosed("settled".to_owned()))
+    );
+    assert_eq!(
+        batcher.release(account, Uuid::now_v7()).await,
+        Err(LedgerError::UnknownHold)
+    );
+
+    let second = batcher.reserve(account, c(2), ttl).await.expect("reserve");
+    let released = batcher.release(account, second.hold).await.expect("release");
+    assert_eq!((released.closed.charged, released.available), (Credits::ZERO, c(7)));
+    assert_eq!(
+        balance(&pool, account).await.expect("b"),
+        Balance {
+            available: c(7).micros(),
+            reserved: 0
+        }
+    );
+    assert_verified(&pool).await;
+}
