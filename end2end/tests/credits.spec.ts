@@ -22,13 +22,17 @@ function literal(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-/** Pastes `csv` into the bulk grant page and previews it. */
+/**
+ * Pastes `csv` into the bulk grant page and previews it (uploading a file
+ * instead is in bulk-credits.spec.ts).
+ */
 async function previewBulk(admin: Page, csv: string) {
   await admin.goto("/admin/credits/bulk");
   await expect(admin.getByRole("heading", { level: 1, name: "Bulk credit grants" })).toBeVisible();
   await waitForHydration(admin);
-  await admin.getByLabel("CSV", { exact: true }).fill(csv);
+  await admin.getByLabel("Or paste the CSV text", { exact: true }).fill(csv);
   await admin.getByRole("button", { name: "Preview" }).click();
+  await expect(admin).toHaveURL(/\/admin\/credits\/bulk\?draft=/);
   await expect(admin.getByRole("heading", { level: 2, name: "Preview" })).toBeVisible();
 }
 

@@ -10,6 +10,7 @@ pub mod services;
 pub mod state;
 pub mod throttle;
 pub mod tokens;
+pub mod upload;
 
 use std::future::Future;
 

@@ -4,7 +4,7 @@
 //! previewed, applied once and reported row by row; everything is audited
 //! and the ledger stays consistent.
 
-use crate::helpers::{spawn_app, TestApp, PASSWORD};
+use crate::helpers::{spawn_app, FormPart, TestApp, PASSWORD};
 use reqwest::{Client, Response};
 use serde_json::{json, Value};
 use sqlx::PgPool;
@@ -34,14 +34,8 @@ const ENDPOINTS: &[(&str, &[(&str, &str)])] = &[
             ("idempotency_key", NO_KEY),
         ],
     ),
-    (
-        "admin_preview_bulk_grant",
-        &[("csv", "email,amount,expiry,reason\ndev@example.org,1,,x\n")],
-    ),
-    (
-        "admin_apply_bulk_grant",
-        &[("csv", "email,amount,expiry,reason\ndev@example.org,1,,x\n")],
-    ),
+    ("admin_bulk_grant", &[("draft", NO_KEY)]),
+    ("admin_apply_bulk_grant", &[("draft", NO_KEY)]),
 ];
 
 /// A verified, active account with `role`, made directly in the database.
@@ -168,6 +162,30 @@ async fn every_credit_function_refuses_visitors_and_developers(pool: PgPool) {
             "{endpoint} for a developer"
         );
     }
+    // The bulk upload takes a multipart form.
+    let csv = b"email,amount,expiry,reason\ndev@example.org,1,,x\n";
+    let upload = file_form(csv);
+    for (client, who, status, error) in [
+        (&visitor, "a visitor", 401, json!("Unauthorized")),
+        (&developer, "a developer", 403, json!("Forbidden")),
+    ] {
+        let response = app
+            .post_multipart_with(client, "/api/admin_upload_bulk_grant", &upload, false)
+            .await;
+        let answer = TestApp::error_of(response).await;
+        assert_eq!(answer, (status, error), "the upload for {who}");
+        // Without JavaScript: back to the form with the refusal.
+        let response = app
+            .post_multipart_with(client, "/api/admin_upload_bulk_grant", &upload, true)
+            .await;
+        let back = location(&app, &response);
+        assert!(back.contains("__err="), "{who}: {back}");
+        assert!(!back.contains("draft="), "{who}: {back}");
+    }
+    let (status, html) = html_page(&app, &developer, "/admin/credits/bulk").await;
+    assert_eq!(status, 403, "{html}");
+    assert!(!html.contains("type=\"file\""), "{html}");
+    assert_eq!(drafts_kept(&app).await, 0);
     assert_eq!(available(&app, dev).await, 0);
     let audits: i64 = sqlx::query_scalar("select count(*) from audit_log")
         .fetch_one(&app.pool)
@@ -414,17 +432,123 @@ fn statuses(report: &Value) -> Vec<(i64, String)> {
         .collect()
 }
 
+/// The bulk grant form with `content` as the chosen file.
+fn file_form(content: &[u8]) -> [FormPart<'_>; 2] {
+    [
+        FormPart {
+            name: "file",
+            file_name: Some("grants.csv"),
+            content,
+        },
+        FormPart {
+            name: "csv",
+            file_name: None,
+            content: b"",
+        },
+    ]
+}
+
+/// The bulk grant form with `text` pasted and no file chosen (a browser
+/// sends an empty, nameless file part then).
+fn pasted_form(text: &str) -> [FormPart<'_>; 2] {
+    [
+        FormPart {
+            name: "file",
+            file_name: Some(""),
+            content: b"",
+        },
+        FormPart {
+            name: "csv",
+            file_name: None,
+            content: text.as_bytes(),
+        },
+    ]
+}
+
+/// Uploads a bulk form as the hydrated page's client would; the draft's id.
+async fn upload(app: &TestApp, admin: &Client, parts: &[FormPart<'_>]) -> String {
+    let response = app
+        .post_multipart_with(admin, "/api/admin_upload_bulk_grant", parts, false)
+        .await;
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = ok_json(response).await;
+    let draft = body["draft"].as_str().expect("draft id").to_owned();
+    assert_eq!(
+        location.as_deref(),
+        Some(format!("/admin/credits/bulk?draft={draft}").as_str()),
+        "the client is told to go to the preview"
+    );
+    draft
+}
+
+/// The preview of a draft (or, with `run`, a run's report) as JSON.
+async fn bulk_report(app: &TestApp, admin: &Client, draft: &str, run: &str) -> Value {
+    ok_json(
+        app.post_form_with(
+            admin,
+            "/api/admin_bulk_grant",
+            &[("draft", draft), ("run", run)],
+        )
+        .await,
+    )
+    .await
+}
+
+async fn apply(app: &TestApp, admin: &Client, draft: &str) -> Value {
+    ok_json(
+        app.post_form_with(admin, "/api/admin_apply_bulk_grant", &[("draft", draft)])
+            .await,
+    )
+    .await
+}
+
+async fn drafts_kept(app: &TestApp) -> i64 {
+    sqlx::query_scalar("select count(*) from bulk_grant_drafts")
+        .fetch_one(&app.pool)
+        .await
+        .expect("count")
+}
+
+/// The `Location` of a redirect, relative to the app.
+fn location(app: &TestApp, response: &Response) -> String {
+    assert!(response.status().is_redirection(), "{}", response.status());
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("a location");
+    location
+        .strip_prefix(&app.address)
+        .unwrap_or(location)
+        .to_owned()
+}
+
+async fn html_page(app: &TestApp, client: &Client, path: &str) -> (u16, String) {
+    let response = client
+        .get(format!("{}{path}", app.address))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("page");
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("html"))
+}
+
 #[sqlx::test(migrations = false)]
 async fn a_bulk_preview_reports_every_rows_problem_and_grants_nothing(pool: PgPool) {
     let app = spawn_app(pool).await;
     let (_, dev, admin) = admin_and_developer(&app).await;
     let ana = create_user(&app, "ana@example.org", "developer").await;
-    let report = ok_json(
-        app.post_form_with(&admin, "/api/admin_preview_bulk_grant", &[("csv", BULK)])
-            .await,
-    )
-    .await;
+    let draft = upload(&app, &admin, &file_form(BULK.as_bytes())).await;
+    let report = bulk_report(&app, &admin, &draft, "").await;
     assert_eq!(report["applied"], false);
+    assert_eq!(report["draft"], draft.as_str());
+    assert_eq!(report["file_name"], "grants.csv");
+    assert_eq!(report["by"], "admin@lab.example");
     let expected: Vec<(i64, String)> = [
         (2, "ready"),
         (3, "ready"),
@@ -447,6 +571,7 @@ async fn a_bulk_preview_reports_every_rows_problem_and_grants_nothing(pool: PgPo
         .collect();
     assert_eq!(messages[0], "No user has this email.");
     assert_eq!(messages[5], "Duplicate of line 2.");
+    assert_eq!(messages.len(), 6, "every skipped row says why");
     assert_eq!(report["rows"][1]["reason"], "Prize, \"first\"");
     assert_eq!(report["total_micros"], 1_010_500_000);
     assert_eq!(
@@ -454,43 +579,122 @@ async fn a_bulk_preview_reports_every_rows_problem_and_grants_nothing(pool: PgPo
         (0, 0)
     );
     assert!(audited(&app, "credits.grant").await.is_empty());
+    assert!(audited(&app, "credits.bulk_grant").await.is_empty());
 
-    for (csv, why) in [
-        ("", "empty"),
-        ("dev@example.org,1,,x\n", "no header"),
-        ("email,amount,expiry,reason\n\"open,1,,x\n", "broken quotes"),
-    ] {
-        let fields = invalid_fields(
-            app.post_form_with(&admin, "/api/admin_preview_bulk_grant", &[("csv", csv)])
-                .await,
-        )
-        .await;
-        assert_eq!(fields, ["csv"], "{why}");
-    }
+    // The same text pasted instead of uploaded is the same file.
+    let pasted = upload(&app, &admin, &pasted_form(BULK)).await;
+    let again = bulk_report(&app, &admin, &pasted, "").await;
+    assert_eq!(again["file_hash"], report["file_hash"]);
+    assert_eq!(again["file_name"], Value::Null);
+    assert_eq!(drafts_kept(&app).await, 2);
+
+    // Whole-file problems are refused at upload, on the field used.
     let mut big = "email,amount,expiry,reason\n".to_owned();
     for n in 0..5_001 {
         big.push_str(&format!("u{n}@example.org,1,,x\n"));
     }
-    let (status, body) = TestApp::error_of(
-        app.post_form_with(&admin, "/api/admin_preview_bulk_grant", &[("csv", &big)])
+    let oversize = format!("email,amount,expiry,reason\n{}", "x".repeat(1024 * 1024));
+    let cases: [(&[u8], &str); 6] = [
+        (
+            b"dev@example.org,1,,x\n",
+            "The first row must be the header",
+        ),
+        (b"email,amount,expiry,reason\n", "no rows"),
+        (b"email,amount,expiry,reason\n\"open,1,,x\n", "never closed"),
+        (b"email,amount\xff,expiry,reason\n", "not UTF-8"),
+        (big.as_bytes(), "at most 5000"),
+        (oversize.as_bytes(), "larger than 1 MiB"),
+    ];
+    for (content, message) in cases {
+        let response = app
+            .post_multipart_with(
+                &admin,
+                "/api/admin_upload_bulk_grant",
+                &file_form(content),
+                false,
+            )
+            .await;
+        let (status, body) = TestApp::error_of(response).await;
+        assert_eq!(status, 422, "{message}: {body}");
+        assert_eq!(body["Validation"][0]["field"], "file", "{message}: {body}");
+        assert!(body.to_string().contains(message), "{message}: {body}");
+    }
+    for (parts, field, message) in [
+        (pasted_form(""), "file", "Choose a CSV file"),
+        (pasted_form(&oversize), "csv", "larger than 1 MiB"),
+        (pasted_form("email,amount\n1,2\n"), "csv", "header"),
+    ] {
+        let response = app
+            .post_multipart_with(&admin, "/api/admin_upload_bulk_grant", &parts, false)
+            .await;
+        let (status, body) = TestApp::error_of(response).await;
+        assert_eq!(status, 422, "{body}");
+        assert_eq!(body["Validation"][0]["field"], field, "{body}");
+        assert!(body.to_string().contains(message), "{body}");
+    }
+    let both = [
+        FormPart {
+            name: "file",
+            file_name: Some("grants.csv"),
+            content: BULK.as_bytes(),
+        },
+        FormPart {
+            name: "csv",
+            file_name: None,
+            content: BULK.as_bytes(),
+        },
+    ];
+    let fields = invalid_fields(
+        app.post_multipart_with(&admin, "/api/admin_upload_bulk_grant", &both, false)
             .await,
     )
     .await;
-    assert_eq!(status, 422);
-    assert!(body.to_string().contains("at most 5000"), "{body}");
+    assert_eq!(fields, ["file"], "a file and pasted text at once");
+
+    // A body that is not multipart is turned away before it is read.
+    let response = app
+        .post_form_with(&admin, "/api/admin_upload_bulk_grant", &[("csv", BULK)])
+        .await;
+    assert_eq!(response.status(), 415);
+    assert_eq!(drafts_kept(&app).await, 2, "nothing more was kept");
+
+    // Ids that name nothing.
+    for (draft, run) in [(NO_KEY, ""), ("not-an-id", ""), ("", NO_KEY)] {
+        let (status, _) = TestApp::error_of(
+            app.post_form_with(
+                &admin,
+                "/api/admin_bulk_grant",
+                &[("draft", draft), ("run", run)],
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(status, 404, "{draft} {run}");
+    }
+    let (status, _) = TestApp::error_of(
+        app.post_form_with(&admin, "/api/admin_apply_bulk_grant", &[("draft", NO_KEY)])
+            .await,
+    )
+    .await;
+    assert_eq!(status, 404);
+    let empty = bulk_report(&app, &admin, "", "").await;
+    assert_eq!(
+        empty,
+        Value::Null,
+        "no draft: the page shows the upload form"
+    );
 }
 
 #[sqlx::test(migrations = false)]
-async fn a_bulk_file_is_granted_once_however_often_it_is_applied(pool: PgPool) {
+async fn a_bulk_file_is_granted_once_however_often_it_is_uploaded_and_applied(pool: PgPool) {
     let app = spawn_app(pool).await;
     let (admin_id, dev, admin) = admin_and_developer(&app).await;
     let ana = create_user(&app, "ana@example.org", "developer").await;
-    let applied = ok_json(
-        app.post_form_with(&admin, "/api/admin_apply_bulk_grant", &[("csv", BULK)])
-            .await,
-    )
-    .await;
+    let draft = upload(&app, &admin, &file_form(BULK.as_bytes())).await;
+    let applied = apply(&app, &admin, &draft).await;
     assert_eq!(applied["applied"], true);
+    assert_eq!(applied["draft"], draft.as_str());
+    let run = applied["run"].as_str().expect("run id").to_owned();
     let states = statuses(&applied);
     assert_eq!(
         &states[..2],
@@ -503,18 +707,26 @@ async fn a_bulk_file_is_granted_once_however_often_it_is_applied(pool: PgPool) {
     assert_eq!(applied["total_micros"], 1_010_500_000);
     assert_eq!(available(&app, dev).await, 10_000_000);
     assert_eq!(available(&app, ana).await, 1_000_500_000);
+    // The report is kept: the same again from its link.
+    assert_eq!(bulk_report(&app, &admin, "", &run).await, applied);
 
-    // The same file again, this time with other line endings: nothing new.
+    // Applying the same preview again grants nothing new.
+    let twice = apply(&app, &admin, &draft).await;
+    assert_eq!(statuses(&twice)[0].1, "already_granted");
+    // Nor does uploading the same file again, pasted with other line endings.
     let again_text = BULK.replace("\r\n", "\n");
-    let again = ok_json(
-        app.post_form_with(
-            &admin,
-            "/api/admin_apply_bulk_grant",
-            &[("csv", &again_text)],
-        )
-        .await,
-    )
-    .await;
+    let second = upload(&app, &admin, &pasted_form(&again_text)).await;
+    assert_ne!(second, draft);
+    let preview = bulk_report(&app, &admin, &second, "").await;
+    assert_eq!(
+        &statuses(&preview)[..2],
+        [
+            (2, "already_granted".to_owned()),
+            (3, "already_granted".to_owned())
+        ]
+    );
+    assert_eq!(preview["total_micros"], 0);
+    let again = apply(&app, &admin, &second).await;
     let states = statuses(&again);
     assert_eq!(
         &states[..2],
@@ -525,17 +737,14 @@ async fn a_bulk_file_is_granted_once_however_often_it_is_applied(pool: PgPool) {
     );
     assert_eq!(again["total_micros"], 0);
     assert_eq!(available(&app, dev).await, 10_000_000);
-    let preview = ok_json(
-        app.post_form_with(&admin, "/api/admin_preview_bulk_grant", &[("csv", BULK)])
-            .await,
-    )
-    .await;
-    assert_eq!(statuses(&preview)[0].1, "already_granted");
+    assert_eq!(available(&app, ana).await, 1_000_500_000);
+    // The first run's report still says what it did.
+    assert_eq!(bulk_report(&app, &admin, "", &run).await, applied);
 
     let grants = audited(&app, "credits.grant").await;
     assert_eq!(grants.len(), 2, "one per granted row");
     let runs = audited(&app, "credits.bulk_grant").await;
-    assert_eq!(runs.len(), 2, "one per run");
+    assert_eq!(runs.len(), 3, "one per run");
     let (actor, _, first) = &runs[0];
     assert_eq!(*actor, Some(admin_id));
     let first = first.as_ref().expect("after");
@@ -550,11 +759,16 @@ async fn a_bulk_file_is_granted_once_however_often_it_is_applied(pool: PgPool) {
     );
     assert_eq!(first["total_micros"], 1_010_500_000);
     assert_eq!(first["file_hash"], applied["file_hash"]);
-    let second = runs[1].2.as_ref().expect("after");
-    assert_eq!(
-        (&second["granted"], &second["already_granted"]),
-        (&json!(0), &json!(2))
-    );
+    assert_eq!(first["file_name"], "grants.csv");
+    assert_eq!(first["draft_id"], draft.as_str());
+    assert_eq!(first["run_id"], run.as_str());
+    for (_, _, later) in &runs[1..] {
+        let later = later.as_ref().expect("after");
+        assert_eq!(
+            (&later["granted"], &later["already_granted"]),
+            (&json!(0), &json!(2))
+        );
+    }
     let keys: Vec<String> = sqlx::query_scalar(
         "select idempotency_key from ledger_transactions where idempotency_key like 'bulk:%' order by 1",
     )
@@ -564,6 +778,138 @@ async fn a_bulk_file_is_granted_once_however_often_it_is_applied(pool: PgPool) {
     let hash = applied["file_hash"].as_str().expect("hash");
     assert_eq!(keys, [format!("bulk:{hash}:2"), format!("bulk:{hash}:3")]);
     ledger_is_consistent(&app).await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn without_javascript_a_bulk_file_is_uploaded_previewed_applied_and_reported(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (_, dev, admin) = admin_and_developer(&app).await;
+    let ana = create_user(&app, "ana@example.org", "developer").await;
+    let (status, form) = html_page(&app, &admin, "/admin/credits/bulk").await;
+    assert_eq!(status, 200);
+    for part in [
+        "enctype=\"multipart/form-data\"",
+        "action=\"/api/admin_upload_bulk_grant\"",
+        "type=\"file\"",
+        "accept=\".csv,text/csv\"",
+        "<label for=\"bulk-file\">",
+        "<label for=\"csv\">",
+    ] {
+        assert!(form.contains(part), "{part} in {form}");
+    }
+
+    // A broken file comes back to the form, the error next to the field.
+    let broken = app
+        .post_multipart_with(
+            &admin,
+            "/api/admin_upload_bulk_grant",
+            &file_form(b"name,amount\nada,1\n"),
+            true,
+        )
+        .await;
+    let back = location(&app, &broken);
+    assert!(
+        back.starts_with("/admin/credits/bulk?") && back.contains("__err="),
+        "{back}"
+    );
+    let (status, html) = html_page(&app, &admin, &back).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("The first row must be the header email,amount,expiry,reason."),
+        "{html}"
+    );
+    assert!(
+        html.contains("aria-describedby=\"bulk-file-hint bulk-file-error\"")
+            && html.contains("id=\"bulk-file-error\"")
+            && html.contains("aria-invalid=\"true\""),
+        "{html}"
+    );
+    // So does a file over the size limit.
+    let oversize = format!("email,amount,expiry,reason\n{}", "x".repeat(1024 * 1024));
+    let refused = app
+        .post_multipart_with(
+            &admin,
+            "/api/admin_upload_bulk_grant",
+            &file_form(oversize.as_bytes()),
+            true,
+        )
+        .await;
+    let (_, html) = html_page(&app, &admin, &location(&app, &refused)).await;
+    assert!(
+        html.contains("The file is larger than 1 MiB. Split it into smaller files."),
+        "{html}"
+    );
+    assert_eq!(drafts_kept(&app).await, 0);
+
+    // A good one goes to its preview: every row, each error beside its row.
+    let uploaded = app
+        .post_multipart_with(
+            &admin,
+            "/api/admin_upload_bulk_grant",
+            &file_form(BULK.as_bytes()),
+            true,
+        )
+        .await;
+    let preview = location(&app, &uploaded);
+    let draft = preview
+        .strip_prefix("/admin/credits/bulk?draft=")
+        .expect("the preview's address")
+        .to_owned();
+    let (status, html) = html_page(&app, &admin, &preview).await;
+    assert_eq!(status, 200);
+    for part in [
+        ">Preview</h2>",
+        "2 rows ready (1,010.5 credits), 0 already granted, 6 with errors. Nothing has been granted yet.",
+        "<caption id=\"rows-caption\">Rows of grants.csv</caption>",
+        "No user has this email.",
+        "Duplicate of line 2.",
+        "Grant 2 rows",
+        "action=\"/api/admin_apply_bulk_grant\"",
+        &format!("name=\"draft\" value=\"{draft}\""),
+    ] {
+        assert!(html.contains(part), "{part} in {html}");
+    }
+    assert_eq!(available(&app, dev).await, 0, "a preview grants nothing");
+
+    // Applying it goes to the run's report.
+    let applied = admin
+        .post(format!("{}/api/admin_apply_bulk_grant", app.address))
+        .header("origin", &app.address)
+        .header("referer", format!("{}{preview}", app.address))
+        .header("accept", "text/html")
+        .form(&[("draft", draft.as_str())])
+        .send()
+        .await
+        .expect("post");
+    let report = location(&app, &applied);
+    assert!(report.starts_with("/admin/credits/bulk?run="), "{report}");
+    let (status, html) = html_page(&app, &admin, &report).await;
+    assert_eq!(status, 200);
+    for part in [
+        ">Result</h2>",
+        "2 rows granted (1,010.5 credits), 0 already granted before, 6 skipped.",
+        "Granted",
+        "No user has this email.",
+    ] {
+        assert!(html.contains(part), "{part} in {html}");
+    }
+    assert!(!html.contains("Grant 2 rows"), "{html}");
+    assert_eq!(available(&app, dev).await, 10_000_000);
+    assert_eq!(available(&app, ana).await, 1_000_500_000);
+
+    // The preview again: nothing left to grant, so no apply form.
+    let (_, html) = html_page(&app, &admin, &preview).await;
+    assert!(
+        html.contains("0 rows ready (0 credits), 2 already granted, 6 with errors."),
+        "{html}"
+    );
+    assert!(!html.contains("admin_apply_bulk_grant"), "{html}");
+
+    // An address naming nothing is a 404 page that leads back to the form.
+    let (status, html) =
+        html_page(&app, &admin, &format!("/admin/credits/bulk?draft={NO_KEY}")).await;
+    assert_eq!(status, 404);
+    assert!(html.contains("Upload the file again."), "{html}");
 }
 
 #[sqlx::test(migrations = false)]

@@ -45,6 +45,30 @@ impl TestApp {
             .expect("request failed")
     }
 
+    /// Posts a `multipart/form-data` form to `path` from `client`, as this
+    /// site's own page would (same Origin). With `html`, as a browser without
+    /// JavaScript does: accepting HTML, from the bulk grant page.
+    pub async fn post_multipart_with(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        parts: &[FormPart<'_>],
+        html: bool,
+    ) -> reqwest::Response {
+        let (content_type, body) = multipart_body(parts);
+        let mut request = client
+            .post(format!("{}{path}", self.address))
+            .header("origin", &self.address)
+            .header("content-type", content_type)
+            .body(body);
+        if html {
+            request = request
+                .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+                .header("referer", format!("{}/admin/credits/bulk", self.address));
+        }
+        request.send().await.expect("request failed")
+    }
+
     /// Signs up through the real server function.
     pub async fn sign_up(&self, email: &str, password: &str) -> reqwest::Response {
         self.post_form(
@@ -115,6 +139,35 @@ impl TestApp {
             .await
             .expect("request failed")
     }
+}
+
+/// One field of a multipart form: a file when it has a file name.
+pub struct FormPart<'a> {
+    pub name: &'a str,
+    pub file_name: Option<&'a str>,
+    pub content: &'a [u8],
+}
+
+/// The `Content-Type` and body of a multipart form, as browsers send it.
+pub fn multipart_body(parts: &[FormPart<'_>]) -> (String, Vec<u8>) {
+    const BOUNDARY: &str = "----LabPortalTestBoundary7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for part in parts {
+        body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+        let disposition = match part.file_name {
+            Some(file) => format!(
+                "Content-Disposition: form-data; name=\"{}\"; filename=\"{file}\"\r\nContent-Type: text/csv\r\n",
+                part.name
+            ),
+            None => format!("Content-Disposition: form-data; name=\"{}\"\r\n", part.name),
+        };
+        body.extend_from_slice(disposition.as_bytes());
+        body.extend_from_slice(b"\r\n");
+        body.extend_from_slice(part.content);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={BOUNDARY}"), body)
 }
 
 /// Builds the application exactly as `lab-portal serve` does, on port 0.

@@ -1,27 +1,45 @@
-//! Granting every valid row of a bulk grant file.
+//! Granting every valid row of an uploaded bulk grant file.
 
 use leptos::prelude::*;
 
-use super::{BulkForm, BulkReport};
+use super::BulkReport;
 use crate::error::AppError;
 
-/// Grants every valid row of a CSV of grants, each once however often the
-/// same file is applied, and reports each row's outcome (audited as one
-/// `credits.bulk_grant` plus one `credits.grant` per granted row).
+/// Grants every valid row of the uploaded file `draft` (exactly the text
+/// that was previewed), each once however often the same file is uploaded
+/// and applied, keeps the run's row-by-row report and sends the browser to
+/// it (audited as one `credits.bulk_grant` plus one `credits.grant` per
+/// granted row).
 #[server(endpoint = "admin_apply_bulk_grant")]
-pub async fn apply_bulk_grant(#[server(flatten)] form: BulkForm) -> Result<BulkReport, AppError> {
-    use crate::server::services::credit_admin;
+pub async fn apply_bulk_grant(draft: String) -> Result<BulkReport, AppError> {
+    use crate::server::services::credit_admin::{self, bulk};
     crate::server::respond(async move {
         let caller = crate::server::require_admin()?;
         let state = crate::server::state()?;
-        let outcome = credit_admin::apply_bulk(
-            &state.pool,
-            &caller,
-            &form.csv,
-            crate::server::client_addr(),
-        )
-        .await?;
-        Ok(super::bulk_report(outcome, true, String::new()))
+        let id = super::bulk_id(&draft, "preview")?;
+        let draft = bulk::draft(&state.pool, id)
+            .await?
+            .ok_or_else(|| super::gone("preview"))?;
+        let (_, run) =
+            credit_admin::apply_bulk(&state.pool, &caller, &draft, crate::server::client_addr())
+                .await
+                .map_err(|e| match e {
+                    // Whole-file problems were caught at upload; should one
+                    // appear now, say what it is rather than point at a field.
+                    AppError::Validation(errors) => AppError::InvalidRequest(
+                        errors
+                            .into_iter()
+                            .map(|e| e.message)
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    ),
+                    other => other,
+                })?;
+        let run = bulk::run(&state.pool, run)
+            .await?
+            .ok_or_else(|| crate::server::internal(anyhow::anyhow!("bulk run {run} vanished")))?;
+        crate::server::redirect(&super::bulk_page("run", run.id));
+        Ok(super::run_report(run))
     })
     .await
 }

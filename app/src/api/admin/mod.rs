@@ -7,6 +7,7 @@ mod adjust_credits;
 mod apply_bulk_grant;
 mod approve_application;
 mod change_role;
+mod get_bulk_grant;
 mod get_credit_account;
 mod get_overview;
 mod get_user;
@@ -15,15 +16,16 @@ mod list_applications;
 mod list_audit;
 mod list_outbox;
 mod list_users;
-mod preview_bulk_grant;
 mod reactivate_user;
 mod reject_application;
 mod suspend_user;
+mod upload_bulk_grant;
 
 pub use adjust_credits::*;
 pub use apply_bulk_grant::*;
 pub use approve_application::*;
 pub use change_role::*;
+pub use get_bulk_grant::*;
 pub use get_credit_account::*;
 pub use get_overview::*;
 pub use get_user::*;
@@ -32,10 +34,10 @@ pub use list_applications::*;
 pub use list_audit::*;
 pub use list_outbox::*;
 pub use list_users::*;
-pub use preview_bulk_grant::*;
 pub use reactivate_user::*;
 pub use reject_application::*;
 pub use suspend_user::*;
+pub use upload_bulk_grant::*;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -294,15 +296,23 @@ pub struct BulkRowView {
 /// A bulk grant file, previewed or applied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BulkReport {
-    /// Whether credit was granted (apply) or only checked (preview).
+    /// Whether credit was granted (a run) or only checked (a preview).
     pub applied: bool,
+    /// The uploaded file: `/admin/credits/bulk?draft=<id>` previews it.
+    pub draft: Uuid,
+    /// The run this report is of: `/admin/credits/bulk?run=<id>`.
+    pub run: Option<Uuid>,
+    /// The uploaded file's name; `None` when the text was pasted.
+    pub file_name: Option<String>,
+    /// When the file was uploaded (a preview) or applied (a run).
+    pub at: String,
+    /// The email of the admin who uploaded or applied it.
+    pub by: String,
     /// SHA-256 of the file, in hex.
     pub file_hash: String,
     pub rows: Vec<BulkRowView>,
     /// Micro-credits granted by this run (or that applying would grant).
     pub total_micros: i64,
-    /// The previewed text, for the form that applies it (empty once applied).
-    pub csv: String,
 }
 
 impl BulkReport {
@@ -312,42 +322,95 @@ impl BulkReport {
     }
 }
 
-/// The report of a checked (or applied) bulk file.
+/// One row of a bulk file as pages show it.
 #[cfg(feature = "ssr")]
-fn bulk_report(
-    outcome: crate::server::services::credit_admin::BulkOutcome,
-    applied: bool,
-    csv: String,
-) -> BulkReport {
+fn bulk_row(
+    line: usize,
+    email: String,
+    amount: String,
+    expiry: String,
+    reason: String,
+    status: crate::server::services::credit_admin::RowStatus,
+) -> BulkRowView {
     use crate::server::services::credit_admin::RowStatus;
-    let rows = outcome
-        .rows
-        .into_iter()
-        .map(|(row, status)| {
-            let (status, message) = match status {
-                RowStatus::Ready => (BulkRowStatus::Ready, None),
-                RowStatus::Invalid(m) => (BulkRowStatus::Invalid, Some(m)),
-                RowStatus::Granted => (BulkRowStatus::Granted, None),
-                RowStatus::AlreadyGranted => (BulkRowStatus::AlreadyGranted, None),
-            };
-            BulkRowView {
-                line: i64::try_from(row.line).unwrap_or(i64::MAX),
-                email: row.email,
-                amount: row.amount,
-                expiry: row.expiry,
-                reason: row.reason,
-                status,
-                message,
-            }
-        })
-        .collect();
-    BulkReport {
-        applied,
-        file_hash: outcome.file_hash,
-        rows,
-        total_micros: outcome.total_micros,
-        csv,
+    let (status, message) = match status {
+        RowStatus::Ready => (BulkRowStatus::Ready, None),
+        RowStatus::Invalid(m) => (BulkRowStatus::Invalid, Some(m)),
+        RowStatus::Granted => (BulkRowStatus::Granted, None),
+        RowStatus::AlreadyGranted => (BulkRowStatus::AlreadyGranted, None),
+    };
+    BulkRowView {
+        line: i64::try_from(line).unwrap_or(i64::MAX),
+        email,
+        amount,
+        expiry,
+        reason,
+        status,
+        message,
     }
+}
+
+/// The preview of a draft: what applying it now would do.
+#[cfg(feature = "ssr")]
+fn preview_report(
+    draft: &crate::server::services::credit_admin::bulk::Draft,
+    outcome: crate::server::services::credit_admin::BulkOutcome,
+) -> BulkReport {
+    BulkReport {
+        applied: false,
+        draft: draft.id,
+        run: None,
+        file_name: draft.file_name.clone(),
+        at: crate::api::onboarding::format_time(draft.created_at),
+        by: draft.created_by.clone(),
+        file_hash: outcome.file_hash,
+        rows: outcome
+            .rows
+            .into_iter()
+            .map(|(r, status)| bulk_row(r.line, r.email, r.amount, r.expiry, r.reason, status))
+            .collect(),
+        total_micros: outcome.total_micros,
+    }
+}
+
+/// The stored report of a run.
+#[cfg(feature = "ssr")]
+fn run_report(run: crate::server::services::credit_admin::bulk::Run) -> BulkReport {
+    BulkReport {
+        applied: true,
+        draft: run.draft_id,
+        run: Some(run.id),
+        file_name: run.file_name,
+        at: crate::api::onboarding::format_time(run.created_at),
+        by: run.created_by,
+        file_hash: run.file_hash,
+        rows: run
+            .rows
+            .into_iter()
+            .map(|r| bulk_row(r.line, r.email, r.amount, r.expiry, r.reason, r.status))
+            .collect(),
+        total_micros: run.total_micros,
+    }
+}
+
+/// The bulk grant page showing a draft (`which` = `draft`) or a run (`run`).
+#[cfg(feature = "ssr")]
+fn bulk_page(which: &str, id: Uuid) -> String {
+    crate::pages::admin::href("/admin/credits/bulk", &[(which, &id.to_string())])
+}
+
+/// The id in a bulk page's link, or 404: an id that is not one names nothing.
+#[cfg(feature = "ssr")]
+fn bulk_id(id: &str, what: &str) -> Result<Uuid, crate::error::AppError> {
+    Uuid::parse_str(id.trim()).map_err(|_| gone(what))
+}
+
+/// The 404 for a draft or a run that is not (or no longer) kept.
+#[cfg(feature = "ssr")]
+fn gone(what: &str) -> crate::error::AppError {
+    crate::error::AppError::NotFound(format!(
+        "This {what} does not exist or is older than 30 days. Upload the file again."
+    ))
 }
 
 /// The user with `email`, or a field error on `email`.

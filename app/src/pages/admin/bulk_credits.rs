@@ -1,13 +1,29 @@
-//! `/admin/credits/bulk`: grant credit to many users from a pasted CSV file:
-//! preview every row first, then apply, and read what happened to each row.
+//! `/admin/credits/bulk`: grant credit to many users from a CSV file.
+//!
+//! Three steps, each a page of its own so that all of them work with plain
+//! form posts (no JavaScript needed), and with client-side navigation when
+//! the page is hydrated:
+//!
+//! 1. `/admin/credits/bulk`: upload a file (or paste its text). The server
+//!    checks the file as a whole, keeps it and redirects to its preview; a
+//!    problem comes back to this page in the URL, next to the field.
+//! 2. `?draft=<id>`: every row checked, with its error if it has one, and
+//!    the form that applies the file.
+//! 3. `?run=<id>`: what applying did to each row.
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
+use leptos::server_fn::error::ServerFnUrlError;
+use leptos::server_fn::ServerFn;
+use leptos_router::hooks::use_query_map;
 
-use super::{admin_frame, tag};
-use crate::api::admin::{ApplyBulkGrant, BulkReport, BulkRowStatus, BulkRowView, PreviewBulkGrant};
+use super::{admin_frame, load_error, query_param, tag};
+use crate::api::admin::{
+    get_bulk_grant, ApplyBulkGrant, BulkReport, BulkRowStatus, BulkRowView, UploadBulkGrant,
+};
 use crate::components::form::{action_error, field_error, FormError};
 use crate::domain::credits::Credits;
+use crate::error::AppError;
 
 /// `/admin/credits/bulk`.
 #[component]
@@ -17,75 +33,170 @@ pub fn AdminBulkCreditsPage() -> impl IntoView {
 
 #[component]
 fn BulkView() -> impl IntoView {
-    let preview = ServerAction::<PreviewBulkGrant>::new();
+    let draft = query_param("draft");
+    let run = query_param("run");
+    // Created once, so an error brought back in the URL (no JavaScript) or
+    // returned to the hydrated page survives the report's reloads.
     let apply = ServerAction::<ApplyBulkGrant>::new();
-    let error = action_error(preview.value());
-    let csv_error = field_error(error, "csv");
+    let report = Resource::new(
+        move || (draft.get(), run.get()),
+        |(draft, run)| get_bulk_grant(draft, run),
+    );
     view! {
         <p>
             <a href="/admin/credits">"← Credits"</a>
         </p>
         <h1>"Bulk credit grants"</h1>
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match report.await {
+                    Ok(None) => upload_form().into_any(),
+                    Ok(Some(report)) => report_view(report, apply).into_any(),
+                    Err(e) => view! {
+                        {load_error(e)}
+                        <p>
+                            <a href="/admin/credits/bulk">"Upload a file"</a>
+                        </p>
+                    }
+                    .into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The error of the last upload, when the server sent the browser back here
+/// with it in the URL (what a form posted without JavaScript gets).
+fn upload_error() -> Signal<Option<AppError>> {
+    let query = use_query_map();
+    Signal::derive(move || {
+        let query = query.read();
+        if query.get_str("__path") != Some(<UploadBulkGrant as ServerFn>::PATH) {
+            return None;
+        }
+        query
+            .get_str("__err")
+            .map(ServerFnUrlError::<AppError>::decode_err)
+    })
+}
+
+/// The ids an input is described by: its hint, and its error while shown.
+fn described_by(
+    hint: &'static str,
+    error_id: &'static str,
+    error: Signal<Option<String>>,
+) -> impl Fn() -> String + Send + Sync + 'static {
+    move || match error.get() {
+        Some(_) => format!("{hint} {error_id}"),
+        None => hint.to_owned(),
+    }
+}
+
+/// Step 1: a file, or its text pasted, posted as `multipart/form-data`.
+fn upload_form() -> impl IntoView {
+    let error = upload_error();
+    let file_error = field_error(error, "file");
+    let csv_error = field_error(error, "csv");
+    let action = <UploadBulkGrant as ServerFn>::PATH;
+    view! {
         <p class="lead">
-            "Paste a CSV file with the header row " <code>"email,amount,expiry,reason"</code>
+            "Upload a CSV file whose first row is the header " <code>"email,amount,expiry,reason"</code>
             ". Amounts are credits (up to 6 decimals); the expiry is optional, as "
-            <code>"YYYY-MM-DD"</code> " (the credit expires at the end of that day, UTC). At most 5,000 rows."
+            <code>"YYYY-MM-DD"</code>
+            " (the credit expires at the end of that day, UTC). You see every row checked before anything is granted."
         </p>
-        <noscript>
-            <p class="form-error">"Previewing and applying a file needs JavaScript; single grants work without it."</p>
-        </noscript>
-        <ActionForm action=preview attr:class="form admin-bulk-form">
+        <form
+            method="post"
+            action=action
+            enctype="multipart/form-data"
+            class="form admin-bulk-form"
+        >
             <FormError error />
             <div class="field">
-                <label for="csv">"CSV"</label>
+                <label for="bulk-file">"CSV file"</label>
+                <input
+                    id="bulk-file"
+                    name="file"
+                    type="file"
+                    accept=".csv,text/csv"
+                    aria-invalid=move || file_error.get().map(|_| "true")
+                    aria-describedby=described_by("bulk-file-hint", "bulk-file-error", file_error)
+                />
+                <p class="field-hint" id="bulk-file-hint">
+                    "UTF-8 text, at most 1 MiB and 5,000 rows."
+                </p>
+                <Show when=move || file_error.get().is_some()>
+                    <p class="field-error" id="bulk-file-error">{move || file_error.get()}</p>
+                </Show>
+            </div>
+            <div class="field">
+                <label for="csv">"Or paste the CSV text"</label>
                 <textarea
                     id="csv"
                     name="csv"
-                    rows=10
-                    required=true
+                    rows=8
                     spellcheck="false"
+                    autocomplete="off"
                     class="admin-csv"
-                    aria-describedby="csv-hint"
                     aria-invalid=move || csv_error.get().map(|_| "true")
+                    aria-describedby=described_by("csv-hint", "csv-error", csv_error)
                     placeholder="email,amount,expiry,reason\nada@example.org,100,2030-12-31,Hackathon prize"
                 ></textarea>
                 <p class="field-hint" id="csv-hint">
-                    "Nothing is granted until you apply the preview. Applying the same file again grants nothing twice."
+                    "Use either the file or this box. Nothing is granted until you apply the preview, and applying the same file again grants nothing twice."
                 </p>
                 <Show when=move || csv_error.get().is_some()>
                     <p class="field-error" id="csv-error">{move || csv_error.get()}</p>
                 </Show>
             </div>
-            <button type="submit" class="button" disabled=move || preview.pending().get()>
+            <button type="submit" class="button">
                 "Preview"
             </button>
-        </ActionForm>
-        {move || {
-            // The latest result wins: an applied run after its preview.
-            let applied = apply.value().get();
-            match applied {
-                Some(Ok(report)) => report_view(report, apply).into_any(),
-                Some(Err(e)) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-                None => match preview.value().get() {
-                    Some(Ok(report)) => report_view(report, apply).into_any(),
-                    _ => ().into_any(),
-                },
-            }
-        }}
+        </form>
     }
 }
 
+/// Steps 2 and 3: a preview with the form that applies it, or a run's report.
 fn report_view(report: BulkReport, apply: ServerAction<ApplyBulkGrant>) -> impl IntoView {
     let heading = if report.applied { "Result" } else { "Preview" };
     let summary = summary(&report);
     let ready = report.count(BulkRowStatus::Ready);
+    let skipped = report.count(BulkRowStatus::Invalid);
+    let source = report
+        .file_name
+        .clone()
+        .unwrap_or_else(|| "Pasted text".to_owned());
+    let when = if report.applied {
+        "Applied"
+    } else {
+        "Uploaded"
+    };
+    let next_step = match (report.applied, ready, skipped) {
+        (true, ..) => None,
+        (false, 0, _) => Some("Nothing in this file can be granted now."),
+        (false, _, 0) => None,
+        (false, _, _) => Some("Rows with errors are skipped. To grant them, correct the file and upload it again: rows already granted are not granted twice."),
+    };
     view! {
         <section aria-labelledby="report-heading" class="admin-bulk-report">
             <h2 id="report-heading">{heading}</h2>
             <p role="status">{summary}</p>
-            <p class="muted">"File SHA-256: " <code class="admin-break">{report.file_hash.clone()}</code></p>
+            <dl class="admin-facts">
+                <dt>"File"</dt>
+                <dd class="admin-break">{source.clone()}</dd>
+                <dt>{when}</dt>
+                <dd>{format!("{} by {}", report.at, report.by)}</dd>
+                <dt>"SHA-256"</dt>
+                <dd>
+                    <code class="admin-break">{report.file_hash.clone()}</code>
+                </dd>
+            </dl>
+            {next_step.map(|text| view! { <p class="muted">{text}</p> })}
             {(!report.applied && ready > 0).then(|| apply_form(&report, ready, apply))}
-            {rows_table(report.rows)}
+            {rows_table(report.rows, &source)}
+            <p>
+                <a href="/admin/credits/bulk">"Upload another file"</a>
+            </p>
         </section>
     }
 }
@@ -107,36 +218,45 @@ fn summary(report: &BulkReport) -> String {
     }
 }
 
-/// Applies exactly the text that was previewed.
+/// Applies exactly the uploaded file that was previewed (by its id).
 fn apply_form(
     report: &BulkReport,
     ready: usize,
     apply: ServerAction<ApplyBulkGrant>,
 ) -> impl IntoView {
-    let csv = report.csv.clone();
+    let error = action_error(apply.value());
+    let draft = report.draft.to_string();
+    let label = if ready == 1 {
+        "Grant 1 row".to_owned()
+    } else {
+        format!("Grant {ready} rows")
+    };
     view! {
         <ActionForm action=apply attr:class="form admin-action-form">
-            <input type="hidden" name="csv" value=csv />
+            <FormError error />
+            <input type="hidden" name="draft" value=draft />
             <button type="submit" class="button" disabled=move || apply.pending().get()>
-                {format!("Grant {ready} rows")}
+                {label}
             </button>
         </ActionForm>
     }
 }
 
-fn rows_table(rows: Vec<BulkRowView>) -> impl IntoView {
+fn rows_table(rows: Vec<BulkRowView>, source: &str) -> impl IntoView {
+    let caption = format!("Rows of {source}");
     view! {
-        <div class="table-wrap">
+        // Scrolls sideways on narrow screens; focusable so keyboards can too.
+        <div class="table-wrap" role="region" aria-labelledby="rows-caption" tabindex="0">
             <table>
-                <caption class="visually-hidden">"Rows of the file"</caption>
+                <caption id="rows-caption">{caption}</caption>
                 <thead>
                     <tr>
                         <th scope="col">"Line"</th>
+                        <th scope="col">"Status"</th>
                         <th scope="col">"Email"</th>
                         <th scope="col">"Amount"</th>
                         <th scope="col">"Expiry"</th>
                         <th scope="col">"Reason"</th>
-                        <th scope="col">"Status"</th>
                     </tr>
                 </thead>
                 <tbody>{rows.into_iter().map(row_view).collect_view()}</tbody>
@@ -154,15 +274,15 @@ fn row_view(row: BulkRowView) -> impl IntoView {
     };
     view! {
         <tr>
-            <td class="num">{row.line}</td>
+            <th scope="row" class="num">{row.line}</th>
+            <td class="admin-bulk-status">
+                {status}
+                {row.message.map(|m| view! { " " <span class="field-error admin-row-error">{m}</span> })}
+            </td>
             <td class="admin-break">{row.email}</td>
             <td class="num">{row.amount}</td>
             <td class="admin-nowrap">{row.expiry}</td>
             <td class="admin-prose">{row.reason}</td>
-            <td>
-                {status}
-                {row.message.map(|m| view! { " " <span class="field-error admin-row-error">{m}</span> })}
-            </td>
         </tr>
     }
 }

@@ -7,6 +7,7 @@
 //! concurrent submissions, so a double-submitted form is granted and
 //! audited exactly once.
 
+pub mod bulk;
 pub mod input;
 
 use std::collections::{HashMap, HashSet};
@@ -380,18 +381,19 @@ pub async fn preview_bulk(
     Ok((outcome, users))
 }
 
-/// Grants every ready row of a bulk file, each in its own transaction with
-/// its own `credits.grant` record, then records the run
-/// (`credits.bulk_grant`). Row keys come from the file's hash, so applying
-/// the same file again grants nothing twice.
-#[tracing::instrument(skip(pool, actor, text), fields(actor = %actor.user_id))]
+/// Grants every ready row of `draft`, each in its own transaction with its
+/// own `credits.grant` record, then stores the run with each row's outcome
+/// and records it (`credits.bulk_grant`) in one transaction. Row keys come
+/// from the file's hash, so applying the same file again (or another upload
+/// of it) grants nothing twice. Returns the outcome and the run's id.
+#[tracing::instrument(skip(pool, actor, draft), fields(actor = %actor.user_id, draft = %draft.id))]
 pub async fn apply_bulk(
     pool: &PgPool,
     actor: &Caller,
-    text: &str,
+    draft: &bulk::Draft,
     addr: Option<IpAddr>,
-) -> Result<BulkOutcome, AppError> {
-    let (mut outcome, users) = preview_bulk(pool, text).await?;
+) -> Result<(BulkOutcome, Uuid), AppError> {
+    let (mut outcome, users) = preview_bulk(pool, &draft.csv).await?;
     let mut total_micros = 0_i64;
     for (row, status) in &mut outcome.rows {
         let (RowStatus::Ready, Ok(grant)) = (&*status, &row.parsed) else {
@@ -414,27 +416,34 @@ pub async fn apply_bulk(
         };
     }
     outcome.total_micros = total_micros;
-    record_run(pool, actor, &outcome, addr).await?;
-    Ok(outcome)
+    let mut tx = pool.begin().await.map_err(internal)?;
+    let run = bulk::store_run(&mut tx, actor, draft.id, &outcome).await?;
+    record_run(&mut tx, actor, &outcome, draft, run, addr).await?;
+    tx.commit().await.map_err(internal)?;
+    Ok((outcome, run))
 }
 
 async fn record_run(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     actor: &Caller,
     outcome: &BulkOutcome,
+    draft: &bulk::Draft,
+    run: Uuid,
     addr: Option<IpAddr>,
 ) -> Result<(), AppError> {
     let count =
         |wanted: fn(&RowStatus) -> bool| outcome.rows.iter().filter(|(_, s)| wanted(s)).count();
     let after = json!({
         "file_hash": outcome.file_hash,
+        "file_name": draft.file_name,
+        "draft_id": draft.id,
+        "run_id": run,
         "rows": outcome.rows.len(),
         "granted": count(|s| *s == RowStatus::Granted),
         "already_granted": count(|s| *s == RowStatus::AlreadyGranted),
         "skipped": count(|s| matches!(s, RowStatus::Invalid(_))),
         "total_micros": outcome.total_micros,
     });
-    let mut conn = pool.acquire().await.map_err(internal)?;
     let entry = Entry {
         actor_id: Some(actor.user_id),
         action: "credits.bulk_grant",
@@ -444,7 +453,7 @@ async fn record_run(
         after: Some(after),
         client_addr: addr,
     };
-    audit::record(&mut conn, entry).await.map_err(internal)
+    audit::record(conn, entry).await.map_err(internal)
 }
 
 #[cfg(test)]

@@ -1,0 +1,39 @@
+//! A bulk grant file's preview, or the report of one of its runs.
+
+use leptos::prelude::*;
+
+use super::BulkReport;
+use crate::error::AppError;
+
+/// The report the bulk grant page shows: the stored report of `run` when
+/// given, else a fresh preview of the uploaded file `draft` (each row checked
+/// against the users, the other rows and earlier runs; nothing granted), else
+/// `None` (the page shows the upload form). An unknown id is a 404.
+#[server(endpoint = "admin_bulk_grant")]
+pub async fn get_bulk_grant(
+    #[server(default)] draft: String,
+    #[server(default)] run: String,
+) -> Result<Option<BulkReport>, AppError> {
+    use crate::server::services::credit_admin::{self, bulk};
+    crate::server::respond(async move {
+        crate::server::require_admin()?;
+        let state = crate::server::state()?;
+        if !run.trim().is_empty() {
+            let id = super::bulk_id(&run, "report")?;
+            let run = bulk::run(&state.pool, id)
+                .await?
+                .ok_or_else(|| super::gone("report"))?;
+            return Ok(Some(super::run_report(run)));
+        }
+        if draft.trim().is_empty() {
+            return Ok(None);
+        }
+        let id = super::bulk_id(&draft, "preview")?;
+        let draft = bulk::draft(&state.pool, id)
+            .await?
+            .ok_or_else(|| super::gone("preview"))?;
+        let (outcome, _) = credit_admin::preview_bulk(&state.pool, &draft.csv).await?;
+        Ok(Some(super::preview_report(&draft, outcome)))
+    })
+    .await
+}

@@ -1,0 +1,170 @@
+import { Browser, expect, Locator, Page, test } from "@playwright/test";
+import {
+  adminCredentials,
+  Developer,
+  newDeveloper,
+  signInAsAdmin,
+  signUpAndExpectCheckEmail,
+  submitSignIn,
+  submitSignUp,
+  waitForHydration,
+} from "./helpers";
+
+/**
+ * A grants file for `dev`: line 2 is good, line 3 has a bad amount and line
+ * 4 names nobody. The reason names the developer, so every run of the tests
+ * uploads a file of its own.
+ */
+function grantsFile(dev: Developer): string {
+  const reason = `Bulk upload ${dev.name.split(" ").pop()}`;
+  return [
+    "email,amount,expiry,reason",
+    `${dev.email},7.25,,${reason}`,
+    `${dev.email},lots,,${reason}`,
+    `nobody-${dev.email},1,,${reason}`,
+  ].join("\r\n");
+}
+
+/** The row of the report's table for line `line` of the file. */
+function fileRow(page: Page, line: number): Locator {
+  return page
+    .getByRole("table", { name: "Rows of grants.csv" })
+    .getByRole("row")
+    .filter({ has: page.getByRole("rowheader", { name: String(line), exact: true }) });
+}
+
+/** Chooses `csv` as the file `grants.csv` in the upload form and previews it. */
+async function uploadFile(page: Page, csv: string) {
+  await page.getByLabel("CSV file", { exact: true }).setInputFiles({
+    name: "grants.csv",
+    mimeType: "text/csv",
+    buffer: Buffer.from(csv, "utf8"),
+  });
+  await page.getByRole("button", { name: "Preview" }).click();
+}
+
+/** Checks the preview of a fresh grants file: one row ready, two with errors. */
+async function expectFreshPreview(page: Page) {
+  await expect(page).toHaveURL(/\/admin\/credits\/bulk\?draft=[0-9a-f-]{36}$/);
+  await expect(page.getByRole("heading", { level: 2, name: "Preview" })).toBeVisible();
+  await expect(page.getByRole("status")).toHaveText(
+    "1 rows ready (7.25 credits), 0 already granted, 2 with errors. Nothing has been granted yet.",
+  );
+  await expect(fileRow(page, 2)).toContainText("Ready");
+  await expect(fileRow(page, 3)).toContainText("Skipped");
+  await expect(fileRow(page, 3)).toContainText("Enter an amount of credits, like 100 or 2.5.");
+  await expect(fileRow(page, 4)).toContainText("No user has this email.");
+}
+
+/** Checks the report of the run that granted a fresh file. */
+async function expectGrantedReport(page: Page) {
+  await expect(page).toHaveURL(/\/admin\/credits\/bulk\?run=[0-9a-f-]{36}$/);
+  await expect(page.getByRole("heading", { level: 2, name: "Result" })).toBeVisible();
+  await expect(page.getByRole("status")).toHaveText(
+    "1 rows granted (7.25 credits), 0 already granted before, 2 skipped.",
+  );
+  await expect(fileRow(page, 2)).toContainText("Granted");
+  await expect(fileRow(page, 3)).toContainText("Skipped");
+  await expect(page.getByRole("button", { name: /^Grant \d+ rows?$/ })).toHaveCount(0);
+}
+
+/** The developer's available credits, read on the admin credits page. */
+async function expectAvailable(page: Page, dev: Developer, credits: string) {
+  await page.goto(`/admin/credits?email=${encodeURIComponent(dev.email)}`);
+  const facts = page.locator("dl.admin-facts");
+  await expect(facts.locator("dt", { hasText: "Available" }).locator("+ dd")).toHaveText(credits);
+}
+
+test.describe("bulk grants from a CSV file, with JavaScript", () => {
+  test("an admin uploads a file, sees each row's error, applies it, and the same file again grants nothing", async ({
+    page,
+    browser,
+  }, testInfo) => {
+    test.slow(); // a sign-up, an admin and a dozen pages
+    const dev = newDeveloper(testInfo, "bulk-file");
+    await signUpAndExpectCheckEmail(page, dev);
+    const admin = await signInAsAdmin(browser);
+    const csv = grantsFile(dev);
+
+    await admin.goto("/admin/credits/bulk");
+    await expect(admin.getByRole("heading", { level: 1, name: "Bulk credit grants" })).toBeVisible();
+    await waitForHydration(admin);
+    await uploadFile(admin, csv);
+    await expectFreshPreview(admin);
+    await expect(admin.getByText("File", { exact: true }).locator("+ dd")).toHaveText("grants.csv");
+
+    await waitForHydration(admin);
+    await admin.getByRole("button", { name: "Grant 1 row", exact: true }).click();
+    await expectGrantedReport(admin);
+
+    // The same file uploaded again: already granted, nothing to apply.
+    await admin.getByRole("link", { name: "Upload another file" }).click();
+    await expect(admin.getByLabel("CSV file", { exact: true })).toBeVisible();
+    await uploadFile(admin, csv);
+    await expect(admin.getByRole("heading", { level: 2, name: "Preview" })).toBeVisible();
+    await expect(admin.getByRole("status")).toHaveText(
+      "0 rows ready (0 credits), 1 already granted, 2 with errors. Nothing has been granted yet.",
+    );
+    await expect(fileRow(admin, 2)).toContainText("Already granted");
+    await expect(admin.getByRole("button", { name: /^Grant \d+ rows?$/ })).toHaveCount(0);
+
+    await expectAvailable(admin, dev, "7.25");
+    await admin.context().close();
+  });
+});
+
+test.describe("bulk grants from a CSV file, without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  /** A page signed in as the admin in a context without JavaScript. */
+  async function adminWithoutJavaScript(browser: Browser): Promise<Page> {
+    const { email, password } = adminCredentials();
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto("/signin");
+    await submitSignIn(page, email, password);
+    await expect(page).toHaveURL(/\/dashboard$/);
+    return page;
+  }
+
+  test("an admin uploads, previews, applies and reads the report with plain form posts", async ({
+    page,
+    browser,
+  }, testInfo) => {
+    test.slow();
+    const dev = newDeveloper(testInfo, "bulk-nojs");
+    await submitSignUp(page, dev, { js: false });
+    await expect(page).toHaveURL(/\/signup\/check-email$/);
+    const admin = await adminWithoutJavaScript(browser);
+
+    // A file without the header comes back with the error on the file field.
+    await admin.goto("/admin/credits/bulk");
+    await expect(admin.getByRole("heading", { level: 1, name: "Bulk credit grants" })).toBeVisible();
+    await uploadFile(admin, `name,amount\r\n${dev.email},1\r\n`);
+    await expect(admin).toHaveURL(/\/admin\/credits\/bulk\?.*__err=/);
+    await expect(admin.getByRole("alert")).toHaveText("Please correct the highlighted fields.");
+    const file = admin.getByLabel("CSV file", { exact: true });
+    await expect(file).toHaveAttribute("aria-invalid", "true");
+    await expect(file).toHaveAccessibleDescription(
+      /UTF-8 text, at most 1 MiB and 5,000 rows\. The first row must be the header email,amount,expiry,reason\./,
+    );
+
+    // The right file: preview, apply, report.
+    await uploadFile(admin, grantsFile(dev));
+    await expectFreshPreview(admin);
+    await admin.getByRole("button", { name: "Grant 1 row", exact: true }).click();
+    await expectGrantedReport(admin);
+
+    // Applying the same preview again (the back button, say) grants nothing twice.
+    await admin.goBack();
+    await expect(admin.getByRole("heading", { level: 2, name: "Preview" })).toBeVisible();
+    await admin.reload();
+    await expect(admin.getByRole("status")).toHaveText(
+      "0 rows ready (0 credits), 1 already granted, 2 with errors. Nothing has been granted yet.",
+    );
+    await expect(admin.getByRole("button", { name: /^Grant \d+ rows?$/ })).toHaveCount(0);
+
+    await expectAvailable(admin, dev, "7.25");
+    await admin.context().close();
+  });
+});
