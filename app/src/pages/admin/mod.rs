@@ -10,6 +10,8 @@ mod audit;
 mod bulk_credits;
 mod credits;
 mod home;
+mod model_forms;
+mod models;
 mod outbox;
 mod user;
 mod users;
@@ -21,6 +23,10 @@ pub use audit::AdminAuditPage;
 pub use bulk_credits::AdminBulkCreditsPage;
 pub use credits::AdminCreditsPage;
 pub use home::AdminHomePage;
+pub use model_forms::{
+    AdminEditModelPage, AdminEditProviderPage, AdminNewModelPage, AdminNewProviderPage,
+};
+pub use models::AdminModelsPage;
 pub use outbox::AdminOutboxPage;
 pub use user::AdminUserPage;
 pub use users::AdminUsersPage;
@@ -75,6 +81,9 @@ fn AdminNav() -> impl IntoView {
                 </li>
                 <li>
                     <A href="/admin/credits">"Credits"</A>
+                </li>
+                <li>
+                    <A href="/admin/models">"Models"</A>
                 </li>
                 <li>
                     <A href="/admin/outbox">"Outbox"</A>

@@ -5,4 +5,5 @@ pub mod admin;
 pub mod admins;
 pub mod applications;
 pub mod credit_admin;
+pub mod model_admin;
 pub mod outbox;

@@ -1,0 +1,273 @@
+//! `/admin/models`: the upstream providers and the models the inference API
+//! serves, with their prices, caps and whether each is served.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+
+use super::{admin_frame, done_flag, empty_state, load_error, tag};
+use crate::api::admin::{model_catalog, ModelView, ProviderView, SetModelEnabled};
+use crate::components::form::{action_error, FormError, Notice};
+use crate::domain::credits::Credits;
+
+/// `/admin/models`.
+#[component]
+pub fn AdminModelsPage() -> impl IntoView {
+    admin_frame("Models", || view! { <ModelsView /> })
+}
+
+#[component]
+fn ModelsView() -> impl IntoView {
+    // Created once, so its result (and an error brought back in the URL
+    // without JavaScript) survives re-fetches.
+    let toggle = ServerAction::<SetModelEnabled>::new();
+    let catalog = Resource::new(move || toggle.version().get(), |_| model_catalog());
+    view! {
+        <h1>"Models"</h1>
+        <p class="lead">
+            "The upstream providers and the models the inference API serves. A model is served only while it is enabled and has both prices."
+        </p>
+        <Notice show=done_flag("provider-created") message="The provider is added." />
+        <Notice show=done_flag("provider-updated") message="The provider is saved." />
+        <Notice show=done_flag("model-created") message="The model is added and enabled." />
+        <Notice show=done_flag("model-updated") message="The model is saved." />
+        <Notice show=done_flag("model-enabled") message="The model is enabled." />
+        <Notice show=done_flag("model-disabled") message="The model is disabled: the API no longer serves it." />
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match catalog.await {
+                    Ok(c) => {
+                        let has_providers = !c.providers.is_empty();
+                        view! {
+                            <section aria-labelledby="providers-heading">
+                                <h2 id="providers-heading">"Providers"</h2>
+                                {provider_table(c.providers)}
+                            </section>
+                            <section aria-labelledby="models-heading">
+                                <h2 id="models-heading">"Models"</h2>
+                                {model_table(c.models, has_providers, toggle)}
+                            </section>
+                        }
+                        .into_any()
+                    }
+                    Err(e) => load_error(e).into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The simulator's badge, shown wherever a provider is named.
+pub(super) fn simulator_tag() -> impl IntoView {
+    tag("accent", "Simulator")
+}
+
+/// Micro-credits per million tokens, in credits; "—" when unpriced.
+pub(super) fn price(micros: Option<i64>) -> String {
+    micros.map_or_else(|| "—".to_owned(), |m| Credits::from_micros(m).to_string())
+}
+
+/// A count (of tokens, of milliseconds) with thousands separators.
+pub(super) fn grouped(count: i32) -> String {
+    let digits = count.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if count < 0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
+fn provider_table(providers: Vec<ProviderView>) -> impl IntoView {
+    let add = view! {
+        <p>
+            <a class="button" href="/admin/models/providers/new">"Add a provider"</a>
+        </p>
+    };
+    if providers.is_empty() {
+        return view! {
+            {empty_state(
+                "No providers yet",
+                "A provider is an OpenAI-compatible upstream the API forwards requests to. Add one to serve its models.".to_owned(),
+            )}
+            {add}
+        }
+        .into_any();
+    }
+    view! {
+        <p class="field-hint">
+            "Secrets are never stored here: each provider names the environment variable of the portal's server that holds its secret. "
+            "The Simulator ships with the portal; its base URL is managed by the server, and only its timeout can be changed."
+        </p>
+        <div class="table-wrap">
+            <table>
+                <caption class="visually-hidden">"Providers"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Base URL"</th>
+                        <th scope="col">"Secret variable"</th>
+                        <th scope="col">"Variable set"</th>
+                        <th scope="col">"Timeout"</th>
+                        <th scope="col">"Models"</th>
+                    </tr>
+                </thead>
+                <tbody>{providers.into_iter().map(provider_row).collect_view()}</tbody>
+            </table>
+        </div>
+        {add}
+    }
+    .into_any()
+}
+
+fn provider_row(p: ProviderView) -> impl IntoView {
+    let (variable, set) = match &p.secret_env {
+        Some(name) => (
+            view! { <code>{name.clone()}</code> }.into_any(),
+            if p.secret_set {
+                tag("good", "Yes").into_any()
+            } else {
+                tag("warn", "No").into_any()
+            },
+        ),
+        None => (
+            view! { <span class="muted">"None"</span> }.into_any(),
+            view! { <span class="muted">"—"</span> }.into_any(),
+        ),
+    };
+    view! {
+        <tr>
+            <th scope="row" class="admin-row-head">
+                <a href=format!("/admin/models/providers/{}", p.id)>{p.name}</a>
+                {p.is_simulator.then(|| view! { " " {simulator_tag()} })}
+            </th>
+            <td class="admin-break">{p.base_url}</td>
+            <td class="admin-break">{variable}</td>
+            <td>{set}</td>
+            <td class="num">{format!("{} ms", grouped(p.timeout_ms))}</td>
+            <td class="num">{p.models}</td>
+        </tr>
+    }
+}
+
+fn model_table(
+    models: Vec<ModelView>,
+    has_providers: bool,
+    toggle: ServerAction<SetModelEnabled>,
+) -> impl IntoView {
+    let error = action_error(toggle.value());
+    let add = has_providers.then(|| {
+        view! {
+            <p>
+                <a class="button" href="/admin/models/new">"Add a model"</a>
+            </p>
+        }
+    });
+    if models.is_empty() {
+        let text = if has_providers {
+            "Add a model to offer it through the API, with its prices per million tokens."
+        } else {
+            "Add a provider first; then add the models it serves."
+        };
+        return view! {
+            {empty_state("No models yet", text.to_owned())}
+            {add}
+        }
+        .into_any();
+    }
+    view! {
+        <FormError error />
+        <p class="field-hint">"Prices are in credits per million tokens."</p>
+        <div class="table-wrap">
+            <table class="admin-wide-table">
+                <caption class="visually-hidden">"Models"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Model id"</th>
+                        <th scope="col">"Provider"</th>
+                        <th scope="col">"Upstream model"</th>
+                        <th scope="col">"Kind"</th>
+                        <th scope="col">"Input / 1M"</th>
+                        <th scope="col">"Output / 1M"</th>
+                        <th scope="col">"Context"</th>
+                        <th scope="col">"Max output"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">
+                            <span class="visually-hidden">"Actions"</span>
+                        </th>
+                    </tr>
+                </thead>
+                <tbody>{models.into_iter().map(|m| model_row(m, toggle)).collect_view()}</tbody>
+            </table>
+        </div>
+        {add}
+    }
+    .into_any()
+}
+
+fn model_row(m: ModelView, toggle: ServerAction<SetModelEnabled>) -> impl IntoView {
+    let unpriced = m.unpriced();
+    let status = view! {
+        {if m.enabled { tag("good", "Enabled") } else { tag("neutral", "Disabled") }}
+        {unpriced.then(|| view! { " " {tag("warn", "Unpriced — not served")} })}
+    };
+    let (label, enable) = if m.enabled {
+        ("Disable", "false")
+    } else {
+        ("Enable", "true")
+    };
+    let public_id = m.public_id.clone();
+    view! {
+        <tr>
+            <th scope="row" class="admin-row-head">
+                <a href=format!("/admin/models/{}", m.id)>
+                    <code>{m.public_id}</code>
+                </a>
+            </th>
+            <td>
+                {m.provider_name}
+                {m.provider_is_simulator.then(|| view! { " " {simulator_tag()} })}
+            </td>
+            <td class="admin-break">
+                <code>{m.upstream_model}</code>
+            </td>
+            <td>{m.kind}</td>
+            <td class="num">{price(m.input_price)}</td>
+            <td class="num">{price(m.output_price)}</td>
+            <td class="num">{grouped(m.context_window)}</td>
+            <td class="num">{grouped(m.max_output_tokens)}</td>
+            <td>{status}</td>
+            <td>
+                <ActionForm action=toggle>
+                    <input type="hidden" name="id" value=m.id.to_string() />
+                    <input type="hidden" name="enabled" value=enable />
+                    <button type="submit" class="button" disabled=move || toggle.pending().get()>
+                        {label}
+                        <span class="visually-hidden">{format!(" {public_id}")}</span>
+                    </button>
+                </ActionForm>
+            </td>
+        </tr>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prices_and_counts_read_easily() {
+        assert_eq!(price(None), "—");
+        assert_eq!(price(Some(0)), "0");
+        assert_eq!(price(Some(2_500_000)), "2.5");
+        assert_eq!(price(Some(1)), "0.000001");
+        assert_eq!(grouped(8192), "8,192");
+        assert_eq!(grouped(128_000), "128,000");
+        assert_eq!(grouped(100), "100");
+        assert_eq!(grouped(1_000_000), "1,000,000");
+    }
+}
