@@ -37,6 +37,14 @@ if [ ! -x "$ROOT/node_modules/.bin/wasm-opt" ] || [ ! -d "$ROOT/end2end/node_mod
   (cd "$ROOT/end2end" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+# The official OpenAI Python client, for the test that drives the proxy with it.
+OPENAI_VERSION=3.54.0
+if ! "$ROOT/target/openai-venv/bin/python" -c "import openai, sys; sys.exit(openai.__version__ != '$OPENAI_VERSION')" 2>/dev/null; then
+  log "installing the openai Python package $OPENAI_VERSION"
+  python3 -m venv "$ROOT/target/openai-venv"
+  "$ROOT/target/openai-venv/bin/pip" install --quiet --disable-pip-version-check "openai==$OPENAI_VERSION"
+fi
+
 # Debian's Chromium for the browser tests (never a Playwright-downloaded one).
 if [ "${1:-}" = "--with-browser" ] && [ ! -x /usr/bin/chromium ]; then
   log "installing Debian's chromium"

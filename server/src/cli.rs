@@ -40,6 +40,19 @@ pub enum Command {
         #[command(subcommand)]
         command: LedgerCommand,
     },
+    /// Run the OpenAI-compatible upstream simulator alone, under `/v1`
+    /// (deterministic text, exact token counts, faults by model name).
+    Simulate {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:9100")]
+        listen: std::net::SocketAddr,
+        /// Delay before the first token, in milliseconds.
+        #[arg(long, default_value_t = 0)]
+        first_token_ms: u64,
+        /// Delay per generated token, in milliseconds.
+        #[arg(long, default_value_t = 0)]
+        token_latency_ms: u64,
+    },
     /// Create a platform admin, or promote an existing account to admin.
     ///
     /// The password is read from LAB_PORTAL_ADMIN_PASSWORD, else from

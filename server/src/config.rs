@@ -64,6 +64,13 @@ pub struct Settings {
     /// Days until starter credits expire; `0` means they never do.
     #[serde(default = "default_starter_credits_valid_days")]
     pub starter_credits_valid_days: u32,
+    /// Serve the upstream simulator under `/simulator/v1` and register it as
+    /// the provider "simulator" (with two priced models) at start-up.
+    #[serde(default = "default_true")]
+    pub simulator: bool,
+    /// Writer tasks of the ledger's group commit (see `ledger::Batcher`).
+    #[serde(default = "default_ledger_writers")]
+    pub ledger_writers: usize,
 }
 
 /// How log lines are written.
@@ -95,6 +102,12 @@ fn default_starter_credits() -> String {
 }
 fn default_starter_credits_valid_days() -> u32 {
     90
+}
+fn default_true() -> bool {
+    true
+}
+fn default_ledger_writers() -> usize {
+    4
 }
 fn default_mail_from() -> String {
     "Lab Portal <no-reply@localhost>".to_owned()

@@ -8,6 +8,8 @@ pub mod db;
 pub mod embedded_pg;
 pub mod jobs;
 pub mod mailer;
+pub mod proxy;
 pub mod routes;
+pub mod simulator;
 pub mod startup;
 pub mod telemetry;

@@ -27,6 +27,11 @@ async fn main() -> ExitCode {
             Ok(())
         }
         Command::Ledger { command } => ledger(&settings, command).await,
+        Command::Simulate {
+            listen,
+            first_token_ms,
+            token_latency_ms,
+        } => simulate(listen, first_token_ms, token_latency_ms).await,
         Command::CreateAdmin {
             email,
             name,
@@ -52,6 +57,23 @@ async fn serve(settings: &Settings) -> anyhow::Result<()> {
     tracing::info!(%addr, public_url = app.public_url(), "Lab Portal is listening");
     eprintln!("\n  Lab Portal is running at {}\n", app.public_url());
     app.run_until(shutdown_signal()).await
+}
+
+async fn simulate(
+    listen: std::net::SocketAddr,
+    first_token_ms: u64,
+    token_latency_ms: u64,
+) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    let options = lab_portal::simulator::Options {
+        first_token: std::time::Duration::from_millis(first_token_ms),
+        per_token: std::time::Duration::from_millis(token_latency_ms),
+    };
+    eprintln!(
+        "\n  Upstream simulator at http://{}/v1\n",
+        listener.local_addr()?
+    );
+    lab_portal::simulator::serve(listener, options, shutdown_signal()).await
 }
 
 async fn migrate(settings: &Settings) -> anyhow::Result<()> {

@@ -81,9 +81,19 @@ impl Application {
         app::server::services::outbox::log_bodies(settings.smtp_url.is_none());
         crate::mailer::spawn(pool.clone(), settings.smtp_url.clone(), &settings.mail_from)?;
         let sessions = session_layer(&pool, settings, &public_url);
+        let batcher = app::server::ledger::Batcher::start(pool.clone(), settings.ledger_writers);
+        let proxy = crate::proxy::Proxy::new(pool.clone(), batcher)?;
+        let mut router = router(state, sessions, proxy);
+        if settings.simulator {
+            crate::simulator::register(&pool, bound).await?;
+            router = router.nest(
+                "/simulator/v1",
+                crate::simulator::router(crate::simulator::Options::default()),
+            );
+        }
         Ok(Self {
             listener,
-            router: router(state, sessions),
+            router,
             pool,
             public_url,
             embedded: None,
@@ -208,8 +218,14 @@ async fn server_fn_handler(
     handle_server_fns_with_context(move || provide_context(state.clone()), request).await
 }
 
-/// The complete HTTP surface of the portal.
-pub fn router(state: AppState, sessions: SessionManagerLayer<PostgresStore>) -> Router {
+/// The complete HTTP surface of the portal. The inference proxy under
+/// `/v1` sits outside the page layers (sessions, CSRF, compression): it is
+/// authenticated by API key, sets its own request id, and streams.
+pub fn router(
+    state: AppState,
+    sessions: SessionManagerLayer<PostgresStore>,
+    proxy: crate::proxy::Proxy,
+) -> Router {
     let routes = generate_route_list(App);
     let context = {
         let state = state.clone();
@@ -263,12 +279,15 @@ pub fn router(state: AppState, sessions: SessionManagerLayer<PostgresStore>) -> 
         ))
         .layer(sessions)
         .layer(from_fn_with_state(state.clone(), csrf::protect));
-    Router::new()
+    let pages = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(portal)
         .layer(layers)
-        .with_state(state)
+        .with_state(state);
+    Router::new()
+        .nest("/v1", crate::proxy::router(proxy))
+        .merge(pages)
 }
 
 fn header(name: &'static str, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

@@ -200,3 +200,22 @@ fn test_settings() -> Settings {
         .extract()
         .expect("test settings")
 }
+
+/// The upstream simulator alone on a random port, `per_token_ms` apart;
+/// returns its base URL (`http://…/v1`).
+pub async fn spawn_simulator(per_token_ms: u64) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    let options = lab_portal::simulator::Options {
+        first_token: std::time::Duration::ZERO,
+        per_token: std::time::Duration::from_millis(per_token_ms),
+    };
+    tokio::spawn(lab_portal::simulator::serve(
+        listener,
+        options,
+        std::future::pending(),
+    ));
+    format!("http://{address}/v1")
+}

@@ -10,3 +10,4 @@ mod health;
 mod helpers;
 mod mailer;
 mod pages;
+mod proxy;

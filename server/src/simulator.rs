@@ -1,0 +1,341 @@
+//! An OpenAI-compatible upstream simulator, for local runs, tests and
+//! benchmarks: deterministic text, honest token counts (the portal's own
+//! counting, see [`crate::proxy::tokens`]), JSON and SSE responses with a
+//! usage chunk, and faults on request.
+//!
+//! Faults are chosen by the upstream model name, so that an admin can
+//! register a faulty model like any other:
+//! - a name containing `fault-error` answers 500 with an error body;
+//! - `fault-timeout` never answers;
+//! - `fault-drop` drops the connection (a stream, half-way through);
+//! - `fault-nousage` reports no `usage`.
+//!
+//! `lab-portal simulate --listen 127.0.0.1:9100 --token-latency-ms 20`
+//! runs it alone; the portal also serves it under `/simulator/v1` unless
+//! told not to, and registers it as the provider "simulator".
+
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use futures_util::stream::{self, StreamExt};
+use serde_json::{json, Value};
+
+use crate::proxy::tokens;
+
+/// Words of the generated text; each is one token (see the test).
+const WORDS: &[&str] = &[
+    "the", "lab", "model", "answers", "with", "sample", "text", "about", "data", "credits",
+    "tokens", "agents", "portal", "quickly", "and", "clearly", "for", "every", "request", "in",
+    "this", "test", "run", "while", "counting", "each", "word", "as", "one", "token", "so",
+    "usage", "is", "exact", "results", "stay", "stable", "across", "runs", "given",
+    "same", "prompt", "serving", "proxy", "streams", "chunks", "as", "they", "arrive",
+];
+
+/// How many tokens an answer has when `max_tokens` does not cut it short.
+const NATURAL_MIN: u64 = 12;
+const NATURAL_SPREAD: u64 = 36;
+
+/// Behaviour shared by every request.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Delay before the first token.
+    pub first_token: Duration,
+    /// Delay per generated token.
+    pub per_token: Duration,
+}
+
+/// The simulator's routes, to mount at a base path such as `/v1`.
+pub fn router(options: Options) -> Router {
+    Router::new()
+        .route("/models", get(models))
+        .route("/chat/completions", post(chat))
+        .route("/embeddings", post(embeddings))
+        .with_state(options)
+}
+
+async fn models() -> Json<Value> {
+    let data: Vec<Value> = ["simulator-chat", "simulator-embed"]
+        .iter()
+        .map(|id| json!({"id": id, "object": "model", "created": 0, "owned_by": "simulator"}))
+        .collect();
+    Json(json!({"object": "list", "data": data}))
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    let body = json!({"error": {"message": message, "type": "simulator_error", "param": null, "code": null}});
+    (status, Json(body)).into_response()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fault {
+    None,
+    Error,
+    Timeout,
+    Drop,
+    NoUsage,
+}
+
+fn fault_of(model: &str) -> Fault {
+    if model.contains("fault-error") {
+        Fault::Error
+    } else if model.contains("fault-timeout") {
+        Fault::Timeout
+    } else if model.contains("fault-drop") {
+        Fault::Drop
+    } else if model.contains("fault-nousage") {
+        Fault::NoUsage
+    } else {
+        Fault::None
+    }
+}
+
+/// FNV-1a: a stable seed from the prompt, the same on every machine.
+fn seed(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+fn word(seed: u64, i: u64) -> &'static str {
+    let index = seed.wrapping_add(i.wrapping_mul(7919)) % WORDS.len() as u64;
+    WORDS[usize::try_from(index).unwrap_or(0)]
+}
+
+async fn chat(State(options): State<Options>, body: Bytes) -> Response {
+    let Ok(request) = serde_json::from_slice::<Value>(&body) else {
+        return error(StatusCode::BAD_REQUEST, "the body is not valid JSON");
+    };
+    let model = request.get("model").and_then(Value::as_str).unwrap_or("");
+    let Some(messages) = request.get("messages").and_then(Value::as_array) else {
+        return error(StatusCode::BAD_REQUEST, "`messages` is required");
+    };
+    let fault = fault_of(model);
+    match fault {
+        Fault::Error => return error(StatusCode::INTERNAL_SERVER_ERROR, "simulated failure"),
+        Fault::Timeout => std::future::pending::<()>().await,
+        _ => {}
+    }
+    let prompt_tokens = tokens::count_messages(messages);
+    let last = messages
+        .last()
+        .and_then(|m| m.get("content"))
+        .map(|c| tokens::content_text(c).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default();
+    let seed = seed(&last);
+    let natural = NATURAL_MIN + seed % NATURAL_SPREAD;
+    let limit = request
+        .get("max_completion_tokens")
+        .or_else(|| request.get("max_tokens"))
+        .and_then(Value::as_u64);
+    let (n, finish) = match limit {
+        Some(limit) if limit < natural => (limit, "length"),
+        _ => (natural, "stop"),
+    };
+    let usage = (fault != Fault::NoUsage).then(|| {
+        json!({"prompt_tokens": prompt_tokens, "completion_tokens": n, "total_tokens": prompt_tokens + n})
+    });
+    let id = format!("chatcmpl-sim{seed:016x}");
+    let stream = request.get("stream").and_then(Value::as_bool) == Some(true);
+    if !stream {
+        tokio::time::sleep(options.first_token + options.per_token * n as u32).await;
+        if fault == Fault::Drop {
+            return dropped();
+        }
+        let text: Vec<&str> = (0..n).map(|i| word(seed, i)).collect();
+        let mut body = json!({
+            "id": id, "object": "chat.completion", "created": 0, "model": model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": text.join(" ")},
+                         "finish_reason": finish}],
+        });
+        if let Some(usage) = usage {
+            body["usage"] = usage;
+        }
+        return Json(body).into_response();
+    }
+    let include_usage = request
+        .pointer("/stream_options/include_usage")
+        .and_then(Value::as_bool)
+        == Some(true);
+    let chunk = move |delta: Value, finish: Option<&str>| {
+        let body = json!({"id": id, "object": "chat.completion.chunk", "created": 0, "model": model,
+                          "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]});
+        event(&body)
+    };
+    let mut events = vec![chunk(json!({"role": "assistant", "content": ""}), None)];
+    for i in 0..n {
+        let text = if i == 0 {
+            word(seed, i).to_owned()
+        } else {
+            format!(" {}", word(seed, i))
+        };
+        events.push(chunk(json!({"content": text}), None));
+    }
+    events.push(chunk(json!({}), Some(finish)));
+    if let (true, Some(usage)) = (include_usage, usage) {
+        let body = json!({"id": format!("chatcmpl-sim{seed:016x}"), "object": "chat.completion.chunk",
+                          "created": 0, "model": model, "choices": [], "usage": usage});
+        events.push(event(&body));
+    }
+    events.push(Bytes::from_static(b"data: [DONE]\n\n"));
+    let drop_after = (fault == Fault::Drop).then_some(events.len() / 2);
+    let (first, per) = (options.first_token, options.per_token);
+    let body = stream::iter(events.into_iter().enumerate()).then(move |(i, bytes)| async move {
+        let delay = if i == 0 { first } else { per };
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        if drop_after.is_some_and(|at| i >= at) {
+            return Err(std::io::Error::other("simulated dropped connection"));
+        }
+        Ok::<_, std::io::Error>(bytes)
+    });
+    Response::builder()
+        .header(header::CONTENT_TYPE, "text/event-stream")
+        .header(header::CACHE_CONTROL, "no-cache")
+        .body(Body::from_stream(body))
+        .unwrap_or_else(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "response"))
+}
+
+fn event(body: &Value) -> Bytes {
+    Bytes::from(format!("data: {body}\n\n"))
+}
+
+/// A response whose body fails at once: the connection is cut.
+fn dropped() -> Response {
+    let body = stream::once(async {
+        Err::<Bytes, _>(std::io::Error::other("simulated dropped connection"))
+    });
+    Response::builder()
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from_stream(body))
+        .unwrap_or_else(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "response"))
+}
+
+async fn embeddings(State(options): State<Options>, body: Bytes) -> Response {
+    let Ok(request) = serde_json::from_slice::<Value>(&body) else {
+        return error(StatusCode::BAD_REQUEST, "the body is not valid JSON");
+    };
+    let model = request.get("model").and_then(Value::as_str).unwrap_or("");
+    let Some(inputs) = request.get("input").and_then(tokens::embedding_inputs) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "`input` must be a string or an array of strings",
+        );
+    };
+    match fault_of(model) {
+        Fault::Error => return error(StatusCode::INTERNAL_SERVER_ERROR, "simulated failure"),
+        Fault::Timeout => std::future::pending::<()>().await,
+        Fault::Drop => return dropped(),
+        _ => {}
+    }
+    tokio::time::sleep(options.first_token).await;
+    let dimensions = request
+        .get("dimensions")
+        .and_then(Value::as_u64)
+        .unwrap_or(16)
+        .clamp(1, 4096);
+    let prompt_tokens: u64 = inputs.iter().map(|s| tokens::count(s)).sum();
+    let data: Vec<Value> = inputs
+        .iter()
+        .enumerate()
+        .map(|(index, input)| {
+            let seed = seed(input);
+            let raw: Vec<f64> = (0..dimensions)
+                .map(|d| {
+                    let x = seed.rotate_left(u32::try_from(d % 64).unwrap_or(0)) ^ d;
+                    (x % 2001) as f64 / 1000.0 - 1.0
+                })
+                .collect();
+            let norm = raw.iter().map(|x| x * x).sum::<f64>().sqrt().max(1e-9);
+            let embedding: Vec<f64> = raw.iter().map(|x| x / norm).collect();
+            json!({"object": "embedding", "index": index, "embedding": embedding})
+        })
+        .collect();
+    let mut body = json!({"object": "list", "data": data, "model": model});
+    if fault_of(model) != Fault::NoUsage {
+        body["usage"] = json!({"prompt_tokens": prompt_tokens, "total_tokens": prompt_tokens});
+    }
+    Json(body).into_response()
+}
+
+/// Serves the simulator alone under `/v1` until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    options: Options,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let app = Router::new().nest("/v1", router(options));
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    Ok(())
+}
+
+/// Registers the simulator served at `bound` as the provider "simulator",
+/// with a priced chat model and an embedding model; the base URL follows
+/// the listener at every start, prices an admin changed are kept.
+pub async fn register(pool: &sqlx::PgPool, bound: std::net::SocketAddr) -> anyhow::Result<()> {
+    let host = if bound.ip().is_unspecified() {
+        std::net::SocketAddr::from(([127, 0, 0, 1], bound.port()))
+    } else {
+        bound
+    };
+    let base_url = format!("http://{host}/simulator/v1");
+    let mut tx = pool.begin().await?;
+    let provider: uuid::Uuid = sqlx::query_scalar(
+        "insert into providers (id, name, base_url, timeout_ms, is_simulator)
+         values ($1, 'simulator', $2, 30000, true)
+         on conflict (lower(name)) do update set base_url = excluded.base_url
+         where providers.is_simulator
+         returning id",
+    )
+    .bind(uuid::Uuid::now_v7())
+    .bind(&base_url)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| anyhow::anyhow!("a provider named \"simulator\" exists and is not the simulator"))?;
+    // Prices in micro-credits per million tokens: 2 and 6 credits for chat,
+    // 0.1 credit for embeddings.
+    sqlx::query(
+        "insert into models (id, public_id, provider_id, upstream_model, kind, input_price, output_price,
+                             context_window, max_output_tokens)
+         values ($1, 'simulator-chat', $3, 'simulator-chat', 'chat', 2000000, 6000000, 16384, 4096),
+                ($2, 'simulator-embed', $3, 'simulator-embed', 'embedding', 100000, 0, 8192, 1)
+         on conflict (public_id) do nothing",
+    )
+    .bind(uuid::Uuid::now_v7())
+    .bind(uuid::Uuid::now_v7())
+    .bind(provider)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    tracing::info!(%base_url, "the upstream simulator is registered as the provider \"simulator\"");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_word_is_one_token_so_reported_usage_is_honest() {
+        for word in WORDS {
+            assert_eq!(tokens::count(word), 1, "{word}");
+            assert_eq!(tokens::count(&format!(" {word}")), 1, "{word}");
+        }
+    }
+
+    #[test]
+    fn faults_are_chosen_by_model_name() {
+        assert_eq!(fault_of("simulator-chat"), Fault::None);
+        assert_eq!(fault_of("x-fault-error"), Fault::Error);
+        assert_eq!(fault_of("fault-timeout"), Fault::Timeout);
+        assert_eq!(fault_of("fault-drop"), Fault::Drop);
+        assert_eq!(fault_of("fault-nousage"), Fault::NoUsage);
+    }
+}

@@ -1,0 +1,594 @@
+//! The inference proxy over HTTP, against the upstream simulator the portal
+//! serves under `/simulator/v1`: every status, streaming and not, the usage
+//! record and the ledger after each call.
+
+use std::time::Duration;
+
+use app::domain::credits::Credits;
+use app::server::ledger::{self, Grant, Memo, Owner};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::helpers::{spawn_app, TestApp};
+
+/// A developer with credits and an API key.
+struct Caller {
+    user: Uuid,
+    account: Uuid,
+    key_id: Uuid,
+    key: String,
+}
+
+fn credits(n: i64) -> Credits {
+    Credits::from_credits(n).expect("small")
+}
+
+async fn caller(app: &TestApp, grant: Credits) -> Caller {
+    let user = Uuid::now_v7();
+    sqlx::query(
+        "insert into users (id, email, password_hash, display_name, account_kind, country, email_verified_at)
+         values ($1, $2, 'unused', 'Proxy Tester', 'developer', 'DE', now())",
+    )
+    .bind(user)
+    .bind(format!("{user}@example.com"))
+    .execute(&app.pool)
+    .await
+    .expect("user");
+    let mut conn = app.pool.acquire().await.expect("conn");
+    let account = ledger::account_for(&mut conn, Owner::User(user))
+        .await
+        .expect("account");
+    drop(conn);
+    if grant.is_positive() {
+        ledger::grant(
+            &app.pool,
+            &Grant {
+                account,
+                amount: grant,
+                expires_at: None,
+                memo: Memo::default(),
+            },
+        )
+        .await
+        .expect("grant");
+    }
+    let (key_id, key) = new_key(app, user, account, None).await;
+    Caller {
+        user,
+        account,
+        key_id,
+        key,
+    }
+}
+
+async fn new_key(app: &TestApp, user: Uuid, account: Uuid, cap: Option<i64>) -> (Uuid, String) {
+    let id = Uuid::now_v7();
+    let public_id: String = id.simple().to_string()[20..32].to_owned();
+    let key = format!("lp_{public_id}_{}", Uuid::new_v4().simple());
+    sqlx::query(
+        "insert into api_keys (id, user_id, account_id, name, public_id, secret_hash, spend_cap)
+         values ($1, $2, $3, 'test', $4, $5, $6)",
+    )
+    .bind(id)
+    .bind(user)
+    .bind(account)
+    .bind(&public_id)
+    .bind(Sha256::digest(key.as_bytes()).to_vec())
+    .bind(cap)
+    .execute(&app.pool)
+    .await
+    .expect("key");
+    (id, key)
+}
+
+/// A chat model on the simulator: `upstream` picks its behaviour.
+async fn model(app: &TestApp, id: &str, upstream: &str, prices: Option<(i64, i64)>, timeout_ms: i32) {
+    let provider: Uuid = sqlx::query_scalar(
+        "insert into providers (id, name, base_url, timeout_ms)
+         select $1, $2, base_url, $3 from providers where is_simulator returning id",
+    )
+    .bind(Uuid::now_v7())
+    .bind(format!("sim-{id}"))
+    .bind(timeout_ms)
+    .fetch_one(&app.pool)
+    .await
+    .expect("provider");
+    sqlx::query(
+        "insert into models (id, public_id, provider_id, upstream_model, input_price, output_price, max_output_tokens)
+         values ($1, $2, $3, $4, $5, $6, 1000)",
+    )
+    .bind(Uuid::now_v7())
+    .bind(id)
+    .bind(provider)
+    .bind(upstream)
+    .bind(prices.map(|p| p.0))
+    .bind(prices.map(|p| p.1))
+    .execute(&app.pool)
+    .await
+    .expect("model");
+}
+
+impl TestApp {
+    async fn v1(&self, key: &str, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(format!("{}/v1/{path}", self.address))
+            .bearer_auth(key)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+async fn error_code(response: reqwest::Response) -> (u16, String) {
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.expect("an OpenAI error body");
+    let error = &body["error"];
+    assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    assert!(error["type"].is_string(), "{body}");
+    assert!(error.get("param").is_some(), "{body}");
+    (status, error["code"].as_str().unwrap_or_default().to_owned())
+}
+
+async fn balance(app: &TestApp, account: Uuid) -> ledger::Balance {
+    ledger::balance(&app.pool, account).await.expect("balance")
+}
+
+async fn verify(app: &TestApp) {
+    let violations = ledger::verify(&app.pool).await.expect("verify");
+    assert!(violations.is_empty(), "{violations:?}");
+}
+
+/// (status, input, output, credits, streamed) of the usage records of a key.
+async fn usage(app: &TestApp, key: Uuid) -> Vec<(i16, i32, i32, i64, bool)> {
+    sqlx::query_as(
+        "select status, input_tokens, output_tokens, credits, streamed from usage_records
+         where key_id = $1 order by created_at",
+    )
+    .bind(key)
+    .fetch_all(&app.pool)
+    .await
+    .expect("usage")
+}
+
+fn chat(model: &str, max_tokens: Option<u64>) -> Value {
+    let mut body = json!({"model": model, "messages": [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Tell me about the lab."},
+    ]});
+    if let Some(n) = max_tokens {
+        body["max_tokens"] = json!(n);
+    }
+    body
+}
+
+/// 3 + (3 + 1 + 3) + (3 + 1 + 6): the simulator's and our count.
+const PROMPT_TOKENS: u64 = 20;
+
+#[sqlx::test(migrations = false)]
+async fn a_chat_completion_is_charged_from_its_usage_and_recorded(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let who = caller(&app, credits(10)).await;
+    let response = app.v1(&who.key, "chat/completions", &chat("simulator-chat", Some(7))).await;
+    assert_eq!(response.status(), 200);
+    let headers = response.headers().clone();
+    assert!(headers.get("x-request-id").is_some());
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["object"], "chat.completion");
+    let content = body["choices"][0]["message"]["content"].as_str().expect("text");
+    assert_eq!(content.split(' ').count(), 7);
+    assert_eq!(body["usage"]["prompt_tokens"], PROMPT_TOKENS);
+    assert_eq!(body["usage"]["completion_tokens"], 7);
+    // 20 × 2 + 7 × 6 credits per million tokens = 82 micro-credits.
+    assert_eq!(headers["x-credits-charged"], "0.000082");
+    assert_eq!(headers["x-credits-remaining"], "9.999918");
+    assert_eq!(
+        balance(&app, who.account).await,
+        ledger::Balance { available: 10_000_000 - 82, reserved: 0 }
+    );
+    assert_eq!(usage(&app, who.key_id).await, vec![(200, 20, 7, 82, false)]);
+    let spent: i64 = sqlx::query_scalar("select spent from api_keys where id = $1")
+        .bind(who.key_id)
+        .fetch_one(&app.pool)
+        .await
+        .expect("spent");
+    assert_eq!(spent, 82);
+    let _ = who.user;
+    verify(&app).await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn every_refusal_has_its_status_and_an_openai_error_body(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let who = caller(&app, credits(1)).await;
+    model(&app, "unpriced", "simulator-chat", None, 5000).await;
+    model(&app, "pricey", "simulator-chat", Some((1_000_000_000_000, 1_000_000_000_000)), 5000).await;
+    model(&app, "sim-disabled", "simulator-chat", Some((1, 1)), 5000).await;
+    sqlx::query("update models set enabled = false where public_id = 'sim-disabled'")
+        .execute(&app.pool)
+        .await
+        .expect("disable");
+
+    // 401: no key, a malformed key, an unknown key.
+    let anonymous = app
+        .client
+        .post(format!("{}/v1/chat/completions", app.address))
+        .json(&chat("simulator-chat", None))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(error_code(anonymous).await, (401, "invalid_api_key".to_owned()));
+    for key in ["nonsense", "lp_aaaaaaaaaaaa_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"] {
+        let response = app.v1(key, "chat/completions", &chat("simulator-chat", None)).await;
+        assert_eq!(error_code(response).await.0, 401);
+    }
+    // 400: invalid JSON, no messages, a bad max_tokens.
+    let broken = app
+        .client
+        .post(format!("{}/v1/chat/completions", app.address))
+        .bearer_auth(&who.key)
+        .header("content-type", "application/json")
+        .body("{\"model\": ")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(error_code(broken).await.0, 400);
+    let response = app
+        .v1(&who.key, "chat/completions", &json!({"model": "simulator-chat"}))
+        .await;
+    assert_eq!(error_code(response).await.0, 400);
+    let response = app
+        .v1(&who.key, "chat/completions", &chat("simulator-chat", Some(0)))
+        .await;
+    assert_eq!(error_code(response).await.0, 400);
+    // 404: an unknown model; 403: unpriced or disabled (never billed as zero).
+    let response = app.v1(&who.key, "chat/completions", &chat("no-such-model", None)).await;
+    assert_eq!(error_code(response).await, (404, "model_not_found".to_owned()));
+    for id in ["unpriced", "sim-disabled"] {
+        let response = app.v1(&who.key, "chat/completions", &chat(id, None)).await;
+        assert_eq!(error_code(response).await, (403, "model_not_available".to_owned()));
+    }
+    // 402: at one credit per token, one credit is not enough.
+    let response = app.v1(&who.key, "chat/completions", &chat("pricey", Some(10))).await;
+    assert_eq!(error_code(response).await, (402, "insufficient_credits".to_owned()));
+    // /v1/models lists only what can be served.
+    let listed: Value = app
+        .client
+        .get(format!("{}/v1/models", app.address))
+        .bearer_auth(&who.key)
+        .send()
+        .await
+        .expect("models")
+        .json()
+        .await
+        .expect("json");
+    let ids: Vec<&str> = listed["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .filter_map(|m| m["id"].as_str())
+        .collect();
+    assert!(ids.contains(&"simulator-chat") && ids.contains(&"pricey"), "{ids:?}");
+    assert!(!ids.contains(&"unpriced") && !ids.contains(&"sim-disabled"), "{ids:?}");
+    // Nothing was charged or recorded for any refusal.
+    assert_eq!(balance(&app, who.account).await.available, 1_000_000);
+    assert!(usage(&app, who.key_id).await.is_empty());
+    verify(&app).await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn revoked_keys_and_suspended_owners_are_refused_within_seconds(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let who = caller(&app, credits(1)).await;
+    let ok = app.v1(&who.key, "chat/completions", &chat("simulator-chat", Some(2))).await;
+    assert_eq!(ok.status(), 200);
+    sqlx::query("update users set status = 'suspended' where id = $1")
+        .bind(who.user)
+        .execute(&app.pool)
+        .await
+        .expect("suspend");
+    let mut status = 200;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let response = app.v1(&who.key, "chat/completions", &chat("simulator-chat", Some(2))).await;
+        status = response.status().as_u16();
+        if status != 200 {
+            assert_eq!(error_code(response).await, (403, "account_suspended".to_owned()));
+            break;
+        }
+    }
+    assert_eq!(status, 403, "suspension never took effect");
+    sqlx::query("update users set status = 'active' where id = $1")
+        .bind(who.user)
+        .execute(&app.pool)
+        .await
+        .expect("reactivate");
+    sqlx::query("update api_keys set revoked_at = now() where id = $1")
+        .bind(who.key_id)
+        .execute(&app.pool)
+        .await
+        .expect("revoke");
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let response = app.v1(&who.key, "chat/completions", &chat("simulator-chat", Some(2))).await;
+    assert_eq!(error_code(response).await, (401, "invalid_api_key".to_owned()));
+}
+
+#[sqlx::test(migrations = false)]
+async fn upstream_failures_release_the_hold_and_map_to_502_and_504(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let who = caller(&app, credits(5)).await;
+    model(&app, "sim-fail", "fault-error", Some((1_000_000, 1_000_000)), 5000).await;
+    model(&app, "sim-slow", "fault-timeout", Some((1_000_000, 1_000_000)), 300).await;
+    model(&app, "sim-drop", "fault-drop", Some((1_000_000, 1_000_000)), 5000).await;
+    for (id, status) in [("sim-fail", 502), ("sim-slow", 504), ("sim-drop", 502)] {
+        let response = app.v1(&who.key, "chat/completions", &chat(id, Some(5))).await;
+        assert_eq!(error_code(response).await.0, status, "{id}");
+    }
+    assert_eq!(
+        balance(&app, who.account).await,
+        ledger::Balance { available: 5_000_000, reserved: 0 }
+    );
+    let statuses: Vec<i16> = usage(&app, who.key_id).await.iter().map(|u| u.0).collect();
+    assert_eq!(statuses, vec![502, 504, 502]);
+    assert!(usage(&app, who.key_id).await.iter().all(|u| u.3 == 0));
+    verify(&app).await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn without_upstream_usage_the_proxy_counts_tokens_itself(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let who = caller(&app, credits(5)).await;
+    model(&app, "sim-nousage", "fault-nousage", Some((1_000_000, 1_000_000)), 5000).await;
+    let response = app.v1(&who.key, "chat/completions", &chat("sim-nousage", Some(9))).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.expect("json");
+    assert!(body.get("usage").is_none());
+    // 20 prompt + 9 output tokens at 1 credit per million each.
+    assert_eq!(usage(&app, who.key_id).await, vec![(200, 20, 9, 29, false)]);
+    verify(&app).await;
+}
+
+/// The `data:` payloads of an SSE body.
+fn sse_events(body: &str) -> Vec<String> {
+    body.split("\n\n")
+        .filter_map(|event| event.strip_prefix("data: "))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[sqlx::test(migrations = false)]
+async fn streams_pass_chunks_through_and_are_billed_from_the_usage_chunk(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let who = caller(&app, credits(5)).await;
+    let mut request = chat("simulator-chat", Some(6));
+    request["stream"] = json!(true);
+    let response = app.v1(&who.key, "chat/completions", &request).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let events = sse_events(&response.text().await.expect("body"));
+    assert_eq!(events.last().map(String::as_str), Some("[DONE]"));
+    let chunks: Vec<Value> = events[..events.len() - 1]
+        .iter()
+        .map(|e| serde_json::from_str(e).expect("chunk"))
+        .collect();
+    // The client did not ask for usage: the usage chunk is not passed on.
+    assert!(chunks.iter().all(|c| c.get("usage").is_none_or(Value::is_null)));
+    let text: String = chunks
+        .iter()
+        .filter_map(|c| c["choices"][0]["delta"]["content"].as_str())
+        .collect();
+    assert_eq!(text.split(' ').count(), 6);
+    assert_eq!(usage(&app, who.key_id).await, vec![(200, 20, 6, 76, true)]);
+
+    // Asked for, it is passed on.
+    request["stream_options"] = json!({"include_usage": true});
+    let response = app.v1(&who.key, "chat/completions", &request).await;
+    let events = sse_events(&response.text().await.expect("body"));
+    let usage_chunk: Value = serde_json::from_str(&events[events.len() - 2]).expect("usage chunk");
+    assert_eq!(usage_chunk["usage"]["completion_tokens"], 6);
+    assert_eq!(balance(&app, who.account).await.available, 5_000_000 - 2 * 76);
+    verify(&app).await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_client_that_disconnects_mid_stream_pays_for_what_was_generated(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let who = caller(&app, credits(5)).await;
+    // A slow upstream: 50 ms per token, 400 tokens asked.
+    let slow = crate::helpers::spawn_simulator(50).await;
+    model(&app, "slowstream", "simulator-chat", Some((1_000_000, 1_000_000)), 5000).await;
+    sqlx::query("update providers set base_url = $1 where name = 'sim-slowstream'")
+        .bind(&slow)
+        .execute(&app.pool)
+        .await
+        .expect("point at the slow simulator");
+    let mut request = chat("slowstream", Some(400));
+    request["stream"] = json!(true);
+    request["messages"] = json!([{"role": "user", "content": "A long answer, please, about everything."}]);
+    let mut response = app.v1(&who.key, "chat/completions", &request).await;
+    assert_eq!(response.status(), 200);
+    let mut received = 0;
+    while received < 5 {
+        let chunk = response.chunk().await.expect("chunk").expect("more");
+        received += String::from_utf8_lossy(&chunk).matches("\"content\"").count();
+    }
+    drop(response);
+    // The relay notices, stops the upstream and settles what it generated.
+    let mut rows = Vec::new();
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        rows = usage(&app, who.key_id).await;
+        if !rows.is_empty() {
+            break;
+        }
+    }
+    let [(status, _, output, charged, true)] = rows[..] else {
+        panic!("one streamed usage record, got {rows:?}");
+    };
+    assert_eq!(status, 499);
+    assert!(output >= 4 && output < 100, "billed {output} tokens");
+    assert!(charged > 0);
+    assert_eq!(balance(&app, who.account).await.reserved, 0);
+    verify(&app).await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn embeddings_are_metered_on_input_tokens(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let who = caller(&app, credits(5)).await;
+    let response = app
+        .v1(
+            &who.key,
+            "embeddings",
+            &json!({"model": "simulator-embed", "input": ["hello world", "the lab portal"]}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["data"].as_array().map(Vec::len), Some(2));
+    assert_eq!(body["usage"]["prompt_tokens"], 5);
+    // 5 tokens at 0.1 credit per million, rounded up to 1 micro-credit.
+    assert_eq!(usage(&app, who.key_id).await, vec![(200, 5, 0, 1, false)]);
+    let response = app
+        .v1(&who.key, "embeddings", &json!({"model": "simulator-embed", "input": 42}))
+        .await;
+    assert_eq!(error_code(response).await.0, 400);
+    let response = app
+        .v1(&who.key, "embeddings", &json!({"model": "simulator-chat", "input": "x"}))
+        .await;
+    assert_eq!(error_code(response).await.0, 400);
+    verify(&app).await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn rate_limits_answer_429_with_retry_after(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let who = caller(&app, credits(5)).await;
+    sqlx::query("update api_keys set rpm_limit = 2 where id = $1")
+        .bind(who.key_id)
+        .execute(&app.pool)
+        .await
+        .expect("limit");
+    for _ in 0..2 {
+        let response = app.v1(&who.key, "chat/completions", &chat("simulator-chat", Some(1))).await;
+        assert_eq!(response.status(), 200);
+    }
+    let response = app.v1(&who.key, "chat/completions", &chat("simulator-chat", Some(1))).await;
+    let retry: u64 = response.headers()["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((1..=30).contains(&retry), "{retry}");
+    assert_eq!(error_code(response).await, (429, "rate_limit_exceeded".to_owned()));
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_keys_spend_cap_holds_under_concurrency(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let who = caller(&app, credits(100)).await;
+    // A cap of 10 credits; each request holds and is charged 1 credit.
+    model(&app, "onecredit", "simulator-chat", Some((0, 200_000_000_000)), 5000).await;
+    let (capped, key) = new_key(&app, who.user, who.account, Some(10_000_000)).await;
+    let statuses = concurrent(&app, &key, "onecredit", 40).await;
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 10);
+    assert_eq!(statuses.iter().filter(|s| **s == 402).count(), 30);
+    let (spent, held): (i64, i64) =
+        sqlx::query_as("select spent, held from api_keys where id = $1")
+            .bind(capped)
+            .fetch_one(&app.pool)
+            .await
+            .expect("key");
+    assert_eq!((spent, held), (10_000_000, 0));
+    verify(&app).await;
+}
+
+async fn concurrent(app: &TestApp, key: &str, model: &str, n: usize) -> Vec<u16> {
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            let (client, url, key) = (
+                app.client.clone(),
+                format!("{}/v1/chat/completions", app.address),
+                key.to_owned(),
+            );
+            let body = chat(model, Some(5));
+            tokio::spawn(async move {
+                client
+                    .post(url)
+                    .bearer_auth(key)
+                    .json(&body)
+                    .send()
+                    .await
+                    .expect("request")
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.expect("task"));
+    }
+    statuses
+}
+
+#[sqlx::test(migrations = false)]
+async fn two_hundred_concurrent_requests_with_credit_for_fifty_serve_exactly_fifty(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let who = caller(&app, credits(50)).await;
+    // No input price; 5 output tokens cost exactly 1 credit.
+    model(&app, "onecredit", "simulator-chat", Some((0, 200_000_000_000)), 5000).await;
+    let statuses = concurrent(&app, &who.key, "onecredit", 200).await;
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 50);
+    assert_eq!(statuses.iter().filter(|s| **s == 402).count(), 150);
+    assert_eq!(
+        balance(&app, who.account).await,
+        ledger::Balance { available: 0, reserved: 0 }
+    );
+    let records = usage(&app, who.key_id).await;
+    assert_eq!(records.len(), 50);
+    assert!(records.iter().all(|r| r.0 == 200 && r.3 == 1_000_000));
+    verify(&app).await;
+}
+
+/// The Python interpreter with the official `openai` package
+/// (`scripts/install-tools.sh` makes it; `LAB_PORTAL_OPENAI_PYTHON` overrides).
+fn openai_python() -> String {
+    std::env::var("LAB_PORTAL_OPENAI_PYTHON").unwrap_or_else(|_| {
+        format!(
+            "{}/../target/openai-venv/bin/python",
+            env!("CARGO_MANIFEST_DIR")
+        )
+    })
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_official_openai_client_works_unchanged_but_for_base_url_and_key(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let who = caller(&app, credits(5)).await;
+    let python = openai_python();
+    assert!(
+        std::path::Path::new(&python).exists(),
+        "{python} is missing: run scripts/install-tools.sh"
+    );
+    let output = tokio::process::Command::new(python)
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/openai/client_check.py"))
+        .arg(format!("{}/v1", app.address))
+        .arg(&who.key)
+        .output()
+        .await
+        .expect("python runs");
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // Two chats, one embedding call: three usage records, all charged.
+    let records = usage(&app, who.key_id).await;
+    assert_eq!(records.len(), 3, "{records:?}");
+    assert!(records.iter().all(|r| r.0 == 200 && r.3 > 0));
+    verify(&app).await;
+}
