@@ -4,6 +4,7 @@
 mod accounts;
 mod admin;
 mod admin_credits;
+mod admin_models;
 mod cli;
 mod credits;
 mod health;

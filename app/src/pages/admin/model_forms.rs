@@ -11,7 +11,7 @@ use leptos_router::hooks::use_params_map;
 use super::models::{grouped, simulator_tag};
 use super::{admin_frame, empty_state, load_error, tag};
 use crate::api::admin::{
-    model_catalog, CreateModel, CreateProvider, CatalogView, ModelView, ProviderView,
+    model_catalog, CatalogView, CreateModel, CreateProvider, ModelView, ProviderView,
     SetModelEnabled, UpdateModel, UpdateProvider,
 };
 use crate::components::form::{action_error, field_error, FormError, SelectField, TextField};
