@@ -32,8 +32,8 @@ const WORDS: &[&str] = &[
     "the", "lab", "model", "answers", "with", "sample", "text", "about", "data", "credits",
     "tokens", "agents", "portal", "quickly", "and", "clearly", "for", "every", "request", "in",
     "this", "test", "run", "while", "counting", "each", "word", "as", "one", "token", "so",
-    "usage", "is", "exact", "results", "stay", "stable", "across", "runs", "given",
-    "same", "prompt", "serving", "proxy", "streams", "chunks", "as", "they", "arrive",
+    "usage", "is", "exact", "results", "stay", "stable", "across", "runs", "given", "same",
+    "prompt", "serving", "proxy", "streams", "chunks", "as", "they", "arrive",
 ];
 
 /// How many tokens an answer has when `max_tokens` does not cut it short.
@@ -298,7 +298,9 @@ pub async fn register(pool: &sqlx::PgPool, bound: std::net::SocketAddr) -> anyho
     .bind(&base_url)
     .fetch_optional(&mut *tx)
     .await?
-    .ok_or_else(|| anyhow::anyhow!("a provider named \"simulator\" exists and is not the simulator"))?;
+    .ok_or_else(|| {
+        anyhow::anyhow!("a provider named \"simulator\" exists and is not the simulator")
+    })?;
     // Prices in micro-credits per million tokens: 2 and 6 credits for chat,
     // 0.1 credit for embeddings.
     sqlx::query(

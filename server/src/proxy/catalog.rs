@@ -164,7 +164,10 @@ pub struct Models {
 
 impl Models {
     /// The models, reloaded when older than [`MODEL_TTL`].
-    pub async fn all(&self, pool: &PgPool) -> Result<Arc<HashMap<String, Arc<Model>>>, sqlx::Error> {
+    pub async fn all(
+        &self,
+        pool: &PgPool,
+    ) -> Result<Arc<HashMap<String, Arc<Model>>>, sqlx::Error> {
         if let Some(models) = self.fresh() {
             return Ok(models);
         }

@@ -54,7 +54,10 @@ impl Limits {
         };
         let (requests, tokens) = buckets.entry(key).or_insert((None, None));
         if let Some(tpm) = tpm.map(f64::from) {
-            let bucket = tokens.get_or_insert(Bucket { level: tpm, at: now });
+            let bucket = tokens.get_or_insert(Bucket {
+                level: tpm,
+                at: now,
+            });
             bucket.refill(tpm, now);
             if bucket.level < 1.0 {
                 return Err(Limited {
@@ -66,7 +69,10 @@ impl Limits {
             }
         }
         if let Some(rpm) = rpm.map(f64::from) {
-            let bucket = requests.get_or_insert(Bucket { level: rpm, at: now });
+            let bucket = requests.get_or_insert(Bucket {
+                level: rpm,
+                at: now,
+            });
             bucket.refill(rpm, now);
             if bucket.level < 1.0 {
                 return Err(Limited {
@@ -89,7 +95,10 @@ impl Limits {
         let now = Instant::now();
         if let Ok(mut buckets) = self.buckets.lock() {
             let (_, tokens) = buckets.entry(key).or_insert((None, None));
-            let bucket = tokens.get_or_insert(Bucket { level: tpm, at: now });
+            let bucket = tokens.get_or_insert(Bucket {
+                level: tpm,
+                at: now,
+            });
             bucket.refill(tpm, now);
             bucket.level -= used as f64;
         }

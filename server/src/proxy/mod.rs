@@ -133,10 +133,15 @@ impl Proxy {
     }
 
     async fn model(&self, id: &str, kind: &str) -> Result<Arc<Model>, ApiError> {
-        let models = self.inner.models.all(&self.inner.pool).await.map_err(|error| {
-            tracing::error!(%error, "loading models");
-            ApiError::internal()
-        })?;
+        let models = self
+            .inner
+            .models
+            .all(&self.inner.pool)
+            .await
+            .map_err(|error| {
+                tracing::error!(%error, "loading models");
+                ApiError::internal()
+            })?;
         let model = models
             .get(id)
             .cloned()
@@ -251,7 +256,12 @@ impl Proxy {
     /// Charges what was used (never more than held) and writes the usage
     /// record; answers once durable. `None` when the charge could not be
     /// recorded (logged; the hold is then released by the sweeper).
-    async fn settle(&self, hold: &Hold, usage: &Usage, model: &Model) -> Option<(Credits, Credits)> {
+    async fn settle(
+        &self,
+        hold: &Hold,
+        usage: &Usage,
+        model: &Model,
+    ) -> Option<(Credits, Credits)> {
         let used = price(model, usage.input_tokens, usage.output_tokens);
         let charge = Credits::from_micros(used.micros().min(hold.amount.micros()));
         if used.micros() > hold.amount.micros() {
@@ -367,7 +377,10 @@ async fn embeddings(State(proxy): State<Proxy>, headers: HeaderMap, body: Bytes)
 fn plain(credits: Credits) -> String {
     let micros = credits.micros();
     let sign = if micros < 0 { "-" } else { "" };
-    let (whole, fraction) = (micros.unsigned_abs() / 1_000_000, micros.unsigned_abs() % 1_000_000);
+    let (whole, fraction) = (
+        micros.unsigned_abs() / 1_000_000,
+        micros.unsigned_abs() % 1_000_000,
+    );
     if fraction == 0 {
         return format!("{sign}{whole}");
     }
@@ -431,12 +444,12 @@ impl Proxy {
             None | Some(Value::Null) => cap,
             Some(value) => match value.as_u64() {
                 Some(n) if n >= 1 && n <= cap => n,
-                _ => {
-                    return Err(ApiError::bad_request(
-                        Some("max_tokens"),
-                        format!("`{limit_field}` must be a whole number from 1 to {cap} for this model."),
-                    ))
-                }
+                _ => return Err(ApiError::bad_request(
+                    Some("max_tokens"),
+                    format!(
+                        "`{limit_field}` must be a whole number from 1 to {cap} for this model."
+                    ),
+                )),
             },
         };
         let context = u64::try_from(model.context_window).unwrap_or(0);
@@ -469,7 +482,10 @@ impl Proxy {
             .reserve(&key, price(&model, prompt_bound, max_output), &model)
             .await?;
 
-        request.insert("model".to_owned(), Value::String(model.upstream_model.clone()));
+        request.insert(
+            "model".to_owned(),
+            Value::String(model.upstream_model.clone()),
+        );
         request.insert(limit_field.to_owned(), Value::from(max_output));
         if streamed {
             request.insert("stream_options".to_owned(), json!({"include_usage": true}));
@@ -575,7 +591,10 @@ impl Proxy {
         let hold = self
             .reserve(&key, price(&model, bound.max(1), 0), &model)
             .await?;
-        request.insert("model".to_owned(), Value::String(model.upstream_model.clone()));
+        request.insert(
+            "model".to_owned(),
+            Value::String(model.upstream_model.clone()),
+        );
         let mut usage = Usage {
             request: id,
             model: model.public_id.clone(),
@@ -600,7 +619,11 @@ impl Proxy {
         };
         usage.input_tokens = serde_json::from_slice::<Value>(&body)
             .ok()
-            .and_then(|answer| answer.pointer("/usage/prompt_tokens").and_then(Value::as_u64))
+            .and_then(|answer| {
+                answer
+                    .pointer("/usage/prompt_tokens")
+                    .and_then(Value::as_u64)
+            })
             .unwrap_or(counted);
         self.inner
             .limits
@@ -650,9 +673,11 @@ impl Proxy {
             .ok()
             .and_then(Result::ok)
             .unwrap_or_default();
-        let message = serde_json::from_str::<Value>(&text)
-            .ok()
-            .and_then(|v| v.pointer("/error/message").and_then(Value::as_str).map(str::to_owned));
+        let message = serde_json::from_str::<Value>(&text).ok().and_then(|v| {
+            v.pointer("/error/message")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        });
         tracing::warn!(provider = %model.provider, %status, "upstream refused the request");
         if matches!(status.as_u16(), 400 | 404 | 413 | 422) {
             return Err(ApiError::bad_request(

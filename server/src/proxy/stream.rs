@@ -202,10 +202,9 @@ async fn pump(proxy: Proxy, upstream: reqwest::Response, relay: Relay, tx: mpsc:
 /// An error as the last event of a stream (its status line has been sent).
 fn error_event(status: StatusCode) -> Bytes {
     let (kind, message) = match status {
-        StatusCode::GATEWAY_TIMEOUT => (
-            "upstream_timeout",
-            "The model provider stopped answering.",
-        ),
+        StatusCode::GATEWAY_TIMEOUT => {
+            ("upstream_timeout", "The model provider stopped answering.")
+        }
         StatusCode::BAD_GATEWAY => ("upstream_error", "The model provider failed mid-stream."),
         _ => (
             "internal_error",
@@ -225,7 +224,10 @@ mod tests {
         assert_eq!(event_end(b"data: a\n\ndata: b"), Some(9));
         assert_eq!(event_end(b"data: a\r\n\r\n"), Some(11));
         assert_eq!(event_end(b"data: a\n"), None);
-        assert_eq!(payload(b"data: {\"x\":1}\n\n").as_deref(), Some("{\"x\":1}"));
+        assert_eq!(
+            payload(b"data: {\"x\":1}\n\n").as_deref(),
+            Some("{\"x\":1}")
+        );
         assert_eq!(payload(b": keep-alive\n\n"), None);
     }
 }

@@ -84,7 +84,13 @@ async fn new_key(app: &TestApp, user: Uuid, account: Uuid, cap: Option<i64>) -> 
 }
 
 /// A chat model on the simulator: `upstream` picks its behaviour.
-async fn model(app: &TestApp, id: &str, upstream: &str, prices: Option<(i64, i64)>, timeout_ms: i32) {
+async fn model(
+    app: &TestApp,
+    id: &str,
+    upstream: &str,
+    prices: Option<(i64, i64)>,
+    timeout_ms: i32,
+) {
     let provider: Uuid = sqlx::query_scalar(
         "insert into providers (id, name, base_url, timeout_ms)
          select $1, $2, base_url, $3 from providers where is_simulator returning id",
@@ -126,10 +132,16 @@ async fn error_code(response: reqwest::Response) -> (u16, String) {
     let status = response.status().as_u16();
     let body: Value = response.json().await.expect("an OpenAI error body");
     let error = &body["error"];
-    assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    assert!(
+        error["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
     assert!(error["type"].is_string(), "{body}");
     assert!(error.get("param").is_some(), "{body}");
-    (status, error["code"].as_str().unwrap_or_default().to_owned())
+    (
+        status,
+        error["code"].as_str().unwrap_or_default().to_owned(),
+    )
 }
 
 async fn balance(app: &TestApp, account: Uuid) -> ledger::Balance {
@@ -171,13 +183,21 @@ const PROMPT_TOKENS: u64 = 20;
 async fn a_chat_completion_is_charged_from_its_usage_and_recorded(pool: PgPool) {
     let app = spawn_app(pool).await;
     let who = caller(&app, credits(10)).await;
-    let response = app.v1(&who.key, "chat/completions", &chat("simulator-chat", Some(7))).await;
+    let response = app
+        .v1(
+            &who.key,
+            "chat/completions",
+            &chat("simulator-chat", Some(7)),
+        )
+        .await;
     assert_eq!(response.status(), 200);
     let headers = response.headers().clone();
     assert!(headers.get("x-request-id").is_some());
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["object"], "chat.completion");
-    let content = body["choices"][0]["message"]["content"].as_str().expect("text");
+    let content = body["choices"][0]["message"]["content"]
+        .as_str()
+        .expect("text");
     assert_eq!(content.split(' ').count(), 7);
     assert_eq!(body["usage"]["prompt_tokens"], PROMPT_TOKENS);
     assert_eq!(body["usage"]["completion_tokens"], 7);
@@ -186,7 +206,10 @@ async fn a_chat_completion_is_charged_from_its_usage_and_recorded(pool: PgPool) 
     assert_eq!(headers["x-credits-remaining"], "9.999918");
     assert_eq!(
         balance(&app, who.account).await,
-        ledger::Balance { available: 10_000_000 - 82, reserved: 0 }
+        ledger::Balance {
+            available: 10_000_000 - 82,
+            reserved: 0
+        }
     );
     assert_eq!(usage(&app, who.key_id).await, vec![(200, 20, 7, 82, false)]);
     let spent: i64 = sqlx::query_scalar("select spent from api_keys where id = $1")
@@ -204,7 +227,14 @@ async fn every_refusal_has_its_status_and_an_openai_error_body(pool: PgPool) {
     let app = spawn_app(pool).await;
     let who = caller(&app, credits(1)).await;
     model(&app, "unpriced", "simulator-chat", None, 5000).await;
-    model(&app, "pricey", "simulator-chat", Some((1_000_000_000_000, 1_000_000_000_000)), 5000).await;
+    model(
+        &app,
+        "pricey",
+        "simulator-chat",
+        Some((1_000_000_000_000, 1_000_000_000_000)),
+        5000,
+    )
+    .await;
     model(&app, "sim-disabled", "simulator-chat", Some((1, 1)), 5000).await;
     sqlx::query("update models set enabled = false where public_id = 'sim-disabled'")
         .execute(&app.pool)
@@ -219,9 +249,17 @@ async fn every_refusal_has_its_status_and_an_openai_error_body(pool: PgPool) {
         .send()
         .await
         .expect("request");
-    assert_eq!(error_code(anonymous).await, (401, "invalid_api_key".to_owned()));
-    for key in ["nonsense", "lp_aaaaaaaaaaaa_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"] {
-        let response = app.v1(key, "chat/completions", &chat("simulator-chat", None)).await;
+    assert_eq!(
+        error_code(anonymous).await,
+        (401, "invalid_api_key".to_owned())
+    );
+    for key in [
+        "nonsense",
+        "lp_aaaaaaaaaaaa_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+    ] {
+        let response = app
+            .v1(key, "chat/completions", &chat("simulator-chat", None))
+            .await;
         assert_eq!(error_code(response).await.0, 401);
     }
     // 400: invalid JSON, no messages, a bad max_tokens.
@@ -236,23 +274,44 @@ async fn every_refusal_has_its_status_and_an_openai_error_body(pool: PgPool) {
         .expect("request");
     assert_eq!(error_code(broken).await.0, 400);
     let response = app
-        .v1(&who.key, "chat/completions", &json!({"model": "simulator-chat"}))
+        .v1(
+            &who.key,
+            "chat/completions",
+            &json!({"model": "simulator-chat"}),
+        )
         .await;
     assert_eq!(error_code(response).await.0, 400);
     let response = app
-        .v1(&who.key, "chat/completions", &chat("simulator-chat", Some(0)))
+        .v1(
+            &who.key,
+            "chat/completions",
+            &chat("simulator-chat", Some(0)),
+        )
         .await;
     assert_eq!(error_code(response).await.0, 400);
     // 404: an unknown model; 403: unpriced or disabled (never billed as zero).
-    let response = app.v1(&who.key, "chat/completions", &chat("no-such-model", None)).await;
-    assert_eq!(error_code(response).await, (404, "model_not_found".to_owned()));
+    let response = app
+        .v1(&who.key, "chat/completions", &chat("no-such-model", None))
+        .await;
+    assert_eq!(
+        error_code(response).await,
+        (404, "model_not_found".to_owned())
+    );
     for id in ["unpriced", "sim-disabled"] {
         let response = app.v1(&who.key, "chat/completions", &chat(id, None)).await;
-        assert_eq!(error_code(response).await, (403, "model_not_available".to_owned()));
+        assert_eq!(
+            error_code(response).await,
+            (403, "model_not_available".to_owned())
+        );
     }
     // 402: at one credit per token, one credit is not enough.
-    let response = app.v1(&who.key, "chat/completions", &chat("pricey", Some(10))).await;
-    assert_eq!(error_code(response).await, (402, "insufficient_credits".to_owned()));
+    let response = app
+        .v1(&who.key, "chat/completions", &chat("pricey", Some(10)))
+        .await;
+    assert_eq!(
+        error_code(response).await,
+        (402, "insufficient_credits".to_owned())
+    );
     // /v1/models lists only what can be served.
     let listed: Value = app
         .client
@@ -270,8 +329,14 @@ async fn every_refusal_has_its_status_and_an_openai_error_body(pool: PgPool) {
         .iter()
         .filter_map(|m| m["id"].as_str())
         .collect();
-    assert!(ids.contains(&"simulator-chat") && ids.contains(&"pricey"), "{ids:?}");
-    assert!(!ids.contains(&"unpriced") && !ids.contains(&"sim-disabled"), "{ids:?}");
+    assert!(
+        ids.contains(&"simulator-chat") && ids.contains(&"pricey"),
+        "{ids:?}"
+    );
+    assert!(
+        !ids.contains(&"unpriced") && !ids.contains(&"sim-disabled"),
+        "{ids:?}"
+    );
     // Nothing was charged or recorded for any refusal.
     assert_eq!(balance(&app, who.account).await.available, 1_000_000);
     assert!(usage(&app, who.key_id).await.is_empty());
@@ -282,7 +347,13 @@ async fn every_refusal_has_its_status_and_an_openai_error_body(pool: PgPool) {
 async fn revoked_keys_and_suspended_owners_are_refused_within_seconds(pool: PgPool) {
     let app = spawn_app(pool).await;
     let who = caller(&app, credits(1)).await;
-    let ok = app.v1(&who.key, "chat/completions", &chat("simulator-chat", Some(2))).await;
+    let ok = app
+        .v1(
+            &who.key,
+            "chat/completions",
+            &chat("simulator-chat", Some(2)),
+        )
+        .await;
     assert_eq!(ok.status(), 200);
     sqlx::query("update users set status = 'suspended' where id = $1")
         .bind(who.user)
@@ -292,10 +363,19 @@ async fn revoked_keys_and_suspended_owners_are_refused_within_seconds(pool: PgPo
     let mut status = 200;
     for _ in 0..50 {
         tokio::time::sleep(Duration::from_millis(200)).await;
-        let response = app.v1(&who.key, "chat/completions", &chat("simulator-chat", Some(2))).await;
+        let response = app
+            .v1(
+                &who.key,
+                "chat/completions",
+                &chat("simulator-chat", Some(2)),
+            )
+            .await;
         status = response.status().as_u16();
         if status != 200 {
-            assert_eq!(error_code(response).await, (403, "account_suspended".to_owned()));
+            assert_eq!(
+                error_code(response).await,
+                (403, "account_suspended".to_owned())
+            );
             break;
         }
     }
@@ -311,24 +391,59 @@ async fn revoked_keys_and_suspended_owners_are_refused_within_seconds(pool: PgPo
         .await
         .expect("revoke");
     tokio::time::sleep(Duration::from_secs(4)).await;
-    let response = app.v1(&who.key, "chat/completions", &chat("simulator-chat", Some(2))).await;
-    assert_eq!(error_code(response).await, (401, "invalid_api_key".to_owned()));
+    let response = app
+        .v1(
+            &who.key,
+            "chat/completions",
+            &chat("simulator-chat", Some(2)),
+        )
+        .await;
+    assert_eq!(
+        error_code(response).await,
+        (401, "invalid_api_key".to_owned())
+    );
 }
 
 #[sqlx::test(migrations = false)]
 async fn upstream_failures_release_the_hold_and_map_to_502_and_504(pool: PgPool) {
     let app = spawn_app(pool).await;
     let who = caller(&app, credits(5)).await;
-    model(&app, "sim-fail", "fault-error", Some((1_000_000, 1_000_000)), 5000).await;
-    model(&app, "sim-slow", "fault-timeout", Some((1_000_000, 1_000_000)), 300).await;
-    model(&app, "sim-drop", "fault-drop", Some((1_000_000, 1_000_000)), 5000).await;
+    model(
+        &app,
+        "sim-fail",
+        "fault-error",
+        Some((1_000_000, 1_000_000)),
+        5000,
+    )
+    .await;
+    model(
+        &app,
+        "sim-slow",
+        "fault-timeout",
+        Some((1_000_000, 1_000_000)),
+        300,
+    )
+    .await;
+    model(
+        &app,
+        "sim-drop",
+        "fault-drop",
+        Some((1_000_000, 1_000_000)),
+        5000,
+    )
+    .await;
     for (id, status) in [("sim-fail", 502), ("sim-slow", 504), ("sim-drop", 502)] {
-        let response = app.v1(&who.key, "chat/completions", &chat(id, Some(5))).await;
+        let response = app
+            .v1(&who.key, "chat/completions", &chat(id, Some(5)))
+            .await;
         assert_eq!(error_code(response).await.0, status, "{id}");
     }
     assert_eq!(
         balance(&app, who.account).await,
-        ledger::Balance { available: 5_000_000, reserved: 0 }
+        ledger::Balance {
+            available: 5_000_000,
+            reserved: 0
+        }
     );
     let statuses: Vec<i16> = usage(&app, who.key_id).await.iter().map(|u| u.0).collect();
     assert_eq!(statuses, vec![502, 504, 502]);
@@ -340,8 +455,17 @@ async fn upstream_failures_release_the_hold_and_map_to_502_and_504(pool: PgPool)
 async fn without_upstream_usage_the_proxy_counts_tokens_itself(pool: PgPool) {
     let app = spawn_app(pool).await;
     let who = caller(&app, credits(5)).await;
-    model(&app, "sim-nousage", "fault-nousage", Some((1_000_000, 1_000_000)), 5000).await;
-    let response = app.v1(&who.key, "chat/completions", &chat("sim-nousage", Some(9))).await;
+    model(
+        &app,
+        "sim-nousage",
+        "fault-nousage",
+        Some((1_000_000, 1_000_000)),
+        5000,
+    )
+    .await;
+    let response = app
+        .v1(&who.key, "chat/completions", &chat("sim-nousage", Some(9)))
+        .await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.expect("json");
     assert!(body.get("usage").is_none());
@@ -374,7 +498,9 @@ async fn streams_pass_chunks_through_and_are_billed_from_the_usage_chunk(pool: P
         .map(|e| serde_json::from_str(e).expect("chunk"))
         .collect();
     // The client did not ask for usage: the usage chunk is not passed on.
-    assert!(chunks.iter().all(|c| c.get("usage").is_none_or(Value::is_null)));
+    assert!(chunks
+        .iter()
+        .all(|c| c.get("usage").is_none_or(Value::is_null)));
     let text: String = chunks
         .iter()
         .filter_map(|c| c["choices"][0]["delta"]["content"].as_str())
@@ -388,7 +514,10 @@ async fn streams_pass_chunks_through_and_are_billed_from_the_usage_chunk(pool: P
     let events = sse_events(&response.text().await.expect("body"));
     let usage_chunk: Value = serde_json::from_str(&events[events.len() - 2]).expect("usage chunk");
     assert_eq!(usage_chunk["usage"]["completion_tokens"], 6);
-    assert_eq!(balance(&app, who.account).await.available, 5_000_000 - 2 * 76);
+    assert_eq!(
+        balance(&app, who.account).await.available,
+        5_000_000 - 2 * 76
+    );
     verify(&app).await;
 }
 
@@ -398,7 +527,14 @@ async fn a_client_that_disconnects_mid_stream_pays_for_what_was_generated(pool: 
     let who = caller(&app, credits(5)).await;
     // A slow upstream: 50 ms per token, 400 tokens asked.
     let slow = crate::helpers::spawn_simulator(50).await;
-    model(&app, "slowstream", "simulator-chat", Some((1_000_000, 1_000_000)), 5000).await;
+    model(
+        &app,
+        "slowstream",
+        "simulator-chat",
+        Some((1_000_000, 1_000_000)),
+        5000,
+    )
+    .await;
     sqlx::query("update providers set base_url = $1 where name = 'sim-slowstream'")
         .bind(&slow)
         .execute(&app.pool)
@@ -406,13 +542,16 @@ async fn a_client_that_disconnects_mid_stream_pays_for_what_was_generated(pool: 
         .expect("point at the slow simulator");
     let mut request = chat("slowstream", Some(400));
     request["stream"] = json!(true);
-    request["messages"] = json!([{"role": "user", "content": "A long answer, please, about everything."}]);
+    request["messages"] =
+        json!([{"role": "user", "content": "A long answer, please, about everything."}]);
     let mut response = app.v1(&who.key, "chat/completions", &request).await;
     assert_eq!(response.status(), 200);
     let mut received = 0;
     while received < 5 {
         let chunk = response.chunk().await.expect("chunk").expect("more");
-        received += String::from_utf8_lossy(&chunk).matches("\"content\"").count();
+        received += String::from_utf8_lossy(&chunk)
+            .matches("\"content\"")
+            .count();
     }
     drop(response);
     // The relay notices, stops the upstream and settles what it generated.
@@ -452,11 +591,19 @@ async fn embeddings_are_metered_on_input_tokens(pool: PgPool) {
     // 5 tokens at 0.1 credit per million, rounded up to 1 micro-credit.
     assert_eq!(usage(&app, who.key_id).await, vec![(200, 5, 0, 1, false)]);
     let response = app
-        .v1(&who.key, "embeddings", &json!({"model": "simulator-embed", "input": 42}))
+        .v1(
+            &who.key,
+            "embeddings",
+            &json!({"model": "simulator-embed", "input": 42}),
+        )
         .await;
     assert_eq!(error_code(response).await.0, 400);
     let response = app
-        .v1(&who.key, "embeddings", &json!({"model": "simulator-chat", "input": "x"}))
+        .v1(
+            &who.key,
+            "embeddings",
+            &json!({"model": "simulator-chat", "input": "x"}),
+        )
         .await;
     assert_eq!(error_code(response).await.0, 400);
     verify(&app).await;
@@ -472,17 +619,32 @@ async fn rate_limits_answer_429_with_retry_after(pool: PgPool) {
         .await
         .expect("limit");
     for _ in 0..2 {
-        let response = app.v1(&who.key, "chat/completions", &chat("simulator-chat", Some(1))).await;
+        let response = app
+            .v1(
+                &who.key,
+                "chat/completions",
+                &chat("simulator-chat", Some(1)),
+            )
+            .await;
         assert_eq!(response.status(), 200);
     }
-    let response = app.v1(&who.key, "chat/completions", &chat("simulator-chat", Some(1))).await;
+    let response = app
+        .v1(
+            &who.key,
+            "chat/completions",
+            &chat("simulator-chat", Some(1)),
+        )
+        .await;
     let retry: u64 = response.headers()["retry-after"]
         .to_str()
         .expect("ascii")
         .parse()
         .expect("seconds");
     assert!((1..=30).contains(&retry), "{retry}");
-    assert_eq!(error_code(response).await, (429, "rate_limit_exceeded".to_owned()));
+    assert_eq!(
+        error_code(response).await,
+        (429, "rate_limit_exceeded".to_owned())
+    );
 }
 
 #[sqlx::test(migrations = false)]
@@ -490,7 +652,14 @@ async fn a_keys_spend_cap_holds_under_concurrency(pool: PgPool) {
     let app = spawn_app(pool).await;
     let who = caller(&app, credits(100)).await;
     // A cap of 10 credits; each request holds and is charged 1 credit.
-    model(&app, "onecredit", "simulator-chat", Some((0, 200_000_000_000)), 5000).await;
+    model(
+        &app,
+        "onecredit",
+        "simulator-chat",
+        Some((0, 200_000_000_000)),
+        5000,
+    )
+    .await;
     let (capped, key) = new_key(&app, who.user, who.account, Some(10_000_000)).await;
     let statuses = concurrent(&app, &key, "onecredit", 40).await;
     assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 10);
@@ -539,13 +708,23 @@ async fn two_hundred_concurrent_requests_with_credit_for_fifty_serve_exactly_fif
     let app = spawn_app(pool).await;
     let who = caller(&app, credits(50)).await;
     // No input price; 5 output tokens cost exactly 1 credit.
-    model(&app, "onecredit", "simulator-chat", Some((0, 200_000_000_000)), 5000).await;
+    model(
+        &app,
+        "onecredit",
+        "simulator-chat",
+        Some((0, 200_000_000_000)),
+        5000,
+    )
+    .await;
     let statuses = concurrent(&app, &who.key, "onecredit", 200).await;
     assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 50);
     assert_eq!(statuses.iter().filter(|s| **s == 402).count(), 150);
     assert_eq!(
         balance(&app, who.account).await,
-        ledger::Balance { available: 0, reserved: 0 }
+        ledger::Balance {
+            available: 0,
+            reserved: 0
+        }
     );
     let records = usage(&app, who.key_id).await;
     assert_eq!(records.len(), 50);
@@ -574,7 +753,10 @@ async fn the_official_openai_client_works_unchanged_but_for_base_url_and_key(poo
         "{python} is missing: run scripts/install-tools.sh"
     );
     let output = tokio::process::Command::new(python)
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/openai/client_check.py"))
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/openai/client_check.py"
+        ))
         .arg(format!("{}/v1", app.address))
         .arg(&who.key)
         .output()
@@ -591,4 +773,169 @@ async fn the_official_openai_client_works_unchanged_but_for_base_url_and_key(poo
     assert_eq!(records.len(), 3, "{records:?}");
     assert!(records.iter().all(|r| r.0 == 200 && r.3 > 0));
     verify(&app).await;
+}
+
+/// `lab-portal serve` as a child process on the test's database; returns
+/// it and its origin once it listens.
+async fn serve(database_url: &str) -> (tokio::process::Child, String) {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_lab-portal"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", database_url)
+        .env("LAB_PORTAL_LISTEN", "127.0.0.1:0")
+        .env("LAB_PORTAL_LOG", "warn")
+        .arg("serve")
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn the portal");
+    let mut lines = tokio::io::BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let origin = loop {
+        let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
+            .await
+            .expect("the portal starts within a minute")
+            .expect("read")
+            .expect("the portal printed its address");
+        if let Some(at) = line.find("running at ") {
+            break line[at + "running at ".len()..].trim().to_owned();
+        }
+    };
+    // Keep draining its output so it never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, origin)
+}
+
+fn database_url(pool: &PgPool) -> String {
+    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL");
+    let name = pool
+        .connect_options()
+        .get_database()
+        .expect("name")
+        .to_owned();
+    let (server, _) = base.rsplit_once('/').expect("a URL with a database");
+    format!("{server}/{name}")
+}
+
+#[sqlx::test(migrations = false)]
+async fn killing_the_server_mid_load_loses_no_charge_and_the_ledger_verifies(pool: PgPool) {
+    let url = database_url(&pool);
+    let (mut portal, origin) = serve(&url).await;
+    let app = TestApp {
+        address: origin.clone(),
+        client: reqwest::Client::new(),
+        pool: pool.clone(),
+    };
+    let who = caller(&app, credits(1000)).await;
+    model(
+        &app,
+        "crash",
+        "simulator-chat",
+        Some((1_000_000_000, 1_000_000_000)),
+        5000,
+    )
+    .await;
+
+    // 16 clients call in a loop; the portal is killed (SIGKILL) mid-load.
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            let (client, url, key) = (
+                app.client.clone(),
+                format!("{origin}/v1/chat/completions"),
+                who.key.clone(),
+            );
+            tokio::spawn(async move {
+                let mut served = Vec::new();
+                loop {
+                    let sent = client
+                        .post(&url)
+                        .bearer_auth(&key)
+                        .json(&chat("crash", Some(8)))
+                        .send()
+                        .await;
+                    let Ok(response) = sent else { break };
+                    if response.status() != 200 {
+                        panic!("unexpected status {}", response.status());
+                    }
+                    let id: Uuid = response.headers()["x-request-id"]
+                        .to_str()
+                        .expect("ascii")
+                        .parse()
+                        .expect("a uuid");
+                    let charged = response.headers()["x-credits-charged"]
+                        .to_str()
+                        .expect("ascii")
+                        .to_owned();
+                    // Served means the whole answer arrived.
+                    if response.bytes().await.is_err() {
+                        break;
+                    }
+                    served.push((id, charged));
+                }
+                served
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    portal.start_kill().expect("kill");
+    portal.wait().await.expect("killed");
+    let mut served = Vec::new();
+    for task in tasks {
+        served.extend(task.await.expect("task"));
+    }
+    assert!(
+        served.len() >= 16,
+        "too little load before the kill: {}",
+        served.len()
+    );
+
+    // Restart on the same database: it comes up, and the ledger verifies.
+    let (_portal, _) = serve(&url).await;
+    let verify = tokio::process::Command::new(env!("CARGO_BIN_EXE_lab-portal"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", &url)
+        .env("LAB_PORTAL_LOG", "warn")
+        .args(["ledger", "verify"])
+        .output()
+        .await
+        .expect("ledger verify");
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+
+    // Every served request has its usage record and its settled charge.
+    for (id, charged) in &served {
+        let row: Option<(i64, String)> = sqlx::query_as(
+            "select u.credits, h.status from usage_records u join credit_holds h on h.id = u.hold_id where u.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&pool)
+        .await
+        .expect("query");
+        let (credits, status) =
+            row.unwrap_or_else(|| panic!("served request {id} was not charged"));
+        assert_eq!(status, "settled");
+        assert!(credits > 0);
+        assert_eq!(
+            *charged,
+            format!("0.{credits:06}").trim_end_matches('0'),
+            "the header told the client what the ledger charged"
+        );
+    }
+    // Credit is only ever charged, held or available: nothing lost.
+    let (charged, held): (i64, i64) = sqlx::query_as(
+        "select coalesce(sum(charged) filter (where status = 'settled'), 0)::bigint,
+                coalesce(sum(amount) filter (where status = 'open'), 0)::bigint
+         from credit_holds where account_id = $1",
+    )
+    .bind(who.account)
+    .fetch_one(&pool)
+    .await
+    .expect("holds");
+    let balance = balance(&app, who.account).await;
+    assert_eq!(balance.reserved, held);
+    assert_eq!(balance.available + held + charged, 1_000_000_000);
 }

@@ -176,7 +176,8 @@ impl Batcher {
         let row = self
             .submit(kind, account, actual.micros(), hold, context)
             .await?;
-        self.closed(row, hold, Some(actual.micros()), Some(key)).await
+        self.closed(row, hold, Some(actual.micros()), Some(key))
+            .await
     }
 
     /// Releases a hold without charging.
@@ -334,16 +335,14 @@ async fn apply(pool: &PgPool, ops: &[Op]) -> Result<Vec<Row>, LedgerError> {
         match result {
             Ok(rows)
                 if rows.len() == ops.len()
-                    && rows
-                        .iter()
-                        .zip(1..)
-                        .all(|(row, ord)| row.ord == ord) =>
+                    && rows.iter().zip(1..).all(|(row, ord)| row.ord == ord) =>
             {
                 return Ok(rows)
             }
             Ok(_) => return Err(LedgerError::Database("a batch row is missing".to_owned())),
             Err(sqlx::Error::Database(db))
-                if attempt < ATTEMPTS && matches!(db.code().as_deref(), Some("40P01" | "40001")) =>
+                if attempt < ATTEMPTS
+                    && matches!(db.code().as_deref(), Some("40P01" | "40001")) =>
             {
                 tracing::warn!(attempt, "ledger batch lost a lock race; retrying");
             }

@@ -741,7 +741,9 @@ async fn the_batcher_keeps_the_single_operation_rules(pool: PgPool) {
     // More than held is refused and leaves the hold open.
     assert_eq!(
         batcher.settle(account, first.hold, c(5), "k1").await,
-        Err(LedgerError::ChargeExceedsHold { held: c(4).micros() })
+        Err(LedgerError::ChargeExceedsHold {
+            held: c(4).micros()
+        })
     );
     let settled = batcher
         .settle(account, first.hold, c(3), "k1")
@@ -764,8 +766,14 @@ async fn the_batcher_keeps_the_single_operation_rules(pool: PgPool) {
     );
 
     let second = batcher.reserve(account, c(2), ttl).await.expect("reserve");
-    let released = batcher.release(account, second.hold).await.expect("release");
-    assert_eq!((released.closed.charged, released.available), (Credits::ZERO, c(7)));
+    let released = batcher
+        .release(account, second.hold)
+        .await
+        .expect("release");
+    assert_eq!(
+        (released.closed.charged, released.available),
+        (Credits::ZERO, c(7))
+    );
     assert_eq!(
         balance(&pool, account).await.expect("b"),
         Balance {

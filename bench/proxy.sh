@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Proxy benchmark: Lab Portal's /v1 beside a bare nginx proxy and LiteLLM,
+# all in front of the same instant fake upstream, with metering on (every
+# request reserves, settles durably and writes its usage record).
+#
+#   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres bench/proxy.sh
+#
+# Needs the proxy benchmark harness (BENCH_HARNESS, default
+# ../shared/bench/proxy next to this repository; its setup.sh installs nginx,
+# oha and LiteLLM). Knobs: ROUNDS (2), DURATION (15), CONC ("1 32 64"),
+# STREAM ("no yes"), WITH_LITELLM (1), PORT (18100). Results go to the
+# harness's results folder; the summary is printed at the end.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+HARNESS=${BENCH_HARNESS:-$ROOT/../shared/bench/proxy}
+PORT=${PORT:-18100}
+BASE=${DATABASE_URL:?set DATABASE_URL to a PostgreSQL server (a scratch database is created)}
+DB="bench_proxy_$$"
+SERVER=${BASE%/*}
+STATE=$(mktemp -d)
+
+cleanup() {
+  [ -f "$STATE/portal.pid" ] && kill "$(cat "$STATE/portal.pid")" 2>/dev/null || true
+  sleep 1
+  psql "$BASE" -qc "drop database if exists $DB with (force)" >/dev/null 2>&1 || true
+  rm -rf "$STATE"
+}
+trap cleanup EXIT
+
+cargo build --release -p lab-portal --bin lab-portal
+psql "$BASE" -qc "create database $DB"
+export DATABASE_URL="$SERVER/$DB"
+
+LAB_PORTAL_LISTEN="127.0.0.1:$PORT" LAB_PORTAL_LOG=warn \
+  "$ROOT/target/release/lab-portal" serve >"$STATE/portal.log" 2>&1 &
+echo $! >"$STATE/portal.pid"
+for _ in $(seq 1 120); do
+  curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
+  sleep 0.5
+done
+
+# A developer with ample credit, a key, and the fake upstream as a provider.
+KEY="lp_benchkey0001_$(head -c 64 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 32)"
+HASH=$(printf '%s' "$KEY" | sha256sum | cut -d' ' -f1)
+psql "$DATABASE_URL" -q -v ON_ERROR_STOP=1 -v hash="$HASH" <<'SQL'
+insert into users (id, email, password_hash, display_name, account_kind, country, email_verified_at)
+values ('00000000-0000-7000-8000-00000000b001', 'bench@lab.test', 'unused', 'Bench', 'developer', 'DE', now());
+insert into credit_accounts (id, owner_kind) values (gen_random_uuid(), 'treasury') on conflict do nothing;
+insert into credit_accounts (id, owner_kind, owner_id)
+values ('00000000-0000-7000-8000-00000000b002', 'user', '00000000-0000-7000-8000-00000000b001');
+insert into ledger_transactions (id, kind, memo) values ('00000000-0000-7000-8000-00000000b003', 'grant', 'benchmark credit');
+insert into ledger_entries (transaction_id, account_id, bucket, amount)
+select '00000000-0000-7000-8000-00000000b003', id, 'available', -1000000000000000 from credit_accounts where owner_kind = 'treasury'
+union all select '00000000-0000-7000-8000-00000000b003', '00000000-0000-7000-8000-00000000b002', 'available', 1000000000000000;
+update credit_accounts set available = 1000000000000000 where id = '00000000-0000-7000-8000-00000000b002';
+insert into credit_lots (id, account_id, transaction_id, original, remaining)
+values ('00000000-0000-7000-8000-00000000b004', '00000000-0000-7000-8000-00000000b002',
+        '00000000-0000-7000-8000-00000000b003', 1000000000000000, 1000000000000000);
+insert into api_keys (id, user_id, account_id, name, public_id, secret_hash)
+values ('00000000-0000-7000-8000-00000000b005', '00000000-0000-7000-8000-00000000b001',
+        '00000000-0000-7000-8000-00000000b002', 'bench', 'benchkey0001', decode(:'hash', 'hex'));
+insert into providers (id, name, base_url, timeout_ms) values
+  ('00000000-0000-7000-8000-00000000b006', 'fake upstream', 'http://127.0.0.1:18080/v1', 30000),
+  ('00000000-0000-7000-8000-00000000b007', 'fake upstream sse', 'http://127.0.0.1:18081/v1', 30000);
+insert into models (id, public_id, provider_id, upstream_model, input_price, output_price, max_output_tokens) values
+  ('00000000-0000-7000-8000-00000000b008', 'bench-model', '00000000-0000-7000-8000-00000000b006', 'bench-model', 1000000, 2000000, 256),
+  ('00000000-0000-7000-8000-00000000b009', 'bench-model-sse', '00000000-0000-7000-8000-00000000b007', 'bench-model', 1000000, 2000000, 256);
+SQL
+
+"$HARNESS/start-upstream.sh"
+targets=("nginx=http://127.0.0.1:18090,sk-none,bench-model,${BENCH_ENV:-/tmp/bench-env}/nginx/nginx.pid"
+         "portal=http://127.0.0.1:$PORT,$KEY,bench-model,$STATE/portal.pid")
+if [ "${WITH_LITELLM:-1}" = 1 ]; then
+  "$HARNESS/start-litellm.sh"
+  targets+=("litellm=http://127.0.0.1:4000,sk-bench,bench-model,${BENCH_ENV:-/tmp/bench-env}/litellm/litellm.pid")
+fi
+ROUNDS=${ROUNDS:-2} "$HARNESS/compare.sh" "direct=http://127.0.0.1:18080,sk-none,bench-model" "${targets[@]}"
+
+# Metering really happened: every request left a usage record, and the
+# ledger still verifies.
+psql "$DATABASE_URL" -Atc "select 'usage records: ' || count(*) || ', charged micro-credits: ' || coalesce(sum(credits), 0) from usage_records"
+"$ROOT/target/release/lab-portal" ledger verify
