@@ -27,9 +27,11 @@ use crate::pages::{
     credits::CreditsPage,
     dashboard::DashboardPage,
     home::HomePage,
+    keys::KeysPage,
     not_found::NotFoundPage,
     onboarding::OnboardingPage,
     profile::ProfilePage,
+    usage::UsagePage,
 };
 
 /// The HTML document every page is rendered into on the server.
@@ -87,6 +89,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/reset-password") view=ResetPasswordPage />
                     <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("/credits") view=CreditsPage ssr=SsrMode::Async />
+                    <Route path=path!("/keys") view=KeysPage ssr=SsrMode::Async />
+                    <Route path=path!("/usage") view=UsagePage ssr=SsrMode::Async />
                     <Route path=path!("/onboarding") view=OnboardingPage ssr=SsrMode::Async />
                     <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async />
                     <Route path=path!("/admin") view=admin::AdminHomePage ssr=SsrMode::Async />

@@ -4,4 +4,6 @@
 pub mod account;
 pub mod admin;
 pub mod credits;
+pub mod keys;
 pub mod onboarding;
+pub mod usage;

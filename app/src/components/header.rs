@@ -108,6 +108,12 @@ fn member_links(user: SessionUser, sign_out: ServerAction<SignOut>) -> impl Into
                 <A href="/dashboard">"Dashboard"</A>
             </li>
             <li>
+                <A href="/keys">"API keys"</A>
+            </li>
+            <li>
+                <A href="/usage">"Usage"</A>
+            </li>
+            <li>
                 <A href="/profile" attr:title=user.email.clone()>{user.display_name.clone()}</A>
             </li>
             <li>

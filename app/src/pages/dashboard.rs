@@ -31,11 +31,13 @@ pub fn DashboardPage() -> impl IntoView {
                         <BalanceCard />
                         <div class="card">
                             <h2>"API keys"</h2>
-                            <p class="muted">"Create keys to call models through the OpenAI-compatible API once you have credits."</p>
+                            <p class="muted">"Create keys to call models through the OpenAI-compatible API with your credits."</p>
+                            <A href="/keys">"Manage your API keys"</A>
                         </div>
                         <div class="card">
                             <h2>"Usage"</h2>
-                            <p class="muted">"Your requests, tokens and credits spent will be listed here."</p>
+                            <p class="muted">"Your requests, tokens and credits spent, by day and model."</p>
+                            <A href="/usage">"See your usage"</A>
                         </div>
                     </div>
                 </section>

@@ -6,6 +6,8 @@ pub mod catalog;
 pub mod credits;
 pub mod dashboard;
 pub mod home;
+pub mod keys;
 pub mod not_found;
 pub mod onboarding;
 pub mod profile;
+pub mod usage;

@@ -9,6 +9,8 @@ mod cli;
 mod credits;
 mod health;
 mod helpers;
+mod keys;
 mod mailer;
 mod pages;
 mod proxy;
+mod usage;

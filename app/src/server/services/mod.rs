@@ -5,5 +5,7 @@ pub mod admin;
 pub mod admins;
 pub mod applications;
 pub mod credit_admin;
+pub mod keys;
 pub mod model_admin;
 pub mod outbox;
+pub mod usage;

@@ -1,0 +1,159 @@
+//! A developer's usage of the inference API: the request log and daily
+//! totals by model.
+
+mod my_usage;
+mod my_usage_chart;
+mod my_usage_filters;
+
+pub use my_usage::*;
+pub use my_usage_chart::*;
+pub use my_usage_filters::*;
+
+use serde::{Deserialize, Serialize};
+
+/// One request as its maker sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageView {
+    pub id: String,
+    pub when: String,
+    pub model: String,
+    pub key_name: String,
+    /// `lp_<public id>_…` of the key that made the request.
+    pub key_prefix: String,
+    /// `chat` or `embeddings`.
+    pub endpoint: String,
+    pub streamed: bool,
+    pub input_tokens: i32,
+    pub output_tokens: i32,
+    /// Micro-credits charged.
+    pub credits: i64,
+    pub latency_ms: i32,
+    /// HTTP status of the answer.
+    pub status: i16,
+}
+
+/// A key, as a filter option.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyOption {
+    pub id: String,
+    pub label: String,
+}
+
+/// What the log's filters can choose from: the models the user has
+/// called, and their keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageFilters {
+    pub models: Vec<String>,
+    pub keys: Vec<KeyOption>,
+}
+
+/// One page of the request log and the totals over all its pages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsagePage {
+    pub rows: Vec<UsageView>,
+    /// Requests matching the filters, on all pages.
+    pub total: i64,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    /// Micro-credits.
+    pub credits: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl UsagePage {
+    /// The position of the first row shown (1-based), or 0 when none is.
+    pub fn first_shown(&self) -> i64 {
+        if self.rows.is_empty() {
+            0
+        } else {
+            (self.page - 1) * self.per_page + 1
+        }
+    }
+
+    /// The position of the last row shown, or 0 when none is.
+    pub fn last_shown(&self) -> i64 {
+        if self.rows.is_empty() {
+            0
+        } else {
+            self.first_shown() + self.rows.len() as i64 - 1
+        }
+    }
+
+    /// Whether a later page has rows.
+    pub fn has_next(&self) -> bool {
+        self.page * self.per_page < self.total
+    }
+}
+
+/// What a chart of daily totals measures.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Metric {
+    #[default]
+    Credits,
+    Tokens,
+    Requests,
+}
+
+impl Metric {
+    pub const ALL: [Metric; 3] = [Metric::Credits, Metric::Tokens, Metric::Requests];
+
+    /// Its name in URLs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Credits => "credits",
+            Self::Tokens => "tokens",
+            Self::Requests => "requests",
+        }
+    }
+
+    /// From its name in a URL; anything else is credits.
+    pub fn parse(text: &str) -> Self {
+        match text {
+            "tokens" => Self::Tokens,
+            "requests" => Self::Requests,
+            _ => Self::Credits,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Credits => "Credits",
+            Self::Tokens => "Tokens",
+            Self::Requests => "Requests",
+        }
+    }
+}
+
+/// One model's daily values in a [`UsageChart`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Series {
+    /// A model id, or "Other models" for the rest.
+    pub name: String,
+    /// One value per day of the chart: micro-credits, tokens or requests.
+    pub values: Vec<i64>,
+}
+
+/// Daily totals by model: one series per model, the biggest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageChart {
+    pub metric: Metric,
+    /// `YYYY-MM-DD`, oldest first.
+    pub days: Vec<String>,
+    pub series: Vec<Series>,
+}
+
+impl UsageChart {
+    /// The total of one day, over every series.
+    pub fn day_total(&self, day: usize) -> i64 {
+        self.series
+            .iter()
+            .map(|s| s.values.get(day).copied().unwrap_or(0))
+            .sum()
+    }
+
+    /// Whether nothing at all happened on the chart's days.
+    pub fn is_empty(&self) -> bool {
+        self.series.iter().all(|s| s.values.iter().all(|v| *v == 0))
+    }
+}

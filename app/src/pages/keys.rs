@@ -1,0 +1,545 @@
+//! `/keys`: the signed-in user's API keys: create one (its secret is shown
+//! once), list them, revoke one; and a quick start for calling the API.
+//!
+//! Without JavaScript everything works too: creating answers with a
+//! redirect that carries the new key to this page once (see
+//! `api::keys::flash`), and revoking asks for confirmation on this page
+//! (`?revoke=<id>`) rather than in a dialog.
+
+use leptos::form::ActionForm;
+use leptos::html;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::keys::{
+    api_quick_start, list_api_keys, take_created_key, CreateApiKey, CreatedKey, KeyStatus, KeyView,
+    ModelView, QuickStart, RevokeApiKey,
+};
+use crate::components::form::{action_error, field_error, FormError, Notice, TextField};
+use crate::components::guard::RequireUser;
+use crate::domain::credits::Credits;
+
+/// `/keys`.
+#[component]
+pub fn KeysPage() -> impl IntoView {
+    view! {
+        <Title text="API keys" />
+        <RequireUser children=|_| view! { <Keys /> } />
+    }
+}
+
+#[component]
+fn Keys() -> impl IntoView {
+    let query = use_query_map();
+    let create = ServerAction::<CreateApiKey>::new();
+    let revoke = ServerAction::<RevokeApiKey>::new();
+    let keys = Resource::new(
+        move || (create.version().get(), revoke.version().get()),
+        |_| list_api_keys(),
+    );
+    // Only a page rendered right after a form posted without JavaScript
+    // finds a key here.
+    let flashed = Resource::new(|| (), |_| take_created_key());
+    let quick_start = Resource::new(|| (), |_| api_quick_start());
+    let revoking = Memo::new(move |_| query.read().get("revoke").filter(|id| !id.is_empty()));
+    let revoked = Signal::derive(move || {
+        let q = query.read();
+        q.get_str("done") == Some("revoked") && q.get_str("__err").is_none()
+    });
+    let revoke_error = action_error(revoke.value());
+
+    view! {
+        <section class="container page keys-page">
+            <p class="eyebrow">"Inference API"</p>
+            <h1>"API keys"</h1>
+            <p class="lead">
+                "Keys let your code call models through the OpenAI-compatible API. Every request is charged to your credits."
+            </p>
+            <Notice show=revoked message="The key is revoked. Requests made with it are refused from now on." />
+            <FormError error=revoke_error />
+            <Suspense fallback=|| ()>
+                {move || {
+                    let from_form = create.value().get().and_then(Result::ok);
+                    Suspend::new(async move {
+                        let from_redirect = flashed.await.ok().flatten();
+                        from_form.or(from_redirect).map(|created| view! { <NewKeyPanel created /> })
+                    })
+                }}
+            </Suspense>
+            <CreateKeyForm create />
+            <section class="keys-section" aria-labelledby="keys-heading">
+                <h2 id="keys-heading">"Your keys"</h2>
+                <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                    {move || {
+                        let revoking = revoking.get();
+                        Suspend::new(async move {
+                        match keys.await {
+                            Ok(list) => {
+                                let confirming = revoking
+                                    .and_then(|id| {
+                                        list.iter()
+                                            .find(|k| k.id == id && k.status != KeyStatus::Revoked)
+                                            .cloned()
+                                    });
+                                view! {
+                                    {confirming.map(|key| view! { <RevokeConfirm key revoke /> })}
+                                    {keys_table(list)}
+                                }
+                                .into_any()
+                            }
+                            Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                        }
+                        })
+                    }}
+                </Suspense>
+            </section>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    quick_start.await.ok().map(|qs| view! { <QuickStartSection qs /> })
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// The new key, shown this once, with a copy button.
+#[component]
+fn NewKeyPanel(created: CreatedKey) -> impl IntoView {
+    let input = NodeRef::<html::Input>::new();
+    let (copied, set_copied) = signal(None::<&'static str>);
+    // Bring the key into view and focus, so it is the next thing read.
+    Effect::new(move |_| {
+        if let Some(input) = input.get() {
+            let _ = input.focus();
+            input.select();
+        }
+    });
+    let key = created.key.clone();
+    let copy = move |_| {
+        if let Some(input) = input.get_untracked() {
+            input.select();
+        }
+        let message = if copy_to_clipboard(&key) {
+            "Copied to the clipboard."
+        } else {
+            "Could not copy: the key is selected, copy it with your keyboard."
+        };
+        set_copied.set(Some(message));
+    };
+    view! {
+        <section class="new-key" aria-labelledby="new-key-heading" data-testid="new-key">
+            <h2 id="new-key-heading">{format!("Your new key “{}”", created.name)}</h2>
+            <p class="new-key-warning">
+                <strong>"Copy it now: you won't see it again."</strong>
+                " We keep only a fingerprint of it. If you lose it, revoke it and create another."
+            </p>
+            <label for="new-key-value">"API key"</label>
+            <div class="copy-row">
+                <input
+                    id="new-key-value"
+                    class="key-value"
+                    type="text"
+                    readonly=true
+                    spellcheck="false"
+                    autocomplete="off"
+                    value=created.key.clone()
+                    node_ref=input
+                />
+                <button type="button" class="button button-primary js-only" on:click=copy>
+                    "Copy"
+                </button>
+            </div>
+            <p class="field-hint" role="status">{move || copied.get()}</p>
+        </section>
+    }
+}
+
+/// Writes `text` to the clipboard; `false` when the browser refuses.
+fn copy_to_clipboard(text: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        clipboard::write_text(text).is_ok()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = text;
+        false
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod clipboard {
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen]
+    extern "C" {
+        /// `navigator.clipboard.writeText(text)`; throws where there is no
+        /// clipboard (pages not served over HTTPS or from localhost).
+        #[wasm_bindgen(catch, js_namespace = ["navigator", "clipboard"], js_name = writeText)]
+        pub fn write_text(text: &str) -> Result<JsValue, JsValue>;
+    }
+}
+
+#[component]
+fn CreateKeyForm(create: ServerAction<CreateApiKey>) -> impl IntoView {
+    let error = action_error(create.value());
+    let form = NodeRef::<html::Form>::new();
+    // A created key empties the form for the next one.
+    Effect::new(move |_| {
+        if matches!(create.value().get(), Some(Ok(_))) {
+            if let Some(form) = form.get_untracked() {
+                form.reset();
+            }
+        }
+    });
+    view! {
+        <section class="card keys-create" aria-labelledby="create-heading">
+            <h2 id="create-heading">"Create a key"</h2>
+            <ActionForm action=create node_ref=form attr:class="form" attr:novalidate=true>
+                <FormError error />
+                <TextField
+                    label="Name"
+                    name="name"
+                    required=true
+                    maxlength=80
+                    autocomplete="off"
+                    hint="So you can tell your keys apart, like “laptop” or “staging server”."
+                    error=field_error(error, "name")
+                />
+                <fieldset class="keys-limits">
+                    <legend>"Limits (optional)"</legend>
+                    <TextField
+                        label="Spend cap in credits"
+                        name="spend_cap"
+                        autocomplete="off"
+                        hint="The key stops working once it has spent this much. Up to 6 decimals."
+                        error=field_error(error, "spend_cap")
+                    />
+                    <TextField
+                        label="Requests per minute"
+                        name="rpm_limit"
+                        kind="number"
+                        autocomplete="off"
+                        error=field_error(error, "rpm_limit")
+                    />
+                    <TextField
+                        label="Tokens per minute"
+                        name="tpm_limit"
+                        kind="number"
+                        autocomplete="off"
+                        error=field_error(error, "tpm_limit")
+                    />
+                    <TextField
+                        label="Expires on"
+                        name="expires_on"
+                        kind="date"
+                        hint="The key stops working at the end of this day (UTC)."
+                        error=field_error(error, "expires_on")
+                    />
+                </fieldset>
+                <div class="actions">
+                    <button type="submit" class="button button-primary" disabled=move || create.pending().get()>
+                        "Create key"
+                    </button>
+                </div>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// "Revoke this key?" with the button that does it.
+#[component]
+fn RevokeConfirm(key: KeyView, revoke: ServerAction<RevokeApiKey>) -> impl IntoView {
+    let heading = NodeRef::<html::H3>::new();
+    Effect::new(move |_| {
+        if let Some(heading) = heading.get() {
+            let _ = heading.focus();
+        }
+    });
+    view! {
+        <div class="confirm-panel" role="group" aria-labelledby="revoke-heading">
+            <h3 id="revoke-heading" tabindex="-1" node_ref=heading>
+                {format!("Revoke “{}”?", key.name)}
+            </h3>
+            <p>
+                "Programs using " <code>{key.prefix.clone()}</code>
+                " are refused within seconds. This cannot be undone; the key and its usage stay listed."
+            </p>
+            <ActionForm action=revoke attr:class="confirm-actions">
+                <input type="hidden" name="key_id" value=key.id.clone() />
+                <button type="submit" class="button button-danger" disabled=move || revoke.pending().get()>
+                    "Revoke key"
+                </button>
+                <A href="/keys" attr:class="button">
+                    "Cancel"
+                </A>
+            </ActionForm>
+        </div>
+    }
+}
+
+fn keys_table(keys: Vec<KeyView>) -> impl IntoView {
+    if keys.is_empty() {
+        return view! {
+            <div class="empty-state" role="status">
+                <h3>"No keys yet"</h3>
+                <p>"Create a key above to call models from your code."</p>
+            </div>
+        }
+        .into_any();
+    }
+    view! {
+        <div class="table-wrap" role="region" aria-labelledby="keys-heading" tabindex="0">
+            <table class="keys-table">
+                <caption class="visually-hidden">"Your API keys, newest first"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Key"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Created"</th>
+                        <th scope="col">"Last used"</th>
+                        <th scope="col">"Spent"</th>
+                        <th scope="col">"Limits"</th>
+                        <th scope="col">"Expires"</th>
+                        <th scope="col">
+                            <span class="visually-hidden">"Actions"</span>
+                        </th>
+                    </tr>
+                </thead>
+                <tbody>{keys.into_iter().map(key_row).collect_view()}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+fn key_row(key: KeyView) -> impl IntoView {
+    let status_class = match key.status {
+        KeyStatus::Active => "key-status key-status-active",
+        KeyStatus::Revoked => "key-status key-status-revoked",
+        KeyStatus::Expired => "key-status key-status-expired",
+    };
+    let spent = match key.spend_cap {
+        Some(cap) => format!(
+            "{} of {}",
+            Credits::from_micros(key.spent),
+            Credits::from_micros(cap)
+        ),
+        None => Credits::from_micros(key.spent).to_string(),
+    };
+    let limits = limits_text(key.rpm_limit, key.tpm_limit);
+    let revocable = key.status != KeyStatus::Revoked;
+    let revoke_href = format!("/keys?revoke={}", key.id);
+    let revoke_label = format!("Revoke key {}", key.name);
+    view! {
+        <tr data-key-id=key.id.clone()>
+            <th scope="row" class="key-name">{key.name.clone()}</th>
+            <td>
+                <code class="key-prefix">{key.prefix}</code>
+            </td>
+            <td>
+                <span class=status_class>{key.status.label()}</span>
+            </td>
+            <td class="nowrap">{key.created}</td>
+            <td class="nowrap">{key.last_used.unwrap_or_else(|| "Never".to_owned())}</td>
+            <td class="num nowrap">{spent}</td>
+            <td class="nowrap">{limits}</td>
+            <td class="nowrap">{key.expires.unwrap_or_else(|| "Never".to_owned())}</td>
+            <td>
+                {revocable.then(|| view! {
+                    <A href=revoke_href attr:class="button button-small" attr:aria-label=revoke_label>
+                        "Revoke…"
+                    </A>
+                })}
+            </td>
+        </tr>
+    }
+}
+
+/// `60 requests/min · 10,000 tokens/min`, or "None".
+fn limits_text(rpm: Option<i32>, tpm: Option<i32>) -> String {
+    let group = |n: i32| Credits::from_micros(i64::from(n) * 1_000_000).to_string();
+    let parts: Vec<String> = [
+        rpm.map(|n| format!("{} requests/min", group(n))),
+        tpm.map(|n| format!("{} tokens/min", group(n))),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if parts.is_empty() {
+        "None".to_owned()
+    } else {
+        parts.join(" · ")
+    }
+}
+
+/// The environment variable the snippets read the key from.
+const KEY_VARIABLE: &str = "LAB_PORTAL_API_KEY";
+
+#[component]
+fn QuickStartSection(qs: QuickStart) -> impl IntoView {
+    let model = qs
+        .models
+        .iter()
+        .find(|m| m.kind == "chat")
+        .or_else(|| qs.models.first())
+        .cloned();
+    let snippets = snippets(&qs.base_url, model.as_ref());
+    let models = qs.models;
+    view! {
+        <section class="keys-section quick-start" aria-labelledby="quick-start-heading">
+            <h2 id="quick-start-heading">"Quick start"</h2>
+            <p>
+                "The API speaks the OpenAI protocol at " <code class="base-url">{qs.base_url.clone()}</code>
+                ", so the official OpenAI libraries work unchanged. Keep your key in an environment variable:"
+            </p>
+            <pre class="code" tabindex="0" aria-label="Setting the key in a shell">
+                <code>{format!("export {KEY_VARIABLE}=lp_…")}</code>
+            </pre>
+            <h3>"Models"</h3>
+            {models_list(models)}
+            {snippets
+                .into_iter()
+                .map(|(language, code)| {
+                    view! {
+                        <h3>{language}</h3>
+                        <pre class="code" tabindex="0" aria-label=format!("{language} example")>
+                            <code>{code}</code>
+                        </pre>
+                    }
+                })
+                .collect_view()}
+        </section>
+    }
+}
+
+fn models_list(models: Vec<ModelView>) -> impl IntoView {
+    if models.is_empty() {
+        return view! {
+            <div class="empty-state" role="status">
+                <h4>"No models to call yet"</h4>
+                <p>"The Lab's staff are setting models up. The examples below work as soon as one is listed here."</p>
+            </div>
+        }
+        .into_any();
+    }
+    view! {
+        <ul class="model-list">
+            {models
+                .into_iter()
+                .map(|m| {
+                    let kind = if m.kind == "embedding" { "embeddings" } else { "chat" };
+                    view! {
+                        <li>
+                            <code>{m.id}</code>
+                            <span class="muted">{format!(" · {kind}")}</span>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+/// `(language, code)` examples calling `model` (or a placeholder) at
+/// `base_url`: a chat completion, or embeddings for an embedding model.
+fn snippets(base_url: &str, model: Option<&ModelView>) -> Vec<(&'static str, String)> {
+    let id = model.map_or("MODEL_ID", |m| m.id.as_str());
+    if model.is_some_and(|m| m.kind == "embedding") {
+        return vec![
+            (
+                "curl",
+                format!(
+                    "curl {base_url}/embeddings \\\n  -H \"Authorization: Bearer ${KEY_VARIABLE}\" \\\n  -H \"Content-Type: application/json\" \\\n  -d '{{\"model\": \"{id}\", \"input\": \"Hello!\"}}'"
+                ),
+            ),
+            (
+                "Python",
+                format!(
+                    "import os\nfrom openai import OpenAI\n\nclient = OpenAI(base_url=\"{base_url}\", api_key=os.environ[\"{KEY_VARIABLE}\"])\nresult = client.embeddings.create(model=\"{id}\", input=\"Hello!\")\nprint(len(result.data[0].embedding))"
+                ),
+            ),
+            (
+                "JavaScript",
+                format!(
+                    "import OpenAI from \"openai\";\n\nconst client = new OpenAI({{ baseURL: \"{base_url}\", apiKey: process.env.{KEY_VARIABLE} }});\nconst result = await client.embeddings.create({{ model: \"{id}\", input: \"Hello!\" }});\nconsole.log(result.data[0].embedding.length);"
+                ),
+            ),
+        ];
+    }
+    vec![
+        (
+            "curl",
+            format!(
+                "curl {base_url}/chat/completions \\\n  -H \"Authorization: Bearer ${KEY_VARIABLE}\" \\\n  -H \"Content-Type: application/json\" \\\n  -d '{{\"model\": \"{id}\", \"messages\": [{{\"role\": \"user\", \"content\": \"Hello!\"}}]}}'"
+            ),
+        ),
+        (
+            "Python",
+            format!(
+                "import os\nfrom openai import OpenAI\n\nclient = OpenAI(base_url=\"{base_url}\", api_key=os.environ[\"{KEY_VARIABLE}\"])\nreply = client.chat.completions.create(\n    model=\"{id}\",\n    messages=[{{\"role\": \"user\", \"content\": \"Hello!\"}}],\n)\nprint(reply.choices[0].message.content)"
+            ),
+        ),
+        (
+            "JavaScript",
+            format!(
+                "import OpenAI from \"openai\";\n\nconst client = new OpenAI({{ baseURL: \"{base_url}\", apiKey: process.env.{KEY_VARIABLE} }});\nconst reply = await client.chat.completions.create({{\n  model: \"{id}\",\n  messages: [{{ role: \"user\", content: \"Hello!\" }}],\n}});\nconsole.log(reply.choices[0].message.content);"
+            ),
+        ),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippets_call_this_portal_with_a_served_model() {
+        let chat = ModelView {
+            id: "lab-chat-1".to_owned(),
+            kind: "chat".to_owned(),
+        };
+        let all = snippets("https://lab.example.org/v1", Some(&chat));
+        let names: Vec<&str> = all.iter().map(|(l, _)| *l).collect();
+        assert_eq!(names, ["curl", "Python", "JavaScript"]);
+        for (_, code) in &all {
+            assert!(code.contains("https://lab.example.org/v1"), "{code}");
+            assert!(code.contains("\"lab-chat-1\""), "{code}");
+            assert!(code.contains(KEY_VARIABLE), "{code}");
+        }
+        assert!(all[0].1.contains("/v1/chat/completions"));
+        assert!(all[1]
+            .1
+            .contains("OpenAI(base_url=\"https://lab.example.org/v1\""));
+        assert!(all[2]
+            .1
+            .contains("new OpenAI({ baseURL: \"https://lab.example.org/v1\""));
+    }
+
+    #[test]
+    fn embedding_models_get_embedding_examples_and_no_model_a_placeholder() {
+        let embed = ModelView {
+            id: "lab-embed".to_owned(),
+            kind: "embedding".to_owned(),
+        };
+        let all = snippets("http://127.0.0.1:3000/v1", Some(&embed));
+        assert!(all[0].1.contains("/v1/embeddings"));
+        assert!(all.iter().all(|(_, c)| c.contains("lab-embed")));
+        let none = snippets("http://127.0.0.1:3000/v1", None);
+        assert!(none.iter().all(|(_, c)| c.contains("MODEL_ID")));
+    }
+
+    #[test]
+    fn limits_read_as_words() {
+        assert_eq!(limits_text(None, None), "None");
+        assert_eq!(limits_text(Some(60), None), "60 requests/min");
+        assert_eq!(
+            limits_text(Some(1200), Some(100_000)),
+            "1,200 requests/min · 100,000 tokens/min"
+        );
+    }
+}
