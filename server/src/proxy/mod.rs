@@ -443,7 +443,7 @@ impl Proxy {
         let max_output = match asked {
             None | Some(Value::Null) => cap,
             Some(value) => match value.as_u64() {
-                Some(n) if n >= 1 && n <= cap => n,
+                Some(n) if (1..=cap).contains(&n) => n,
                 _ => return Err(ApiError::bad_request(
                     Some("max_tokens"),
                     format!(

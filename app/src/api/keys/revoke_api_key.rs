@@ -4,8 +4,9 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 
-/// Revokes one of the signed-in user's keys; it stops working at once. The
-/// key stays listed (and its usage with it).
+/// Revokes one of the signed-in user's keys; the proxy refuses it within
+/// seconds (it trusts a key lookup for 3 s). The key stays listed (and its
+/// usage with it).
 #[server(endpoint = "revoke_api_key")]
 pub async fn revoke_api_key(key_id: String) -> Result<(), AppError> {
     use crate::server::services::keys;
