@@ -40,7 +40,7 @@ for _ in $(seq 1 120); do
 done
 
 # A developer with ample credit, a key, and the fake upstream as a provider.
-KEY="lp_benchkey0001_$(head -c 64 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 32)"
+KEY="lp_benchkey0001_$(head -c 4096 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 32)"
 HASH=$(printf '%s' "$KEY" | sha256sum | cut -d' ' -f1)
 psql "$DATABASE_URL" -q -v ON_ERROR_STOP=1 -v hash="$HASH" <<'SQL'
 insert into users (id, email, password_hash, display_name, account_kind, country, email_verified_at)
@@ -50,8 +50,8 @@ insert into credit_accounts (id, owner_kind, owner_id)
 values ('00000000-0000-7000-8000-00000000b002', 'user', '00000000-0000-7000-8000-00000000b001');
 insert into ledger_transactions (id, kind, memo) values ('00000000-0000-7000-8000-00000000b003', 'grant', 'benchmark credit');
 insert into ledger_entries (transaction_id, account_id, bucket, amount)
-select '00000000-0000-7000-8000-00000000b003', id, 'available', -1000000000000000 from credit_accounts where owner_kind = 'treasury'
-union all select '00000000-0000-7000-8000-00000000b003', '00000000-0000-7000-8000-00000000b002', 'available', 1000000000000000;
+select '00000000-0000-7000-8000-00000000b003'::uuid, id, 'available', -1000000000000000 from credit_accounts where owner_kind = 'treasury'
+union all select '00000000-0000-7000-8000-00000000b003'::uuid, '00000000-0000-7000-8000-00000000b002'::uuid, 'available', 1000000000000000;
 update credit_accounts set available = 1000000000000000 where id = '00000000-0000-7000-8000-00000000b002';
 insert into credit_lots (id, account_id, transaction_id, original, remaining)
 values ('00000000-0000-7000-8000-00000000b004', '00000000-0000-7000-8000-00000000b002',

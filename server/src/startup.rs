@@ -8,6 +8,7 @@ use app::server::state::AppState;
 use app::{shell, App};
 use axum::http::{HeaderName, HeaderValue, Request};
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
@@ -124,6 +125,14 @@ impl Application {
             ..
         } = self;
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        // Streams are many small writes: without TCP_NODELAY, Nagle's
+        // algorithm holds each one back until the previous is acknowledged,
+        // and a delayed ACK turns that into ~40 ms per stream.
+        let listener = listener.tap_io(|tcp| {
+            if let Err(error) = tcp.set_nodelay(true) {
+                tracing::warn!(%error, "cannot set TCP_NODELAY");
+            }
+        });
         let served = axum::serve(listener, service)
             .with_graceful_shutdown(shutdown)
             .await;
