@@ -48,7 +48,7 @@ async function expectFreshPreview(page: Page) {
   await expect(page).toHaveURL(/\/admin\/credits\/bulk\?draft=[0-9a-f-]{36}$/);
   await expect(page.getByRole("heading", { level: 2, name: "Preview" })).toBeVisible();
   await expect(page.getByRole("status")).toHaveText(
-    "1 rows ready (7.25 credits), 0 already granted, 2 with errors. Nothing has been granted yet.",
+    "1 row ready (7.25 credits), 0 already granted, 2 with errors. Nothing has been granted yet.",
   );
   await expect(fileRow(page, 2)).toContainText("Ready");
   await expect(fileRow(page, 3)).toContainText("Skipped");
@@ -61,7 +61,7 @@ async function expectGrantedReport(page: Page) {
   await expect(page).toHaveURL(/\/admin\/credits\/bulk\?run=[0-9a-f-]{36}$/);
   await expect(page.getByRole("heading", { level: 2, name: "Result" })).toBeVisible();
   await expect(page.getByRole("status")).toHaveText(
-    "1 rows granted (7.25 credits), 0 already granted before, 2 skipped.",
+    "1 row granted (7.25 credits), 0 already granted before, 2 skipped.",
   );
   await expect(fileRow(page, 2)).toContainText("Granted");
   await expect(fileRow(page, 3)).toContainText("Skipped");

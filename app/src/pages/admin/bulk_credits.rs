@@ -207,14 +207,23 @@ fn summary(report: &BulkReport) -> String {
     let before = report.count(BulkRowStatus::AlreadyGranted);
     if report.applied {
         format!(
-            "{} rows granted ({total} credits), {before} already granted before, {skipped} skipped.",
-            report.count(BulkRowStatus::Granted)
+            "{} granted ({total} credits), {before} already granted before, {skipped} skipped.",
+            rows(report.count(BulkRowStatus::Granted))
         )
     } else {
         format!(
-            "{} rows ready ({total} credits), {before} already granted, {skipped} with errors. Nothing has been granted yet.",
-            report.count(BulkRowStatus::Ready)
+            "{} ready ({total} credits), {before} already granted, {skipped} with errors. Nothing has been granted yet.",
+            rows(report.count(BulkRowStatus::Ready))
         )
+    }
+}
+
+/// "1 row", "2 rows".
+fn rows(n: usize) -> String {
+    if n == 1 {
+        "1 row".to_owned()
+    } else {
+        format!("{n} rows")
     }
 }
 
@@ -226,11 +235,7 @@ fn apply_form(
 ) -> impl IntoView {
     let error = action_error(apply.value());
     let draft = report.draft.to_string();
-    let label = if ready == 1 {
-        "Grant 1 row".to_owned()
-    } else {
-        format!("Grant {ready} rows")
-    };
+    let label = format!("Grant {}", rows(ready));
     view! {
         <ActionForm action=apply attr:class="form admin-action-form">
             <FormError error />
