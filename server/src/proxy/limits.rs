@@ -37,9 +37,12 @@ pub struct Limited {
     pub retry_after: u64,
 }
 
+/// A key's request and token buckets, each only when it has that limit.
+type KeyBuckets = (Option<Bucket>, Option<Bucket>);
+
 #[derive(Debug, Default)]
 pub struct Limits {
-    buckets: Mutex<HashMap<Uuid, (Option<Bucket>, Option<Bucket>)>>,
+    buckets: Mutex<HashMap<Uuid, KeyBuckets>>,
 }
 
 impl Limits {

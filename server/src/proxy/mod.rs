@@ -444,12 +444,14 @@ impl Proxy {
             None | Some(Value::Null) => cap,
             Some(value) => match value.as_u64() {
                 Some(n) if (1..=cap).contains(&n) => n,
-                _ => return Err(ApiError::bad_request(
-                    Some("max_tokens"),
-                    format!(
+                _ => {
+                    return Err(ApiError::bad_request(
+                        Some("max_tokens"),
+                        format!(
                         "`{limit_field}` must be a whole number from 1 to {cap} for this model."
                     ),
-                )),
+                    ))
+                }
             },
         };
         let context = u64::try_from(model.context_window).unwrap_or(0);

@@ -18,7 +18,7 @@ pub fn count(text: &str) -> u64 {
     let mut run = 0u64;
     for c in text.chars() {
         if c.is_alphanumeric() {
-            if run % 8 == 0 {
+            if run.is_multiple_of(8) {
                 tokens += 1;
             }
             run += 1;
