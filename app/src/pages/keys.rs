@@ -49,6 +49,12 @@ fn Keys() -> impl IntoView {
         q.get_str("done") == Some("revoked") && q.get_str("__err").is_none()
     });
     let revoke_error = action_error(revoke.value());
+    // The newest key created here stays shown until the page is left, even
+    // if a later attempt fails.
+    let created = Memo::new(move |previous: Option<&Option<CreatedKey>>| {
+        let latest = create.value().get().and_then(Result::ok);
+        latest.or_else(|| previous.cloned().flatten())
+    });
 
     view! {
         <section class="container page keys-page">
@@ -61,7 +67,7 @@ fn Keys() -> impl IntoView {
             <FormError error=revoke_error />
             <Suspense fallback=|| ()>
                 {move || {
-                    let from_form = create.value().get().and_then(Result::ok);
+                    let from_form = created.get();
                     Suspend::new(async move {
                         let from_redirect = flashed.await.ok().flatten();
                         from_form.or(from_redirect).map(|created| view! { <NewKeyPanel created /> })
@@ -333,7 +339,7 @@ fn key_row(key: KeyView) -> impl IntoView {
     let limits = limits_text(key.rpm_limit, key.tpm_limit);
     let revocable = key.status != KeyStatus::Revoked;
     let revoke_href = format!("/keys?revoke={}", key.id);
-    let revoke_label = format!("Revoke key {}", key.name);
+    let revoke_label = format!(" key {}", key.name);
     view! {
         <tr data-key-id=key.id.clone()>
             <th scope="row" class="key-name">{key.name.clone()}</th>
@@ -350,8 +356,9 @@ fn key_row(key: KeyView) -> impl IntoView {
             <td class="nowrap">{key.expires.unwrap_or_else(|| "Never".to_owned())}</td>
             <td>
                 {revocable.then(|| view! {
-                    <A href=revoke_href attr:class="button button-small" attr:aria-label=revoke_label>
-                        "Revoke…"
+                    <A href=revoke_href attr:class="button button-small">
+                        "Revoke"
+                        <span class="visually-hidden">{revoke_label}</span>
                     </A>
                 })}
             </td>
