@@ -196,9 +196,7 @@ fn model_table(
                         <th scope="col">"Context"</th>
                         <th scope="col">"Max output"</th>
                         <th scope="col">"Status"</th>
-                        <th scope="col">
-                            <span class="visually-hidden">"Actions"</span>
-                        </th>
+                        <th scope="col">"Action"</th>
                     </tr>
                 </thead>
                 <tbody>{models.into_iter().map(|m| model_row(m, toggle)).collect_view()}</tbody>
@@ -220,7 +218,9 @@ fn model_row(m: ModelView, toggle: ServerAction<SetModelEnabled>) -> impl IntoVi
     } else {
         ("Enable", "true")
     };
-    let public_id = m.public_id.clone();
+    // The button is named after its model with `aria-label`: hidden text
+    // (absolutely positioned) would widen the page past the scrolled table.
+    let name = format!("{label} {}", m.public_id);
     view! {
         <tr>
             <th scope="row" class="admin-row-head">
@@ -245,9 +245,13 @@ fn model_row(m: ModelView, toggle: ServerAction<SetModelEnabled>) -> impl IntoVi
                 <ActionForm action=toggle>
                     <input type="hidden" name="id" value=m.id.to_string() />
                     <input type="hidden" name="enabled" value=enable />
-                    <button type="submit" class="button" disabled=move || toggle.pending().get()>
+                    <button
+                        type="submit"
+                        class="button"
+                        aria-label=name
+                        disabled=move || toggle.pending().get()
+                    >
                         {label}
-                        <span class="visually-hidden">{format!(" {public_id}")}</span>
                     </button>
                 </ActionForm>
             </td>
