@@ -263,6 +263,19 @@ async fn embeddings(State(options): State<Options>, body: Bytes) -> Response {
     Json(body).into_response()
 }
 
+/// Refuses (404) a request that did not come from this machine.
+pub async fn loopback_only(
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if peer.ip().is_loopback() {
+        next.run(request).await
+    } else {
+        StatusCode::NOT_FOUND.into_response()
+    }
+}
+
 /// Serves the simulator alone under `/v1` until `shutdown` resolves.
 pub async fn serve(
     listener: tokio::net::TcpListener,

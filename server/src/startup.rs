@@ -87,9 +87,12 @@ impl Application {
         let mut router = router(state, sessions, proxy);
         if settings.simulator {
             crate::simulator::register(&pool, bound).await?;
+            // Only the portal itself (and tools on this machine) may call
+            // it: it is free, and some of its fault models never answer.
             router = router.nest(
                 "/simulator/v1",
-                crate::simulator::router(crate::simulator::Options::default()),
+                crate::simulator::router(crate::simulator::Options::default())
+                    .layer(axum::middleware::from_fn(crate::simulator::loopback_only)),
             );
         }
         Ok(Self {
