@@ -4,7 +4,7 @@
 //! previewed, applied once and reported row by row; everything is audited
 //! and the ledger stays consistent.
 
-use crate::helpers::{spawn_app, FormPart, TestApp, PASSWORD};
+use crate::helpers::{create_user, signed_in, spawn_app, FormPart, TestApp};
 use reqwest::{Client, Response};
 use serde_json::{json, Value};
 use sqlx::PgPool;
@@ -37,46 +37,6 @@ const ENDPOINTS: &[(&str, &[(&str, &str)])] = &[
     ("admin_bulk_grant", &[("draft", NO_KEY)]),
     ("admin_apply_bulk_grant", &[("draft", NO_KEY)]),
 ];
-
-/// A verified, active account with `role`, made directly in the database.
-async fn create_user(app: &TestApp, email: &str, role: &str) -> Uuid {
-    static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
-    let hash = HASH
-        .get_or_init(|| async {
-            let password = app::domain::password::Password::parse(PASSWORD.into(), &[])
-                .expect("a valid password");
-            app::server::password::hash(password).await.expect("hash")
-        })
-        .await;
-    let id = Uuid::now_v7();
-    sqlx::query(
-        "insert into users (id, email, password_hash, display_name, account_kind, country, platform_role, email_verified_at)
-         values ($1, $2, $3, $4, 'developer', 'DE', $5, now())",
-    )
-    .bind(id)
-    .bind(email)
-    .bind(hash)
-    .bind(format!("User {email}"))
-    .bind(role)
-    .execute(&app.pool)
-    .await
-    .expect("insert user");
-    id
-}
-
-/// A browser signed in as `email`.
-async fn signed_in(app: &TestApp, email: &str) -> Client {
-    let client = app.new_browser();
-    let response = app
-        .post_form_with(
-            &client,
-            "/api/sign_in",
-            &[("email", email), ("password", PASSWORD)],
-        )
-        .await;
-    assert_eq!(response.status(), 200);
-    client
-}
 
 /// An admin, a developer `dev@example.org`, and a browser signed in as the admin.
 async fn admin_and_developer(app: &TestApp) -> (Uuid, Uuid, Client) {

@@ -5,7 +5,7 @@
 //! transaction; the simulator keeps its server-managed settings; and a
 //! provider's secret never appears anywhere, only its variable's name.
 
-use crate::helpers::{spawn_app, TestApp, PASSWORD};
+use crate::helpers::{create_user, signed_in, spawn_app, TestApp};
 use reqwest::{Client, Response};
 use serde_json::{json, Value};
 use sqlx::PgPool;
@@ -78,46 +78,6 @@ fn endpoints() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
             vec![("id", SOME_ID), ("enabled", "false")],
         ),
     ]
-}
-
-/// A verified, active account with `role`, made directly in the database.
-async fn create_user(app: &TestApp, email: &str, role: &str) -> Uuid {
-    static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
-    let hash = HASH
-        .get_or_init(|| async {
-            let password = app::domain::password::Password::parse(PASSWORD.into(), &[])
-                .expect("a valid password");
-            app::server::password::hash(password).await.expect("hash")
-        })
-        .await;
-    let id = Uuid::now_v7();
-    sqlx::query(
-        "insert into users (id, email, password_hash, display_name, account_kind, country, platform_role, email_verified_at)
-         values ($1, $2, $3, $4, 'developer', 'DE', $5, now())",
-    )
-    .bind(id)
-    .bind(email)
-    .bind(hash)
-    .bind(format!("User {email}"))
-    .bind(role)
-    .execute(&app.pool)
-    .await
-    .expect("insert user");
-    id
-}
-
-/// A browser signed in as `email`.
-async fn signed_in(app: &TestApp, email: &str) -> Client {
-    let client = app.new_browser();
-    let response = app
-        .post_form_with(
-            &client,
-            "/api/sign_in",
-            &[("email", email), ("password", PASSWORD)],
-        )
-        .await;
-    assert_eq!(response.status(), 200);
-    client
 }
 
 /// An admin and a browser signed in as them.

@@ -5,17 +5,7 @@ use std::process::{Command, Stdio};
 
 use sqlx::PgPool;
 
-/// The URL of the test's own database, for the binary.
-fn database_url(pool: &PgPool) -> String {
-    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL");
-    let name = pool
-        .connect_options()
-        .get_database()
-        .expect("database name")
-        .to_owned();
-    let (server, _) = base.rsplit_once('/').expect("a URL with a database");
-    format!("{server}/{name}")
-}
+use crate::helpers::database_url;
 
 fn lab_portal(pool: &PgPool) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_lab-portal"));

@@ -219,3 +219,55 @@ pub async fn spawn_simulator(per_token_ms: u64) -> String {
     ));
     format!("http://{address}/v1")
 }
+
+/// A verified, active account with `role`, made directly in the database.
+pub async fn create_user(app: &TestApp, email: &str, role: &str) -> uuid::Uuid {
+    static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    let hash = HASH
+        .get_or_init(|| async {
+            let password = app::domain::password::Password::parse(PASSWORD.into(), &[])
+                .expect("a valid password");
+            app::server::password::hash(password).await.expect("hash")
+        })
+        .await;
+    let id = uuid::Uuid::now_v7();
+    sqlx::query(
+        "insert into users (id, email, password_hash, display_name, account_kind, country, platform_role, email_verified_at)
+         values ($1, $2, $3, $4, 'developer', 'DE', $5, now())",
+    )
+    .bind(id)
+    .bind(email)
+    .bind(hash)
+    .bind(format!("User {email}"))
+    .bind(role)
+    .execute(&app.pool)
+    .await
+    .expect("insert user");
+    id
+}
+
+/// A browser signed in as `email`.
+pub async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
+    let client = app.new_browser();
+    let response = app
+        .post_form_with(
+            &client,
+            "/api/sign_in",
+            &[("email", email), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    client
+}
+
+/// The URL of the test's own database, for the binary.
+pub fn database_url(pool: &PgPool) -> String {
+    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL");
+    let name = pool
+        .connect_options()
+        .get_database()
+        .expect("database name")
+        .to_owned();
+    let (server, _) = base.rsplit_once('/').expect("a URL with a database");
+    format!("{server}/{name}")
+}

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::{database_url, spawn_app, TestApp};
 
 /// A developer with credits and an API key.
 struct Caller {
@@ -804,17 +804,6 @@ async fn serve(database_url: &str) -> (tokio::process::Child, String) {
     // Keep draining its output so it never blocks on a full pipe.
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     (child, origin)
-}
-
-fn database_url(pool: &PgPool) -> String {
-    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL");
-    let name = pool
-        .connect_options()
-        .get_database()
-        .expect("name")
-        .to_owned();
-    let (server, _) = base.rsplit_once('/').expect("a URL with a database");
-    format!("{server}/{name}")
 }
 
 #[sqlx::test(migrations = false)]
