@@ -46,8 +46,9 @@ async fn run(url: &str, duration: Duration) -> anyhow::Result<()> {
         "ledger pairs (reserve 1 credit, settle 0.5), {} s per run:",
         duration.as_secs()
     );
+    naive_tables(&pool, &accounts).await?;
     let batcher = ledger::Batcher::start(pool.clone(), writers());
-    for path in [Path::Direct, Path::Batched(&batcher)] {
+    for path in [Path::Naive, Path::Direct, Path::Leased(&batcher)] {
         eprintln!("  {}:", path.label());
         for workers in [1usize, 32] {
             for (label, spread) in [
@@ -60,6 +61,7 @@ async fn run(url: &str, duration: Duration) -> anyhow::Result<()> {
             }
         }
     }
+    batcher.return_leases().await;
     let violations = ledger::verify(&pool).await?;
     eprintln!(
         "ledger verify after the runs: {} violation(s)",
@@ -78,19 +80,78 @@ fn writers() -> usize {
 
 #[derive(Clone, Copy)]
 enum Path<'a> {
+    /// The naive design the issue measures as the baseline, run here at the
+    /// same time on the same machine: a conditional balance update plus a
+    /// hold insert in one durable transaction, then a settling update in a
+    /// second (on bare tables of its own, no ledger entries or lots).
+    Naive,
     /// `ledger::reserve` and `ledger::settle`: one transaction each.
     Direct,
-    /// The group-commit batcher the proxy uses.
-    Batched(&'a ledger::Batcher),
+    /// Leases and group-committed charges, as the proxy uses them.
+    Leased(&'a ledger::Batcher),
 }
 
 impl Path<'_> {
     fn label(self) -> &'static str {
         match self {
+            Self::Naive => "naive baseline (two durable transactions)",
             Self::Direct => "one transaction per operation",
-            Self::Batched(_) => "group commit (ledger::Batcher)",
+            Self::Leased(_) => "leases + group-committed charges (ledger::Batcher)",
         }
     }
+}
+
+/// The naive design's tables, beside the ledger's.
+async fn naive_tables(pool: &PgPool, accounts: &[Uuid]) -> anyhow::Result<()> {
+    sqlx::query(
+        "create table naive_accounts (id uuid primary key, available bigint not null check (available >= 0),
+                                      reserved bigint not null default 0)",
+    )
+    .execute(pool)
+    .await?;
+    sqlx::query(
+        "create table naive_holds (id uuid primary key, account_id uuid not null references naive_accounts (id),
+                                   amount bigint not null, created_at timestamptz not null default now())",
+    )
+    .execute(pool)
+    .await?;
+    sqlx::query(
+        "insert into naive_accounts (id, available) select unnest($1::uuid[]), 10000000000000",
+    )
+    .bind(accounts)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+async fn naive_pair(pool: &PgPool, account: Uuid, amount: i64, charge: i64) -> anyhow::Result<()> {
+    let hold = Uuid::now_v7();
+    let mut tx = pool.begin().await?;
+    let reserved = sqlx::query(
+        "update naive_accounts set available = available - $2, reserved = reserved + $2
+         where id = $1 and available >= $2",
+    )
+    .bind(account)
+    .bind(amount)
+    .execute(&mut *tx)
+    .await?;
+    anyhow::ensure!(reserved.rows_affected() == 1, "naive account ran out");
+    sqlx::query("insert into naive_holds (id, account_id, amount) values ($1, $2, $3)")
+        .bind(hold)
+        .bind(account)
+        .bind(amount)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    sqlx::query(
+        "update naive_accounts set reserved = reserved - $2, available = available + $2 - $3 where id = $1",
+    )
+    .bind(account)
+    .bind(amount)
+    .bind(charge)
+    .execute(pool)
+    .await?;
+    Ok(())
 }
 
 async fn accounts(pool: &PgPool, n: usize) -> anyhow::Result<Vec<Uuid>> {
@@ -123,9 +184,10 @@ async fn pairs_per_second(
     for worker in 0..workers {
         let (pool, done, accounts) = (pool.clone(), done.clone(), accounts.to_vec());
         let batcher = match path {
-            Path::Direct => None,
-            Path::Batched(batcher) => Some(batcher.clone()),
+            Path::Naive | Path::Direct => None,
+            Path::Leased(batcher) => Some(batcher.clone()),
         };
+        let naive = matches!(path, Path::Naive);
         tasks.push(tokio::spawn(async move {
             let mut i = worker;
             let (amount, charge) = (
@@ -136,7 +198,9 @@ async fn pairs_per_second(
             while start.elapsed() < duration {
                 let account = accounts[i % accounts.len()];
                 i += workers;
-                if let Some(batcher) = &batcher {
+                if naive {
+                    naive_pair(&pool, account, amount.micros(), charge.micros()).await?;
+                } else if let Some(batcher) = &batcher {
                     let hold = batcher.reserve(account, amount, ttl).await?.hold;
                     batcher
                         .settle(account, hold, charge, &hold.to_string())

@@ -44,6 +44,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     pool: PgPool,
+    batcher: app::server::ledger::Batcher,
     public_url: String,
     embedded: Option<EmbeddedPostgres>,
 }
@@ -83,7 +84,7 @@ impl Application {
         crate::mailer::spawn(pool.clone(), settings.smtp_url.clone(), &settings.mail_from)?;
         let sessions = session_layer(&pool, settings, &public_url);
         let batcher = app::server::ledger::Batcher::start(pool.clone(), settings.ledger_writers);
-        let proxy = crate::proxy::Proxy::new(pool.clone(), batcher)?;
+        let proxy = crate::proxy::Proxy::new(pool.clone(), batcher.clone())?;
         let mut router = router(state, sessions, proxy);
         if settings.simulator {
             crate::simulator::register(&pool, bound).await?;
@@ -99,6 +100,7 @@ impl Application {
             listener,
             router,
             pool,
+            batcher,
             public_url,
             embedded: None,
         })
@@ -124,6 +126,7 @@ impl Application {
             listener,
             router,
             pool,
+            batcher,
             embedded,
             ..
         } = self;
@@ -139,6 +142,9 @@ impl Application {
         let served = axum::serve(listener, service)
             .with_graceful_shutdown(shutdown)
             .await;
+        // Unused leased credit goes back to its accounts now rather than
+        // when the leases expire.
+        batcher.return_leases().await;
         tracing::info!("stopped accepting requests; closing the database pool");
         pool.close().await;
         stop_embedded(embedded).await?;

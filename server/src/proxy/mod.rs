@@ -4,9 +4,10 @@
 //! the request can cost, forward, settle from the upstream's usage (counted
 //! when it reports none), write the usage record with the settlement, and
 //! release the rest. Reservations and settlements go through the ledger's
-//! group commit ([`app::server::ledger::Batcher`]): a reservation commits
-//! without waiting for its WAL flush, a settlement only answers once durable,
-//! and the response (for a stream, its final `[DONE]`) is sent only then.
+//! leases ([`app::server::ledger::Batcher`]): a reservation is made in
+//! memory from a slice of the account's credit leased in the database, a
+//! settlement is group-committed and only answers once durable, and the
+//! response (for a stream, its final `[DONE]`) is sent only then.
 
 pub mod catalog;
 mod error;
@@ -36,8 +37,8 @@ use self::limits::Limits;
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const CHARGED: HeaderName = HeaderName::from_static("x-credits-charged");
 const REMAINING: HeaderName = HeaderName::from_static("x-credits-remaining");
-/// How long a hold outlives its provider's timeout before the sweeper may
-/// release it (a stream can run longer; its hold is then settled late).
+/// How long a reservation outlives its provider's timeout before it is
+/// freed as abandoned.
 const HOLD_SLACK: Duration = Duration::from_secs(120);
 
 /// Everything a proxied request needs; cheap to clone.
@@ -200,6 +201,36 @@ impl Proxy {
     }
 }
 
+/// Releases a reservation when its request is dropped before closing it
+/// (its client went away while the upstream was still answering): nothing
+/// is charged, and the credit is free again at once.
+struct Abandoned<'a> {
+    batcher: &'a Batcher,
+    hold: Option<Uuid>,
+}
+
+impl<'a> Abandoned<'a> {
+    fn guard(batcher: &'a Batcher, hold: Uuid) -> Self {
+        Self {
+            batcher,
+            hold: Some(hold),
+        }
+    }
+
+    fn disarm(&mut self) {
+        self.hold = None;
+    }
+}
+
+impl Drop for Abandoned<'_> {
+    fn drop(&mut self) {
+        // A no-op once the request settled or released its hold.
+        if let Some(hold) = self.hold {
+            self.batcher.abandon(hold);
+        }
+    }
+}
+
 /// A reservation in flight and who it belongs to.
 #[derive(Debug, Clone, Copy)]
 struct Hold {
@@ -255,7 +286,7 @@ fn price(model: &Model, input: u64, output: u64) -> Credits {
 impl Proxy {
     /// Charges what was used (never more than held) and writes the usage
     /// record; answers once durable. `None` when the charge could not be
-    /// recorded (logged; the hold is then released by the sweeper).
+    /// recorded (logged; the request's guard then releases the hold).
     async fn settle(
         &self,
         hold: &Hold,
@@ -268,7 +299,6 @@ impl Proxy {
             tracing::warn!(request = %usage.request, "usage exceeded the reservation; charged the reservation");
         }
         let context = Context {
-            api_key: Some(hold.key),
             usage: Some(usage.record(hold)),
         };
         let key = usage.request.to_string();
@@ -289,7 +319,6 @@ impl Proxy {
     /// Releases a hold after a failed request and records the failure.
     async fn release(&self, hold: &Hold, usage: &Usage) {
         let context = Context {
-            api_key: Some(hold.key),
             usage: Some(usage.record(hold)),
         };
         if let Err(error) = self
@@ -483,6 +512,7 @@ impl Proxy {
         let hold = self
             .reserve(&key, price(&model, prompt_bound, max_output), &model)
             .await?;
+        let mut abandoned = Abandoned::guard(&self.inner.batcher, hold.id);
 
         request.insert(
             "model".to_owned(),
@@ -511,6 +541,8 @@ impl Proxy {
             }
         };
         if streamed {
+            // The relay task owns the reservation from here.
+            abandoned.disarm();
             return Ok(stream::relay(
                 self.clone(),
                 upstream,
@@ -593,6 +625,7 @@ impl Proxy {
         let hold = self
             .reserve(&key, price(&model, bound.max(1), 0), &model)
             .await?;
+        let _abandoned = Abandoned::guard(&self.inner.batcher, hold.id);
         request.insert(
             "model".to_owned(),
             Value::String(model.upstream_model.clone()),

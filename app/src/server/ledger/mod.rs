@@ -535,7 +535,7 @@ async fn close(pool: &PgPool, hold: Uuid, how: Close<'_>) -> Result<Closed, Ledg
 /// `(account, amount, status, charged, settle_key)` of a hold.
 type HoldRow = (Uuid, i64, String, Option<i64>, Option<String>);
 
-pub(super) async fn explain_unclosed(
+async fn explain_unclosed(
     pool: &PgPool,
     hold: Uuid,
     charged: Option<i64>,
@@ -571,11 +571,24 @@ pub(super) async fn explain_unclosed(
 
 /// Releases every open hold past its expiry. Returns how many.
 pub async fn sweep_expired_holds(pool: &PgPool) -> Result<u64, LedgerError> {
-    let due: Vec<Uuid> = sqlx::query_scalar("select id from credit_holds where status = 'open' and expires_at <= now() order by expires_at limit 1000")
+    let due: Vec<(Uuid, bool)> = sqlx::query_as("select id, lease from credit_holds where status = 'open' and expires_at <= now() order by expires_at limit 1000")
         .fetch_all(pool)
         .await?;
     let mut released = 0;
-    for hold in due {
+    for (hold, lease) in due {
+        if lease {
+            // A lease whose process is gone: its charges stand, the rest
+            // goes back to the account.
+            let closed: Option<Uuid> = sqlx::query_scalar(
+                "select account_id from ledger_lease_close($1, 'expired', true, $2)",
+            )
+            .bind(hold)
+            .bind(Uuid::now_v7())
+            .fetch_optional(pool)
+            .await?;
+            released += u64::from(closed.is_some());
+            continue;
+        }
         match close(pool, hold, Close::Expire).await {
             Ok(_) => released += 1,
             // Settled or released meanwhile by its request: nothing to do.
@@ -823,7 +836,8 @@ pub async fn verify(pool: &PgPool) -> Result<Vec<Violation>, LedgerError> {
          "select id::text from credit_holds where status = 'open' and expires_at <= now() - interval '1 minute'"),
         ("reserved balance differs from open holds",
          "select a.id::text from credit_accounts a left join (
-              select account_id, sum(amount) as held from credit_holds where status = 'open' group by account_id) h
+              select account_id, sum(amount - coalesce(charged, 0)) as held
+              from credit_holds where status = 'open' group by account_id) h
               on h.account_id = a.id
           where a.reserved <> coalesce(h.held, 0)"),
         ("available balance differs from its lots",

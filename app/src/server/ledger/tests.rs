@@ -708,6 +708,7 @@ async fn the_batcher_serves_two_hundred_concurrent_reservations_against_fifty_af
         let settled = task.await.expect("task").expect("settle");
         assert_eq!(settled.closed.charged, c(1));
     }
+    batcher.return_leases().await;
     for target in [account, bystander] {
         assert_eq!(
             balance(&pool, target).await.expect("b"),
@@ -774,6 +775,8 @@ async fn the_batcher_keeps_the_single_operation_rules(pool: PgPool) {
         (released.closed.charged, released.available),
         (Credits::ZERO, c(7))
     );
+    // Still leased until returned: 7 available in memory, reserved in the database.
+    batcher.return_leases().await;
     assert_eq!(
         balance(&pool, account).await.expect("b"),
         Balance {
@@ -782,4 +785,167 @@ async fn the_batcher_keeps_the_single_operation_rules(pool: PgPool) {
         }
     );
     assert_verified(&pool).await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_lease_left_by_a_dead_process_keeps_its_charges_and_returns_the_rest(pool: PgPool) {
+    let account = user_account(&pool).await;
+    give(&pool, account, 100, None).await;
+    let ttl = Duration::minutes(5);
+    {
+        let batcher = Batcher::start(pool.clone(), 1);
+        let first = batcher.reserve(account, c(2), ttl).await.expect("reserve");
+        let second = batcher.reserve(account, c(3), ttl).await.expect("reserve");
+        // A third reservation still in flight when the process dies.
+        batcher.reserve(account, c(1), ttl).await.expect("reserve");
+        batcher
+            .settle(account, first.hold, c(1), "a")
+            .await
+            .expect("settle");
+        batcher
+            .settle(account, second.hold, c(3), "b")
+            .await
+            .expect("settle");
+        // The process dies here: nothing is returned.
+    }
+    // The lease took a slice of the account's credit, and the charges are
+    // posted against it.
+    let (leased, charged): (i64, i64) = sqlx::query_as(
+        "select amount, charged from credit_holds where account_id = $1 and lease and status = 'open'",
+    )
+    .bind(account)
+    .fetch_one(&pool)
+    .await
+    .expect("one open lease");
+    assert_eq!(charged, c(4).micros());
+    assert!(leased >= c(6).micros(), "leased {leased}");
+    assert_eq!(
+        balance(&pool, account).await.expect("b"),
+        Balance {
+            available: c(100).micros() - leased,
+            reserved: leased - charged,
+        }
+    );
+    assert_verified(&pool).await;
+
+    // Not swept while it may still be in use.
+    assert_eq!(sweep_expired_holds(&pool).await.expect("sweep"), 0);
+    sqlx::query("update credit_holds set expires_at = now() - interval '1 second' where lease")
+        .execute(&pool)
+        .await
+        .expect("age the lease");
+    assert_eq!(sweep_expired_holds(&pool).await.expect("sweep"), 1);
+    // Charged 4, everything else back: nothing served is forgotten, nothing
+    // unserved is charged.
+    assert_eq!(
+        balance(&pool, account).await.expect("b"),
+        Balance {
+            available: c(96).micros(),
+            reserved: 0
+        }
+    );
+    let status: String = sqlx::query_scalar("select status from credit_holds where lease")
+        .fetch_one(&pool)
+        .await
+        .expect("lease");
+    assert_eq!(status, "expired");
+    assert_verified(&pool).await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_idle_lease_goes_back_to_its_account_by_itself(pool: PgPool) {
+    let account = user_account(&pool).await;
+    give(&pool, account, 100, None).await;
+    let batcher = Batcher::start(pool.clone(), 2);
+    let held = batcher
+        .reserve(account, c(1), Duration::minutes(5))
+        .await
+        .expect("reserve");
+    assert_eq!(held.available, c(99));
+    let (_, reserved) = balance_pair(&pool, account).await;
+    assert!(reserved > c(1).micros(), "a slice is leased: {reserved}");
+    batcher
+        .settle(account, held.hold, c(1), "k")
+        .await
+        .expect("settle");
+    // Returned within a few seconds of the last reservation, without asking.
+    let mut waited = 0;
+    while balance_pair(&pool, account).await.1 != 0 {
+        assert!(waited < 100, "the idle lease was never returned");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        waited += 1;
+    }
+    assert_eq!(balance_pair(&pool, account).await, (c(99).micros(), 0));
+    assert_verified(&pool).await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_lease_for_an_api_key_never_passes_its_spend_cap(pool: PgPool) {
+    let user = Uuid::now_v7();
+    sqlx::query(
+        "insert into users (id, email, password_hash, display_name, account_kind, country)
+         values ($1, 'capped@lab.test', 'x', 'Capped', 'developer', 'NL')",
+    )
+    .bind(user)
+    .execute(&pool)
+    .await
+    .expect("user");
+    let mut conn = pool.acquire().await.expect("conn");
+    let account = account_for(&mut conn, Owner::User(user))
+        .await
+        .expect("account");
+    drop(conn);
+    give(&pool, account, 100, None).await;
+    let key = Uuid::now_v7();
+    sqlx::query(
+        "insert into api_keys (id, user_id, account_id, name, public_id, secret_hash, spend_cap)
+         values ($1, $2, $3, 'capped', 'abcdefghijkl', decode(repeat('00', 32), 'hex'), $4)",
+    )
+    .bind(key)
+    .bind(user)
+    .bind(account)
+    .bind(c(5).micros())
+    .execute(&pool)
+    .await
+    .expect("key");
+    let batcher = Batcher::start(pool.clone(), 1);
+    let ttl = Duration::minutes(5);
+    let mut holds = Vec::new();
+    for _ in 0..5 {
+        holds.push(
+            batcher
+                .reserve_for(account, c(1), ttl, Some(key))
+                .await
+                .expect("within the cap"),
+        );
+    }
+    assert_eq!(
+        batcher.reserve_for(account, c(1), ttl, Some(key)).await,
+        Err(LedgerError::SpendCapReached)
+    );
+    // The account itself, without the key, can still spend.
+    batcher.reserve(account, c(1), ttl).await.expect("account");
+    for (i, held) in holds.iter().enumerate() {
+        batcher
+            .settle(account, held.hold, c(1), &format!("cap-{i}"))
+            .await
+            .expect("settle");
+    }
+    let (spent, key_held): (i64, i64) =
+        sqlx::query_as("select spent, held from api_keys where id = $1")
+            .bind(key)
+            .fetch_one(&pool)
+            .await
+            .expect("key");
+    assert_eq!((spent, key_held), (c(5).micros(), 0));
+    assert_eq!(
+        batcher.reserve_for(account, c(1), ttl, Some(key)).await,
+        Err(LedgerError::SpendCapReached)
+    );
+    assert_verified(&pool).await;
+}
+
+async fn balance_pair(pool: &PgPool, account: Uuid) -> (i64, i64) {
+    let b = balance(pool, account).await.expect("balance");
+    (b.available, b.reserved)
 }
