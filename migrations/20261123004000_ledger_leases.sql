@@ -10,6 +10,14 @@
 -- and to its lots. If its process dies, the lease simply expires: the
 -- sweeper closes it like any hold, and the charges already posted stand,
 -- so nothing served is forgotten and nothing unserved is charged.
+--
+-- Durability: only a charge must survive a crash before its answer is
+-- sent, so only a batch of charges waits for its WAL flush. Taking,
+-- growing, renewing and closing a lease commit without waiting: if the
+-- database loses one in a crash, the ledger is still consistent (a lost
+-- lease or growth means charges against it fail and are not served; a
+-- lost close leaves the lease to the sweeper), and since the WAL is
+-- written in order, a durable charge makes everything before it durable.
 
 alter table credit_holds
     add column lease boolean not null default false,
@@ -33,6 +41,8 @@ declare
     v_room bigint;
     v_lots bigint;
 begin
+    -- Not a charge: see the note on durability at the top.
+    perform set_config('synchronous_commit', 'off', true);
     taken := 0;
     select a.available into available from credit_accounts a where a.id = p_account for update;
     if not found then
@@ -106,7 +116,7 @@ $$;
 -- is absent from the result. A batch that charges nothing (usage records of
 -- failed requests only) commits without waiting for its WAL flush; one that
 -- charges is acknowledged only once durable.
-create function ledger_lease_charge(p_leases uuid[], p_charges bigint[], p_txs uuid[], p_usage jsonb, p_ttl interval)
+create function ledger_lease_charge(p_leases uuid[], p_charges bigint[], p_txs uuid[], p_usage jsonb)
 returns table (lease uuid, account_id uuid, available bigint)
 language plpgsql as $$
 declare
@@ -124,8 +134,7 @@ begin
     with batch as (
         select * from unnest(p_leases, p_charges, p_txs) as b(lease, charge, tx)
     ), held as (
-        update credit_holds h set charged = h.charged + b.charge,
-                                  expires_at = greatest(h.expires_at, now() + p_ttl)
+        update credit_holds h set charged = h.charged + b.charge
         from batch b
         where h.id = b.lease and h.lease and h.status = 'open' and h.charged + b.charge <= h.amount
         returning h.id, h.account_id, h.api_key_id, b.charge, b.tx
@@ -178,6 +187,7 @@ declare
     v_back bigint;
     v_key uuid;
 begin
+    perform set_config('synchronous_commit', 'off', true);
     update credit_holds h set status = p_status, closed_at = now()
     where h.id = p_lease and h.lease and h.status = 'open' and (not p_expired_only or h.expires_at <= now())
     returning h.account_id, h.amount - h.charged, h.api_key_id into v_account, v_back, v_key;
@@ -210,10 +220,14 @@ $$;
 -- Keeps the leases of a live process from expiring.
 create function ledger_lease_renew(p_leases uuid[], p_ttl interval)
 returns setof uuid
-language sql as $$
+language plpgsql as $$
+begin
+    perform set_config('synchronous_commit', 'off', true);
+    return query
     update credit_holds h set expires_at = greatest(h.expires_at, now() + p_ttl)
     where h.id = any (p_leases) and h.lease and h.status = 'open'
     returning h.id;
+end;
 $$;
 
 -- The per-request group commit is replaced by leases.

@@ -38,6 +38,7 @@ async fn main() -> anyhow::Result<()> {
 async fn run(url: &str, duration: Duration) -> anyhow::Result<()> {
     let pool = PgPoolOptions::new()
         .max_connections(40)
+        .test_before_acquire(false)
         .connect(url)
         .await?;
     lab_portal::db::migrate(&pool).await?;

@@ -24,6 +24,11 @@ pub async fn connect(url: &SecretString, max_connections: u32) -> anyhow::Result
     PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(5))
+        // No ping before each use: it is a round trip on every query (the
+        // proxy's path is a few of them). A connection broken since its
+        // last use makes that one query fail; idle ones are closed.
+        .test_before_acquire(false)
+        .idle_timeout(Duration::from_secs(300))
         .connect_with(options)
         .await
         .context("connecting to PostgreSQL")

@@ -45,7 +45,7 @@ const LEASE_TTL: time::Duration = time::Duration::minutes(2);
 /// Renewed this often while in use.
 const RENEW_EVERY: Duration = Duration::from_secs(30);
 /// Returned to its account after this long without a reservation.
-const IDLE: Duration = Duration::from_secs(2);
+const IDLE: Duration = Duration::from_secs(5);
 /// How often each writer looks after its leases.
 const TICK: Duration = Duration::from_millis(500);
 /// Closed reservations remembered, for idempotent retries.
@@ -648,13 +648,12 @@ async fn charge(pool: &PgPool, inner: &Inner, ops: Vec<Op>) {
     let records = Value::Array(records);
     let posted: Result<Vec<(Uuid, Uuid, Option<i64>)>, LedgerError> = with_retries(|| {
         sqlx::query_as(
-            "select lease, account_id, available from ledger_lease_charge($1, $2, $3, $4, $5)",
+            "select lease, account_id, available from ledger_lease_charge($1, $2, $3, $4)",
         )
         .bind(&leases)
         .bind(&totals)
         .bind(&txs)
         .bind(&records)
-        .bind(LEASE_TTL)
         .fetch_all(pool)
     })
     .await;
