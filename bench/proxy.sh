@@ -71,7 +71,8 @@ SQL
 targets=("nginx=http://127.0.0.1:18090,sk-none,bench-model,${BENCH_ENV:-/tmp/bench-env}/nginx/nginx.pid"
          "portal=http://127.0.0.1:$PORT,$KEY,bench-model,$STATE/portal.pid")
 if [ "${WITH_LITELLM:-1}" = 1 ]; then
-  "$HARNESS/start-litellm.sh"
+  # LiteLLM reads DATABASE_URL too, and would try to set up its own schema.
+  env -u DATABASE_URL "$HARNESS/start-litellm.sh"
   targets+=("litellm=http://127.0.0.1:4000,sk-bench,bench-model,${BENCH_ENV:-/tmp/bench-env}/litellm/litellm.pid")
 fi
 ROUNDS=${ROUNDS:-2} "$HARNESS/compare.sh" "direct=http://127.0.0.1:18080,sk-none,bench-model" "${targets[@]}"

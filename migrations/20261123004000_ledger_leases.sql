@@ -121,6 +121,11 @@ returns table (lease uuid, account_id uuid, available bigint)
 language plpgsql as $$
 declare
     v_treasury uuid;
+    v_ids uuid[];
+    v_accounts uuid[];
+    v_keys uuid[];
+    v_charges bigint[];
+    v_txs uuid[];
 begin
     if coalesce((select max(c) from unnest(p_charges) c), 0) <= 0 then
         perform set_config('synchronous_commit', 'off', true);
@@ -130,48 +135,47 @@ begin
             raise exception 'no treasury account to receive a charge';
         end if;
     end if;
-    return query
-    with batch as (
-        select * from unnest(p_leases, p_charges, p_txs) as b(lease, charge, tx)
-    ), held as (
+    with held as (
         update credit_holds h set charged = h.charged + b.charge
-        from batch b
+        from unnest(p_leases, p_charges, p_txs) as b(lease, charge, tx)
         where h.id = b.lease and h.lease and h.status = 'open' and h.charged + b.charge <= h.amount
         returning h.id, h.account_id, h.api_key_id, b.charge, b.tx
-    ), accounts as (
-        update credit_accounts a set reserved = a.reserved - s.total
-        from (select held.account_id, sum(held.charge) as total from held group by held.account_id) s
-        where a.id = s.account_id
-        returning a.id, a.available
-    ), keys as (
+    )
+    select array_agg(held.id), array_agg(held.account_id), array_agg(held.api_key_id), array_agg(held.charge), array_agg(held.tx)
+    into v_ids, v_accounts, v_keys, v_charges, v_txs
+    from held;
+    if v_ids is null then
+        return;
+    end if;
+    update credit_accounts a set reserved = a.reserved - s.total
+    from (select u.account, sum(u.charge) as total from unnest(v_accounts, v_charges) as u(account, charge) group by u.account) s
+    where a.id = s.account;
+    if exists (select 1 from unnest(v_keys) k where k is not null) then
         update api_keys k set held = greatest(k.held - s.total, 0), spent = k.spent + s.total, last_used_at = now()
-        from (select held.api_key_id, sum(held.charge) as total from held
-              where held.api_key_id is not null group by held.api_key_id) s
-        where k.id = s.api_key_id
-        returning k.id
-    ), transactions as (
-        insert into ledger_transactions (id, kind, memo)
-        select held.tx, 'settlement', 'lease ' || held.id from held where held.charge > 0
-        returning id
-    ), entries as (
-        insert into ledger_entries (transaction_id, account_id, bucket, amount)
-        select held.tx, held.account_id, 'reserved', -held.charge from held where held.charge > 0
-        union all
-        select held.tx, v_treasury, 'available', held.charge from held where held.charge > 0
-        returning id
-    ), records as (
+        from (select u.key, sum(u.charge) as total from unnest(v_keys, v_charges) as u(key, charge)
+              where u.key is not null group by u.key) s
+        where k.id = s.key;
+    end if;
+    insert into ledger_transactions (id, kind, memo)
+    select u.tx, 'settlement', 'lease ' || u.id from unnest(v_txs, v_ids, v_charges) as u(tx, id, charge) where u.charge > 0;
+    insert into ledger_entries (transaction_id, account_id, bucket, amount)
+    select u.tx, x.account, x.bucket, x.amount
+    from unnest(v_txs, v_accounts, v_charges) as u(tx, account, charge)
+    cross join lateral (values (u.account, 'reserved', -u.charge), (v_treasury, 'available', u.charge)) as x(account, bucket, amount)
+    where u.charge > 0;
+    if jsonb_array_length(p_usage) > 0 then
         insert into usage_records (id, key_id, user_id, account_id, model, endpoint, streamed,
                                    input_tokens, output_tokens, credits, latency_ms, status, hold_id)
-        select r.id, r.key_id, r.user_id, held.account_id, r.model, r.endpoint, coalesce(r.streamed, false),
+        select r.id, r.key_id, r.user_id, u.account, r.model, r.endpoint, coalesce(r.streamed, false),
                coalesce(r.input_tokens, 0), coalesce(r.output_tokens, 0), coalesce(r.credits, 0),
-               coalesce(r.latency_ms, 0), r.status, held.id
+               coalesce(r.latency_ms, 0), r.status, u.id
         from jsonb_populate_recordset(null::usage_records, p_usage) r
-        join held on held.id = r.hold_id
-        on conflict (id) do nothing
-        returning id
-    )
-    select held.id, held.account_id, accounts.available
-    from held left join accounts on accounts.id = held.account_id;
+        join unnest(v_ids, v_accounts) as u(id, account) on u.id = r.hold_id
+        on conflict (id) do nothing;
+    end if;
+    return query
+    select u.id, u.account, a.available
+    from unnest(v_ids, v_accounts) as u(id, account) join credit_accounts a on a.id = u.account;
 end;
 $$;
 

@@ -957,3 +957,40 @@ async fn killing_the_server_mid_load_loses_no_charge_and_the_ledger_verifies(poo
     assert_eq!(balance.reserved, held);
     assert_eq!(balance.available + held + charged, 1_000_000_000);
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_request_dropped_by_its_client_frees_its_reservation_at_once(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    // Credit for exactly one request's reservation: 5 output tokens, 1 credit.
+    let who = caller(&app, credits(1)).await;
+    let price = Some((0, 200_000_000_000));
+    model(&app, "hangs", "fault-timeout", price, 60_000).await;
+    model(&app, "answers", "simulator-chat", price, 60_000).await;
+    // The upstream never answers; the client gives up and hangs up.
+    let dropped = app
+        .client
+        .post(format!("{}/v1/chat/completions", app.address))
+        .bearer_auth(&who.key)
+        .json(&chat("hangs", Some(5)))
+        .timeout(Duration::from_millis(700))
+        .send()
+        .await;
+    assert!(dropped.is_err(), "the hanging request answered");
+    // Its reservation is free again well before the upstream's timeout:
+    // the whole balance can be reserved by the next request.
+    let mut status = 0;
+    for _ in 0..20 {
+        status = app
+            .v1(&who.key, "chat/completions", &chat("answers", Some(5)))
+            .await
+            .status()
+            .as_u16();
+        if status == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, 200, "the dropped request still held the credit");
+    assert_eq!(usage(&app, who.key_id).await.len(), 1);
+    verify(&app).await;
+}
