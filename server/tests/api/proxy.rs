@@ -943,18 +943,20 @@ async fn killing_the_server_mid_load_loses_no_charge_and_the_ledger_verifies(poo
     .expect("leases");
     assert!(mismatched.is_empty(), "{mismatched:?}");
     // Credit is only ever charged, held or available: nothing lost.
-    let (charged, held): (i64, i64) = sqlx::query_as(
+    let (charged, held, unposted): (i64, i64, i64) = sqlx::query_as(
         "select coalesce(sum(charged), 0)::bigint,
-                coalesce(sum(amount - charged) filter (where status = 'open'), 0)::bigint
+                coalesce(sum(amount - charged) filter (where status = 'open'), 0)::bigint,
+                coalesce(sum(charged - posted) filter (where status = 'open'), 0)::bigint
          from credit_holds where account_id = $1",
     )
     .bind(who.account)
     .fetch_one(&pool)
     .await
     .expect("holds");
-    // The dead process's lease stays open until it expires.
+    // The dead process's lease stays open until it expires; its charges not
+    // yet in the ledger still count as reserved.
     let balance = ledger::balance(&pool, who.account).await.expect("balance");
-    assert_eq!(balance.reserved, held);
+    assert_eq!(balance.reserved, held + unposted);
     assert_eq!(balance.available + held + charged, 1_000_000_000);
 }
 

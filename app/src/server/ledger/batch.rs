@@ -11,14 +11,19 @@
 //!
 //! Charges go through a few writer tasks, chosen by account. A writer takes
 //! whatever is queued when it becomes free (no timer: under light load a
-//! batch is one charge and waits for nothing) and posts it set-based with
-//! `ledger_lease_charge`: per lease one settlement transaction, the usage
-//! records and the API keys' spending, in one durable commit. A caller hears
-//! back only once its charge is durable.
+//! batch is one charge and waits for nothing) and records it set-based with
+//! `ledger_lease_charge`: each lease's `charged`, the usage records and the
+//! API keys' spending, in one durable commit. A caller hears back only once
+//! its charge is durable.
 //!
-//! The writers also return leases idle for a while and renew the rest. If
-//! the process dies, its leases expire and the sweeper closes them: what
-//! was charged stands, the rest goes back to the account.
+//! The ledger follows on each writer's tick (`TICK`): `ledger_lease_post`
+//! moves what each lease charged since the last tick from the account's
+//! reserved balance to the treasury, one settlement transaction per lease.
+//! Until then the charged credit still counts as reserved, never as
+//! available. The writers also return leases idle for a while (posting
+//! what is left) and renew the rest. If the process dies, its leases
+//! expire and the sweeper closes them: what was charged stands and is
+//! posted, the rest goes back to the account.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -112,6 +117,8 @@ struct Lease {
     amount: i64,
     charged: i64,
     reserved: i64,
+    /// Charged since its last posting to the ledger.
+    unposted: bool,
     used: Instant,
     renewed: Instant,
 }
@@ -593,6 +600,7 @@ async fn grow_and_take(
                 amount: taken,
                 charged: 0,
                 reserved: 0,
+                unposted: false,
                 used: now,
                 renewed: now,
             }),
@@ -641,17 +649,13 @@ async fn charge(pool: &PgPool, inner: &Inner, ops: Vec<Op>) {
             waiting.push((hold, open, key, charge, reply));
         }
     }
-    let txs: Vec<Uuid> = leases.iter().map(|_| Uuid::now_v7()).collect();
     let records = Value::Array(records);
     let posted: Result<Vec<(Uuid, Uuid, Option<i64>)>, LedgerError> = with_retries(|| {
-        sqlx::query_as(
-            "select lease, account_id, available from ledger_lease_charge($1, $2, $3, $4)",
-        )
-        .bind(&leases)
-        .bind(&totals)
-        .bind(&txs)
-        .bind(&records)
-        .fetch_all(pool)
+        sqlx::query_as("select lease, account_id, available from ledger_lease_charge($1, $2, $3)")
+            .bind(&leases)
+            .bind(&totals)
+            .bind(&records)
+            .fetch_all(pool)
     })
     .await;
     let mut state = lock(inner);
@@ -667,9 +671,19 @@ async fn charge(pool: &PgPool, inner: &Inner, ops: Vec<Op>) {
             return;
         }
     };
-    for (_, account, available) in &posted {
-        if let (Some(leases), Some(available)) = (state.accounts.get_mut(account), available) {
-            leases.available = *available;
+    for (lease, account, available) in &posted {
+        let Some(here) = state.accounts.get_mut(account) else {
+            continue;
+        };
+        if let Some(available) = available {
+            here.available = *available;
+        }
+        let charged = leases
+            .iter()
+            .position(|l| l == lease)
+            .is_some_and(|i| totals[i] > 0);
+        if let Some(lease) = here.leases.iter_mut().find(|l| l.id == *lease) {
+            lease.unposted |= charged;
         }
     }
     for (hold, open, key, charge, reply) in waiting {
@@ -696,10 +710,11 @@ async fn charge(pool: &PgPool, inner: &Inner, ops: Vec<Op>) {
 }
 
 /// Frees reservations past their time, returns idle leases (all unused ones
-/// with `all`) and renews the rest, for the accounts of this writer.
+/// with `all`), posts the others' new charges to the ledger and renews them,
+/// for the accounts of this writer.
 async fn tend(pool: &PgPool, inner: &Inner, shard: Shard, all: bool) {
     let now = Instant::now();
-    let (returned, renew) = {
+    let (returned, unposted, renew) = {
         let mut state = lock(inner);
         let expired: Vec<Uuid> = state
             .open
@@ -711,29 +726,37 @@ async fn tend(pool: &PgPool, inner: &Inner, shard: Shard, all: bool) {
             state.finish(hold, 0, "expired", None);
         }
         let mut returned = Vec::new();
+        let mut unposted = Vec::new();
         let mut renew = Vec::new();
         for (_, account) in state.accounts.iter_mut().filter(|(id, _)| shard.owns(**id)) {
             account.leases.retain(|lease| {
                 let idle = lease.reserved == 0 && (all || now - lease.used >= IDLE);
                 if idle {
+                    // Closing it posts its charges too.
                     returned.push(lease.id);
-                } else if now - lease.renewed >= RENEW_EVERY {
+                    return false;
+                }
+                if lease.unposted {
+                    unposted.push(lease.id);
+                }
+                if now - lease.renewed >= RENEW_EVERY {
                     renew.push(lease.id);
                 }
-                !idle
+                true
             });
         }
         state
             .accounts
             .retain(|id, a| !shard.owns(*id) || !a.leases.is_empty());
-        (returned, renew)
+        (returned, unposted, renew)
     };
     for lease in returned {
         let closed: Result<Option<(Uuid, i64)>, LedgerError> = with_retries(|| {
             sqlx::query_as(
-                "select account_id, available from ledger_lease_close($1, 'released', false, $2)",
+                "select account_id, available from ledger_lease_close($1, 'released', false, $2, $3)",
             )
             .bind(lease)
+            .bind(Uuid::now_v7())
             .bind(Uuid::now_v7())
             .fetch_optional(pool)
         })
@@ -747,6 +770,9 @@ async fn tend(pool: &PgPool, inner: &Inner, shard: Shard, all: bool) {
             Ok(None) => tracing::warn!(%lease, "a returned lease was already closed"),
             Err(error) => tracing::error!(%lease, %error, "returning a lease"),
         }
+    }
+    if !unposted.is_empty() {
+        post(pool, inner, &unposted).await;
     }
     if !renew.is_empty() {
         let renewed: Result<Vec<Uuid>, LedgerError> = with_retries(|| {
@@ -769,6 +795,34 @@ async fn tend(pool: &PgPool, inner: &Inner, shard: Shard, all: bool) {
             }
             Err(error) => tracing::error!(%error, "renewing leases"),
         }
+    }
+}
+
+/// Posts what `leases` charged since their last posting to the ledger. The
+/// charges are durable already; one not posted now is posted next time.
+async fn post(pool: &PgPool, inner: &Inner, leases: &[Uuid]) {
+    let txs: Vec<Uuid> = leases.iter().map(|_| Uuid::now_v7()).collect();
+    let posted: Result<Vec<Uuid>, LedgerError> = with_retries(|| {
+        sqlx::query_scalar("select ledger_lease_post($1, $2)")
+            .bind(leases)
+            .bind(&txs)
+            .fetch_all(pool)
+    })
+    .await;
+    match posted {
+        Ok(_) => {
+            // The database posts whatever is unposted, so every lease asked
+            // about is up to date (charges come only from this writer).
+            let mut state = lock(inner);
+            for account in state.accounts.values_mut() {
+                for lease in &mut account.leases {
+                    if leases.contains(&lease.id) {
+                        lease.unposted = false;
+                    }
+                }
+            }
+        }
+        Err(error) => tracing::error!(%error, "posting lease charges"),
     }
 }
 

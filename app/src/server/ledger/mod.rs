@@ -580,9 +580,10 @@ pub async fn sweep_expired_holds(pool: &PgPool) -> Result<u64, LedgerError> {
             // A lease whose process is gone: its charges stand, the rest
             // goes back to the account.
             let closed: Option<Uuid> = sqlx::query_scalar(
-                "select account_id from ledger_lease_close($1, 'expired', true, $2)",
+                "select account_id from ledger_lease_close($1, 'expired', true, $2, $3)",
             )
             .bind(hold)
+            .bind(Uuid::now_v7())
             .bind(Uuid::now_v7())
             .fetch_optional(pool)
             .await?;
@@ -836,7 +837,7 @@ pub async fn verify(pool: &PgPool) -> Result<Vec<Violation>, LedgerError> {
          "select id::text from credit_holds where status = 'open' and expires_at <= now() - interval '1 minute'"),
         ("reserved balance differs from open holds",
          "select a.id::text from credit_accounts a left join (
-              select account_id, sum(amount - coalesce(charged, 0)) as held
+              select account_id, sum(amount - coalesce(posted, 0)) as held
               from credit_holds where status = 'open' group by account_id) h
               on h.account_id = a.id
           where a.reserved <> coalesce(h.held, 0)"),

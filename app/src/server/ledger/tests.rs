@@ -809,9 +809,10 @@ async fn a_lease_left_by_a_dead_process_keeps_its_charges_and_returns_the_rest(p
         // The process dies here: nothing is returned.
     }
     // The lease took a slice of the account's credit, and the charges are
-    // posted against it.
-    let (leased, charged): (i64, i64) = sqlx::query_as(
-        "select amount, charged from credit_holds where account_id = $1 and lease and status = 'open'",
+    // recorded durably against it; what of them reached the ledger before
+    // the process died left the reserved balance.
+    let (leased, charged, posted): (i64, i64, i64) = sqlx::query_as(
+        "select amount, charged, posted from credit_holds where account_id = $1 and lease and status = 'open'",
     )
     .bind(account)
     .fetch_one(&pool)
@@ -823,7 +824,7 @@ async fn a_lease_left_by_a_dead_process_keeps_its_charges_and_returns_the_rest(p
         balance(&pool, account).await.expect("b"),
         Balance {
             available: c(100).micros() - leased,
-            reserved: leased - charged,
+            reserved: leased - posted,
         }
     );
     assert_verified(&pool).await;
@@ -876,6 +877,67 @@ async fn an_idle_lease_goes_back_to_its_account_by_itself(pool: PgPool) {
         waited += 1;
     }
     assert_eq!(balance_pair(&pool, account).await, (c(99).micros(), 0));
+    assert_verified(&pool).await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_busy_lease_posts_its_charges_to_the_ledger_within_moments(pool: PgPool) {
+    let account = user_account(&pool).await;
+    give(&pool, account, 100, None).await;
+    let batcher = Batcher::start(pool.clone(), 1);
+    let ttl = Duration::minutes(5);
+    // A request in flight keeps the lease open (not idle) throughout.
+    let in_flight = batcher.reserve(account, c(1), ttl).await.expect("reserve");
+    let lease_of = |pool: PgPool| async move {
+        let row: (i64, i64, i64) = sqlx::query_as(
+            "select amount, charged, posted from credit_holds where lease and status = 'open'",
+        )
+        .fetch_one(&pool)
+        .await
+        .expect("one open lease");
+        row
+    };
+    let settled_to_treasury = |pool: PgPool| async move {
+        let total: Option<i64> = sqlx::query_scalar(
+            "select sum(e.amount)::bigint from ledger_entries e
+             join ledger_transactions t on t.id = e.transaction_id
+             where t.kind = 'settlement' and e.account_id = $1 and e.bucket = 'reserved'",
+        )
+        .bind(account)
+        .fetch_one(&pool)
+        .await
+        .expect("settlements");
+        -total.unwrap_or(0)
+    };
+    for (round, charge) in [(1, 2), (2, 3)] {
+        let held = batcher.reserve(account, c(3), ttl).await.expect("reserve");
+        batcher
+            .settle(account, held.hold, c(charge), &format!("k{round}"))
+            .await
+            .expect("settle");
+        // Durable on the lease as soon as the settlement returns.
+        let charged = if round == 1 { c(2) } else { c(5) };
+        assert_eq!(lease_of(pool.clone()).await.1, charged.micros());
+        // In the ledger a moment later, while the lease stays open.
+        let mut waited = 0;
+        while lease_of(pool.clone()).await.2 != charged.micros() {
+            assert!(waited < 50, "round {round}: the charges were never posted");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            waited += 1;
+        }
+        assert_eq!(settled_to_treasury(pool.clone()).await, charged.micros());
+        let (leased, _, posted) = lease_of(pool.clone()).await;
+        assert_eq!(balance_pair(&pool, account).await.1, leased - posted);
+        assert_verified(&pool).await;
+    }
+    // Returning the lease posts nothing twice.
+    batcher
+        .release(account, in_flight.hold)
+        .await
+        .expect("release");
+    batcher.return_leases().await;
+    assert_eq!(balance_pair(&pool, account).await, (c(95).micros(), 0));
+    assert_eq!(settled_to_treasury(pool.clone()).await, c(5).micros());
     assert_verified(&pool).await;
 }
 
