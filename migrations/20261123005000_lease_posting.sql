@@ -5,7 +5,7 @@
 -- and what is durable is the lease's `charged`. Moving that credit from the
 -- account's reserved balance to the treasury (a settlement transaction) can
 -- come a moment later, for all of a lease's charges at once: the portal
--- posts them about twice a second (`ledger_lease_post`), and closing a lease
+-- posts them every two seconds (`ledger_lease_post`), and closing a lease
 -- (by its process or by the sweeper) posts what is left. Until then the
 -- charged credit is still counted as reserved, so the account never shows
 -- more available than it has, and every ledger transaction still balances

@@ -16,9 +16,10 @@
 //! API keys' spending, in one durable commit. A caller hears back only once
 //! its charge is durable.
 //!
-//! The ledger follows on each writer's tick (`TICK`): `ledger_lease_post`
-//! moves what each lease charged since the last tick from the account's
-//! reserved balance to the treasury, one settlement transaction per lease.
+//! The ledger follows within `POST_EVERY`: on its tick, a writer posts what
+//! each lease charged since its last posting with `ledger_lease_post`,
+//! from the account's reserved balance to the treasury, one settlement
+//! transaction per lease.
 //! Until then the charged credit still counts as reserved, never as
 //! available. The writers also return leases idle for a while (posting
 //! what is left) and renew the rest. If the process dies, its leases
@@ -30,7 +31,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use sqlx::PgPool;
+use sqlx::pool::PoolConnection;
+use sqlx::{PgConnection, PgPool, Postgres};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
@@ -53,6 +55,9 @@ const RENEW_EVERY: Duration = Duration::from_secs(30);
 const IDLE: Duration = Duration::from_secs(5);
 /// How often each writer looks after its leases.
 const TICK: Duration = Duration::from_millis(500);
+/// A lease's charges reach the ledger at most this long after they are
+/// made; in between they still count as reserved.
+const POST_EVERY: Duration = Duration::from_secs(2);
 /// Closed reservations remembered, for idempotent retries.
 const REMEMBERED: usize = 65_536;
 
@@ -119,6 +124,7 @@ struct Lease {
     reserved: i64,
     /// Charged since its last posting to the ledger.
     unposted: bool,
+    posted: Instant,
     used: Instant,
     renewed: Instant,
 }
@@ -487,12 +493,42 @@ fn lock(inner: &Inner) -> MutexGuard<'_, State> {
     inner.state.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// Runs a query on the writer's connection (`|conn| query`), again when it
+/// lost a deadlock or serialization race.
+macro_rules! retrying {
+    ($link:expr, |$conn:ident| $query:expr) => {{
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let $conn = match $link.conn().await {
+                Ok(conn) => conn,
+                Err(error) => break Err(error),
+            };
+            match $query.await {
+                Ok(value) => break Ok(value),
+                Err(sqlx::Error::Database(db))
+                    if attempt < ATTEMPTS
+                        && matches!(db.code().as_deref(), Some("40P01" | "40001")) =>
+                {
+                    tracing::warn!(attempt, "a ledger statement lost a lock race; retrying");
+                }
+                Err(error @ sqlx::Error::Database(_)) => break Err(LedgerError::from(error)),
+                Err(error) => {
+                    $link.conn = None;
+                    break Err(LedgerError::from(error));
+                }
+            }
+        }
+    }};
+}
+
 async fn write(
     pool: PgPool,
     inner: std::sync::Weak<Inner>,
     shard: Shard,
     mut rx: mpsc::Receiver<Op>,
 ) {
+    let mut link = Link { pool, conn: None };
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut ops = Vec::with_capacity(MAX_BATCH);
@@ -507,6 +543,10 @@ async fn write(
         let Some(inner) = inner.upgrade() else {
             return;
         };
+        if link.pool.is_closed() {
+            // Shutting down: let the pool have its connection back.
+            return;
+        }
         ops.push(first);
         while ops.len() < MAX_BATCH {
             match rx.try_recv() {
@@ -523,7 +563,7 @@ async fn write(
             }
         }
         if !charges.is_empty() {
-            charge(&pool, &inner, charges).await;
+            charge(&mut link, &inner, charges).await;
         }
         for op in rest {
             match op {
@@ -533,10 +573,10 @@ async fn write(
                     ttl,
                     reply,
                 } => {
-                    let _ = reply.send(grow_and_take(&pool, &inner, key, amount, ttl).await);
+                    let _ = reply.send(grow_and_take(&mut link, &inner, key, amount, ttl).await);
                 }
                 Op::Tend { all, reply } => {
-                    tend(&pool, &inner, shard, all).await;
+                    tend(&mut link, &inner, shard, all).await;
                     if let Some(reply) = reply {
                         let _ = reply.send(());
                     }
@@ -550,7 +590,7 @@ async fn write(
 /// Reserves `amount` on the lease `key`, growing it (or taking a new one)
 /// when it has no room. Only this account's writer grows its leases.
 async fn grow_and_take(
-    pool: &PgPool,
+    link: &mut Link,
     inner: &Inner,
     key: LeaseKey,
     amount: i64,
@@ -569,7 +609,7 @@ async fn grow_and_take(
             }
         };
         let want = need.max(amount.saturating_mul(LEASE_SLICE));
-        let (taken, available, refused): (i64, i64, Option<String>) = with_retries(|| {
+        let (taken, available, refused): (i64, i64, Option<String>) = retrying!(link, |conn| {
             sqlx::query_as(
                 "select taken, available, refused from ledger_lease_grow($1, $2, $3, $4, $5, $6, $7)",
             )
@@ -580,9 +620,8 @@ async fn grow_and_take(
             .bind(want)
             .bind(LEASE_TTL)
             .bind(Uuid::now_v7())
-            .fetch_one(pool)
-        })
-        .await?;
+            .fetch_one(conn)
+        })?;
         let mut state = lock(inner);
         let account = state.accounts.entry(key.0).or_default();
         account.available = available;
@@ -601,6 +640,7 @@ async fn grow_and_take(
                 charged: 0,
                 reserved: 0,
                 unposted: false,
+                posted: now,
                 used: now,
                 renewed: now,
             }),
@@ -612,7 +652,7 @@ async fn grow_and_take(
 }
 
 /// Posts a batch of charges (and usage records) in one durable commit.
-async fn charge(pool: &PgPool, inner: &Inner, ops: Vec<Op>) {
+async fn charge(link: &mut Link, inner: &Inner, ops: Vec<Op>) {
     let mut leases: Vec<Uuid> = Vec::new();
     let mut totals: Vec<i64> = Vec::new();
     let mut records = Vec::new();
@@ -650,14 +690,13 @@ async fn charge(pool: &PgPool, inner: &Inner, ops: Vec<Op>) {
         }
     }
     let records = Value::Array(records);
-    let posted: Result<Vec<(Uuid, Uuid, Option<i64>)>, LedgerError> = with_retries(|| {
+    let posted: Result<Vec<(Uuid, Uuid, Option<i64>)>, LedgerError> = retrying!(link, |conn| {
         sqlx::query_as("select lease, account_id, available from ledger_lease_charge($1, $2, $3)")
             .bind(&leases)
             .bind(&totals)
             .bind(&records)
-            .fetch_all(pool)
-    })
-    .await;
+            .fetch_all(conn)
+    });
     let mut state = lock(inner);
     let posted = match posted {
         Ok(rows) => rows,
@@ -712,7 +751,7 @@ async fn charge(pool: &PgPool, inner: &Inner, ops: Vec<Op>) {
 /// Frees reservations past their time, returns idle leases (all unused ones
 /// with `all`), posts the others' new charges to the ledger and renews them,
 /// for the accounts of this writer.
-async fn tend(pool: &PgPool, inner: &Inner, shard: Shard, all: bool) {
+async fn tend(link: &mut Link, inner: &Inner, shard: Shard, all: bool) {
     let now = Instant::now();
     let (returned, unposted, renew) = {
         let mut state = lock(inner);
@@ -736,7 +775,7 @@ async fn tend(pool: &PgPool, inner: &Inner, shard: Shard, all: bool) {
                     returned.push(lease.id);
                     return false;
                 }
-                if lease.unposted {
+                if lease.unposted && now - lease.posted >= POST_EVERY {
                     unposted.push(lease.id);
                 }
                 if now - lease.renewed >= RENEW_EVERY {
@@ -751,16 +790,15 @@ async fn tend(pool: &PgPool, inner: &Inner, shard: Shard, all: bool) {
         (returned, unposted, renew)
     };
     for lease in returned {
-        let closed: Result<Option<(Uuid, i64)>, LedgerError> = with_retries(|| {
+        let closed: Result<Option<(Uuid, i64)>, LedgerError> = retrying!(link, |conn| {
             sqlx::query_as(
                 "select account_id, available from ledger_lease_close($1, 'released', false, $2, $3)",
             )
             .bind(lease)
             .bind(Uuid::now_v7())
             .bind(Uuid::now_v7())
-            .fetch_optional(pool)
-        })
-        .await;
+            .fetch_optional(conn)
+        });
         match closed {
             Ok(Some((account, available))) => {
                 if let Some(leases) = lock(inner).accounts.get_mut(&account) {
@@ -772,16 +810,15 @@ async fn tend(pool: &PgPool, inner: &Inner, shard: Shard, all: bool) {
         }
     }
     if !unposted.is_empty() {
-        post(pool, inner, &unposted).await;
+        post(link, inner, &unposted).await;
     }
     if !renew.is_empty() {
-        let renewed: Result<Vec<Uuid>, LedgerError> = with_retries(|| {
+        let renewed: Result<Vec<Uuid>, LedgerError> = retrying!(link, |conn| {
             sqlx::query_scalar("select ledger_lease_renew($1, $2)")
                 .bind(&renew)
                 .bind(LEASE_TTL)
-                .fetch_all(pool)
-        })
-        .await;
+                .fetch_all(conn)
+        });
         match renewed {
             Ok(renewed) => {
                 let mut state = lock(inner);
@@ -800,15 +837,14 @@ async fn tend(pool: &PgPool, inner: &Inner, shard: Shard, all: bool) {
 
 /// Posts what `leases` charged since their last posting to the ledger. The
 /// charges are durable already; one not posted now is posted next time.
-async fn post(pool: &PgPool, inner: &Inner, leases: &[Uuid]) {
+async fn post(link: &mut Link, inner: &Inner, leases: &[Uuid]) {
     let txs: Vec<Uuid> = leases.iter().map(|_| Uuid::now_v7()).collect();
-    let posted: Result<Vec<Uuid>, LedgerError> = with_retries(|| {
+    let posted: Result<Vec<Uuid>, LedgerError> = retrying!(link, |conn| {
         sqlx::query_scalar("select ledger_lease_post($1, $2)")
             .bind(leases)
             .bind(&txs)
-            .fetch_all(pool)
-    })
-    .await;
+            .fetch_all(conn)
+    });
     match posted {
         Ok(_) => {
             // The database posts whatever is unposted, so every lease asked
@@ -818,6 +854,7 @@ async fn post(pool: &PgPool, inner: &Inner, leases: &[Uuid]) {
                 for lease in &mut account.leases {
                     if leases.contains(&lease.id) {
                         lease.unposted = false;
+                        lease.posted = Instant::now();
                     }
                 }
             }
@@ -826,24 +863,19 @@ async fn post(pool: &PgPool, inner: &Inner, leases: &[Uuid]) {
     }
 }
 
-/// Runs `query` again when it lost a deadlock or serialization race.
-async fn with_retries<T, F, Fut>(query: F) -> Result<T, LedgerError>
-where
-    F: Fn() -> Fut,
-    Fut: std::future::Future<Output = Result<T, sqlx::Error>>,
-{
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        match query().await {
-            Ok(value) => return Ok(value),
-            Err(sqlx::Error::Database(db))
-                if attempt < ATTEMPTS
-                    && matches!(db.code().as_deref(), Some("40P01" | "40001")) =>
-            {
-                tracing::warn!(attempt, "a ledger statement lost a lock race; retrying");
-            }
-            Err(error) => return Err(error.into()),
+/// A writer's own connection, taken from the pool once and kept: a charge
+/// is one round trip, with no pool checkout or return around it. Dropped
+/// after an error that is not the database's answer, and taken again.
+struct Link {
+    pool: PgPool,
+    conn: Option<PoolConnection<Postgres>>,
+}
+
+impl Link {
+    async fn conn(&mut self) -> Result<&mut PgConnection, LedgerError> {
+        if self.conn.is_none() {
+            self.conn = Some(self.pool.acquire().await?);
         }
+        self.conn.as_deref_mut().ok_or_else(stopped)
     }
 }
