@@ -26,7 +26,7 @@
 //! expire and the sweeper closes them: what was charged stands and is
 //! posted, the rest goes back to the account.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -181,6 +181,16 @@ impl State {
             .leases
             .iter_mut()
             .find(|l| l.api_key == api_key)
+    }
+
+    /// Applies `change` to each of the leases `ids` still held here.
+    fn each_lease(&mut self, ids: &[Uuid], mut change: impl FnMut(&mut Lease)) {
+        let ids: HashSet<&Uuid> = ids.iter().collect();
+        self.accounts
+            .values_mut()
+            .flat_map(|a| a.leases.iter_mut())
+            .filter(|l| ids.contains(&l.id))
+            .for_each(&mut change);
     }
 
     /// What the account can still reserve: its balance in the database plus
@@ -820,16 +830,7 @@ async fn tend(link: &mut Link, inner: &Inner, shard: Shard, all: bool) {
                 .fetch_all(conn)
         });
         match renewed {
-            Ok(renewed) => {
-                let mut state = lock(inner);
-                for account in state.accounts.values_mut() {
-                    for lease in &mut account.leases {
-                        if renewed.contains(&lease.id) {
-                            lease.renewed = now;
-                        }
-                    }
-                }
-            }
+            Ok(renewed) => lock(inner).each_lease(&renewed, |lease| lease.renewed = now),
             Err(error) => tracing::error!(%error, "renewing leases"),
         }
     }
@@ -849,15 +850,11 @@ async fn post(link: &mut Link, inner: &Inner, leases: &[Uuid]) {
         Ok(_) => {
             // The database posts whatever is unposted, so every lease asked
             // about is up to date (charges come only from this writer).
-            let mut state = lock(inner);
-            for account in state.accounts.values_mut() {
-                for lease in &mut account.leases {
-                    if leases.contains(&lease.id) {
-                        lease.unposted = false;
-                        lease.posted = Instant::now();
-                    }
-                }
-            }
+            let now = Instant::now();
+            lock(inner).each_lease(leases, |lease| {
+                lease.unposted = false;
+                lease.posted = now;
+            });
         }
         Err(error) => tracing::error!(%error, "posting lease charges"),
     }
