@@ -25,6 +25,28 @@ function grantsFile(dev: Developer): string {
   ].join("\r\n");
 }
 
+/**
+ * A grants file of 150 rows for `dev` (lines 2 to 151, one credit each),
+ * longer than a page of 100: lines 50 and 140 name nobody.
+ */
+function longGrantsFile(dev: Developer): string {
+  const reason = `Bulk pages ${dev.name.split(" ").pop()}`;
+  const rows = ["email,amount,expiry,reason"];
+  for (let line = 2; line <= 151; line += 1) {
+    const email = line === 50 || line === 140 ? `nobody-${dev.email}` : dev.email;
+    rows.push(`${email},1,,${reason} line ${line}`);
+  }
+  return rows.join("\r\n");
+}
+
+/** The rows of the report's table, its header row left out. */
+function bodyRows(page: Page): Locator {
+  return page
+    .getByRole("table", { name: "Rows of grants.csv" })
+    .getByRole("row")
+    .filter({ has: page.getByRole("rowheader") });
+}
+
 /** The row of the report's table for line `line` of the file. */
 function fileRow(page: Page, line: number): Locator {
   return page
@@ -109,6 +131,77 @@ test.describe("bulk grants from a CSV file, with JavaScript", () => {
     await expect(admin.getByRole("button", { name: /^Grant \d+ rows?$/ })).toHaveCount(0);
 
     await expectAvailable(admin, dev, "7.25");
+    await admin.context().close();
+  });
+});
+
+test.describe("a bulk file longer than a page, with JavaScript", () => {
+  test("an admin pages through the preview, lists only the rows with errors, applies the whole file and pages through the report", async ({
+    page,
+    browser,
+  }, testInfo) => {
+    test.slow();
+    const dev = newDeveloper(testInfo, "bulk-pages");
+    await signUpAndExpectCheckEmail(page, dev);
+    const admin = await signInAsAdmin(browser);
+
+    await admin.goto("/admin/credits/bulk");
+    await waitForHydration(admin);
+    await uploadFile(admin, longGrantsFile(dev));
+    await expect(admin).toHaveURL(/\/admin\/credits\/bulk\?draft=[0-9a-f-]{36}$/);
+    const status = admin.getByRole("status");
+    await expect(status).toHaveText(
+      "148 rows ready (148 credits), 0 already granted, 2 with errors. Nothing has been granted yet.",
+    );
+
+    // Page 1: lines 2 to 101.
+    const pages = admin.getByRole("navigation", { name: "Pages" });
+    await expect(pages.getByText("Page 1 of 2")).toHaveAttribute("aria-current", "page");
+    await expect(pages).toContainText("Showing 1–100 of 150");
+    await expect(bodyRows(admin)).toHaveCount(100);
+    await expect(fileRow(admin, 2)).toContainText("Ready");
+    await expect(fileRow(admin, 102)).toHaveCount(0);
+    await expect(pages.getByRole("link", { name: "Previous" })).toHaveCount(0);
+
+    // Page 2: the other 50, the counts still of the whole file.
+    await waitForHydration(admin);
+    await pages.getByRole("link", { name: "Next" }).click();
+    await expect(admin).toHaveURL(/\?draft=[0-9a-f-]{36}&page=2$/);
+    await expect(pages.getByText("Page 2 of 2")).toHaveAttribute("aria-current", "page");
+    await expect(bodyRows(admin)).toHaveCount(50);
+    await expect(fileRow(admin, 140)).toContainText("No user has this email.");
+    await expect(fileRow(admin, 2)).toHaveCount(0);
+    await expect(pages.getByRole("link", { name: "Next" })).toHaveCount(0);
+    await expect(status).toContainText("148 rows ready (148 credits)");
+
+    // Only the rows with errors: both of them, on one page.
+    const listed = admin.getByRole("navigation", { name: "Rows listed" });
+    await listed.getByRole("link", { name: "With errors (2)" }).click();
+    await expect(admin).toHaveURL(/\?draft=[0-9a-f-]{36}&show=problems$/);
+    await expect(listed.getByRole("link", { name: "With errors (2)" })).toHaveAttribute(
+      "aria-current",
+      "page",
+    );
+    await expect(bodyRows(admin)).toHaveCount(2);
+    await expect(fileRow(admin, 50)).toContainText("Skipped");
+    await expect(fileRow(admin, 140)).toContainText("Skipped");
+    await expect(pages.getByText("Page 1 of 1")).toBeVisible();
+
+    // Applying from the filtered page grants the whole file.
+    await admin.getByRole("button", { name: "Grant 148 rows", exact: true }).click();
+    await expect(admin).toHaveURL(/\/admin\/credits\/bulk\?run=[0-9a-f-]{36}$/);
+    await expect(status).toHaveText("148 rows granted (148 credits), 0 already granted before, 2 skipped.");
+    await expect(bodyRows(admin)).toHaveCount(100);
+    await waitForHydration(admin);
+    await pages.getByRole("link", { name: "Next" }).click();
+    await expect(admin).toHaveURL(/\?run=[0-9a-f-]{36}&page=2$/);
+    await expect(bodyRows(admin)).toHaveCount(50);
+    await expect(fileRow(admin, 151)).toContainText("Granted");
+    await listed.getByRole("link", { name: "Skipped (2)" }).click();
+    await expect(bodyRows(admin)).toHaveCount(2);
+    await expect(fileRow(admin, 50)).toContainText("Skipped");
+
+    await expectAvailable(admin, dev, "148");
     await admin.context().close();
   });
 });

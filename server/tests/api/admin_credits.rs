@@ -379,7 +379,7 @@ const BULK: &str = "email,amount,expiry,reason\r\n\
     dev@example.org,10,,Hackathon\r\n";
 
 fn statuses(report: &Value) -> Vec<(i64, String)> {
-    report["rows"]
+    report["rows"]["items"]
         .as_array()
         .expect("rows")
         .iter()
@@ -523,7 +523,7 @@ async fn a_bulk_preview_reports_every_rows_problem_and_grants_nothing(pool: PgPo
     .map(|(l, s)| (l, s.to_owned()))
     .collect();
     assert_eq!(statuses(&report), expected);
-    let messages: Vec<&str> = report["rows"]
+    let messages: Vec<&str> = report["rows"]["items"]
         .as_array()
         .expect("rows")
         .iter()
@@ -532,7 +532,7 @@ async fn a_bulk_preview_reports_every_rows_problem_and_grants_nothing(pool: PgPo
     assert_eq!(messages[0], "No user has this email.");
     assert_eq!(messages[5], "Duplicate of line 2.");
     assert_eq!(messages.len(), 6, "every skipped row says why");
-    assert_eq!(report["rows"][1]["reason"], "Prize, \"first\"");
+    assert_eq!(report["rows"]["items"][1]["reason"], "Prize, \"first\"");
     assert_eq!(report["total_micros"], 1_010_500_000);
     assert_eq!(
         (available(&app, dev).await, available(&app, ana).await),
@@ -929,4 +929,221 @@ async fn the_credit_pages_render_for_admins_and_forms_work_without_javascript(po
         assert!(response.status().is_redirection(), "{}", response.status());
     }
     assert_eq!(available(&app, dev).await, 5_000_000, "granted once");
+}
+
+/// A file of 250 grants to `dev@example.org` (lines 2 to 251, the reason
+/// of line `l` being "Row `l` of the file"), where lines 7, 130 and 251
+/// name nobody.
+fn long_file() -> String {
+    let mut csv = "email,amount,expiry,reason\n".to_owned();
+    for line in 2..=251 {
+        let email = if [7, 130, 251].contains(&line) {
+            "nobody@example.org"
+        } else {
+            "dev@example.org"
+        };
+        csv.push_str(&format!("{email},1,,Row {line} of the file\n"));
+    }
+    csv
+}
+
+const LONG_FILE_PROBLEMS: [i64; 3] = [7, 130, 251];
+
+/// Page `page` of the rows `show` lists of a preview (or, with `run`, a
+/// run's report) as JSON.
+async fn bulk_page(
+    app: &TestApp,
+    admin: &Client,
+    (draft, run): (&str, &str),
+    page: &str,
+    show: &str,
+) -> Value {
+    // Like the page's links, an empty parameter is left out.
+    let form: Vec<(&str, &str)> = [
+        ("draft", draft),
+        ("run", run),
+        ("page", page),
+        ("show", show),
+    ]
+    .into_iter()
+    .filter(|(_, value)| !value.is_empty())
+    .collect();
+    ok_json(
+        app.post_form_with(admin, "/api/admin_bulk_grant", &form)
+            .await,
+    )
+    .await
+}
+
+fn lines(report: &Value) -> Vec<i64> {
+    statuses(report).into_iter().map(|(line, _)| line).collect()
+}
+
+/// `(total, page, per_page)` of a report's page of rows.
+fn position(report: &Value) -> (i64, i64, i64) {
+    let rows = &report["rows"];
+    let number = |name: &str| rows[name].as_i64().expect(name);
+    (number("total"), number("page"), number("per_page"))
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_long_bulk_file_is_previewed_and_reported_a_page_at_a_time(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (_, dev, admin) = admin_and_developer(&app).await;
+    let draft = upload(&app, &admin, &file_form(long_file().as_bytes())).await;
+    let preview = |page: &'static str, show: &'static str| {
+        let (app, admin, draft) = (&app, &admin, draft.clone());
+        async move { bulk_page(app, admin, (&draft, ""), page, show).await }
+    };
+
+    // Pages of 100 rows; the counts always cover the whole file.
+    let whole = json!({"ready": 247, "invalid": 3, "granted": 0, "already_granted": 0});
+    let first = preview("", "").await;
+    assert_eq!(first["counts"], whole);
+    assert_eq!(first["total_micros"], 247_000_000);
+    assert_eq!(position(&first), (250, 1, 100));
+    assert_eq!(lines(&first), (2..=101).collect::<Vec<_>>());
+    assert_eq!(first, bulk_report(&app, &admin, &draft, "").await);
+    let second = preview("2", "all").await;
+    assert_eq!(second["counts"], whole);
+    assert_eq!(position(&second), (250, 2, 100));
+    assert_eq!(lines(&second), (102..=201).collect::<Vec<_>>());
+    let last = preview("3", "").await;
+    assert_eq!(lines(&last), (202..=251).collect::<Vec<_>>());
+    // Like every admin list: past the last page is empty, below the first is the first.
+    let beyond = preview("4", "").await;
+    assert_eq!((position(&beyond), lines(&beyond)), ((250, 4, 100), vec![]));
+    assert_eq!(beyond["counts"], whole);
+    assert_eq!(lines(&preview("-3", "").await), lines(&first));
+
+    // Only the rows with problems, still counting the whole file.
+    let problems = preview("", "problems").await;
+    assert_eq!(problems["show"], "problems");
+    assert_eq!(problems["counts"], whole);
+    assert_eq!(position(&problems), (3, 1, 100));
+    assert_eq!(
+        statuses(&problems),
+        LONG_FILE_PROBLEMS.map(|l| (l, "invalid".to_owned()))
+    );
+    assert!(lines(&preview("2", "problems").await).is_empty());
+
+    // A malformed page or filter sent to the function is refused with a
+    // message for people (the page's own links never send one: it reads a
+    // malformed `?page=` as the first page).
+    for bad in [("page", "two"), ("show", "bad")] {
+        let (_, body) = TestApp::error_of(
+            app.post_form_with(
+                &admin,
+                "/api/admin_bulk_grant",
+                &[("draft", draft.as_str()), bad],
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(
+            body,
+            json!({"InvalidRequest": "The form was incomplete or malformed. Please try again."}),
+            "{bad:?}"
+        );
+    }
+
+    // The run's report: the same pages, read from the stored run.
+    let applied = apply(&app, &admin, &draft).await;
+    assert_eq!(available(&app, dev).await, 247_000_000);
+    let run = applied["run"].as_str().expect("run id").to_owned();
+    let done = json!({"ready": 0, "invalid": 3, "granted": 247, "already_granted": 0});
+    assert_eq!(applied["counts"], done);
+    assert_eq!(position(&applied), (250, 1, 100));
+    assert_eq!(lines(&applied), (2..=101).collect::<Vec<_>>());
+    assert_eq!(bulk_report(&app, &admin, "", &run).await, applied);
+    let report = |page: &'static str, show: &'static str| {
+        let (app, admin, run) = (&app, &admin, run.clone());
+        async move { bulk_page(app, admin, ("", &run), page, show).await }
+    };
+    let second = report("2", "").await;
+    assert_eq!(second["counts"], done);
+    assert_eq!(position(&second), (250, 2, 100));
+    assert_eq!(lines(&second), (102..=201).collect::<Vec<_>>());
+    assert!(statuses(&second)
+        .iter()
+        .all(|(l, s)| (s == "granted") != LONG_FILE_PROBLEMS.contains(l)));
+    assert_eq!(
+        lines(&report("3", "").await),
+        (202..=251).collect::<Vec<_>>()
+    );
+    assert!(lines(&report("4", "").await).is_empty());
+    let skipped = report("", "problems").await;
+    assert_eq!(position(&skipped), (3, 1, 100));
+    assert_eq!(skipped["counts"], done);
+    assert_eq!(
+        statuses(&skipped),
+        LONG_FILE_PROBLEMS.map(|l| (l, "invalid".to_owned()))
+    );
+    assert!(lines(&report("2", "problems").await).is_empty());
+}
+
+#[sqlx::test(migrations = false)]
+async fn without_javascript_a_long_bulk_file_is_read_page_by_page_with_links(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (_, _, admin) = admin_and_developer(&app).await;
+    let draft = upload(&app, &admin, &file_form(long_file().as_bytes())).await;
+    let preview = format!("/admin/credits/bulk?draft={draft}");
+
+    let (status, html) = html_page(&app, &admin, &format!("{preview}&page=2")).await;
+    assert_eq!(status, 200);
+    for part in [
+        "247 rows ready (247 credits), 0 already granted, 3 with errors. Nothing has been granted yet.",
+        "<nav aria-label=\"Pages\" class=\"admin-pager\">",
+        "Showing 101–200 of 250",
+        "aria-current=\"page\" class=\"admin-pager-summary\">Page 2 of 3</span>",
+        &format!("rel=\"prev\" href=\"{preview}\" class=\"button\">Previous</a>"),
+        &format!("rel=\"next\" href=\"{preview}&amp;page=3\" class=\"button\">Next</a>"),
+        &format!("href=\"{preview}&amp;show=problems\">With errors (3)</a>"),
+        ">Row 201 of the file<",
+        // The form applies the whole file, whichever page is shown.
+        "Grant 247 rows",
+        &format!("name=\"draft\" value=\"{draft}\""),
+    ] {
+        assert!(html.contains(part), "{part} in {html}");
+    }
+    assert!(
+        html.contains(&format!(
+            "href=\"{preview}\" aria-current=\"page\">All rows (250)</a>"
+        )),
+        "{html}"
+    );
+    for absent in [">Row 101 of the file<", ">Row 202 of the file<"] {
+        assert!(!html.contains(absent), "{absent} in {html}");
+    }
+
+    // Only the rows with errors: one page, the whole file still counted.
+    let (status, html) = html_page(&app, &admin, &format!("{preview}&show=problems")).await;
+    assert_eq!(status, 200);
+    for part in [
+        "247 rows ready (247 credits), 0 already granted, 3 with errors.",
+        "aria-current=\"page\">With errors (3)</a>",
+        "aria-current=\"page\" class=\"admin-pager-summary\">Page 1 of 1</span>",
+        ">Row 7 of the file<",
+        ">Row 130 of the file<",
+        ">Row 251 of the file<",
+        "Grant 247 rows",
+    ] {
+        assert!(html.contains(part), "{part} in {html}");
+    }
+    assert!(!html.contains(">Row 8 of the file<"), "{html}");
+    assert!(!html.contains("rel=\"next\""), "{html}");
+
+    // A page past the end says so and leads back to the last page; a
+    // malformed one is the first.
+    let (status, html) = html_page(&app, &admin, &format!("{preview}&page=9")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Nothing on page 9 of 250 results."), "{html}");
+    assert!(!html.contains("Page 9 of"), "{html}");
+    assert!(
+        html.contains(&format!("rel=\"prev\" href=\"{preview}&amp;page=3\"")),
+        "{html}"
+    );
+    let (status, html) = html_page(&app, &admin, &format!("{preview}&page=abc")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Page 1 of 3</span>"), "{html}");
 }

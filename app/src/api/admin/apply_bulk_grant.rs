@@ -35,11 +35,13 @@ pub async fn apply_bulk_grant(draft: String) -> Result<BulkReport, AppError> {
                     ),
                     other => other,
                 })?;
-        let run = bulk::run(&state.pool, run)
+        // The first page of every row, as the report's link shows it.
+        let (show, page) = (super::BulkRowFilter::All, 1);
+        let run = bulk::run(&state.pool, run, super::rows_wanted(show, page))
             .await?
             .ok_or_else(|| crate::server::internal(anyhow::anyhow!("bulk run {run} vanished")))?;
         crate::server::redirect(&super::bulk_page("run", run.id));
-        Ok(super::run_report(run))
+        Ok(super::run_report(run, show, page))
     })
     .await
 }

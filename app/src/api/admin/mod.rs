@@ -290,6 +290,78 @@ impl BulkRowStatus {
     }
 }
 
+/// Rows per page of a bulk grant file's preview or report (a file has up to
+/// 5,000).
+pub const BULK_PER_PAGE: i64 = 100;
+
+/// Which rows of a bulk grant file a page lists (`?show=`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BulkRowFilter {
+    /// Every row.
+    #[default]
+    All,
+    /// Only the rows that cannot be granted (a preview's errors) or were
+    /// skipped (a run's).
+    Problems,
+}
+
+impl BulkRowFilter {
+    /// The filter a `?show=` value names; anything unknown lists every row.
+    pub fn parse(value: &str) -> Self {
+        if value.trim() == "problems" {
+            Self::Problems
+        } else {
+            Self::All
+        }
+    }
+
+    /// The `?show=` value of this filter ("" for every row, so links stay short).
+    pub fn as_query(self) -> &'static str {
+        match self {
+            Self::All => "",
+            Self::Problems => "problems",
+        }
+    }
+
+    /// Whether a row with `status` is listed.
+    pub fn lists(self, status: BulkRowStatus) -> bool {
+        match self {
+            Self::All => true,
+            Self::Problems => status == BulkRowStatus::Invalid,
+        }
+    }
+}
+
+/// How many rows of a whole bulk grant file (every page) have each status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkCounts {
+    pub ready: i64,
+    pub invalid: i64,
+    pub granted: i64,
+    pub already_granted: i64,
+}
+
+impl BulkCounts {
+    /// How many rows have `status`.
+    pub fn of(&self, status: BulkRowStatus) -> i64 {
+        match status {
+            BulkRowStatus::Ready => self.ready,
+            BulkRowStatus::Invalid => self.invalid,
+            BulkRowStatus::Granted => self.granted,
+            BulkRowStatus::AlreadyGranted => self.already_granted,
+        }
+    }
+
+    /// How many rows `filter` lists.
+    pub fn listed(&self, filter: BulkRowFilter) -> i64 {
+        match filter {
+            BulkRowFilter::All => self.ready + self.invalid + self.granted + self.already_granted,
+            BulkRowFilter::Problems => self.invalid,
+        }
+    }
+}
+
 /// One row of a bulk grant file, checked or applied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BulkRowView {
@@ -322,15 +394,20 @@ pub struct BulkReport {
     pub by: String,
     /// SHA-256 of the file, in hex.
     pub file_hash: String,
-    pub rows: Vec<BulkRowView>,
+    /// The rows of the whole file, by status.
+    pub counts: BulkCounts,
+    /// Which rows `rows` lists.
+    pub show: BulkRowFilter,
+    /// One page of the rows listed, in file order.
+    pub rows: Page<BulkRowView>,
     /// Micro-credits granted by this run (or that applying would grant).
     pub total_micros: i64,
 }
 
 impl BulkReport {
-    /// How many rows have `status`.
-    pub fn count(&self, status: BulkRowStatus) -> usize {
-        self.rows.iter().filter(|r| r.status == status).count()
+    /// How many rows of the whole file have `status`.
+    pub fn count(&self, status: BulkRowStatus) -> i64 {
+        self.counts.of(status)
     }
 }
 
@@ -362,12 +439,71 @@ fn bulk_row(
     }
 }
 
-/// The preview of a draft: what applying it now would do.
+/// Page `page` of the `rows` that `show` lists, and every row's status
+/// counted: the preview of a file is checked whole, then cut into pages.
+#[cfg(feature = "ssr")]
+fn paged_rows(
+    rows: impl IntoIterator<Item = BulkRowView>,
+    show: BulkRowFilter,
+    page: i64,
+) -> (BulkCounts, Page<BulkRowView>) {
+    let page = clamp_page(page);
+    let skip = usize::try_from((page - 1).saturating_mul(BULK_PER_PAGE)).unwrap_or(usize::MAX);
+    let per_page = usize::try_from(BULK_PER_PAGE).unwrap_or(usize::MAX);
+    let mut counts = BulkCounts::default();
+    let mut items = Vec::new();
+    let mut listed = 0_usize;
+    for row in rows {
+        *match row.status {
+            BulkRowStatus::Ready => &mut counts.ready,
+            BulkRowStatus::Invalid => &mut counts.invalid,
+            BulkRowStatus::Granted => &mut counts.granted,
+            BulkRowStatus::AlreadyGranted => &mut counts.already_granted,
+        } += 1;
+        if !show.lists(row.status) {
+            continue;
+        }
+        if listed >= skip && items.len() < per_page {
+            items.push(row);
+        }
+        listed += 1;
+    }
+    let rows = Page {
+        items,
+        total: counts.listed(show),
+        page,
+        per_page: BULK_PER_PAGE,
+    };
+    (counts, rows)
+}
+
+/// The rows of a stored run that page `page` of `show` lists.
+#[cfg(feature = "ssr")]
+fn rows_wanted(
+    show: BulkRowFilter,
+    page: i64,
+) -> crate::server::services::credit_admin::bulk::RowsWanted {
+    crate::server::services::credit_admin::bulk::RowsWanted {
+        skipped_only: show == BulkRowFilter::Problems,
+        page: clamp_page(page),
+        per_page: BULK_PER_PAGE,
+    }
+}
+
+/// Page `page` of the preview of a draft (the rows `show` lists): what
+/// applying it now would do.
 #[cfg(feature = "ssr")]
 fn preview_report(
     draft: &crate::server::services::credit_admin::bulk::Draft,
     outcome: crate::server::services::credit_admin::BulkOutcome,
+    show: BulkRowFilter,
+    page: i64,
 ) -> BulkReport {
+    let rows = outcome
+        .rows
+        .into_iter()
+        .map(|(r, status)| bulk_row(r.line, r.email, r.amount, r.expiry, r.reason, status));
+    let (counts, rows) = paged_rows(rows, show, page);
     BulkReport {
         applied: false,
         draft: draft.id,
@@ -376,18 +512,30 @@ fn preview_report(
         at: crate::api::onboarding::format_time(draft.created_at),
         by: draft.created_by.clone(),
         file_hash: outcome.file_hash,
-        rows: outcome
-            .rows
-            .into_iter()
-            .map(|(r, status)| bulk_row(r.line, r.email, r.amount, r.expiry, r.reason, status))
-            .collect(),
+        counts,
+        show,
+        rows,
         total_micros: outcome.total_micros,
     }
 }
 
-/// The stored report of a run.
+/// The stored report of a run, read with `rows_wanted(show, page)`.
 #[cfg(feature = "ssr")]
-fn run_report(run: crate::server::services::credit_admin::bulk::Run) -> BulkReport {
+fn run_report(
+    run: crate::server::services::credit_admin::bulk::Run,
+    show: BulkRowFilter,
+    page: i64,
+) -> BulkReport {
+    let page = Page {
+        items: run
+            .rows
+            .into_iter()
+            .map(|r| bulk_row(r.line, r.email, r.amount, r.expiry, r.reason, r.status))
+            .collect(),
+        total: run.listed,
+        page: clamp_page(page),
+        per_page: BULK_PER_PAGE,
+    };
     BulkReport {
         applied: true,
         draft: run.draft_id,
@@ -396,11 +544,14 @@ fn run_report(run: crate::server::services::credit_admin::bulk::Run) -> BulkRepo
         at: crate::api::onboarding::format_time(run.created_at),
         by: run.created_by,
         file_hash: run.file_hash,
-        rows: run
-            .rows
-            .into_iter()
-            .map(|r| bulk_row(r.line, r.email, r.amount, r.expiry, r.reason, r.status))
-            .collect(),
+        counts: BulkCounts {
+            ready: 0,
+            invalid: run.counts.skipped,
+            granted: run.counts.granted,
+            already_granted: run.counts.already_granted,
+        },
+        show,
+        rows: page,
         total_micros: run.total_micros,
     }
 }
@@ -501,4 +652,74 @@ fn application_view(
 #[cfg(feature = "ssr")]
 fn clamp_page(page: i64) -> i64 {
     page.clamp(1, 1_000_000)
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+
+    /// Rows on lines 2.. with `statuses`, in order.
+    fn rows(statuses: &[BulkRowStatus]) -> Vec<BulkRowView> {
+        statuses
+            .iter()
+            .zip(2..)
+            .map(|(&status, line)| BulkRowView {
+                line,
+                email: format!("u{line}@example.org"),
+                amount: "1".to_owned(),
+                expiry: String::new(),
+                reason: "x".to_owned(),
+                status,
+                message: (status == BulkRowStatus::Invalid).then(|| "No.".to_owned()),
+            })
+            .collect()
+    }
+
+    fn lines(page: &Page<BulkRowView>) -> Vec<i64> {
+        page.items.iter().map(|r| r.line).collect()
+    }
+
+    #[test]
+    fn a_preview_is_counted_whole_and_cut_into_pages_of_a_hundred_rows() {
+        let mut statuses = vec![BulkRowStatus::Ready; 230];
+        statuses[10] = BulkRowStatus::Invalid;
+        statuses[150] = BulkRowStatus::Invalid;
+        statuses[151] = BulkRowStatus::AlreadyGranted;
+        let whole = BulkCounts {
+            ready: 227,
+            invalid: 2,
+            granted: 0,
+            already_granted: 1,
+        };
+        let (counts, first) = paged_rows(rows(&statuses), BulkRowFilter::All, 1);
+        assert_eq!(counts, whole);
+        assert_eq!((first.total, first.page, first.per_page), (230, 1, 100));
+        assert_eq!(lines(&first), (2..=101).collect::<Vec<_>>());
+        let (_, last) = paged_rows(rows(&statuses), BulkRowFilter::All, 3);
+        assert_eq!(lines(&last), (202..=231).collect::<Vec<_>>());
+        let (_, beyond) = paged_rows(rows(&statuses), BulkRowFilter::All, 4);
+        assert!(beyond.items.is_empty() && beyond.total == 230);
+        let (_, below) = paged_rows(rows(&statuses), BulkRowFilter::All, 0);
+        assert_eq!(lines(&below), lines(&first));
+
+        let (counts, problems) = paged_rows(rows(&statuses), BulkRowFilter::Problems, 1);
+        assert_eq!(counts, whole, "the filter does not change the counts");
+        assert_eq!((problems.total, lines(&problems)), (2, vec![12, 152]));
+        let (_, none) = paged_rows(rows(&statuses), BulkRowFilter::Problems, 2);
+        assert!(none.items.is_empty());
+    }
+
+    #[test]
+    fn only_problems_is_asked_for_by_name_and_anything_else_lists_every_row() {
+        assert_eq!(BulkRowFilter::parse("problems"), BulkRowFilter::Problems);
+        for other in ["", "all", "Problems ", "errors"] {
+            assert_eq!(BulkRowFilter::parse(other), BulkRowFilter::All, "{other}");
+        }
+        assert_eq!(
+            BulkRowFilter::parse(BulkRowFilter::Problems.as_query()),
+            BulkRowFilter::Problems
+        );
+        assert!(!BulkRowFilter::Problems.lists(BulkRowStatus::AlreadyGranted));
+        assert!(BulkRowFilter::Problems.lists(BulkRowStatus::Invalid));
+    }
 }

@@ -10,6 +10,10 @@
 //! 2. `?draft=<id>`: every row checked, with its error if it has one, and
 //!    the form that applies the file.
 //! 3. `?run=<id>`: what applying did to each row.
+//!
+//! Steps 2 and 3 count the rows of the whole file but list them a page at a
+//! time (`&page=<n>`), all of them or only those with problems
+//! (`&show=problems`); every one of these is a plain link.
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -17,9 +21,10 @@ use leptos::server_fn::error::ServerFnUrlError;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
 
-use super::{admin_frame, load_error, query_param, tag};
+use super::{admin_frame, href, load_error, page_param, pager, query_param, tag};
 use crate::api::admin::{
-    get_bulk_grant, ApplyBulkGrant, BulkReport, BulkRowStatus, BulkRowView, UploadBulkGrant,
+    get_bulk_grant, ApplyBulkGrant, BulkReport, BulkRowFilter, BulkRowStatus, BulkRowView,
+    UploadBulkGrant,
 };
 use crate::components::form::{action_error, field_error, FormError};
 use crate::domain::credits::Credits;
@@ -35,12 +40,14 @@ pub fn AdminBulkCreditsPage() -> impl IntoView {
 fn BulkView() -> impl IntoView {
     let draft = query_param("draft");
     let run = query_param("run");
+    let page = page_param();
+    let show = query_param("show");
     // Created once, so an error brought back in the URL (no JavaScript) or
     // returned to the hydrated page survives the report's reloads.
     let apply = ServerAction::<ApplyBulkGrant>::new();
     let report = Resource::new(
-        move || (draft.get(), run.get()),
-        |(draft, run)| get_bulk_grant(draft, run),
+        move || (draft.get(), run.get(), page.get(), show.get()),
+        |(draft, run, page, show)| get_bulk_grant(draft, run, page, BulkRowFilter::parse(&show)),
     );
     view! {
         <p>
@@ -157,7 +164,7 @@ fn upload_form() -> impl IntoView {
 }
 
 /// Steps 2 and 3: a preview with the form that applies it, or a run's report.
-fn report_view(report: BulkReport, apply: ServerAction<ApplyBulkGrant>) -> impl IntoView {
+fn report_view(mut report: BulkReport, apply: ServerAction<ApplyBulkGrant>) -> impl IntoView {
     let heading = if report.applied { "Result" } else { "Preview" };
     let summary = summary(&report);
     let ready = report.count(BulkRowStatus::Ready);
@@ -193,7 +200,8 @@ fn report_view(report: BulkReport, apply: ServerAction<ApplyBulkGrant>) -> impl 
             </dl>
             {next_step.map(|text| view! { <p class="muted">{text}</p> })}
             {(!report.applied && ready > 0).then(|| apply_form(&report, ready, apply))}
-            {rows_table(report.rows, &source)}
+            {row_filter(&report)}
+            {rows_list(&mut report, &source)}
             <p>
                 <a href="/admin/credits/bulk">"Upload another file"</a>
             </p>
@@ -219,7 +227,7 @@ fn summary(report: &BulkReport) -> String {
 }
 
 /// "1 row", "2 rows".
-fn rows(n: usize) -> String {
+fn rows(n: i64) -> String {
     if n == 1 {
         "1 row".to_owned()
     } else {
@@ -230,7 +238,7 @@ fn rows(n: usize) -> String {
 /// Applies exactly the uploaded file that was previewed (by its id).
 fn apply_form(
     report: &BulkReport,
-    ready: usize,
+    ready: i64,
     apply: ServerAction<ApplyBulkGrant>,
 ) -> impl IntoView {
     let error = action_error(apply.value());
@@ -245,6 +253,77 @@ fn apply_form(
             </button>
         </ActionForm>
     }
+}
+
+/// The query parameter naming this report: `draft` or `run`, and its id.
+fn report_param(report: &BulkReport) -> (&'static str, String) {
+    match report.run {
+        Some(run) => ("run", run.to_string()),
+        None => ("draft", report.draft.to_string()),
+    }
+}
+
+/// Links that list every row or only those with problems, the one shown
+/// marked as current; each starts at the first page.
+fn row_filter(report: &BulkReport) -> impl IntoView {
+    let (which, id) = report_param(report);
+    let problems = if report.applied {
+        "Skipped"
+    } else {
+        "With errors"
+    };
+    let choices = [
+        (BulkRowFilter::All, "All rows"),
+        (BulkRowFilter::Problems, problems),
+    ];
+    view! {
+        <nav class="admin-tabs" aria-label="Rows listed">
+            <ul>
+                {choices
+                    .into_iter()
+                    .map(|(show, label)| {
+                        let text = format!("{label} ({})", report.counts.listed(show));
+                        let link = href(
+                            "/admin/credits/bulk",
+                            &[(which, id.as_str()), ("show", show.as_query())],
+                        );
+                        view! {
+                            <li>
+                                <a href=link aria-current=(report.show == show).then_some("page")>
+                                    {text}
+                                </a>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </nav>
+    }
+}
+
+/// The page of rows shown (none past the last page), and the links to the
+/// other pages.
+fn rows_list(report: &mut BulkReport, source: &str) -> impl IntoView {
+    if report.rows.total == 0 {
+        let text = if report.applied {
+            "No row was skipped."
+        } else {
+            "No row has an error."
+        };
+        return view! { <p class="muted">{text}</p> }.into_any();
+    }
+    let (which, id) = report_param(report);
+    let nav = pager(
+        &report.rows,
+        "/admin/credits/bulk",
+        &[(which, id), ("show", report.show.as_query().to_owned())],
+    );
+    let items = std::mem::take(&mut report.rows.items);
+    view! {
+        {(!items.is_empty()).then(|| rows_table(items, source))}
+        {nav}
+    }
+    .into_any()
 }
 
 fn rows_table(rows: Vec<BulkRowView>, source: &str) -> impl IntoView {

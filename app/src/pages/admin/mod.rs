@@ -153,8 +153,9 @@ fn encode_query(value: &str) -> String {
     out
 }
 
-/// "Showing X–Y of Z" and the Previous / Next links of a paged list.
-/// `params` are the list's other query parameters, kept on every link.
+/// "Showing X–Y of Z", the Previous / Next links of a paged list and,
+/// between them, "Page N of M" marked as the current page. `params` are the
+/// list's other query parameters, kept on every link.
 fn pager<T>(
     page: &Page<T>,
     path: &'static str,
@@ -174,6 +175,8 @@ fn pager<T>(
         .has_previous()
         .then(|| link((page.page - 1).min(last_page)));
     let next = page.has_next().then(|| link(page.page + 1));
+    // Past the end, the summary already says which page this is.
+    let position = (page.page <= last_page).then(|| format!("Page {} of {last_page}", page.page));
     let summary = if page.items.is_empty() {
         format!("Nothing on page {} of {} results.", page.page, page.total)
     } else {
@@ -189,6 +192,14 @@ fn pager<T>(
             <p class="admin-pager-summary">{summary}</p>
             <div class="admin-pager-links">
                 {previous.map(|h| view! { <a class="button" rel="prev" href=h>"Previous"</a> })}
+                {position
+                    .map(|text| {
+                        view! {
+                            <span class="admin-pager-summary" aria-current="page">
+                                {text}
+                            </span>
+                        }
+                    })}
                 {next.map(|h| view! { <a class="button" rel="next" href=h>"Next"</a> })}
             </div>
         </nav>

@@ -92,7 +92,36 @@ pub struct RunRow {
     pub status: RowStatus,
 }
 
-/// A stored run of a draft.
+/// Which rows of a run to read: one page of all of them, or of the skipped
+/// ones only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowsWanted {
+    /// Only the rows that were skipped (`RowStatus::Invalid`).
+    pub skipped_only: bool,
+    /// 1-based.
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl RowsWanted {
+    /// How many rows come before the page.
+    fn offset(self) -> i64 {
+        self.page
+            .max(1)
+            .saturating_sub(1)
+            .saturating_mul(self.per_page)
+    }
+}
+
+/// How many rows of a whole run ended each way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct RunCounts {
+    pub granted: i64,
+    pub already_granted: i64,
+    pub skipped: i64,
+}
+
+/// A stored run of a draft, with one page of its rows.
 #[derive(Debug, Clone)]
 pub struct Run {
     pub id: Uuid,
@@ -103,6 +132,11 @@ pub struct Run {
     pub created_at: OffsetDateTime,
     /// The email of the admin who applied the file.
     pub created_by: String,
+    /// The rows of the whole run, by outcome.
+    pub counts: RunCounts,
+    /// The rows asked for, on all pages.
+    pub listed: i64,
+    /// The rows on the page asked for, in file order.
     pub rows: Vec<RunRow>,
 }
 
@@ -128,9 +162,10 @@ struct StoredRow {
     message: Option<String>,
 }
 
-/// The run with `id` and the outcome of each of its rows, in file order.
+/// The run with `id`, how its rows ended, and the outcome of each row on
+/// the page `wanted`, in file order.
 #[tracing::instrument(skip(pool))]
-pub async fn run(pool: &PgPool, id: Uuid) -> Result<Option<Run>, AppError> {
+pub async fn run(pool: &PgPool, id: Uuid, wanted: RowsWanted) -> Result<Option<Run>, AppError> {
     let head: Option<RunHead> = sqlx::query_as(
         "select r.id, r.draft_id, d.file_name, r.file_hash, r.total_micros, r.created_at,
                 u.email as created_by
@@ -146,14 +181,35 @@ pub async fn run(pool: &PgPool, id: Uuid) -> Result<Option<Run>, AppError> {
     let Some(head) = head else {
         return Ok(None);
     };
-    let rows: Vec<StoredRow> = sqlx::query_as(
-        "select line, email, amount, expiry, reason, status, message
-         from bulk_grant_run_rows where run_id = $1 order by line",
+    let counts: RunCounts = sqlx::query_as(
+        "select count(*) filter (where status = 'granted') as granted,
+                count(*) filter (where status = 'already_granted') as already_granted,
+                count(*) filter (where status = 'invalid') as skipped
+         from bulk_grant_run_rows where run_id = $1",
     )
     .bind(id)
+    .fetch_one(pool)
+    .await
+    .map_err(internal)?;
+    // The primary key (run_id, line) serves both the order and the page.
+    let rows: Vec<StoredRow> = sqlx::query_as(
+        "select line, email, amount, expiry, reason, status, message
+         from bulk_grant_run_rows
+         where run_id = $1 and (not $2 or status = 'invalid')
+         order by line limit $3 offset $4",
+    )
+    .bind(id)
+    .bind(wanted.skipped_only)
+    .bind(wanted.per_page)
+    .bind(wanted.offset())
     .fetch_all(pool)
     .await
     .map_err(internal)?;
+    let listed = if wanted.skipped_only {
+        counts.skipped
+    } else {
+        counts.granted + counts.already_granted + counts.skipped
+    };
     let rows = rows
         .into_iter()
         .map(|r| {
@@ -180,6 +236,8 @@ pub async fn run(pool: &PgPool, id: Uuid) -> Result<Option<Run>, AppError> {
         total_micros: head.total_micros,
         created_at: head.created_at,
         created_by: head.created_by,
+        counts,
+        listed,
         rows,
     }))
 }
