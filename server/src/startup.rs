@@ -22,10 +22,8 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use axum::extract::State;
 use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
-use leptos_axum::handle_server_fns_with_context;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::session_store::ExpiredDeletion;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -229,11 +227,28 @@ fn session_layer(
         ))))
 }
 
-async fn server_fn_handler(
-    State(state): State<AppState>,
-    request: axum::extract::Request,
-) -> impl IntoResponse {
-    handle_server_fns_with_context(move || provide_context(state.clone()), request).await
+/// Server-function errors raised before our code runs (a missing or
+/// malformed argument) leave the framework's blanket 500. The body is our
+/// own [`app::error::AppError`], so its status is restored from it: a bad
+/// request is the caller's 4xx, not a server fault.
+async fn error_status(response: axum::response::Response) -> axum::response::Response {
+    const MAX_ERROR_BODY: usize = 64 * 1024;
+    if response.status() != axum::http::StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key("serverfnerror")
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_ERROR_BODY).await else {
+        return (axum::http::StatusCode::INTERNAL_SERVER_ERROR).into_response();
+    };
+    if let Some(status) = serde_json::from_slice::<app::error::AppError>(&bytes)
+        .ok()
+        .and_then(|error| axum::http::StatusCode::from_u16(error.status()).ok())
+    {
+        parts.status = status;
+    }
+    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// The complete HTTP surface of the portal. The inference proxy under
@@ -280,10 +295,6 @@ pub fn router(
     // resolved from it, and cross-site posts are refused before any of that.
     let portal = Router::new()
         .route(
-            "/api/{*fn_name}",
-            get(server_fn_handler).post(server_fn_handler),
-        )
-        .route(
             "/credits/history.csv",
             get(crate::routes::credits_csv::export),
         )
@@ -291,6 +302,7 @@ pub fn router(
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context, shell,
         ))
+        .layer(axum::middleware::map_response(error_status))
         .layer(from_fn_with_state(
             state.clone(),
             app::server::auth::resolve_caller,

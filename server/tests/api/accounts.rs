@@ -626,3 +626,29 @@ async fn idle_and_old_sessions_end(pool: PgPool) {
         "older than 168 hours"
     );
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_call_with_missing_or_malformed_fields_is_the_callers_error(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (status, error) = TestApp::error_of(
+        app.post_form("/api/sign_in", &[("email", "someone@example.org")])
+            .await,
+    )
+    .await;
+    assert_eq!(status, 422, "{error}");
+    assert!(error.get("InvalidRequest").is_some(), "{error}");
+
+    let garbage = app
+        .client
+        .post(format!("{}/api/sign_in", app.address))
+        .header("origin", &app.address)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("%%%")
+        .send()
+        .await
+        .expect("request failed");
+    assert_eq!(garbage.status(), 422);
+
+    let unknown = app.post_form("/api/no_such_function", &[]).await;
+    assert_eq!(unknown.status(), 404);
+}
