@@ -227,18 +227,37 @@ fn session_layer(
         ))))
 }
 
-/// Server-function errors raised before our code runs (a missing or
-/// malformed argument) leave the framework's blanket 500. The body is our
-/// own [`app::error::AppError`], so its status is restored from it: a bad
-/// request is the caller's 4xx, not a server fault.
-async fn error_status(response: axum::response::Response) -> axum::response::Response {
+/// Two repairs to what the server-function framework answers:
+///
+/// - Errors raised before our code runs (a missing or malformed argument)
+///   leave its blanket 500. The body is our own [`app::error::AppError`], so
+///   the status is restored from it: a bad request is the caller's 4xx, not
+///   a server fault.
+/// - A failed form post without JavaScript is sent back to the page it came
+///   from with the error in the query. When that page already carried an
+///   earlier error, the framework appends the new one after it and the page
+///   shows the old one; only the newest is kept.
+async fn server_fn_response(response: axum::response::Response) -> axum::response::Response {
     const MAX_ERROR_BODY: usize = 64 * 1024;
-    if response.status() != axum::http::StatusCode::INTERNAL_SERVER_ERROR
-        || !response.headers().contains_key("serverfnerror")
-    {
+    if !response.headers().contains_key("serverfnerror") {
         return response;
     }
     let (mut parts, body) = response.into_parts();
+    if parts.status.is_redirection() {
+        let newest = parts
+            .headers
+            .get(axum::http::header::LOCATION)
+            .and_then(|location| location.to_str().ok())
+            .and_then(newest_error_only)
+            .and_then(|location| HeaderValue::from_str(&location).ok());
+        if let Some(location) = newest {
+            parts.headers.insert(axum::http::header::LOCATION, location);
+        }
+        return axum::response::Response::from_parts(parts, body);
+    }
+    if parts.status != axum::http::StatusCode::INTERNAL_SERVER_ERROR {
+        return axum::response::Response::from_parts(parts, body);
+    }
     let Ok(bytes) = axum::body::to_bytes(body, MAX_ERROR_BODY).await else {
         return (axum::http::StatusCode::INTERNAL_SERVER_ERROR).into_response();
     };
@@ -249,6 +268,29 @@ async fn error_status(response: axum::response::Response) -> axum::response::Res
         parts.status = status;
     }
     axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// `location` with only its last `__path` and `__err` query pairs, or `None`
+/// when it has at most one of each already.
+fn newest_error_only(location: &str) -> Option<String> {
+    let (base, query) = location.split_once('?')?;
+    let pairs: Vec<&str> = query.split('&').collect();
+    let is = |pair: &str, key: &str| pair.split('=').next() == Some(key);
+    let last = |key: &str| pairs.iter().rposition(|pair| is(pair, key));
+    let (path, err) = (last("__path"), last("__err"));
+    let count = |key: &str| pairs.iter().filter(|pair| is(pair, key)).count();
+    if count("__path") <= 1 && count("__err") <= 1 {
+        return None;
+    }
+    let kept: Vec<&str> = pairs
+        .iter()
+        .enumerate()
+        .filter(|&(i, pair)| {
+            (!is(pair, "__path") || Some(i) == path) && (!is(pair, "__err") || Some(i) == err)
+        })
+        .map(|(_, pair)| *pair)
+        .collect();
+    Some(format!("{base}?{}", kept.join("&")))
 }
 
 /// The complete HTTP surface of the portal. The inference proxy under
@@ -302,7 +344,7 @@ pub fn router(
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context, shell,
         ))
-        .layer(axum::middleware::map_response(error_status))
+        .layer(axum::middleware::map_response(server_fn_response))
         .layer(from_fn_with_state(
             state.clone(),
             app::server::auth::resolve_caller,
@@ -325,4 +367,22 @@ fn header(name: &'static str, value: &'static str) -> SetResponseHeaderLayer<Hea
         HeaderName::from_static(name),
         HeaderValue::from_static(value),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::newest_error_only;
+
+    #[test]
+    fn only_the_newest_form_error_stays_in_the_address() {
+        assert_eq!(
+            newest_error_only("http://x/sign-in?next=%2Fkeys&__path=%2Fapi%2Fa&__err=b2xk&__path=%2Fapi%2Fa&__err=bmV3"),
+            Some("http://x/sign-in?next=%2Fkeys&__path=%2Fapi%2Fa&__err=bmV3".to_owned())
+        );
+        assert_eq!(
+            newest_error_only("http://x/sign-in?__path=%2Fapi%2Fa&__err=bmV3"),
+            None
+        );
+        assert_eq!(newest_error_only("http://x/sign-in"), None);
+    }
 }

@@ -652,3 +652,50 @@ async fn a_call_with_missing_or_malformed_fields_is_the_callers_error(pool: PgPo
     let unknown = app.post_form("/api/no_such_function", &[]).await;
     assert_eq!(unknown.status(), 404);
 }
+
+/// Where a no-JavaScript form post was sent back to, from the page `from`.
+async fn sent_back(app: &TestApp, from: &str, form: &[(&str, &str)]) -> String {
+    let response = app
+        .client
+        .post(format!("{}/api/sign_in", app.address))
+        .header("origin", &app.address)
+        .header("referer", from)
+        .header("accept", "text/html,application/xhtml+xml")
+        .form(form)
+        .send()
+        .await
+        .expect("request failed");
+    assert_eq!(response.status(), 302);
+    response
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .expect("a location")
+        .to_owned()
+}
+
+#[sqlx::test(migrations = false)]
+async fn without_javascript_a_second_failed_post_shows_its_own_error(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let page = format!("{}/sign-in", app.address);
+    let wrong = [
+        ("email", "nobody@example.org"),
+        ("password", "not the password"),
+    ];
+    let incomplete = [("email", "nobody@example.org")];
+    let err = |location: &str| {
+        location
+            .split(['?', '&'])
+            .filter(|pair| pair.starts_with("__err="))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+
+    let first = sent_back(&app, &page, &wrong).await;
+    assert_eq!(err(&first).len(), 1, "{first}");
+    let second = sent_back(&app, &first, &incomplete).await;
+    let alone = sent_back(&app, &page, &incomplete).await;
+    assert_eq!(err(&second), err(&alone), "{second}");
+    assert_ne!(err(&second), err(&first));
+    assert_eq!(second.matches("__path=").count(), 1, "{second}");
+}
