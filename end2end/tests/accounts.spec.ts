@@ -153,6 +153,8 @@ test.describe("accounts without JavaScript", () => {
     await submitSignIn(page, dev.email, "Not the password 0451");
     await expect(page).toHaveURL(/\/signin\?/);
     await expect(page.getByRole("alert")).toHaveText("The email or password is incorrect.");
+    await expect(page.getByLabel("Email", { exact: true })).toHaveValue(dev.email);
+    await expect(page.getByLabel("Password", { exact: true })).toHaveValue("");
 
     // The right password is refused too, until the address is confirmed.
     await page.goto("/signin");
@@ -173,6 +175,18 @@ test.describe("accounts without JavaScript", () => {
     await expect(password.box).toContainText("Use at least 12 characters.");
     await expect(password.input).toHaveAccessibleDescription(/Use at least 12 characters\./);
     await expect(page.getByLabel("Email", { exact: true })).not.toHaveAttribute("aria-invalid", "true");
+
+    // What was typed comes back, but for the password.
+    await expect(page.getByLabel("Email", { exact: true })).toHaveValue(dev.email);
+    await expect(page.getByLabel("Your name", { exact: true })).toHaveValue(dev.name);
+    await expect(page.getByLabel("You are", { exact: true })).toHaveValue("developer");
+    await expect(page.getByLabel("Country", { exact: true }).locator("option:checked")).toHaveText(dev.country);
+    await expect(password.input).toHaveValue("");
+
+    // Corrected, it goes through.
+    await password.input.fill(dev.password);
+    await page.getByRole("button", { name: "Create account" }).click();
+    await expect(page).toHaveURL(/\/signup\/check-email$/);
   });
 
   test("a visitor's header offers Sign in and Sign up on every page", async ({ page }) => {

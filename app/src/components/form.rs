@@ -23,6 +23,40 @@ pub fn field_error(error: Signal<Option<AppError>>, field: &'static str) -> Sign
     })
 }
 
+/// The fields a form posted without JavaScript had when it failed, to fill
+/// the form again (see `server::kept_form`). Empty in the browser: with
+/// JavaScript a failed form keeps its fields itself.
+#[derive(Debug, Clone, Default)]
+pub struct KeptFields(Vec<(String, String)>);
+
+impl KeptFields {
+    pub fn new(fields: Vec<(String, String)>) -> Self {
+        Self(fields)
+    }
+
+    /// The kept value of `name`, if any.
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.0
+            .iter()
+            .find(|(field, _)| field == name)
+            .map(|(_, value)| value.clone())
+    }
+}
+
+/// The fields kept for the form posting to the server function at `form`
+/// (its `PATH`); the page shows them once.
+pub fn kept_fields(form: &str) -> KeptFields {
+    #[cfg(feature = "ssr")]
+    {
+        crate::server::kept_form::take(form)
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = form;
+        KeptFields::default()
+    }
+}
+
 /// A labelled input. Its hint and error are tied to it with
 /// `aria-describedby`, and an error marks it `aria-invalid`.
 #[component]

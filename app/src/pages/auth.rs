@@ -3,6 +3,7 @@
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
@@ -11,7 +12,7 @@ use crate::api::account::{
     ForgotPassword, ResendVerification, ResetPassword, SignIn, SignUp, VerifyEmail,
 };
 use crate::components::form::{
-    action_error, field_error, FormError, Notice, SelectField, TextField,
+    action_error, field_error, kept_fields, FormError, Notice, SelectField, TextField,
 };
 use crate::domain::profile::{AccountKind, COUNTRIES};
 
@@ -30,6 +31,7 @@ fn query_value(name: &'static str) -> Signal<String> {
 pub fn SignUpPage() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
     let error = action_error(action.value());
+    let kept = kept_fields(SignUp::PATH);
     let kinds = AccountKind::ALL
         .iter()
         .map(|k| (k.as_str().to_owned(), k.label().to_owned()))
@@ -53,6 +55,7 @@ pub fn SignUpPage() -> impl IntoView {
                     kind="email"
                     autocomplete="email"
                     required=true
+                    value=kept.get("email").unwrap_or_default()
                     error=field_error(error, "email")
                 />
                 <TextField
@@ -71,6 +74,7 @@ pub fn SignUpPage() -> impl IntoView {
                     autocomplete="name"
                     required=true
                     maxlength=80
+                    value=kept.get("display_name").unwrap_or_default()
                     error=field_error(error, "display_name")
                 />
                 <SelectField
@@ -79,6 +83,7 @@ pub fn SignUpPage() -> impl IntoView {
                     options=kinds
                     placeholder="Choose one"
                     required=true
+                    selected=kept.get("account_kind").unwrap_or_default()
                     error=field_error(error, "account_kind")
                 />
                 <TextField
@@ -86,6 +91,7 @@ pub fn SignUpPage() -> impl IntoView {
                     name="organization"
                     autocomplete="organization"
                     maxlength=120
+                    value=kept.get("organization").unwrap_or_default()
                     hint="Required for businesses and for students or academics."
                     error=field_error(error, "organization")
                 />
@@ -95,6 +101,7 @@ pub fn SignUpPage() -> impl IntoView {
                     options=countries
                     placeholder="Choose your country"
                     required=true
+                    selected=kept.get("country").unwrap_or_default()
                     error=field_error(error, "country")
                 />
                 <button type="submit" class="button button-primary" disabled=move || action.pending().get()>
@@ -136,6 +143,7 @@ pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
     let error = action_error(action.value());
     let next = query_value("next");
+    let email = kept_fields(SignIn::PATH).get("email").unwrap_or_default();
     view! {
         <Title text="Sign in" />
         <section class="container page narrow">
@@ -145,7 +153,15 @@ pub fn SignInPage() -> impl IntoView {
             <ActionForm action attr:class="form" attr:novalidate=true>
                 <FormError error />
                 <input type="hidden" name="next" value=next />
-                <TextField label="Email" name="email" kind="email" autocomplete="username" required=true error=field_error(error, "email") />
+                <TextField
+                    label="Email"
+                    name="email"
+                    kind="email"
+                    autocomplete="username"
+                    required=true
+                    value=email
+                    error=field_error(error, "email")
+                />
                 <TextField
                     label="Password"
                     name="password"

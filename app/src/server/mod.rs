@@ -4,6 +4,7 @@
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
+pub mod kept_form;
 pub mod ledger;
 pub mod password;
 pub mod services;

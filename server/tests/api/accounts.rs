@@ -699,3 +699,71 @@ async fn without_javascript_a_second_failed_post_shows_its_own_error(pool: PgPoo
     assert_ne!(err(&second), err(&first));
     assert_eq!(second.matches("__path=").count(), 1, "{second}");
 }
+
+#[sqlx::test(migrations = false)]
+async fn without_javascript_a_failed_sign_up_comes_back_filled_in_but_for_the_password(
+    pool: PgPool,
+) {
+    let app = spawn_app(pool).await;
+    let page = format!("{}/signup", app.address);
+    let response = app
+        .client
+        .post(format!("{}/api/sign_up", app.address))
+        .header("origin", &app.address)
+        .header("referer", &page)
+        .header("accept", "text/html,application/xhtml+xml")
+        .form(&[
+            ("email", "kept@example.org"),
+            ("password", "too short"),
+            ("display_name", "Grace Kept"),
+            ("account_kind", "business"),
+            ("organization", "Kept & Co"),
+            ("country", "FR"),
+        ])
+        .send()
+        .await
+        .expect("request failed");
+    assert_eq!(response.status(), 302);
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("lab_form="))
+        .expect("the fields kept")
+        .to_owned();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .expect("back to the form")
+        .to_owned();
+
+    let html = app
+        .client
+        .get(&location)
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("request failed");
+    let clears = html
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.starts_with("lab_form=;") && v.contains("Max-Age=0"));
+    assert!(clears, "the page clears the kept fields");
+    let html = html.text().await.expect("html");
+    assert!(html.contains(r#"value="kept@example.org""#), "{html}");
+    assert!(html.contains(r#"value="Grace Kept""#));
+    assert!(html.contains(r#"value="Kept &amp; Co""#));
+    assert!(html.contains(r#"<option value="business" selected"#));
+    assert!(html.contains(r#"<option value="FR" selected"#));
+    assert!(!html.contains("too short"));
+    assert!(html.contains("Use at least 12 characters."));
+
+    // Shown once: the next visit starts empty.
+    let again = app.get("/signup").await.text().await.expect("html");
+    assert!(!again.contains("kept@example.org"));
+}

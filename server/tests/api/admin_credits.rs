@@ -1147,3 +1147,41 @@ async fn without_javascript_a_long_bulk_file_is_read_page_by_page_with_links(poo
     assert_eq!(status, 200);
     assert!(html.contains("Page 1 of 3</span>"), "{html}");
 }
+
+#[sqlx::test(migrations = false)]
+async fn without_javascript_a_refused_grant_comes_back_with_what_was_typed(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (_, _, admin) = admin_and_developer(&app).await;
+    let page = "/admin/credits?email=dev%40example.org";
+    let refused = admin
+        .post(format!("{}/api/admin_grant_credits", app.address))
+        .header("origin", &app.address)
+        .header("referer", format!("{}{page}", app.address))
+        .header("accept", "text/html")
+        .form(&[
+            ("email", "dev@example.org"),
+            ("amount", "12.5.5"),
+            ("expiry", "2031-02-03"),
+            ("reason", "Hackathon prize"),
+            ("idempotency_key", &Uuid::now_v7().to_string()),
+        ])
+        .send()
+        .await
+        .expect("post");
+    let back = location(&app, &refused);
+    assert!(back.starts_with(page), "{back}");
+
+    let (status, html) = html_page(&app, &admin, &back).await;
+    assert_eq!(status, 200);
+    assert!(html.contains(r#"value="12.5.5""#), "{html}");
+    assert!(html.contains(r#"value="2031-02-03""#));
+    assert!(html.contains(r#"value="Hackathon prize""#));
+    assert!(html.contains(r#"aria-invalid="true""#));
+
+    // Another user's page does not take them.
+    create_user(&app, "other@example.org", "developer").await;
+    let (_, other) = html_page(&app, &admin, "/admin/credits?email=other%40example.org").await;
+    assert!(!other.contains("Hackathon prize"));
+    let (_, again) = html_page(&app, &admin, page).await;
+    assert!(!again.contains("Hackathon prize"));
+}

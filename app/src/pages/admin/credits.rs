@@ -10,9 +10,12 @@ use leptos_router::components::Form;
 use super::{admin_frame, done_flag, empty_state, load_error, page_param, pager, query_param};
 use crate::api::admin::{get_credit_account, AdjustCredits, CreditAccountView, GrantCredits, Page};
 use crate::api::credits::{HistoryView, KINDS};
-use crate::components::form::{action_error, field_error, FormError, Notice};
+use crate::components::form::{
+    action_error, field_error, kept_fields, FormError, KeptFields, Notice,
+};
 use crate::domain::credits::Credits;
 use crate::error::AppError;
+use leptos::server_fn::ServerFn;
 
 /// `/admin/credits`.
 #[component]
@@ -26,6 +29,9 @@ pub fn AdminCreditsPage() -> impl IntoView {
 struct Actions {
     grant: ServerAction<GrantCredits>,
     adjust: ServerAction<AdjustCredits>,
+    /// What a failed post without JavaScript had in each form.
+    grant_kept: StoredValue<KeptFields>,
+    adjust_kept: StoredValue<KeptFields>,
 }
 
 #[component]
@@ -36,6 +42,8 @@ fn CreditsView() -> impl IntoView {
     let actions = Actions {
         grant: ServerAction::new(),
         adjust: ServerAction::new(),
+        grant_kept: StoredValue::new(kept_fields(GrantCredits::PATH)),
+        adjust_kept: StoredValue::new(kept_fields(AdjustCredits::PATH)),
     };
     let account = Resource::new(
         move || {
@@ -98,11 +106,11 @@ fn account_view(account: CreditAccountView, actions: Actions, kind: String) -> i
         <div class="admin-columns admin-credit-forms">
             <section aria-labelledby="grant-heading" class="admin-actions">
                 <h2 id="grant-heading">"Grant credits"</h2>
-                {grant_form(&account, actions.grant)}
+                {grant_form(&account, actions.grant, &actions.grant_kept.get_value())}
             </section>
             <section aria-labelledby="adjust-heading" class="admin-actions">
                 <h2 id="adjust-heading">"Adjust the balance"</h2>
-                {adjust_form(&account, actions.adjust)}
+                {adjust_form(&account, actions.adjust, &actions.adjust_kept.get_value())}
             </section>
         </div>
         <section aria-labelledby="history-heading">
@@ -151,6 +159,7 @@ fn input_field(
     label: &'static str,
     kind: &'static str,
     hint: Option<&'static str>,
+    value: Option<String>,
     error: Signal<Option<String>>,
 ) -> impl IntoView {
     let hint_id = format!("{id}-hint");
@@ -177,6 +186,7 @@ fn input_field(
                 name=name
                 type=kind
                 required=required
+                value=value
                 autocomplete="off"
                 inputmode=(name == "amount").then_some("decimal")
                 aria-invalid=move || error.get().map(|_| "true")
@@ -192,17 +202,26 @@ fn input_field(
     }
 }
 
-fn grant_form(account: &CreditAccountView, action: ServerAction<GrantCredits>) -> impl IntoView {
+fn grant_form(
+    account: &CreditAccountView,
+    action: ServerAction<GrantCredits>,
+    kept: &KeptFields,
+) -> impl IntoView {
     let error = action_error(action.value());
     let (email, key) = (account.email.clone(), account.form_key.clone());
+    let (amount, expiry, reason) = (
+        kept_for(kept, &email, "amount"),
+        kept_for(kept, &email, "expiry"),
+        kept_for(kept, &email, "reason"),
+    );
     view! {
         <ActionForm action attr:class="form admin-action-form">
             <FormError error />
             <input type="hidden" name="email" value=email />
             <input type="hidden" name="idempotency_key" value=key />
-            {input_field("grant-amount", "amount", "Credits", "text", Some("Up to 6 decimals, like 100 or 2.5."), field_error(error, "amount"))}
-            {input_field("grant-expiry", "expiry", "Expires (optional)", "date", Some("The credit expires at the end of this day, UTC. Leave empty for credit that never expires."), field_error(error, "expiry"))}
-            {input_field("grant-reason", "reason", "Reason", "text", Some("Kept in the audit log and shown in the user's history."), field_error(error, "reason"))}
+            {input_field("grant-amount", "amount", "Credits", "text", Some("Up to 6 decimals, like 100 or 2.5."), amount, field_error(error, "amount"))}
+            {input_field("grant-expiry", "expiry", "Expires (optional)", "date", Some("The credit expires at the end of this day, UTC. Leave empty for credit that never expires."), expiry, field_error(error, "expiry"))}
+            {input_field("grant-reason", "reason", "Reason", "text", Some("Kept in the audit log and shown in the user's history."), reason, field_error(error, "reason"))}
             <button type="submit" class="button" disabled=move || action.pending().get()>
                 "Grant credits"
             </button>
@@ -210,21 +229,36 @@ fn grant_form(account: &CreditAccountView, action: ServerAction<GrantCredits>) -
     }
 }
 
-fn adjust_form(account: &CreditAccountView, action: ServerAction<AdjustCredits>) -> impl IntoView {
+fn adjust_form(
+    account: &CreditAccountView,
+    action: ServerAction<AdjustCredits>,
+    kept: &KeptFields,
+) -> impl IntoView {
     let error = action_error(action.value());
     let (email, key) = (account.email.clone(), account.form_key.clone());
+    let (amount, reason) = (
+        kept_for(kept, &email, "amount"),
+        kept_for(kept, &email, "reason"),
+    );
     view! {
         <ActionForm action attr:class="form admin-action-form">
             <FormError error />
             <input type="hidden" name="email" value=email />
             <input type="hidden" name="idempotency_key" value=key />
-            {input_field("adjust-amount", "amount", "Change in credits", "text", Some("Positive adds credit that never expires; negative takes credit back (never below zero)."), field_error(error, "amount"))}
-            {input_field("adjust-reason", "reason", "Reason", "text", Some("Kept in the audit log with the balances before and after."), field_error(error, "reason"))}
+            {input_field("adjust-amount", "amount", "Change in credits", "text", Some("Positive adds credit that never expires; negative takes credit back (never below zero)."), amount, field_error(error, "amount"))}
+            {input_field("adjust-reason", "reason", "Reason", "text", Some("Kept in the audit log with the balances before and after."), reason, field_error(error, "reason"))}
             <button type="submit" class="button" disabled=move || action.pending().get()>
                 "Adjust balance"
             </button>
         </ActionForm>
     }
+}
+
+/// The kept value of `name`, when the failed post was for this account.
+fn kept_for(kept: &KeptFields, email: &str, name: &str) -> Option<String> {
+    (kept.get("email").as_deref() == Some(email))
+        .then(|| kept.get(name))
+        .flatten()
 }
 
 fn kind_filter(email: &str, current: &str) -> impl IntoView {
