@@ -10,7 +10,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use http::header::{COOKIE, SET_COOKIE};
+use http::header::SET_COOKIE;
 use http::HeaderValue;
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
@@ -72,18 +72,8 @@ pub fn set_cookie(form: &str, fields: Vec<(String, String)>, secure: bool) -> Op
 /// The fields kept for the form posting to `form`, from this request's
 /// cookie; the response clears the cookie. Empty when there are none.
 pub fn take(form: &str) -> KeptFields {
-    let Some(parts) = use_context::<http::request::Parts>() else {
-        return KeptFields::default();
-    };
-    let Some(kept) = parts
-        .headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == NAME)
-        .and_then(|(_, value)| URL_SAFE_NO_PAD.decode(value).ok())
+    let Some(kept) = crate::server::request_cookie(NAME)
+        .and_then(|value| URL_SAFE_NO_PAD.decode(value).ok())
         .and_then(|json| serde_json::from_slice::<Kept>(&json).ok())
         .filter(|kept| kept.form == form)
     else {

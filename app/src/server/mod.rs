@@ -41,6 +41,19 @@ fn parts() -> Option<http::request::Parts> {
     use_context::<http::request::Parts>()
 }
 
+/// The value of this request's cookie `name`, if it has one.
+pub fn request_cookie(name: &str) -> Option<String> {
+    parts()?
+        .headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(cookie, _)| *cookie == name)
+        .map(|(_, value)| value.to_owned())
+}
+
 /// Who is calling, if anyone is signed in.
 pub fn caller() -> Option<Caller> {
     parts()?

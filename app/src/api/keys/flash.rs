@@ -6,7 +6,7 @@
 //! shows once and clears. It never touches the database (sessions live
 //! there); the page checks that the key is the caller's, unrevoked and new.
 
-use http::header::{COOKIE, SET_COOKIE};
+use http::header::SET_COOKIE;
 use http::HeaderValue;
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
@@ -34,16 +34,7 @@ pub fn set(key: &str, secure: bool) {
 
 /// The key in this request's cookie, if any; the response clears it.
 pub fn take(secure: bool) -> Option<String> {
-    let parts = use_context::<http::request::Parts>()?;
-    let key = parts
-        .headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == NAME)
-        .map(|(_, value)| value.to_owned())?;
+    let key = crate::server::request_cookie(NAME)?;
     if let (Some(response), Ok(value)) = (
         use_context::<ResponseOptions>(),
         HeaderValue::from_str(&cookie("", 0, secure)),
