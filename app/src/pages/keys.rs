@@ -17,9 +17,12 @@ use crate::api::keys::{
     api_quick_start, list_api_keys, take_created_key, CreateApiKey, CreatedKey, KeyStatus, KeyView,
     ModelView, QuickStart, RevokeApiKey,
 };
-use crate::components::form::{action_error, field_error, FormError, Notice, TextField};
+use crate::components::form::{
+    action_error, field_error, kept_fields, FormError, Notice, TextField,
+};
 use crate::components::guard::RequireUser;
 use crate::domain::credits::Credits;
+use leptos::server_fn::ServerFn;
 
 /// `/keys`.
 #[component]
@@ -191,6 +194,7 @@ mod clipboard {
 #[component]
 fn CreateKeyForm(create: ServerAction<CreateApiKey>) -> impl IntoView {
     let error = action_error(create.value());
+    let kept = kept_fields(CreateApiKey::PATH);
     let form = NodeRef::<html::Form>::new();
     // A created key empties the form for the next one.
     Effect::new(move |_| {
@@ -212,6 +216,7 @@ fn CreateKeyForm(create: ServerAction<CreateApiKey>) -> impl IntoView {
                     maxlength=80
                     autocomplete="off"
                     hint="So you can tell your keys apart, like “laptop” or “staging server”."
+                    value=kept.get("name").unwrap_or_default()
                     error=field_error(error, "name")
                 />
                 <fieldset class="keys-limits">
@@ -221,6 +226,7 @@ fn CreateKeyForm(create: ServerAction<CreateApiKey>) -> impl IntoView {
                         name="spend_cap"
                         autocomplete="off"
                         hint="The key stops working once it has spent this much. Up to 6 decimals."
+                        value=kept.get("spend_cap").unwrap_or_default()
                         error=field_error(error, "spend_cap")
                     />
                     <TextField
@@ -228,6 +234,7 @@ fn CreateKeyForm(create: ServerAction<CreateApiKey>) -> impl IntoView {
                         name="rpm_limit"
                         kind="number"
                         autocomplete="off"
+                        value=kept.get("rpm_limit").unwrap_or_default()
                         error=field_error(error, "rpm_limit")
                     />
                     <TextField
@@ -235,6 +242,7 @@ fn CreateKeyForm(create: ServerAction<CreateApiKey>) -> impl IntoView {
                         name="tpm_limit"
                         kind="number"
                         autocomplete="off"
+                        value=kept.get("tpm_limit").unwrap_or_default()
                         error=field_error(error, "tpm_limit")
                     />
                     <TextField
@@ -242,6 +250,7 @@ fn CreateKeyForm(create: ServerAction<CreateApiKey>) -> impl IntoView {
                         name="expires_on"
                         kind="date"
                         hint="The key stops working at the end of this day (UTC)."
+                        value=kept.get("expires_on").unwrap_or_default()
                         error=field_error(error, "expires_on")
                     />
                 </fieldset>

@@ -24,7 +24,7 @@ const NAME: &str = "lab_form";
 pub const MAX_AGE_SECONDS: i64 = 60;
 
 /// Above this, a cookie may be dropped by the browser: nothing is kept.
-const MAX_COOKIE_VALUE: usize = 3_000;
+const MAX_COOKIE_VALUE: usize = 3_800;
 
 #[derive(Serialize, Deserialize)]
 struct Kept {

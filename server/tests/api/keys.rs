@@ -538,3 +538,45 @@ async fn the_quick_start_names_this_portal_and_only_served_models(pool: PgPool) 
     assert!(!html.contains("lab-unpriced") && !html.contains("lab-disabled"));
     assert!(!html.contains("No models to call yet"));
 }
+
+#[sqlx::test(migrations = false)]
+async fn without_javascript_a_refused_key_comes_back_with_what_was_typed(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (_, dev) = developer(&app, "dev@example.org").await;
+    let refused = dev
+        .post(format!("{}/api/create_api_key", app.address))
+        .header("origin", &app.address)
+        .header("accept", "text/html")
+        .header("referer", format!("{}/keys", app.address))
+        .form(&[
+            ("name", "staging server"),
+            ("spend_cap", "lots"),
+            ("rpm_limit", "120"),
+            ("tpm_limit", ""),
+            ("expires_on", "2031-04-05"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(refused.status(), 302);
+    let back = refused.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    assert!(back.contains("/keys?"), "{back}");
+    let shown = dev
+        .get(&back)
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("page");
+    let html = shown.text().await.expect("html");
+    for kept in ["staging server", "lots", "120", "2031-04-05"] {
+        assert!(
+            html.contains(&format!(r#"value="{kept}""#)),
+            "{kept}: {html}"
+        );
+    }
+    let again = page(&app, &dev, "/keys").await.text().await.expect("html");
+    assert!(!again.contains(r#"value="staging server""#));
+}
