@@ -720,6 +720,12 @@ async fn charge(link: &mut Link, inner: &Inner, ops: Vec<Op>) {
             return;
         }
     };
+    let charged: HashSet<&Uuid> = leases
+        .iter()
+        .zip(&totals)
+        .filter(|(_, total)| **total > 0)
+        .map(|(lease, _)| lease)
+        .collect();
     for (lease, account, available) in &posted {
         let Some(here) = state.accounts.get_mut(account) else {
             continue;
@@ -727,12 +733,8 @@ async fn charge(link: &mut Link, inner: &Inner, ops: Vec<Op>) {
         if let Some(available) = available {
             here.available = *available;
         }
-        let charged = leases
-            .iter()
-            .position(|l| l == lease)
-            .is_some_and(|i| totals[i] > 0);
         if let Some(lease) = here.leases.iter_mut().find(|l| l.id == *lease) {
-            lease.unposted |= charged;
+            lease.unposted |= charged.contains(&lease.id);
         }
     }
     for (hold, open, key, charge, reply) in waiting {
