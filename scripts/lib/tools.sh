@@ -1,0 +1,231 @@
+# The build tools Lab Portal needs (pinned versions, whether each is installed,
+# how to install it), background jobs with progress lines, and the release
+# compile exactly as cargo-leptos runs it. Sourced by scripts/install-tools.sh
+# and scripts/run; expects ROOT to be the checkout.
+#
+# Everything comes from crates.io, npm and Debian's packages: nothing
+# downloads a prebuilt binary from elsewhere.
+
+CARGO_LEPTOS_VERSION=0.3.10
+WASM_BINDGEN_VERSION=0.2.130
+LEPTOSFMT_VERSION=0.1.33
+OPENAI_VERSION=3.54.0
+
+export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+# --- what is installed -------------------------------------------------------
+
+has_wasm_target() { rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; }
+has_cargo_leptos() { cargo leptos --version 2>/dev/null | grep -qwF "$CARGO_LEPTOS_VERSION"; }
+# cargo-leptos runs the wasm-bindgen on PATH; it must match the crate exactly.
+has_wasm_bindgen() { wasm-bindgen --version 2>/dev/null | grep -qwF "$WASM_BINDGEN_VERSION"; }
+has_leptosfmt() { leptosfmt --version 2>/dev/null | grep -qwF "$LEPTOSFMT_VERSION"; }
+# wasm-opt (binaryen) and Playwright come from npm, pinned by package-lock.json.
+has_npm_build() { [ -x "$ROOT/node_modules/.bin/wasm-opt" ]; }
+has_npm_e2e() { [ -d "$ROOT/end2end/node_modules/@playwright/test" ]; }
+has_openai() {
+  "$ROOT/target/openai-venv/bin/python" -c \
+    "import openai, sys; sys.exit(openai.__version__ != '$OPENAI_VERSION')" 2>/dev/null
+}
+has_chromium() { [ -x /usr/bin/chromium ]; }
+
+# --- how to install it -------------------------------------------------------
+
+# Cargo tools build with a quicker release profile (they are not our code) and
+# each in its own target directory, so they never wait on the project's build
+# lock (nor on each other) and a CARGO_TARGET_DIR set for the project is not used.
+cargo_install_tool() {
+  local name="$1"; shift
+  local dir="$ROOT/target/tools/$name"
+  CARGO_TARGET_DIR="$dir" CARGO_PROFILE_RELEASE_LTO=false \
+    CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
+    cargo install "$@" && rm -rf "$dir"
+}
+
+install_wasm_target() { rustup target add wasm32-unknown-unknown; }
+install_cargo_leptos() { cargo_install_tool cargo-leptos cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION"; }
+# Without --locked: wasm-bindgen-cli's lockfile names a crate version the registry lacks.
+install_wasm_bindgen() { cargo_install_tool wasm-bindgen-cli wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"; }
+install_leptosfmt() { cargo_install_tool leptosfmt leptosfmt --locked --version "$LEPTOSFMT_VERSION"; }
+install_npm_build() { (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error); }
+install_npm_e2e() { (cd "$ROOT/end2end" && npm ci --no-audit --no-fund --loglevel=error); }
+install_openai() {
+  python3 -m venv "$ROOT/target/openai-venv" &&
+    "$ROOT/target/openai-venv/bin/pip" install --quiet --disable-pip-version-check "openai==$OPENAI_VERSION"
+}
+install_chromium() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "Chromium is missing: run 'sudo apt-get install chromium' and try again." >&2
+    return 1
+  fi
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+}
+
+# --- which tools a script needs ----------------------------------------------
+
+# One tool a line: name|who needs it|crates it compiles|minutes it takes alone
+# on an idle 2-core machine|check|install|what the progress line calls it.
+# Measured with the quicker tool profile above: cargo-leptos is 548 crates and
+# about 41 CPU-minutes (wasm-bindgen-cli 161 and 8, leptosfmt 69 and 3).
+tool_table() {
+  cat <<EOF
+wasm-opt|run test|0|1|has_npm_build|install_npm_build|installing wasm-opt from npm
+cargo-leptos|run test|548|16|has_cargo_leptos|install_cargo_leptos|building cargo-leptos $CARGO_LEPTOS_VERSION
+wasm-bindgen-cli|run test|161|3|has_wasm_bindgen|install_wasm_bindgen|building wasm-bindgen-cli $WASM_BINDGEN_VERSION
+leptosfmt|test|69|2|has_leptosfmt|install_leptosfmt|building leptosfmt $LEPTOSFMT_VERSION
+playwright|test|0|1|has_npm_e2e|install_npm_e2e|installing Playwright from npm (browser tests)
+openai|test|0|1|has_openai|install_openai|installing the openai Python package (proxy tests)
+chromium|browser|0|2|has_chromium|install_chromium|installing Debian's chromium (browser tests)
+EOF
+}
+
+# plan_tools MODE [BROWSER]: NEEDED gets the table rows of the tools that MODE
+# ("run" or "test"; BROWSER "yes" adds chromium) needs and that are missing.
+NEEDED=()
+plan_tools() {
+  local mode="$1" browser="${2:-no}" row name who check
+  NEEDED=()
+  while IFS= read -r row; do
+    IFS='|' read -r name who _ _ check _ _ <<<"$row"
+    case " $who " in
+      *" $mode "*) ;;
+      *" browser "*) [ "$browser" = yes ] || continue ;;
+      *) continue ;;
+    esac
+    "$check" || NEEDED+=("$row")
+  done < <(tool_table)
+}
+
+# Minutes the needed tools take one after another (all are CPU-bound or
+# short, so running them side by side takes about as long).
+needed_minutes() {
+  local row minutes total=0
+  for row in "${NEEDED[@]}"; do
+    IFS='|' read -r _ _ _ minutes _ _ _ <<<"$row"
+    total=$((total + minutes))
+  done
+  echo "$total"
+}
+
+# Starts one background job per needed tool, each with its progress line.
+start_needed_tools() {
+  local row name crates minutes install label
+  for row in "${NEEDED[@]}"; do
+    IFS='|' read -r name _ crates minutes _ install label <<<"$row"
+    if [ "$crates" -gt 0 ]; then
+      step "$label (~$crates crates; about $minutes min alone)"
+    else
+      step "$label (about $minutes min)"
+    fi
+    job_start "$name" "$crates" "$install"
+  done
+}
+
+# --- the release compile, as cargo-leptos 0.3.10 runs it ---------------------
+
+# The environment cargo-leptos gives both compiles (Project::to_envs), from
+# [[workspace.metadata.leptos]] in Cargo.toml: keep the two in step, or
+# `cargo leptos build --release` compiles again instead of finding the
+# compiles below up to date. Release builds add no RUSTFLAGS.
+leptos_release_env=(
+  LEPTOS_OUTPUT_NAME=lab-portal LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg
+  LEPTOS_SITE_ADDR=127.0.0.1:3000 LEPTOS_RELOAD_PORT=3001 LEPTOS_LIB_DIR=app
+  LEPTOS_BIN_DIR=server LEPTOS_JS_MINIFY=true LEPTOS_HASH_FILES=false
+)
+
+cargo_target_dir() {
+  cargo metadata --format-version 1 --no-deps --manifest-path "$ROOT/Cargo.toml" |
+    sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p'
+}
+
+compile_server_release() {
+  (cd "$ROOT" && env "${leptos_release_env[@]}" cargo build --package=lab-portal \
+    --bin=lab-portal --no-default-features --features=ssr --release)
+}
+
+# cargo-leptos compiles the browser bundle in <target dir>/front.
+compile_front_release() {
+  local target
+  target="$(cargo_target_dir)" || return 1
+  (cd "$ROOT" && env "${leptos_release_env[@]}" cargo build --package=app --lib \
+    "--target-dir=$target/front" --target=wasm32-unknown-unknown \
+    --no-default-features --features=hydrate --profile=wasm-release)
+}
+
+# --- progress ----------------------------------------------------------------
+
+STEP=0
+STEPS=0
+PROGRESS_START="$(date +%s)"
+
+duration() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
+elapsed() { duration $(($(date +%s) - PROGRESS_START)); }
+say() { printf '%s\n' "$*" >&2; }
+step() { STEP=$((STEP + 1)); printf '\033[1m[%d/%d]\033[0m %s\n' "$STEP" "$STEPS" "$*" >&2; }
+
+# Background jobs: each runs in its own session (so it can be stopped as a
+# whole) with its output in LOG_DIR/<name>.log.
+LOG_DIR="${LOG_DIR:-$ROOT/target/first-run}"
+declare -A JOB_PID=() JOB_START=() JOB_CRATES=()
+JOB_ORDER=()
+
+# job_start NAME CRATES FUNCTION: CRATES is about how many crates it compiles
+# (0: not a compile), for the progress lines; FUNCTION is one of this file's.
+job_start() {
+  local name="$1" crates="$2" fn="$3"
+  mkdir -p "$LOG_DIR"
+  ROOT="$ROOT" setsid -w bash -c 'source "$ROOT/scripts/lib/tools.sh" && "$0"' "$fn" \
+    >"$LOG_DIR/$name.log" 2>&1 </dev/null &
+  JOB_PID[$name]=$!
+  JOB_START[$name]="$(date +%s)"
+  JOB_CRATES[$name]="$crates"
+  JOB_ORDER+=("$name")
+}
+
+jobs_stop() {
+  local name
+  for name in "${!JOB_PID[@]}"; do kill -TERM -- "-${JOB_PID[$name]}" 2>/dev/null || true; done
+}
+
+job_status() {
+  local name="$1" crates="${JOB_CRATES[$1]}" done
+  if [ "$crates" -gt 0 ]; then
+    done="$(grep -c '^ *Compiling ' "$LOG_DIR/$name.log" 2>/dev/null || true)"
+    printf '%s %s/~%s crates' "$name" "${done:-0}" "$crates"
+  else
+    printf '%s' "$name"
+  fi
+}
+
+# Waits for every started job, printing a line a minute; on a failure, shows
+# the end of that job's log, stops the others and returns 1.
+jobs_wait() {
+  local total_estimate="$1" name rc running tick=0
+  while :; do
+    running=()
+    for name in "${JOB_ORDER[@]}"; do
+      [ -n "${JOB_PID[$name]:-}" ] || continue
+      if kill -0 "${JOB_PID[$name]}" 2>/dev/null; then
+        running+=("$(job_status "$name")")
+        continue
+      fi
+      rc=0; wait "${JOB_PID[$name]}" || rc=$?
+      unset "JOB_PID[$name]"
+      if [ "$rc" -ne 0 ]; then
+        say "FAILED: $name (exit $rc). The end of $LOG_DIR/$name.log:"
+        tail -n 30 "$LOG_DIR/$name.log" >&2
+        jobs_stop
+        return 1
+      fi
+      say "      done: $name after $(duration $(($(date +%s) - JOB_START[$name])))"
+    done
+    [ "${#running[@]}" -gt 0 ] || return 0
+    if [ $((tick % 12)) -eq 11 ]; then
+      local line
+      line="$(printf '%s; ' "${running[@]}")"
+      say "      $(elapsed) of about $total_estimate; running: ${line%; }"
+    fi
+    tick=$((tick + 1))
+    sleep 5
+  done
+}
