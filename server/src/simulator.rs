@@ -1,6 +1,6 @@
 //! An OpenAI-compatible upstream simulator, for local runs, tests and
 //! benchmarks: deterministic text, honest token counts (the portal's own
-//! counting, see [`crate::proxy::tokens`]), JSON and SSE responses with a
+//! counting, see [`app::server::metering::count`]), JSON and SSE responses with a
 //! usage chunk, and faults on request.
 //!
 //! Faults are chosen by the upstream model name, so that an admin can
@@ -8,7 +8,12 @@
 //! - a name containing `fault-error` answers 500 with an error body;
 //! - `fault-timeout` never answers;
 //! - `fault-drop` drops the connection (a stream, half-way through);
-//! - `fault-nousage` reports no `usage`.
+//! - `fault-nousage` reports no `usage`;
+//! - `stream-nousage` reports `usage` only when not streaming (as llama.cpp's
+//!   server and Ollama do);
+//! - `template` counts [`TEMPLATE_TOKENS`] more prompt tokens than the text
+//!   has, like an upstream whose chat template adds a system prompt and
+//!   special tokens.
 //!
 //! `lab-portal simulate --listen 127.0.0.1:9100 --token-latency-ms 20`
 //! runs it alone; the portal also serves it under `/simulator/v1` unless
@@ -25,7 +30,8 @@ use axum::{Json, Router};
 use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
 
-use crate::proxy::tokens;
+use app::server::metering::chat::{ChatMessage, EmbeddingInput};
+use app::server::metering::count as tokens;
 
 /// Words of the generated text; each is one token (see the test).
 const WORDS: &[&str] = &[
@@ -35,6 +41,9 @@ const WORDS: &[&str] = &[
     "usage", "is", "exact", "results", "stay", "stable", "across", "runs", "given", "same",
     "prompt", "serving", "proxy", "streams", "chunks", "as", "they", "arrive",
 ];
+
+/// Prompt tokens a `template` model's hidden chat template adds.
+pub const TEMPLATE_TOKENS: u64 = 24;
 
 /// How many tokens an answer has when `max_tokens` does not cut it short.
 const NATURAL_MIN: u64 = 12;
@@ -111,7 +120,10 @@ async fn chat(State(options): State<Options>, body: Bytes) -> Response {
         return error(StatusCode::BAD_REQUEST, "the body is not valid JSON");
     };
     let model = request.get("model").and_then(Value::as_str).unwrap_or("");
-    let Some(messages) = request.get("messages").and_then(Value::as_array) else {
+    let Some(Ok(messages)) = request
+        .get("messages")
+        .map(|m| serde_json::from_value::<Vec<ChatMessage>>(m.clone()))
+    else {
         return error(StatusCode::BAD_REQUEST, "`messages` is required");
     };
     let fault = fault_of(model);
@@ -120,11 +132,15 @@ async fn chat(State(options): State<Options>, body: Bytes) -> Response {
         Fault::Timeout => std::future::pending::<()>().await,
         _ => {}
     }
-    let prompt_tokens = tokens::count_messages(messages);
+    let template = if model.contains("template") {
+        TEMPLATE_TOKENS
+    } else {
+        0
+    };
+    let prompt_tokens = tokens::count_messages(&messages) + template;
     let last = messages
         .last()
-        .and_then(|m| m.get("content"))
-        .map(|c| tokens::content_text(c).collect::<Vec<_>>().join(" "))
+        .map(|m| m.texts().collect::<Vec<_>>().join(" "))
         .unwrap_or_default();
     let seed = seed(&last);
     let natural = NATURAL_MIN + seed % NATURAL_SPREAD;
@@ -176,6 +192,7 @@ async fn chat(State(options): State<Options>, body: Bytes) -> Response {
         events.push(chunk(json!({"content": text}), None));
     }
     events.push(chunk(json!({}), Some(finish)));
+    let usage = usage.filter(|_| !model.contains("stream-nousage"));
     if let (true, Some(usage)) = (include_usage, usage) {
         let body = json!({"id": format!("chatcmpl-sim{seed:016x}"), "object": "chat.completion.chunk",
                           "created": 0, "model": model, "choices": [], "usage": usage});
@@ -221,7 +238,10 @@ async fn embeddings(State(options): State<Options>, body: Bytes) -> Response {
         return error(StatusCode::BAD_REQUEST, "the body is not valid JSON");
     };
     let model = request.get("model").and_then(Value::as_str).unwrap_or("");
-    let Some(inputs) = request.get("input").and_then(tokens::embedding_inputs) else {
+    let input = request
+        .get("input")
+        .and_then(|input| serde_json::from_value::<EmbeddingInput>(input.clone()).ok());
+    let Some(inputs) = input.as_ref().and_then(EmbeddingInput::texts) else {
         return error(
             StatusCode::BAD_REQUEST,
             "`input` must be a string or an array of strings",

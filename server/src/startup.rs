@@ -82,7 +82,8 @@ impl Application {
         crate::mailer::spawn(pool.clone(), settings.smtp_url.clone(), &settings.mail_from)?;
         let sessions = session_layer(&pool, settings, &public_url);
         let batcher = app::server::ledger::Batcher::start(pool.clone(), settings.ledger_writers);
-        let proxy = crate::proxy::Proxy::new(pool.clone(), batcher.clone())?;
+        let meter = app::server::metering::Meter::new(pool.clone(), batcher.clone());
+        let proxy = crate::proxy::Proxy::new(meter)?;
         let mut router = router(state, sessions, proxy);
         if settings.simulator {
             crate::simulator::register(&pool, bound).await?;

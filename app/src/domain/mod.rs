@@ -6,6 +6,7 @@
 pub mod application;
 pub mod credits;
 pub mod email;
+pub mod model;
 pub mod password;
 pub mod profile;
 pub mod role;

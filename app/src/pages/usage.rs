@@ -371,6 +371,8 @@ fn usage_row(row: UsageView) -> impl IntoView {
         (_, true) => "chat, streamed",
         _ => "chat",
     };
+    // Our own count is an estimate beside the provider's report: say so.
+    let counted = row.counted_by.map(|by| format!("counted by us ({by})"));
     view! {
         <tr data-usage-id=row.id>
             <td class="nowrap">{row.when}</td>
@@ -379,11 +381,17 @@ fn usage_row(row: UsageView) -> impl IntoView {
                 <span class="usage-detail">{endpoint}</span>
             </td>
             <td>
-                {row.key_name}
+                {row.key_name.unwrap_or_else(|| "Portal".to_owned())}
                 <span class="usage-detail">{row.key_prefix}</span>
             </td>
-            <td class="num">{grouped(i64::from(row.input_tokens))}</td>
-            <td class="num">{grouped(i64::from(row.output_tokens))}</td>
+            <td class="num">
+                {grouped(i64::from(row.input_tokens))}
+                {counted.clone().map(|by| view! { <span class="usage-detail">{by}</span> })}
+            </td>
+            <td class="num">
+                {grouped(i64::from(row.output_tokens))}
+                {counted.map(|by| view! { <span class="usage-detail">{by}</span> })}
+            </td>
             <td class="num">{Credits::from_micros(row.credits).to_string()}</td>
             <td class="num nowrap">{format!("{} ms", grouped(i64::from(row.latency_ms)))}</td>
             <td class="nowrap">

@@ -67,7 +67,7 @@ pub fn generate() -> NewKey {
 
 /// The public id and hash of a well-formed key; `None` for anything that is
 /// not exactly `lp_` + 12 × `[a-z0-9]` + `_` + 32 × `[A-Za-z0-9]`.
-pub fn parse(key: &str) -> Option<(String, [u8; 32])> {
+pub fn parse(key: &str) -> Option<(&str, [u8; 32])> {
     if key.len() != KEY_LEN {
         return None;
     }
@@ -78,7 +78,7 @@ pub fn parse(key: &str) -> Option<(String, [u8; 32])> {
         .bytes()
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
     let secret_ok = secret.len() == SECRET_LEN && secret.bytes().all(|b| b.is_ascii_alphanumeric());
-    (public_ok && secret_ok).then(|| (public_id.to_owned(), hash(key)))
+    (public_ok && secret_ok).then(|| (public_id, hash(key)))
 }
 
 /// What people see of a key after creation: `lp_<public_id>_…`.
@@ -110,7 +110,10 @@ mod tests {
             key.hash,
             "the hash is SHA-256 of the whole key"
         );
-        assert_eq!(parse(&key.plaintext), Some((key.public_id, key.hash)));
+        assert_eq!(
+            parse(&key.plaintext),
+            Some((key.public_id.as_str(), key.hash))
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod kept_form;
 pub mod ledger;
+pub mod metering;
 pub mod password;
 pub mod services;
 pub mod state;

@@ -1,9 +1,13 @@
-//! Errors in OpenAI's envelope: `{"error":{"message","type","param","code"}}`.
+//! Errors in OpenAI's envelope: `{"error":{"message","type","param","code"}}`,
+//! and how metering's refusals map onto it.
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
+
+use app::domain::model::Unservable;
+use app::server::metering::MeteringError;
 
 /// An error the proxy answers with.
 #[derive(Debug, Clone)]
@@ -120,6 +124,45 @@ impl ApiError {
             "internal_error",
             "Something went wrong on our side; it has been logged.".to_owned(),
         )
+    }
+}
+
+impl From<MeteringError> for ApiError {
+    fn from(error: MeteringError) -> Self {
+        match error {
+            MeteringError::InvalidKey => {
+                Self::invalid_key("Invalid API key: it is unknown, revoked or expired.")
+            }
+            MeteringError::Suspended => Self::forbidden(
+                "account_suspended",
+                "The account of this API key is suspended.".to_owned(),
+            ),
+            MeteringError::UnknownModel(model) => Self::unknown_model(&model),
+            MeteringError::WrongKind { model, expected } => Self::bad_request(
+                Some("model"),
+                format!("The model `{model}` is not a {} model.", expected.as_str()),
+            ),
+            MeteringError::Unavailable { model, why } => {
+                let why = match why {
+                    Unservable::Unpriced => "has no price yet",
+                    Unservable::Disabled => "is disabled",
+                };
+                Self::forbidden(
+                    "model_not_available",
+                    format!("The model `{model}` {why} and cannot be used."),
+                )
+            }
+            MeteringError::RateLimited {
+                message,
+                retry_after,
+            } => Self::rate_limited(message, retry_after),
+            MeteringError::InsufficientCredits { cost } => Self::insufficient_credits(format!(
+                "Not enough credits: this request may cost up to {cost} credits. \
+                 Lower `max_tokens` or add credits."
+            )),
+            MeteringError::SpendCapReached => Self::spend_cap(),
+            MeteringError::Internal => Self::internal(),
+        }
     }
 }
 

@@ -1,45 +1,42 @@
-//! The OpenAI-compatible inference proxy under `/v1`, metered in credits.
+//! The OpenAI-compatible inference API under `/v1`: HTTP, OpenAI's wire
+//! types and error envelope. Everything about money — who pays, limits,
+//! reservations, settlements, usage records, token counts — is metering's
+//! ([`app::server::metering::Meter`]); a handler here parses the request,
+//! asks metering at each step and shapes the answer.
 //!
-//! Per request: authenticate the key (cached), rate-limit, reserve the most
-//! the request can cost, forward, settle from the upstream's usage (counted
-//! when it reports none), write the usage record with the settlement, and
-//! release the rest. Reservations and settlements go through the ledger's
-//! leases ([`app::server::ledger::Batcher`]): a reservation is made in
-//! memory from a slice of the account's credit leased in the database, a
-//! settlement is group-committed and only answers once durable, and the
-//! response (for a stream, its final `[DONE]`) is sent only then.
+//! A non-streamed answer is sent once its charge is durable; a stream's
+//! chunks go out as they arrive and its final `[DONE]` once the charge is
+//! durable ([`stream`]).
 
-pub mod catalog;
 mod error;
-mod limits;
 mod stream;
-pub mod tokens;
+mod wire;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::domain::credits::Credits;
-use app::server::ledger::{Batcher, Context, LedgerError};
+use app::domain::model::ModelKind;
+use app::server::metering::{
+    count, Counted, Meter, Model, Payer, Planned, Reservation, Settled, Used,
+};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::{json, Map, Value};
-use sqlx::PgPool;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{json, Value};
 use uuid::Uuid;
 
-use self::catalog::{Key, KeyRefusal, Keys, Model, Models};
 pub use self::error::ApiError;
-use self::limits::Limits;
+use self::wire::{Answer, ChatRequest, EmbeddingsRequest, StreamOptions, Usage};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const CHARGED: HeaderName = HeaderName::from_static("x-credits-charged");
 const REMAINING: HeaderName = HeaderName::from_static("x-credits-remaining");
-/// How long a reservation outlives its provider's timeout before it is
-/// freed as abandoned.
-const HOLD_SLACK: Duration = Duration::from_secs(120);
 
 /// Everything a proxied request needs; cheap to clone.
 #[derive(Clone)]
@@ -48,16 +45,12 @@ pub struct Proxy {
 }
 
 struct Inner {
-    pool: PgPool,
-    batcher: Batcher,
-    keys: Keys,
-    models: Models,
-    limits: Limits,
+    meter: Meter,
     client: reqwest::Client,
 }
 
 impl Proxy {
-    pub fn new(pool: PgPool, batcher: Batcher) -> anyhow::Result<Self> {
+    pub fn new(meter: Meter) -> anyhow::Result<Self> {
         let client = reqwest::Client::builder()
             .pool_max_idle_per_host(512)
             .pool_idle_timeout(Duration::from_secs(90))
@@ -65,24 +58,28 @@ impl Proxy {
             .connect_timeout(Duration::from_secs(10))
             .build()?;
         Ok(Self {
-            inner: Arc::new(Inner {
-                pool,
-                batcher,
-                keys: Keys::default(),
-                models: Models::default(),
-                limits: Limits::default(),
-                client,
-            }),
+            inner: Arc::new(Inner { meter, client }),
         })
     }
+
+    fn meter(&self) -> &Meter {
+        &self.inner.meter
+    }
 }
+
+/// The paths served under `/v1`, with their methods.
+pub const ROUTES: [(&str, &str); 3] = [
+    ("GET", "/models"),
+    ("POST", "/chat/completions"),
+    ("POST", "/embeddings"),
+];
 
 /// The routes, to nest under `/v1`.
 pub fn router(proxy: Proxy) -> Router {
     Router::new()
-        .route("/models", get(list_models))
-        .route("/chat/completions", post(chat))
-        .route("/embeddings", post(embeddings))
+        .route(ROUTES[0].1, get(list_models))
+        .route(ROUTES[1].1, post(chat))
+        .route(ROUTES[2].1, post(embeddings))
         .fallback(|| async {
             ApiError::bad_request(None, "Unknown endpoint of the OpenAI API.".to_owned())
                 .with_status(StatusCode::NOT_FOUND)
@@ -97,309 +94,50 @@ impl ApiError {
     }
 }
 
-/// The request id every answer carries.
-fn with_id(mut response: Response, id: Uuid) -> Response {
+/// Answers with `result`, carrying the request id.
+fn answer(result: Result<Response, ApiError>, id: Uuid) -> Response {
+    let mut response = result.unwrap_or_else(IntoResponse::into_response);
     if let Ok(value) = HeaderValue::from_str(&id.to_string()) {
         response.headers_mut().insert(REQUEST_ID, value);
     }
     response
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-}
-
-impl Proxy {
-    async fn authenticate(&self, headers: &HeaderMap) -> Result<Arc<Key>, ApiError> {
-        let Some(token) = bearer(headers) else {
-            return Err(ApiError::invalid_key(
-                "Missing API key: send `Authorization: Bearer <key>`.",
-            ));
-        };
-        self.inner
-            .keys
-            .authenticate(&self.inner.pool, token)
-            .await
-            .map_err(|refusal| match refusal {
-                KeyRefusal::Invalid => {
-                    ApiError::invalid_key("Invalid API key: it is unknown, revoked or expired.")
-                }
-                KeyRefusal::Suspended => ApiError::forbidden(
-                    "account_suspended",
-                    "The account of this API key is suspended.".to_owned(),
-                ),
-            })
-    }
-
-    async fn model(&self, id: &str, kind: &str) -> Result<Arc<Model>, ApiError> {
-        let models = self
-            .inner
-            .models
-            .all(&self.inner.pool)
-            .await
-            .map_err(|error| {
-                tracing::error!(%error, "loading models");
-                ApiError::internal()
-            })?;
-        let model = models
-            .get(id)
-            .cloned()
-            .ok_or_else(|| ApiError::unknown_model(id))?;
-        if model.kind != kind {
-            let message = format!("The model `{id}` is not a {kind} model.");
-            return Err(ApiError::bad_request(Some("model"), message));
-        }
-        if !model.servable() {
-            let why = if model.enabled {
-                "has no price yet"
-            } else {
-                "is disabled"
-            };
-            return Err(ApiError::forbidden(
-                "model_not_available",
-                format!("The model `{id}` {why} and cannot be used."),
-            ));
-        }
-        Ok(model)
-    }
-
-    fn admit(&self, key: &Key) -> Result<(), ApiError> {
-        self.inner
-            .limits
-            .admit(key.id, key.rpm_limit, key.tpm_limit)
-            .map_err(|limited| ApiError::rate_limited(limited.message, limited.retry_after))
-    }
-
-    async fn reserve(&self, key: &Key, cost: Credits, model: &Model) -> Result<Hold, ApiError> {
-        let ttl = time::Duration::try_from(model.timeout() + HOLD_SLACK)
-            .unwrap_or(time::Duration::minutes(10));
-        let reserved = self
-            .inner
-            .batcher
-            .reserve_for(key.account_id, cost, ttl, Some(key.id))
-            .await
-            .map_err(|error| match error {
-                LedgerError::InsufficientCredits => ApiError::insufficient_credits(format!(
-                    "Not enough credits: this request may cost up to {cost} credits. \
-                     Lower `max_tokens` or add credits."
-                )),
-                LedgerError::SpendCapReached => ApiError::spend_cap(),
-                other => {
-                    tracing::error!(error = %other, "reserving credits");
-                    ApiError::internal()
-                }
-            })?;
-        Ok(Hold {
-            id: reserved.hold,
-            account: key.account_id,
-            key: key.id,
-            user: key.user_id,
-            amount: cost,
-        })
-    }
-}
-
-/// Releases a reservation when its request is dropped before closing it
-/// (its client went away while the upstream was still answering): nothing
-/// is charged, and the credit is free again at once.
-struct Abandoned<'a> {
-    batcher: &'a Batcher,
-    hold: Option<Uuid>,
-}
-
-impl<'a> Abandoned<'a> {
-    fn guard(batcher: &'a Batcher, hold: Uuid) -> Self {
-        Self {
-            batcher,
-            hold: Some(hold),
-        }
-    }
-
-    fn disarm(&mut self) {
-        self.hold = None;
-    }
-}
-
-impl Drop for Abandoned<'_> {
-    fn drop(&mut self) {
-        // A no-op once the request settled or released its hold.
-        if let Some(hold) = self.hold {
-            self.batcher.abandon(hold);
-        }
-    }
-}
-
-/// A reservation in flight and who it belongs to.
-#[derive(Debug, Clone, Copy)]
-struct Hold {
-    id: Uuid,
-    account: Uuid,
-    key: Uuid,
-    user: Uuid,
-    amount: Credits,
-}
-
-/// What one finished request used.
-#[derive(Debug, Clone)]
-struct Usage {
-    request: Uuid,
-    model: String,
-    endpoint: &'static str,
-    streamed: bool,
-    input_tokens: u64,
-    output_tokens: u64,
-    status: StatusCode,
-    started: Instant,
-}
-
-impl Usage {
-    fn record(&self, hold: &Hold) -> Value {
-        json!({
-            "id": self.request,
-            "key_id": hold.key,
-            "user_id": hold.user,
-            "model": self.model,
-            "endpoint": self.endpoint,
-            "streamed": self.streamed,
-            "input_tokens": self.input_tokens,
-            "output_tokens": self.output_tokens,
-            "latency_ms": u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX),
-            "status": self.status.as_u16(),
-        })
-    }
-}
-
-/// `tokens` at `price` micro-credits per million, rounded up.
-fn cost(tokens: u64, price: Option<i64>) -> Credits {
-    let price = u128::try_from(price.unwrap_or(0)).unwrap_or(0);
-    let micros = (u128::from(tokens) * price).div_ceil(1_000_000);
-    Credits::from_micros(i64::try_from(micros).unwrap_or(i64::MAX))
-}
-
-fn price(model: &Model, input: u64, output: u64) -> Credits {
-    let total = cost(input, model.input_price).micros() + cost(output, model.output_price).micros();
-    Credits::from_micros(total)
-}
-
-impl Proxy {
-    /// Charges what was used (never more than held) and writes the usage
-    /// record; answers once durable. `None` when the charge could not be
-    /// recorded (logged; the request's guard then releases the hold).
-    async fn settle(
-        &self,
-        hold: &Hold,
-        usage: &Usage,
-        model: &Model,
-    ) -> Option<(Credits, Credits)> {
-        let used = price(model, usage.input_tokens, usage.output_tokens);
-        let charge = Credits::from_micros(used.micros().min(hold.amount.micros()));
-        if used.micros() > hold.amount.micros() {
-            tracing::warn!(request = %usage.request, "usage exceeded the reservation; charged the reservation");
-        }
-        let context = Context {
-            usage: Some(usage.record(hold)),
-        };
-        let key = usage.request.to_string();
-        match self
-            .inner
-            .batcher
-            .settle_with(hold.account, hold.id, charge, &key, context)
-            .await
-        {
-            Ok(closed) => Some((closed.closed.charged, closed.available)),
-            Err(error) => {
-                tracing::error!(request = %usage.request, %error, "settling a proxied request");
-                None
-            }
-        }
-    }
-
-    /// Releases a hold after a failed request and records the failure.
-    async fn release(&self, hold: &Hold, usage: &Usage) {
-        let context = Context {
-            usage: Some(usage.record(hold)),
-        };
-        if let Err(error) = self
-            .inner
-            .batcher
-            .release_with(hold.account, hold.id, context)
-            .await
-        {
-            tracing::error!(request = %usage.request, %error, "releasing a hold");
-        }
-    }
-}
-
 async fn list_models(State(proxy): State<Proxy>, headers: HeaderMap) -> Response {
-    let id = Uuid::now_v7();
-    let answer = async {
-        proxy.authenticate(&headers).await?;
-        let models = proxy
-            .inner
-            .models
-            .all(&proxy.inner.pool)
-            .await
-            .map_err(|error| {
-                tracing::error!(%error, "loading models");
-                ApiError::internal()
-            })?;
-        let mut data: Vec<&Arc<Model>> = models.values().filter(|m| m.servable()).collect();
-        data.sort_by(|a, b| a.public_id.cmp(&b.public_id));
-        let data: Vec<Value> = data
-            .into_iter()
-            .map(|m| {
-                json!({"id": m.public_id, "object": "model",
-                       "created": m.created_at.unix_timestamp(), "owned_by": m.provider})
-            })
-            .collect();
-        Ok::<_, ApiError>(Json(json!({"object": "list", "data": data})).into_response())
-    };
-    with_id(answer.await.unwrap_or_else(IntoResponse::into_response), id)
-}
-
-/// A JSON object body, or a 400 that says what is wrong.
-fn parse_body(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(ApiError::bad_request(
-            None,
-            "The request body must be a JSON object.".to_owned(),
-        )),
-        Err(error) => Err(ApiError::bad_request(
-            None,
-            format!("The request body is not valid JSON: {error}."),
-        )),
-    }
-}
-
-fn model_id(body: &Map<String, Value>) -> Result<String, ApiError> {
-    match body.get("model") {
-        Some(Value::String(id)) if !id.is_empty() => Ok(id.clone()),
-        _ => Err(ApiError::bad_request(
-            Some("model"),
-            "`model` is required and must be a string.".to_owned(),
-        )),
-    }
+    answer(proxy.list_models(&headers).await, Uuid::now_v7())
 }
 
 async fn chat(State(proxy): State<Proxy>, headers: HeaderMap, body: Bytes) -> Response {
     let id = Uuid::now_v7();
-    let response = match proxy.chat(id, &headers, &body).await {
-        Ok(response) => response,
-        Err(error) => error.into_response(),
-    };
-    with_id(response, id)
+    answer(proxy.chat(id, &headers, &body).await, id)
 }
 
 async fn embeddings(State(proxy): State<Proxy>, headers: HeaderMap, body: Bytes) -> Response {
     let id = Uuid::now_v7();
-    let response = match proxy.embeddings(id, &headers, &body).await {
-        Ok(response) => response,
-        Err(error) => error.into_response(),
-    };
-    with_id(response, id)
+    answer(proxy.embeddings(id, &headers, &body).await, id)
+}
+
+fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split_once(' '))
+        .and_then(|(scheme, token)| scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()))
+        .ok_or_else(|| {
+            ApiError::invalid_key("Missing API key: send `Authorization: Bearer <key>`.")
+        })
+}
+
+/// A JSON request body of type `T`, or a 400 that says what is wrong.
+fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|error| {
+        let what = if error.is_data() {
+            "The request body is not a valid request"
+        } else {
+            "The request body is not valid JSON"
+        };
+        ApiError::bad_request(None, format!("{what}: {error}."))
+    })
 }
 
 /// `12.5` for 12,500,000 micro-credits: a plain decimal for headers.
@@ -417,15 +155,15 @@ fn plain(credits: Credits) -> String {
     format!("{sign}{whole}.{}", fraction.trim_end_matches('0'))
 }
 
-/// The answer of a non-streamed request, with its charge in the headers.
-fn charged_response(body: Bytes, charged: Credits, remaining: Credits) -> Response {
+/// A JSON answer with its charge in the headers.
+fn charged_response(body: Vec<u8>, settled: Settled) -> Response {
     let mut response = Response::new(Body::from(body));
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    for (name, value) in [(CHARGED, charged), (REMAINING, remaining)] {
+    for (name, value) in [(CHARGED, settled.charged), (REMAINING, settled.remaining)] {
         if let Ok(value) = HeaderValue::from_str(&plain(value)) {
             headers.insert(name, value);
         }
@@ -433,166 +171,176 @@ fn charged_response(body: Bytes, charged: Credits, remaining: Credits) -> Respon
     response
 }
 
-impl Proxy {
-    async fn chat(&self, id: Uuid, headers: &HeaderMap, body: &[u8]) -> Result<Response, ApiError> {
-        let started = Instant::now();
-        let key = self.authenticate(headers).await?;
-        let mut request = parse_body(body)?;
-        let model_id = model_id(&request)?;
-        let model = self.model(&model_id, "chat").await?;
-        let messages = match request.get("messages") {
-            Some(Value::Array(messages)) if !messages.is_empty() => messages,
-            _ => {
+/// What a validated chat request will do.
+struct ChatPlan {
+    planned: Planned,
+    /// Our count of the prompt, for an upstream that reports no usage.
+    prompt: Counted,
+    wants_usage: bool,
+}
+
+impl ChatRequest {
+    /// Checks the request against `model` and plans its reservation.
+    fn plan(
+        &self,
+        id: Uuid,
+        started: Instant,
+        meter: &Meter,
+        model: &Model,
+    ) -> Result<ChatPlan, ApiError> {
+        if self.messages.is_empty() {
+            return Err(ApiError::bad_request(
+                Some("messages"),
+                "`messages` must be a non-empty array.".to_owned(),
+            ));
+        }
+        let cap = model.output_cap();
+        let (field, asked) = match (self.max_completion_tokens, self.max_tokens) {
+            (Some(n), _) => ("max_completion_tokens", Some(n)),
+            (None, n) => ("max_tokens", n),
+        };
+        let max_output = match asked {
+            None => cap,
+            Some(n) if (1..=cap).contains(&n) => n,
+            Some(_) => {
                 return Err(ApiError::bad_request(
-                    Some("messages"),
-                    "`messages` must be a non-empty array.".to_owned(),
+                    Some("max_tokens"),
+                    format!("`{field}` must be a whole number from 1 to {cap} for this model."),
                 ))
             }
         };
-        if messages
-            .iter()
-            .any(|m| m.get("role").and_then(Value::as_str).is_none())
-        {
-            return Err(ApiError::bad_request(
-                Some("messages"),
-                "Every message needs a `role`.".to_owned(),
-            ));
-        }
-        let prompt_bound = tokens::bound_messages(messages);
-        let prompt_count = tokens::count_messages(messages);
-        let cap = u64::try_from(model.max_output_tokens).unwrap_or(1);
-        let (limit_field, asked) = match (
-            request.get("max_completion_tokens"),
-            request.get("max_tokens"),
-        ) {
-            (Some(v), _) => ("max_completion_tokens", Some(v)),
-            (None, Some(v)) => ("max_tokens", Some(v)),
-            (None, None) => ("max_tokens", None),
-        };
-        let max_output = match asked {
-            None | Some(Value::Null) => cap,
-            Some(value) => match value.as_u64() {
-                Some(n) if (1..=cap).contains(&n) => n,
-                _ => {
-                    return Err(ApiError::bad_request(
-                        Some("max_tokens"),
-                        format!(
-                        "`{limit_field}` must be a whole number from 1 to {cap} for this model."
-                    ),
-                    ))
-                }
-            },
-        };
-        let context = u64::try_from(model.context_window).unwrap_or(0);
-        if prompt_count + max_output > context {
+        let prompt = meter.count_prompt(model, &self.messages);
+        let context = model.context();
+        if prompt.tokens + max_output > context {
             return Err(ApiError::bad_request(
                 Some("messages"),
                 format!(
-                    "This request needs about {prompt_count} prompt tokens plus up to {max_output} \
-                     output tokens, more than the model's context of {context}."
+                    "This request needs about {} prompt tokens plus up to {max_output} \
+                     output tokens, more than the model's context of {context}.",
+                    prompt.tokens
                 ),
             ));
         }
-        let streamed = match request.get("stream") {
-            None | Some(Value::Null) => false,
-            Some(Value::Bool(stream)) => *stream,
-            Some(_) => {
-                return Err(ApiError::bad_request(
-                    Some("stream"),
-                    "`stream` must be true or false.".to_owned(),
-                ))
-            }
-        };
-        let wants_usage = request
-            .get("stream_options")
-            .and_then(|o| o.get("include_usage"))
-            .and_then(Value::as_bool)
-            == Some(true);
-        self.admit(&key)?;
-        let hold = self
-            .reserve(&key, price(&model, prompt_bound, max_output), &model)
-            .await?;
-        let mut abandoned = Abandoned::guard(&self.inner.batcher, hold.id);
+        let streamed = self.stream == Some(true);
+        Ok(ChatPlan {
+            planned: Planned {
+                id,
+                kind: ModelKind::Chat,
+                streamed,
+                prompt_bound: count::bound_messages(&self.messages).max(prompt.tokens),
+                max_output,
+                started,
+            },
+            prompt,
+            wants_usage: self.stream_options.as_ref().and_then(|o| o.include_usage) == Some(true),
+        })
+    }
 
-        request.insert(
-            "model".to_owned(),
-            Value::String(model.upstream_model.clone()),
-        );
-        request.insert(limit_field.to_owned(), Value::from(max_output));
-        if streamed {
-            request.insert("stream_options".to_owned(), json!({"include_usage": true}));
+    /// The request as the upstream gets it: its own model name, the output
+    /// limit made explicit, and (streamed) usage asked for.
+    fn for_upstream(&mut self, model: &Model, plan: &ChatPlan) {
+        self.model.clone_from(&model.upstream_model);
+        let max_output = Some(plan.planned.max_output);
+        if self.max_completion_tokens.is_some() {
+            self.max_completion_tokens = max_output;
+        } else {
+            self.max_tokens = max_output;
         }
-        let mut usage = Usage {
-            request: id,
-            model: model.public_id.clone(),
-            endpoint: "chat",
-            streamed,
-            input_tokens: 0,
-            output_tokens: 0,
-            status: StatusCode::OK,
-            started,
-        };
+        if plan.planned.streamed {
+            let options = self
+                .stream_options
+                .get_or_insert_with(StreamOptions::default);
+            options.include_usage = Some(true);
+        }
+    }
+}
+
+impl Proxy {
+    async fn list_models(&self, headers: &HeaderMap) -> Result<Response, ApiError> {
+        self.meter().authenticate_key(bearer(headers)?).await?;
+        let models = self.meter().models().await?;
+        let mut served: Vec<&Arc<Model>> =
+            models.values().filter(|m| m.servable().is_ok()).collect();
+        served.sort_by(|a, b| a.public_id.cmp(&b.public_id));
+        let data: Vec<Value> = served
+            .into_iter()
+            .map(|m| {
+                json!({"id": m.public_id, "object": "model",
+                       "created": m.created_at.unix_timestamp(), "owned_by": m.provider})
+            })
+            .collect();
+        Ok(Json(json!({"object": "list", "data": data})).into_response())
+    }
+
+    /// Authenticates, parses, finds the model and plans; nothing is reserved yet.
+    async fn chat(&self, id: Uuid, headers: &HeaderMap, body: &[u8]) -> Result<Response, ApiError> {
+        let started = Instant::now();
+        let payer = self.meter().authenticate_key(bearer(headers)?).await?;
+        let mut request: ChatRequest = parse(body)?;
+        let model = self.meter().model(&request.model, ModelKind::Chat).await?;
+        let plan = request.plan(id, started, self.meter(), &model)?;
+        let asked = std::mem::take(&mut request.model);
+        let reservation = self.admit_and_reserve(&payer, &model, plan.planned).await?;
+        request.for_upstream(&model, &plan);
         let upstream = match self.forward(&model, "chat/completions", &request).await {
             Ok(upstream) => upstream,
-            Err(error) => {
-                usage.status = error.status;
-                self.release(&hold, &usage).await;
-                return Err(error);
-            }
+            Err(error) => return Err(released(reservation, error).await),
         };
-        if streamed {
-            // The relay task owns the reservation from here.
-            abandoned.disarm();
+        if plan.planned.streamed {
             return Ok(stream::relay(
                 self.clone(),
                 upstream,
                 stream::Relay {
-                    hold,
-                    usage,
-                    model,
-                    prompt_tokens: prompt_count,
-                    wants_usage,
-                    tpm_limit: key.tpm_limit,
+                    reservation,
+                    asked,
+                    prompt: plan.prompt,
+                    wants_usage: plan.wants_usage,
                 },
             ));
         }
         let body = match read_body(upstream, model.timeout()).await {
             Ok(body) => body,
-            Err(error) => {
-                usage.status = error.status;
-                self.release(&hold, &usage).await;
-                return Err(error);
+            Err(error) => return Err(released(reservation, error).await),
+        };
+        let (body, used) = match serde_json::from_slice::<Answer>(&body) {
+            Ok(mut answer) => {
+                let used = self.chat_usage(&answer, &model, &request, &plan);
+                answer.model = Some(asked);
+                answer.usage = Some(Usage::of(used.input.tokens, used.output.tokens));
+                (to_vec(&answer)?, used)
+            }
+            // Not an answer we can read: passed on as it is, its prompt counted.
+            Err(_) => {
+                let nothing = Counted {
+                    tokens: 0,
+                    by: plan.prompt.by.clone(),
+                };
+                (body.to_vec(), used(plan.prompt.clone(), nothing))
             }
         };
-        let reported = serde_json::from_slice::<Value>(&body).ok();
-        let (input, output) = match reported.as_ref().and_then(reported_usage) {
-            Some(counts) => counts,
-            None => (
-                prompt_count,
-                reported.as_ref().map_or(0, |answer| {
-                    answer
-                        .get("choices")
-                        .and_then(Value::as_array)
-                        .map_or(0, |choices| {
-                            choices
-                                .iter()
-                                .filter_map(|c| c.pointer("/message/content"))
-                                .flat_map(tokens::content_text)
-                                .map(tokens::count)
-                                .sum()
-                        })
-                }),
-            ),
-        };
-        usage.input_tokens = input;
-        usage.output_tokens = output;
-        self.inner
-            .limits
-            .spend_tokens(key.id, key.tpm_limit, input + output);
-        let Some((charged, remaining)) = self.settle(&hold, &usage, &model).await else {
-            return Err(ApiError::internal());
-        };
-        Ok(charged_response(body, charged, remaining))
+        let settled = reservation.settle(used).await?;
+        Ok(charged_response(body, settled))
+    }
+
+    /// What a non-streamed chat answer used: its reported usage (from which
+    /// the model's prompt overhead is learned), else our count.
+    fn chat_usage(
+        &self,
+        answer: &Answer,
+        model: &Model,
+        request: &ChatRequest,
+        plan: &ChatPlan,
+    ) -> Used {
+        if let Some(usage) = &answer.usage {
+            self.meter()
+                .learn_prompt(model, &request.messages, usage.prompt_tokens);
+            return used(
+                Counted::reported(usage.prompt_tokens),
+                Counted::reported(usage.completion()),
+            );
+        }
+        let text: String = answer.texts().collect::<Vec<_>>().join("");
+        used(plan.prompt.clone(), self.meter().count_output(model, &text))
     }
 
     async fn embeddings(
@@ -602,71 +350,75 @@ impl Proxy {
         body: &[u8],
     ) -> Result<Response, ApiError> {
         let started = Instant::now();
-        let key = self.authenticate(headers).await?;
-        let mut request = parse_body(body)?;
-        let model_id = model_id(&request)?;
-        let model = self.model(&model_id, "embedding").await?;
-        let Some(inputs) = request.get("input").and_then(tokens::embedding_inputs) else {
+        let payer = self.meter().authenticate_key(bearer(headers)?).await?;
+        let mut request: EmbeddingsRequest = parse(body)?;
+        let model = self
+            .meter()
+            .model(&request.model, ModelKind::Embedding)
+            .await?;
+        let Some(inputs) = request.input.texts() else {
             return Err(ApiError::bad_request(
                 Some("input"),
                 "`input` must be a non-empty string or array of strings.".to_owned(),
             ));
         };
-        let bound: u64 = inputs.iter().map(|s| s.len() as u64).sum();
-        let counted: u64 = inputs.iter().map(|s| tokens::count(s)).sum();
-        let context = u64::try_from(model.context_window).unwrap_or(0);
-        if inputs.iter().any(|s| tokens::count(s) > context) {
+        let counts: Vec<Counted> = inputs
+            .iter()
+            .map(|s| self.meter().count_output(&model, s))
+            .collect();
+        let context = model.context();
+        if counts.iter().any(|c| c.tokens > context) {
             return Err(ApiError::bad_request(
                 Some("input"),
                 format!("An input is longer than the model's context of {context} tokens."),
             ));
         }
-        self.admit(&key)?;
-        let hold = self
-            .reserve(&key, price(&model, bound.max(1), 0), &model)
-            .await?;
-        let _abandoned = Abandoned::guard(&self.inner.batcher, hold.id);
-        request.insert(
-            "model".to_owned(),
-            Value::String(model.upstream_model.clone()),
-        );
-        let mut usage = Usage {
-            request: id,
-            model: model.public_id.clone(),
-            endpoint: "embeddings",
+        let counted = Counted {
+            tokens: counts.iter().map(|c| c.tokens).sum(),
+            by: counts.first().and_then(|c| c.by.clone()),
+        };
+        let planned = Planned {
+            id,
+            kind: ModelKind::Embedding,
             streamed: false,
-            input_tokens: 0,
-            output_tokens: 0,
-            status: StatusCode::OK,
+            prompt_bound: inputs.iter().map(|s| s.len() as u64).sum(),
+            max_output: 0,
             started,
         };
+        let reservation = self.admit_and_reserve(&payer, &model, planned).await?;
+        let asked = std::mem::replace(&mut request.model, model.upstream_model.clone());
         let forwarded = match self.forward(&model, "embeddings", &request).await {
             Ok(upstream) => read_body(upstream, model.timeout()).await,
             Err(error) => Err(error),
         };
         let body = match forwarded {
             Ok(body) => body,
-            Err(error) => {
-                usage.status = error.status;
-                self.release(&hold, &usage).await;
-                return Err(error);
+            Err(error) => return Err(released(reservation, error).await),
+        };
+        let nothing = Counted::reported(0);
+        let (body, used) = match serde_json::from_slice::<Answer>(&body) {
+            Ok(mut answer) => {
+                let input = answer
+                    .usage
+                    .as_ref()
+                    .map_or(counted, |u| Counted::reported(u.prompt_tokens));
+                answer.model = Some(asked);
+                (to_vec(&answer)?, used(input, nothing))
             }
+            Err(_) => (body.to_vec(), used(counted, nothing)),
         };
-        usage.input_tokens = serde_json::from_slice::<Value>(&body)
-            .ok()
-            .and_then(|answer| {
-                answer
-                    .pointer("/usage/prompt_tokens")
-                    .and_then(Value::as_u64)
-            })
-            .unwrap_or(counted);
-        self.inner
-            .limits
-            .spend_tokens(key.id, key.tpm_limit, usage.input_tokens);
-        let Some((charged, remaining)) = self.settle(&hold, &usage, &model).await else {
-            return Err(ApiError::internal());
-        };
-        Ok(charged_response(body, charged, remaining))
+        let settled = reservation.settle(used).await?;
+        Ok(charged_response(body, settled))
+    }
+
+    async fn admit_and_reserve(
+        &self,
+        payer: &Payer,
+        model: &Arc<Model>,
+        planned: Planned,
+    ) -> Result<Reservation, ApiError> {
+        self.meter().admit(payer)?;
+        Ok(self.meter().reserve(payer, model, planned).await?)
     }
 
     /// Sends the request upstream; answers once its headers are in.
@@ -674,7 +426,7 @@ impl Proxy {
         &self,
         model: &Model,
         path: &str,
-        request: &Map<String, Value>,
+        request: &impl Serialize,
     ) -> Result<reqwest::Response, ApiError> {
         let url = format!("{}/{path}", model.base_url.trim_end_matches('/'));
         let mut call = self.inner.client.post(url).json(request);
@@ -702,40 +454,56 @@ impl Proxy {
         if status.is_success() {
             return Ok(response);
         }
-        // The provider's own words, when it explains a client error.
-        let text = tokio::time::timeout(Duration::from_secs(5), response.text())
-            .await
-            .ok()
-            .and_then(Result::ok)
-            .unwrap_or_default();
-        let message = serde_json::from_str::<Value>(&text).ok().and_then(|v| {
-            v.pointer("/error/message")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        });
-        tracing::warn!(provider = %model.provider, %status, "upstream refused the request");
-        if matches!(status.as_u16(), 400 | 404 | 413 | 422) {
-            return Err(ApiError::bad_request(
-                None,
-                message.unwrap_or_else(|| "The model provider refused the request.".to_owned()),
-            ));
-        }
-        Err(ApiError::upstream(format!(
-            "The model provider failed (HTTP {}).",
-            status.as_u16()
-        )))
+        Err(refused(model, response).await)
     }
 }
 
-/// `(prompt_tokens, completion_tokens)` of an upstream answer.
-fn reported_usage(answer: &Value) -> Option<(u64, u64)> {
-    let usage = answer.get("usage")?;
-    let input = usage.get("prompt_tokens")?.as_u64()?;
-    let output = usage
-        .get("completion_tokens")
-        .and_then(Value::as_u64)
-        .unwrap_or(0);
-    Some((input, output))
+/// The error for an upstream's refusal, in its own words when it explains
+/// a client error.
+async fn refused(model: &Model, response: reqwest::Response) -> ApiError {
+    let status = response.status();
+    let text = tokio::time::timeout(Duration::from_secs(5), response.text())
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or_default();
+    let message = serde_json::from_str::<Value>(&text).ok().and_then(|v| {
+        v.pointer("/error/message")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    });
+    tracing::warn!(provider = %model.provider, %status, "upstream refused the request");
+    if matches!(status.as_u16(), 400 | 404 | 413 | 422) {
+        return ApiError::bad_request(
+            None,
+            message.unwrap_or_else(|| "The model provider refused the request.".to_owned()),
+        );
+    }
+    ApiError::upstream(format!(
+        "The model provider failed (HTTP {}).",
+        status.as_u16()
+    ))
+}
+
+/// Releases `reservation` after `error`, recording the failure; returns it.
+async fn released(reservation: Reservation, error: ApiError) -> ApiError {
+    reservation.release(error.status.as_u16()).await;
+    error
+}
+
+fn used(input: Counted, output: Counted) -> Used {
+    Used {
+        input,
+        output,
+        status: StatusCode::OK.as_u16(),
+    }
+}
+
+fn to_vec(value: &impl Serialize) -> Result<Vec<u8>, ApiError> {
+    serde_json::to_vec(value).map_err(|error| {
+        tracing::error!(%error, "writing an answer");
+        ApiError::internal()
+    })
 }
 
 async fn read_body(upstream: reqwest::Response, timeout: Duration) -> Result<Bytes, ApiError> {
@@ -754,16 +522,6 @@ async fn read_body(upstream: reqwest::Response, timeout: Duration) -> Result<Byt
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn costs_round_up_to_the_micro_credit() {
-        assert_eq!(cost(0, Some(5_000_000)), Credits::ZERO);
-        assert_eq!(cost(1, Some(5_000_000)).micros(), 5);
-        assert_eq!(cost(1, Some(1)).micros(), 1);
-        assert_eq!(cost(3, Some(500_000)).micros(), 2);
-        assert_eq!(cost(1_000_000, Some(2_000_000)).micros(), 2_000_000);
-        assert_eq!(cost(10, None), Credits::ZERO);
-    }
 
     #[test]
     fn header_amounts_are_plain_decimals() {

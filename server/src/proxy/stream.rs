@@ -1,60 +1,31 @@
 //! Streamed chat completions: each upstream event goes to the client the
-//! moment it arrives; the usage chunk we asked for is passed on only when
-//! the client asked for it too; the final `[DONE]` is sent once the charge
-//! is durable. A task owns the upstream stream, so a client that disconnects
-//! still pays for what was generated until then.
+//! moment it arrives, with the model id the client asked for; the usage
+//! chunk we asked for is passed on only when the client asked for it too,
+//! and made by us from what we bill when the upstream sent none; the final
+//! `[DONE]` is sent once the charge is durable. A task owns the upstream
+//! stream, so a client that disconnects still pays for what was generated
+//! until then.
 
-use std::sync::Arc;
-
+use app::server::metering::{Counted, Reservation, Used};
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use futures_util::stream::{self, StreamExt};
-use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
-use super::catalog::Model;
-use super::{tokens, Hold, Proxy, Usage};
+use super::wire::{Answer, Usage};
+use super::Proxy;
 
 /// A stream's request, as the relay task needs it.
 pub(super) struct Relay {
-    pub hold: Hold,
-    pub usage: Usage,
-    pub model: Arc<Model>,
+    pub reservation: Reservation,
+    /// The model id the client asked for.
+    pub asked: String,
     /// Our count of the prompt, for an upstream that reports no usage.
-    pub prompt_tokens: u64,
+    pub prompt: Counted,
     /// Whether the client asked for `stream_options.include_usage`.
     pub wants_usage: bool,
-    /// The key's tokens-per-minute limit, to count what the stream used.
-    pub tpm_limit: Option<i32>,
-}
-
-#[derive(Deserialize)]
-struct Chunk {
-    #[serde(default)]
-    choices: Vec<Choice>,
-    #[serde(default)]
-    usage: Option<ChunkUsage>,
-}
-
-#[derive(Deserialize)]
-struct Choice {
-    #[serde(default)]
-    delta: Option<Delta>,
-}
-
-#[derive(Deserialize)]
-struct Delta {
-    #[serde(default)]
-    content: Option<String>,
-}
-
-#[derive(Deserialize, Clone, Copy)]
-struct ChunkUsage {
-    prompt_tokens: u64,
-    #[serde(default)]
-    completion_tokens: u64,
 }
 
 type Item = Result<Bytes, std::io::Error>;
@@ -102,6 +73,12 @@ fn payload(event: &[u8]) -> Option<String> {
     (!data.is_empty()).then(|| data.join("\n"))
 }
 
+/// One event carrying `value` as its data.
+fn event(value: &impl serde::Serialize) -> Option<Bytes> {
+    let data = serde_json::to_string(value).ok()?;
+    Some(Bytes::from(format!("data: {data}\n\n")))
+}
+
 /// How a relay ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum End {
@@ -113,26 +90,69 @@ enum End {
     Failed(StatusCode),
 }
 
+/// What the relay learned from the chunks it passed on.
+#[derive(Default)]
+struct Seen {
+    /// The upstream's usage chunk.
+    reported: Option<Usage>,
+    /// The generated text, for our own count.
+    text: String,
+    /// `id` and `created` of the chunks, for a usage chunk of our own.
+    id: Option<Value>,
+    created: Option<Value>,
+}
+
+impl Seen {
+    /// Reads one event's data; returns what to send the client, if anything.
+    fn chunk(&mut self, raw: Vec<u8>, data: &str, relay: &Relay) -> Option<Bytes> {
+        let Ok(mut chunk) = serde_json::from_str::<Answer>(data) else {
+            return Some(Bytes::from(raw));
+        };
+        self.text.extend(chunk.texts());
+        self.id = self.id.take().or_else(|| chunk.rest.get("id").cloned());
+        self.created = self
+            .created
+            .take()
+            .or_else(|| chunk.rest.get("created").cloned());
+        if let Some(usage) = &chunk.usage {
+            self.reported = Some(usage.clone());
+            if !relay.wants_usage && !chunk.has_choices() {
+                return None;
+            }
+        }
+        match &chunk.model {
+            Some(model) if *model != relay.asked => {
+                chunk.model = Some(relay.asked.clone());
+                event(&chunk).or(Some(Bytes::from(raw)))
+            }
+            _ => Some(Bytes::from(raw)),
+        }
+    }
+
+    /// The usage chunk the client asked for and the upstream never sent.
+    fn our_usage_chunk(&self, relay: &Relay, used: &Used) -> Option<Bytes> {
+        if !relay.wants_usage || self.reported.is_some() {
+            return None;
+        }
+        let usage = Usage::of(used.input.tokens, used.output.tokens);
+        event(&json!({
+            "id": self.id, "object": "chat.completion.chunk", "created": self.created,
+            "model": relay.asked, "choices": [], "usage": usage,
+        }))
+    }
+}
+
 async fn pump(proxy: Proxy, upstream: reqwest::Response, relay: Relay, tx: mpsc::Sender<Item>) {
-    let Relay {
-        hold,
-        mut usage,
-        model,
-        prompt_tokens,
-        wants_usage,
-        tpm_limit,
-    } = relay;
-    let idle = model.timeout();
+    let model = relay.reservation.model().clone();
     let mut chunks = upstream.bytes_stream();
     let mut buffer: Vec<u8> = Vec::with_capacity(4096);
-    let mut reported: Option<ChunkUsage> = None;
-    let mut generated = 0u64;
+    let mut seen = Seen::default();
     let end = 'relay: loop {
-        let bytes = match tokio::time::timeout(idle, chunks.next()).await {
+        let bytes = match tokio::time::timeout(model.timeout(), chunks.next()).await {
             Err(_) => break End::Failed(StatusCode::GATEWAY_TIMEOUT),
             Ok(None) => break End::Finished,
             Ok(Some(Err(error))) => {
-                tracing::warn!(request = %usage.request, %error, "upstream stream cut short");
+                tracing::warn!(request = %relay.reservation.planned().id, %error, "upstream stream cut short");
                 break End::Failed(StatusCode::BAD_GATEWAY);
             }
             Ok(Some(Ok(bytes))) => bytes,
@@ -147,55 +167,50 @@ async fn pump(proxy: Proxy, upstream: reqwest::Response, relay: Relay, tx: mpsc:
                 // Held back until the charge is durable.
                 continue;
             }
-            let mut forward = true;
-            if let Ok(chunk) = serde_json::from_str::<Chunk>(&data) {
-                generated += chunk
-                    .choices
-                    .iter()
-                    .filter_map(|c| c.delta.as_ref()?.content.as_deref())
-                    .map(tokens::count)
-                    .sum::<u64>();
-                if let Some(counts) = chunk.usage {
-                    reported = Some(counts);
-                    forward = wants_usage || !chunk.choices.is_empty();
-                }
-            }
-            if forward && tx.send(Ok(Bytes::from(event))).await.is_err() {
+            let Some(out) = seen.chunk(event, &data, &relay) else {
+                continue;
+            };
+            if tx.send(Ok(out)).await.is_err() {
                 break 'relay End::ClientGone;
             }
         }
     };
     // Dropping the upstream stream closes its connection: generation stops.
     drop(chunks);
-    usage.input_tokens = reported.map_or(prompt_tokens, |r| r.prompt_tokens);
-    usage.output_tokens = match (end, reported) {
-        (End::Finished, Some(r)) => r.completion_tokens,
-        _ => generated,
-    };
-    usage.status = match end {
+    let status = match end {
         End::Finished => StatusCode::OK,
         // nginx's "client closed request".
         End::ClientGone => StatusCode::from_u16(499).unwrap_or(StatusCode::BAD_REQUEST),
         End::Failed(status) => status,
     };
-    proxy.inner.limits.spend_tokens(
-        hold.key,
-        tpm_limit,
-        usage.input_tokens + usage.output_tokens,
-    );
-    let nothing_generated = generated == 0 && reported.is_none();
+    let used = Used {
+        input: seen
+            .reported
+            .as_ref()
+            .map_or(relay.prompt.clone(), |r| Counted::reported(r.prompt_tokens)),
+        output: match (end, &seen.reported) {
+            (End::Finished, Some(r)) => Counted::reported(r.completion()),
+            _ => proxy.meter().count_output(&model, &seen.text),
+        },
+        status: status.as_u16(),
+    };
+    let nothing_generated = seen.text.is_empty() && seen.reported.is_none();
     if matches!(end, End::Failed(_)) && nothing_generated {
-        proxy.release(&hold, &usage).await;
-        let _ = tx.send(Ok(error_event(usage.status))).await;
+        relay.reservation.release(status.as_u16()).await;
+        let _ = tx.send(Ok(error_event(status))).await;
         return;
     }
-    let settled = proxy.settle(&hold, &usage, &model).await;
+    let ours = seen.our_usage_chunk(&relay, &used);
+    let settled = relay.reservation.settle(used).await;
     let last = match (end, settled) {
-        (End::Finished, Some(_)) => Bytes::from_static(b"data: [DONE]\n\n"),
+        (End::Finished, Ok(_)) => Bytes::from_static(b"data: [DONE]\n\n"),
         (End::Failed(status), _) => error_event(status),
         _ => error_event(StatusCode::INTERNAL_SERVER_ERROR),
     };
     // The client may be gone: nothing to tell it then.
+    if let (End::Finished, Some(ours)) = (end, ours) {
+        let _ = tx.send(Ok(ours)).await;
+    }
     let _ = tx.send(Ok(last)).await;
 }
 

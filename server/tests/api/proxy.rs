@@ -484,9 +484,141 @@ async fn without_upstream_usage_the_proxy_counts_tokens_itself(pool: PgPool) {
         .await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.expect("json");
-    assert!(body.get("usage").is_none());
+    // The upstream sent no usage: the answer carries what we billed.
+    assert_eq!(
+        body["usage"],
+        json!({"prompt_tokens": 20, "completion_tokens": 9, "total_tokens": 29})
+    );
     // 20 prompt + 9 output tokens at 1 credit per million each.
     assert_eq!(usage(&app, who.key_id).await, vec![(200, 20, 9, 29, false)]);
+    assert_eq!(
+        counted_by(&app, who.key_id).await,
+        vec![Some("heuristic".to_owned())]
+    );
+    verify(&app).await;
+}
+
+/// Who counted the tokens of each usage record of a key (`None`: the upstream).
+async fn counted_by(app: &TestApp, key: Uuid) -> Vec<Option<String>> {
+    sqlx::query_scalar("select counted_by from usage_records where key_id = $1 order by created_at")
+        .bind(key)
+        .fetch_all(&app.pool)
+        .await
+        .expect("usage")
+}
+
+/// The chunks of an SSE body before `[DONE]`, which must end it.
+fn stream_chunks(body: &str) -> Vec<Value> {
+    let events = sse_events(body);
+    assert_eq!(events.last().map(String::as_str), Some("[DONE]"), "{body}");
+    events[..events.len() - 1]
+        .iter()
+        .map(|e| serde_json::from_str(e).expect("chunk"))
+        .collect()
+}
+
+#[sqlx::test(migrations = false)]
+async fn answers_carry_the_model_id_the_client_asked_for(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let who = caller(&app, credits(5)).await;
+    model(&app, "lab-alias", "upstream-name", Some((1, 1)), 5000).await;
+    let response = app
+        .v1(&who.key, "chat/completions", &chat("lab-alias", Some(3)))
+        .await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["model"], "lab-alias");
+    let mut request = chat("lab-alias", Some(3));
+    request["stream"] = json!(true);
+    request["stream_options"] = json!({"include_usage": true});
+    let response = app.v1(&who.key, "chat/completions", &request).await;
+    let chunks = stream_chunks(&response.text().await.expect("body"));
+    assert!(chunks.len() > 3);
+    assert!(
+        chunks.iter().all(|c| c["model"] == "lab-alias"),
+        "{chunks:?}"
+    );
+    let response = app
+        .v1(
+            &who.key,
+            "embeddings",
+            &json!({"model": "simulator-embed", "input": "hello"}),
+        )
+        .await;
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["model"], "simulator-embed");
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_stream_whose_upstream_sends_no_usage_ends_with_our_usage_chunk(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let who = caller(&app, credits(5)).await;
+    // Like llama.cpp's server: usage when not streaming, none in streams, and
+    // a chat template that adds 24 prompt tokens we cannot see.
+    model(
+        &app,
+        "llama",
+        "template-stream-nousage",
+        Some((1_000_000, 1_000_000)),
+        5000,
+    )
+    .await;
+    let mut streamed = chat("llama", Some(5));
+    streamed["stream"] = json!(true);
+    streamed["stream_options"] = json!({"include_usage": true});
+    let last_usage = |chunks: &[Value]| {
+        let last = chunks.last().expect("a chunk").clone();
+        assert_eq!(last["choices"], json!([]), "{last}");
+        assert_eq!(last["model"], "llama");
+        assert!(last["id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("chatcmpl-")));
+        last["usage"].clone()
+    };
+
+    // Before the upstream has ever reported a prompt, we count only the text.
+    let response = app.v1(&who.key, "chat/completions", &streamed).await;
+    let chunks = stream_chunks(&response.text().await.expect("body"));
+    assert_eq!(
+        last_usage(&chunks),
+        json!({"prompt_tokens": 20, "completion_tokens": 5, "total_tokens": 25})
+    );
+    // A non-streamed answer reports the template's overhead; it is learned ...
+    let response = app
+        .v1(&who.key, "chat/completions", &chat("llama", Some(5)))
+        .await;
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["usage"]["prompt_tokens"], 20 + 24);
+    // ... so the same prompt streamed is now counted as the upstream counts it.
+    let response = app.v1(&who.key, "chat/completions", &streamed).await;
+    let chunks = stream_chunks(&response.text().await.expect("body"));
+    assert_eq!(
+        last_usage(&chunks),
+        json!({"prompt_tokens": 44, "completion_tokens": 5, "total_tokens": 49})
+    );
+    assert_eq!(
+        usage(&app, who.key_id).await,
+        vec![
+            (200, 20, 5, 25, true),
+            (200, 44, 5, 49, false),
+            (200, 44, 5, 49, true)
+        ]
+    );
+    assert_eq!(
+        counted_by(&app, who.key_id).await,
+        vec![
+            Some("heuristic".to_owned()),
+            None,
+            Some("heuristic".to_owned())
+        ]
+    );
+    // Not asked for, no usage chunk is made up.
+    streamed["stream_options"] = json!(null);
+    let response = app.v1(&who.key, "chat/completions", &streamed).await;
+    let chunks = stream_chunks(&response.text().await.expect("body"));
+    assert!(chunks
+        .iter()
+        .all(|c| c.get("usage").is_none_or(Value::is_null)));
     verify(&app).await;
 }
 

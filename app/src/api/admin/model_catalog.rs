@@ -49,7 +49,7 @@ pub struct ModelView {
 impl ModelView {
     /// Whether a price is missing: the proxy never serves such a model.
     pub fn unpriced(&self) -> bool {
-        self.input_price.is_none() || self.output_price.is_none()
+        crate::domain::model::servable(true, self.input_price, self.output_price).is_err()
     }
 }
 

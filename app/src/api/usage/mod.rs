@@ -17,9 +17,10 @@ pub struct UsageView {
     pub id: String,
     pub when: String,
     pub model: String,
-    pub key_name: String,
+    /// The key's name, or `None` for a call the portal made for its user.
+    pub key_name: Option<String>,
     /// `lp_<public id>_…` of the key that made the request.
-    pub key_prefix: String,
+    pub key_prefix: Option<String>,
     /// `chat` or `embeddings`.
     pub endpoint: String,
     pub streamed: bool,
@@ -30,6 +31,9 @@ pub struct UsageView {
     pub latency_ms: i32,
     /// HTTP status of the answer.
     pub status: i16,
+    /// `None`: the model provider reported the tokens; else the tokenizer
+    /// the portal counted them with.
+    pub counted_by: Option<String>,
 }
 
 /// A key, as a filter option.

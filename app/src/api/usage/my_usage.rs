@@ -72,7 +72,7 @@ pub async fn my_usage(
                     when: crate::api::onboarding::format_time(r.created_at),
                     model: r.model,
                     key_name: r.key_name,
-                    key_prefix: display_prefix(&r.key_public_id),
+                    key_prefix: r.key_public_id.as_deref().map(display_prefix),
                     endpoint: r.endpoint,
                     streamed: r.streamed,
                     input_tokens: r.input_tokens,
@@ -80,6 +80,7 @@ pub async fn my_usage(
                     credits: r.credits,
                     latency_ms: r.latency_ms,
                     status: r.status,
+                    counted_by: r.counted_by,
                 })
                 .collect(),
             total: totals.requests,

@@ -13,8 +13,12 @@
 //!   the same key returns the first result and moves nothing.
 
 mod batch;
+mod leases;
+mod usage;
+mod writer;
 
 pub use batch::{Batcher, ClosedWith, Context, Reserved};
+pub use usage::{int, UsageRecord};
 
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
@@ -34,7 +38,11 @@ pub enum LedgerError {
     #[error("no such hold")]
     UnknownHold,
     #[error("the hold is already {0}")]
-    HoldClosed(String),
+    HoldClosed(HoldStatus),
+    #[error("the hold is being closed")]
+    HoldClosing,
+    #[error("the hold is open and not yet expired")]
+    HoldNotExpired,
     #[error("cannot charge more than the hold ({held} micro-credits)")]
     ChargeExceedsHold { held: i64 },
     #[error("the two accounts are the same")]
@@ -57,6 +65,40 @@ impl From<sqlx::Error> for LedgerError {
         }
         tracing::error!(error = %error, "ledger database error");
         Self::Database(error.to_string())
+    }
+}
+
+/// Where a hold stands (`credit_holds.status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HoldStatus {
+    Open,
+    Settled,
+    Released,
+    Expired,
+}
+
+impl HoldStatus {
+    /// The stored value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Settled => "settled",
+            Self::Released => "released",
+            Self::Expired => "expired",
+        }
+    }
+
+    /// Parses a stored value.
+    pub fn parse(stored: &str) -> Option<Self> {
+        [Self::Open, Self::Settled, Self::Released, Self::Expired]
+            .into_iter()
+            .find(|status| status.as_str() == stored)
+    }
+}
+
+impl std::fmt::Display for HoldStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -504,9 +546,9 @@ enum Close<'a> {
 
 async fn close(pool: &PgPool, hold: Uuid, how: Close<'_>) -> Result<Closed, LedgerError> {
     let (status, charged, key) = match how {
-        Close::Settle { actual, key } => ("settled", Some(actual), Some(key)),
-        Close::Release => ("released", None, None),
-        Close::Expire => ("expired", None, None),
+        Close::Settle { actual, key } => (HoldStatus::Settled, Some(actual), Some(key)),
+        Close::Release => (HoldStatus::Released, None, None),
+        Close::Expire => (HoldStatus::Expired, None, None),
     };
     if charged.is_some_and(|c| c < 0) {
         return Err(LedgerError::NonPositiveAmount);
@@ -514,7 +556,7 @@ async fn close(pool: &PgPool, hold: Uuid, how: Close<'_>) -> Result<Closed, Ledg
     let closed: Option<(Uuid, i64)> =
         sqlx::query_as("select account_id, held from ledger_close($1, $2, $3, $4, $5, $6)")
             .bind(hold)
-            .bind(status)
+            .bind(status.as_str())
             .bind(charged)
             .bind(key)
             .bind(matches!(how, Close::Expire))
@@ -550,21 +592,24 @@ async fn explain_unclosed(
     let Some((account, held, status, was_charged, was_key)) = row else {
         return Err(LedgerError::UnknownHold);
     };
-    if status == "settled" && key.is_some() && was_key.as_deref() == key {
+    let Some(status) = HoldStatus::parse(&status) else {
+        return Err(LedgerError::Database(format!(
+            "a hold has the unknown status {status:?}"
+        )));
+    };
+    if status == HoldStatus::Settled && key.is_some() && was_key.as_deref() == key {
         return Ok(Closed {
             account,
             held: Credits::from_micros(held),
             charged: Credits::from_micros(was_charged.unwrap_or(0)),
         });
     }
-    if status == "open" {
+    if status == HoldStatus::Open {
         if charged.is_some_and(|c| c > held) {
             return Err(LedgerError::ChargeExceedsHold { held });
         }
         // Open but not expired: only the sweeper asks for that.
-        return Err(LedgerError::HoldClosed(
-            "open and not yet expired".to_owned(),
-        ));
+        return Err(LedgerError::HoldNotExpired);
     }
     Err(LedgerError::HoldClosed(status))
 }
@@ -593,7 +638,7 @@ pub async fn sweep_expired_holds(pool: &PgPool) -> Result<u64, LedgerError> {
         match close(pool, hold, Close::Expire).await {
             Ok(_) => released += 1,
             // Settled or released meanwhile by its request: nothing to do.
-            Err(LedgerError::HoldClosed(_)) => {}
+            Err(LedgerError::HoldClosed(_) | LedgerError::HoldNotExpired) => {}
             Err(e) => return Err(e),
         }
     }

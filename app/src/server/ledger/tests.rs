@@ -150,11 +150,11 @@ async fn a_retried_settlement_returns_the_first_outcome_and_a_second_one_is_refu
     assert_eq!(first, retry);
     assert_eq!(
         settle(&pool, hold, c(1), "key-b").await,
-        Err(LedgerError::HoldClosed("settled".into()))
+        Err(LedgerError::HoldClosed(HoldStatus::Settled))
     );
     assert_eq!(
         release(&pool, hold).await,
-        Err(LedgerError::HoldClosed("settled".into()))
+        Err(LedgerError::HoldClosed(HoldStatus::Settled))
     );
     assert_eq!(
         balance(&pool, account).await.expect("b").available,
@@ -298,7 +298,7 @@ async fn the_sweeper_releases_holds_past_their_ttl_only(pool: PgPool) {
     );
     assert_eq!(
         settle(&pool, stale, c(1), "late").await,
-        Err(LedgerError::HoldClosed("expired".into()))
+        Err(LedgerError::HoldClosed(HoldStatus::Expired))
     );
     settle(&pool, live, c(2), "k")
         .await
@@ -759,7 +759,7 @@ async fn the_batcher_keeps_the_single_operation_rules(pool: PgPool) {
     assert_eq!((retried.closed.charged, retried.available), (c(3), c(7)));
     assert_eq!(
         batcher.settle(account, first.hold, c(3), "other").await,
-        Err(LedgerError::HoldClosed("settled".to_owned()))
+        Err(LedgerError::HoldClosed(HoldStatus::Settled))
     );
     assert_eq!(
         batcher.release(account, Uuid::now_v7()).await,
@@ -1010,4 +1010,47 @@ async fn a_lease_for_an_api_key_never_passes_its_spend_cap(pool: PgPool) {
 async fn balance_pair(pool: &PgPool, account: Uuid) -> (i64, i64) {
     let b = balance(pool, account).await.expect("balance");
     (b.available, b.reserved)
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn every_usage_record_field_is_a_column_of_usage_records(pool: PgPool) {
+    let record = UsageRecord {
+        id: Uuid::now_v7(),
+        key_id: None,
+        user_id: Uuid::now_v7(),
+        model: "m".to_owned(),
+        endpoint: "chat",
+        streamed: false,
+        input_tokens: 1,
+        output_tokens: 2,
+        latency_ms: 3,
+        status: 200,
+        counted_by: None,
+        credits: 4,
+        hold_id: None,
+    };
+    let fields: Vec<String> = match serde_json::to_value(&record).expect("json") {
+        serde_json::Value::Object(map) => map.keys().cloned().collect(),
+        other => panic!("a record is an object, not {other}"),
+    };
+    let columns: Vec<String> = sqlx::query_scalar(
+        "select column_name::text from information_schema.columns
+         where table_schema = current_schema() and table_name = 'usage_records'",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("columns");
+    // A misspelt field would be silently dropped by `jsonb_populate_recordset`.
+    let unknown: Vec<&String> = fields.iter().filter(|f| !columns.contains(f)).collect();
+    assert!(
+        unknown.is_empty(),
+        "not columns of usage_records: {unknown:?}"
+    );
+    // Every column is either sent or filled in by `ledger_lease_charge`.
+    let filled_by_sql = ["account_id", "created_at"];
+    let missing: Vec<&String> = columns
+        .iter()
+        .filter(|c| !fields.contains(c) && !filled_by_sql.contains(&c.as_str()))
+        .collect();
+    assert!(missing.is_empty(), "columns no record fills: {missing:?}");
 }

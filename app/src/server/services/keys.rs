@@ -182,22 +182,29 @@ pub async fn revoke(pool: &PgPool, user_id: Uuid, key_id: Uuid) -> Result<KeyRow
 }
 
 /// A model the API serves: enabled, with both prices set.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServedModel {
     pub public_id: String,
     pub kind: String,
 }
 
-/// The models a key can call, by id.
+/// The models a key can call, by kind and id: those the one serving rule
+/// ([`crate::domain::model::servable`]) accepts.
 pub async fn served_models(pool: &PgPool) -> Result<Vec<ServedModel>, AppError> {
-    sqlx::query_as(
-        "select public_id, kind from models
-         where enabled and input_price is not null and output_price is not null
+    let rows: Vec<(String, String, bool, Option<i64>, Option<i64>)> = sqlx::query_as(
+        "select public_id, kind, enabled, input_price, output_price from models
          order by kind, public_id",
     )
     .fetch_all(pool)
     .await
-    .map_err(internal)
+    .map_err(internal)?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, _, enabled, input, output)| {
+            crate::domain::model::servable(*enabled, *input, *output).is_ok()
+        })
+        .map(|(public_id, kind, ..)| ServedModel { public_id, kind })
+        .collect())
 }
 
 /// Parses the "new key" form: every field's problem at once.

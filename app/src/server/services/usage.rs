@@ -39,15 +39,16 @@ impl StatusClass {
     }
 }
 
-/// One request, with the name of the key that made it.
+/// One request, with the name of the key that made it (none for a call the
+/// portal made for the signed-in user).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UsageRow {
     pub id: Uuid,
     pub created_at: OffsetDateTime,
     pub model: String,
-    pub key_id: Uuid,
-    pub key_name: String,
-    pub key_public_id: String,
+    pub key_id: Option<Uuid>,
+    pub key_name: Option<String>,
+    pub key_public_id: Option<String>,
     pub endpoint: String,
     pub streamed: bool,
     pub input_tokens: i32,
@@ -55,6 +56,8 @@ pub struct UsageRow {
     pub credits: i64,
     pub latency_ms: i32,
     pub status: i16,
+    /// `None`: the upstream reported the tokens; else what counted them.
+    pub counted_by: Option<String>,
 }
 
 /// Totals over every request the filter matches.
@@ -107,8 +110,8 @@ pub async fn log(
     let mut query = QueryBuilder::new(
         "select u.id, u.created_at, u.model, u.key_id, k.name as key_name,
                 k.public_id as key_public_id, u.endpoint, u.streamed, u.input_tokens,
-                u.output_tokens, u.credits, u.latency_ms, u.status
-         from usage_records u join api_keys k on k.id = u.key_id",
+                u.output_tokens, u.credits, u.latency_ms, u.status, u.counted_by
+         from usage_records u left join api_keys k on k.id = u.key_id",
     );
     push_filter(&mut query, user_id, filter);
     query

@@ -1,4 +1,4 @@
-//! Token counting for requests whose upstream reports no usage, shared with
+//! Our own token count, for a model with no tokenizer configured, shared with
 //! the upstream simulator so that its counts are the ones we would make.
 //!
 //! A token is a run of up to eight letters or digits, or any other single
@@ -6,11 +6,14 @@
 //! length is an upper bound of its count: that bound is what reservations
 //! use, before anything has been counted.
 
-use serde_json::Value;
+use super::chat::ChatMessage;
 
 /// Tokens of overhead per chat message, and per request (as OpenAI counts).
 pub const PER_MESSAGE: u64 = 3;
 pub const PER_REQUEST: u64 = 3;
+
+/// The name usage records give this count.
+pub const NAME: &str = "heuristic";
 
 /// Counts the tokens of `text`.
 pub fn count(text: &str) -> u64 {
@@ -32,60 +35,27 @@ pub fn count(text: &str) -> u64 {
     tokens
 }
 
-/// The text of a chat message's `content`: a string, or an array of parts
-/// of which the `text` ones count.
-pub fn content_text(content: &Value) -> impl Iterator<Item = &str> {
-    let parts: Box<dyn Iterator<Item = &str>> = match content {
-        Value::String(s) => Box::new(std::iter::once(s.as_str())),
-        Value::Array(parts) => Box::new(
-            parts
-                .iter()
-                .filter_map(|part| part.get("text").and_then(Value::as_str)),
-        ),
-        _ => Box::new(std::iter::empty()),
-    };
-    parts
-}
-
 /// Counts the prompt tokens of chat `messages`.
-pub fn count_messages(messages: &[Value]) -> u64 {
+pub fn count_messages(messages: &[ChatMessage]) -> u64 {
     PER_REQUEST
         + messages
             .iter()
             .map(|message| {
-                let role = message.get("role").and_then(Value::as_str).unwrap_or("");
-                let content = message
-                    .get("content")
-                    .map_or(0, |c| content_text(c).map(count).sum());
-                PER_MESSAGE + count(role) + content
+                PER_MESSAGE + count(&message.role) + message.texts().map(count).sum::<u64>()
             })
             .sum::<u64>()
 }
 
 /// An upper bound of [`count_messages`] that only measures lengths.
-pub fn bound_messages(messages: &[Value]) -> u64 {
+pub fn bound_messages(messages: &[ChatMessage]) -> u64 {
     PER_REQUEST
         + messages
             .iter()
             .map(|message| {
-                let role = message.get("role").and_then(Value::as_str).unwrap_or("");
-                let content = message
-                    .get("content")
-                    .map_or(0, |c| content_text(c).map(str::len).sum::<usize>());
-                PER_MESSAGE + role.len() as u64 + content as u64
+                let content: usize = message.texts().map(str::len).sum();
+                PER_MESSAGE + message.role.len() as u64 + content as u64
             })
             .sum::<u64>()
-}
-
-/// The strings of an embeddings `input` (a string or an array of strings).
-pub fn embedding_inputs(input: &Value) -> Option<Vec<&str>> {
-    match input {
-        Value::String(s) => Some(vec![s.as_str()]),
-        Value::Array(items) if !items.is_empty() => {
-            items.iter().map(Value::as_str).collect::<Option<Vec<_>>>()
-        }
-        _ => None,
-    }
 }
 
 #[cfg(test)]
@@ -105,10 +75,11 @@ mod tests {
 
     #[test]
     fn the_length_bound_is_never_below_the_count() {
-        let messages = vec![
-            json!({"role": "system", "content": "Be brief."}),
-            json!({"role": "user", "content": [{"type": "text", "text": "Naïve café, 12 × 3?"}]}),
-        ];
+        let messages: Vec<ChatMessage> = serde_json::from_value(json!([
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": [{"type": "text", "text": "Naïve café, 12 × 3?"}]},
+        ]))
+        .expect("messages");
         let counted = count_messages(&messages);
         assert_eq!(counted, 3 + (3 + 1 + 3) + (3 + 1 + 7));
         assert!(bound_messages(&messages) >= counted);

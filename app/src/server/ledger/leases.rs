@@ -1,0 +1,376 @@
+//! The bookkeeping of leases and the reservations made from them, in
+//! memory: a pure state machine with no I/O, so every rule is unit-tested
+//! here and the writer ([`super::writer`]) only carries its decisions to the
+//! database.
+//!
+//! A lease is a slice of an account's credit (optionally bound to one API
+//! key) that this process holds in the database. A reservation takes from a
+//! lease's free credit; closing it moves its charge to the lease's
+//! `charged` and frees the rest. Closed reservations are remembered for a
+//! while so that a retried settlement answers as the first one did.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::time::{Duration, Instant};
+
+use uuid::Uuid;
+
+use super::{Closed, ClosedWith, HoldStatus, LedgerError, Reserved};
+use crate::domain::credits::Credits;
+
+/// Closed reservations remembered, for idempotent retries.
+const REMEMBERED: usize = 65_536;
+/// Returned to its account after this long without a reservation.
+pub(super) const IDLE: Duration = Duration::from_secs(5);
+/// Renewed this often while in use.
+pub(super) const RENEW_EVERY: Duration = Duration::from_secs(30);
+/// A lease's charges reach the ledger at most this long after they are
+/// made; in between they still count as reserved.
+pub(super) const POST_EVERY: Duration = Duration::from_secs(2);
+
+/// Leases are per account and API key (`None` for the account alone).
+pub(super) type LeaseKey = (Uuid, Option<Uuid>);
+
+/// Every lease and open reservation of this process.
+#[derive(Debug, Default)]
+pub(super) struct State {
+    pub accounts: HashMap<Uuid, AccountLeases>,
+    pub open: HashMap<Uuid, Open>,
+    closed: HashMap<Uuid, Done>,
+    closed_order: VecDeque<Uuid>,
+}
+
+#[derive(Debug, Default)]
+pub(super) struct AccountLeases {
+    /// The account's available balance as the database last reported it.
+    pub available: i64,
+    pub leases: Vec<Lease>,
+}
+
+#[derive(Debug)]
+pub(super) struct Lease {
+    pub id: Uuid,
+    pub api_key: Option<Uuid>,
+    /// Taken from the account, charged from it, and reserved from it by
+    /// requests in flight (including those whose charge is being posted).
+    pub amount: i64,
+    pub charged: i64,
+    pub reserved: i64,
+    /// Charged since its last posting to the ledger.
+    pub unposted: bool,
+    pub posted: Instant,
+    pub used: Instant,
+    pub renewed: Instant,
+}
+
+impl Lease {
+    fn new(id: Uuid, api_key: Option<Uuid>, amount: i64, now: Instant) -> Self {
+        Self {
+            id,
+            api_key,
+            amount,
+            charged: 0,
+            reserved: 0,
+            unposted: false,
+            posted: now,
+            used: now,
+            renewed: now,
+        }
+    }
+
+    /// What is neither charged nor reserved.
+    pub fn free(&self) -> i64 {
+        self.amount - self.charged - self.reserved
+    }
+}
+
+/// An open reservation.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Open {
+    pub account: Uuid,
+    pub lease: Uuid,
+    pub amount: i64,
+    pub expires: Instant,
+    /// A charge or release of it is on its way to the database.
+    pub closing: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Done {
+    closed: Closed,
+    status: HoldStatus,
+    key: Option<String>,
+}
+
+/// What a writer's tick does for its accounts.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(super) struct Tending {
+    /// Leases to close (idle, nothing reserved); closing posts their charges.
+    pub returned: Vec<Uuid>,
+    /// Leases whose charges are due to be posted.
+    pub unposted: Vec<Uuid>,
+    /// Leases due for renewal.
+    pub renew: Vec<Uuid>,
+}
+
+impl State {
+    /// The lease of `key`, if this process holds one.
+    pub fn lease(&mut self, (account, api_key): LeaseKey) -> Option<&mut Lease> {
+        self.accounts
+            .get_mut(&account)?
+            .leases
+            .iter_mut()
+            .find(|l| l.api_key == api_key)
+    }
+
+    /// Applies `change` to each of the leases `ids` still held here.
+    pub fn each_lease(&mut self, ids: &[Uuid], mut change: impl FnMut(&mut Lease)) {
+        let ids: HashSet<&Uuid> = ids.iter().collect();
+        self.accounts
+            .values_mut()
+            .flat_map(|a| a.leases.iter_mut())
+            .filter(|l| ids.contains(&l.id))
+            .for_each(&mut change);
+    }
+
+    /// What the account can still reserve: its balance in the database plus
+    /// what its leases here have free.
+    pub fn available(&self, account: Uuid) -> i64 {
+        self.accounts.get(&account).map_or(0, |a| {
+            a.available + a.leases.iter().map(Lease::free).sum::<i64>()
+        })
+    }
+
+    /// Reserves from the lease in memory, if it has room.
+    pub fn take(&mut self, key: LeaseKey, amount: i64, ttl: Duration) -> Option<Reserved> {
+        let now = Instant::now();
+        let lease = self.lease(key)?;
+        if lease.free() < amount {
+            return None;
+        }
+        lease.reserved += amount;
+        lease.used = now;
+        let open = Open {
+            account: key.0,
+            lease: lease.id,
+            amount,
+            expires: now + ttl,
+            closing: false,
+        };
+        let hold = Uuid::now_v7();
+        self.open.insert(hold, open);
+        Some(Reserved {
+            hold,
+            available: Credits::from_micros(self.available(key.0)),
+        })
+    }
+
+    /// Records what the database answered to growing the lease `lease` of
+    /// `key` by `taken` (a new lease when this process has none by that
+    /// id), with the account's balance after it.
+    pub fn grew(&mut self, key: LeaseKey, lease: Uuid, taken: i64, available: i64) {
+        let account = self.accounts.entry(key.0).or_default();
+        account.available = available;
+        match account.leases.iter_mut().find(|l| l.id == lease) {
+            Some(existing) => existing.amount += taken,
+            None => account
+                .leases
+                .push(Lease::new(lease, key.1, taken, Instant::now())),
+        }
+    }
+
+    /// Ends a reservation: off its lease's reserved credit, onto its charged
+    /// credit, and remembered for retries.
+    pub fn finish(
+        &mut self,
+        hold: Uuid,
+        charged: i64,
+        status: HoldStatus,
+        key: Option<String>,
+    ) -> Option<Closed> {
+        let open = self.open.remove(&hold)?;
+        if let Some(lease) = self
+            .accounts
+            .get_mut(&open.account)
+            .and_then(|a| a.leases.iter_mut().find(|l| l.id == open.lease))
+        {
+            lease.reserved -= open.amount;
+            lease.charged += charged;
+        }
+        let closed = Closed {
+            account: open.account,
+            held: Credits::from_micros(open.amount),
+            charged: Credits::from_micros(charged),
+        };
+        self.closed.insert(
+            hold,
+            Done {
+                closed,
+                status,
+                key,
+            },
+        );
+        self.closed_order.push_back(hold);
+        while self.closed_order.len() > REMEMBERED {
+            if let Some(old) = self.closed_order.pop_front() {
+                self.closed.remove(&old);
+            }
+        }
+        Some(closed)
+    }
+
+    /// Why `hold` cannot be closed now, or the first outcome of an
+    /// idempotent retry of a settlement.
+    pub fn unclosable(&self, hold: Uuid, key: Option<&str>) -> Result<ClosedWith, LedgerError> {
+        match self.closed.get(&hold) {
+            Some(done)
+                if done.status == HoldStatus::Settled
+                    && key.is_some()
+                    && done.key.as_deref() == key =>
+            {
+                Ok(ClosedWith {
+                    closed: done.closed,
+                    available: Credits::from_micros(self.available(done.closed.account)),
+                })
+            }
+            Some(done) => Err(LedgerError::HoldClosed(done.status)),
+            None if self.open.contains_key(&hold) => Err(LedgerError::HoldClosing),
+            None => Err(LedgerError::UnknownHold),
+        }
+    }
+
+    /// Frees the reservations of `owns`'s accounts past their time and
+    /// decides which leases to return (idle, or every unused one with
+    /// `all`), post and renew. Returned leases are forgotten here at once.
+    pub fn tend(&mut self, owns: impl Fn(Uuid) -> bool, all: bool, now: Instant) -> Tending {
+        let expired: Vec<Uuid> = self
+            .open
+            .iter()
+            .filter(|(_, o)| o.expires <= now && !o.closing && owns(o.account))
+            .map(|(hold, _)| *hold)
+            .collect();
+        for hold in expired {
+            self.finish(hold, 0, HoldStatus::Expired, None);
+        }
+        let mut tending = Tending::default();
+        for (_, account) in self.accounts.iter_mut().filter(|(id, _)| owns(**id)) {
+            account.leases.retain(|lease| {
+                let idle = lease.reserved == 0 && (all || now - lease.used >= IDLE);
+                if idle {
+                    tending.returned.push(lease.id);
+                    return false;
+                }
+                if lease.unposted && now - lease.posted >= POST_EVERY {
+                    tending.unposted.push(lease.id);
+                }
+                if now - lease.renewed >= RENEW_EVERY {
+                    tending.renew.push(lease.id);
+                }
+                true
+            });
+        }
+        self.accounts
+            .retain(|id, a| !owns(*id) || !a.leases.is_empty());
+        tending
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TTL: Duration = Duration::from_secs(60);
+
+    fn with_lease(amount: i64) -> (State, LeaseKey, Uuid) {
+        let mut state = State::default();
+        let key = (Uuid::now_v7(), Some(Uuid::now_v7()));
+        let lease = Uuid::now_v7();
+        state.grew(key, lease, amount, 500);
+        (state, key, lease)
+    }
+
+    #[test]
+    fn reservations_come_from_the_lease_until_it_is_used_up() {
+        let (mut state, key, _) = with_lease(100);
+        let first = state.take(key, 60, TTL).expect("fits");
+        assert_eq!(first.available.micros(), 500 + 40);
+        assert!(state.take(key, 41, TTL).is_none(), "only 40 left");
+        assert!(
+            state.take((key.0, None), 1, TTL).is_none(),
+            "another key's lease"
+        );
+        state.take(key, 40, TTL).expect("exactly what is left");
+        assert_eq!(state.available(key.0), 500);
+    }
+
+    #[test]
+    fn a_settled_reservation_moves_its_charge_and_frees_the_rest() {
+        let (mut state, key, _) = with_lease(100);
+        let hold = state.take(key, 60, TTL).expect("fits").hold;
+        let closed = state
+            .finish(hold, 25, HoldStatus::Settled, Some("k".to_owned()))
+            .expect("open");
+        assert_eq!(closed.charged.micros(), 25);
+        assert_eq!(closed.held.micros(), 60);
+        let lease = state.lease(key).expect("lease");
+        assert_eq!((lease.charged, lease.reserved, lease.free()), (25, 0, 75));
+        // A retry with the same key answers as the first time; others are refused.
+        assert_eq!(
+            state.unclosable(hold, Some("k")).map(|c| c.closed),
+            Ok(closed)
+        );
+        assert_eq!(
+            state.unclosable(hold, Some("other")),
+            Err(LedgerError::HoldClosed(HoldStatus::Settled))
+        );
+        assert_eq!(
+            state.unclosable(Uuid::now_v7(), None),
+            Err(LedgerError::UnknownHold)
+        );
+    }
+
+    #[test]
+    fn a_hold_being_closed_cannot_be_closed_twice() {
+        let (mut state, key, _) = with_lease(100);
+        let hold = state.take(key, 10, TTL).expect("fits").hold;
+        if let Some(open) = state.open.get_mut(&hold) {
+            open.closing = true;
+        }
+        assert_eq!(state.unclosable(hold, None), Err(LedgerError::HoldClosing));
+    }
+
+    #[test]
+    fn tending_expires_old_reservations_and_returns_idle_leases() {
+        let (mut state, key, lease) = with_lease(100);
+        let hold = state.take(key, 10, Duration::ZERO).expect("fits").hold;
+        let now = Instant::now() + IDLE;
+        let tending = state.tend(|_| true, false, now);
+        assert_eq!(tending.returned, vec![lease]);
+        assert_eq!(
+            state.unclosable(hold, None),
+            Err(LedgerError::HoldClosed(HoldStatus::Expired))
+        );
+        assert!(state.accounts.is_empty(), "the returned lease is forgotten");
+    }
+
+    #[test]
+    fn tending_posts_and_renews_leases_in_use_and_skips_other_shards() {
+        let (mut state, key, lease) = with_lease(100);
+        let hold = state.take(key, 10, TTL).expect("fits").hold;
+        state.finish(hold, 5, HoldStatus::Settled, Some("a".to_owned()));
+        state.each_lease(&[lease], |l| l.unposted = true);
+        state.take(key, 10, TTL).expect("still in use");
+        assert_eq!(
+            state.tend(|_| false, true, Instant::now()),
+            Tending::default()
+        );
+        let later = Instant::now() + RENEW_EVERY;
+        let tending = state.tend(|_| true, false, later);
+        assert_eq!(
+            tending.returned,
+            Vec::<Uuid>::new(),
+            "a reservation is open"
+        );
+        assert_eq!(tending.unposted, vec![lease]);
+        assert_eq!(tending.renew, vec![lease]);
+    }
+}

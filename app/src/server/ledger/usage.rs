@@ -1,0 +1,42 @@
+//! A usage record: one row of `usage_records`, written by a writer in the
+//! same durable commit as its request's charge.
+//!
+//! This struct is the one definition of the row's shape: the writer sends
+//! records as JSON and `ledger_lease_charge` reads them with
+//! `jsonb_populate_recordset(null::usage_records, …)`, by column name. A test
+//! checks that every field here is a column there.
+
+use serde::Serialize;
+use uuid::Uuid;
+
+/// What one proxied (or portal-made) model call used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UsageRecord {
+    /// The request id (`x-request-id`).
+    pub id: Uuid,
+    /// `None` for a call the portal made for a signed-in user.
+    pub key_id: Option<Uuid>,
+    pub user_id: Uuid,
+    /// The model id the caller asked for.
+    pub model: String,
+    /// `chat` or `embeddings`.
+    pub endpoint: &'static str,
+    pub streamed: bool,
+    pub input_tokens: i32,
+    pub output_tokens: i32,
+    pub latency_ms: i32,
+    /// The HTTP status the caller saw (499: it went away).
+    pub status: i16,
+    /// Who counted the tokens: `None` when the upstream reported them, else
+    /// the tokenizer we counted with (e.g. `heuristic`, `o200k_base`).
+    pub counted_by: Option<String>,
+    /// Micro-credits charged; set by the writer.
+    pub credits: i64,
+    /// The lease charged; set by the writer.
+    pub hold_id: Option<Uuid>,
+}
+
+/// `n` as a record's `integer` column holds it (saturating).
+pub fn int(n: u64) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}

@@ -1,0 +1,426 @@
+//! Metering: the one path by which anything spends credit on a model call.
+//! `/v1` uses it, and so will the portal's own pages that call models.
+//!
+//! A call goes through these steps, each a method here:
+//! 1. **authenticate** the payer: an API key ([`Meter::authenticate_key`],
+//!    cached briefly) or a signed-in user ([`Meter::payer_for_user`]);
+//! 2. find the **model** and check it may be served ([`Meter::model`]);
+//! 3. **admit** it under the key's rate limits ([`Meter::admit`]);
+//! 4. **reserve** the most it can cost ([`Meter::reserve`]), in memory from a
+//!    ledger lease ([`crate::server::ledger::Batcher`]);
+//! 5. **settle** with what it used ([`Reservation::settle`]), durably and
+//!    with its [`UsageRecord`], or **release** it after a failure
+//!    ([`Reservation::release`]). A reservation dropped without either (its
+//!    client went away) is released at once.
+//!
+//! Token counts come from the upstream's `usage`; when it reports none we
+//! count ourselves ([`Meter::count_prompt`], [`Meter::count_output`]).
+
+pub mod chat;
+pub mod count;
+pub mod keys;
+pub mod limits;
+pub mod models;
+mod overhead;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use self::chat::ChatMessage;
+use self::keys::Keys;
+use self::limits::Limits;
+use self::models::Models;
+pub use self::models::{Model, ModelMap};
+use self::overhead::Overheads;
+use crate::domain::credits::Credits;
+use crate::domain::model::{ModelKind, Unservable};
+use crate::server::ledger::{self, Batcher, Context, LedgerError, UsageRecord};
+
+/// How long a reservation outlives its provider's timeout before it is
+/// freed as abandoned.
+const HOLD_SLACK: Duration = Duration::from_secs(120);
+
+/// Why a metered call was refused or failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MeteringError {
+    #[error("the API key is missing, malformed, unknown, revoked or expired")]
+    InvalidKey,
+    #[error("the account is suspended")]
+    Suspended,
+    #[error("the model `{0}` does not exist")]
+    UnknownModel(String),
+    #[error("the model `{model}` is not a {} model", expected.as_str())]
+    WrongKind { model: String, expected: ModelKind },
+    #[error("the model `{model}` cannot be used now")]
+    Unavailable { model: String, why: Unservable },
+    #[error("{message}")]
+    RateLimited { message: String, retry_after: u64 },
+    #[error("not enough credits for up to {cost} credits")]
+    InsufficientCredits { cost: Credits },
+    #[error("the API key's spend cap is reached")]
+    SpendCapReached,
+    #[error("an internal error (logged)")]
+    Internal,
+}
+
+impl MeteringError {
+    /// Logs `error` with what was being done and hides it.
+    pub fn internal(doing: &str, error: impl std::fmt::Display) -> Self {
+        tracing::error!(%error, "{doing}");
+        Self::Internal
+    }
+}
+
+/// Who pays for a call, and under which limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payer {
+    pub account_id: Uuid,
+    pub user_id: Uuid,
+    /// The API key, for calls made with one: its spend cap and rate limits
+    /// apply, and its usage is shown under it.
+    pub key_id: Option<Uuid>,
+    pub rpm_limit: Option<i32>,
+    pub tpm_limit: Option<i32>,
+}
+
+/// The metering service; cheap to clone.
+#[derive(Clone)]
+pub struct Meter {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: PgPool,
+    batcher: Batcher,
+    keys: Keys,
+    models: Models,
+    limits: Limits,
+    overheads: Overheads,
+}
+
+/// What a call is about to do, for its reservation and usage record.
+#[derive(Debug, Clone, Copy)]
+pub struct Planned {
+    /// The request id.
+    pub id: Uuid,
+    pub kind: ModelKind,
+    pub streamed: bool,
+    /// An upper bound of the prompt's tokens.
+    pub prompt_bound: u64,
+    /// The most output tokens it may produce.
+    pub max_output: u64,
+    /// When the call arrived, for its latency.
+    pub started: Instant,
+}
+
+/// Tokens counted, and by what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counted {
+    pub tokens: u64,
+    /// `None`: reported by the upstream; else the tokenizer's name.
+    pub by: Option<Arc<str>>,
+}
+
+impl Counted {
+    /// `tokens` as the upstream reported them.
+    pub fn reported(tokens: u64) -> Self {
+        Self { tokens, by: None }
+    }
+
+    /// `tokens` as our heuristic counted them.
+    fn heuristic(tokens: u64) -> Self {
+        Self {
+            tokens,
+            by: Some(Arc::from(count::NAME)),
+        }
+    }
+}
+
+/// What a finished call used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Used {
+    pub input: Counted,
+    pub output: Counted,
+    /// The HTTP status the caller saw (499: it went away).
+    pub status: u16,
+}
+
+/// A settled call's charge and the credit its account has left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settled {
+    pub charged: Credits,
+    pub remaining: Credits,
+}
+
+impl Meter {
+    /// A meter spending through `batcher`'s leases.
+    pub fn new(pool: PgPool, batcher: Batcher) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                pool,
+                batcher,
+                keys: Keys::default(),
+                models: Models::default(),
+                limits: Limits::default(),
+                overheads: Overheads::default(),
+            }),
+        }
+    }
+
+    /// The payer behind an API key (the bearer token as sent).
+    pub async fn authenticate_key(&self, bearer: &str) -> Result<Payer, MeteringError> {
+        let key = self
+            .inner
+            .keys
+            .authenticate(&self.inner.pool, bearer)
+            .await?;
+        Ok(Payer {
+            account_id: key.account_id,
+            user_id: key.user_id,
+            key_id: Some(key.id),
+            rpm_limit: key.rpm_limit,
+            tpm_limit: key.tpm_limit,
+        })
+    }
+
+    /// The payer for a signed-in user, spending their own account with no
+    /// key limits.
+    pub async fn payer_for_user(&self, user_id: Uuid) -> Result<Payer, MeteringError> {
+        let active: Option<bool> =
+            sqlx::query_scalar("select status = 'active' from users where id = $1")
+                .bind(user_id)
+                .fetch_optional(&self.inner.pool)
+                .await
+                .map_err(|error| MeteringError::internal("loading a payer", error))?;
+        match active {
+            None => return Err(MeteringError::InvalidKey),
+            Some(false) => return Err(MeteringError::Suspended),
+            Some(true) => {}
+        }
+        let mut conn = self
+            .inner
+            .pool
+            .acquire()
+            .await
+            .map_err(|error| MeteringError::internal("loading a payer", error))?;
+        let account_id = ledger::account_for(&mut conn, ledger::Owner::User(user_id))
+            .await
+            .map_err(|error| MeteringError::internal("loading a payer's account", error))?;
+        Ok(Payer {
+            account_id,
+            user_id,
+            key_id: None,
+            rpm_limit: None,
+            tpm_limit: None,
+        })
+    }
+
+    /// Every model, served or not (cached for a few seconds).
+    pub async fn models(&self) -> Result<Arc<ModelMap>, MeteringError> {
+        self.inner
+            .models
+            .all(&self.inner.pool)
+            .await
+            .map_err(|error| MeteringError::internal("loading models", error))
+    }
+
+    /// The model `id`, if it is of `kind` and may be served.
+    pub async fn model(&self, id: &str, kind: ModelKind) -> Result<Arc<Model>, MeteringError> {
+        let models = self.models().await?;
+        let model = models
+            .get(id)
+            .cloned()
+            .ok_or_else(|| MeteringError::UnknownModel(id.to_owned()))?;
+        if model.kind != kind {
+            return Err(MeteringError::WrongKind {
+                model: id.to_owned(),
+                expected: kind,
+            });
+        }
+        model.servable().map_err(|why| MeteringError::Unavailable {
+            model: id.to_owned(),
+            why,
+        })?;
+        Ok(model)
+    }
+
+    /// Admits one call of `payer` under its requests- and tokens-per-minute
+    /// limits.
+    pub fn admit(&self, payer: &Payer) -> Result<(), MeteringError> {
+        let Some(key) = payer.key_id else {
+            return Ok(());
+        };
+        self.inner
+            .limits
+            .admit(key, payer.rpm_limit, payer.tpm_limit)
+            .map_err(|limited| MeteringError::RateLimited {
+                message: limited.message,
+                retry_after: limited.retry_after,
+            })
+    }
+
+    /// Reserves the most `planned` can cost at `model`'s prices.
+    pub async fn reserve(
+        &self,
+        payer: &Payer,
+        model: &Arc<Model>,
+        planned: Planned,
+    ) -> Result<Reservation, MeteringError> {
+        let cost = model.price(planned.prompt_bound.max(1), planned.max_output);
+        let ttl = time::Duration::try_from(model.timeout() + HOLD_SLACK)
+            .unwrap_or(time::Duration::minutes(10));
+        let reserved = self
+            .inner
+            .batcher
+            .reserve_for(payer.account_id, cost, ttl, payer.key_id)
+            .await
+            .map_err(|error| match error {
+                LedgerError::InsufficientCredits => MeteringError::InsufficientCredits { cost },
+                LedgerError::SpendCapReached => MeteringError::SpendCapReached,
+                other => MeteringError::internal("reserving credits", other),
+            })?;
+        Ok(Reservation {
+            meter: self.clone(),
+            hold: reserved.hold,
+            payer: payer.clone(),
+            model: model.clone(),
+            planned,
+            amount: cost,
+            armed: true,
+        })
+    }
+
+    /// Counts the prompt of chat `messages` for `model`.
+    pub fn count_prompt(&self, model: &Model, messages: &[ChatMessage]) -> Counted {
+        let counted = count::count_messages(messages);
+        let overhead = self.inner.overheads.get(&model.public_id);
+        Counted::heuristic(counted.saturating_add_signed(overhead))
+    }
+
+    /// Counts output `text` of `model`.
+    pub fn count_output(&self, _model: &Model, text: &str) -> Counted {
+        Counted::heuristic(count::count(text))
+    }
+
+    /// Learns how many prompt tokens the upstream of `model` adds to what we
+    /// count (its chat template's system prompt and special tokens), from a
+    /// call it reported `reported` prompt tokens for.
+    pub fn learn_prompt(&self, model: &Model, messages: &[ChatMessage], reported: u64) {
+        let counted = count::count_messages(messages);
+        let overhead = i64::try_from(reported)
+            .unwrap_or(i64::MAX)
+            .saturating_sub(i64::try_from(counted).unwrap_or(i64::MAX));
+        self.inner.overheads.learn(&model.public_id, overhead);
+    }
+}
+
+/// Credit held for one call; settle or release it. Dropped without either,
+/// it is released at once (the call was abandoned: nothing is charged).
+pub struct Reservation {
+    meter: Meter,
+    hold: Uuid,
+    payer: Payer,
+    model: Arc<Model>,
+    planned: Planned,
+    amount: Credits,
+    armed: bool,
+}
+
+impl Reservation {
+    /// The model reserved for.
+    pub fn model(&self) -> &Arc<Model> {
+        &self.model
+    }
+
+    /// The call's plan.
+    pub fn planned(&self) -> Planned {
+        self.planned
+    }
+
+    /// Charges what was used (never more than held), writes the usage
+    /// record and answers once both are durable.
+    pub async fn settle(mut self, used: Used) -> Result<Settled, MeteringError> {
+        let meter = self.meter.clone();
+        if let Some(key) = self.payer.key_id {
+            meter.inner.limits.spend_tokens(
+                key,
+                self.payer.tpm_limit,
+                used.input.tokens + used.output.tokens,
+            );
+        }
+        let price = self.model.price(used.input.tokens, used.output.tokens);
+        if price > self.amount {
+            tracing::warn!(request = %self.planned.id, "usage exceeded the reservation; charged the reservation");
+        }
+        let charge = price.min(self.amount);
+        let context = Context {
+            usage: Some(self.record(used)),
+        };
+        let key = self.planned.id.to_string();
+        let closed = meter
+            .inner
+            .batcher
+            .settle_with(self.payer.account_id, self.hold, charge, &key, context)
+            .await
+            .map_err(|error| MeteringError::internal("settling a metered call", error))?;
+        // Closed: nothing is left to release when this is dropped.
+        self.armed = false;
+        Ok(Settled {
+            charged: closed.closed.charged,
+            remaining: closed.available,
+        })
+    }
+
+    /// Releases the credit after a failed call and records the failure
+    /// (with `status`, nothing charged).
+    pub async fn release(mut self, status: u16) {
+        let used = Used {
+            input: Counted::reported(0),
+            output: Counted::reported(0),
+            status,
+        };
+        let context = Context {
+            usage: Some(self.record(used)),
+        };
+        let batcher = self.meter.inner.batcher.clone();
+        match batcher
+            .release_with(self.payer.account_id, self.hold, context)
+            .await
+        {
+            Ok(_) => self.armed = false,
+            Err(error) => tracing::error!(request = %self.planned.id, %error, "releasing a hold"),
+        }
+    }
+
+    fn record(&self, used: Used) -> UsageRecord {
+        let counted_by = used.input.by.or(used.output.by).map(|by| by.to_string());
+        UsageRecord {
+            id: self.planned.id,
+            key_id: self.payer.key_id,
+            user_id: self.payer.user_id,
+            model: self.model.public_id.clone(),
+            endpoint: self.planned.kind.endpoint(),
+            streamed: self.planned.streamed,
+            input_tokens: ledger::int(used.input.tokens),
+            output_tokens: ledger::int(used.output.tokens),
+            latency_ms: ledger::int(
+                u64::try_from(self.planned.started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            ),
+            status: i16::try_from(used.status).unwrap_or(i16::MAX),
+            counted_by,
+            credits: 0,
+            hold_id: None,
+        }
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        if self.armed {
+            self.meter.inner.batcher.abandon(self.hold);
+        }
+    }
+}
