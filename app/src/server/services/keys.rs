@@ -191,7 +191,9 @@ pub struct ServedModel {
 /// The models a key can call, by kind and id: those the one serving rule
 /// ([`crate::domain::model::servable`]) accepts.
 pub async fn served_models(pool: &PgPool) -> Result<Vec<ServedModel>, AppError> {
-    let rows: Vec<(String, String, bool, Option<i64>, Option<i64>)> = sqlx::query_as(
+    /// `(public_id, kind, enabled, input_price, output_price)`.
+    type Row = (String, String, bool, Option<i64>, Option<i64>);
+    let rows: Vec<Row> = sqlx::query_as(
         "select public_id, kind, enabled, input_price, output_price from models
          order by kind, public_id",
     )
