@@ -179,7 +179,7 @@ async fn a_key_is_shown_once_and_stored_only_as_its_hash(pool: PgPool) {
          where k.public_id = $2 and k.user_id = $3",
     )
     .bind(&key)
-    .bind(&public_id)
+    .bind(public_id)
     .bind(user)
     .fetch_one(&app.pool)
     .await
@@ -195,7 +195,7 @@ async fn a_key_is_shown_once_and_stored_only_as_its_hash(pool: PgPool) {
     assert_eq!(tables_containing(&app, secret).await, Vec::<String>::new());
     // (The search does find what is there.)
     assert_eq!(
-        tables_containing(&app, &public_id).await,
+        tables_containing(&app, public_id).await,
         vec!["public.api_keys".to_owned()]
     );
 
