@@ -6,7 +6,7 @@ use anyhow::{anyhow, Context};
 use app::domain::email::Email;
 use app::domain::password::Password;
 use app::domain::profile::{Country, DisplayName};
-use app::server::services::admins::{self, AdminOutcome};
+use app::server::services::users::{self, AdminOutcome};
 
 use crate::config::Settings;
 use crate::startup::Database;
@@ -23,7 +23,7 @@ pub async fn create_admin(
     let country = Country::parse(country).map_err(|m| anyhow!("--country: {m}"))?;
     let db = Database::open(settings).await?;
     let local_part = email.local_part().to_owned();
-    let outcome = admins::create_or_promote(&db.pool, &email, &name, country, || {
+    let outcome = users::create_or_promote(&db.pool, &email, &name, country, || {
         let raw = read_password()?;
         Password::parse(raw, &[&local_part, name.as_str()]).map_err(|m| anyhow!("password: {m}"))
     })

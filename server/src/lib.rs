@@ -7,7 +7,7 @@ pub mod csrf;
 pub mod db;
 pub mod embedded_pg;
 pub mod jobs;
-pub mod kept_form;
+pub mod kept_form_middleware;
 pub mod mailer;
 pub mod proxy;
 pub mod routes;

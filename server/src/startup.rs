@@ -346,7 +346,10 @@ pub fn router(
             context, shell,
         ))
         .layer(axum::middleware::map_response(server_fn_response))
-        .layer(from_fn_with_state(state.clone(), crate::kept_form::keep))
+        .layer(from_fn_with_state(
+            state.clone(),
+            crate::kept_form_middleware::keep,
+        ))
         .layer(from_fn_with_state(
             state.clone(),
             app::server::auth::resolve_caller,

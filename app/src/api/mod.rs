@@ -1,7 +1,7 @@
 //! Server functions, one per file, grouped by area. Each is thin: it checks
 //! the caller, parses input into domain types and calls one service.
 
-pub mod account;
+pub mod accounts;
 pub mod admin;
 pub mod credits;
 pub mod keys;

@@ -24,7 +24,7 @@ pub fn field_error(error: Signal<Option<AppError>>, field: &'static str) -> Sign
 }
 
 /// The fields a form posted without JavaScript had when it failed, to fill
-/// the form again (see `server::kept_form`). Empty in the browser: with
+/// the form again (see `server::kept_form_cookie`). Empty in the browser: with
 /// JavaScript a failed form keeps its fields itself.
 #[derive(Debug, Clone, Default)]
 pub struct KeptFields(Vec<(String, String)>);
@@ -48,7 +48,7 @@ impl KeptFields {
 pub fn kept_fields(form: &str) -> KeptFields {
     #[cfg(feature = "ssr")]
     {
-        crate::server::kept_form::take(form)
+        crate::server::kept_form_cookie::take(form)
     }
     #[cfg(not(feature = "ssr"))]
     {

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_location;
 
-use crate::api::account::{current_user, SessionUser};
+use crate::api::accounts::{current_user, SessionUser};
 
 /// Renders `children` with the signed-in user; anonymous visitors are sent
 /// to sign in (and brought back afterwards). With `admin`, non-admins see a

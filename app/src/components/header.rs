@@ -4,7 +4,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_location};
 
-use crate::api::account::{current_user, SessionUser, SignOut};
+use crate::api::accounts::{current_user, SessionUser, SignOut};
 
 /// Site-wide header. On narrow screens the navigation collapses behind a
 /// menu button once the page is hydrated; without JavaScript it stays open.

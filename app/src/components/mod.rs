@@ -5,3 +5,4 @@ pub mod form;
 pub mod guard;
 pub mod header;
 pub mod history;
+pub mod pager;

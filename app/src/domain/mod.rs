@@ -1,12 +1,20 @@
-//! Pure-Rust account domain types: parsed once at the boundary, trusted everywhere after.
+//! Pure Rust shared by the browser and the server: ids, parsing, rules and
+//! money, parsed once at the boundary and trusted everywhere after.
 //!
-//! Nothing here touches Leptos, the database or the network, so browser and
-//! server share it and it is unit-tested in place.
+//! Nothing here touches Leptos, the database or the network, and nothing is
+//! behind a feature flag, so browser and server share it and it is
+//! unit-tested in place.
 
-pub mod application;
+pub mod bulk_grant;
+pub mod calendar;
+pub mod credit_grant;
 pub mod credits;
 pub mod email;
+pub mod keys;
 pub mod model;
+pub mod model_forms;
+pub mod onboarding;
+pub mod paging;
 pub mod password;
 pub mod profile;
 pub mod role;

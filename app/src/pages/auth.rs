@@ -8,7 +8,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::account::{
+use crate::api::accounts::{
     ForgotPassword, ResendVerification, ResetPassword, SignIn, SignUp, VerifyEmail,
 };
 use crate::components::form::{

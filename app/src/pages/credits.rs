@@ -4,11 +4,12 @@ use leptos::prelude::*;
 
 use crate::components::history::HistoryTable;
 use leptos_meta::Title;
-use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::credits::{my_credit_history, HistoryPage, KINDS};
+use crate::api::credits::{my_credit_history, HistoryView, KINDS};
 use crate::components::guard::RequireUser;
+use crate::components::pager::pager;
+use crate::domain::paging::{page_from_query, Page};
 
 /// `/credits`.
 #[component]
@@ -24,11 +25,7 @@ fn History() -> impl IntoView {
     let query = use_query_map();
     let params = move || {
         let q = query.read();
-        let page = q
-            .get("page")
-            .and_then(|p| p.parse::<i64>().ok())
-            .unwrap_or(1)
-            .max(1);
+        let page = page_from_query(q.get_str("page"));
         let kind = q.get("kind").filter(|k| !k.is_empty());
         (page, kind)
     };
@@ -67,8 +64,8 @@ fn History() -> impl IntoView {
     }
 }
 
-fn history_table(page: HistoryPage, kind: Option<String>) -> impl IntoView {
-    if page.rows.is_empty() {
+fn history_table(page: Page<HistoryView>, kind: Option<String>) -> impl IntoView {
+    if page.items.is_empty() {
         return view! {
             <div class="empty-state" role="status">
                 <h2>"No movements yet"</h2>
@@ -77,20 +74,10 @@ fn history_table(page: HistoryPage, kind: Option<String>) -> impl IntoView {
         }
         .into_any();
     }
-    let first = (page.page - 1) * page.per_page + 1;
-    let last = first + page.rows.len() as i64 - 1;
-    let link = move |p: i64| match &kind {
-        Some(k) => format!("/credits?page={p}&kind={k}"),
-        None => format!("/credits?page={p}"),
-    };
-    let has_next = last < page.total;
+    let nav = pager(&page, "/credits", &[("kind", kind.unwrap_or_default())]);
     view! {
-        <HistoryTable rows=page.rows />
-        <nav class="pagination" aria-label="Pages">
-            <p>{format!("Showing {first}–{last} of {}", page.total)}</p>
-            {(page.page > 1).then(|| view! { <A href=link(page.page - 1)>"Previous"</A> })}
-            {has_next.then(|| view! { <A href=link(page.page + 1)>"Next"</A> })}
-        </nav>
+        <HistoryTable rows=page.items />
+        {nav}
     }
     .into_any()
 }

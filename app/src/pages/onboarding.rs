@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use crate::api::onboarding::SubmitApplication;
 use crate::components::form::{action_error, field_error, FormError, SelectField, TextAreaField};
 use crate::components::guard::RequireUser;
-use crate::domain::application::{ExpectedUsage, Industry};
+use crate::domain::onboarding::{ExpectedUsage, Industry};
 
 /// `/onboarding`.
 #[component]

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::account::{ChangeEmail, ChangePassword};
+use crate::api::accounts::{ChangeEmail, ChangePassword};
 use crate::components::form::{action_error, field_error, FormError, Notice, TextField};
 use crate::components::guard::RequireUser;
 

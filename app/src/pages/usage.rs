@@ -11,11 +11,12 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::usage::{
-    my_usage, my_usage_chart, my_usage_filters, Metric, UsageFilters, UsagePage as LogPage,
-    UsageView,
+    my_usage, my_usage_chart, my_usage_filters, Metric, UsageFilters, UsageLog, UsageView,
 };
 use crate::components::guard::RequireUser;
+use crate::components::pager::pager;
 use crate::domain::credits::Credits;
+use crate::domain::paging::page_from_query;
 use crate::error::AppError;
 use crate::pages::admin::href;
 
@@ -48,23 +49,27 @@ impl Query {
         } else {
             String::new()
         };
+        let mut params = self.params();
+        params.push(("page", page));
+        let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        href("/usage", &params)
+    }
+
+    /// The query parameters of this query but its page.
+    fn params(&self) -> Vec<(&'static str, String)> {
         let metric = if self.metric == Metric::Credits {
             ""
         } else {
             self.metric.as_str()
         };
-        href(
-            "/usage",
-            &[
-                ("model", &self.model),
-                ("key", &self.key),
-                ("status", &self.status),
-                ("from", &self.from),
-                ("to", &self.to),
-                ("metric", metric),
-                ("page", &page),
-            ],
-        )
+        vec![
+            ("model", self.model.clone()),
+            ("key", self.key.clone()),
+            ("status", self.status.clone()),
+            ("from", self.from.clone()),
+            ("to", self.to.clone()),
+            ("metric", metric.to_owned()),
+        ]
     }
 
     /// Whether any filter is set.
@@ -82,11 +87,7 @@ fn Usage() -> impl IntoView {
         let q = url.read();
         let text = |name: &str| q.get(name).map(|v| v.trim().to_owned()).unwrap_or_default();
         Query {
-            page: q
-                .get("page")
-                .and_then(|p| p.trim().parse::<i64>().ok())
-                .filter(|p| *p >= 1)
-                .unwrap_or(1),
+            page: page_from_query(q.get_str("page")),
             model: text("model"),
             key: text("key"),
             status: text("status"),
@@ -280,8 +281,9 @@ fn filter_form(q: &Query, options: UsageFilters, error: Option<&AppError>) -> im
     }
 }
 
-fn log_view(page: LogPage, q: &Query) -> impl IntoView {
-    if page.rows.is_empty() {
+fn log_view(log: UsageLog, q: &Query) -> impl IntoView {
+    let page = log.requests;
+    if page.items.is_empty() {
         let (title, text) = if page.total > 0 {
             (
                 "Nothing on this page",
@@ -315,18 +317,11 @@ fn log_view(page: LogPage, q: &Query) -> impl IntoView {
     let summary = format!(
         "{} requests · {} tokens in · {} tokens out · {} credits",
         grouped(page.total),
-        grouped(page.input_tokens),
-        grouped(page.output_tokens),
-        Credits::from_micros(page.credits)
+        grouped(log.input_tokens),
+        grouped(log.output_tokens),
+        Credits::from_micros(log.credits)
     );
-    let showing = format!(
-        "Showing {}–{} of {}",
-        page.first_shown(),
-        page.last_shown(),
-        page.total
-    );
-    let previous = (page.page > 1).then(|| q.link(page.page - 1));
-    let next = page.has_next().then(|| q.link(page.page + 1));
+    let nav = pager(&page, "/usage", &q.params());
     view! {
         <p class="usage-summary" data-testid="usage-summary">{summary}</p>
         <div class="table-wrap" role="region" aria-labelledby="log-heading" tabindex="0">
@@ -344,16 +339,10 @@ fn log_view(page: LogPage, q: &Query) -> impl IntoView {
                         <th scope="col">"Status"</th>
                     </tr>
                 </thead>
-                <tbody>{page.rows.into_iter().map(usage_row).collect_view()}</tbody>
+                <tbody>{page.items.into_iter().map(usage_row).collect_view()}</tbody>
             </table>
         </div>
-        <nav class="usage-pager" aria-label="Pages">
-            <p>{showing}</p>
-            <div class="usage-pager-links">
-                {previous.map(|h| view! { <a class="button" rel="prev" href=h>"Previous"</a> })}
-                {next.map(|h| view! { <a class="button" rel="next" href=h>"Next"</a> })}
-            </div>
-        </nav>
+        {nav}
     }
     .into_any()
 }

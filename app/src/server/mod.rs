@@ -2,16 +2,16 @@
 //! database access. Compiled only with the `ssr` feature.
 
 pub mod api_keys;
-pub mod audit;
 pub mod auth;
-pub mod kept_form;
+pub mod email_tokens;
+pub mod kept_form_cookie;
 pub mod ledger;
+pub mod like;
 pub mod metering;
 pub mod password;
 pub mod services;
 pub mod state;
 pub mod throttle;
-pub mod tokens;
 pub mod upload;
 
 use std::future::Future;
@@ -90,20 +90,30 @@ pub fn client_addr() -> Option<std::net::IpAddr> {
     parts()?.extensions.get::<ClientAddr>().and_then(|a| a.0)
 }
 
+/// Whether a request is a form posted by a browser without JavaScript: a
+/// `POST` that wants a page back (HTML), not data. The one test of it, for
+/// server functions ([`plain_form_post`]) and the kept-form middleware alike.
+pub fn is_plain_form_post(method: &http::Method, headers: &http::HeaderMap) -> bool {
+    method == http::Method::POST
+        && headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+}
+
+/// Whether this request is a form posted without JavaScript (see
+/// [`is_plain_form_post`]).
+pub fn plain_form_post() -> bool {
+    parts().is_some_and(|p| is_plain_form_post(&p.method, &p.headers))
+}
+
 /// Runs a server function body and gives its error the right HTTP status.
 ///
 /// Plain form posts (no JavaScript) are left alone: they get a redirect back
 /// to the form with the error in the URL, which a 4xx status would break.
 pub async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
     let result = body.await;
-    let form_post = parts().is_some_and(|p| {
-        p.method == http::Method::POST
-            && p.headers
-                .get(http::header::ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.contains("text/html"))
-    });
-    if form_post {
+    if plain_form_post() {
         return result;
     }
     if let (Err(error), Some(response)) = (&result, use_context::<ResponseOptions>()) {
@@ -118,4 +128,38 @@ pub async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Resu
 /// without JavaScript).
 pub fn redirect(path: &str) {
     leptos_axum::redirect(path);
+}
+
+#[cfg(test)]
+mod tests {
+    use http::header::{ACCEPT, CONTENT_TYPE};
+    use http::{HeaderMap, HeaderValue, Method};
+
+    use super::is_plain_form_post;
+
+    fn headers(accept: &'static str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static(accept));
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        headers
+    }
+
+    #[test]
+    fn a_browser_posting_a_form_without_javascript_wants_a_page_back() {
+        let browser = headers("text/html,application/xhtml+xml,*/*;q=0.8");
+        assert!(is_plain_form_post(&Method::POST, &browser));
+        assert!(!is_plain_form_post(&Method::GET, &browser));
+    }
+
+    #[test]
+    fn a_hydrated_page_calling_a_server_function_wants_data() {
+        assert!(!is_plain_form_post(
+            &Method::POST,
+            &headers("application/json")
+        ));
+        assert!(!is_plain_form_post(&Method::POST, &HeaderMap::new()));
+    }
 }

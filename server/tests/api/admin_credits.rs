@@ -1093,9 +1093,9 @@ async fn without_javascript_a_long_bulk_file_is_read_page_by_page_with_links(poo
     assert_eq!(status, 200);
     for part in [
         "247 rows ready (247 credits), 0 already granted, 3 with errors. Nothing has been granted yet.",
-        "<nav aria-label=\"Pages\" class=\"admin-pager\">",
+        "<nav aria-label=\"Pages\" class=\"pager\">",
         "Showing 101–200 of 250",
-        "aria-current=\"page\" class=\"admin-pager-summary\">Page 2 of 3</span>",
+        "aria-current=\"page\" class=\"pager-summary\">Page 2 of 3</span>",
         &format!("rel=\"prev\" href=\"{preview}\" class=\"button\">Previous</a>"),
         &format!("rel=\"next\" href=\"{preview}&amp;page=3\" class=\"button\">Next</a>"),
         &format!("href=\"{preview}&amp;show=problems\">With errors (3)</a>"),
@@ -1122,7 +1122,7 @@ async fn without_javascript_a_long_bulk_file_is_read_page_by_page_with_links(poo
     for part in [
         "247 rows ready (247 credits), 0 already granted, 3 with errors.",
         "aria-current=\"page\">With errors (3)</a>",
-        "aria-current=\"page\" class=\"admin-pager-summary\">Page 1 of 1</span>",
+        "aria-current=\"page\" class=\"pager-summary\">Page 1 of 1</span>",
         ">Row 7 of the file<",
         ">Row 130 of the file<",
         ">Row 251 of the file<",

@@ -55,12 +55,3 @@ impl From<crate::server::ledger::HistoryRow> for HistoryView {
         }
     }
 }
-
-/// A page of history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HistoryPage {
-    pub rows: Vec<HistoryView>,
-    pub total: i64,
-    pub page: i64,
-    pub per_page: i64,
-}

@@ -2,7 +2,8 @@
 
 use leptos::prelude::*;
 
-use super::HistoryPage;
+use super::HistoryView;
+use crate::domain::paging::Page;
 use crate::error::AppError;
 
 /// Rows per page of history.
@@ -10,7 +11,11 @@ pub const HISTORY_PER_PAGE: i64 = 25;
 
 /// One page of the signed-in user's ledger history, optionally of one kind.
 #[server(endpoint = "my_credit_history")]
-pub async fn my_credit_history(page: i64, kind: Option<String>) -> Result<HistoryPage, AppError> {
+pub async fn my_credit_history(
+    page: i64,
+    kind: Option<String>,
+) -> Result<Page<HistoryView>, AppError> {
+    use crate::domain::paging::clamp_page;
     use crate::server::{internal, ledger};
     crate::server::respond(async move {
         let state = crate::server::state()?;
@@ -25,16 +30,11 @@ pub async fn my_credit_history(page: i64, kind: Option<String>) -> Result<Histor
             kind,
             ..ledger::HistoryFilter::default()
         };
-        let page = page.max(1);
+        let page = clamp_page(page);
         let (rows, total) = ledger::history(&state.pool, account, &filter, page, HISTORY_PER_PAGE)
             .await
             .map_err(internal)?;
-        Ok(HistoryPage {
-            rows: rows.into_iter().map(super::HistoryView::from).collect(),
-            total,
-            page,
-            per_page: HISTORY_PER_PAGE,
-        })
+        Ok(Page::new(rows, total, page, HISTORY_PER_PAGE).map(HistoryView::from))
     })
     .await
 }

@@ -21,7 +21,7 @@ pub async fn create_api_key(
     crate::server::respond(async move {
         let state = crate::server::state()?;
         let caller = crate::server::require_user()?;
-        let settings = keys::parse_settings(
+        let settings = crate::domain::keys::parse_settings(
             &name,
             &spend_cap,
             &rpm_limit,
@@ -37,7 +37,7 @@ pub async fn create_api_key(
             key: key.plaintext,
         };
         super::no_store();
-        if super::plain_form_post() {
+        if crate::server::plain_form_post() {
             super::flash::set(&created.key, state.public_url.starts_with("https://"));
             crate::server::redirect("/keys?created=1");
         }

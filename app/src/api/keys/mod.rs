@@ -118,16 +118,3 @@ fn no_store() {
         );
     }
 }
-
-/// Whether this request is a form posted by a browser without JavaScript
-/// (it expects a page back, not data).
-#[cfg(feature = "ssr")]
-fn plain_form_post() -> bool {
-    leptos::prelude::use_context::<http::request::Parts>().is_some_and(|p| {
-        p.method == http::Method::POST
-            && p.headers
-                .get(http::header::ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.contains("text/html"))
-    })
-}

@@ -8,13 +8,13 @@ use crate::error::AppError;
 /// The caller's latest application, if any.
 #[server(endpoint = "my_application")]
 pub async fn my_application() -> Result<Option<ApplicationView>, AppError> {
-    use crate::domain::application::{ExpectedUsage, Industry};
+    use crate::domain::onboarding::{ExpectedUsage, Industry};
     use crate::domain::role::ApplicationStatus;
-    use crate::server::services::applications;
+    use crate::server::services::onboarding;
     crate::server::respond(async move {
         let state = crate::server::state()?;
         let caller = crate::server::require_user()?;
-        let row = applications::latest_for(&state.pool, caller.user_id).await?;
+        let row = onboarding::latest_for(&state.pool, caller.user_id).await?;
         Ok(row.map(|a| ApplicationView {
             building: a.building,
             industry: Industry::parse(&a.industry)

@@ -16,9 +16,9 @@ pub struct ApplicationForm {
 /// Sends the application to the review queue.
 #[server(endpoint = "submit_application")]
 pub async fn submit_application(#[server(flatten)] form: ApplicationForm) -> Result<(), AppError> {
-    use crate::domain::application::{Building, ExpectedUsage, Industry};
+    use crate::domain::onboarding::{Building, ExpectedUsage, Industry};
     use crate::error::FieldErrors;
-    use crate::server::services::applications;
+    use crate::server::services::onboarding;
     crate::server::respond(async move {
         let state = crate::server::state()?;
         let caller = crate::server::require_user()?;
@@ -30,7 +30,7 @@ pub async fn submit_application(#[server(flatten)] form: ApplicationForm) -> Res
         let (Some(building), Some(industry), Some(usage)) = (building, industry, usage) else {
             return Err(AppError::Internal);
         };
-        applications::submit(&state.pool, &caller, building, industry, usage).await?;
+        onboarding::submit(&state.pool, &caller, building, industry, usage).await?;
         crate::server::redirect("/dashboard?applied=1");
         Ok(())
     })

@@ -11,6 +11,8 @@ pub use my_usage_filters::*;
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::paging::Page;
+
 /// One request as its maker sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UsageView {
@@ -53,41 +55,14 @@ pub struct UsageFilters {
 
 /// One page of the request log and the totals over all its pages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UsagePage {
-    pub rows: Vec<UsageView>,
-    /// Requests matching the filters, on all pages.
-    pub total: i64,
+pub struct UsageLog {
+    /// The requests on this page; its `total` counts the requests matching
+    /// the filters, on all pages.
+    pub requests: Page<UsageView>,
     pub input_tokens: i64,
     pub output_tokens: i64,
     /// Micro-credits.
     pub credits: i64,
-    pub page: i64,
-    pub per_page: i64,
-}
-
-impl UsagePage {
-    /// The position of the first row shown (1-based), or 0 when none is.
-    pub fn first_shown(&self) -> i64 {
-        if self.rows.is_empty() {
-            0
-        } else {
-            (self.page - 1) * self.per_page + 1
-        }
-    }
-
-    /// The position of the last row shown, or 0 when none is.
-    pub fn last_shown(&self) -> i64 {
-        if self.rows.is_empty() {
-            0
-        } else {
-            self.first_shown() + self.rows.len() as i64 - 1
-        }
-    }
-
-    /// Whether a later page has rows.
-    pub fn has_next(&self) -> bool {
-        self.page * self.per_page < self.total
-    }
 }
 
 /// What a chart of daily totals measures.

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::UsagePage;
+use super::UsageLog;
 use crate::error::AppError;
 
 /// Requests per page of the log.
@@ -19,8 +19,10 @@ pub async fn my_usage(
     #[server(default)] status: String,
     #[server(default)] from: String,
     #[server(default)] to: String,
-) -> Result<UsagePage, AppError> {
+) -> Result<UsageLog, AppError> {
     use super::UsageView;
+    use crate::domain::calendar::parse_day;
+    use crate::domain::paging::{clamp_page, Page};
     use crate::error::FieldErrors;
     use crate::server::api_keys::display_prefix;
     use crate::server::services::usage;
@@ -46,8 +48,8 @@ pub async fn my_usage(
                     .ok_or_else(|| "Choose successful or failed requests.".to_owned()),
             },
         );
-        let from = errors.check("from", usage::parse_day(&from));
-        let to = errors.check("to", usage::parse_day(&to));
+        let from = errors.check("from", parse_day(&from));
+        let to = errors.check("to", parse_day(&to));
         if let (Some(Some(from)), Some(Some(to))) = (from, to) {
             if to < from {
                 errors.add("to", "The last day is before the first day.");
@@ -61,34 +63,32 @@ pub async fn my_usage(
             from: from.flatten(),
             to: to.flatten(),
         };
-        let page = page.max(1);
+        let page = clamp_page(page);
         let (rows, totals) =
             usage::log(&state.pool, caller.user_id, &filter, page, USAGE_PER_PAGE).await?;
-        Ok(UsagePage {
-            rows: rows
-                .into_iter()
-                .map(|r| UsageView {
-                    id: r.id.to_string(),
-                    when: crate::api::onboarding::format_time(r.created_at),
-                    model: r.model,
-                    key_name: r.key_name,
-                    key_prefix: r.key_public_id.as_deref().map(display_prefix),
-                    endpoint: r.endpoint,
-                    streamed: r.streamed,
-                    input_tokens: r.input_tokens,
-                    output_tokens: r.output_tokens,
-                    credits: r.credits,
-                    latency_ms: r.latency_ms,
-                    status: r.status,
-                    counted_by: r.counted_by,
-                })
-                .collect(),
-            total: totals.requests,
+        let rows = rows
+            .into_iter()
+            .map(|r| UsageView {
+                id: r.id.to_string(),
+                when: crate::api::onboarding::format_time(r.created_at),
+                model: r.model,
+                key_name: r.key_name,
+                key_prefix: r.key_public_id.as_deref().map(display_prefix),
+                endpoint: r.endpoint,
+                streamed: r.streamed,
+                input_tokens: r.input_tokens,
+                output_tokens: r.output_tokens,
+                credits: r.credits,
+                latency_ms: r.latency_ms,
+                status: r.status,
+                counted_by: r.counted_by,
+            })
+            .collect();
+        Ok(UsageLog {
+            requests: Page::new(rows, totals.requests, page, USAGE_PER_PAGE),
             input_tokens: totals.input_tokens,
             output_tokens: totals.output_tokens,
             credits: totals.credits,
-            page,
-            per_page: USAGE_PER_PAGE,
         })
     })
     .await

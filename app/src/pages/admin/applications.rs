@@ -8,10 +8,10 @@ use super::{
     admin_frame, done_flag, empty_state, href, load_error, page_param, pager, query_param,
 };
 use crate::api::admin::{
-    list_applications, AdminApplication, ApproveApplication, Page, RejectApplication,
-    APPLICATION_FIELD,
+    list_applications, AdminApplication, ApproveApplication, RejectApplication, APPLICATION_FIELD,
 };
 use crate::components::form::{action_error, FormError, Notice};
+use crate::domain::paging::Page;
 use crate::domain::role::ApplicationStatus;
 use crate::error::AppError;
 

@@ -22,11 +22,9 @@ use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
 
 use super::{admin_frame, href, load_error, page_param, pager, query_param, tag};
-use crate::api::admin::{
-    get_bulk_grant, ApplyBulkGrant, BulkReport, BulkRowFilter, BulkRowStatus, BulkRowView,
-    UploadBulkGrant,
-};
+use crate::api::admin::{get_bulk_grant, ApplyBulkGrant, UploadBulkGrant};
 use crate::components::form::{action_error, field_error, FormError};
+use crate::domain::bulk_grant::{BulkReport, BulkRowFilter, BulkRowStatus, BulkRowView};
 use crate::domain::credits::Credits;
 use crate::error::AppError;
 

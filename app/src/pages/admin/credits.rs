@@ -8,12 +8,13 @@ use crate::components::history::HistoryTable;
 use leptos_router::components::Form;
 
 use super::{admin_frame, done_flag, empty_state, load_error, page_param, pager, query_param};
-use crate::api::admin::{get_credit_account, AdjustCredits, CreditAccountView, GrantCredits, Page};
+use crate::api::admin::{get_credit_account, AdjustCredits, CreditAccountView, GrantCredits};
 use crate::api::credits::{HistoryView, KINDS};
 use crate::components::form::{
     action_error, field_error, kept_fields, FormError, KeptFields, Notice,
 };
 use crate::domain::credits::Credits;
+use crate::domain::paging::Page;
 use crate::error::AppError;
 use leptos::server_fn::ServerFn;
 

@@ -36,8 +36,9 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::admin::Page;
 use crate::components::guard::RequireUser;
+use crate::components::pager::pager;
+use crate::domain::paging::page_from_query;
 use crate::error::AppError;
 
 /// The frame of every admin page: title, guard and the admin navigation.
@@ -105,14 +106,7 @@ fn query_param(name: &'static str) -> Memo<String> {
 /// The `?page=` of the current URL: 1 when absent or not a positive number.
 fn page_param() -> Memo<i64> {
     let query = use_query_map();
-    Memo::new(move |_| {
-        query
-            .read()
-            .get("page")
-            .and_then(|p| p.trim().parse::<i64>().ok())
-            .filter(|p| *p >= 1)
-            .unwrap_or(1)
-    })
+    Memo::new(move |_| page_from_query(query.read().get_str("page")))
 }
 
 /// Whether `?done=` is `value` and no error came back with the URL (a
@@ -151,59 +145,6 @@ fn encode_query(value: &str) -> String {
         }
     }
     out
-}
-
-/// "Showing X–Y of Z", the Previous / Next links of a paged list and,
-/// between them, "Page N of M" marked as the current page. `params` are the
-/// list's other query parameters, kept on every link.
-fn pager<T>(
-    page: &Page<T>,
-    path: &'static str,
-    params: &[(&'static str, String)],
-) -> impl IntoView {
-    let link = |n: i64| {
-        let number = n.to_string();
-        let mut all: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        if n > 1 {
-            all.push(("page", &number));
-        }
-        href(path, &all)
-    };
-    // Past the end (an old link), "Previous" leads back to the last page.
-    let last_page = ((page.total + page.per_page - 1) / page.per_page.max(1)).max(1);
-    let previous = page
-        .has_previous()
-        .then(|| link((page.page - 1).min(last_page)));
-    let next = page.has_next().then(|| link(page.page + 1));
-    // Past the end, the summary already says which page this is.
-    let position = (page.page <= last_page).then(|| format!("Page {} of {last_page}", page.page));
-    let summary = if page.items.is_empty() {
-        format!("Nothing on page {} of {} results.", page.page, page.total)
-    } else {
-        format!(
-            "Showing {}–{} of {}",
-            page.first_shown(),
-            page.last_shown(),
-            page.total
-        )
-    };
-    view! {
-        <nav class="admin-pager" aria-label="Pages">
-            <p class="admin-pager-summary">{summary}</p>
-            <div class="admin-pager-links">
-                {previous.map(|h| view! { <a class="button" rel="prev" href=h>"Previous"</a> })}
-                {position
-                    .map(|text| {
-                        view! {
-                            <span class="admin-pager-summary" aria-current="page">
-                                {text}
-                            </span>
-                        }
-                    })}
-                {next.map(|h| view! { <a class="button" rel="next" href=h>"Next"</a> })}
-            </div>
-        </nav>
-    }
 }
 
 /// Answers the page with `error`'s HTTP status when it is rendered on the
@@ -249,15 +190,6 @@ fn tag(tone: &'static str, text: &'static str) -> impl IntoView {
 mod tests {
     use super::*;
 
-    fn page(items: usize, total: i64, page: i64) -> Page<()> {
-        Page {
-            items: vec![(); items],
-            total,
-            page,
-            per_page: 25,
-        }
-    }
-
     #[test]
     fn links_keep_their_filters_encoded_and_skip_empty_ones() {
         assert_eq!(
@@ -270,20 +202,5 @@ mod tests {
         );
         assert_eq!(href("/admin/users", &[]), "/admin/users");
         assert_eq!(encode_query("é"), "%C3%A9");
-    }
-
-    #[test]
-    fn a_page_knows_which_rows_it_shows_and_whether_more_exist() {
-        let middle = page(25, 60, 2);
-        assert_eq!((middle.first_shown(), middle.last_shown()), (26, 50));
-        assert!(middle.has_previous() && middle.has_next());
-        let last = page(10, 60, 3);
-        assert_eq!((last.first_shown(), last.last_shown()), (51, 60));
-        assert!(!last.has_next());
-        let beyond = page(0, 60, 9);
-        assert_eq!((beyond.first_shown(), beyond.last_shown()), (0, 0));
-        assert!(beyond.has_previous() && !beyond.has_next());
-        let first = page(25, 25, 1);
-        assert!(!first.has_previous() && !first.has_next());
     }
 }

@@ -6,7 +6,8 @@ use leptos::prelude::*;
 use leptos_router::components::Form;
 
 use super::{admin_frame, empty_state, load_error, page_param, pager, query_param, tag};
-use crate::api::admin::{list_outbox, DeliveryState, OutboxView, Page};
+use crate::api::admin::{list_outbox, DeliveryState, OutboxView};
+use crate::domain::paging::Page;
 
 /// `/admin/outbox`.
 #[component]

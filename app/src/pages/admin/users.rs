@@ -4,7 +4,8 @@ use leptos::prelude::*;
 use leptos_router::components::Form;
 
 use super::{admin_frame, empty_state, load_error, page_param, pager, query_param, tag};
-use crate::api::admin::{list_users, Page, UserSummary};
+use crate::api::admin::{list_users, UserSummary};
+use crate::domain::paging::Page;
 use crate::domain::role::{PlatformRole, UserStatus};
 
 /// `/admin/users`.

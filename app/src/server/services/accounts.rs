@@ -17,8 +17,8 @@ use crate::domain::password::Password;
 use crate::domain::profile::{AccountKind, Country, DisplayName, Organization};
 use crate::error::AppError;
 use crate::server::auth::{Caller, LOGIN_KEY};
+use crate::server::email_tokens::{self, Purpose};
 use crate::server::services::outbox::{self, OutgoingEmail};
-use crate::server::tokens::{self, Purpose};
 use crate::server::{internal, password, throttle};
 
 /// Minimum time between two emails of the same kind to one account.
@@ -81,7 +81,7 @@ async fn send_verification(
     user_id: Uuid,
     email: &str,
 ) -> Result<(), AppError> {
-    let token = tokens::issue(conn, user_id, Purpose::VerifyEmail, email)
+    let token = email_tokens::issue(conn, user_id, Purpose::VerifyEmail, email)
         .await
         .map_err(internal)?;
     let message = OutgoingEmail {
@@ -103,7 +103,7 @@ async fn send_verification(
 #[tracing::instrument(skip_all)]
 pub async fn verify_email(pool: &PgPool, token: &str) -> Result<(), AppError> {
     let mut tx = pool.begin().await.map_err(internal)?;
-    let used = tokens::consume(&mut tx, token, Purpose::VerifyEmail).await?;
+    let used = email_tokens::consume(&mut tx, token, Purpose::VerifyEmail).await?;
     let updated = sqlx::query(
         "update users set email = $2, email_verified_at = coalesce(email_verified_at, now())
          where id = $1 and status = 'active'",
@@ -144,7 +144,7 @@ async fn due_recipient(
     let Some((id, address)) = user else {
         return Ok(None);
     };
-    let wait = tokens::cooldown_remaining(conn, id, purpose, RESEND_COOLDOWN)
+    let wait = email_tokens::cooldown_remaining(conn, id, purpose, RESEND_COOLDOWN)
         .await
         .map_err(internal)?;
     Ok((wait == 0).then_some((id, address)))
@@ -283,7 +283,7 @@ pub async fn request_password_reset(
 ) -> Result<(), AppError> {
     let mut tx = pool.begin().await.map_err(internal)?;
     if let Some((id, address)) = due_recipient(&mut tx, email, Purpose::ResetPassword).await? {
-        let token = tokens::issue(&mut tx, id, Purpose::ResetPassword, &address)
+        let token = email_tokens::issue(&mut tx, id, Purpose::ResetPassword, &address)
             .await
             .map_err(internal)?;
         let message = OutgoingEmail {
@@ -310,7 +310,7 @@ pub async fn reset_password(
 ) -> Result<(), AppError> {
     let hash = password::hash(new_password).await.map_err(internal)?;
     let mut tx = pool.begin().await.map_err(internal)?;
-    let used = tokens::consume(&mut tx, token, Purpose::ResetPassword).await?;
+    let used = email_tokens::consume(&mut tx, token, Purpose::ResetPassword).await?;
     // The link reached this inbox, which proves control of the address.
     sqlx::query(
         "update users set password_hash = $2,

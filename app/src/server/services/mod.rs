@@ -1,11 +1,12 @@
 //! Domain services: plain async functions over the database, used by server functions and workers.
 
 pub mod accounts;
-pub mod admin;
-pub mod admins;
-pub mod applications;
-pub mod credit_admin;
+pub mod audit;
+pub mod credits;
 pub mod keys;
-pub mod model_admin;
+pub mod models;
+pub mod onboarding;
 pub mod outbox;
+pub mod overview;
 pub mod usage;
+pub mod users;

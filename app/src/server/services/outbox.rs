@@ -21,14 +21,14 @@ use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::domain::paging::limit_offset;
+use crate::server::like::contains_pattern;
+
 /// After this many failed attempts a row is no longer retried.
 pub const MAX_ATTEMPTS: i32 = 10;
 
 /// The first retry delay; each further retry doubles it (see module docs).
 const RETRY_BASE_SECS: f64 = 15.0;
-
-/// The largest page [`list`] returns, whatever the caller asks for.
-pub const MAX_PER_PAGE: i64 = 200;
 
 /// An email to queue.
 #[derive(Debug, Clone)]
@@ -91,7 +91,8 @@ pub fn log_bodies(enabled: bool) {
 ///
 /// `recipient_filter` matches any part of the recipient, ignoring case;
 /// `%` and `_` in it are plain characters. `page` is 1-based; `page` below 1
-/// means 1, and `per_page` is clamped to `1..=MAX_PER_PAGE`.
+/// means 1, and `per_page` is clamped to
+/// `1..=`[`MAX_PER_PAGE`](crate::domain::paging::MAX_PER_PAGE).
 #[tracing::instrument(skip(pool))]
 pub async fn list(
     pool: &PgPool,
@@ -99,12 +100,8 @@ pub async fn list(
     page: i64,
     per_page: i64,
 ) -> Result<(Vec<OutboxEntry>, i64), sqlx::Error> {
-    let pattern = recipient_filter
-        .map(str::trim)
-        .filter(|f| !f.is_empty())
-        .map(|f| format!("%{}%", escape_like(f)));
-    let per_page = per_page.clamp(1, MAX_PER_PAGE);
-    let offset = page.max(1).saturating_sub(1).saturating_mul(per_page);
+    let pattern = contains_pattern(recipient_filter);
+    let (per_page, offset) = limit_offset(page, per_page);
 
     let total: i64 = sqlx::query_scalar(
         r"select count(*) from outbox where ($1::text is null or recipient ilike $1 escape '\')",
@@ -125,18 +122,6 @@ pub async fn list(
     .fetch_all(pool)
     .await?;
     Ok((entries, total))
-}
-
-/// Makes `text` match itself literally in a `like` pattern escaped with `\`.
-fn escape_like(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '\\' | '%' | '_') {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
-    escaped
 }
 
 /// Locks up to `limit` rows that are due for an attempt, oldest first, and

@@ -107,6 +107,7 @@ pub async fn log(
     page: i64,
     per_page: i64,
 ) -> Result<(Vec<UsageRow>, UsageTotals), AppError> {
+    let (limit, offset) = crate::domain::paging::limit_offset(page, per_page);
     let mut query = QueryBuilder::new(
         "select u.id, u.created_at, u.model, u.key_id, k.name as key_name,
                 k.public_id as key_public_id, u.endpoint, u.streamed, u.input_tokens,
@@ -116,9 +117,9 @@ pub async fn log(
     push_filter(&mut query, user_id, filter);
     query
         .push(" order by u.created_at desc, u.id desc limit ")
-        .push_bind(per_page)
+        .push_bind(limit)
         .push(" offset ")
-        .push_bind((page.max(1) - 1).saturating_mul(per_page));
+        .push_bind(offset);
     let rows: Vec<UsageRow> = query
         .build_query_as()
         .fetch_all(pool)
@@ -181,49 +182,12 @@ pub async fn daily(pool: &PgPool, user_id: Uuid, first: Date) -> Result<Vec<Dail
     .map_err(internal)
 }
 
-/// A day typed as `YYYY-MM-DD` (what `<input type="date">` sends); blank
-/// is `None`.
-pub fn parse_day(input: &str) -> Result<Option<Date>, String> {
-    let input = input.trim();
-    if input.is_empty() {
-        return Ok(None);
-    }
-    let malformed = || "Enter the date as YYYY-MM-DD.".to_owned();
-    let parts: Vec<&str> = input.split('-').collect();
-    let [year, month, day] = parts.as_slice() else {
-        return Err(malformed());
-    };
-    let digits = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_digit());
-    if !digits(year, 4) || !digits(month, 2) || !digits(day, 2) {
-        return Err(malformed());
-    }
-    let (Ok(year), Ok(month), Ok(day)) =
-        (year.parse::<i32>(), month.parse::<u8>(), day.parse::<u8>())
-    else {
-        return Err(malformed());
-    };
-    let month = time::Month::try_from(month).map_err(|_| malformed())?;
-    Date::from_calendar_date(year, month, day)
-        .map(Some)
-        .map_err(|_| "That date does not exist.".to_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::date;
 
     #[test]
-    fn days_are_typed_as_iso_dates() {
-        assert_eq!(parse_day(" 2026-11-23 "), Ok(Some(date!(2026 - 11 - 23))));
-        assert_eq!(parse_day(""), Ok(None));
-        assert!(parse_day("2026-2-3").is_err());
-        assert!(parse_day("23.11.2026").is_err());
-        assert!(parse_day("2026-13-01").is_err());
-        assert_eq!(
-            parse_day("2026-02-30"),
-            Err("That date does not exist.".to_owned())
-        );
+    fn status_classes_are_named_ok_and_error() {
         assert_eq!(StatusClass::parse("ok"), Some(StatusClass::Ok));
         assert_eq!(StatusClass::parse("error"), Some(StatusClass::Error));
         assert_eq!(StatusClass::parse("200"), None);
