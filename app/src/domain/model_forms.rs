@@ -425,7 +425,7 @@ mod tests {
 
     #[test]
     fn a_valid_model_keeps_prices_in_micro_credits_and_empty_as_unpriced() {
-        let provider = Uuid::now_v7().to_string();
+        let provider = Uuid::from_u128(7).to_string();
         let input = model(model_fields("lab/chat-1.0:beta", &provider)).expect("valid");
         assert_eq!(input.public_id, "lab/chat-1.0:beta");
         assert_eq!(input.input_price, Some(500_000));
@@ -468,7 +468,7 @@ mod tests {
 
     #[test]
     fn the_output_cap_fits_in_the_context_window() {
-        let provider = Uuid::now_v7().to_string();
+        let provider = Uuid::from_u128(7).to_string();
         let mut fields = model_fields("m", &provider);
         fields.max_output_tokens = "8193";
         let error = model(fields).expect_err("too large");

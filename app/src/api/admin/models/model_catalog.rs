@@ -1,13 +1,14 @@
 //! The providers and models the inference proxy serves, as the admin
 //! console lists them.
 
-use super::{CatalogView, ModelView, ProviderView};
+use super::CatalogView;
 use crate::error::AppError;
 use leptos::prelude::*;
 
 /// Every provider (with whether its secret's variable is set) and model.
 #[server(endpoint = "admin_model_catalog")]
 pub async fn model_catalog() -> Result<CatalogView, AppError> {
+    use super::{ModelView, ProviderView};
     use crate::server::{internal, services::models};
     crate::server::respond(async move {
         crate::server::require_admin()?;
