@@ -25,13 +25,14 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
 
 use app::server::metering::chat::{ChatMessage, EmbeddingInput};
 use app::server::metering::count as tokens;
+
+use crate::routes::Route;
 
 /// Words of the generated text; each is one token (see the test).
 const WORDS: &[&str] = &[
@@ -58,13 +59,22 @@ pub struct Options {
     pub per_token: Duration,
 }
 
+/// Where the portal serves the simulator (when it does).
+pub const PREFIX: &str = "/simulator/v1";
+
+/// Every route of the simulator, relative to its base path; [`router`] is
+/// built from this table, and the role matrix test reads it.
+pub fn routes() -> Vec<Route<Options>> {
+    vec![
+        Route::get("/models", models),
+        Route::post("/chat/completions", chat),
+        Route::post("/embeddings", embeddings),
+    ]
+}
+
 /// The simulator's routes, to mount at a base path such as `/v1`.
 pub fn router(options: Options) -> Router {
-    Router::new()
-        .route("/models", get(models))
-        .route("/chat/completions", post(chat))
-        .route("/embeddings", post(embeddings))
-        .with_state(options)
+    crate::routes::add(Router::new(), routes()).with_state(options)
 }
 
 async fn models() -> Json<Value> {

@@ -6,13 +6,14 @@ use std::net::SocketAddr;
 use anyhow::Context;
 use app::server::state::AppState;
 use app::{shell, App};
-use axum::http::{HeaderName, HeaderValue, Request};
-use axum::routing::get;
+use axum::http::{HeaderName, HeaderValue, Method, Request};
 use axum::serve::ListenerExt;
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
-use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
+use leptos_axum::{
+    file_and_error_handler_with_context, generate_route_list, AxumRouteListing, LeptosRoutes,
+};
 use secrecy::SecretString;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
@@ -33,7 +34,7 @@ use crate::config::Settings;
 use crate::csrf;
 use crate::db;
 use crate::embedded_pg::EmbeddedPostgres;
-use crate::routes::health;
+use crate::routes;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -90,7 +91,7 @@ impl Application {
             // Only the portal itself (and tools on this machine) may call
             // it: it is free, and some of its fault models never answer.
             router = router.nest(
-                "/simulator/v1",
+                crate::simulator::PREFIX,
                 crate::simulator::router(crate::simulator::Options::default())
                     .layer(axum::middleware::from_fn(crate::simulator::loopback_only)),
             );
@@ -294,15 +295,58 @@ fn newest_error_only(location: &str) -> Option<String> {
     Some(format!("{base}?{}", kept.join("&")))
 }
 
+/// The pages of the app, as [`router`] mounts them.
+fn app_routes() -> Vec<AxumRouteListing> {
+    generate_route_list(App)
+}
+
+/// Every page route of the app: method and path (axum's syntax), exactly
+/// as [`router`] mounts them.
+pub fn page_routes() -> Vec<(Method, String)> {
+    app_routes()
+        .iter()
+        .flat_map(|listing| {
+            listing
+                .methods()
+                .map(|method| (http_method(method), listing.path().to_owned()))
+        })
+        .collect()
+}
+
+fn http_method(method: leptos_router::Method) -> Method {
+    match method {
+        leptos_router::Method::Get => Method::GET,
+        leptos_router::Method::Post => Method::POST,
+        leptos_router::Method::Put => Method::PUT,
+        leptos_router::Method::Delete => Method::DELETE,
+        leptos_router::Method::Patch => Method::PATCH,
+    }
+}
+
+/// Every server function the router serves: method and path, from the
+/// server-function registry the router mounts them from.
+pub fn server_fn_routes() -> Vec<(Method, String)> {
+    leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, method)| (method, path.to_owned()))
+        .collect()
+}
+
 /// The complete HTTP surface of the portal. The inference proxy under
 /// `/v1` sits outside the page layers (sessions, CSRF, compression): it is
 /// authenticated by API key, sets its own request id, and streams.
+///
+/// Every route comes from a list the role matrix test
+/// (`server/tests/api/roles.rs`) reads too: the pages from the app's router
+/// ([`page_routes`]), server functions from their registry
+/// ([`server_fn_routes`]), plain routes from the tables in
+/// [`crate::routes`], [`crate::proxy::routes`] and
+/// [`crate::simulator::routes`]. Add routes there, never here.
 pub fn router(
     state: AppState,
     sessions: SessionManagerLayer<PostgresStore>,
     proxy: crate::proxy::Proxy,
 ) -> Router {
-    let routes = generate_route_list(App);
+    let pages = app_routes();
     let context = {
         let state = state.clone();
         move || provide_context(state.clone())
@@ -336,12 +380,8 @@ pub fn router(
         .layer(header("referrer-policy", "strict-origin-when-cross-origin"));
     // Inner layers see requests last: the session is loaded, then the caller
     // resolved from it, and cross-site posts are refused before any of that.
-    let portal = Router::new()
-        .route(
-            "/credits/history.csv",
-            get(crate::routes::credits_csv::export),
-        )
-        .leptos_routes_with_context(&state, routes, context.clone(), page_shell)
+    let portal = routes::add(Router::new(), routes::portal())
+        .leptos_routes_with_context(&state, pages, context.clone(), page_shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context, shell,
         ))
@@ -356,15 +396,13 @@ pub fn router(
         ))
         .layer(sessions)
         .layer(from_fn_with_state(state.clone(), csrf::protect));
-    let pages = Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
+    let site = routes::add(Router::new(), routes::probes())
         .merge(portal)
         .layer(layers)
         .with_state(state);
     Router::new()
-        .nest("/v1", crate::proxy::router(proxy))
-        .merge(pages)
+        .nest(crate::proxy::PREFIX, crate::proxy::router(proxy))
+        .merge(site)
 }
 
 fn header(name: &'static str, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

@@ -24,7 +24,6 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -33,6 +32,7 @@ use uuid::Uuid;
 
 pub use self::error::ApiError;
 use self::wire::{Answer, ChatRequest, EmbeddingsRequest, StreamOptions, Usage};
+use crate::routes::Route;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const CHARGED: HeaderName = HeaderName::from_static("x-credits-charged");
@@ -67,19 +67,22 @@ impl Proxy {
     }
 }
 
-/// The paths served under `/v1`, with their methods.
-pub const ROUTES: [(&str, &str); 3] = [
-    ("GET", "/models"),
-    ("POST", "/chat/completions"),
-    ("POST", "/embeddings"),
-];
+/// Where the proxy is mounted.
+pub const PREFIX: &str = "/v1";
 
-/// The routes, to nest under `/v1`.
+/// Every route of the proxy, relative to [`PREFIX`]; [`router`] is built
+/// from this table, and the role matrix test reads it.
+pub fn routes() -> Vec<Route<Proxy>> {
+    vec![
+        Route::get("/models", list_models),
+        Route::post("/chat/completions", chat),
+        Route::post("/embeddings", embeddings),
+    ]
+}
+
+/// The routes, to nest under [`PREFIX`].
 pub fn router(proxy: Proxy) -> Router {
-    Router::new()
-        .route(ROUTES[0].1, get(list_models))
-        .route(ROUTES[1].1, post(chat))
-        .route(ROUTES[2].1, post(embeddings))
+    crate::routes::add(Router::new(), routes())
         .fallback(|| async {
             ApiError::bad_request(None, "Unknown endpoint of the OpenAI API.".to_owned())
                 .with_status(StatusCode::NOT_FOUND)

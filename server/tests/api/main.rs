@@ -13,4 +13,5 @@ mod keys;
 mod mailer;
 mod pages;
 mod proxy;
+mod roles;
 mod usage;

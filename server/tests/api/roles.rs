@@ -1,0 +1,698 @@
+//! The role matrix: every route the router serves — server functions from
+//! their registry, pages from the app's router, plain routes from their
+//! tables — called over HTTP as every role, and each answer checked against
+//! the route's access class in [`TABLE`].
+//!
+//! How to extend it:
+//! - A new server function, page or plain route makes this test fail, naming
+//!   it, until it has a line in [`TABLE`] with its access class. A server
+//!   function also needs arguments there that deserialize (empty strings are
+//!   fine for `String`s; numbers, booleans and ids need a value): otherwise
+//!   every role gets the framework's 422 and the access check is never
+//!   reached, which this test reports as a mismatch.
+//! - A new role (organization owner / admin / member, institution admin or
+//!   coordinator, student, …): add it to [`Role`] and [`ROLES`], make a user
+//!   in that state in [`make_caller`], and answer for it in
+//!   [`Access::expect`]. Those matches name every role (no wildcard), so the
+//!   compiler asks for the new one in each access class.
+//! - A new kind of access (members of an organization, the coordinator of a
+//!   cohort, …): add a variant to [`Access`], say in [`Access::expect`] what
+//!   each role gets, and classify the area's routes with it. Arguments that
+//!   name the organization or cohort the roles belong to can use a
+//!   placeholder filled in by [`call`], like `{id}` in page paths.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use futures_util::stream::{self, StreamExt};
+use reqwest::{Client, Method};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+use crate::helpers::{create_user, multipart_body, signed_in, spawn_app, FormPart, TestApp};
+
+/// Everyone the matrix calls as, one user in each state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// No session, no API key.
+    Anonymous,
+    /// Signed up without verifying the email: signing in is refused, so the
+    /// browser has no session (and no key).
+    Unverified,
+    /// Verified and signed in, the onboarding application not yet decided;
+    /// has an API key.
+    Pending,
+    /// Application approved (starter credits), signed in, an API key.
+    Developer,
+    /// Was signed in and made an API key, then an admin suspended them.
+    Suspended,
+    /// A platform admin, signed in, with an API key.
+    PlatformAdmin,
+}
+
+/// Every role, in the order mismatches are listed.
+const ROLES: [Role; 6] = [
+    Role::Anonymous,
+    Role::Unverified,
+    Role::Pending,
+    Role::Developer,
+    Role::Suspended,
+    Role::PlatformAdmin,
+];
+
+/// Who may use a route, as the server enforces it today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// A signed-in account. Only verified, active accounts can hold a
+    /// session; any application status will do.
+    SignedIn,
+    /// A signed-in platform admin.
+    Admin,
+    /// A Bearer API key of an active account (`/v1`).
+    ApiKey,
+    /// Anyone on this machine; not exposed beyond it (the simulator).
+    Loopback,
+}
+
+/// The answer a role should get from a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// Past the access check: whatever the route then says (a 422 for the
+    /// empty arguments is fine), but not a refusal and not a server error.
+    Allowed,
+    /// Refused for want of a sign-in (or of a key): 401, or for a page a
+    /// redirect to sign in.
+    SignIn,
+    /// Refused although signed in (or keyed): 403.
+    Forbidden,
+}
+
+impl Access {
+    /// What `role` gets from a route of this class.
+    fn expect(self, role: Role) -> Expect {
+        use Expect::{Allowed, Forbidden, SignIn};
+        match self {
+            Access::Public | Access::Loopback => Allowed,
+            Access::SignedIn => match role {
+                Role::Anonymous | Role::Unverified | Role::Suspended => SignIn,
+                Role::Pending | Role::Developer | Role::PlatformAdmin => Allowed,
+            },
+            Access::Admin => match role {
+                Role::Anonymous | Role::Unverified | Role::Suspended => SignIn,
+                Role::Pending | Role::Developer => Forbidden,
+                Role::PlatformAdmin => Allowed,
+            },
+            Access::ApiKey => match role {
+                // No key at all.
+                Role::Anonymous | Role::Unverified => SignIn,
+                Role::Suspended => Forbidden,
+                Role::Pending | Role::Developer | Role::PlatformAdmin => Allowed,
+            },
+        }
+    }
+}
+
+/// What a call sends besides the caller's cookies (and key).
+#[derive(Debug, Clone, Copy)]
+enum Args {
+    /// A URL-encoded form (the query string for a `GET`).
+    Form(&'static [(&'static str, &'static str)]),
+    /// A `multipart/form-data` form of text fields.
+    Multipart(&'static [(&'static str, &'static str)]),
+    /// A JSON body.
+    Json(&'static str),
+}
+
+/// The access class of one route: `"METHOD /path"` as the router serves it
+/// (axum's path syntax), and how to call it.
+struct Class {
+    route: &'static str,
+    access: Access,
+    args: Args,
+    /// Called after every other route (signing out ends the session the
+    /// other calls use).
+    last: bool,
+}
+
+const fn class(route: &'static str, access: Access) -> Class {
+    Class {
+        route,
+        access,
+        args: Args::Form(&[]),
+        last: false,
+    }
+}
+
+impl Class {
+    const fn form(self, args: &'static [(&'static str, &'static str)]) -> Self {
+        Self {
+            args: Args::Form(args),
+            ..self
+        }
+    }
+
+    const fn multipart(self, args: &'static [(&'static str, &'static str)]) -> Self {
+        Self {
+            args: Args::Multipart(args),
+            ..self
+        }
+    }
+
+    const fn json(self, body: &'static str) -> Self {
+        Self {
+            args: Args::Json(body),
+            ..self
+        }
+    }
+
+    const fn last(self) -> Self {
+        Self { last: true, ..self }
+    }
+}
+
+/// An id that names nothing, for arguments that must parse as one.
+const NIL: &str = "00000000-0000-7000-8000-000000000000";
+
+use Access::{Admin, ApiKey, Loopback, Public, SignedIn};
+
+/// Every route the router serves, with its access class.
+#[rustfmt::skip]
+const TABLE: &[Class] = &[
+    // Server functions, app/src/api/account/.
+    class("POST /api/current_user", Public),
+    class("POST /api/sign_up", Public).form(&[("email", ""), ("password", ""), ("display_name", ""), ("account_kind", ""), ("country", "")]),
+    class("POST /api/verify_email", Public).form(&[("token", "")]),
+    class("POST /api/resend_verification", Public).form(&[("email", "")]),
+    class("POST /api/sign_in", Public).form(&[("email", ""), ("password", "")]),
+    class("POST /api/sign_out", Public).last(),
+    class("POST /api/forgot_password", Public).form(&[("email", "")]),
+    class("POST /api/reset_password", Public).form(&[("token", ""), ("password", "")]),
+    class("POST /api/change_email", SignedIn).form(&[("email", ""), ("password", "")]),
+    class("POST /api/change_password", SignedIn).form(&[("current_password", ""), ("new_password", "")]),
+    // app/src/api/onboarding/.
+    class("POST /api/my_application", SignedIn),
+    class("POST /api/submit_application", SignedIn).form(&[("building", ""), ("industry", ""), ("expected_usage", "")]),
+    // app/src/api/credits/.
+    class("POST /api/my_balance", SignedIn),
+    class("POST /api/my_credit_history", SignedIn).form(&[("page", "1")]),
+    // app/src/api/keys/.
+    class("POST /api/api_quick_start", SignedIn),
+    class("POST /api/list_api_keys", SignedIn),
+    class("POST /api/create_api_key", SignedIn).form(&[("name", "")]),
+    class("POST /api/take_created_key", SignedIn),
+    class("POST /api/revoke_api_key", SignedIn).form(&[("key_id", "")]),
+    // app/src/api/usage/.
+    class("POST /api/my_usage", SignedIn),
+    class("POST /api/my_usage_chart", SignedIn),
+    class("POST /api/my_usage_filters", SignedIn),
+    // app/src/api/admin/.
+    class("POST /api/admin_overview", Admin),
+    class("POST /api/admin_list_users", Admin),
+    class("POST /api/admin_get_user", Admin).form(&[("id", NIL)]),
+    class("POST /api/admin_change_role", Admin).form(&[("user_id", NIL), ("role", "developer")]),
+    class("POST /api/admin_suspend_user", Admin).form(&[("user_id", NIL)]),
+    class("POST /api/admin_reactivate_user", Admin).form(&[("user_id", NIL)]),
+    class("POST /api/admin_list_applications", Admin),
+    class("POST /api/admin_approve_application", Admin).form(&[("application_id", NIL)]),
+    class("POST /api/admin_reject_application", Admin).form(&[("application_id", NIL)]),
+    class("POST /api/admin_list_outbox", Admin),
+    class("POST /api/admin_list_audit", Admin),
+    class("POST /api/admin_credit_account", Admin),
+    class("POST /api/admin_grant_credits", Admin).form(&[("email", ""), ("amount", ""), ("reason", ""), ("idempotency_key", "")]),
+    class("POST /api/admin_adjust_credits", Admin).form(&[("email", ""), ("amount", ""), ("reason", ""), ("idempotency_key", "")]),
+    class("POST /api/admin_upload_bulk_grant", Admin).multipart(&[("csv", "")]),
+    class("POST /api/admin_bulk_grant", Admin),
+    class("POST /api/admin_apply_bulk_grant", Admin).form(&[("draft", "")]),
+    class("POST /api/admin_model_catalog", Admin),
+    class("POST /api/admin_create_provider", Admin),
+    class("POST /api/admin_update_provider", Admin).form(&[("id", NIL)]),
+    class("POST /api/admin_create_model", Admin),
+    class("POST /api/admin_update_model", Admin).form(&[("id", NIL)]),
+    class("POST /api/admin_set_model_enabled", Admin).form(&[("id", NIL), ("enabled", "false")]),
+    // Pages, app/src/lib.rs.
+    class("GET /", Public),
+    class("GET /agents", Public),
+    class("GET /datasets", Public),
+    class("GET /signin", Public),
+    class("GET /signup", Public),
+    class("GET /signup/check-email", Public),
+    class("GET /verify-email", Public),
+    class("GET /forgot-password", Public),
+    class("GET /reset-password", Public),
+    class("GET /dashboard", SignedIn),
+    class("GET /onboarding", SignedIn),
+    class("GET /credits", SignedIn),
+    class("GET /keys", SignedIn),
+    class("GET /usage", SignedIn),
+    class("GET /profile", SignedIn),
+    class("GET /admin", Admin),
+    class("GET /admin/users", Admin),
+    class("GET /admin/users/{id}", Admin),
+    class("GET /admin/applications", Admin),
+    class("GET /admin/credits", Admin),
+    class("GET /admin/credits/bulk", Admin),
+    class("GET /admin/models", Admin),
+    class("GET /admin/models/new", Admin),
+    class("GET /admin/models/{id}", Admin),
+    class("GET /admin/models/providers/new", Admin),
+    class("GET /admin/models/providers/{id}", Admin),
+    class("GET /admin/outbox", Admin),
+    class("GET /admin/audit", Admin),
+    // Plain routes, server/src/routes/.
+    class("GET /healthz", Public),
+    class("GET /readyz", Public),
+    class("GET /credits/history.csv", SignedIn),
+    // The proxy, server/src/proxy/.
+    class("GET /v1/models", ApiKey),
+    class("POST /v1/chat/completions", ApiKey).json("{}"),
+    class("POST /v1/embeddings", ApiKey).json("{}"),
+    // The upstream simulator, server/src/simulator.rs.
+    class("GET /simulator/v1/models", Loopback),
+    class("POST /simulator/v1/chat/completions", Loopback).json("{}"),
+    class("POST /simulator/v1/embeddings", Loopback).json("{}"),
+];
+
+/// Which part of the router serves a route: how it is called and how its
+/// refusals look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Surface {
+    /// A server function: a same-origin form post; refusals are the app's
+    /// own `AppError` body (`"Unauthorized"` with 401, `"Forbidden"` with 403).
+    ServerFn,
+    /// A page: an HTML `GET`; anonymous visitors are redirected to sign in,
+    /// signed-in ones without the role get a 403 page.
+    Page,
+    /// A plain axum route, with the browser's cookies.
+    Plain,
+    /// An API route (the proxy, the simulator), with the caller's API key.
+    Api,
+}
+
+/// One route the router serves.
+#[derive(Debug, Clone)]
+struct Served {
+    method: Method,
+    path: String,
+    surface: Surface,
+}
+
+impl Served {
+    fn route(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+
+    /// The path to call: path parameters name nothing that exists.
+    fn concrete_path(&self) -> String {
+        let segments: Vec<&str> = self
+            .path
+            .split('/')
+            .map(|segment| {
+                if segment.starts_with('{') {
+                    NIL
+                } else {
+                    segment
+                }
+            })
+            .collect();
+        segments.join("/")
+    }
+}
+
+/// Every route the router serves, from the lists the router is built from.
+fn served() -> Vec<Served> {
+    use lab_portal::{proxy, routes, simulator, startup};
+    let listed = |surface, prefix: &str, routes: Vec<(Method, String)>| {
+        routes
+            .into_iter()
+            .map(|(method, path)| Served {
+                method,
+                path: format!("{prefix}{path}"),
+                surface,
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut served = listed(Surface::ServerFn, "", startup::server_fn_routes());
+    served.extend(listed(Surface::Page, "", startup::page_routes()));
+    served.extend(listed(Surface::Plain, "", table(routes::probes())));
+    served.extend(listed(Surface::Plain, "", table(routes::portal())));
+    served.extend(listed(Surface::Api, proxy::PREFIX, table(proxy::routes())));
+    served.extend(listed(
+        Surface::Api,
+        simulator::PREFIX,
+        table(simulator::routes()),
+    ));
+    served
+}
+
+/// The method and path of every route of a plain route table.
+fn table<S>(table: Vec<lab_portal::routes::Route<S>>) -> Vec<(Method, String)> {
+    table
+        .into_iter()
+        .map(|route| (route.method, route.path.to_owned()))
+        .collect()
+}
+
+/// One role's browser (with its cookies) and API key.
+struct Caller {
+    role: Role,
+    browser: Client,
+    key: Option<String>,
+}
+
+/// What a call answered.
+#[derive(Debug)]
+struct Got {
+    status: u16,
+    location: Option<String>,
+    body: String,
+}
+
+impl std::fmt::Display for Got {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.status)?;
+        if let Some(location) = &self.location {
+            write!(f, " to {location}")?;
+        }
+        let body: String = self.body.chars().take(160).collect();
+        write!(f, " {body:?}")
+    }
+}
+
+#[sqlx::test(migrations = false)]
+async fn every_route_answers_every_role_as_its_access_class_says(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let served = served();
+    let (pairs, mut problems) = classify(&served);
+    let callers = callers(&app).await;
+
+    let calls = |last: bool| {
+        pairs
+            .iter()
+            .filter(move |(_, class)| class.last == last)
+            .flat_map(|(served, class)| callers.iter().map(move |c| (*served, *class, c)))
+            .collect::<Vec<_>>()
+    };
+    for phase in [calls(false), calls(true)] {
+        let answers: Vec<_> = stream::iter(phase)
+            .map(|(served, class, caller)| {
+                let app = &app;
+                async move {
+                    (
+                        served,
+                        class,
+                        caller.role,
+                        call(app, served, class, caller).await,
+                    )
+                }
+            })
+            .buffer_unordered(12)
+            .collect()
+            .await;
+        for (served, class, role, got) in answers {
+            let expected = class.access.expect(role);
+            if !answers_as(served, expected, &got) {
+                problems.push(format!(
+                    "{} as {role:?} ({:?}): expected {}, got {got}",
+                    served.route(),
+                    class.access,
+                    describe(served.surface, expected),
+                ));
+            }
+        }
+    }
+    problems.sort();
+    assert!(
+        problems.is_empty(),
+        "the role matrix has {} problem(s):\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+/// Pairs every served route with its class; the problems are routes without
+/// one, classes naming a route that is not served, and classes given twice.
+fn classify(served: &[Served]) -> (Vec<(&Served, &'static Class)>, Vec<String>) {
+    let mut problems = Vec::new();
+    let mut classes: BTreeMap<&str, &'static Class> = BTreeMap::new();
+    for class in TABLE {
+        if classes.insert(class.route, class).is_some() {
+            problems.push(format!(
+                "{} is classified twice in TABLE (server/tests/api/roles.rs)",
+                class.route
+            ));
+        }
+    }
+    let mut pairs = Vec::new();
+    for route in served {
+        match classes.remove(route.route().as_str()) {
+            Some(class) => pairs.push((route, class)),
+            None => problems.push(format!(
+                "{} ({:?}) is served but has no access class: add it to TABLE in \
+                 server/tests/api/roles.rs, with arguments that deserialize",
+                route.route(),
+                route.surface
+            )),
+        }
+    }
+    for route in classes.keys() {
+        problems.push(format!(
+            "{route} is classified in TABLE (server/tests/api/roles.rs) but the router \
+             does not serve it: remove or rename it there"
+        ));
+    }
+    (pairs, problems)
+}
+
+/// Whether `got` is what `expected` means on `served`'s surface.
+fn answers_as(served: &Served, expected: Expect, got: &Got) -> bool {
+    let refusal = refusal(served.surface, got);
+    match expected {
+        Expect::Allowed => got.status < 500 && refusal.is_none(),
+        Expect::SignIn if served.surface == Surface::Page => {
+            refusal == Some(Expect::SignIn)
+                && got.location.as_deref()
+                    == Some(&format!("/signin?next={}", served.concrete_path()))
+        }
+        refusing => refusal == Some(refusing),
+    }
+}
+
+/// Which refusal `got` is, if it is one.
+fn refusal(surface: Surface, got: &Got) -> Option<Expect> {
+    match surface {
+        Surface::ServerFn => {
+            let body: Value = serde_json::from_str(&got.body).unwrap_or(Value::Null);
+            match (got.status, body) {
+                (401, body) if body == json!("Unauthorized") => Some(Expect::SignIn),
+                (403, body) if body == json!("Forbidden") => Some(Expect::Forbidden),
+                _ => None,
+            }
+        }
+        Surface::Page => match got.status {
+            300..=399
+                if got
+                    .location
+                    .as_deref()
+                    .is_some_and(|l| l.starts_with("/signin")) =>
+            {
+                Some(Expect::SignIn)
+            }
+            403 => Some(Expect::Forbidden),
+            _ => None,
+        },
+        Surface::Plain | Surface::Api => match got.status {
+            401 => Some(Expect::SignIn),
+            403 => Some(Expect::Forbidden),
+            _ => None,
+        },
+    }
+}
+
+/// The answer `expected` means on `surface`, for the failure message.
+fn describe(surface: Surface, expected: Expect) -> &'static str {
+    match (surface, expected) {
+        (_, Expect::Allowed) => "to get past the access check (no refusal, no 5xx)",
+        (Surface::ServerFn, Expect::SignIn) => "401 \"Unauthorized\"",
+        (Surface::ServerFn, Expect::Forbidden) => "403 \"Forbidden\"",
+        (Surface::Page, Expect::SignIn) => "a redirect to /signin?next=<the page>",
+        (Surface::Page, Expect::Forbidden) => "the 403 page",
+        (Surface::Plain | Surface::Api, Expect::SignIn) => "401",
+        (Surface::Plain | Surface::Api, Expect::Forbidden) => "403",
+    }
+}
+
+/// Calls `served` as `caller`, with `class`'s arguments.
+async fn call(app: &TestApp, served: &Served, class: &Class, caller: &Caller) -> Got {
+    let url = format!("{}{}", app.address, served.concrete_path());
+    let mut request = caller
+        .browser
+        .request(served.method.clone(), url)
+        .timeout(Duration::from_secs(20));
+    match served.surface {
+        Surface::ServerFn => request = request.header("origin", &app.address),
+        Surface::Page => {
+            request = request.header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+        }
+        Surface::Plain => {}
+        Surface::Api => {
+            if let Some(key) = &caller.key {
+                request = request.bearer_auth(key);
+            }
+        }
+    }
+    request = match class.args {
+        Args::Form([]) => request,
+        Args::Form(args) if served.method == Method::GET => request.query(args),
+        Args::Form(args) => request.form(args),
+        Args::Multipart(args) => {
+            let parts: Vec<FormPart<'_>> = args
+                .iter()
+                .map(|(name, value)| FormPart {
+                    name,
+                    file_name: None,
+                    content: value.as_bytes(),
+                })
+                .collect();
+            let (content_type, body) = multipart_body(&parts);
+            request.header("content-type", content_type).body(body)
+        }
+        Args::Json(body) => request
+            .header("content-type", "application/json")
+            .body(body),
+    };
+    match request.send().await {
+        Ok(response) => Got {
+            status: response.status().as_u16(),
+            location: response
+                .headers()
+                .get("location")
+                .and_then(|l| l.to_str().ok())
+                .map(str::to_owned),
+            body: response.text().await.unwrap_or_default(),
+        },
+        Err(error) => Got {
+            status: 0,
+            location: None,
+            body: format!("no answer: {error}"),
+        },
+    }
+}
+
+/// One caller per role, made the way people get there.
+async fn callers(app: &TestApp) -> Vec<Caller> {
+    create_user(app, "platform-admin@roles.example", "admin").await;
+    let admin = signed_in(app, "platform-admin@roles.example").await;
+    let mut callers = Vec::new();
+    for role in ROLES {
+        callers.push(make_caller(app, role, &admin).await);
+    }
+    callers
+}
+
+/// A user in `role`'s state; `admin` approves and suspends.
+async fn make_caller(app: &TestApp, role: Role, admin: &Client) -> Caller {
+    let email = format!("{role:?}@roles.example").to_lowercase();
+    let (browser, key) = match role {
+        Role::Anonymous => (app.new_browser(), None),
+        Role::Unverified => {
+            let browser = app.new_browser();
+            let form = [
+                ("email", email.as_str()),
+                ("password", crate::helpers::PASSWORD),
+                ("display_name", "Una Verified"),
+                ("account_kind", "developer"),
+                ("organization", ""),
+                ("country", "DE"),
+            ];
+            let signed_up = app.post_form_with(&browser, "/api/sign_up", &form).await;
+            assert_eq!(signed_up.status(), 200, "sign-up");
+            let sign_in = [
+                ("email", email.as_str()),
+                ("password", crate::helpers::PASSWORD),
+            ];
+            let refused = app.post_form_with(&browser, "/api/sign_in", &sign_in).await;
+            assert_eq!(
+                refused.status(),
+                403,
+                "an unverified account cannot sign in"
+            );
+            (browser, None)
+        }
+        Role::Pending => {
+            let browser = developer(app, &email).await;
+            apply(app, &browser).await;
+            let key = create_key(app, &browser).await;
+            (browser, Some(key))
+        }
+        Role::Developer => {
+            let browser = developer(app, &email).await;
+            let application = apply(app, &browser).await;
+            let approve = [("application_id", application.as_str()), ("note", "")];
+            let approved = app
+                .post_form_with(admin, "/api/admin_approve_application", &approve)
+                .await;
+            assert_eq!(approved.status(), 200, "approval");
+            let key = create_key(app, &browser).await;
+            (browser, Some(key))
+        }
+        Role::Suspended => {
+            let browser = developer(app, &email).await;
+            let user = user_id(app, &email).await;
+            let key = create_key(app, &browser).await;
+            let suspend = [("user_id", user.as_str())];
+            let suspended = app
+                .post_form_with(admin, "/api/admin_suspend_user", &suspend)
+                .await;
+            assert_eq!(suspended.status(), 200, "suspension");
+            (browser, Some(key))
+        }
+        Role::PlatformAdmin => (admin.clone(), Some(create_key(app, admin).await)),
+    };
+    Caller { role, browser, key }
+}
+
+/// A verified, active developer account `email`, and a browser signed in as it.
+async fn developer(app: &TestApp, email: &str) -> Client {
+    create_user(app, email, "developer").await;
+    signed_in(app, email).await
+}
+
+async fn user_id(app: &TestApp, email: &str) -> String {
+    let id: uuid::Uuid = sqlx::query_scalar("select id from users where email = $1")
+        .bind(email)
+        .fetch_one(&app.pool)
+        .await
+        .expect("user");
+    id.to_string()
+}
+
+/// Sends an onboarding application from `browser`; its id.
+async fn apply(app: &TestApp, browser: &Client) -> String {
+    let form = [
+        ("building", "A support assistant for our helpdesk."),
+        ("industry", "retail"),
+        ("expected_usage", "prototype"),
+    ];
+    let sent = app
+        .post_form_with(browser, "/api/submit_application", &form)
+        .await;
+    assert_eq!(sent.status(), 200, "application");
+    let id: uuid::Uuid =
+        sqlx::query_scalar("select id from applications order by created_at desc limit 1")
+            .fetch_one(&app.pool)
+            .await
+            .expect("application");
+    id.to_string()
+}
+
+/// A new API key of `browser`'s user, in plain text.
+async fn create_key(app: &TestApp, browser: &Client) -> String {
+    let created = app
+        .post_form_with(browser, "/api/create_api_key", &[("name", "matrix")])
+        .await;
+    assert_eq!(created.status(), 200, "key");
+    let body: Value = created.json().await.expect("json");
+    body["key"].as_str().expect("the key").to_owned()
+}
