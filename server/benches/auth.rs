@@ -23,14 +23,18 @@ async fn main() -> anyhow::Result<()> {
     let hash_times = time_hashes(20).await?;
     report("argon2id hash (m=19 MiB, t=2, p=1)", &hash_times);
 
-    let name = format!("bench_auth_{}", std::process::id());
+    // A fixed name, as identifiers cannot be bound: one run at a time, and
+    // a run that died is cleaned up by the next.
     let mut admin = PgConnection::connect(&base).await?;
-    sqlx::query(&format!("create database {name}"))
+    sqlx::query("drop database if exists bench_auth with (force)")
         .execute(&mut admin)
         .await?;
-    let url = replace_database(&base, &name);
+    sqlx::query("create database bench_auth")
+        .execute(&mut admin)
+        .await?;
+    let url = replace_database(&base, "bench_auth");
     let result = sign_in_latency(&url).await;
-    sqlx::query(&format!("drop database {name} with (force)"))
+    sqlx::query("drop database bench_auth with (force)")
         .execute(&mut admin)
         .await?;
     let latencies = result?;

@@ -22,14 +22,22 @@ async fn main() -> anyhow::Result<()> {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(8);
-    let name = format!("bench_ledger_{}", std::process::id());
+    // A fixed name, as identifiers cannot be bound: one run at a time, and
+    // a run that died is cleaned up by the next.
     let mut admin = PgConnection::connect(&base).await?;
-    sqlx::query(&format!("create database {name}"))
+    sqlx::query("drop database if exists bench_ledger with (force)")
+        .execute(&mut admin)
+        .await?;
+    sqlx::query("create database bench_ledger")
         .execute(&mut admin)
         .await?;
     let (server, _) = base.rsplit_once('/').unwrap_or((&base, ""));
-    let result = run(&format!("{server}/{name}"), Duration::from_secs(seconds)).await;
-    sqlx::query(&format!("drop database {name} with (force)"))
+    let result = run(
+        &format!("{server}/bench_ledger"),
+        Duration::from_secs(seconds),
+    )
+    .await;
+    sqlx::query("drop database bench_ledger with (force)")
         .execute(&mut admin)
         .await?;
     result

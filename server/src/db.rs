@@ -45,8 +45,8 @@ pub async fn ensure_embedded_database(pg: &EmbeddedPostgres) -> anyhow::Result<(
             .fetch_one(&mut conn)
             .await?;
     if !exists {
-        // Identifiers cannot be bound; the name is a constant of ours.
-        sqlx::query(&format!("create database {DATABASE_NAME}"))
+        // Identifiers cannot be bound: `lab_portal` is DATABASE_NAME.
+        sqlx::query("create database lab_portal")
             .execute(&mut conn)
             .await?;
     }
@@ -65,4 +65,16 @@ pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
         .await
         .context("creating the session store's tables")?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DATABASE_NAME;
+
+    #[test]
+    fn the_embedded_database_name_is_the_one_ensure_embedded_database_creates() {
+        // `create database lab_portal` spells the name out: identifiers
+        // cannot be bound, and SQL is never formatted.
+        assert_eq!(DATABASE_NAME, "lab_portal");
+    }
 }

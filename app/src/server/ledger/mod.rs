@@ -20,7 +20,9 @@ mod writer;
 pub use batch::{Batcher, ClosedWith, Context, Reserved};
 pub use usage::{int, UsageRecord};
 
-use sqlx::{PgConnection, PgPool};
+use sqlx::postgres::PgArguments;
+use sqlx::query::QueryScalar;
+use sqlx::{PgConnection, PgPool, Postgres};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -865,35 +867,36 @@ pub struct Violation(pub String);
 
 /// Checks every invariant of the ledger; an empty list means all hold.
 pub async fn verify(pool: &PgPool) -> Result<Vec<Violation>, LedgerError> {
-    let checks: [(&str, &str); 6] = [
+    // Each check lists the ids that break it.
+    let checks: [(&str, QueryScalar<'_, Postgres, String, PgArguments>); 6] = [
         ("transaction does not sum to zero",
-         "select transaction_id::text from ledger_entries group by transaction_id having sum(amount) <> 0"),
+         sqlx::query_scalar("select transaction_id::text from ledger_entries group by transaction_id having sum(amount) <> 0")),
         ("cached balance differs from its entries",
-         "select a.id::text from credit_accounts a left join (
+         sqlx::query_scalar("select a.id::text from credit_accounts a left join (
               select account_id,
                      coalesce(sum(amount) filter (where bucket = 'available'), 0) as available,
                      coalesce(sum(amount) filter (where bucket = 'reserved'), 0) as reserved
               from ledger_entries group by account_id) e on e.account_id = a.id
           where a.owner_kind <> 'treasury'
-            and (a.available <> coalesce(e.available, 0) or a.reserved <> coalesce(e.reserved, 0))"),
+            and (a.available <> coalesce(e.available, 0) or a.reserved <> coalesce(e.reserved, 0))")),
         ("negative balance",
-         "select id::text from credit_accounts where reserved < 0 or (owner_kind <> 'treasury' and available < 0)"),
+         sqlx::query_scalar("select id::text from credit_accounts where reserved < 0 or (owner_kind <> 'treasury' and available < 0)")),
         ("expired hold still open",
-         "select id::text from credit_holds where status = 'open' and expires_at <= now() - interval '1 minute'"),
+         sqlx::query_scalar("select id::text from credit_holds where status = 'open' and expires_at <= now() - interval '1 minute'")),
         ("reserved balance differs from open holds",
-         "select a.id::text from credit_accounts a left join (
+         sqlx::query_scalar("select a.id::text from credit_accounts a left join (
               select account_id, sum(amount - coalesce(posted, 0)) as held
               from credit_holds where status = 'open' group by account_id) h
               on h.account_id = a.id
-          where a.reserved <> coalesce(h.held, 0)"),
+          where a.reserved <> coalesce(h.held, 0)")),
         ("available balance differs from its lots",
-         "select a.id::text from credit_accounts a left join (
+         sqlx::query_scalar("select a.id::text from credit_accounts a left join (
               select account_id, sum(remaining) as remaining from credit_lots group by account_id) l on l.account_id = a.id
-          where a.owner_kind <> 'treasury' and a.available <> coalesce(l.remaining, 0)"),
+          where a.owner_kind <> 'treasury' and a.available <> coalesce(l.remaining, 0)")),
     ];
     let mut violations = Vec::new();
-    for (what, sql) in checks {
-        let ids: Vec<String> = sqlx::query_scalar(sql).fetch_all(pool).await?;
+    for (what, query) in checks {
+        let ids = query.fetch_all(pool).await?;
         violations.extend(ids.into_iter().map(|id| Violation(format!("{what}: {id}"))));
     }
     Ok(violations)

@@ -35,10 +35,6 @@ pub struct KeyRow {
     pub created_at: OffsetDateTime,
 }
 
-const KEY_COLUMNS: &str =
-    "id, name, public_id, spend_cap, rpm_limit, tpm_limit, expires_at, spent, \
-                           last_used_at, revoked_at, created_at";
-
 /// Creates a key for `user_id`, charged to their credit account. The
 /// returned plaintext is the only copy there will ever be.
 #[tracing::instrument(skip_all, fields(user = %user_id))]
@@ -73,13 +69,14 @@ pub async fn create(
     // unique violation would only mean drawing again.
     for _ in 0..3 {
         let key = api_keys::generate();
-        let row: Option<KeyRow> = sqlx::query_as(&format!(
+        let row: Option<KeyRow> = sqlx::query_as(
             "insert into api_keys (id, user_id, account_id, name, public_id, secret_hash,
                                    spend_cap, rpm_limit, tpm_limit, expires_at)
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
              on conflict (public_id) do nothing
-             returning {KEY_COLUMNS}"
-        ))
+             returning id, name, public_id, spend_cap, rpm_limit, tpm_limit, expires_at, spent,
+                       last_used_at, revoked_at, created_at",
+        )
         .bind(Uuid::now_v7())
         .bind(user_id)
         .bind(account)
@@ -106,9 +103,11 @@ pub async fn create(
 
 /// The keys of `user_id`, newest first, revoked ones included.
 pub async fn list(pool: &PgPool, user_id: Uuid) -> Result<Vec<KeyRow>, AppError> {
-    sqlx::query_as(&format!(
-        "select {KEY_COLUMNS} from api_keys where user_id = $1 order by created_at desc, id desc"
-    ))
+    sqlx::query_as(
+        "select id, name, public_id, spend_cap, rpm_limit, tpm_limit, expires_at, spent,
+                last_used_at, revoked_at, created_at
+         from api_keys where user_id = $1 order by created_at desc, id desc",
+    )
     .bind(user_id)
     .fetch_all(pool)
     .await
@@ -126,11 +125,13 @@ pub async fn find_recent(
     let Some((public_id, hash)) = api_keys::parse(key) else {
         return Ok(None);
     };
-    sqlx::query_as(&format!(
-        "select {KEY_COLUMNS} from api_keys
+    sqlx::query_as(
+        "select id, name, public_id, spend_cap, rpm_limit, tpm_limit, expires_at, spent,
+                last_used_at, revoked_at, created_at
+         from api_keys
          where public_id = $1 and secret_hash = $2 and user_id = $3 and revoked_at is null
-           and created_at > now() - make_interval(secs => $4)"
-    ))
+           and created_at > now() - make_interval(secs => $4)",
+    )
     .bind(public_id)
     .bind(hash.as_slice())
     .bind(user_id)
@@ -144,11 +145,12 @@ pub async fn find_recent(
 /// changes nothing; someone else's key is "not found".
 #[tracing::instrument(skip_all, fields(user = %user_id, key = %key_id))]
 pub async fn revoke(pool: &PgPool, user_id: Uuid, key_id: Uuid) -> Result<KeyRow, AppError> {
-    let row: Option<KeyRow> = sqlx::query_as(&format!(
+    let row: Option<KeyRow> = sqlx::query_as(
         "update api_keys set revoked_at = coalesce(revoked_at, now())
          where id = $1 and user_id = $2
-         returning {KEY_COLUMNS}"
-    ))
+         returning id, name, public_id, spend_cap, rpm_limit, tpm_limit, expires_at, spent,
+                   last_used_at, revoked_at, created_at",
+    )
     .bind(key_id)
     .bind(user_id)
     .fetch_optional(pool)

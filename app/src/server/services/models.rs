@@ -289,9 +289,6 @@ impl ModelRecord {
     }
 }
 
-const MODEL_COLUMNS: &str = "public_id, provider_id, upstream_model, kind, input_price, \
-                             output_price, context_window, max_output_tokens, enabled";
-
 const PUBLIC_ID_TAKEN: &str = "Another model already has this id.";
 
 /// The name of provider `id`, or a message on the provider field.
@@ -340,9 +337,11 @@ pub async fn create_model(
         return Err(AppError::field("public_id", PUBLIC_ID_TAKEN));
     }
     let id = Uuid::now_v7();
-    sqlx::query(&format!(
-        "insert into models (id, {MODEL_COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-    ))
+    sqlx::query(
+        "insert into models (id, public_id, provider_id, upstream_model, kind, input_price,
+                             output_price, context_window, max_output_tokens, enabled)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
     .bind(id)
     .bind(&record.public_id)
     .bind(record.provider_id)
@@ -375,9 +374,11 @@ pub async fn create_model(
 /// Locks model `id` for the rest of the transaction and returns its
 /// settings and its provider's name, or 404.
 async fn lock_model(conn: &mut PgConnection, id: Uuid) -> Result<(ModelRecord, String), AppError> {
-    let record: ModelRecord = sqlx::query_as(&format!(
-        "select {MODEL_COLUMNS} from models where id = $1 for update"
-    ))
+    let record: ModelRecord = sqlx::query_as(
+        "select public_id, provider_id, upstream_model, kind, input_price,
+                output_price, context_window, max_output_tokens, enabled
+         from models where id = $1 for update",
+    )
     .bind(id)
     .fetch_optional(&mut *conn)
     .await

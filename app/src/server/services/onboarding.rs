@@ -32,11 +32,6 @@ pub struct ApplicationRow {
     pub decided_at: Option<OffsetDateTime>,
 }
 
-const SELECT: &str =
-    "select a.id, a.user_id, u.email as user_email, u.display_name as user_name, a.building,
-        a.industry, a.expected_usage, a.status, a.decision_note, a.created_at, a.decided_at
-    from applications a join users u on u.id = a.user_id";
-
 /// Submits an application for review. One may be pending at a time, and none
 /// once approved.
 pub async fn submit(
@@ -80,9 +75,12 @@ pub async fn submit(
 
 /// The caller's most recent application.
 pub async fn latest_for(pool: &PgPool, user_id: Uuid) -> Result<Option<ApplicationRow>, AppError> {
-    sqlx::query_as(&format!(
-        "{SELECT} where a.user_id = $1 order by a.created_at desc limit 1"
-    ))
+    sqlx::query_as(
+        "select a.id, a.user_id, u.email as user_email, u.display_name as user_name, a.building,
+                a.industry, a.expected_usage, a.status, a.decision_note, a.created_at, a.decided_at
+         from applications a join users u on u.id = a.user_id
+         where a.user_id = $1 order by a.created_at desc limit 1",
+    )
     .bind(user_id)
     .fetch_optional(pool)
     .await
@@ -96,17 +94,32 @@ pub async fn list(
     page: i64,
     per_page: i64,
 ) -> Result<(Vec<ApplicationRow>, i64), AppError> {
-    let order = if status == "pending" { "asc" } else { "desc" };
+    // A queue (pending) is read oldest first; decided ones newest first.
+    let query = if status == "pending" {
+        sqlx::query_as(
+            "select a.id, a.user_id, u.email as user_email, u.display_name as user_name,
+                    a.building, a.industry, a.expected_usage, a.status, a.decision_note,
+                    a.created_at, a.decided_at
+             from applications a join users u on u.id = a.user_id
+             where a.status = $1 order by a.created_at asc, a.id limit $2 offset $3",
+        )
+    } else {
+        sqlx::query_as(
+            "select a.id, a.user_id, u.email as user_email, u.display_name as user_name,
+                    a.building, a.industry, a.expected_usage, a.status, a.decision_note,
+                    a.created_at, a.decided_at
+             from applications a join users u on u.id = a.user_id
+             where a.status = $1 order by a.created_at desc, a.id limit $2 offset $3",
+        )
+    };
     let (limit, offset) = crate::domain::paging::limit_offset(page, per_page);
-    let rows = sqlx::query_as(&format!(
-        "{SELECT} where a.status = $1 order by a.created_at {order}, a.id limit $2 offset $3"
-    ))
-    .bind(status)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(pool)
-    .await
-    .map_err(internal)?;
+    let rows = query
+        .bind(status)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(pool)
+        .await
+        .map_err(internal)?;
     let total = sqlx::query_scalar("select count(*) from applications where status = $1")
         .bind(status)
         .fetch_one(pool)

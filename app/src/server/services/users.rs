@@ -53,10 +53,6 @@ pub struct LoginRow {
     pub user_agent: Option<String>,
 }
 
-const USER_COLUMNS: &str =
-    "id, email, display_name, account_kind, organization, country, platform_role, \
-                            status, email_verified_at, created_at";
-
 /// One page of users, newest first, whose email or display name contains
 /// `search` (ignoring case; `%` and `_` are plain characters), and the
 /// number of matches.
@@ -69,15 +65,20 @@ pub async fn list_users(
 ) -> Result<(Vec<UserRow>, i64), sqlx::Error> {
     let pattern = contains_pattern(search);
     let (limit, offset) = limit_offset(page, per_page);
-    let filter =
-        r"($1::text is null or email ilike $1 escape '\' or display_name ilike $1 escape '\')";
-    let total: i64 = sqlx::query_scalar(&format!("select count(*) from users where {filter}"))
-        .bind(pattern.as_deref())
-        .fetch_one(pool)
-        .await?;
-    let users = sqlx::query_as(&format!(
-        "select {USER_COLUMNS} from users where {filter} order by created_at desc, id desc limit $2 offset $3"
-    ))
+    let total: i64 = sqlx::query_scalar(
+        r"select count(*) from users
+          where $1::text is null or email ilike $1 escape '\' or display_name ilike $1 escape '\'",
+    )
+    .bind(pattern.as_deref())
+    .fetch_one(pool)
+    .await?;
+    let users = sqlx::query_as(
+        r"select id, email, display_name, account_kind, organization, country, platform_role,
+                 status, email_verified_at, created_at
+          from users
+          where $1::text is null or email ilike $1 escape '\' or display_name ilike $1 escape '\'
+          order by created_at desc, id desc limit $2 offset $3",
+    )
     .bind(pattern.as_deref())
     .bind(limit)
     .bind(offset)
@@ -89,10 +90,14 @@ pub async fn list_users(
 /// One user, if the id exists.
 #[tracing::instrument(skip(pool))]
 pub async fn user(pool: &PgPool, id: Uuid) -> Result<Option<UserRow>, sqlx::Error> {
-    sqlx::query_as(&format!("select {USER_COLUMNS} from users where id = $1"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await
+    sqlx::query_as(
+        "select id, email, display_name, account_kind, organization, country, platform_role,
+                status, email_verified_at, created_at
+         from users where id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await
 }
 
 /// The user's most recent logins, newest first.

@@ -48,7 +48,7 @@ pub async fn create_draft(
         .filter(|n| !n.is_empty());
     let id = Uuid::now_v7();
     let mut tx = pool.begin().await.map_err(internal)?;
-    sqlx::query("delete from bulk_grant_drafts where created_at < now() - $1")
+    sqlx::query("delete from bulk_grant_drafts where created_at < now() - $1::interval")
         .bind(KEPT_FOR)
         .execute(&mut *tx)
         .await
