@@ -87,10 +87,11 @@ begin
         where k.id = s.api_key_id
     ), recorded as (
         insert into usage_records (id, key_id, user_id, account_id, model, endpoint, streamed,
-                                   input_tokens, output_tokens, credits, latency_ms, status, hold_id)
-        select r.id, r.key_id, r.user_id, held.account_id, r.model, r.endpoint, coalesce(r.streamed, false),
-               coalesce(r.input_tokens, 0), coalesce(r.output_tokens, 0), coalesce(r.credits, 0),
-               coalesce(r.latency_ms, 0), r.status, held.id
+                                   input_tokens, output_tokens, credits, latency_ms, status, hold_id,
+                                   counted_by)
+        select r.id, r.key_id, r.user_id, held.account_id, r.model, r.endpoint, r.streamed,
+               r.input_tokens, r.output_tokens, r.credits, r.latency_ms, r.status, held.id,
+               r.counted_by
         from jsonb_populate_recordset(null::usage_records, p_usage) r
         join held on held.id = r.hold_id
         on conflict (id) do nothing

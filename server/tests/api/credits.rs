@@ -178,8 +178,8 @@ async fn the_history_page_and_csv_export_show_the_users_movements_only(pool: PgP
         .await
         .expect("json");
     assert_eq!(page["total"], 1);
-    assert_eq!(page["rows"][0]["kind"], "grant");
-    assert_eq!(page["rows"][0]["available_delta"], 2_500_000);
+    assert_eq!(page["items"][0]["kind"], "grant");
+    assert_eq!(page["items"][0]["available_delta"], 2_500_000);
 
     let csv = app
         .client

@@ -55,9 +55,9 @@ async fn usage(app: &TestApp, client: &Client, form: &[(&str, &str)]) -> Value {
 }
 
 fn ids(page: &Value) -> Vec<String> {
-    page["rows"]
+    page["requests"]["items"]
         .as_array()
-        .expect("rows")
+        .expect("items")
         .iter()
         .map(|r| r["id"].as_str().expect("id").to_owned())
         .collect()
@@ -156,19 +156,19 @@ async fn the_log_lists_only_my_requests_newest_first_in_pages(pool: PgPool) {
     let w = world(&app).await;
 
     let first = usage(&app, &w.dev, &[]).await;
-    assert_eq!(first["total"], 62);
-    assert_eq!(first["per_page"], 50);
+    assert_eq!(first["requests"]["total"], 62);
+    assert_eq!(first["requests"]["per_page"], 50);
     assert_eq!(ids(&first), w.mine[..50].to_vec(), "newest first");
     let second = usage(&app, &w.dev, &[("page", "2")]).await;
     assert_eq!(ids(&second), w.mine[50..].to_vec());
     let beyond = usage(&app, &w.dev, &[("page", "3")]).await;
     assert!(ids(&beyond).is_empty());
-    assert_eq!(beyond["total"], 62);
+    assert_eq!(beyond["requests"]["total"], 62);
     for id in ids(&first).iter().chain(&ids(&second)) {
         assert!(!w.theirs.contains(id), "someone else's request listed");
     }
 
-    let row = &first["rows"][0];
+    let row = &first["requests"]["items"][0];
     assert_eq!(row["model"], "lab-embed");
     assert_eq!(row["key_name"], "first");
     assert_eq!(row["input_tokens"], 100);
@@ -190,7 +190,7 @@ async fn the_log_lists_only_my_requests_newest_first_in_pages(pool: PgPool) {
     // The other developer sees only theirs.
     let other = crate::keys::signed_in(&app, "other@example.org").await;
     let theirs = usage(&app, &other, &[]).await;
-    assert_eq!(theirs["total"], 5);
+    assert_eq!(theirs["requests"]["total"], 5);
     let mut listed = ids(&theirs);
     listed.sort();
     let mut expected = w.theirs.clone();
@@ -202,21 +202,21 @@ async fn the_log_lists_only_my_requests_newest_first_in_pages(pool: PgPool) {
 async fn the_log_filters_by_model_key_status_and_days(pool: PgPool) {
     let app = spawn_app(pool).await;
     let w = world(&app).await;
-    let total = |page: &Value| page["total"].as_i64().expect("total");
+    let total = |page: &Value| page["requests"]["total"].as_i64().expect("total");
 
     let embed = usage(&app, &w.dev, &[("model", "lab-embed")]).await;
     assert_eq!(total(&embed), 20);
-    assert!(embed["rows"]
+    assert!(embed["requests"]["items"]
         .as_array()
-        .expect("rows")
+        .expect("items")
         .iter()
         .all(|r| r["model"] == "lab-embed"));
 
     let second = usage(&app, &w.dev, &[("key", &w.second_key)]).await;
     assert_eq!(total(&second), 30);
-    assert!(second["rows"]
+    assert!(second["requests"]["items"]
         .as_array()
-        .expect("rows")
+        .expect("items")
         .iter()
         .all(|r| r["key_name"] == "second"));
     let first = usage(&app, &w.dev, &[("key", &w.first_key)]).await;
@@ -224,9 +224,9 @@ async fn the_log_filters_by_model_key_status_and_days(pool: PgPool) {
 
     let failed = usage(&app, &w.dev, &[("status", "error")]).await;
     assert_eq!(total(&failed), 12);
-    assert!(failed["rows"]
+    assert!(failed["requests"]["items"]
         .as_array()
-        .expect("rows")
+        .expect("items")
         .iter()
         .all(|r| r["status"].as_i64().expect("status") >= 400));
     let ok = usage(&app, &w.dev, &[("status", "ok")]).await;
