@@ -94,18 +94,66 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/onboarding") view=OnboardingPage ssr=SsrMode::Async />
                     <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async />
                     <Route path=path!("/admin") view=admin::AdminHomePage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/users") view=admin::AdminUsersPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/users/:id") view=admin::AdminUserPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/applications") view=admin::AdminApplicationsPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/credits") view=admin::AdminCreditsPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/credits/bulk") view=admin::AdminBulkCreditsPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/models") view=admin::AdminModelsPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/models/new") view=admin::AdminNewModelPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/models/providers/new") view=admin::AdminNewProviderPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/models/providers/:id") view=admin::AdminEditProviderPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/models/:id") view=admin::AdminEditModelPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/outbox") view=admin::AdminOutboxPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/audit") view=admin::AdminAuditPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/admin/users")
+                        view=admin::AdminUsersPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/admin/users/:id")
+                        view=admin::AdminUserPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/admin/applications")
+                        view=admin::AdminApplicationsPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/admin/credits")
+                        view=admin::AdminCreditsPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/admin/credits/bulk")
+                        view=admin::AdminBulkCreditsPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/admin/models")
+                        view=admin::AdminModelsPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/admin/models/new")
+                        view=admin::AdminNewModelPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/admin/models/providers/new")
+                        view=admin::AdminNewProviderPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/admin/models/providers/:id")
+                        view=admin::AdminEditProviderPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/admin/models/:id")
+                        view=admin::AdminEditModelPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/admin/outbox")
+                        view=admin::AdminOutboxPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/admin/audit")
+                        view=admin::AdminAuditPage
+                        ssr=SsrMode::Async
+                    />
                 </Routes>
             </main>
             <SiteFooter />

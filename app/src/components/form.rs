@@ -95,7 +95,14 @@ pub fn TextField(
                 aria-invalid=move || error.get().map(|_| "true")
                 aria-describedby=described_by
             />
-            {hint.map(|h| view! { <p class="field-hint" id=hint_id>{h}</p> })}
+            {hint
+                .map(|h| {
+                    view! {
+                        <p class="field-hint" id=hint_id>
+                            {h}
+                        </p>
+                    }
+                })}
             <FieldMessage id=error_id error />
         </div>
     }
@@ -134,7 +141,11 @@ pub fn SelectField(
                     .into_iter()
                     .map(|(value, text)| {
                         let is_selected = value == selected;
-                        view! { <option value=value selected=is_selected>{text}</option> }
+                        view! {
+                            <option value=value selected=is_selected>
+                                {text}
+                            </option>
+                        }
                     })
                     .collect_view()}
             </select>
@@ -170,7 +181,14 @@ pub fn TextAreaField(
                 aria-invalid=move || error.get().map(|_| "true")
                 aria-describedby=described_by
             ></textarea>
-            {hint.map(|h| view! { <p class="field-hint" id=hint_id>{h}</p> })}
+            {hint
+                .map(|h| {
+                    view! {
+                        <p class="field-hint" id=hint_id>
+                            {h}
+                        </p>
+                    }
+                })}
             <FieldMessage id=error_id error />
         </div>
     }

@@ -18,7 +18,9 @@ pub fn RequireUser<V: IntoView + 'static>(
     let user = Resource::new(|| (), |_| current_user());
     let children = std::sync::Arc::new(children);
     view! {
-        <Suspense fallback=|| view! { <p class="container page muted">"Loading…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p class="container page muted">"Loading…"</p> }
+        }>
             {move || {
                 let children = children.clone();
                 let path = location.pathname.get_untracked();
@@ -30,7 +32,10 @@ pub fn RequireUser<V: IntoView + 'static>(
                             let next = format!("/signin?next={}", path);
                             view! { <Redirect path=next /> }.into_any()
                         }
-                        Err(e) => view! { <p class="container page form-error">{e.to_string()}</p> }.into_any(),
+                        Err(e) => {
+                            view! { <p class="container page form-error">{e.to_string()}</p> }
+                                .into_any()
+                        }
                     }
                 })
             }}

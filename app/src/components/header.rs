@@ -103,22 +103,29 @@ fn visitor_links() -> impl IntoView {
 fn member_links(user: SessionUser, sign_out: ServerAction<SignOut>) -> impl IntoView {
     view! {
         <ul class="nav-account">
-            {user.is_admin.then(|| view! { <li><A href="/admin">"Admin"</A></li> })}
-            <li>
+            {user
+                .is_admin
+                .then(|| {
+                    view! {
+                        <li>
+                            <A href="/admin">"Admin"</A>
+                        </li>
+                    }
+                })} <li>
                 <A href="/dashboard">"Dashboard"</A>
-            </li>
-            <li>
+            </li> <li>
                 <A href="/keys">"API keys"</A>
-            </li>
-            <li>
+            </li> <li>
                 <A href="/usage">"Usage"</A>
-            </li>
-            <li>
-                <A href="/profile" attr:title=user.email.clone()>{user.display_name.clone()}</A>
-            </li>
-            <li>
+            </li> <li>
+                <A href="/profile" attr:title=user.email.clone()>
+                    {user.display_name.clone()}
+                </A>
+            </li> <li>
                 <ActionForm action=sign_out attr:class="inline">
-                    <button type="submit" class="button">"Sign out"</button>
+                    <button type="submit" class="button">
+                        "Sign out"
+                    </button>
                 </ActionForm>
             </li>
         </ul>

@@ -45,7 +45,14 @@ pub fn pager<T>(
         <nav class="pager" aria-label="Pages">
             <p class="pager-summary">{summary}</p>
             <div class="pager-links">
-                {previous.map(|h| view! { <a class="button" rel="prev" href=h>"Previous"</a> })}
+                {previous
+                    .map(|h| {
+                        view! {
+                            <a class="button" rel="prev" href=h>
+                                "Previous"
+                            </a>
+                        }
+                    })}
                 {position
                     .map(|text| {
                         view! {
@@ -54,7 +61,14 @@ pub fn pager<T>(
                             </span>
                         }
                     })}
-                {next.map(|h| view! { <a class="button" rel="next" href=h>"Next"</a> })}
+                {next
+                    .map(|h| {
+                        view! {
+                            <a class="button" rel="next" href=h>
+                                "Next"
+                            </a>
+                        }
+                    })}
             </div>
         </nav>
     }

@@ -104,8 +104,18 @@ pub fn SignUpPage() -> impl IntoView {
                     selected=kept.get("country").unwrap_or_default()
                     error=field_error(error, "country")
                 />
-                <button type="submit" class="button button-primary" disabled=move || action.pending().get()>
-                    {move || if action.pending().get() { "Creating your account…" } else { "Create account" }}
+                <button
+                    type="submit"
+                    class="button button-primary"
+                    disabled=move || action.pending().get()
+                >
+                    {move || {
+                        if action.pending().get() {
+                            "Creating your account…"
+                        } else {
+                            "Create account"
+                        }
+                    }}
                 </button>
             </ActionForm>
             <p>"Already have an account? " <A href="/signin">"Sign in"</A></p>
@@ -122,7 +132,10 @@ pub fn CheckEmailPage() -> impl IntoView {
         <Title text="Check your email" />
         <section class="container page narrow">
             <h1>"Check your email"</h1>
-            <Notice show=query_flag("resent") message="If that address has an unverified account, a new link is on its way." />
+            <Notice
+                show=query_flag("resent")
+                message="If that address has an unverified account, a new link is on its way."
+            />
             <p>
                 "We sent a verification link to the address you gave. Open it to confirm your email, then sign in. The link works once and expires after 24 hours."
             </p>
@@ -130,8 +143,17 @@ pub fn CheckEmailPage() -> impl IntoView {
             <p>"Check your spam folder, or ask for a new link (one per minute):"</p>
             <ActionForm action attr:class="form inline-form">
                 <FormError error />
-                <TextField label="Email" name="email" kind="email" autocomplete="email" required=true error=field_error(error, "email") />
-                <button type="submit" class="button">"Send a new link"</button>
+                <TextField
+                    label="Email"
+                    name="email"
+                    kind="email"
+                    autocomplete="email"
+                    required=true
+                    error=field_error(error, "email")
+                />
+                <button type="submit" class="button">
+                    "Send a new link"
+                </button>
             </ActionForm>
         </section>
     }
@@ -148,8 +170,14 @@ pub fn SignInPage() -> impl IntoView {
         <Title text="Sign in" />
         <section class="container page narrow">
             <h1>"Sign in"</h1>
-            <Notice show=query_flag("verified") message="Your email address is confirmed. You can sign in now." />
-            <Notice show=query_flag("reset") message="Your password is changed. Sign in with the new one." />
+            <Notice
+                show=query_flag("verified")
+                message="Your email address is confirmed. You can sign in now."
+            />
+            <Notice
+                show=query_flag("reset")
+                message="Your password is changed. Sign in with the new one."
+            />
             <ActionForm action attr:class="form" attr:novalidate=true>
                 <FormError error />
                 <input type="hidden" name="next" value=next />
@@ -170,7 +198,11 @@ pub fn SignInPage() -> impl IntoView {
                     required=true
                     error=field_error(error, "password")
                 />
-                <button type="submit" class="button button-primary" disabled=move || action.pending().get()>
+                <button
+                    type="submit"
+                    class="button button-primary"
+                    disabled=move || action.pending().get()
+                >
                     "Sign in"
                 </button>
             </ActionForm>
@@ -195,16 +227,26 @@ pub fn VerifyEmailPage() -> impl IntoView {
             <h1>"Confirm your email address"</h1>
             <Show
                 when=move || !token.get().is_empty()
-                fallback=|| view! { <p class="form-error">"This link is incomplete. Open the link from the email again, or ask for a new one."</p> }
+                fallback=|| {
+                    view! {
+                        <p class="form-error">
+                            "This link is incomplete. Open the link from the email again, or ask for a new one."
+                        </p>
+                    }
+                }
             >
                 <p>"One more step: confirm that this address is yours."</p>
                 <ActionForm action attr:class="form">
                     <FormError error />
                     <input type="hidden" name="token" value=token />
-                    <button type="submit" class="button button-primary">"Confirm my email"</button>
+                    <button type="submit" class="button button-primary">
+                        "Confirm my email"
+                    </button>
                 </ActionForm>
             </Show>
-            <p><A href="/signup/check-email">"Need a new link?"</A></p>
+            <p>
+                <A href="/signup/check-email">"Need a new link?"</A>
+            </p>
         </section>
     }
 }
@@ -222,11 +264,22 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                 show=query_flag("sent")
                 message="If that address has an account, we sent it a link to choose a new password. It is valid for one hour."
             />
-            <p>"Enter your account's email address and we will send you a link to choose a new password."</p>
+            <p>
+                "Enter your account's email address and we will send you a link to choose a new password."
+            </p>
             <ActionForm action attr:class="form" attr:novalidate=true>
                 <FormError error />
-                <TextField label="Email" name="email" kind="email" autocomplete="email" required=true error=field_error(error, "email") />
-                <button type="submit" class="button button-primary">"Send the link"</button>
+                <TextField
+                    label="Email"
+                    name="email"
+                    kind="email"
+                    autocomplete="email"
+                    required=true
+                    error=field_error(error, "email")
+                />
+                <button type="submit" class="button button-primary">
+                    "Send the link"
+                </button>
             </ActionForm>
         </section>
     }
@@ -255,7 +308,9 @@ pub fn ResetPasswordPage() -> impl IntoView {
                     hint="At least 12 characters. You will be signed out everywhere else."
                     error=field_error(error, "password")
                 />
-                <button type="submit" class="button button-primary">"Set the new password"</button>
+                <button type="submit" class="button button-primary">
+                    "Set the new password"
+                </button>
             </ActionForm>
         </section>
     }

@@ -34,25 +34,39 @@ fn History() -> impl IntoView {
     view! {
         <section class="container page">
             <h1>"Credit history"</h1>
-            <p class="lead">"Every movement of your credits: grants, requests held and charged, releases and expiries."</p>
+            <p class="lead">
+                "Every movement of your credits: grants, requests held and charged, releases and expiries."
+            </p>
             <form method="get" action="/credits" class="inline-form filters">
                 <div class="field">
                     <label for="kind">"Show"</label>
                     <select id="kind" name="kind">
-                        <option value="" selected=move || kind_now().is_empty()>"All movements"</option>
+                        <option value="" selected=move || kind_now().is_empty()>
+                            "All movements"
+                        </option>
                         {KINDS
                             .iter()
                             .map(|k| {
                                 let k = *k;
-                                view! { <option value=k selected=move || kind_now() == k>{k}</option> }
+                                view! {
+                                    <option value=k selected=move || kind_now() == k>
+                                        {k}
+                                    </option>
+                                }
                             })
                             .collect_view()}
                     </select>
                 </div>
-                <button type="submit" class="button">"Filter"</button>
-                <a class="button" href="/credits/history.csv" download="credit-history.csv">"Export CSV"</a>
+                <button type="submit" class="button">
+                    "Filter"
+                </button>
+                <a class="button" href="/credits/history.csv" download="credit-history.csv">
+                    "Export CSV"
+                </a>
             </form>
-            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Suspense fallback=|| {
+                view! { <p class="muted">"Loading…"</p> }
+            }>
                 {move || Suspend::new(async move {
                     match history.await {
                         Ok(page) => history_table(page, params().1).into_any(),

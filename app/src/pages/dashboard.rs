@@ -25,18 +25,25 @@ pub fn DashboardPage() -> impl IntoView {
                 <section class="container page">
                     <p class="eyebrow">"Dashboard"</p>
                     <h1>{format!("Welcome, {}", user.display_name)}</h1>
-                    <Notice show=applied message="Thank you! Your application is in the review queue." />
+                    <Notice
+                        show=applied
+                        message="Thank you! Your application is in the review queue."
+                    />
                     <div class="card-grid dashboard-grid">
                         <ApplicationCard />
                         <BalanceCard />
                         <div class="card">
                             <h2>"API keys"</h2>
-                            <p class="muted">"Create keys to call models through the OpenAI-compatible API with your credits."</p>
+                            <p class="muted">
+                                "Create keys to call models through the OpenAI-compatible API with your credits."
+                            </p>
                             <A href="/keys">"Manage your API keys"</A>
                         </div>
                         <div class="card">
                             <h2>"Usage"</h2>
-                            <p class="muted">"Your requests, tokens and credits spent, by day and model."</p>
+                            <p class="muted">
+                                "Your requests, tokens and credits spent, by day and model."
+                            </p>
                             <A href="/usage">"See your usage"</A>
                         </div>
                     </div>
@@ -52,7 +59,9 @@ fn BalanceCard() -> impl IntoView {
     view! {
         <div class="card balance-card">
             <h2>"Credits"</h2>
-            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Suspense fallback=|| {
+                view! { <p class="muted">"Loading…"</p> }
+            }>
                 {move || Suspend::new(async move {
                     match balance.await {
                         Ok(b) => {
@@ -62,25 +71,47 @@ fn BalanceCard() -> impl IntoView {
                                     {Credits::from_micros(b.available).to_string()}
                                     <span class="muted">" credits available"</span>
                                 </p>
-                                {(b.reserved > 0).then(|| view! {
-                                    <p class="muted" data-testid="balance-reserved">
-                                        {format!("{} reserved for requests in flight", Credits::from_micros(b.reserved))}
-                                    </p>
-                                })}
-                                {nothing.then(|| view! {
-                                    <p class="muted">"Credits arrive when your application is approved."</p>
-                                })}
+                                {(b.reserved > 0)
+                                    .then(|| {
+                                        view! {
+                                            <p class="muted" data-testid="balance-reserved">
+                                                {format!(
+                                                    "{} reserved for requests in flight",
+                                                    Credits::from_micros(b.reserved),
+                                                )}
+                                            </p>
+                                        }
+                                    })}
+                                {nothing
+                                    .then(|| {
+                                        view! {
+                                            <p class="muted">
+                                                "Credits arrive when your application is approved."
+                                            </p>
+                                        }
+                                    })}
                                 <A href="/credits">"See your credit history"</A>
-                                {(!b.expiring.is_empty()).then(|| view! {
-                                    <h3>"Expiring"</h3>
-                                    <ul class="expiring">
-                                        {b.expiring.into_iter().map(|(amount, at)| view! {
-                                            <li>{format!("{} on {}", Credits::from_micros(amount), at)}</li>
-                                        }).collect_view()}
-                                    </ul>
-                                })}
+                                {(!b.expiring.is_empty())
+                                    .then(|| {
+                                        view! {
+                                            <h3>"Expiring"</h3>
+                                            <ul class="expiring">
+                                                {b
+                                                    .expiring
+                                                    .into_iter()
+                                                    .map(|(amount, at)| {
+                                                        view! {
+                                                            <li>
+                                                                {format!("{} on {}", Credits::from_micros(amount), at)}
+                                                            </li>
+                                                        }
+                                                    })
+                                                    .collect_view()}
+                                            </ul>
+                                        }
+                                    })}
                             }
-                            .into_any()
+                                .into_any()
                         }
                         Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
                     }
@@ -96,15 +127,23 @@ fn ApplicationCard() -> impl IntoView {
     view! {
         <div class="card application-card">
             <h2>"Your application"</h2>
-            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Suspense fallback=|| {
+                view! { <p class="muted">"Loading…"</p> }
+            }>
                 {move || Suspend::new(async move {
                     match application.await {
                         Ok(Some(app)) => application_status(app).into_any(),
-                        Ok(None) => view! {
-                            <p>"Tell us what you want to build to get access and starter credits."</p>
-                            <A href="/onboarding" attr:class="button button-primary">"Start your application"</A>
+                        Ok(None) => {
+                            view! {
+                                <p>
+                                    "Tell us what you want to build to get access and starter credits."
+                                </p>
+                                <A href="/onboarding" attr:class="button button-primary">
+                                    "Start your application"
+                                </A>
+                            }
+                                .into_any()
                         }
-                        .into_any(),
                         Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
                     }
                 })}
@@ -122,7 +161,9 @@ fn application_status(app: ApplicationView) -> impl IntoView {
     let rejected = app.status == ApplicationStatus::Rejected;
     view! {
         <p>
-            <span class=badge data-testid="application-status">{text}</span>
+            <span class=badge data-testid="application-status">
+                {text}
+            </span>
         </p>
         <dl class="facts">
             <dt>"Submitted"</dt>
@@ -133,6 +174,13 @@ fn application_status(app: ApplicationView) -> impl IntoView {
             <dd>{app.expected_usage}</dd>
         </dl>
         {app.decision_note.map(|n| view! { <p class="notice">{"Note from the Lab: "}{n}</p> })}
-        {rejected.then(|| view! { <A href="/onboarding" attr:class="button">"Send a new application"</A> })}
+        {rejected
+            .then(|| {
+                view! {
+                    <A href="/onboarding" attr:class="button">
+                        "Send a new application"
+                    </A>
+                }
+            })}
     }
 }

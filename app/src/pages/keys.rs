@@ -66,7 +66,10 @@ fn Keys() -> impl IntoView {
             <p class="lead">
                 "Keys let your code call models through the OpenAI-compatible API. Every request is charged to your credits."
             </p>
-            <Notice show=revoked message="The key is revoked. Requests made with it are refused from now on." />
+            <Notice
+                show=revoked
+                message="The key is revoked. Requests made with it are refused from now on."
+            />
             <FormError error=revoke_error />
             <Suspense fallback=|| ()>
                 {move || {
@@ -80,26 +83,36 @@ fn Keys() -> impl IntoView {
             <CreateKeyForm create />
             <section class="keys-section" aria-labelledby="keys-heading">
                 <h2 id="keys-heading">"Your keys"</h2>
-                <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                <Suspense fallback=|| {
+                    view! { <p class="muted">"Loading…"</p> }
+                }>
                     {move || {
                         let revoking = revoking.get();
                         Suspend::new(async move {
-                        match keys.await {
-                            Ok(list) => {
-                                let confirming = revoking
-                                    .and_then(|id| {
-                                        list.iter()
-                                            .find(|k| k.id == id && k.status != KeyStatus::Revoked)
-                                            .cloned()
-                                    });
-                                view! {
-                                    {confirming.map(|key| view! { <RevokeConfirm key revoke /> })}
-                                    {keys_table(list)}
+                            match keys.await {
+                                Ok(list) => {
+                                    let confirming = revoking
+                                        .and_then(|id| {
+                                            list.iter()
+                                                .find(|k| k.id == id && k.status != KeyStatus::Revoked)
+                                                .cloned()
+                                        });
+                                    view! {
+                                        {confirming
+                                            .map(|key| view! { <RevokeConfirm key revoke /> })}
+                                        {keys_table(list)}
+                                    }
+                                        .into_any()
                                 }
-                                .into_any()
+                                Err(e) => {
+                                    view! {
+                                        <p class="form-error" role="alert">
+                                            {e.to_string()}
+                                        </p>
+                                    }
+                                        .into_any()
+                                }
                             }
-                            Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-                        }
                         })
                     }}
                 </Suspense>
@@ -160,7 +173,9 @@ fn NewKeyPanel(created: CreatedKey) -> impl IntoView {
                     "Copy"
                 </button>
             </div>
-            <p class="field-hint" role="status">{move || copied.get()}</p>
+            <p class="field-hint" role="status">
+                {move || copied.get()}
+            </p>
         </section>
     }
 }
@@ -255,7 +270,11 @@ fn CreateKeyForm(create: ServerAction<CreateApiKey>) -> impl IntoView {
                     />
                 </fieldset>
                 <div class="actions">
-                    <button type="submit" class="button button-primary" disabled=move || create.pending().get()>
+                    <button
+                        type="submit"
+                        class="button button-primary"
+                        disabled=move || create.pending().get()
+                    >
                         "Create key"
                     </button>
                 </div>
@@ -284,7 +303,11 @@ fn RevokeConfirm(key: KeyView, revoke: ServerAction<RevokeApiKey>) -> impl IntoV
             </p>
             <ActionForm action=revoke attr:class="confirm-actions">
                 <input type="hidden" name="key_id" value=key.id.clone() />
-                <button type="submit" class="button button-danger" disabled=move || revoke.pending().get()>
+                <button
+                    type="submit"
+                    class="button button-danger"
+                    disabled=move || revoke.pending().get()
+                >
                     "Revoke key"
                 </button>
                 <A href="/keys" attr:class="button">
@@ -351,7 +374,9 @@ fn key_row(key: KeyView) -> impl IntoView {
     let revoke_label = format!(" key {}", key.name);
     view! {
         <tr data-key-id=key.id.clone()>
-            <th scope="row" class="key-name">{key.name.clone()}</th>
+            <th scope="row" class="key-name">
+                {key.name.clone()}
+            </th>
             <td>
                 <code class="key-prefix">{key.prefix}</code>
             </td>
@@ -364,12 +389,15 @@ fn key_row(key: KeyView) -> impl IntoView {
             <td class="nowrap">{limits}</td>
             <td class="nowrap">{key.expires.unwrap_or_else(|| "Never".to_owned())}</td>
             <td>
-                {revocable.then(|| view! {
-                    <A href=revoke_href attr:class="button button-small">
-                        "Revoke"
-                        <span class="visually-hidden">{revoke_label}</span>
-                    </A>
-                })}
+                {revocable
+                    .then(|| {
+                        view! {
+                            <A href=revoke_href attr:class="button button-small">
+                                "Revoke"
+                                <span class="visually-hidden">{revoke_label}</span>
+                            </A>
+                        }
+                    })}
             </td>
         </tr>
     }
@@ -409,7 +437,8 @@ fn QuickStartSection(qs: QuickStart) -> impl IntoView {
         <section class="keys-section quick-start" aria-labelledby="quick-start-heading">
             <h2 id="quick-start-heading">"Quick start"</h2>
             <p>
-                "The API speaks the OpenAI protocol at " <code class="base-url">{qs.base_url.clone()}</code>
+                "The API speaks the OpenAI protocol at "
+                <code class="base-url">{qs.base_url.clone()}</code>
                 ", so the official OpenAI libraries work unchanged. Keep your key in an environment variable:"
             </p>
             <pre class="code" tabindex="0" aria-label="Setting the key in a shell">
@@ -437,7 +466,9 @@ fn models_list(models: Vec<ModelView>) -> impl IntoView {
         return view! {
             <div class="empty-state" role="status">
                 <h4>"No models to call yet"</h4>
-                <p>"The Lab's staff are setting models up. The examples below work as soon as one is listed here."</p>
+                <p>
+                    "The Lab's staff are setting models up. The examples below work as soon as one is listed here."
+                </p>
             </div>
         }
         .into_any();

@@ -33,7 +33,9 @@ fn ApplicationForm() -> impl IntoView {
     view! {
         <section class="container page narrow">
             <h1>"Tell us what you want to build"</h1>
-            <p class="lead">"Lab staff read every application. Approval comes with starter credits."</p>
+            <p class="lead">
+                "Lab staff read every application. Approval comes with starter credits."
+            </p>
             <ActionForm action attr:class="form" attr:novalidate=true>
                 <FormError error />
                 <TextAreaField
@@ -45,7 +47,14 @@ fn ApplicationForm() -> impl IntoView {
                     hint="A few sentences: the problem, who it is for, and which models or data you expect to use."
                     error=field_error(error, "building")
                 />
-                <SelectField label="Industry" name="industry" options=industries placeholder="Choose an industry" required=true error=field_error(error, "industry") />
+                <SelectField
+                    label="Industry"
+                    name="industry"
+                    options=industries
+                    placeholder="Choose an industry"
+                    required=true
+                    error=field_error(error, "industry")
+                />
                 <SelectField
                     label="Where are you with it?"
                     name="expected_usage"
@@ -54,7 +63,11 @@ fn ApplicationForm() -> impl IntoView {
                     required=true
                     error=field_error(error, "expected_usage")
                 />
-                <button type="submit" class="button button-primary" disabled=move || action.pending().get()>
+                <button
+                    type="submit"
+                    class="button button-primary"
+                    disabled=move || action.pending().get()
+                >
                     "Send my application"
                 </button>
             </ActionForm>

@@ -20,9 +20,18 @@ pub fn ProfilePage() -> impl IntoView {
             view! {
                 <section class="container page narrow">
                     <h1>"Your profile"</h1>
-                    <Notice show=flag("password_changed") message="Your password is changed. Your other sessions were signed out." />
-                    <Notice show=flag("email_sent") message="We sent a confirmation link to the new address. The change takes effect once you open it." />
-                    <Notice show=flag("email_verified") message="Your email address is confirmed." />
+                    <Notice
+                        show=flag("password_changed")
+                        message="Your password is changed. Your other sessions were signed out."
+                    />
+                    <Notice
+                        show=flag("email_sent")
+                        message="We sent a confirmation link to the new address. The change takes effect once you open it."
+                    />
+                    <Notice
+                        show=flag("email_verified")
+                        message="Your email address is confirmed."
+                    />
                     <dl class="facts">
                         <dt>"Name"</dt>
                         <dd>{user.display_name.clone()}</dd>
@@ -45,7 +54,14 @@ fn ChangePasswordForm() -> impl IntoView {
         <h2>"Change your password"</h2>
         <ActionForm action attr:class="form" attr:novalidate=true>
             <FormError error />
-            <TextField label="Current password" name="current_password" kind="password" autocomplete="current-password" required=true error=field_error(error, "current_password") />
+            <TextField
+                label="Current password"
+                name="current_password"
+                kind="password"
+                autocomplete="current-password"
+                required=true
+                error=field_error(error, "current_password")
+            />
             <TextField
                 label="New password"
                 name="new_password"
@@ -56,7 +72,9 @@ fn ChangePasswordForm() -> impl IntoView {
                 hint="At least 12 characters. Your other sessions will be signed out."
                 error=field_error(error, "new_password")
             />
-            <button type="submit" class="button button-primary">"Change password"</button>
+            <button type="submit" class="button button-primary">
+                "Change password"
+            </button>
         </ActionForm>
     }
 }
@@ -69,9 +87,25 @@ fn ChangeEmailForm() -> impl IntoView {
         <h2>"Change your email address"</h2>
         <ActionForm action attr:class="form" attr:novalidate=true>
             <FormError error />
-            <TextField label="New email" name="email" kind="email" autocomplete="email" required=true error=field_error(error, "email") />
-            <TextField label="Your password" name="password" kind="password" autocomplete="current-password" required=true error=field_error(error, "password") />
-            <button type="submit" class="button">"Send a confirmation link"</button>
+            <TextField
+                label="New email"
+                name="email"
+                kind="email"
+                autocomplete="email"
+                required=true
+                error=field_error(error, "email")
+            />
+            <TextField
+                label="Your password"
+                name="password"
+                kind="password"
+                autocomplete="current-password"
+                required=true
+                error=field_error(error, "password")
+            />
+            <button type="submit" class="button">
+                "Send a confirmation link"
+            </button>
         </ActionForm>
     }
 }

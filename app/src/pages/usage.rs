@@ -110,11 +110,15 @@ fn Usage() -> impl IntoView {
         <section class="container page usage-page">
             <p class="eyebrow">"Inference API"</p>
             <h1>"Usage"</h1>
-            <p class="lead">"Every request your API keys made, what it cost, and your daily totals."</p>
+            <p class="lead">
+                "Every request your API keys made, what it cost, and your daily totals."
+            </p>
             <section class="usage-section" aria-labelledby="chart-heading">
                 <h2 id="chart-heading">"Last 30 days"</h2>
                 <MetricSwitch query />
-                <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                <Suspense fallback=|| {
+                    view! { <p class="muted">"Loading…"</p> }
+                }>
                     {move || Suspend::new(async move {
                         match chart.await {
                             Ok(chart) => chart::usage_chart(chart).into_any(),
@@ -125,24 +129,32 @@ fn Usage() -> impl IntoView {
             </section>
             <section class="usage-section" aria-labelledby="log-heading">
                 <h2 id="log-heading">"Requests"</h2>
-                <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                <Suspense fallback=|| {
+                    view! { <p class="muted">"Loading…"</p> }
+                }>
                     {move || {
                         let q = query.get();
                         Suspend::new(async move {
-                            let options = filters.await.unwrap_or(UsageFilters {
-                                models: Vec::new(),
-                                keys: Vec::new(),
-                            });
+                            let options = filters
+                                .await
+                                .unwrap_or(UsageFilters {
+                                    models: Vec::new(),
+                                    keys: Vec::new(),
+                                });
                             let result = log.await;
                             let error = result.as_ref().err().cloned();
                             view! {
                                 {filter_form(&q, options, error.as_ref())}
                                 {match result {
                                     Ok(page) => log_view(page, &q).into_any(),
-                                    Err(e @ AppError::Validation(_)) => view! {
-                                        <p class="form-error" role="alert">{e.to_string()}</p>
+                                    Err(e @ AppError::Validation(_)) => {
+                                        view! {
+                                            <p class="form-error" role="alert">
+                                                {e.to_string()}
+                                            </p>
+                                        }
+                                            .into_any()
                                     }
-                                    .into_any(),
                                     Err(e) => load_error(e).into_any(),
                                 }}
                             }
@@ -179,7 +191,9 @@ fn MetricSwitch(query: Memo<Query>) -> impl IntoView {
                         let current = move || (query.get().metric == metric).then_some("true");
                         view! {
                             <li>
-                                <a href=link aria-current=current>{metric.label()}</a>
+                                <a href=link aria-current=current>
+                                    {metric.label()}
+                                </a>
                             </li>
                         }
                     })
@@ -199,7 +213,13 @@ fn filter_form(q: &Query, options: UsageFilters, error: Option<&AppError>) -> im
     let invalid = |field: &str| message(field).map(|_| "true");
     let described = |field: &str| message(field).map(|_| format!("{field}-error"));
     let field_error = |field: &'static str| {
-        message(field).map(|m| view! { <p class="field-error" id=format!("{field}-error")>{m}</p> })
+        message(field).map(|m| {
+            view! {
+                <p class="field-error" id=format!("{field}-error")>
+                    {m}
+                </p>
+            }
+        })
     };
     // A filtered model no longer listed (or typed into the URL) stays
     // choosable, so the form shows what the list shows.
@@ -213,27 +233,44 @@ fn filter_form(q: &Query, options: UsageFilters, error: Option<&AppError>) -> im
             <div class="field">
                 <label for="model">"Model"</label>
                 <select id="model" name="model">
-                    <option value="" selected=q.model.is_empty()>"All models"</option>
+                    <option value="" selected=q.model.is_empty()>
+                        "All models"
+                    </option>
                     {models
                         .into_iter()
                         .map(|m| {
                             let selected = m == q.model;
                             let label = m.clone();
-                            view! { <option value=m selected=selected>{label}</option> }
+                            view! {
+                                <option value=m selected=selected>
+                                    {label}
+                                </option>
+                            }
                         })
                         .collect_view()}
                 </select>
             </div>
             <div class="field">
                 <label for="key">"Key"</label>
-                <select id="key" name="key" aria-invalid=invalid("key") aria-describedby=described("key")>
-                    <option value="" selected=q.key.is_empty()>"All keys"</option>
+                <select
+                    id="key"
+                    name="key"
+                    aria-invalid=invalid("key")
+                    aria-describedby=described("key")
+                >
+                    <option value="" selected=q.key.is_empty()>
+                        "All keys"
+                    </option>
                     {options
                         .keys
                         .into_iter()
                         .map(|k| {
                             let selected = k.id == q.key;
-                            view! { <option value=k.id selected=selected>{k.label}</option> }
+                            view! {
+                                <option value=k.id selected=selected>
+                                    {k.label}
+                                </option>
+                            }
                         })
                         .collect_view()}
                 </select>
@@ -241,10 +278,21 @@ fn filter_form(q: &Query, options: UsageFilters, error: Option<&AppError>) -> im
             </div>
             <div class="field">
                 <label for="status">"Status"</label>
-                <select id="status" name="status" aria-invalid=invalid("status") aria-describedby=described("status")>
-                    <option value="" selected=q.status.is_empty()>"All requests"</option>
-                    <option value="ok" selected=q.status == "ok">"Successful"</option>
-                    <option value="error" selected=q.status == "error">"Failed"</option>
+                <select
+                    id="status"
+                    name="status"
+                    aria-invalid=invalid("status")
+                    aria-describedby=described("status")
+                >
+                    <option value="" selected=q.status.is_empty()>
+                        "All requests"
+                    </option>
+                    <option value="ok" selected=q.status == "ok">
+                        "Successful"
+                    </option>
+                    <option value="error" selected=q.status == "error">
+                        "Failed"
+                    </option>
                 </select>
                 {field_error("status")}
             </div>
@@ -274,8 +322,18 @@ fn filter_form(q: &Query, options: UsageFilters, error: Option<&AppError>) -> im
             </div>
             {metric.map(|m| view! { <input type="hidden" name="metric" value=m /> })}
             <div class="usage-filter-actions">
-                <button type="submit" class="button">"Filter"</button>
-                {q.filtered().then(|| view! { <A href="/usage" attr:class="button">"Clear"</A> })}
+                <button type="submit" class="button">
+                    "Filter"
+                </button>
+                {q
+                    .filtered()
+                    .then(|| {
+                        view! {
+                            <A href="/usage" attr:class="button">
+                                "Clear"
+                            </A>
+                        }
+                    })}
             </div>
         </form>
     }
@@ -309,7 +367,14 @@ fn log_view(log: UsageLog, q: &Query) -> impl IntoView {
             <div class="empty-state" role="status">
                 <h3>{title}</h3>
                 <p>{text}</p>
-                {first_time.then(|| view! { <A href="/keys" attr:class="button">"Create an API key"</A> })}
+                {first_time
+                    .then(|| {
+                        view! {
+                            <A href="/keys" attr:class="button">
+                                "Create an API key"
+                            </A>
+                        }
+                    })}
             </div>
         }
         .into_any();
@@ -323,7 +388,9 @@ fn log_view(log: UsageLog, q: &Query) -> impl IntoView {
     );
     let nav = pager(&page, "/usage", &q.params());
     view! {
-        <p class="usage-summary" data-testid="usage-summary">{summary}</p>
+        <p class="usage-summary" data-testid="usage-summary">
+            {summary}
+        </p>
         <div class="table-wrap" role="region" aria-labelledby="log-heading" tabindex="0">
             <table class="usage-table">
                 <caption class="visually-hidden">"Requests, newest first"</caption>
@@ -332,10 +399,18 @@ fn log_view(log: UsageLog, q: &Query) -> impl IntoView {
                         <th scope="col">"Time"</th>
                         <th scope="col">"Model"</th>
                         <th scope="col">"Key"</th>
-                        <th scope="col" class="num">"Tokens in"</th>
-                        <th scope="col" class="num">"Tokens out"</th>
-                        <th scope="col" class="num">"Credits"</th>
-                        <th scope="col" class="num">"Latency"</th>
+                        <th scope="col" class="num">
+                            "Tokens in"
+                        </th>
+                        <th scope="col" class="num">
+                            "Tokens out"
+                        </th>
+                        <th scope="col" class="num">
+                            "Credits"
+                        </th>
+                        <th scope="col" class="num">
+                            "Latency"
+                        </th>
                         <th scope="col">"Status"</th>
                     </tr>
                 </thead>

@@ -83,10 +83,18 @@ fn Queue() -> impl IntoView {
     view! {
         <h1>"Applications"</h1>
         <StatusTabs current=Signal::derive(move || status_of(&status.get())) />
-        <Notice show=done_flag("approved") message="The application is approved and the applicant was emailed." />
-        <Notice show=done_flag("rejected") message="The application is rejected and the applicant was emailed the reason." />
+        <Notice
+            show=done_flag("approved")
+            message="The application is approved and the applicant was emailed."
+        />
+        <Notice
+            show=done_flag("rejected")
+            message="The application is rejected and the applicant was emailed the reason."
+        />
         <FormError error=decisions.general_error() />
-        <Suspense fallback=|| view! { <p class="muted">"Loading applications…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p class="muted">"Loading applications…"</p> }
+        }>
             {move || Suspend::new(async move {
                 let current = status_of(&status.get_untracked());
                 match applications.await {
@@ -157,7 +165,11 @@ fn queue(
     );
     view! {
         <ul class="admin-cards">
-            {found.items.into_iter().map(|a| view! { <li>{application_card(a, decisions)}</li> }).collect_view()}
+            {found
+                .items
+                .into_iter()
+                .map(|a| view! { <li>{application_card(a, decisions)}</li> })
+                .collect_view()}
         </ul>
         {nav}
     }
@@ -184,8 +196,22 @@ fn application_card(a: AdminApplication, decisions: Decisions) -> impl IntoView 
                 <dd>{a.expected_usage}</dd>
                 <dt>"Submitted"</dt>
                 <dd>{a.submitted}</dd>
-                {a.decided.map(|d| view! { <dt>"Decided"</dt> <dd>{d}</dd> })}
-                {a.decision_note.map(|n| view! { <dt>"Note"</dt> <dd class="admin-prose">{n}</dd> })}
+                {a
+                    .decided
+                    .map(|d| {
+                        view! {
+                            <dt>"Decided"</dt>
+                            <dd>{d}</dd>
+                        }
+                    })}
+                {a
+                    .decision_note
+                    .map(|n| {
+                        view! {
+                            <dt>"Note"</dt>
+                            <dd class="admin-prose">{n}</dd>
+                        }
+                    })}
             </dl>
             <h3 class="admin-subheading">"What they want to build"</h3>
             <p class="admin-prose">{a.building}</p>
@@ -204,15 +230,33 @@ fn decision_forms(id: String, decisions: Decisions) -> impl IntoView {
         <div class="admin-decisions">
             <ActionForm action=approve attr:class="form admin-action-form">
                 <input type="hidden" name="application_id" value=approve_id />
-                <NoteField id=approve_note label="Note to the applicant (optional)" required=false error=Signal::derive(|| None) />
-                <button type="submit" class="button button-primary" disabled=move || approve.pending().get()>
+                <NoteField
+                    id=approve_note
+                    label="Note to the applicant (optional)"
+                    required=false
+                    error=Signal::derive(|| None)
+                />
+                <button
+                    type="submit"
+                    class="button button-primary"
+                    disabled=move || approve.pending().get()
+                >
                     "Approve"
                 </button>
             </ActionForm>
             <ActionForm action=reject attr:class="form admin-action-form" attr:novalidate=true>
                 <input type="hidden" name="application_id" value=id />
-                <NoteField id=reject_note label="Reason for rejecting" required=true error=reason_error />
-                <button type="submit" class="button admin-danger" disabled=move || reject.pending().get()>
+                <NoteField
+                    id=reject_note
+                    label="Reason for rejecting"
+                    required=true
+                    error=reason_error
+                />
+                <button
+                    type="submit"
+                    class="button admin-danger"
+                    disabled=move || reject.pending().get()
+                >
                     "Reject"
                 </button>
             </ActionForm>

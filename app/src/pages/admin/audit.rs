@@ -22,16 +22,22 @@ fn AuditLog() -> impl IntoView {
     );
     view! {
         <h1>"Audit log"</h1>
-        <p class="lead">"Who did what to whom, newest first. Entries are never changed or removed."</p>
-        <Suspense fallback=|| view! { <p class="muted">"Loading the audit log…"</p> }>
+        <p class="lead">
+            "Who did what to whom, newest first. Entries are never changed or removed."
+        </p>
+        <Suspense fallback=|| {
+            view! { <p class="muted">"Loading the audit log…"</p> }
+        }>
             {move || Suspend::new(async move {
                 let current = action.get_untracked();
                 match log.await {
-                    Ok(found) => view! {
-                        {action_filter(&found.actions, &current)}
-                        {audit_table(found, current)}
+                    Ok(found) => {
+                        view! {
+                            {action_filter(&found.actions, &current)}
+                            {audit_table(found, current)}
+                        }
+                            .into_any()
                     }
-                    .into_any(),
                     Err(e) => load_error(e).into_any(),
                 }
             })}
@@ -44,7 +50,11 @@ fn action_filter(actions: &[String], current: &str) -> impl IntoView {
         .iter()
         .map(|a| {
             let selected = a == current;
-            view! { <option value=a.clone() selected=selected>{a.clone()}</option> }
+            view! {
+                <option value=a.clone() selected=selected>
+                    {a.clone()}
+                </option>
+            }
         })
         .collect_view();
     let all = current.is_empty();
@@ -53,11 +63,15 @@ fn action_filter(actions: &[String], current: &str) -> impl IntoView {
             <div class="field">
                 <label for="action">"Action"</label>
                 <select id="action" name="action">
-                    <option value="" selected=all>"All actions"</option>
+                    <option value="" selected=all>
+                        "All actions"
+                    </option>
                     {options}
                 </select>
             </div>
-            <button type="submit" class="button">"Filter"</button>
+            <button type="submit" class="button">
+                "Filter"
+            </button>
         </Form>
     }
 }
@@ -105,9 +119,20 @@ fn audit_row(entry: AuditView) -> impl IntoView {
     };
     let target = if entry.target_type == "user" {
         let href = format!("/admin/users/{}", entry.target_id);
-        view! { "user " <a href=href><code>{entry.target_id}</code></a> }.into_any()
+        view! {
+            "user "
+            <a href=href>
+                <code>{entry.target_id}</code>
+            </a>
+        }
+        .into_any()
     } else {
-        view! { {entry.target_type} " " <code>{entry.target_id}</code> }.into_any()
+        view! {
+            {entry.target_type}
+            " "
+            <code>{entry.target_id}</code>
+        }
+        .into_any()
     };
     let json = |value: Option<String>| value.unwrap_or_else(|| "—".to_owned());
     view! {

@@ -52,18 +52,22 @@ fn BulkView() -> impl IntoView {
             <a href="/admin/credits">"← Credits"</a>
         </p>
         <h1>"Bulk credit grants"</h1>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p class="muted">"Loading…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match report.await {
                     Ok(None) => upload_form().into_any(),
                     Ok(Some(report)) => report_view(report, apply).into_any(),
-                    Err(e) => view! {
-                        {load_error(e)}
-                        <p>
-                            <a href="/admin/credits/bulk">"Upload a file"</a>
-                        </p>
+                    Err(e) => {
+                        view! {
+                            {load_error(e)}
+                            <p>
+                                <a href="/admin/credits/bulk">"Upload a file"</a>
+                            </p>
+                        }
+                            .into_any()
                     }
-                    .into_any(),
                 }
             })}
         </Suspense>
@@ -105,7 +109,8 @@ fn upload_form() -> impl IntoView {
     let action = <UploadBulkGrant as ServerFn>::PATH;
     view! {
         <p class="lead">
-            "Upload a CSV file whose first row is the header " <code>"email,amount,expiry,reason"</code>
+            "Upload a CSV file whose first row is the header "
+            <code>"email,amount,expiry,reason"</code>
             ". Amounts are credits (up to 6 decimals); the expiry is optional, as "
             <code>"YYYY-MM-DD"</code>
             " (the credit expires at the end of that day, UTC). You see every row checked before anything is granted."
@@ -131,7 +136,9 @@ fn upload_form() -> impl IntoView {
                     "UTF-8 text, at most 1 MiB and 5,000 rows."
                 </p>
                 <Show when=move || file_error.get().is_some()>
-                    <p class="field-error" id="bulk-file-error">{move || file_error.get()}</p>
+                    <p class="field-error" id="bulk-file-error">
+                        {move || file_error.get()}
+                    </p>
                 </Show>
             </div>
             <div class="field">
@@ -151,7 +158,9 @@ fn upload_form() -> impl IntoView {
                     "Use either the file or this box. Nothing is granted until you apply the preview, and applying the same file again grants nothing twice."
                 </p>
                 <Show when=move || csv_error.get().is_some()>
-                    <p class="field-error" id="csv-error">{move || csv_error.get()}</p>
+                    <p class="field-error" id="csv-error">
+                        {move || csv_error.get()}
+                    </p>
                 </Show>
             </div>
             <button type="submit" class="button">
@@ -356,10 +365,19 @@ fn row_view(row: BulkRowView) -> impl IntoView {
     };
     view! {
         <tr>
-            <th scope="row" class="num">{row.line}</th>
+            <th scope="row" class="num">
+                {row.line}
+            </th>
             <td class="admin-bulk-status">
                 {status}
-                {row.message.map(|m| view! { " " <span class="field-error admin-row-error">{m}</span> })}
+                {row
+                    .message
+                    .map(|m| {
+                        view! {
+                            " "
+                            <span class="field-error admin-row-error">{m}</span>
+                        }
+                    })}
             </td>
             <td class="admin-break">{row.email}</td>
             <td class="num">{row.amount}</td>

@@ -67,24 +67,47 @@ fn CreditsView() -> impl IntoView {
         <Form method="GET" action="/admin/credits" attr:class="admin-filter" attr:role="search">
             <div class="field">
                 <label for="lookup-email">"User's email"</label>
-                <input id="lookup-email" name="email" type="email" value=move || email.get() autocomplete="off" required />
+                <input
+                    id="lookup-email"
+                    name="email"
+                    type="email"
+                    value=move || email.get()
+                    autocomplete="off"
+                    required
+                />
             </div>
-            <button type="submit" class="button">"Look up"</button>
+            <button type="submit" class="button">
+                "Look up"
+            </button>
         </Form>
         <Notice show=done_flag("granted") message="The credits are granted." />
         <Notice show=done_flag("adjusted") message="The balance is adjusted." />
-        <Notice show=done_flag("repeated") message="This form had already been sent: nothing was done twice." />
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Notice
+            show=done_flag("repeated")
+            message="This form had already been sent: nothing was done twice."
+        />
+        <Suspense fallback=|| {
+            view! { <p class="muted">"Loading…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match account.await {
                     Ok(Some(a)) => account_view(a, actions, kind.get_untracked()).into_any(),
-                    Ok(None) => view! {
-                        <p class="muted">"Enter the email of a user to see their credits."</p>
+                    Ok(None) => {
+                        view! {
+                            <p class="muted">"Enter the email of a user to see their credits."</p>
+                        }
+                            .into_any()
                     }
-                    .into_any(),
                     Err(e @ AppError::NotFound(_)) => {
                         super::error_status(&e);
-                        empty_state("No such user", format!("No user has the email “{}”.", email.get_untracked().trim())).into_any()
+                        empty_state(
+                                "No such user",
+                                format!(
+                                    "No user has the email “{}”.",
+                                    email.get_untracked().trim(),
+                                ),
+                            )
+                            .into_any()
                     }
                     Err(e) => load_error(e).into_any(),
                 }
@@ -100,7 +123,10 @@ fn account_view(account: CreditAccountView, actions: Actions, kind: String) -> i
     view! {
         <section aria-labelledby="account-heading">
             <h2 id="account-heading">
-                <a href=format!("/admin/users/{}", account.user_id)>{account.display_name.clone()}</a>
+                <a href=format!(
+                    "/admin/users/{}",
+                    account.user_id,
+                )>{account.display_name.clone()}</a>
             </h2>
             {balances(&account, expiring)}
         </section>
@@ -193,7 +219,14 @@ fn input_field(
                 aria-invalid=move || error.get().map(|_| "true")
                 aria-describedby=described_by
             />
-            {hint.map(|h| view! { <p class="field-hint" id=hint_id>{h}</p> })}
+            {hint
+                .map(|h| {
+                    view! {
+                        <p class="field-hint" id=hint_id>
+                            {h}
+                        </p>
+                    }
+                })}
             <Show when=move || error.get().is_some()>
                 <p class="field-error" id=error_id.clone()>
                     {move || error.get()}
@@ -220,9 +253,35 @@ fn grant_form(
             <FormError error />
             <input type="hidden" name="email" value=email />
             <input type="hidden" name="idempotency_key" value=key />
-            {input_field("grant-amount", "amount", "Credits", "text", Some("Up to 6 decimals, like 100 or 2.5."), amount, field_error(error, "amount"))}
-            {input_field("grant-expiry", "expiry", "Expires (optional)", "date", Some("The credit expires at the end of this day, UTC. Leave empty for credit that never expires."), expiry, field_error(error, "expiry"))}
-            {input_field("grant-reason", "reason", "Reason", "text", Some("Kept in the audit log and shown in the user's history."), reason, field_error(error, "reason"))}
+            {input_field(
+                "grant-amount",
+                "amount",
+                "Credits",
+                "text",
+                Some("Up to 6 decimals, like 100 or 2.5."),
+                amount,
+                field_error(error, "amount"),
+            )}
+            {input_field(
+                "grant-expiry",
+                "expiry",
+                "Expires (optional)",
+                "date",
+                Some(
+                    "The credit expires at the end of this day, UTC. Leave empty for credit that never expires.",
+                ),
+                expiry,
+                field_error(error, "expiry"),
+            )}
+            {input_field(
+                "grant-reason",
+                "reason",
+                "Reason",
+                "text",
+                Some("Kept in the audit log and shown in the user's history."),
+                reason,
+                field_error(error, "reason"),
+            )}
             <button type="submit" class="button" disabled=move || action.pending().get()>
                 "Grant credits"
             </button>
@@ -246,8 +305,26 @@ fn adjust_form(
             <FormError error />
             <input type="hidden" name="email" value=email />
             <input type="hidden" name="idempotency_key" value=key />
-            {input_field("adjust-amount", "amount", "Change in credits", "text", Some("Positive adds credit that never expires; negative takes credit back (never below zero)."), amount, field_error(error, "amount"))}
-            {input_field("adjust-reason", "reason", "Reason", "text", Some("Kept in the audit log with the balances before and after."), reason, field_error(error, "reason"))}
+            {input_field(
+                "adjust-amount",
+                "amount",
+                "Change in credits",
+                "text",
+                Some(
+                    "Positive adds credit that never expires; negative takes credit back (never below zero).",
+                ),
+                amount,
+                field_error(error, "amount"),
+            )}
+            {input_field(
+                "adjust-reason",
+                "reason",
+                "Reason",
+                "text",
+                Some("Kept in the audit log with the balances before and after."),
+                reason,
+                field_error(error, "reason"),
+            )}
             <button type="submit" class="button" disabled=move || action.pending().get()>
                 "Adjust balance"
             </button>
@@ -267,7 +344,11 @@ fn kind_filter(email: &str, current: &str) -> impl IntoView {
         .iter()
         .map(|k| {
             let selected = *k == current;
-            view! { <option value=*k selected=selected>{*k}</option> }
+            view! {
+                <option value=*k selected=selected>
+                    {*k}
+                </option>
+            }
         })
         .collect_view();
     let all = current.is_empty();
@@ -278,11 +359,15 @@ fn kind_filter(email: &str, current: &str) -> impl IntoView {
             <div class="field">
                 <label for="kind">"Kind"</label>
                 <select id="kind" name="kind">
-                    <option value="" selected=all>"All movements"</option>
+                    <option value="" selected=all>
+                        "All movements"
+                    </option>
                     {options}
                 </select>
             </div>
-            <button type="submit" class="button">"Filter"</button>
+            <button type="submit" class="button">
+                "Filter"
+            </button>
         </Form>
     }
 }

@@ -17,7 +17,9 @@ fn Overview() -> impl IntoView {
     view! {
         <h1>"Admin console"</h1>
         <p class="lead">"Review applications, manage users, read the outbox and the audit log."</p>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p class="muted">"Loading…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match overview.await {
                     Ok(o) => stats(o).into_any(),
@@ -43,7 +45,12 @@ fn stats(o: AdminOverview) -> impl IntoView {
     view! {
         <ul class="card-grid admin-stats" aria-label="At a glance">
             {stat("/admin/users", o.users, "Users", "Search, change roles, suspend")}
-            {stat("/admin/applications", o.pending_applications, "Pending applications", "Approve or reject")}
+            {stat(
+                "/admin/applications",
+                o.pending_applications,
+                "Pending applications",
+                "Approve or reject",
+            )}
             {stat("/admin/outbox", o.unsent_emails, "Unsent emails", "Every email, with its body")}
         </ul>
         <p>

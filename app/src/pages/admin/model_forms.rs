@@ -146,7 +146,11 @@ fn NewProvider() -> impl IntoView {
         <ActionForm action attr:class="form admin-edit-form">
             <FormError error />
             {provider_fields(error, ProviderValues::default())}
-            <button type="submit" class="button button-primary" disabled=move || action.pending().get()>
+            <button
+                type="submit"
+                class="button button-primary"
+                disabled=move || action.pending().get()
+            >
                 "Add provider"
             </button>
         </ActionForm>
@@ -160,14 +164,18 @@ fn EditProvider() -> impl IntoView {
     let action = ServerAction::<UpdateProvider>::new();
     view! {
         {back_link()}
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p class="muted">"Loading…"</p> }
+        }>
             {move || Suspend::new(async move {
                 let id = id.get();
                 match catalog.await {
-                    Ok(c) => match c.providers.into_iter().find(|p| p.id.to_string() == id) {
-                        Some(p) => provider_editor(p, action).into_any(),
-                        None => not_found("provider"),
-                    },
+                    Ok(c) => {
+                        match c.providers.into_iter().find(|p| p.id.to_string() == id) {
+                            Some(p) => provider_editor(p, action).into_any(),
+                            None => not_found("provider"),
+                        }
+                    }
                     Err(e) => load_error(e).into_any(),
                 }
             })}
@@ -195,7 +203,11 @@ fn provider_editor(p: ProviderView, action: ServerAction<UpdateProvider>) -> imp
                 <FormError error />
                 <input type="hidden" name="id" value=id />
                 {timeout_field(error, Some(p.timeout_ms.to_string()))}
-                <button type="submit" class="button button-primary" disabled=move || action.pending().get()>
+                <button
+                    type="submit"
+                    class="button button-primary"
+                    disabled=move || action.pending().get()
+                >
                     "Save timeout"
                 </button>
             </ActionForm>
@@ -222,7 +234,11 @@ fn provider_editor(p: ProviderView, action: ServerAction<UpdateProvider>) -> imp
             <FormError error />
             <input type="hidden" name="id" value=id />
             {provider_fields(error, values)}
-            <button type="submit" class="button button-primary" disabled=move || action.pending().get()>
+            <button
+                type="submit"
+                class="button button-primary"
+                disabled=move || action.pending().get()
+            >
                 "Save provider"
             </button>
         </ActionForm>
@@ -364,7 +380,9 @@ fn no_providers() -> AnyView {
             "A model is served through a provider. Add a provider first.".to_owned(),
         )}
         <p>
-            <a class="button" href="/admin/models/providers/new">"Add a provider"</a>
+            <a class="button" href="/admin/models/providers/new">
+                "Add a provider"
+            </a>
         </p>
     }
     .into_any()
@@ -378,21 +396,31 @@ fn NewModel() -> impl IntoView {
     view! {
         {back_link()}
         <h1>"Add a model"</h1>
-        <p class="lead">"A model the API serves under its own id, forwarded to a provider. It is enabled when added."</p>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <p class="lead">
+            "A model the API serves under its own id, forwarded to a provider. It is enabled when added."
+        </p>
+        <Suspense fallback=|| {
+            view! { <p class="muted">"Loading…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match catalog.await {
                     Ok(c) if c.providers.is_empty() => no_providers(),
-                    Ok(c) => view! {
-                        <ActionForm action attr:class="form admin-edit-form">
-                            <FormError error />
-                            {model_fields(error, &c.providers, ModelValues::default())}
-                            <button type="submit" class="button button-primary" disabled=move || action.pending().get()>
-                                "Add model"
-                            </button>
-                        </ActionForm>
+                    Ok(c) => {
+                        view! {
+                            <ActionForm action attr:class="form admin-edit-form">
+                                <FormError error />
+                                {model_fields(error, &c.providers, ModelValues::default())}
+                                <button
+                                    type="submit"
+                                    class="button button-primary"
+                                    disabled=move || action.pending().get()
+                                >
+                                    "Add model"
+                                </button>
+                            </ActionForm>
+                        }
+                            .into_any()
                     }
-                    .into_any(),
                     Err(e) => load_error(e).into_any(),
                 }
             })}
@@ -408,14 +436,18 @@ fn EditModel() -> impl IntoView {
     let toggle = ServerAction::<SetModelEnabled>::new();
     view! {
         {back_link()}
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p class="muted">"Loading…"</p> }
+        }>
             {move || Suspend::new(async move {
                 let id = id.get();
                 match catalog.await {
-                    Ok(c) => match c.models.iter().find(|m| m.id.to_string() == id) {
-                        Some(m) => model_editor(m, &c.providers, save, toggle).into_any(),
-                        None => not_found("model"),
-                    },
+                    Ok(c) => {
+                        match c.models.iter().find(|m| m.id.to_string() == id) {
+                            Some(m) => model_editor(m, &c.providers, save, toggle).into_any(),
+                            None => not_found("model"),
+                        }
+                    }
                     Err(e) => load_error(e).into_any(),
                 }
             })}
@@ -441,7 +473,14 @@ fn model_editor(
     let fields = model_fields(error, providers, ModelValues::of(m));
     let status = view! {
         {if m.enabled { tag("good", "Enabled") } else { tag("neutral", "Disabled") }}
-        {m.unpriced().then(|| view! { " " {tag("warn", "Unpriced — not served")} })}
+        {m
+            .unpriced()
+            .then(|| {
+                view! {
+                    " "
+                    {tag("warn", "Unpriced — not served")}
+                }
+            })}
     };
     let (toggle_label, toggle_hint, enable) = if m.enabled {
         (
@@ -457,9 +496,7 @@ fn model_editor(
         )
     };
     view! {
-        <h1>
-            "Edit " <code>{public_id}</code>
-        </h1>
+        <h1>"Edit " <code>{public_id}</code></h1>
         <dl class="admin-facts">
             <dt>"Status"</dt>
             <dd>{status}</dd>
@@ -470,7 +507,9 @@ fn model_editor(
             <FormError error=toggle_error />
             <input type="hidden" name="id" value=toggle_id />
             <input type="hidden" name="enabled" value=enable />
-            <p class="field-hint" id="toggle-hint">{toggle_hint}</p>
+            <p class="field-hint" id="toggle-hint">
+                {toggle_hint}
+            </p>
             <button
                 type="submit"
                 class="button"
@@ -485,7 +524,11 @@ fn model_editor(
             <FormError error />
             <input type="hidden" name="id" value=id />
             {fields}
-            <button type="submit" class="button button-primary" disabled=move || save.pending().get()>
+            <button
+                type="submit"
+                class="button button-primary"
+                disabled=move || save.pending().get()
+            >
                 "Save model"
             </button>
         </ActionForm>

@@ -31,8 +31,13 @@ fn ModelsView() -> impl IntoView {
         <Notice show=done_flag("model-created") message="The model is added and enabled." />
         <Notice show=done_flag("model-updated") message="The model is saved." />
         <Notice show=done_flag("model-enabled") message="The model is enabled." />
-        <Notice show=done_flag("model-disabled") message="The model is disabled: the API no longer serves it." />
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Notice
+            show=done_flag("model-disabled")
+            message="The model is disabled: the API no longer serves it."
+        />
+        <Suspense fallback=|| {
+            view! { <p class="muted">"Loading…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match catalog.await {
                     Ok(c) => {
@@ -47,7 +52,7 @@ fn ModelsView() -> impl IntoView {
                                 {model_table(c.models, has_providers, toggle)}
                             </section>
                         }
-                        .into_any()
+                            .into_any()
                     }
                     Err(e) => load_error(e).into_any(),
                 }
@@ -85,14 +90,17 @@ pub(super) fn grouped(count: i32) -> String {
 fn provider_table(providers: Vec<ProviderView>) -> impl IntoView {
     let add = view! {
         <p>
-            <a class="button" href="/admin/models/providers/new">"Add a provider"</a>
+            <a class="button" href="/admin/models/providers/new">
+                "Add a provider"
+            </a>
         </p>
     };
     if providers.is_empty() {
         return view! {
             {empty_state(
                 "No providers yet",
-                "A provider is an OpenAI-compatible upstream the API forwards requests to. Add one to serve its models.".to_owned(),
+                "A provider is an OpenAI-compatible upstream the API forwards requests to. Add one to serve its models."
+                    .to_owned(),
             )}
             {add}
         }
@@ -143,7 +151,14 @@ fn provider_row(p: ProviderView) -> impl IntoView {
         <tr>
             <th scope="row" class="admin-row-head">
                 <a href=format!("/admin/models/providers/{}", p.id)>{p.name}</a>
-                {p.is_simulator.then(|| view! { " " {simulator_tag()} })}
+                {p
+                    .is_simulator
+                    .then(|| {
+                        view! {
+                            " "
+                            {simulator_tag()}
+                        }
+                    })}
             </th>
             <td class="admin-break">{p.base_url}</td>
             <td class="admin-break">{variable}</td>
@@ -163,7 +178,9 @@ fn model_table(
     let add = has_providers.then(|| {
         view! {
             <p>
-                <a class="button" href="/admin/models/new">"Add a model"</a>
+                <a class="button" href="/admin/models/new">
+                    "Add a model"
+                </a>
             </p>
         }
     });
@@ -211,7 +228,13 @@ fn model_row(m: ModelView, toggle: ServerAction<SetModelEnabled>) -> impl IntoVi
     let unpriced = m.unpriced();
     let status = view! {
         {if m.enabled { tag("good", "Enabled") } else { tag("neutral", "Disabled") }}
-        {unpriced.then(|| view! { " " {tag("warn", "Unpriced — not served")} })}
+        {unpriced
+            .then(|| {
+                view! {
+                    " "
+                    {tag("warn", "Unpriced — not served")}
+                }
+            })}
     };
     let (label, enable) = if m.enabled {
         ("Disable", "false")
@@ -230,7 +253,14 @@ fn model_row(m: ModelView, toggle: ServerAction<SetModelEnabled>) -> impl IntoVi
             </th>
             <td>
                 {m.provider_name}
-                {m.provider_is_simulator.then(|| view! { " " {simulator_tag()} })}
+                {m
+                    .provider_is_simulator
+                    .then(|| {
+                        view! {
+                            " "
+                            {simulator_tag()}
+                        }
+                    })}
             </td>
             <td class="admin-break">
                 <code>{m.upstream_model}</code>

@@ -25,18 +25,24 @@ fn Outbox() -> impl IntoView {
     );
     view! {
         <h1>"Outbox"</h1>
-        <p class="lead">"Every email the portal sends, newest first. Open one to read its body and links."</p>
+        <p class="lead">
+            "Every email the portal sends, newest first. Open one to read its body and links."
+        </p>
         <Form method="GET" action="/admin/outbox" attr:class="admin-filter" attr:role="search">
             <div class="field">
                 <label for="q">"Recipient contains"</label>
                 <input id="q" name="q" type="search" value=move || q.get() autocomplete="off" />
             </div>
-            <button type="submit" class="button">"Filter"</button>
+            <button type="submit" class="button">
+                "Filter"
+            </button>
             <Show when=move || !q.get().is_empty()>
                 <a href="/admin/outbox">"Clear"</a>
             </Show>
         </Form>
-        <Suspense fallback=|| view! { <p class="muted">"Loading emails…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p class="muted">"Loading emails…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match emails.await {
                     Ok(found) => outbox_table(found, q.get_untracked()).into_any(),
@@ -100,10 +106,37 @@ fn email_row(email: OutboxView) -> impl IntoView {
             </td>
             <td>
                 {state}
-                {email.sent.map(|at| view! { <br /> <span class="admin-nowrap muted">{at}</span> })}
-                {attempts.map(|a| view! { <br /> <span class="muted">{a}</span> })}
-                {email.gave_up.then(|| view! { <br /> <span class="muted">"Given up: not retried again."</span> })}
-                {email.last_error.map(|e| view! { <br /> <span class="admin-error-text admin-break">{e}</span> })}
+                {email
+                    .sent
+                    .map(|at| {
+                        view! {
+                            <br />
+                            <span class="admin-nowrap muted">{at}</span>
+                        }
+                    })}
+                {attempts
+                    .map(|a| {
+                        view! {
+                            <br />
+                            <span class="muted">{a}</span>
+                        }
+                    })}
+                {email
+                    .gave_up
+                    .then(|| {
+                        view! {
+                            <br />
+                            <span class="muted">"Given up: not retried again."</span>
+                        }
+                    })}
+                {email
+                    .last_error
+                    .map(|e| {
+                        view! {
+                            <br />
+                            <span class="admin-error-text admin-break">{e}</span>
+                        }
+                    })}
             </td>
         </tr>
     }

@@ -54,19 +54,27 @@ fn UserView() -> impl IntoView {
             <a href="/admin/users">"← All users"</a>
         </p>
         <Notice show=done_flag("role") message="The role is changed." />
-        <Notice show=done_flag("suspended") message="The user is suspended and signed out everywhere." />
+        <Notice
+            show=done_flag("suspended")
+            message="The user is suspended and signed out everywhere."
+        />
         <Notice show=done_flag("reactivated") message="The user is active again and can sign in." />
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p class="muted">"Loading…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match user.await {
                     Ok(u) => detail(u, actions).into_any(),
                     Err(e @ AppError::NotFound(_)) => {
                         super::error_status(&e);
                         view! {
-                        <h1>"User not found"</h1>
-                            <p>"There is no user with this address. " <a href="/admin/users">"Search the users."</a></p>
+                            <h1>"User not found"</h1>
+                            <p>
+                                "There is no user with this address. "
+                                <a href="/admin/users">"Search the users."</a>
+                            </p>
                         }
-                        .into_any()
+                            .into_any()
                     }
                     Err(e) => load_error(e).into_any(),
                 }
@@ -91,7 +99,10 @@ fn detail(user: UserDetail, actions: Actions) -> impl IntoView {
             <section aria-labelledby="actions-heading" class="admin-actions">
                 <h2 id="actions-heading">"Actions"</h2>
                 <p>
-                    <a href=super::href("/admin/credits", &[("email", user.email.as_str())])>"Credits"</a>
+                    <a href=super::href(
+                        "/admin/credits",
+                        &[("email", user.email.as_str())],
+                    )>"Credits"</a>
                     " — balance, history, grants and adjustments."
                 </p>
                 {user_actions(&user, actions)}
@@ -163,7 +174,14 @@ fn role_form(id: String, role: PlatformRole, action: ServerAction<ChangeRole>) -
         <ActionForm action attr:class="form admin-action-form">
             <FormError error />
             <input type="hidden" name="user_id" value=id />
-            <SelectField label="Role" name="role" options=roles selected=role.as_str() required=true error=field_error(error, "role") />
+            <SelectField
+                label="Role"
+                name="role"
+                options=roles
+                selected=role.as_str()
+                required=true
+                error=field_error(error, "role")
+            />
             <button type="submit" class="button" disabled=move || action.pending().get()>
                 "Change role"
             </button>
@@ -232,10 +250,19 @@ fn sessions(logins: Vec<LoginView>) -> impl IntoView {
                                     <td class="admin-nowrap">{l.created}</td>
                                     <td class="admin-nowrap">{l.last_seen}</td>
                                     <td>{l.client_addr.unwrap_or_else(|| "—".to_owned())}</td>
-                                    <td class="admin-break">{l.user_agent.unwrap_or_else(|| "—".to_owned())}</td>
+                                    <td class="admin-break">
+                                        {l.user_agent.unwrap_or_else(|| "—".to_owned())}
+                                    </td>
                                     <td>
                                         {match l.ended {
-                                            Some(at) => view! { {tag("neutral", "Ended")} " " <span class="admin-nowrap">{at}</span> }.into_any(),
+                                            Some(at) => {
+                                                view! {
+                                                    {tag("neutral", "Ended")}
+                                                    " "
+                                                    <span class="admin-nowrap">{at}</span>
+                                                }
+                                                    .into_any()
+                                            }
                                             None => tag("good", "Active").into_any(),
                                         }}
                                     </td>
@@ -278,12 +305,20 @@ fn user_applications(applications: Vec<AdminApplication>) -> impl IntoView {
                                     <td class="admin-nowrap">{a.submitted}</td>
                                     <td>
                                         {application_tag(a.status)}
-                                        {pending.then(|| view! { " " <a href="/admin/applications">"Review"</a> })}
+                                        {pending
+                                            .then(|| {
+                                                view! {
+                                                    " "
+                                                    <a href="/admin/applications">"Review"</a>
+                                                }
+                                            })}
                                     </td>
                                     <td>{a.industry}</td>
                                     <td>{a.expected_usage}</td>
                                     <td class="admin-prose">{a.building}</td>
-                                    <td class="admin-prose">{a.decision_note.unwrap_or_else(|| "—".to_owned())}</td>
+                                    <td class="admin-prose">
+                                        {a.decision_note.unwrap_or_else(|| "—".to_owned())}
+                                    </td>
                                 </tr>
                             }
                         })

@@ -29,12 +29,16 @@ fn UserList() -> impl IntoView {
                 <label for="q">"Search by name or email"</label>
                 <input id="q" name="q" type="search" value=move || q.get() autocomplete="off" />
             </div>
-            <button type="submit" class="button">"Search"</button>
+            <button type="submit" class="button">
+                "Search"
+            </button>
             <Show when=move || !q.get().is_empty()>
                 <a href="/admin/users">"Clear"</a>
             </Show>
         </Form>
-        <Suspense fallback=|| view! { <p class="muted">"Loading users…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p class="muted">"Loading users…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match users.await {
                     Ok(found) => user_table(found, q.get_untracked()).into_any(),

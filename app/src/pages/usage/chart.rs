@@ -159,7 +159,12 @@ pub fn usage_chart(chart: UsageChart) -> impl IntoView {
                 .collect_view();
             let label = (days - 1 - d).is_multiple_of(7).then(|| {
                 view! {
-                    <text class="chart-day" x=format!("{:.1}", x + bar / 2.0) y=HEIGHT - 8.0 text-anchor="middle">
+                    <text
+                        class="chart-day"
+                        x=format!("{:.1}", x + bar / 2.0)
+                        y=HEIGHT - 8.0
+                        text-anchor="middle"
+                    >
                         {short_day(&day)}
                     </text>
                 }
@@ -218,8 +223,17 @@ pub fn usage_chart(chart: UsageChart) -> impl IntoView {
                         .map(|(i, s)| {
                             view! {
                                 <li>
-                                    <svg class="chart-swatch" viewBox="0 0 10 10" aria-hidden="true">
-                                        <rect class=series_class(i, &s.name, count) width="10" height="10" rx="2" />
+                                    <svg
+                                        class="chart-swatch"
+                                        viewBox="0 0 10 10"
+                                        aria-hidden="true"
+                                    >
+                                        <rect
+                                            class=series_class(i, &s.name, count)
+                                            width="10"
+                                            height="10"
+                                            rx="2"
+                                        />
                                     </svg>
                                     <span>{s.name.clone()}</span>
                                 </li>
@@ -240,7 +254,13 @@ fn table(chart: &UsageChart, totals: &[i64], title: String) -> impl IntoView {
     let headers = chart
         .series
         .iter()
-        .map(|s| view! { <th scope="col" class="num">{s.name.clone()}</th> })
+        .map(|s| {
+            view! {
+                <th scope="col" class="num">
+                    {s.name.clone()}
+                </th>
+            }
+        })
         .collect_view();
     let rows = (0..chart.days.len())
         .rev()
@@ -256,7 +276,9 @@ fn table(chart: &UsageChart, totals: &[i64], title: String) -> impl IntoView {
                 .collect_view();
             view! {
                 <tr>
-                    <th scope="row" class="nowrap">{chart.days[d].clone()}</th>
+                    <th scope="row" class="nowrap">
+                        {chart.days[d].clone()}
+                    </th>
                     {cells}
                     <td class="num">{axis_label(metric, totals[d])}</td>
                 </tr>
@@ -273,7 +295,9 @@ fn table(chart: &UsageChart, totals: &[i64], title: String) -> impl IntoView {
                         <tr>
                             <th scope="col">"Day"</th>
                             {headers}
-                            <th scope="col" class="num">"Total"</th>
+                            <th scope="col" class="num">
+                                "Total"
+                            </th>
                         </tr>
                     </thead>
                     <tbody>{rows}</tbody>
