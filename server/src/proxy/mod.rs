@@ -309,7 +309,11 @@ impl Proxy {
             Ok(mut answer) => {
                 let used = self.chat_usage(&answer, &model, &request, &plan);
                 answer.model = Some(asked);
-                answer.usage = Some(Usage::of(used.input.tokens, used.output.tokens));
+                // The upstream's own usage (with its details) stays as it
+                // came; an answer without one gets what we bill.
+                if answer.usage.is_none() {
+                    answer.usage = Some(Usage::of(used.input.tokens, used.output.tokens));
+                }
                 (to_vec(&answer)?, used)
             }
             // Not an answer we can read: passed on as it is, its prompt counted.
