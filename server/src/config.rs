@@ -71,6 +71,19 @@ pub struct Settings {
     /// Writer tasks of the ledger's group commit (see `ledger::Batcher`).
     #[serde(default = "default_ledger_writers")]
     pub ledger_writers: usize,
+    /// Hugging Face tokenizer folders models may count with. Unset:
+    /// `<data_dir>/tokenizers`.
+    #[serde(default)]
+    pub tokenizers_dir: Option<PathBuf>,
+}
+
+impl Settings {
+    /// Where Hugging Face tokenizer folders are looked for.
+    pub fn tokenizers_dir(&self) -> PathBuf {
+        self.tokenizers_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("tokenizers"))
+    }
 }
 
 /// How log lines are written.

@@ -67,7 +67,11 @@ impl Application {
         let bound = listener.local_addr()?;
         let public_url = settings.public_url_for(bound);
         let leptos_options = leptos_options(settings, bound);
+        let tokenizers = std::sync::Arc::new(app::server::tokenizer::Tokenizers::new(
+            settings.tokenizers_dir(),
+        ));
         let state = AppState {
+            tokenizers: tokenizers.clone(),
             pool: pool.clone(),
             leptos_options,
             public_url: public_url.clone(),
@@ -83,7 +87,7 @@ impl Application {
         crate::mailer::spawn(pool.clone(), settings.smtp_url.clone(), &settings.mail_from)?;
         let sessions = session_layer(&pool, settings, &public_url);
         let batcher = app::server::ledger::Batcher::start(pool.clone(), settings.ledger_writers);
-        let meter = app::server::metering::Meter::new(pool.clone(), batcher.clone());
+        let meter = app::server::metering::Meter::new(pool.clone(), batcher.clone(), tokenizers);
         let proxy = crate::proxy::Proxy::new(meter)?;
         let mut router = router(state, sessions, proxy);
         if settings.simulator {

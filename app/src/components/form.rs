@@ -115,16 +115,15 @@ pub fn SelectField(
     name: &'static str,
     options: Vec<(String, String)>,
     #[prop(optional)] placeholder: Option<&'static str>,
+    #[prop(optional)] hint: Option<&'static str>,
     #[prop(optional)] required: bool,
     #[prop(optional, into)] selected: Option<String>,
     #[prop(optional, into)] error: Option<Signal<Option<String>>>,
 ) -> impl IntoView {
     let error = error.unwrap_or_else(|| Signal::derive(|| None));
+    let hint_id = format!("{name}-hint");
     let error_id = format!("{name}-error");
-    let described_by = {
-        let error_id = error_id.clone();
-        move || error.get().map(|_| error_id.clone())
-    };
+    let described_by = described_by(hint.is_some(), &hint_id, error, &error_id);
     let selected = selected.unwrap_or_default();
     view! {
         <div class="field">
@@ -149,6 +148,14 @@ pub fn SelectField(
                     })
                     .collect_view()}
             </select>
+            {hint
+                .map(|h| {
+                    view! {
+                        <p class="field-hint" id=hint_id>
+                            {h}
+                        </p>
+                    }
+                })}
             <FieldMessage id=error_id error />
         </div>
     }

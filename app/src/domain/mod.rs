@@ -18,3 +18,4 @@ pub mod paging;
 pub mod password;
 pub mod profile;
 pub mod role;
+pub mod tokenizer;

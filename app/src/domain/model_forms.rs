@@ -5,6 +5,7 @@
 use uuid::Uuid;
 
 use crate::domain::credits::Credits;
+use crate::domain::tokenizer::TokenizerChoice;
 use crate::error::{AppError, FieldErrors};
 
 /// The name the server gives the simulator it ships with.
@@ -54,6 +55,8 @@ pub struct ModelInput {
     pub output_price: Option<i64>,
     pub context_window: i32,
     pub max_output_tokens: i32,
+    /// What counts its tokens when the upstream reports none.
+    pub tokenizer: TokenizerChoice,
 }
 
 /// The fields of the model form, as posted.
@@ -67,6 +70,8 @@ pub struct ModelFields<'a> {
     pub output_price: &'a str,
     pub context_window: &'a str,
     pub max_output_tokens: &'a str,
+    /// Empty: our estimate.
+    pub tokenizer: &'a str,
 }
 
 /// The model kinds the proxy serves, as stored.
@@ -106,6 +111,7 @@ pub fn model(fields: ModelFields<'_>) -> Result<ModelInput, AppError> {
     let context_window = errors.check("context_window", token_count(fields.context_window));
     let max_output_tokens =
         errors.check("max_output_tokens", token_count(fields.max_output_tokens));
+    let tokenizer = errors.check("tokenizer", tokenizer(fields.tokenizer));
     if let (Some(context), Some(output)) = (context_window, max_output_tokens) {
         if output > context {
             errors.add(
@@ -124,6 +130,7 @@ pub fn model(fields: ModelFields<'_>) -> Result<ModelInput, AppError> {
         output_price,
         context_window,
         max_output_tokens,
+        tokenizer,
     ) {
         (
             Some(public_id),
@@ -134,6 +141,7 @@ pub fn model(fields: ModelFields<'_>) -> Result<ModelInput, AppError> {
             Some(output_price),
             Some(context_window),
             Some(max_output_tokens),
+            Some(tokenizer),
         ) => Ok(ModelInput {
             public_id,
             provider_id,
@@ -143,9 +151,18 @@ pub fn model(fields: ModelFields<'_>) -> Result<ModelInput, AppError> {
             output_price,
             context_window,
             max_output_tokens,
+            tokenizer,
         }),
         _ => Err(AppError::Internal),
     }
+}
+
+/// A tokenizer choice; empty is our estimate.
+pub fn tokenizer(input: &str) -> Result<TokenizerChoice, String> {
+    if input.trim().is_empty() {
+        return Ok(TokenizerChoice::Heuristic);
+    }
+    TokenizerChoice::parse(input)
 }
 
 /// A provider name: 1 to 60 characters, not the simulator's.
@@ -420,6 +437,7 @@ mod tests {
             output_price: "",
             context_window: "8192",
             max_output_tokens: "4096",
+            tokenizer: "",
         }
     }
 
@@ -430,6 +448,11 @@ mod tests {
         assert_eq!(input.public_id, "lab/chat-1.0:beta");
         assert_eq!(input.input_price, Some(500_000));
         assert_eq!(input.output_price, None);
+        assert_eq!(
+            input.tokenizer,
+            TokenizerChoice::Heuristic,
+            "empty: the estimate"
+        );
         assert_eq!(
             (input.context_window, input.max_output_tokens),
             (8192, 4096)
@@ -450,6 +473,7 @@ mod tests {
             output_price: "abc",
             context_window: "0",
             max_output_tokens: "x",
+            tokenizer: "hf:../up",
         })
         .expect_err("invalid");
         for field in [
@@ -461,6 +485,7 @@ mod tests {
             "output_price",
             "context_window",
             "max_output_tokens",
+            "tokenizer",
         ] {
             assert!(error.field_message(field).is_some(), "{field}: {error:?}");
         }

@@ -12,6 +12,7 @@ pub mod password;
 pub mod services;
 pub mod state;
 pub mod throttle;
+pub mod tokenizer;
 pub mod upload;
 
 use std::future::Future;

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use app::domain::credits::Credits;
 use app::domain::model::ModelKind;
+use app::server::metering::chat::{ChatMessage, EmbeddingInput};
 use app::server::metering::{
     count, Counted, Meter, Model, Payer, Planned, Reservation, Settled, Used,
 };
@@ -174,11 +175,33 @@ fn charged_response(body: Vec<u8>, settled: Settled) -> Response {
     response
 }
 
+/// A chat request's prompt, kept to be counted if the upstream reports no
+/// usage.
+pub(crate) struct Prompt {
+    messages: Vec<ChatMessage>,
+    tools: Option<Value>,
+}
+
+impl Prompt {
+    fn of(request: ChatRequest) -> Self {
+        let mut rest = request.rest;
+        Self {
+            messages: request.messages,
+            tools: rest.remove("tools"),
+        }
+    }
+
+    /// Counted as the model's upstream counts it.
+    pub(crate) async fn count(&self, meter: &Meter, model: &Model) -> Counted {
+        meter
+            .count_prompt(model, &self.messages, self.tools.as_ref())
+            .await
+    }
+}
+
 /// What a validated chat request will do.
 struct ChatPlan {
     planned: Planned,
-    /// Our count of the prompt, for an upstream that reports no usage.
-    prompt: Counted,
     wants_usage: bool,
 }
 
@@ -212,7 +235,7 @@ impl ChatRequest {
                 ))
             }
         };
-        let prompt = meter.count_prompt(model, &self.messages);
+        let prompt = meter.estimate_prompt(model, &self.messages);
         let context = model.context();
         if prompt.tokens + max_output > context {
             return Err(ApiError::bad_request(
@@ -230,13 +253,21 @@ impl ChatRequest {
                 id,
                 kind: ModelKind::Chat,
                 streamed,
-                prompt_bound: count::bound_messages(&self.messages).max(prompt.tokens),
+                prompt_bound: (count::bound_messages(&self.messages) + self.tools_bound())
+                    .max(prompt.tokens),
                 max_output,
                 started,
             },
-            prompt,
             wants_usage: self.stream_options.as_ref().and_then(|o| o.include_usage) == Some(true),
         })
+    }
+
+    /// An upper bound of the tokens of the tool definitions: their JSON's
+    /// length.
+    fn tools_bound(&self) -> u64 {
+        self.rest
+            .get("tools")
+            .map_or(0, |tools| tools.to_string().len() as u64)
     }
 
     /// The request as the upstream gets it: its own model name, the output
@@ -296,7 +327,7 @@ impl Proxy {
                 stream::Relay {
                     reservation,
                     asked,
-                    prompt: plan.prompt,
+                    prompt: Prompt::of(request),
                     wants_usage: plan.wants_usage,
                 },
             ));
@@ -305,9 +336,10 @@ impl Proxy {
             Ok(body) => body,
             Err(error) => return Err(released(reservation, error).await),
         };
+        let prompt = Prompt::of(request);
         let (body, used) = match serde_json::from_slice::<Answer>(&body) {
             Ok(mut answer) => {
-                let used = self.chat_usage(&answer, &model, &request, &plan);
+                let used = self.chat_usage(&answer, &model, &prompt).await;
                 answer.model = Some(asked);
                 // The upstream's own usage (with its details) stays as it
                 // came; an answer without one gets what we bill.
@@ -318,11 +350,12 @@ impl Proxy {
             }
             // Not an answer we can read: passed on as it is, its prompt counted.
             Err(_) => {
+                let prompt = prompt.count(self.meter(), &model).await;
                 let nothing = Counted {
                     tokens: 0,
-                    by: plan.prompt.by.clone(),
+                    by: prompt.by.clone(),
                 };
-                (body.to_vec(), used(plan.prompt.clone(), nothing))
+                (body.to_vec(), used(prompt, nothing))
             }
         };
         let settled = reservation.settle(used).await?;
@@ -331,23 +364,20 @@ impl Proxy {
 
     /// What a non-streamed chat answer used: its reported usage (from which
     /// the model's prompt overhead is learned), else our count.
-    fn chat_usage(
-        &self,
-        answer: &Answer,
-        model: &Model,
-        request: &ChatRequest,
-        plan: &ChatPlan,
-    ) -> Used {
+    async fn chat_usage(&self, answer: &Answer, model: &Model, prompt: &Prompt) -> Used {
         if let Some(usage) = &answer.usage {
             self.meter()
-                .learn_prompt(model, &request.messages, usage.prompt_tokens);
+                .learn_prompt(model, &prompt.messages, usage.prompt_tokens);
             return used(
                 Counted::reported(usage.prompt_tokens),
                 Counted::reported(usage.completion()),
             );
         }
         let text: String = answer.texts().collect::<Vec<_>>().join("");
-        used(plan.prompt.clone(), self.meter().count_output(model, &text))
+        used(
+            prompt.count(self.meter(), model).await,
+            self.meter().count_output(model, &text).await,
+        )
     }
 
     async fn embeddings(
@@ -369,21 +399,13 @@ impl Proxy {
                 "`input` must be a non-empty string or array of strings.".to_owned(),
             ));
         };
-        let counts: Vec<Counted> = inputs
-            .iter()
-            .map(|s| self.meter().count_output(&model, s))
-            .collect();
         let context = model.context();
-        if counts.iter().any(|c| c.tokens > context) {
+        if inputs.iter().any(|s| count::count(s) > context) {
             return Err(ApiError::bad_request(
                 Some("input"),
                 format!("An input is longer than the model's context of {context} tokens."),
             ));
         }
-        let counted = Counted {
-            tokens: counts.iter().map(|c| c.tokens).sum(),
-            by: counts.first().and_then(|c| c.by.clone()),
-        };
         let planned = Planned {
             id,
             kind: ModelKind::Embedding,
@@ -405,17 +427,31 @@ impl Proxy {
         let nothing = Counted::reported(0);
         let (body, used) = match serde_json::from_slice::<Answer>(&body) {
             Ok(mut answer) => {
-                let input = answer
-                    .usage
-                    .as_ref()
-                    .map_or(counted, |u| Counted::reported(u.prompt_tokens));
+                let input = match &answer.usage {
+                    Some(usage) => Counted::reported(usage.prompt_tokens),
+                    None => self.count_inputs(&model, &request.input).await,
+                };
                 answer.model = Some(asked);
                 (to_vec(&answer)?, used(input, nothing))
             }
-            Err(_) => (body.to_vec(), used(counted, nothing)),
+            Err(_) => (
+                body.to_vec(),
+                used(self.count_inputs(&model, &request.input).await, nothing),
+            ),
         };
         let settled = reservation.settle(used).await?;
         Ok(charged_response(body, settled))
+    }
+
+    /// Our count of embedding inputs, for an upstream that reports none.
+    async fn count_inputs(&self, model: &Model, input: &EmbeddingInput) -> Counted {
+        let mut counted = Counted::reported(0);
+        for text in input.texts().unwrap_or_default() {
+            let one = self.meter().count_output(model, text).await;
+            counted.tokens += one.tokens;
+            counted.by = one.by;
+        }
+        counted
     }
 
     async fn admit_and_reserve(

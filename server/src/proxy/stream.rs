@@ -15,15 +15,15 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use super::wire::{Answer, Usage};
-use super::Proxy;
+use super::{Prompt, Proxy};
 
 /// A stream's request, as the relay task needs it.
 pub(super) struct Relay {
     pub reservation: Reservation,
     /// The model id the client asked for.
     pub asked: String,
-    /// Our count of the prompt, for an upstream that reports no usage.
-    pub prompt: Counted,
+    /// The prompt, counted by us if the upstream reports no usage.
+    pub prompt: Prompt,
     /// Whether the client asked for `stream_options.include_usage`.
     pub wants_usage: bool,
 }
@@ -184,13 +184,18 @@ async fn pump(proxy: Proxy, upstream: reqwest::Response, relay: Relay, tx: mpsc:
         End::Failed(status) => status,
     };
     let used = Used {
-        input: seen
-            .reported
-            .as_ref()
-            .map_or(relay.prompt.clone(), |r| Counted::reported(r.prompt_tokens)),
+        input: match &seen.reported {
+            Some(r) => {
+                proxy
+                    .meter()
+                    .learn_prompt(&model, &relay.prompt.messages, r.prompt_tokens);
+                Counted::reported(r.prompt_tokens)
+            }
+            None => relay.prompt.count(proxy.meter(), &model).await,
+        },
         output: match (end, &seen.reported) {
             (End::Finished, Some(r)) => Counted::reported(r.completion()),
-            _ => proxy.meter().count_output(&model, &seen.text),
+            _ => proxy.meter().count_output(&model, &seen.text).await,
         },
         status: status.as_u16(),
     };

@@ -1127,3 +1127,70 @@ async fn forms_work_without_javascript(pool: PgPool) {
         "{html}"
     );
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_model_counts_with_the_tokenizer_an_admin_chose_from_those_on_the_server(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (_, admin) = admin(&app).await;
+    let provider = plain_provider(&app).await.to_string();
+    // The catalog offers the built-in tokenizers and each folder on the
+    // server (the tests' tokenizers directory holds one).
+    let catalog = ok(&app, &admin, "admin_model_catalog", &[]).await;
+    let offered: Vec<&str> = catalog["tokenizers"]
+        .as_array()
+        .expect("tokenizers")
+        .iter()
+        .filter_map(|t| t[0].as_str())
+        .collect();
+    assert_eq!(
+        offered,
+        [
+            "heuristic",
+            "tiktoken:cl100k_base",
+            "tiktoken:o200k_base",
+            "hf:tiny-chatml"
+        ]
+    );
+    let form = with(model_form("counted", &provider), "upstream_model", "x");
+    let mut chosen = form.clone();
+    chosen.push(("tokenizer", "hf:tiny-chatml"));
+    ok(&app, &admin, "admin_create_model", &chosen).await;
+    let catalog = ok(&app, &admin, "admin_model_catalog", &[]).await;
+    assert_eq!(
+        entry(&catalog, "models", "public_id", "counted")["tokenizer"],
+        "hf:tiny-chatml"
+    );
+    let created = audited(&app, "model.create").await;
+    assert_eq!(
+        created[0].3.as_ref().expect("after")["tokenizer"],
+        "hf:tiny-chatml"
+    );
+    let edit_page = page(
+        &app,
+        &admin,
+        &format!("/admin/models/{}", model_id(&app, "counted").await),
+    )
+    .await;
+    assert!(
+        edit_page.contains(r#"<option value="hf:tiny-chatml" selected"#),
+        "{edit_page}"
+    );
+
+    // A folder that is not on this server, or no tokenizer at all, is refused.
+    let mut missing = form.clone();
+    missing[0].1 = "other";
+    missing.push(("tokenizer", "hf:not-here"));
+    let message = field_message(
+        post(&app, &admin, "admin_create_model", &missing).await,
+        "tokenizer",
+    )
+    .await;
+    assert!(message.contains("not on the server"), "{message}");
+    let mut bad = form;
+    bad[0].1 = "other";
+    bad.push(("tokenizer", "hf:../etc"));
+    assert_eq!(
+        invalid_fields(post(&app, &admin, "admin_create_model", &bad).await).await,
+        ["tokenizer"]
+    );
+}

@@ -197,6 +197,13 @@ fn test_settings() -> Settings {
             "127.0.0.1:0",
         ))
         .merge(figment::providers::Serialized::default("log", "warn"))
+        .merge(figment::providers::Serialized::default(
+            "tokenizers_dir",
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../app/tests/fixtures/tokenizers"
+            ),
+        ))
         .extract()
         .expect("test settings")
 }

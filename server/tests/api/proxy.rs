@@ -5,7 +5,9 @@
 use std::time::Duration;
 
 use app::domain::credits::Credits;
+use app::domain::tokenizer::TokenizerChoice;
 use app::server::ledger::{self, Grant, Memo, Owner};
+use app::server::tokenizer::load;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
@@ -1126,5 +1128,91 @@ async fn a_request_dropped_by_its_client_frees_its_reservation_at_once(pool: PgP
     }
     assert_eq!(status, 200, "the dropped request still held the credit");
     assert_eq!(usage(&app, who.key_id).await.len(), 1);
+    verify(&app).await;
+}
+
+/// The text of a stream's content deltas.
+fn streamed_text(chunks: &[Value]) -> String {
+    chunks
+        .iter()
+        .filter_map(|c| c["choices"][0]["delta"]["content"].as_str())
+        .collect()
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_model_with_a_tokenizer_is_counted_as_its_upstream_counts(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let who = caller(&app, credits(5)).await;
+    let fixtures = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../app/tests/fixtures/tokenizers"
+    );
+    let expected: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{fixtures}/tiny-chatml/expected.json"))
+            .expect("expected.json"),
+    )
+    .expect("json");
+    // Streams without usage, like llama.cpp's server; counted with the
+    // model's tokenizer.json and chat template (tools included). And an
+    // upstream with no usage at all, counted with an OpenAI encoding. (Both
+    // made before the first call: the model list is cached for seconds.)
+    model(&app, "chatml", "stream-nousage", Some((1, 1)), 5000).await;
+    model(&app, "gpt-like", "fault-nousage", Some((1, 1)), 5000).await;
+    sqlx::query(
+        "update models set tokenizer = case public_id when 'chatml' then 'hf:tiny-chatml'
+                                                      else 'tiktoken:cl100k_base' end
+         where public_id in ('chatml', 'gpt-like')",
+    )
+    .execute(&app.pool)
+    .await
+    .expect("tokenizers");
+    let choice = TokenizerChoice::HuggingFace("tiny-chatml".to_owned());
+    let tokenizer = load(std::path::Path::new(fixtures), &choice).expect("tokenizer");
+    for case in expected["chats"].as_array().expect("chats") {
+        let mut request = json!({"model": "chatml", "messages": case["messages"],
+            "max_tokens": 5, "stream": true, "stream_options": {"include_usage": true}});
+        if let Some(tools) = case.get("tools") {
+            request["tools"] = tools.clone();
+        }
+        let response = app.v1(&who.key, "chat/completions", &request).await;
+        assert_eq!(response.status(), 200);
+        let chunks = stream_chunks(&response.text().await.expect("body"));
+        let usage = &chunks.last().expect("usage chunk")["usage"];
+        assert_eq!(
+            usage["prompt_tokens"], case["tokens"],
+            "{}",
+            case["rendered"]
+        );
+        let text = streamed_text(&chunks);
+        assert!(!text.is_empty());
+        assert_eq!(usage["completion_tokens"], tokenizer.count_text(&text));
+    }
+    assert!(counted_by(&app, who.key_id)
+        .await
+        .iter()
+        .all(|by| by.as_deref() == Some("hf:tiny-chatml")));
+
+    // OpenAI's encodings: the cookbook's example is 129 tokens in cl100k_base.
+    let request = json!({"model": "gpt-like", "max_tokens": 5, "messages": [
+        {"role": "system", "content": "You are a helpful, pattern-following assistant that translates corporate jargon into plain English."},
+        {"role": "system", "name": "example_user", "content": "New synergies will help drive top-line growth."},
+        {"role": "system", "name": "example_assistant", "content": "Things working well together will increase revenue."},
+        {"role": "system", "name": "example_user", "content": "Let's circle back when we have more bandwidth to touch base on opportunities for increased leverage."},
+        {"role": "system", "name": "example_assistant", "content": "Let's talk later when we're less busy about how to do better."},
+        {"role": "user", "content": "This late pivot means we don't have time to boil the ocean for the client deliverable."},
+    ]});
+    let response = app.v1(&who.key, "chat/completions", &request).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["usage"]["prompt_tokens"], 129);
+    assert_eq!(
+        counted_by(&app, who.key_id)
+            .await
+            .last()
+            .cloned()
+            .flatten()
+            .as_deref(),
+        Some("tiktoken:cl100k_base")
+    );
     verify(&app).await;
 }

@@ -16,6 +16,7 @@ use crate::api::admin::{
 };
 use crate::components::form::{action_error, field_error, FormError, SelectField, TextField};
 use crate::domain::credits::Credits;
+use crate::domain::model::ModelKind;
 use crate::error::AppError;
 
 /// `/admin/models/providers/new`.
@@ -257,6 +258,7 @@ struct ModelValues {
     output_price: Option<String>,
     context_window: Option<String>,
     max_output_tokens: Option<String>,
+    tokenizer: Option<String>,
 }
 
 impl ModelValues {
@@ -271,15 +273,17 @@ impl ModelValues {
             output_price: price(m.output_price),
             context_window: Some(m.context_window.to_string()),
             max_output_tokens: Some(m.max_output_tokens.to_string()),
+            tokenizer: Some(m.tokenizer.clone()),
         }
     }
 }
 
 fn model_fields(
     error: Signal<Option<AppError>>,
-    providers: &[ProviderView],
+    catalog: &CatalogView,
     values: ModelValues,
 ) -> impl IntoView {
+    let providers = &catalog.providers;
     let providers = providers
         .iter()
         .map(|p| {
@@ -291,10 +295,11 @@ fn model_fields(
             (p.id.to_string(), label)
         })
         .collect();
-    let kinds = vec![
-        ("chat".to_owned(), "Chat".to_owned()),
-        ("embedding".to_owned(), "Embedding".to_owned()),
-    ];
+    let kinds = ModelKind::ALL
+        .iter()
+        .map(|k| (k.as_str().to_owned(), k.label().to_owned()))
+        .collect();
+    let tokenizers = catalog.tokenizers.clone();
     view! {
         <TextField
             label="Model id"
@@ -369,6 +374,15 @@ fn model_fields(
             value=values.max_output_tokens.unwrap_or_else(|| "4096".to_owned())
             error=field_error(error, "max_output_tokens")
         />
+        <SelectField
+            label="Tokenizer"
+            name="tokenizer"
+            options=tokenizers
+            required=true
+            hint="Counts tokens when the provider reports no usage. Hugging Face folders (tokenizer.json and chat template) are listed from the server's tokenizers directory."
+            selected=values.tokenizer.unwrap_or_else(|| "heuristic".to_owned())
+            error=field_error(error, "tokenizer")
+        />
     }
 }
 
@@ -409,7 +423,7 @@ fn NewModel() -> impl IntoView {
                         view! {
                             <ActionForm action attr:class="form admin-edit-form">
                                 <FormError error />
-                                {model_fields(error, &c.providers, ModelValues::default())}
+                                {model_fields(error, &c, ModelValues::default())}
                                 <button
                                     type="submit"
                                     class="button button-primary"
@@ -444,7 +458,7 @@ fn EditModel() -> impl IntoView {
                 match catalog.await {
                     Ok(c) => {
                         match c.models.iter().find(|m| m.id.to_string() == id) {
-                            Some(m) => model_editor(m, &c.providers, save, toggle).into_any(),
+                            Some(m) => model_editor(m, &c, save, toggle).into_any(),
                             None => not_found("model"),
                         }
                     }
@@ -457,7 +471,7 @@ fn EditModel() -> impl IntoView {
 
 fn model_editor(
     m: &ModelView,
-    providers: &[ProviderView],
+    catalog: &CatalogView,
     save: ServerAction<UpdateModel>,
     toggle: ServerAction<SetModelEnabled>,
 ) -> impl IntoView {
@@ -470,7 +484,7 @@ fn model_editor(
         grouped(m.context_window),
         grouped(m.max_output_tokens),
     );
-    let fields = model_fields(error, providers, ModelValues::of(m));
+    let fields = model_fields(error, catalog, ModelValues::of(m));
     let status = view! {
         {if m.enabled { tag("good", "Enabled") } else { tag("neutral", "Disabled") }}
         {m

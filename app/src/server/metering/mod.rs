@@ -14,7 +14,11 @@
 //!    client went away) is released at once.
 //!
 //! Token counts come from the upstream's `usage`; when it reports none we
-//! count ourselves ([`Meter::count_prompt`], [`Meter::count_output`]).
+//! count ourselves ([`Meter::count_prompt`], [`Meter::count_output`]) with
+//! the model's tokenizer ([`crate::server::tokenizer`]), or, where none is
+//! configured, our estimate corrected by the prompt overhead learned from
+//! the upstream's own reports. The estimate ([`Meter::estimate_prompt`])
+//! also checks a request against the model's context before it is sent.
 
 pub mod chat;
 pub mod count;
@@ -26,6 +30,7 @@ mod overhead;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use serde_json::Value;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -37,7 +42,9 @@ pub use self::models::{Model, ModelMap};
 use self::overhead::Overheads;
 use crate::domain::credits::Credits;
 use crate::domain::model::{ModelKind, Unservable};
+use crate::domain::tokenizer::TokenizerChoice;
 use crate::server::ledger::{self, Batcher, Context, LedgerError, UsageRecord};
+use crate::server::tokenizer::{Tokenizer, Tokenizers};
 
 /// How long a reservation outlives its provider's timeout before it is
 /// freed as abandoned.
@@ -99,6 +106,7 @@ struct Inner {
     models: Models,
     limits: Limits,
     overheads: Overheads,
+    tokenizers: Arc<Tokenizers>,
 }
 
 /// What a call is about to do, for its reservation and usage record.
@@ -156,8 +164,9 @@ pub struct Settled {
 }
 
 impl Meter {
-    /// A meter spending through `batcher`'s leases.
-    pub fn new(pool: PgPool, batcher: Batcher) -> Self {
+    /// A meter spending through `batcher`'s leases, counting with
+    /// `tokenizers` where the upstream reports no usage.
+    pub fn new(pool: PgPool, batcher: Batcher, tokenizers: Arc<Tokenizers>) -> Self {
         Self {
             inner: Arc::new(Inner {
                 pool,
@@ -166,6 +175,7 @@ impl Meter {
                 models: Models::default(),
                 limits: Limits::default(),
                 overheads: Overheads::default(),
+                tokenizers,
             }),
         }
     }
@@ -293,16 +303,56 @@ impl Meter {
         })
     }
 
-    /// Counts the prompt of chat `messages` for `model`.
-    pub fn count_prompt(&self, model: &Model, messages: &[ChatMessage]) -> Counted {
+    /// Our quick estimate of the prompt of chat `messages` for `model`
+    /// (the learned overhead included), to check a request against the
+    /// model's context before sending it.
+    pub fn estimate_prompt(&self, model: &Model, messages: &[ChatMessage]) -> Counted {
         let counted = count::count_messages(messages);
         let overhead = self.inner.overheads.get(&model.public_id);
         Counted::heuristic(counted.saturating_add_signed(overhead))
     }
 
-    /// Counts output `text` of `model`.
-    pub fn count_output(&self, _model: &Model, text: &str) -> Counted {
-        Counted::heuristic(count::count(text))
+    /// Counts the prompt of chat `messages` (and `tools`) as `model`'s
+    /// upstream does, for a call it reported no usage for.
+    pub async fn count_prompt(
+        &self,
+        model: &Model,
+        messages: &[ChatMessage],
+        tools: Option<&Value>,
+    ) -> Counted {
+        match self.tokenizer(model).await {
+            Some(tokenizer) => Counted {
+                tokens: tokenizer.count_chat(messages, tools),
+                by: Some(Arc::from(tokenizer.name())),
+            },
+            None => self.estimate_prompt(model, messages),
+        }
+    }
+
+    /// Counts output (or embedding input) `text` of `model`.
+    pub async fn count_output(&self, model: &Model, text: &str) -> Counted {
+        match self.tokenizer(model).await {
+            Some(tokenizer) => Counted {
+                tokens: tokenizer.count_text(text),
+                by: Some(Arc::from(tokenizer.name())),
+            },
+            None => Counted::heuristic(count::count(text)),
+        }
+    }
+
+    /// `model`'s tokenizer; `None` for our estimate, or when it cannot be
+    /// loaded (logged: an admin has a folder to fix).
+    async fn tokenizer(&self, model: &Model) -> Option<Arc<Tokenizer>> {
+        if model.tokenizer == TokenizerChoice::Heuristic {
+            return None;
+        }
+        match self.inner.tokenizers.get(&model.tokenizer).await {
+            Ok(tokenizer) => Some(tokenizer),
+            Err(error) => {
+                tracing::error!(model = %model.public_id, %error, "counting with the estimate");
+                None
+            }
+        }
     }
 
     /// Learns how many prompt tokens the upstream of `model` adds to what we

@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 
 use crate::domain::credits::Credits;
 use crate::domain::model::{servable, ModelKind, Unservable};
+use crate::domain::tokenizer::TokenizerChoice;
 
 /// How long the model list is trusted.
 pub const MODEL_TTL: Duration = Duration::from_secs(3);
@@ -32,6 +33,8 @@ pub struct Model {
     pub base_url: String,
     pub secret_env: Option<String>,
     pub timeout_ms: i32,
+    /// What counts its tokens when the upstream reports none.
+    pub tokenizer: TokenizerChoice,
 }
 
 impl Model {
@@ -95,6 +98,7 @@ struct ModelRow {
     base_url: String,
     secret_env: Option<String>,
     timeout_ms: i32,
+    tokenizer: String,
 }
 
 impl ModelRow {
@@ -106,7 +110,12 @@ impl ModelRow {
                 return None;
             }
         };
+        let tokenizer = TokenizerChoice::parse(&self.tokenizer).unwrap_or_else(|error| {
+            tracing::error!(model = %self.public_id, %error, "counting with the estimate");
+            TokenizerChoice::Heuristic
+        });
         Some(Model {
+            tokenizer,
             public_id: self.public_id,
             upstream_model: self.upstream_model,
             kind,
@@ -150,7 +159,7 @@ impl Models {
         let rows: Vec<ModelRow> = sqlx::query_as(
             "select m.public_id, m.upstream_model, m.kind, m.input_price, m.output_price,
                     m.context_window, m.max_output_tokens, m.enabled, m.created_at,
-                    p.name as provider, p.base_url, p.secret_env, p.timeout_ms
+                    p.name as provider, p.base_url, p.secret_env, p.timeout_ms, m.tokenizer
              from models m join providers p on p.id = m.provider_id",
         )
         .fetch_all(pool)

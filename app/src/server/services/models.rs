@@ -16,6 +16,7 @@ use uuid::Uuid;
 use crate::domain::model_forms::{
     self as parse, ModelFields, ModelInput, ProviderFields, ProviderInput,
 };
+use crate::domain::tokenizer::TokenizerChoice;
 use crate::error::AppError;
 use crate::server::auth::Caller;
 use crate::server::internal;
@@ -49,6 +50,7 @@ pub struct ModelRow {
     pub context_window: i32,
     pub max_output_tokens: i32,
     pub enabled: bool,
+    pub tokenizer: String,
 }
 
 /// Every provider: the simulator first, then by name.
@@ -70,7 +72,8 @@ pub async fn models(pool: &PgPool) -> Result<Vec<ModelRow>, sqlx::Error> {
     sqlx::query_as(
         "select m.id, m.public_id, m.provider_id, p.name as provider_name,
                 p.is_simulator as provider_is_simulator, m.upstream_model, m.kind,
-                m.input_price, m.output_price, m.context_window, m.max_output_tokens, m.enabled
+                m.input_price, m.output_price, m.context_window, m.max_output_tokens, m.enabled,
+                m.tokenizer
          from models m join providers p on p.id = m.provider_id
          order by lower(m.public_id), m.public_id",
     )
@@ -256,11 +259,25 @@ struct ModelRecord {
     context_window: i32,
     max_output_tokens: i32,
     enabled: bool,
+    tokenizer: String,
 }
 
 impl ModelRecord {
-    fn from_input(input: ModelInput, enabled: bool) -> Self {
-        Self {
+    /// The settings from `input`, whose tokenizer must be one of
+    /// `tokenizers` (a folder may be missing on this server).
+    fn from_input(
+        input: ModelInput,
+        enabled: bool,
+        tokenizers: &[TokenizerChoice],
+    ) -> Result<Self, AppError> {
+        if !tokenizers.contains(&input.tokenizer) {
+            return Err(AppError::field(
+                "tokenizer",
+                "This tokenizer's folder is not on the server. Choose one from the list.",
+            ));
+        }
+        Ok(Self {
+            tokenizer: input.tokenizer.to_string(),
             public_id: input.public_id,
             provider_id: input.provider_id,
             upstream_model: input.upstream_model,
@@ -270,7 +287,7 @@ impl ModelRecord {
             context_window: input.context_window,
             max_output_tokens: input.max_output_tokens,
             enabled,
-        }
+        })
     }
 
     fn audit(&self, provider_name: &str) -> Value {
@@ -285,6 +302,7 @@ impl ModelRecord {
             "context_window": self.context_window,
             "max_output_tokens": self.max_output_tokens,
             "enabled": self.enabled,
+            "tokenizer": self.tokenizer,
         })
     }
 }
@@ -328,9 +346,10 @@ pub async fn create_model(
     pool: &PgPool,
     actor: &Caller,
     fields: ModelFields<'_>,
+    tokenizers: &[TokenizerChoice],
     addr: Option<IpAddr>,
 ) -> Result<Uuid, AppError> {
-    let record = ModelRecord::from_input(parse::model(fields)?, true);
+    let record = ModelRecord::from_input(parse::model(fields)?, true, tokenizers)?;
     let mut tx = pool.begin().await.map_err(internal)?;
     let provider = provider_name(&mut tx, record.provider_id).await?;
     if public_id_taken(&mut tx, &record.public_id, None).await? {
@@ -339,8 +358,8 @@ pub async fn create_model(
     let id = Uuid::now_v7();
     sqlx::query(
         "insert into models (id, public_id, provider_id, upstream_model, kind, input_price,
-                             output_price, context_window, max_output_tokens, enabled)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                             output_price, context_window, max_output_tokens, enabled, tokenizer)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(id)
     .bind(&record.public_id)
@@ -352,6 +371,7 @@ pub async fn create_model(
     .bind(record.context_window)
     .bind(record.max_output_tokens)
     .bind(record.enabled)
+    .bind(&record.tokenizer)
     .execute(&mut *tx)
     .await
     .map_err(|e| write_error(e, "public_id", PUBLIC_ID_TAKEN))?;
@@ -376,7 +396,7 @@ pub async fn create_model(
 async fn lock_model(conn: &mut PgConnection, id: Uuid) -> Result<(ModelRecord, String), AppError> {
     let record: ModelRecord = sqlx::query_as(
         "select public_id, provider_id, upstream_model, kind, input_price,
-                output_price, context_window, max_output_tokens, enabled
+                output_price, context_window, max_output_tokens, enabled, tokenizer
          from models where id = $1 for update",
     )
     .bind(id)
@@ -397,12 +417,13 @@ pub async fn update_model(
     actor: &Caller,
     id: Uuid,
     fields: ModelFields<'_>,
+    tokenizers: &[TokenizerChoice],
     addr: Option<IpAddr>,
 ) -> Result<(), AppError> {
     let input = parse::model(fields)?;
     let mut tx = pool.begin().await.map_err(internal)?;
     let (before, before_provider) = lock_model(&mut tx, id).await?;
-    let after = ModelRecord::from_input(input, before.enabled);
+    let after = ModelRecord::from_input(input, before.enabled, tokenizers)?;
     if after == before {
         return Ok(());
     }
@@ -414,7 +435,8 @@ pub async fn update_model(
     }
     sqlx::query(
         "update models set public_id = $2, provider_id = $3, upstream_model = $4, kind = $5,
-                input_price = $6, output_price = $7, context_window = $8, max_output_tokens = $9
+                input_price = $6, output_price = $7, context_window = $8, max_output_tokens = $9,
+                tokenizer = $10
          where id = $1",
     )
     .bind(id)
@@ -426,6 +448,7 @@ pub async fn update_model(
     .bind(after.output_price)
     .bind(after.context_window)
     .bind(after.max_output_tokens)
+    .bind(&after.tokenizer)
     .execute(&mut *tx)
     .await
     .map_err(|e| write_error(e, "public_id", PUBLIC_ID_TAKEN))?;

@@ -16,6 +16,7 @@ pub async fn create_model(#[server(flatten)] form: ModelForm) -> Result<(), AppE
             &state.pool,
             &caller,
             form.fields(),
+            &state.tokenizers.choices(),
             crate::server::client_addr(),
         )
         .await?;

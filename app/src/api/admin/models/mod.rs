@@ -55,6 +55,8 @@ pub struct ModelView {
     pub context_window: i32,
     pub max_output_tokens: i32,
     pub enabled: bool,
+    /// What counts its tokens when the upstream reports none, as stored.
+    pub tokenizer: String,
 }
 
 impl ModelView {
@@ -71,6 +73,8 @@ pub struct CatalogView {
     pub providers: Vec<ProviderView>,
     /// By public id.
     pub models: Vec<ModelView>,
+    /// The tokenizers a model may use: `(stored value, label)`.
+    pub tokenizers: Vec<(String, String)>,
 }
 
 /// The model form, as posted. Numbers stay text until checked, so that
@@ -95,6 +99,9 @@ pub struct ModelForm {
     pub context_window: String,
     #[serde(default)]
     pub max_output_tokens: String,
+    /// Empty: our estimate.
+    #[serde(default)]
+    pub tokenizer: String,
 }
 
 #[cfg(feature = "ssr")]
@@ -109,6 +116,7 @@ impl ModelForm {
             output_price: &self.output_price,
             context_window: &self.context_window,
             max_output_tokens: &self.max_output_tokens,
+            tokenizer: &self.tokenizer,
         }
     }
 }

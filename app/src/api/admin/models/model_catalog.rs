@@ -44,7 +44,14 @@ pub async fn model_catalog() -> Result<CatalogView, AppError> {
                     context_window: m.context_window,
                     max_output_tokens: m.max_output_tokens,
                     enabled: m.enabled,
+                    tokenizer: m.tokenizer,
                 })
+                .collect(),
+            tokenizers: state
+                .tokenizers
+                .choices()
+                .into_iter()
+                .map(|t| (t.to_string(), t.label()))
                 .collect(),
         })
     })

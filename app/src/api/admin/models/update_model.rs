@@ -21,6 +21,7 @@ pub async fn update_model(id: String, #[server(flatten)] form: ModelForm) -> Res
             &caller,
             id,
             form.fields(),
+            &state.tokenizers.choices(),
             crate::server::client_addr(),
         )
         .await?;
