@@ -1,12 +1,12 @@
 # The build tools Lab Portal needs (pinned versions, whether each is installed,
-# how to install it), background jobs with progress lines, and the release
-# compile exactly as cargo-leptos runs it. Sourced by scripts/install-tools.sh
-# and scripts/run; expects ROOT to be the checkout.
+# how to install it), background jobs with progress lines, the release
+# compiles and the site bundle (laid out as cargo-leptos lays it out, without
+# needing it). Sourced by scripts/install-tools.sh, scripts/run and
+# scripts/test; expects ROOT to be the checkout.
 #
 # Everything comes from crates.io, npm and Debian's packages: nothing
 # downloads a prebuilt binary from elsewhere.
 
-CARGO_LEPTOS_VERSION=0.3.10
 WASM_BINDGEN_VERSION=0.2.130
 LEPTOSFMT_VERSION=0.1.33
 OPENAI_VERSION=3.54.0
@@ -16,8 +16,7 @@ export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 # --- what is installed -------------------------------------------------------
 
 has_wasm_target() { rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; }
-has_cargo_leptos() { cargo leptos --version 2>/dev/null | grep -qwF "$CARGO_LEPTOS_VERSION"; }
-# cargo-leptos runs the wasm-bindgen on PATH; it must match the crate exactly.
+# The site bundle runs the wasm-bindgen on PATH; it must match the crate exactly.
 has_wasm_bindgen() { wasm-bindgen --version 2>/dev/null | grep -qwF "$WASM_BINDGEN_VERSION"; }
 has_leptosfmt() { leptosfmt --version 2>/dev/null | grep -qwF "$LEPTOSFMT_VERSION"; }
 # wasm-opt (binaryen) and Playwright come from npm, pinned by package-lock.json.
@@ -43,7 +42,6 @@ cargo_install_tool() {
 }
 
 install_wasm_target() { rustup target add wasm32-unknown-unknown; }
-install_cargo_leptos() { cargo_install_tool cargo-leptos cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION"; }
 # Without --locked: wasm-bindgen-cli's lockfile names a crate version the registry lacks.
 install_wasm_bindgen() { cargo_install_tool wasm-bindgen-cli wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"; }
 install_leptosfmt() { cargo_install_tool leptosfmt leptosfmt --locked --version "$LEPTOSFMT_VERSION"; }
@@ -65,12 +63,12 @@ install_chromium() {
 
 # One tool a line: name|who needs it|crates it compiles|minutes it takes alone
 # on an idle 2-core machine|check|install|what the progress line calls it.
-# Measured with the quicker tool profile above: cargo-leptos is 548 crates and
-# about 41 CPU-minutes (wasm-bindgen-cli 161 and 8, leptosfmt 69 and 3).
+# Measured with the quicker tool profile above: wasm-bindgen-cli is 161 crates
+# and about 8 CPU-minutes, leptosfmt 69 and 3. (cargo-leptos, 548 crates and
+# 41 CPU-minutes, is not needed: bundle_site below does its release job.)
 tool_table() {
   cat <<EOF
 wasm-opt|run test|0|1|has_npm_build|install_npm_build|installing wasm-opt from npm
-cargo-leptos|run test|548|16|has_cargo_leptos|install_cargo_leptos|building cargo-leptos $CARGO_LEPTOS_VERSION
 wasm-bindgen-cli|run test|161|3|has_wasm_bindgen|install_wasm_bindgen|building wasm-bindgen-cli $WASM_BINDGEN_VERSION
 leptosfmt|test|69|2|has_leptosfmt|install_leptosfmt|building leptosfmt $LEPTOSFMT_VERSION
 playwright|test|0|1|has_npm_e2e|install_npm_e2e|installing Playwright from npm (browser tests)
@@ -121,12 +119,12 @@ start_needed_tools() {
   done
 }
 
-# --- the release compile, as cargo-leptos 0.3.10 runs it ---------------------
+# --- the release compiles ---------------------------------------------------
 
-# The environment cargo-leptos gives both compiles (Project::to_envs), from
-# [[workspace.metadata.leptos]] in Cargo.toml: keep the two in step, or
-# `cargo leptos build --release` compiles again instead of finding the
-# compiles below up to date. Release builds add no RUSTFLAGS.
+# The environment cargo-leptos 0.3.10 gives both compiles (Project::to_envs),
+# from [[workspace.metadata.leptos]] in Cargo.toml: kept in step, so that a
+# developer's `cargo leptos build --release` (optional) finds these compiles
+# up to date. Release builds add no RUSTFLAGS.
 leptos_release_env=(
   LEPTOS_OUTPUT_NAME=lab-portal LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg
   LEPTOS_SITE_ADDR=127.0.0.1:3000 LEPTOS_RELOAD_PORT=3001 LEPTOS_LIB_DIR=app
@@ -150,6 +148,38 @@ compile_front_release() {
   (cd "$ROOT" && env "${leptos_release_env[@]}" cargo build --package=app --lib \
     "--target-dir=$target/front" --target=wasm32-unknown-unknown \
     --no-default-features --features=hydrate --profile=wasm-release)
+}
+
+# --- the site bundle ---------------------------------------------------------
+
+# Lays out target/site as `cargo leptos build --release` does, from the two
+# compiles above: assets from public/, the browser bundle through
+# wasm-bindgen (`pkg/lab-portal.js`, `pkg/lab-portal.wasm`, the name leptos'
+# HydrationScripts loads) and wasm-opt -Oz, and the stylesheet as
+# `pkg/lab-portal.css`. cargo-leptos (for `cargo leptos watch`) remains an
+# optional development tool.
+bundle_site() {
+  local target site wasm
+  target="$(cargo_target_dir)" || return 1
+  site="$ROOT/target/site"
+  wasm="$target/front/wasm32-unknown-unknown/wasm-release/app.wasm"
+  [ -f "$wasm" ] || { say "missing $wasm: compile the browser bundle first"; return 1; }
+  rm -rf "$site.new"
+  mkdir -p "$site.new/pkg"
+  cp -R "$ROOT/public/." "$site.new/"
+  wasm-bindgen --target=web --no-typescript --out-name=lab-portal --out-dir="$site.new/pkg" "$wasm" &&
+    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+      "$site.new/pkg/lab-portal_bg.wasm" -o "$site.new/pkg/lab-portal.wasm" &&
+    rm "$site.new/pkg/lab-portal_bg.wasm" &&
+    cp "$ROOT/style/main.css" "$site.new/pkg/lab-portal.css" || return 1
+  rm -rf "$site"
+  mv "$site.new" "$site"
+}
+
+# The release server and site, compiled and bundled in the foreground (the
+# compiles are quick when up to date).
+build_release() {
+  compile_server_release && compile_front_release && bundle_site
 }
 
 # --- progress ----------------------------------------------------------------
