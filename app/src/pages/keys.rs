@@ -405,10 +405,9 @@ fn key_row(key: KeyView) -> impl IntoView {
 
 /// `60 requests/min · 10,000 tokens/min`, or "None".
 fn limits_text(rpm: Option<i32>, tpm: Option<i32>) -> String {
-    let group = |n: i32| Credits::from_micros(i64::from(n) * 1_000_000).to_string();
     let parts: Vec<String> = [
-        rpm.map(|n| format!("{} requests/min", group(n))),
-        tpm.map(|n| format!("{} tokens/min", group(n))),
+        rpm.map(|n| format!("{} requests/min", crate::format::grouped(n))),
+        tpm.map(|n| format!("{} tokens/min", crate::format::grouped(n))),
     ]
     .into_iter()
     .flatten()

@@ -18,6 +18,7 @@ use crate::components::pager::pager;
 use crate::domain::credits::Credits;
 use crate::domain::paging::page_from_query;
 use crate::error::AppError;
+use crate::format::grouped;
 use crate::pages::admin::href;
 
 /// `/usage`.
@@ -465,11 +466,6 @@ fn usage_row(row: UsageView) -> impl IntoView {
     }
 }
 
-/// `1,234,567`.
-pub(crate) fn grouped(n: i64) -> String {
-    Credits::from_micros(n.saturating_mul(1_000_000)).to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -490,11 +486,5 @@ mod tests {
         assert_eq!(Query::default().link(1), "/usage");
         assert!(q.filtered());
         assert!(!Query::default().filtered());
-    }
-
-    #[test]
-    fn numbers_are_grouped() {
-        assert_eq!(grouped(0), "0");
-        assert_eq!(grouped(1234567), "1,234,567");
     }
 }

@@ -80,7 +80,7 @@ async fn build(state: &AppState, user: uuid::Uuid) -> anyhow::Result<String> {
 
 /// Credits as a plain decimal (no thousands separators) for spreadsheets.
 fn plain(micros: i64) -> String {
-    Credits::from_micros(micros).to_string().replace(',', "")
+    app::format::credits_plain(Credits::from_micros(micros))
 }
 
 /// A CSV field, quoted when needed, and defused against spreadsheet formulas.

@@ -88,13 +88,9 @@ fn build(
             values,
         });
     }
-    let format = time::macros::format_description!("[year]-[month]-[day]");
     UsageChart {
         metric,
-        days: days
-            .iter()
-            .map(|d| d.format(&format).unwrap_or_default())
-            .collect(),
+        days: days.iter().map(|d| crate::format::date(*d)).collect(),
         series,
     }
 }
