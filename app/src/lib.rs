@@ -6,6 +6,7 @@ pub mod components;
 pub mod domain;
 pub mod error;
 pub mod format;
+pub mod href;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -9,6 +9,7 @@ use crate::api::admin::{model_catalog, ModelView, ProviderView, SetModelEnabled}
 use crate::components::form::{action_error, FormError, Notice};
 use crate::domain::credits::Credits;
 pub(super) use crate::format::grouped;
+use crate::href;
 
 /// `/admin/models`.
 #[component]
@@ -75,7 +76,7 @@ pub(super) fn price(micros: Option<i64>) -> String {
 fn provider_table(providers: Vec<ProviderView>) -> impl IntoView {
     let add = view! {
         <p>
-            <a class="button" href="/admin/models/providers/new">
+            <a class="button" href=href::admin_new_provider()>
                 "Add a provider"
             </a>
         </p>
@@ -135,7 +136,7 @@ fn provider_row(p: ProviderView) -> impl IntoView {
     view! {
         <tr>
             <th scope="row" class="admin-row-head">
-                <a href=format!("/admin/models/providers/{}", p.id)>{p.name}</a>
+                <a href=href::admin_provider(p.id)>{p.name}</a>
                 {p
                     .is_simulator
                     .then(|| {
@@ -163,7 +164,7 @@ fn model_table(
     let add = has_providers.then(|| {
         view! {
             <p>
-                <a class="button" href="/admin/models/new">
+                <a class="button" href=href::admin_new_model()>
                     "Add a model"
                 </a>
             </p>
@@ -232,7 +233,7 @@ fn model_row(m: ModelView, toggle: ServerAction<SetModelEnabled>) -> impl IntoVi
     view! {
         <tr>
             <th scope="row" class="admin-row-head">
-                <a href=format!("/admin/models/{}", m.id)>
+                <a href=href::admin_model(m.id)>
                     <code>{m.public_id}</code>
                 </a>
             </th>
