@@ -5,6 +5,8 @@ pub mod api;
 pub mod components;
 pub mod domain;
 pub mod error;
+pub mod format;
+pub mod href;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -127,14 +127,15 @@ fn replace_database(url: &str, name: &str) -> String {
 fn report(what: &str, samples: &[Duration]) {
     let mut sorted = samples.to_vec();
     sorted.sort();
-    let pick = |q: f64| sorted[((sorted.len() as f64 - 1.0) * q).round() as usize];
-    let mean = sorted.iter().sum::<Duration>() / sorted.len() as u32;
+    // The sample at `percent` of the way through, rounded to the nearest.
+    let pick = |percent: usize| sorted[((sorted.len() - 1) * percent + 50) / 100];
+    let mean = sorted.iter().sum::<Duration>() / u32::try_from(sorted.len()).unwrap_or(u32::MAX);
     eprintln!(
         "{what}: n={} mean={:.1} ms p50={:.1} ms p95={:.1} ms max={:.1} ms",
         sorted.len(),
         mean.as_secs_f64() * 1e3,
-        pick(0.5).as_secs_f64() * 1e3,
-        pick(0.95).as_secs_f64() * 1e3,
+        pick(50).as_secs_f64() * 1e3,
+        pick(95).as_secs_f64() * 1e3,
         sorted[sorted.len() - 1].as_secs_f64() * 1e3,
     );
 }

@@ -48,7 +48,7 @@ pub async fn keep(State(state): State<AppState>, request: Request, next: Next) -
     let failed =
         response.status().is_redirection() && response.headers().contains_key("serverfnerror");
     if failed {
-        let secure = state.public_url.starts_with("https://");
+        let secure = app::server::cookies::secure(&state.public_url);
         if let Some(cookie) = kept_form_cookie::set_cookie(&form, fields, secure) {
             response.headers_mut().append(SET_COOKIE, cookie);
         }

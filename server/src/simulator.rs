@@ -168,7 +168,10 @@ async fn chat(State(options): State<Options>, body: Bytes) -> Response {
     let id = format!("chatcmpl-sim{seed:016x}");
     let stream = request.get("stream").and_then(Value::as_bool) == Some(true);
     if !stream {
-        tokio::time::sleep(options.first_token + options.per_token * n as u32).await;
+        let per_token = options
+            .per_token
+            .saturating_mul(u32::try_from(n).unwrap_or(u32::MAX));
+        tokio::time::sleep(options.first_token.saturating_add(per_token)).await;
         if fault == Fault::Drop {
             return dropped();
         }

@@ -227,7 +227,7 @@ fn session_layer(
         .with_name("lab_session")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        .with_secure(public_url.starts_with("https://"))
+        .with_secure(app::server::cookies::secure(public_url))
         .with_expiry(Expiry::OnInactivity(time::Duration::hours(i64::from(
             settings.session_absolute_hours,
         ))))

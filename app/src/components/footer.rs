@@ -1,5 +1,6 @@
 //! The site footer.
 
+use crate::href;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -18,16 +19,16 @@ pub fn SiteFooter() -> impl IntoView {
                 <nav aria-label="Footer">
                     <ul>
                         <li>
-                            <A href="/agents">"Agent gallery"</A>
+                            <A href=href::agents()>"Agent gallery"</A>
                         </li>
                         <li>
-                            <A href="/datasets">"Dataset catalog"</A>
+                            <A href=href::datasets()>"Dataset catalog"</A>
                         </li>
                         <li>
                             <a href="/#api">"The API"</a>
                         </li>
                         <li>
-                            <A href="/signup">"Create an account"</A>
+                            <A href=href::sign_up()>"Create an account"</A>
                         </li>
                     </ul>
                 </nav>

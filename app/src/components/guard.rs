@@ -29,7 +29,7 @@ pub fn RequireUser<V: IntoView + 'static>(
                         Ok(Some(u)) if !admin || u.is_admin => children(u).into_any(),
                         Ok(Some(_)) => forbidden().into_any(),
                         Ok(None) => {
-                            let next = format!("/signin?next={}", path);
+                            let next = crate::href::sign_in_then(&path);
                             view! { <Redirect path=next /> }.into_any()
                         }
                         Err(e) => {

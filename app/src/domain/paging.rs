@@ -61,7 +61,9 @@ impl<T> Page<T> {
         if self.items.is_empty() {
             0
         } else {
-            self.first_shown() + self.items.len() as i64 - 1
+            // A page never holds more than `i64::MAX` rows; saturate if it did.
+            let shown = i64::try_from(self.items.len()).unwrap_or(i64::MAX);
+            self.first_shown().saturating_add(shown) - 1
         }
     }
 

@@ -15,6 +15,7 @@ use crate::components::form::{
     action_error, field_error, kept_fields, FormError, Notice, SelectField, TextField,
 };
 use crate::domain::profile::{AccountKind, COUNTRIES};
+use crate::href;
 
 fn query_flag(name: &'static str) -> Signal<bool> {
     let query = use_query_map();
@@ -118,7 +119,7 @@ pub fn SignUpPage() -> impl IntoView {
                     }}
                 </button>
             </ActionForm>
-            <p>"Already have an account? " <A href="/signin">"Sign in"</A></p>
+            <p>"Already have an account? " <A href=href::sign_in()>"Sign in"</A></p>
         </section>
     }
 }
@@ -207,9 +208,9 @@ pub fn SignInPage() -> impl IntoView {
                 </button>
             </ActionForm>
             <p>
-                <A href="/forgot-password">"Forgot your password?"</A>
+                <A href=href::forgot_password()>"Forgot your password?"</A>
                 " · New here? "
-                <A href="/signup">"Create an account"</A>
+                <A href=href::sign_up()>"Create an account"</A>
             </p>
         </section>
     }
@@ -245,7 +246,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
                 </ActionForm>
             </Show>
             <p>
-                <A href="/signup/check-email">"Need a new link?"</A>
+                <A href=href::check_email()>"Need a new link?"</A>
             </p>
         </section>
     }

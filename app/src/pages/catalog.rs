@@ -1,5 +1,6 @@
 //! Public catalog pages: the agent gallery and the dataset catalog.
 
+use crate::href;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -47,7 +48,7 @@ fn EmptyState(title: &'static str, body: &'static str) -> impl IntoView {
         <div class="empty-state" role="status">
             <h2>{title}</h2>
             <p>{body}</p>
-            <A href="/signup" attr:class="button button-primary">
+            <A href=href::sign_up() attr:class="button button-primary">
                 "Create an account"
             </A>
         </div>

@@ -10,6 +10,7 @@ use crate::api::credits::{my_credit_history, HistoryView, KINDS};
 use crate::components::guard::RequireUser;
 use crate::components::pager::pager;
 use crate::domain::paging::{page_from_query, Page};
+use crate::href;
 
 /// `/credits`.
 #[component]
@@ -37,7 +38,7 @@ fn History() -> impl IntoView {
             <p class="lead">
                 "Every movement of your credits: grants, requests held and charged, releases and expiries."
             </p>
-            <form method="get" action="/credits" class="inline-form filters">
+            <form method="get" action=href::credits() class="inline-form filters">
                 <div class="field">
                     <label for="kind">"Show"</label>
                     <select id="kind" name="kind">
@@ -60,7 +61,7 @@ fn History() -> impl IntoView {
                 <button type="submit" class="button">
                     "Filter"
                 </button>
-                <a class="button" href="/credits/history.csv" download="credit-history.csv">
+                <a class="button" href=href::credit_history_csv() download="credit-history.csv">
                     "Export CSV"
                 </a>
             </form>
@@ -88,7 +89,11 @@ fn history_table(page: Page<HistoryView>, kind: Option<String>) -> impl IntoView
         }
         .into_any();
     }
-    let nav = pager(&page, "/credits", &[("kind", kind.unwrap_or_default())]);
+    let nav = pager(
+        &page,
+        href::credits(),
+        &[("kind", kind.unwrap_or_default())],
+    );
     view! {
         <HistoryTable rows=page.items />
         {nav}

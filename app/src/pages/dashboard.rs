@@ -12,6 +12,7 @@ use crate::components::form::Notice;
 use crate::components::guard::RequireUser;
 use crate::domain::credits::Credits;
 use crate::domain::role::ApplicationStatus;
+use crate::href;
 
 /// `/dashboard`.
 #[component]
@@ -37,14 +38,14 @@ pub fn DashboardPage() -> impl IntoView {
                             <p class="muted">
                                 "Create keys to call models through the OpenAI-compatible API with your credits."
                             </p>
-                            <A href="/keys">"Manage your API keys"</A>
+                            <A href=href::keys()>"Manage your API keys"</A>
                         </div>
                         <div class="card">
                             <h2>"Usage"</h2>
                             <p class="muted">
                                 "Your requests, tokens and credits spent, by day and model."
                             </p>
-                            <A href="/usage">"See your usage"</A>
+                            <A href=href::usage()>"See your usage"</A>
                         </div>
                     </div>
                 </section>
@@ -90,7 +91,7 @@ fn BalanceCard() -> impl IntoView {
                                             </p>
                                         }
                                     })}
-                                <A href="/credits">"See your credit history"</A>
+                                <A href=href::credits()>"See your credit history"</A>
                                 {(!b.expiring.is_empty())
                                     .then(|| {
                                         view! {
@@ -138,7 +139,7 @@ fn ApplicationCard() -> impl IntoView {
                                 <p>
                                     "Tell us what you want to build to get access and starter credits."
                                 </p>
-                                <A href="/onboarding" attr:class="button button-primary">
+                                <A href=href::onboarding() attr:class="button button-primary">
                                     "Start your application"
                                 </A>
                             }
@@ -177,7 +178,7 @@ fn application_status(app: ApplicationView) -> impl IntoView {
         {rejected
             .then(|| {
                 view! {
-                    <A href="/onboarding" attr:class="button">
+                    <A href=href::onboarding() attr:class="button">
                         "Send a new application"
                     </A>
                 }

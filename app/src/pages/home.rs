@@ -1,5 +1,6 @@
 //! The landing page: what the Lab offers and how to start.
 
+use crate::href;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -49,10 +50,10 @@ pub fn HomePage() -> impl IntoView {
                     "Lab Portal is where developers, businesses and university cohorts get token credits, explore curated datasets, try industry agents and call models through one OpenAI-compatible API."
                 </p>
                 <div class="actions">
-                    <A href="/signup" attr:class="button button-primary button-large">
+                    <A href=href::sign_up() attr:class="button button-primary button-large">
                         "Create your account"
                     </A>
-                    <A href="/agents" attr:class="button button-large">
+                    <A href=href::agents() attr:class="button button-large">
                         "Browse agents"
                     </A>
                 </div>

@@ -22,6 +22,7 @@ use crate::components::form::{
 };
 use crate::components::guard::RequireUser;
 use crate::domain::credits::Credits;
+use crate::href;
 use leptos::server_fn::ServerFn;
 
 /// `/keys`.
@@ -310,7 +311,7 @@ fn RevokeConfirm(key: KeyView, revoke: ServerAction<RevokeApiKey>) -> impl IntoV
                 >
                     "Revoke key"
                 </button>
-                <A href="/keys" attr:class="button">
+                <A href=href::keys() attr:class="button">
                     "Cancel"
                 </A>
             </ActionForm>
@@ -370,7 +371,7 @@ fn key_row(key: KeyView) -> impl IntoView {
     };
     let limits = limits_text(key.rpm_limit, key.tpm_limit);
     let revocable = key.status != KeyStatus::Revoked;
-    let revoke_href = format!("/keys?revoke={}", key.id);
+    let revoke_href = href::with_query(href::keys(), &[("revoke", &key.id.to_string())]);
     let revoke_label = format!(" key {}", key.name);
     view! {
         <tr data-key-id=key.id.clone()>
@@ -405,10 +406,9 @@ fn key_row(key: KeyView) -> impl IntoView {
 
 /// `60 requests/min · 10,000 tokens/min`, or "None".
 fn limits_text(rpm: Option<i32>, tpm: Option<i32>) -> String {
-    let group = |n: i32| Credits::from_micros(i64::from(n) * 1_000_000).to_string();
     let parts: Vec<String> = [
-        rpm.map(|n| format!("{} requests/min", group(n))),
-        tpm.map(|n| format!("{} tokens/min", group(n))),
+        rpm.map(|n| format!("{} requests/min", crate::format::grouped(n))),
+        tpm.map(|n| format!("{} tokens/min", crate::format::grouped(n))),
     ]
     .into_iter()
     .flatten()

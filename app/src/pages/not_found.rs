@@ -1,5 +1,6 @@
 //! The page for addresses that match no route, served with HTTP 404.
 
+use crate::href;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -22,7 +23,7 @@ pub fn NotFoundPage() -> impl IntoView {
                 <A href="/" attr:class="button button-primary">
                     "Go to the home page"
                 </A>
-                <A href="/datasets" attr:class="button">
+                <A href=href::datasets() attr:class="button">
                     "Browse datasets"
                 </A>
             </div>

@@ -18,7 +18,8 @@ use crate::components::pager::pager;
 use crate::domain::credits::Credits;
 use crate::domain::paging::page_from_query;
 use crate::error::AppError;
-use crate::pages::admin::href;
+use crate::format::grouped;
+use crate::href;
 
 /// `/usage`.
 #[component]
@@ -52,7 +53,7 @@ impl Query {
         let mut params = self.params();
         params.push(("page", page));
         let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        href("/usage", &params)
+        href::with_query(href::usage(), &params)
     }
 
     /// The query parameters of this query but its page.
@@ -229,7 +230,7 @@ fn filter_form(q: &Query, options: UsageFilters, error: Option<&AppError>) -> im
     }
     let metric = (q.metric != Metric::Credits).then(|| q.metric.as_str());
     view! {
-        <form method="get" action="/usage" class="usage-filters" aria-label="Filter requests">
+        <form method="get" action=href::usage() class="usage-filters" aria-label="Filter requests">
             <div class="field">
                 <label for="model">"Model"</label>
                 <select id="model" name="model">
@@ -329,7 +330,7 @@ fn filter_form(q: &Query, options: UsageFilters, error: Option<&AppError>) -> im
                     .filtered()
                     .then(|| {
                         view! {
-                            <A href="/usage" attr:class="button">
+                            <A href=href::usage() attr:class="button">
                                 "Clear"
                             </A>
                         }
@@ -370,7 +371,7 @@ fn log_view(log: UsageLog, q: &Query) -> impl IntoView {
                 {first_time
                     .then(|| {
                         view! {
-                            <A href="/keys" attr:class="button">
+                            <A href=href::keys() attr:class="button">
                                 "Create an API key"
                             </A>
                         }
@@ -386,7 +387,7 @@ fn log_view(log: UsageLog, q: &Query) -> impl IntoView {
         grouped(log.output_tokens),
         Credits::from_micros(log.credits)
     );
-    let nav = pager(&page, "/usage", &q.params());
+    let nav = pager(&page, href::usage(), &q.params());
     view! {
         <p class="usage-summary" data-testid="usage-summary">
             {summary}
@@ -465,11 +466,6 @@ fn usage_row(row: UsageView) -> impl IntoView {
     }
 }
 
-/// `1,234,567`.
-pub(crate) fn grouped(n: i64) -> String {
-    Credits::from_micros(n.saturating_mul(1_000_000)).to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -485,16 +481,10 @@ mod tests {
         };
         assert_eq!(
             q.link(2),
-            "/usage?model=lab%20chat&status=error&metric=tokens&page=2"
+            "/usage?model=lab+chat&status=error&metric=tokens&page=2"
         );
-        assert_eq!(Query::default().link(1), "/usage");
+        assert_eq!(Query::default().link(1), href::usage());
         assert!(q.filtered());
         assert!(!Query::default().filtered());
-    }
-
-    #[test]
-    fn numbers_are_grouped() {
-        assert_eq!(grouped(0), "0");
-        assert_eq!(grouped(1234567), "1,234,567");
     }
 }

@@ -17,6 +17,7 @@ use leptos_axum::ResponseOptions;
 use serde::{Deserialize, Serialize};
 
 use crate::components::form::KeptFields;
+use crate::server::cookies;
 
 const NAME: &str = "lab_form";
 
@@ -42,11 +43,6 @@ pub fn keepable(name: &str) -> bool {
         .any(|word| name.contains(word))
 }
 
-fn cookie(value: &str, max_age: i64, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!("{NAME}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}")
-}
-
 /// The `Set-Cookie` value keeping the keepable ones of `fields`, posted to
 /// the server function at `form`; `None` when nothing is worth keeping or
 /// it would not fit in a cookie.
@@ -66,7 +62,7 @@ pub fn set_cookie(form: &str, fields: Vec<(String, String)>, secure: bool) -> Op
     if value.len() > MAX_COOKIE_VALUE {
         return None;
     }
-    HeaderValue::from_str(&cookie(&value, MAX_AGE_SECONDS, secure)).ok()
+    cookies::short_lived(NAME, &value, "/", MAX_AGE_SECONDS, secure)
 }
 
 /// The fields kept for the form posting to `form`, from this request's
@@ -79,10 +75,10 @@ pub fn take(form: &str) -> KeptFields {
     else {
         return KeptFields::default();
     };
-    let secure = crate::server::state().is_ok_and(|s| s.public_url.starts_with("https://"));
-    if let (Some(response), Ok(clear)) = (
+    let secure = crate::server::state().is_ok_and(|s| cookies::secure(&s.public_url));
+    if let (Some(response), Some(clear)) = (
         use_context::<ResponseOptions>(),
-        HeaderValue::from_str(&cookie("", 0, secure)),
+        cookies::cleared(NAME, "/", secure),
     ) {
         response.append_header(SET_COOKIE, clear);
     }
@@ -118,10 +114,15 @@ mod tests {
         .expect("a cookie");
         let cookie = cookie.to_str().expect("ascii");
         assert!(cookie.starts_with("lab_form="), "{cookie}");
-        assert!(
-            cookie.contains("; HttpOnly; SameSite=Strict; Secure"),
-            "{cookie}"
-        );
+        for part in [
+            "HttpOnly",
+            "SameSite=Strict",
+            "Secure",
+            "Path=/",
+            "Max-Age=60",
+        ] {
+            assert!(cookie.split("; ").any(|p| p == part), "{part} in {cookie}");
+        }
         let value = cookie
             .trim_start_matches("lab_form=")
             .split(';')

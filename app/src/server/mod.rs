@@ -3,7 +3,9 @@
 
 pub mod api_keys;
 pub mod auth;
+pub mod cookies;
 pub mod email_tokens;
+pub mod emails;
 pub mod kept_form_cookie;
 pub mod ledger;
 pub mod like;
@@ -45,15 +47,7 @@ fn parts() -> Option<http::request::Parts> {
 
 /// The value of this request's cookie `name`, if it has one.
 pub fn request_cookie(name: &str) -> Option<String> {
-    parts()?
-        .headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(cookie, _)| *cookie == name)
-        .map(|(_, value)| value.to_owned())
+    cookies::find(&parts()?.headers, name)
 }
 
 /// Who is calling, if anyone is signed in.

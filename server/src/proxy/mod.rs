@@ -15,9 +15,9 @@ mod wire;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use app::domain::credits::Credits;
 use app::domain::model::ModelKind;
 use app::server::metering::chat::{ChatMessage, EmbeddingInput};
+use app::format::credits_plain as plain;
 use app::server::metering::{
     count, Counted, Meter, Model, Payer, Planned, Reservation, Settled, Used,
 };
@@ -142,21 +142,6 @@ fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         };
         ApiError::bad_request(None, format!("{what}: {error}."))
     })
-}
-
-/// `12.5` for 12,500,000 micro-credits: a plain decimal for headers.
-fn plain(credits: Credits) -> String {
-    let micros = credits.micros();
-    let sign = if micros < 0 { "-" } else { "" };
-    let (whole, fraction) = (
-        micros.unsigned_abs() / 1_000_000,
-        micros.unsigned_abs() % 1_000_000,
-    );
-    if fraction == 0 {
-        return format!("{sign}{whole}");
-    }
-    let fraction = format!("{fraction:06}");
-    format!("{sign}{whole}.{}", fraction.trim_end_matches('0'))
 }
 
 /// A JSON answer with its charge in the headers.
@@ -565,6 +550,7 @@ async fn read_body(upstream: reqwest::Response, timeout: Duration) -> Result<Byt
 #[cfg(test)]
 mod tests {
     use super::*;
+    use app::domain::credits::Credits;
 
     #[test]
     fn header_amounts_are_plain_decimals() {

@@ -55,7 +55,10 @@ async fn start_up_applies_the_migrations(pool: PgPool) {
         .fetch_one(&app.pool)
         .await
         .expect("migrations table");
-    assert_eq!(applied as usize, lab_portal::db::MIGRATOR.iter().count());
+    assert_eq!(
+        usize::try_from(applied).ok(),
+        Some(lab_portal::db::MIGRATOR.iter().count())
+    );
     let sessions: bool =
         sqlx::query_scalar("select to_regclass('tower_sessions.session') is not null")
             .fetch_one(&app.pool)

@@ -252,7 +252,7 @@ async fn the_log_filters_by_model_key_status_and_days(pool: PgPool) {
     let expected = (0..60)
         .filter(|i| i % 2 == 1 && i % 3 != 0 && i % 5 == 0)
         .count();
-    assert_eq!(total(&combined), expected as i64);
+    assert_eq!(usize::try_from(total(&combined)).ok(), Some(expected));
 
     // Someone else's key, or model, matches nothing of mine.
     let stolen = usage(&app, &w.dev, &[("key", &w.others_key)]).await;

@@ -14,7 +14,10 @@ pub async fn change_email(email: String, password: String) -> Result<(), AppErro
         let caller = crate::server::require_user()?;
         let email = Email::parse(&email).map_err(|m| AppError::field("email", m))?;
         accounts::change_email(&state.pool, &state.public_url, &caller, &email, password).await?;
-        crate::server::redirect("/profile?email_sent=1");
+        crate::server::redirect(&crate::href::with_query(
+            crate::href::profile(),
+            &[("email_sent", "1")],
+        ));
         Ok(())
     })
     .await

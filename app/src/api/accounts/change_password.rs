@@ -24,7 +24,10 @@ pub async fn change_password(
         let new_password = Password::parse(new_password, &[&local_part, &caller.display_name])
             .map_err(|m| AppError::field("new_password", m))?;
         accounts::change_password(&state.pool, &caller, current_password, new_password).await?;
-        crate::server::redirect("/profile?password_changed=1");
+        crate::server::redirect(&crate::href::with_query(
+            crate::href::profile(),
+            &[("password_changed", "1")],
+        ));
         Ok(())
     })
     .await

@@ -14,7 +14,10 @@ pub async fn forgot_password(email: String) -> Result<(), AppError> {
         let state = crate::server::state()?;
         let email = Email::parse(&email).map_err(|m| AppError::field("email", m))?;
         accounts::request_password_reset(&state.pool, &state.public_url, &email).await?;
-        crate::server::redirect("/forgot-password?sent=1");
+        crate::server::redirect(&crate::href::with_query(
+            crate::href::forgot_password(),
+            &[("sent", "1")],
+        ));
         Ok(())
     })
     .await

@@ -14,7 +14,10 @@ pub async fn resend_verification(email: String) -> Result<(), AppError> {
         let state = crate::server::state()?;
         let email = Email::parse(&email).map_err(|m| AppError::field("email", m))?;
         accounts::resend_verification(&state.pool, &state.public_url, &email).await?;
-        crate::server::redirect("/signup/check-email?resent=1");
+        crate::server::redirect(&crate::href::with_query(
+            crate::href::check_email(),
+            &[("resent", "1")],
+        ));
         Ok(())
     })
     .await

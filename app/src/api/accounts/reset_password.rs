@@ -14,7 +14,10 @@ pub async fn reset_password(token: String, password: String) -> Result<(), AppEr
         let password =
             Password::parse(password, &[]).map_err(|m| AppError::field("password", m))?;
         accounts::reset_password(&state.pool, &token, password).await?;
-        crate::server::redirect("/signin?reset=1");
+        crate::server::redirect(&crate::href::with_query(
+            crate::href::sign_in(),
+            &[("reset", "1")],
+        ));
         Ok(())
     })
     .await

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
+use crate::href;
 
 /// The sign-in form, as posted.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -65,22 +66,24 @@ pub fn safe_next(next: &str) -> String {
     if local {
         next.to_owned()
     } else {
-        "/dashboard".to_owned()
+        href::dashboard().to_owned()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::safe_next;
+    use crate::href;
 
     #[test]
     fn only_local_paths_are_followed_after_sign_in() {
-        assert_eq!(safe_next("/profile"), "/profile");
-        assert_eq!(safe_next("//evil.example"), "/dashboard");
-        assert_eq!(safe_next("https://evil.example/"), "/dashboard");
-        assert_eq!(safe_next("/\\evil.example"), "/dashboard");
-        assert_eq!(safe_next(""), "/dashboard");
-        assert_eq!(safe_next("/a\r\nSet-Cookie: x"), "/dashboard");
-        assert_eq!(safe_next("/dashboard?tab=keys"), "/dashboard?tab=keys");
+        assert_eq!(safe_next(href::profile()), href::profile());
+        assert_eq!(safe_next("//evil.example"), href::dashboard());
+        assert_eq!(safe_next("https://evil.example/"), href::dashboard());
+        assert_eq!(safe_next("/\\evil.example"), href::dashboard());
+        assert_eq!(safe_next(""), href::dashboard());
+        assert_eq!(safe_next("/a\r\nSet-Cookie: x"), href::dashboard());
+        let tab = href::with_query(href::dashboard(), &[("tab", "keys")]);
+        assert_eq!(safe_next(&tab), tab);
     }
 }

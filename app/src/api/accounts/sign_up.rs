@@ -26,7 +26,7 @@ pub async fn sign_up(#[server(flatten)] form: SignUpForm) -> Result<(), AppError
         let state = crate::server::state()?;
         let account = parse(form)?;
         accounts::sign_up(&state.pool, &state.public_url, account).await?;
-        crate::server::redirect("/signup/check-email");
+        crate::server::redirect(crate::href::check_email());
         Ok(())
     })
     .await

@@ -13,11 +13,11 @@ pub async fn verify_email(token: String) -> Result<(), AppError> {
         let state = crate::server::state()?;
         accounts::verify_email(&state.pool, &token).await?;
         let next = if crate::server::caller().is_some() {
-            "/profile?email_verified=1"
+            crate::href::with_query(crate::href::profile(), &[("email_verified", "1")])
         } else {
-            "/signin?verified=1"
+            crate::href::with_query(crate::href::sign_in(), &[("verified", "1")])
         };
-        crate::server::redirect(next);
+        crate::server::redirect(&next);
         Ok(())
     })
     .await

@@ -47,7 +47,7 @@ impl From<crate::server::ledger::HistoryRow> for HistoryView {
     fn from(row: crate::server::ledger::HistoryRow) -> Self {
         Self {
             id: row.transaction_id.to_string(),
-            when: crate::api::onboarding::format_time(row.created_at),
+            when: crate::format::time(row.created_at),
             kind: row.kind,
             memo: row.memo.unwrap_or_default(),
             available_delta: row.available_delta,

@@ -27,7 +27,7 @@ pub async fn my_balance() -> Result<BalanceView, AppError> {
             reserved: balance.reserved,
             expiring: expiring
                 .into_iter()
-                .map(|(amount, at)| (amount, crate::api::onboarding::format_time(at)))
+                .map(|(amount, at)| (amount, crate::format::time(at)))
                 .collect(),
         })
     })

@@ -38,8 +38,14 @@ pub async fn create_api_key(
         };
         super::no_store();
         if crate::server::plain_form_post() {
-            super::flash::set(&created.key, state.public_url.starts_with("https://"));
-            crate::server::redirect("/keys?created=1");
+            super::flash::set(
+                &created.key,
+                crate::server::cookies::secure(&state.public_url),
+            );
+            crate::server::redirect(&crate::href::with_query(
+                crate::href::keys(),
+                &[("created", "1")],
+            ));
         }
         Ok(created)
     })

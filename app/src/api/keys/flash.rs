@@ -7,26 +7,27 @@
 //! there); the page checks that the key is the caller's, unrevoked and new.
 
 use http::header::SET_COOKIE;
-use http::HeaderValue;
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
+
+use crate::server::cookies;
 
 const NAME: &str = "lab_new_key";
 
 /// How long the cookie (and the key's reveal) lasts.
 pub const MAX_AGE_SECONDS: i64 = 300;
 
-fn cookie(value: &str, max_age: i64, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!("{NAME}={value}; Path=/keys; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}")
+/// The cookie is sent back only to the keys page.
+fn path() -> &'static str {
+    crate::href::keys()
 }
 
 /// Sets the cookie carrying `key` on this response.
 pub fn set(key: &str, secure: bool) {
     // Keys are `[A-Za-z0-9_]`: nothing to escape in a cookie value.
-    if let (Some(response), Ok(value)) = (
+    if let (Some(response), Some(value)) = (
         use_context::<ResponseOptions>(),
-        HeaderValue::from_str(&cookie(key, MAX_AGE_SECONDS, secure)),
+        cookies::short_lived(NAME, key, path(), MAX_AGE_SECONDS, secure),
     ) {
         response.append_header(SET_COOKIE, value);
     }
@@ -35,26 +36,27 @@ pub fn set(key: &str, secure: bool) {
 /// The key in this request's cookie, if any; the response clears it.
 pub fn take(secure: bool) -> Option<String> {
     let key = crate::server::request_cookie(NAME)?;
-    if let (Some(response), Ok(value)) = (
+    if let (Some(response), Some(value)) = (
         use_context::<ResponseOptions>(),
-        HeaderValue::from_str(&cookie("", 0, secure)),
+        cookies::cleared(NAME, path(), secure),
     ) {
         response.append_header(SET_COOKIE, value);
     }
     Some(key)
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn the_cookie_is_scoped_short_lived_and_hidden_from_scripts() {
-        let c = cookie("lp_x", 300, true);
-        assert_eq!(
-            c,
-            "lab_new_key=lp_x; Path=/keys; Max-Age=300; HttpOnly; SameSite=Strict; Secure"
+    fn the_cookie_is_scoped_to_the_keys_page_and_short_lived() {
+        let set =
+            cookies::short_lived(NAME, "lp_x", path(), MAX_AGE_SECONDS, true).expect("a cookie");
+        let set = set.to_str().expect("ascii");
+        assert!(set.starts_with("lab_new_key=lp_x; "), "{set}");
+        assert!(
+            set.contains("Path=/keys") && set.contains("Max-Age=300"),
+            "{set}"
         );
-        assert!(!cookie("", 0, false).contains("Secure"));
     }
 }

@@ -58,7 +58,7 @@ pub struct KeyView {
 impl KeyView {
     /// The view of `row` at `now`.
     pub fn from_row(row: crate::server::services::keys::KeyRow, now: time::OffsetDateTime) -> Self {
-        use crate::api::onboarding::format_time;
+        use crate::format;
         let status = if row.revoked_at.is_some() {
             KeyStatus::Revoked
         } else if row.expires_at.is_some_and(|at| at <= now) {
@@ -70,13 +70,13 @@ impl KeyView {
             id: row.id.to_string(),
             name: row.name,
             prefix: crate::server::api_keys::display_prefix(&row.public_id),
-            created: format_time(row.created_at),
-            last_used: row.last_used_at.map(format_time),
+            created: format::time(row.created_at),
+            last_used: row.last_used_at.map(format::time),
             spent: row.spent,
             spend_cap: row.spend_cap,
             rpm_limit: row.rpm_limit,
             tpm_limit: row.tpm_limit,
-            expires: row.expires_at.map(format_time),
+            expires: row.expires_at.map(format::time),
             status,
         }
     }

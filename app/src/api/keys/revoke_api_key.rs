@@ -16,7 +16,10 @@ pub async fn revoke_api_key(key_id: String) -> Result<(), AppError> {
         let key_id = uuid::Uuid::parse_str(key_id.trim())
             .map_err(|_| AppError::NotFound("There is no such key.".to_owned()))?;
         keys::revoke(&state.pool, caller.user_id, key_id).await?;
-        crate::server::redirect("/keys?done=revoked");
+        crate::server::redirect(&crate::href::with_query(
+            crate::href::keys(),
+            &[("done", "revoked")],
+        ));
         Ok(())
     })
     .await

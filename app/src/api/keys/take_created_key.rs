@@ -15,7 +15,8 @@ pub async fn take_created_key() -> Result<Option<CreatedKey>, AppError> {
     crate::server::respond(async move {
         let state = crate::server::state()?;
         let caller = crate::server::require_user()?;
-        let Some(key) = super::flash::take(state.public_url.starts_with("https://")) else {
+        let Some(key) = super::flash::take(crate::server::cookies::secure(&state.public_url))
+        else {
             return Ok(None);
         };
         let max_age = time::Duration::seconds(super::flash::MAX_AGE_SECONDS);

@@ -21,12 +21,3 @@ pub struct ApplicationView {
     pub submitted: String,
     pub decided: Option<String>,
 }
-
-/// Formats a timestamp for people: `2026-11-23 14:05 UTC`.
-#[cfg(feature = "ssr")]
-pub fn format_time(at: time::OffsetDateTime) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
-    at.to_offset(time::UtcOffset::UTC)
-        .format(&format)
-        .unwrap_or_default()
-}

@@ -25,8 +25,8 @@ pub async fn my_application() -> Result<Option<ApplicationView>, AppError> {
                 .unwrap_or(a.expected_usage),
             status: ApplicationStatus::parse(&a.status).unwrap_or(ApplicationStatus::Pending),
             decision_note: a.decision_note,
-            submitted: super::format_time(a.created_at),
-            decided: a.decided_at.map(super::format_time),
+            submitted: crate::format::time(a.created_at),
+            decided: a.decided_at.map(crate::format::time),
         }))
     })
     .await

@@ -31,7 +31,10 @@ pub async fn submit_application(#[server(flatten)] form: ApplicationForm) -> Res
             return Err(AppError::Internal);
         };
         onboarding::submit(&state.pool, &caller, building, industry, usage).await?;
-        crate::server::redirect("/dashboard?applied=1");
+        crate::server::redirect(&crate::href::with_query(
+            crate::href::dashboard(),
+            &[("applied", "1")],
+        ));
         Ok(())
     })
     .await

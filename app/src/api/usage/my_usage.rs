@@ -70,7 +70,7 @@ pub async fn my_usage(
             .into_iter()
             .map(|r| UsageView {
                 id: r.id.to_string(),
-                when: crate::api::onboarding::format_time(r.created_at),
+                when: crate::format::time(r.created_at),
                 model: r.model,
                 key_name: r.key_name,
                 key_prefix: r.key_public_id.as_deref().map(display_prefix),

@@ -23,7 +23,9 @@ pub async fn my_usage_chart(#[server(default)] metric: String) -> Result<UsageCh
         let metric = Metric::parse(metric.trim());
         let today = time::OffsetDateTime::now_utc().date();
         let first = today
-            .checked_sub(time::Duration::days(CHART_DAYS as i64 - 1))
+            .checked_sub(time::Duration::days(
+                i64::try_from(CHART_DAYS - 1).unwrap_or_default(),
+            ))
             .unwrap_or(today);
         let totals = usage::daily(&state.pool, caller.user_id, first).await?;
         Ok(build(metric, first, &totals))
@@ -88,13 +90,9 @@ fn build(
             values,
         });
     }
-    let format = time::macros::format_description!("[year]-[month]-[day]");
     UsageChart {
         metric,
-        days: days
-            .iter()
-            .map(|d| d.format(&format).unwrap_or_default())
-            .collect(),
+        days: days.iter().map(|d| crate::format::date(*d)).collect(),
         series,
     }
 }

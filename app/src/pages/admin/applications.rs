@@ -4,9 +4,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use super::user::application_tag;
-use super::{
-    admin_frame, done_flag, empty_state, href, load_error, page_param, pager, query_param,
-};
+use super::{admin_frame, done_flag, empty_state, load_error, page_param, pager, query_param};
 use crate::api::admin::{
     list_applications, AdminApplication, ApproveApplication, RejectApplication, APPLICATION_FIELD,
 };
@@ -14,6 +12,7 @@ use crate::components::form::{action_error, FormError, Notice};
 use crate::domain::paging::Page;
 use crate::domain::role::ApplicationStatus;
 use crate::error::AppError;
+use crate::href;
 
 /// `/admin/applications`.
 #[component]
@@ -122,7 +121,7 @@ fn StatusTabs(current: Signal<ApplicationStatus>) -> impl IntoView {
                         view! {
                             <li>
                                 <a
-                                    href=href("/admin/applications", &[("status", s.as_str())])
+                                    href=href::with_query(href::admin_applications(), &[("status", s.as_str())])
                                     aria-current=move || (current.get() == s).then_some("page")
                                 >
                                     {label}
@@ -160,7 +159,7 @@ fn queue(
     }
     let nav = pager(
         &found,
-        "/admin/applications",
+        href::admin_applications(),
         &[("status", status.as_str().to_owned())],
     );
     view! {
@@ -184,7 +183,7 @@ fn application_card(a: AdminApplication, decisions: Decisions) -> impl IntoView 
     view! {
         <article class="card admin-application" aria-labelledby=labelled_by>
             <h2 id=heading_id>
-                <a href=format!("/admin/users/{}", a.user_id)>{a.user_name}</a>
+                <a href=href::admin_user(a.user_id)>{a.user_name}</a>
             </h2>
             <p class="muted admin-break">{a.user_email}</p>
             <dl class="admin-facts">

@@ -5,6 +5,7 @@ use leptos_router::components::Form;
 
 use super::{admin_frame, empty_state, load_error, page_param, pager, query_param};
 use crate::api::admin::{list_audit, AuditPage, AuditView};
+use crate::href;
 
 /// `/admin/audit`.
 #[component]
@@ -59,7 +60,7 @@ fn action_filter(actions: &[String], current: &str) -> impl IntoView {
         .collect_view();
     let all = current.is_empty();
     view! {
-        <Form method="GET" action="/admin/audit" attr:class="admin-filter">
+        <Form method="GET" action=href::admin_audit() attr:class="admin-filter">
             <div class="field">
                 <label for="action">"Action"</label>
                 <select id="action" name="action">
@@ -86,7 +87,7 @@ fn audit_table(found: AuditPage, action: String) -> impl IntoView {
         };
         return empty_state("No entries", text).into_any();
     }
-    let nav = pager(&entries, "/admin/audit", &[("action", action)]);
+    let nav = pager(&entries, href::admin_audit(), &[("action", action)]);
     view! {
         <div class="table-wrap">
             <table class="admin-wide-table">
@@ -111,14 +112,12 @@ fn audit_table(found: AuditPage, action: String) -> impl IntoView {
 
 fn audit_row(entry: AuditView) -> impl IntoView {
     let actor = match (entry.actor_id, entry.actor_email) {
-        (Some(id), Some(email)) => {
-            view! { <a href=format!("/admin/users/{id}")>{email}</a> }.into_any()
-        }
+        (Some(id), Some(email)) => view! { <a href=href::admin_user(id)>{email}</a> }.into_any(),
         (Some(id), None) => view! { <code>{id.to_string()}</code> }.into_any(),
         (None, _) => view! { <span class="muted">"System"</span> }.into_any(),
     };
     let target = if entry.target_type == "user" {
-        let href = format!("/admin/users/{}", entry.target_id);
+        let href = href::admin_user(&entry.target_id);
         view! {
             "user "
             <a href=href>

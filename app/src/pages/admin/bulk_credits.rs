@@ -21,12 +21,13 @@ use leptos::server_fn::error::ServerFnUrlError;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
 
-use super::{admin_frame, href, load_error, page_param, pager, query_param, tag};
+use super::{admin_frame, load_error, page_param, pager, query_param, tag};
 use crate::api::admin::{get_bulk_grant, ApplyBulkGrant, UploadBulkGrant};
 use crate::components::form::{action_error, field_error, FormError};
 use crate::domain::bulk_grant::{BulkReport, BulkRowFilter, BulkRowStatus, BulkRowView};
 use crate::domain::credits::Credits;
 use crate::error::AppError;
+use crate::href;
 
 /// `/admin/credits/bulk`.
 #[component]
@@ -49,7 +50,7 @@ fn BulkView() -> impl IntoView {
     );
     view! {
         <p>
-            <a href="/admin/credits">"← Credits"</a>
+            <a href=href::admin_credits()>"← Credits"</a>
         </p>
         <h1>"Bulk credit grants"</h1>
         <Suspense fallback=|| {
@@ -63,7 +64,7 @@ fn BulkView() -> impl IntoView {
                         view! {
                             {load_error(e)}
                             <p>
-                                <a href="/admin/credits/bulk">"Upload a file"</a>
+                                <a href=href::admin_bulk_credits()>"Upload a file"</a>
                             </p>
                         }
                             .into_any()
@@ -210,7 +211,7 @@ fn report_view(mut report: BulkReport, apply: ServerAction<ApplyBulkGrant>) -> i
             {row_filter(&report)}
             {rows_list(&mut report, &source)}
             <p>
-                <a href="/admin/credits/bulk">"Upload another file"</a>
+                <a href=href::admin_bulk_credits()>"Upload another file"</a>
             </p>
         </section>
     }
@@ -290,8 +291,8 @@ fn row_filter(report: &BulkReport) -> impl IntoView {
                     .into_iter()
                     .map(|(show, label)| {
                         let text = format!("{label} ({})", report.counts.listed(show));
-                        let link = href(
-                            "/admin/credits/bulk",
+                        let link = href::with_query(
+                            href::admin_bulk_credits(),
                             &[(which, id.as_str()), ("show", show.as_query())],
                         );
                         view! {
@@ -322,7 +323,7 @@ fn rows_list(report: &mut BulkReport, source: &str) -> impl IntoView {
     let (which, id) = report_param(report);
     let nav = pager(
         &report.rows,
-        "/admin/credits/bulk",
+        href::admin_bulk_credits(),
         &[(which, id), ("show", report.show.as_query().to_owned())],
     );
     let items = std::mem::take(&mut report.rows.items);

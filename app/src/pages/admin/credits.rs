@@ -16,6 +16,7 @@ use crate::components::form::{
 use crate::domain::credits::Credits;
 use crate::domain::paging::Page;
 use crate::error::AppError;
+use crate::href;
 use leptos::server_fn::ServerFn;
 
 /// `/admin/credits`.
@@ -62,9 +63,9 @@ fn CreditsView() -> impl IntoView {
         <h1>"Credits"</h1>
         <p class="lead">
             "Look up a user's credit account to see its balance and history, grant credit or correct the balance. "
-            <a href="/admin/credits/bulk">"Grant to many users from a CSV file."</a>
+            <a href=href::admin_bulk_credits()>"Grant to many users from a CSV file."</a>
         </p>
-        <Form method="GET" action="/admin/credits" attr:class="admin-filter" attr:role="search">
+        <Form method="GET" action=href::admin_credits() attr:class="admin-filter" attr:role="search">
             <div class="field">
                 <label for="lookup-email">"User's email"</label>
                 <input
@@ -123,10 +124,7 @@ fn account_view(account: CreditAccountView, actions: Actions, kind: String) -> i
     view! {
         <section aria-labelledby="account-heading">
             <h2 id="account-heading">
-                <a href=format!(
-                    "/admin/users/{}",
-                    account.user_id,
-                )>{account.display_name.clone()}</a>
+                <a href=href::admin_user(account.user_id)>{account.display_name.clone()}</a>
             </h2>
             {balances(&account, expiring)}
         </section>
@@ -354,7 +352,7 @@ fn kind_filter(email: &str, current: &str) -> impl IntoView {
     let all = current.is_empty();
     let email = email.to_owned();
     view! {
-        <Form method="GET" action="/admin/credits" attr:class="admin-filter">
+        <Form method="GET" action=href::admin_credits() attr:class="admin-filter">
             <input type="hidden" name="email" value=email />
             <div class="field">
                 <label for="kind">"Kind"</label>
@@ -383,7 +381,7 @@ fn history_table(history: Page<HistoryView>, email: String, kind: String) -> imp
     }
     let nav = pager(
         &history,
-        "/admin/credits",
+        href::admin_credits(),
         &[("email", email), ("kind", kind)],
     );
     view! {

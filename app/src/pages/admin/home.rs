@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use super::{admin_frame, load_error};
 use crate::api::admin::{get_overview, AdminOverview};
+use crate::href;
 
 /// `/admin`.
 #[component]
@@ -44,17 +45,17 @@ fn stats(o: AdminOverview) -> impl IntoView {
     };
     view! {
         <ul class="card-grid admin-stats" aria-label="At a glance">
-            {stat("/admin/users", o.users, "Users", "Search, change roles, suspend")}
+            {stat(href::admin_users(), o.users, "Users", "Search, change roles, suspend")}
             {stat(
-                "/admin/applications",
+                href::admin_applications(),
                 o.pending_applications,
                 "Pending applications",
                 "Approve or reject",
             )}
-            {stat("/admin/outbox", o.unsent_emails, "Unsent emails", "Every email, with its body")}
+            {stat(href::admin_outbox(), o.unsent_emails, "Unsent emails", "Every email, with its body")}
         </ul>
         <p>
-            <a href="/admin/audit">"Audit log"</a>
+            <a href=href::admin_audit()>"Audit log"</a>
             " — who changed what, and when."
         </p>
     }

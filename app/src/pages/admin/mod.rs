@@ -16,8 +16,6 @@ mod outbox;
 mod user;
 mod users;
 
-use std::fmt::Write as _;
-
 pub use applications::AdminApplicationsPage;
 pub use audit::AdminAuditPage;
 pub use bulk_credits::AdminBulkCreditsPage;
@@ -40,6 +38,7 @@ use crate::components::guard::RequireUser;
 use crate::components::pager::pager;
 use crate::domain::paging::page_from_query;
 use crate::error::AppError;
+use crate::href;
 
 /// The frame of every admin page: title, guard and the admin navigation.
 fn admin_frame<V, F>(title: &'static str, content: F) -> impl IntoView
@@ -70,27 +69,27 @@ fn AdminNav() -> impl IntoView {
         <nav class="admin-nav" aria-label="Admin">
             <ul>
                 <li>
-                    <A href="/admin" exact=true>
+                    <A href=href::admin() exact=true>
                         "Overview"
                     </A>
                 </li>
                 <li>
-                    <A href="/admin/users">"Users"</A>
+                    <A href=href::admin_users()>"Users"</A>
                 </li>
                 <li>
-                    <A href="/admin/applications">"Applications"</A>
+                    <A href=href::admin_applications()>"Applications"</A>
                 </li>
                 <li>
-                    <A href="/admin/credits">"Credits"</A>
+                    <A href=href::admin_credits()>"Credits"</A>
                 </li>
                 <li>
-                    <A href="/admin/models">"Models"</A>
+                    <A href=href::admin_models()>"Models"</A>
                 </li>
                 <li>
-                    <A href="/admin/outbox">"Outbox"</A>
+                    <A href=href::admin_outbox()>"Outbox"</A>
                 </li>
                 <li>
-                    <A href="/admin/audit">"Audit log"</A>
+                    <A href=href::admin_audit()>"Audit log"</A>
                 </li>
             </ul>
         </nav>
@@ -117,34 +116,6 @@ fn done_flag(value: &'static str) -> Signal<bool> {
         let query = query.read();
         query.get_str("done") == Some(value) && query.get_str("__err").is_none()
     })
-}
-
-/// `path` with the non-empty `params` as its query string.
-pub(crate) fn href(path: &str, params: &[(&str, &str)]) -> String {
-    let mut url = path.to_owned();
-    let mut separator = '?';
-    for (name, value) in params.iter().filter(|(_, v)| !v.is_empty()) {
-        url.push(separator);
-        url.push_str(name);
-        url.push('=');
-        url.push_str(&encode_query(value));
-        separator = '&';
-    }
-    url
-}
-
-/// Percent-encodes `value` for a query string.
-fn encode_query(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            // Writing to a String cannot fail.
-            let _ = write!(out, "%{byte:02X}");
-        }
-    }
-    out
 }
 
 /// Answers the page with `error`'s HTTP status when it is rendered on the
@@ -184,23 +155,4 @@ fn empty_state(title: &'static str, text: String) -> impl IntoView {
 /// A small coloured tag; `tone` is one of the `admin-tag-*` modifiers.
 fn tag(tone: &'static str, text: &'static str) -> impl IntoView {
     view! { <span class=format!("admin-tag admin-tag-{tone}")>{text}</span> }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn links_keep_their_filters_encoded_and_skip_empty_ones() {
-        assert_eq!(
-            href("/admin/users", &[("q", "a b&c%"), ("page", "2")]),
-            "/admin/users?q=a%20b%26c%25&page=2"
-        );
-        assert_eq!(
-            href("/admin/users", &[("q", ""), ("page", "3")]),
-            "/admin/users?page=3"
-        );
-        assert_eq!(href("/admin/users", &[]), "/admin/users");
-        assert_eq!(encode_query("é"), "%C3%A9");
-    }
 }

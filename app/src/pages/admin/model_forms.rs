@@ -18,6 +18,7 @@ use crate::components::form::{action_error, field_error, FormError, SelectField,
 use crate::domain::credits::Credits;
 use crate::domain::model::ModelKind;
 use crate::error::AppError;
+use crate::href;
 
 /// `/admin/models/providers/new`.
 #[component]
@@ -46,7 +47,7 @@ pub fn AdminEditModelPage() -> impl IntoView {
 fn back_link() -> impl IntoView {
     view! {
         <p>
-            <a href="/admin/models">"← Providers and models"</a>
+            <a href=href::admin_models()>"← Providers and models"</a>
         </p>
     }
 }
@@ -70,7 +71,7 @@ fn not_found(what: &'static str) -> AnyView {
         <h1>{format!("No such {what}")}</h1>
         <p>
             {format!("There is no {what} at this address. ")}
-            <a href="/admin/models">"See all providers and models."</a>
+            <a href=href::admin_models()>"See all providers and models."</a>
         </p>
     }
     .into_any()
@@ -394,7 +395,7 @@ fn no_providers() -> AnyView {
             "A model is served through a provider. Add a provider first.".to_owned(),
         )}
         <p>
-            <a class="button" href="/admin/models/providers/new">
+            <a class="button" href=href::admin_new_provider()>
                 "Add a provider"
             </a>
         </p>

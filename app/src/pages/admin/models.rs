@@ -8,6 +8,8 @@ use super::{admin_frame, done_flag, empty_state, load_error, tag};
 use crate::api::admin::{model_catalog, ModelView, ProviderView, SetModelEnabled};
 use crate::components::form::{action_error, FormError, Notice};
 use crate::domain::credits::Credits;
+pub(super) use crate::format::grouped;
+use crate::href;
 
 /// `/admin/models`.
 #[component]
@@ -71,26 +73,10 @@ pub(super) fn price(micros: Option<i64>) -> String {
     micros.map_or_else(|| "—".to_owned(), |m| Credits::from_micros(m).to_string())
 }
 
-/// A count (of tokens, of milliseconds) with thousands separators.
-pub(super) fn grouped(count: i32) -> String {
-    let digits = count.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if count < 0 {
-        out.insert(0, '-');
-    }
-    out
-}
-
 fn provider_table(providers: Vec<ProviderView>) -> impl IntoView {
     let add = view! {
         <p>
-            <a class="button" href="/admin/models/providers/new">
+            <a class="button" href=href::admin_new_provider()>
                 "Add a provider"
             </a>
         </p>
@@ -150,7 +136,7 @@ fn provider_row(p: ProviderView) -> impl IntoView {
     view! {
         <tr>
             <th scope="row" class="admin-row-head">
-                <a href=format!("/admin/models/providers/{}", p.id)>{p.name}</a>
+                <a href=href::admin_provider(p.id)>{p.name}</a>
                 {p
                     .is_simulator
                     .then(|| {
@@ -178,7 +164,7 @@ fn model_table(
     let add = has_providers.then(|| {
         view! {
             <p>
-                <a class="button" href="/admin/models/new">
+                <a class="button" href=href::admin_new_model()>
                     "Add a model"
                 </a>
             </p>
@@ -247,7 +233,7 @@ fn model_row(m: ModelView, toggle: ServerAction<SetModelEnabled>) -> impl IntoVi
     view! {
         <tr>
             <th scope="row" class="admin-row-head">
-                <a href=format!("/admin/models/{}", m.id)>
+                <a href=href::admin_model(m.id)>
                     <code>{m.public_id}</code>
                 </a>
             </th>
@@ -294,14 +280,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn prices_and_counts_read_easily() {
+    fn prices_read_easily() {
         assert_eq!(price(None), "—");
         assert_eq!(price(Some(0)), "0");
         assert_eq!(price(Some(2_500_000)), "2.5");
         assert_eq!(price(Some(1)), "0.000001");
-        assert_eq!(grouped(8192), "8,192");
-        assert_eq!(grouped(128_000), "128,000");
-        assert_eq!(grouped(100), "100");
-        assert_eq!(grouped(1_000_000), "1,000,000");
     }
 }

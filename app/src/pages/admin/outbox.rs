@@ -8,6 +8,7 @@ use leptos_router::components::Form;
 use super::{admin_frame, empty_state, load_error, page_param, pager, query_param, tag};
 use crate::api::admin::{list_outbox, DeliveryState, OutboxView};
 use crate::domain::paging::Page;
+use crate::href;
 
 /// `/admin/outbox`.
 #[component]
@@ -28,7 +29,7 @@ fn Outbox() -> impl IntoView {
         <p class="lead">
             "Every email the portal sends, newest first. Open one to read its body and links."
         </p>
-        <Form method="GET" action="/admin/outbox" attr:class="admin-filter" attr:role="search">
+        <Form method="GET" action=href::admin_outbox() attr:class="admin-filter" attr:role="search">
             <div class="field">
                 <label for="q">"Recipient contains"</label>
                 <input id="q" name="q" type="search" value=move || q.get() autocomplete="off" />
@@ -37,7 +38,7 @@ fn Outbox() -> impl IntoView {
                 "Filter"
             </button>
             <Show when=move || !q.get().is_empty()>
-                <a href="/admin/outbox">"Clear"</a>
+                <a href=href::admin_outbox()>"Clear"</a>
             </Show>
         </Form>
         <Suspense fallback=|| {
@@ -62,7 +63,7 @@ fn outbox_table(found: Page<OutboxView>, q: String) -> impl IntoView {
         };
         return empty_state("No emails", text).into_any();
     }
-    let nav = pager(&found, "/admin/outbox", &[("q", q)]);
+    let nav = pager(&found, href::admin_outbox(), &[("q", q)]);
     view! {
         <div class="table-wrap">
             <table>

@@ -13,6 +13,7 @@ use crate::api::admin::{
 use crate::components::form::{action_error, field_error, FormError, Notice, SelectField};
 use crate::domain::role::{ApplicationStatus, PlatformRole, UserStatus};
 use crate::error::AppError;
+use crate::href;
 
 /// `/admin/users/:id`.
 #[component]
@@ -51,7 +52,7 @@ fn UserView() -> impl IntoView {
     );
     view! {
         <p>
-            <a href="/admin/users">"← All users"</a>
+            <a href=href::admin_users()>"← All users"</a>
         </p>
         <Notice show=done_flag("role") message="The role is changed." />
         <Notice
@@ -71,7 +72,7 @@ fn UserView() -> impl IntoView {
                             <h1>"User not found"</h1>
                             <p>
                                 "There is no user with this address. "
-                                <a href="/admin/users">"Search the users."</a>
+                                <a href=href::admin_users()>"Search the users."</a>
                             </p>
                         }
                             .into_any()
@@ -99,8 +100,8 @@ fn detail(user: UserDetail, actions: Actions) -> impl IntoView {
             <section aria-labelledby="actions-heading" class="admin-actions">
                 <h2 id="actions-heading">"Actions"</h2>
                 <p>
-                    <a href=super::href(
-                        "/admin/credits",
+                    <a href=href::with_query(
+                        href::admin_credits(),
                         &[("email", user.email.as_str())],
                     )>"Credits"</a>
                     " — balance, history, grants and adjustments."
@@ -309,7 +310,7 @@ fn user_applications(applications: Vec<AdminApplication>) -> impl IntoView {
                                             .then(|| {
                                                 view! {
                                                     " "
-                                                    <a href="/admin/applications">"Review"</a>
+                                                    <a href=href::admin_applications()>"Review"</a>
                                                 }
                                             })}
                                     </td>

@@ -7,6 +7,7 @@ use super::{admin_frame, empty_state, load_error, page_param, pager, query_param
 use crate::api::admin::{list_users, UserSummary};
 use crate::domain::paging::Page;
 use crate::domain::role::{PlatformRole, UserStatus};
+use crate::href;
 
 /// `/admin/users`.
 #[component]
@@ -24,7 +25,7 @@ fn UserList() -> impl IntoView {
     );
     view! {
         <h1>"Users"</h1>
-        <Form method="GET" action="/admin/users" attr:class="admin-filter" attr:role="search">
+        <Form method="GET" action=href::admin_users() attr:class="admin-filter" attr:role="search">
             <div class="field">
                 <label for="q">"Search by name or email"</label>
                 <input id="q" name="q" type="search" value=move || q.get() autocomplete="off" />
@@ -33,7 +34,7 @@ fn UserList() -> impl IntoView {
                 "Search"
             </button>
             <Show when=move || !q.get().is_empty()>
-                <a href="/admin/users">"Clear"</a>
+                <a href=href::admin_users()>"Clear"</a>
             </Show>
         </Form>
         <Suspense fallback=|| {
@@ -58,7 +59,7 @@ fn user_table(found: Page<UserSummary>, q: String) -> impl IntoView {
         };
         return empty_state("No users found", text).into_any();
     }
-    let nav = pager(&found, "/admin/users", &[("q", q)]);
+    let nav = pager(&found, href::admin_users(), &[("q", q)]);
     view! {
         <div class="table-wrap">
             <table>
@@ -85,7 +86,7 @@ fn user_row(user: UserSummary) -> impl IntoView {
     view! {
         <tr>
             <td>
-                <a href=format!("/admin/users/{}", user.id)>{user.display_name}</a>
+                <a href=href::admin_user(user.id)>{user.display_name}</a>
             </td>
             <td class="admin-break">{user.email}</td>
             <td>{role_tag(user.role)}</td>

@@ -4,9 +4,9 @@
 
 use leptos::prelude::*;
 
-use super::grouped;
 use crate::api::usage::{Metric, UsageChart};
 use crate::domain::credits::Credits;
+use crate::format::grouped;
 
 const WIDTH: f64 = 720.0;
 const HEIGHT: f64 = 260.0;

@@ -780,6 +780,47 @@ pub async fn history(
     Ok((rows, total))
 }
 
+/// Where a read of the whole history stopped: the last row's time and
+/// transaction id.
+pub type HistoryCursor = (OffsetDateTime, Uuid);
+
+impl HistoryRow {
+    /// This row's place in the history, to read on after it.
+    pub fn cursor(&self) -> HistoryCursor {
+        (self.created_at, self.transaction_id)
+    }
+}
+
+/// Up to `limit` rows of `account`'s whole history, newest first, after
+/// `after` (keyset paging: an export reads each row once, in the caller's
+/// transaction, however long the history).
+pub async fn history_chunk(
+    conn: &mut PgConnection,
+    account: Uuid,
+    after: Option<HistoryCursor>,
+    limit: i64,
+) -> Result<Vec<HistoryRow>, LedgerError> {
+    let (at, id) = after.unzip();
+    let rows = sqlx::query_as(
+        "select t.id as transaction_id, t.kind, t.memo, t.created_at,
+                coalesce(sum(e.amount) filter (where e.bucket = 'available'), 0)::bigint as available_delta,
+                coalesce(sum(e.amount) filter (where e.bucket = 'reserved'), 0)::bigint as reserved_delta
+         from ledger_entries e join ledger_transactions t on t.id = e.transaction_id
+         where e.account_id = $1
+           and ($2::timestamptz is null or (t.created_at, t.id) < ($2::timestamptz, $3::uuid))
+         group by t.id
+         order by t.created_at desc, t.id desc
+         limit $4",
+    )
+    .bind(account)
+    .bind(at)
+    .bind(id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows)
+}
+
 /// A manual correction by an admin: a positive amount adds never-expiring
 /// credit from the treasury; a negative one takes credit back to it
 /// (earliest-expiring first), never below zero.

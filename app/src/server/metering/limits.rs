@@ -24,6 +24,11 @@ impl Bucket {
     }
 
     /// Seconds until the level reaches `need`.
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a ceiled non-negative number of seconds; float-to-int `as` saturates"
+    )]
     fn wait_for(&self, need: f64, per_minute: f64) -> u64 {
         let missing = (need - self.level).max(0.0);
         (missing * 60.0 / per_minute).ceil() as u64

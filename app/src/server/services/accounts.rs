@@ -16,10 +16,12 @@ use crate::domain::email::Email;
 use crate::domain::password::Password;
 use crate::domain::profile::{AccountKind, Country, DisplayName, Organization};
 use crate::error::AppError;
+use crate::href;
 use crate::server::auth::{Caller, LOGIN_KEY};
 use crate::server::email_tokens::{self, Purpose};
 use crate::server::services::outbox::{self, OutgoingEmail};
-use crate::server::{internal, password, throttle};
+use crate::server::{emails, internal, password, throttle};
+use minijinja::context;
 
 /// Minimum time between two emails of the same kind to one account.
 pub const RESEND_COOLDOWN: Duration = Duration::seconds(60);
@@ -64,15 +66,22 @@ pub async fn sign_up(pool: &PgPool, base_url: &str, account: NewAccount) -> Resu
         let email = OutgoingEmail {
             recipient: account.email.as_str().to_owned(),
             subject: "You already have a Lab Portal account".to_owned(),
-            body_text: format!(
-                "Someone (hopefully you) tried to create a Lab Portal account with this address, \
-                 which already has one.\n\nSign in: {base_url}/signin\nForgot your password? \
-                 {base_url}/forgot-password\n\nIf this wasn't you, you can ignore this email."
-            ),
+            body_text: emails::render(
+                "account_exists.txt",
+                context! {
+                    sign_in_url => format!("{base_url}{}", href::sign_in()),
+                    forgot_password_url => format!("{base_url}{}", href::forgot_password()),
+                },
+            )?,
         };
         outbox::enqueue(&mut tx, &email).await.map_err(internal)?;
     }
     tx.commit().await.map_err(internal)
+}
+
+/// The emailed link to `path` carrying `token`.
+fn link(base_url: &str, path: &str, token: &str) -> String {
+    format!("{base_url}{}", href::with_query(path, &[("token", token)]))
 }
 
 async fn send_verification(
@@ -87,12 +96,10 @@ async fn send_verification(
     let message = OutgoingEmail {
         recipient: email.to_owned(),
         subject: "Verify your email for Lab Portal".to_owned(),
-        body_text: format!(
-            "Welcome to Lab Portal!\n\nConfirm this email address by opening the link below \
-             (it is valid for 24 hours and works once):\n\n{base_url}/verify-email?token={}\n\n\
-             If you did not sign up, ignore this email.",
-            token.expose()
-        ),
+        body_text: emails::render(
+            "verify_email.txt",
+            context! { link => link(base_url, href::verify_email(), token.expose()) },
+        )?,
     };
     outbox::enqueue(conn, &message).await.map_err(internal)?;
     Ok(())
@@ -287,15 +294,13 @@ pub async fn request_password_reset(
             .await
             .map_err(internal)?;
         let message = OutgoingEmail {
-                recipient: address,
-                subject: "Reset your Lab Portal password".to_owned(),
-                body_text: format!(
-                    "Someone asked to reset the password of your Lab Portal account. To choose a new \
-                     one, open this link within an hour (it works once):\n\n{base_url}/reset-password?token={}\n\n\
-                     If this wasn't you, ignore this email: your password stays as it is.",
-                    token.expose()
-                ),
-            };
+            recipient: address,
+            subject: "Reset your Lab Portal password".to_owned(),
+            body_text: emails::render(
+                "reset_password.txt",
+                context! { link => link(base_url, href::reset_password(), token.expose()) },
+            )?,
+        };
         outbox::enqueue(&mut tx, &message).await.map_err(internal)?;
     }
     tx.commit().await.map_err(internal)
@@ -383,12 +388,13 @@ pub async fn change_email(
     let notice = OutgoingEmail {
         recipient: caller.email.clone(),
         subject: "Your Lab Portal email address is changing".to_owned(),
-        body_text: format!(
-            "A change of your account's email address to {} was requested. It takes effect when \
-             the link sent there is opened. If this wasn't you, change your password now: \
-             {base_url}/profile",
-            new_email.as_str()
-        ),
+        body_text: emails::render(
+            "email_changing.txt",
+            context! {
+                new_email => new_email.as_str(),
+                profile_url => format!("{base_url}{}", href::profile()),
+            },
+        )?,
     };
     outbox::enqueue(&mut tx, &notice).await.map_err(internal)?;
     tx.commit().await.map_err(internal)

@@ -149,7 +149,7 @@ async fn grant_in(
     let transaction = ledger::grant_with(conn, &grant).await.map_err(internal)?;
     let after = json!({
         "amount_micros": amount.micros(),
-        "expires_at": expires_at.map(rfc3339),
+        "expires_at": expires_at.map(crate::format::rfc3339),
         "reason": reason,
         "email": request.user.email,
         "transaction_id": transaction,
@@ -183,11 +183,6 @@ async fn key_used(conn: &mut PgConnection, key: &str) -> Result<bool, AppError> 
     .fetch_one(&mut *conn)
     .await
     .map_err(internal)
-}
-
-fn rfc3339(at: OffsetDateTime) -> String {
-    at.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
 }
 
 /// A manual adjustment an admin asked for.

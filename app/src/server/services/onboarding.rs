@@ -235,17 +235,16 @@ pub async fn decide(
     } else {
         None
     };
-    let credit_line = granted
-        .map(|amount| format!("\n\n{amount} starter credits are now in your account."))
-        .unwrap_or_default();
-    let body = match (approve, &note) {
-        (true, Some(n)) => format!("Hello {name},\n\nYour Lab Portal application is approved.{credit_line}\n\nNote from the Lab: {n}\n\nYour dashboard: {base_url}/dashboard"),
-        (true, None) => format!("Hello {name},\n\nYour Lab Portal application is approved.{credit_line}\n\nYour dashboard: {base_url}/dashboard"),
-        (false, n) => format!(
-            "Hello {name},\n\nWe could not approve your Lab Portal application.\n\nReason: {}\n\nYou can send a new application from your dashboard: {base_url}/dashboard",
-            n.as_deref().unwrap_or_default()
-        ),
-    };
+    let body = crate::server::emails::render(
+        "application_decision.txt",
+        minijinja::context! {
+            name,
+            approved => approve,
+            credits => granted.map(|amount| amount.to_string()),
+            note,
+            dashboard_url => format!("{base_url}{}", crate::href::dashboard()),
+        },
+    )?;
     let subject = if approve {
         "Your Lab Portal application is approved"
     } else {

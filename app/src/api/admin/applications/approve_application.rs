@@ -28,7 +28,10 @@ pub async fn approve_application(#[server(flatten)] form: DecisionForm) -> Resul
             addr,
         )
         .await?;
-        crate::server::redirect("/admin/applications?status=pending&done=approved");
+        crate::server::redirect(&crate::href::with_query(
+            crate::href::admin_applications(),
+            &[("status", "pending"), ("done", "approved")],
+        ));
         Ok(())
     })
     .await

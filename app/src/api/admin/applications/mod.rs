@@ -46,8 +46,8 @@ pub struct DecisionForm {
 pub(super) fn application_view(
     row: crate::server::services::onboarding::ApplicationRow,
 ) -> AdminApplication {
-    use crate::api::onboarding::format_time;
     use crate::domain::onboarding::{ExpectedUsage, Industry};
+    use crate::format;
     AdminApplication {
         id: row.id,
         user_id: row.user_id,
@@ -62,7 +62,7 @@ pub(super) fn application_view(
             .unwrap_or(row.expected_usage),
         status: ApplicationStatus::parse(&row.status).unwrap_or(ApplicationStatus::Pending),
         decision_note: row.decision_note,
-        submitted: format_time(row.created_at),
-        decided: row.decided_at.map(format_time),
+        submitted: format::time(row.created_at),
+        decided: row.decided_at.map(format::time),
     }
 }

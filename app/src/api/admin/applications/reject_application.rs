@@ -41,7 +41,10 @@ pub async fn reject_application(#[server(flatten)] form: DecisionForm) -> Result
             addr,
         )
         .await?;
-        crate::server::redirect("/admin/applications?status=pending&done=rejected");
+        crate::server::redirect(&crate::href::with_query(
+            crate::href::admin_applications(),
+            &[("status", "pending"), ("done", "rejected")],
+        ));
         Ok(())
     })
     .await

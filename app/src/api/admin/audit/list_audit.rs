@@ -13,8 +13,8 @@ pub async fn list_audit(
 ) -> Result<AuditPage, AppError> {
     use super::AuditView;
     use crate::api::admin::PER_PAGE;
-    use crate::api::onboarding::format_time;
     use crate::domain::paging::{clamp_page, Page};
+    use crate::format;
     use crate::server::{internal, services::audit};
     crate::server::respond(async move {
         crate::server::require_admin()?;
@@ -26,7 +26,7 @@ pub async fn list_audit(
         let actions = audit::actions(&state.pool).await.map_err(internal)?;
         let entries = Page::new(rows, total, page, PER_PAGE).map(|r| AuditView {
             id: r.id,
-            at: format_time(r.created_at),
+            at: format::time(r.created_at),
             actor_id: r.actor_id,
             actor_email: r.actor_email,
             action: r.action,

@@ -16,8 +16,8 @@ pub async fn get_credit_account(
 ) -> Result<Option<CreditAccountView>, AppError> {
     use crate::api::admin::PER_PAGE;
     use crate::api::credits::{HistoryView, KINDS};
-    use crate::api::onboarding::format_time;
     use crate::domain::paging::{clamp_page, Page};
+    use crate::format;
     use crate::server::services::credits;
     use crate::server::{internal, ledger};
     crate::server::respond(async move {
@@ -49,7 +49,7 @@ pub async fn get_credit_account(
             expiring: summary
                 .expiring
                 .into_iter()
-                .map(|(amount, at)| (amount, format_time(at)))
+                .map(|(amount, at)| (amount, format::time(at)))
                 .collect(),
             history: Page::new(rows, total, page, PER_PAGE).map(HistoryView::from),
             form_key: uuid::Uuid::new_v4().to_string(),

@@ -54,7 +54,10 @@ pub struct CreditChange {
 /// The bulk grant page showing a draft (`which` = `draft`) or a run (`run`).
 #[cfg(feature = "ssr")]
 fn bulk_page(which: &str, id: Uuid) -> String {
-    crate::pages::admin::href("/admin/credits/bulk", &[(which, &id.to_string())])
+    crate::href::with_query(
+        crate::href::admin_bulk_credits(),
+        &[(which, &id.to_string())],
+    )
 }
 
 /// The id in a bulk page's link, or 404: an id that is not one names nothing.
@@ -102,5 +105,8 @@ fn form_key(key: &str) -> Result<Uuid, crate::error::AppError> {
 /// Where a credit form returns to: the user's credit page with `done`.
 #[cfg(feature = "ssr")]
 fn credits_page(email: &str, done: &str) -> String {
-    crate::pages::admin::href("/admin/credits", &[("email", email), ("done", done)])
+    crate::href::with_query(
+        crate::href::admin_credits(),
+        &[("email", email), ("done", done)],
+    )
 }

@@ -20,7 +20,10 @@ pub async fn create_model(#[server(flatten)] form: ModelForm) -> Result<(), AppE
             crate::server::client_addr(),
         )
         .await?;
-        crate::server::redirect("/admin/models?done=model-created");
+        crate::server::redirect(&crate::href::done(
+            crate::href::admin_models(),
+            "model-created",
+        ));
         Ok(())
     })
     .await

@@ -18,7 +18,10 @@ pub async fn create_provider(#[server(flatten)] form: ProviderForm) -> Result<()
             crate::server::client_addr(),
         )
         .await?;
-        crate::server::redirect("/admin/models?done=provider-created");
+        crate::server::redirect(&crate::href::done(
+            crate::href::admin_models(),
+            "provider-created",
+        ));
         Ok(())
     })
     .await

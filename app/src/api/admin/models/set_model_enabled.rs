@@ -28,7 +28,7 @@ pub async fn set_model_enabled(id: String, enabled: bool) -> Result<(), AppError
         } else {
             "model-disabled"
         };
-        crate::server::redirect(&format!("/admin/models?done={done}"));
+        crate::server::redirect(&crate::href::done(crate::href::admin_models(), done));
         Ok(())
     })
     .await

@@ -25,7 +25,10 @@ pub async fn update_model(id: String, #[server(flatten)] form: ModelForm) -> Res
             crate::server::client_addr(),
         )
         .await?;
-        crate::server::redirect("/admin/models?done=model-updated");
+        crate::server::redirect(&crate::href::done(
+            crate::href::admin_models(),
+            "model-updated",
+        ));
         Ok(())
     })
     .await

@@ -27,7 +27,10 @@ pub async fn update_provider(
             crate::server::client_addr(),
         )
         .await?;
-        crate::server::redirect("/admin/models?done=provider-updated");
+        crate::server::redirect(&crate::href::done(
+            crate::href::admin_models(),
+            "provider-updated",
+        ));
         Ok(())
     })
     .await

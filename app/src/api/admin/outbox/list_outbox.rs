@@ -14,8 +14,8 @@ pub async fn list_outbox(
 ) -> Result<Page<OutboxView>, AppError> {
     use super::DeliveryState;
     use crate::api::admin::PER_PAGE;
-    use crate::api::onboarding::format_time;
     use crate::domain::paging::clamp_page;
+    use crate::format;
     use crate::server::services::outbox;
     crate::server::respond(async move {
         crate::server::require_admin()?;
@@ -35,8 +35,8 @@ pub async fn list_outbox(
             recipient: e.recipient,
             subject: e.subject,
             body: e.body_text,
-            created: format_time(e.created_at),
-            sent: e.sent_at.map(format_time),
+            created: format::time(e.created_at),
+            sent: e.sent_at.map(format::time),
             attempts: e.attempts,
             last_error: e.last_error,
         }))

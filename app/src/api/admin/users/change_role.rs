@@ -31,7 +31,10 @@ pub async fn change_role(#[server(flatten)] form: RoleForm) -> Result<(), AppErr
             crate::server::client_addr(),
         )
         .await?;
-        crate::server::redirect(&format!("/admin/users/{}?done=role", form.user_id));
+        crate::server::redirect(&crate::href::done(
+            &crate::href::admin_user(form.user_id),
+            "role",
+        ));
         Ok(())
     })
     .await

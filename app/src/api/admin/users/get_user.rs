@@ -40,9 +40,9 @@ pub async fn get_user(id: String) -> Result<UserDetail, AppError> {
 /// The profile part of the page, as `viewer` sees it.
 #[cfg(feature = "ssr")]
 fn detail(user: crate::server::services::users::UserRow, viewer: uuid::Uuid) -> UserDetail {
-    use crate::api::onboarding::format_time;
     use crate::domain::profile::{AccountKind, Country};
     use crate::domain::role::{PlatformRole, UserStatus};
+    use crate::format;
     UserDetail {
         id: user.id,
         display_name: user.display_name,
@@ -56,8 +56,8 @@ fn detail(user: crate::server::services::users::UserRow, viewer: uuid::Uuid) -> 
             .unwrap_or(user.country),
         role: PlatformRole::parse(&user.platform_role).unwrap_or(PlatformRole::Developer),
         status: UserStatus::parse(&user.status).unwrap_or(UserStatus::Suspended),
-        verified_at: user.email_verified_at.map(format_time),
-        created: format_time(user.created_at),
+        verified_at: user.email_verified_at.map(format::time),
+        created: format::time(user.created_at),
         is_self: viewer == user.id,
         logins: Vec::new(),
         applications: Vec::new(),
@@ -66,12 +66,12 @@ fn detail(user: crate::server::services::users::UserRow, viewer: uuid::Uuid) -> 
 
 #[cfg(feature = "ssr")]
 fn login_view(login: crate::server::services::users::LoginRow) -> super::LoginView {
-    use crate::api::onboarding::format_time;
+    use crate::format;
     super::LoginView {
-        created: format_time(login.created_at),
-        last_seen: format_time(login.last_seen_at),
+        created: format::time(login.created_at),
+        last_seen: format::time(login.last_seen_at),
         client_addr: login.client_addr,
         user_agent: login.user_agent,
-        ended: login.ended_at.map(format_time),
+        ended: login.ended_at.map(format::time),
     }
 }

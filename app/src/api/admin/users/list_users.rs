@@ -13,9 +13,9 @@ pub async fn list_users(
     #[server(default)] page: i64,
 ) -> Result<Page<UserSummary>, AppError> {
     use crate::api::admin::PER_PAGE;
-    use crate::api::onboarding::format_time;
     use crate::domain::paging::clamp_page;
     use crate::domain::role::{PlatformRole, UserStatus};
+    use crate::format;
     use crate::server::services::users;
     crate::server::respond(async move {
         crate::server::require_admin()?;
@@ -31,7 +31,7 @@ pub async fn list_users(
             role: PlatformRole::parse(&u.platform_role).unwrap_or(PlatformRole::Developer),
             status: UserStatus::parse(&u.status).unwrap_or(UserStatus::Suspended),
             verified: u.email_verified_at.is_some(),
-            created: format_time(u.created_at),
+            created: format::time(u.created_at),
         }))
     })
     .await

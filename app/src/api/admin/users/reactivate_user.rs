@@ -21,7 +21,10 @@ pub async fn reactivate_user(#[server(flatten)] form: UserForm) -> Result<(), Ap
             crate::server::client_addr(),
         )
         .await?;
-        crate::server::redirect(&format!("/admin/users/{}?done=reactivated", form.user_id));
+        crate::server::redirect(&crate::href::done(
+            &crate::href::admin_user(form.user_id),
+            "reactivated",
+        ));
         Ok(())
     })
     .await

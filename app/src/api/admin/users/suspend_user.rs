@@ -20,7 +20,10 @@ pub async fn suspend_user(#[server(flatten)] form: UserForm) -> Result<(), AppEr
             crate::server::client_addr(),
         )
         .await?;
-        crate::server::redirect(&format!("/admin/users/{}?done=suspended", form.user_id));
+        crate::server::redirect(&crate::href::done(
+            &crate::href::admin_user(form.user_id),
+            "suspended",
+        ));
         Ok(())
     })
     .await

@@ -4,11 +4,11 @@
 
 use super::bulk::{Draft, RowsWanted, Run};
 use super::{BulkOutcome, RowStatus};
-use crate::api::onboarding::format_time;
 use crate::domain::bulk_grant::{
     BulkCounts, BulkReport, BulkRowFilter, BulkRowStatus, BulkRowView, BULK_PER_PAGE,
 };
 use crate::domain::paging::{clamp_page, Page};
+use crate::format;
 
 /// One row of a bulk file as pages show it.
 fn bulk_row(
@@ -95,7 +95,7 @@ pub fn preview_report(
         draft: draft.id,
         run: None,
         file_name: draft.file_name.clone(),
-        at: format_time(draft.created_at),
+        at: format::time(draft.created_at),
         by: draft.created_by.clone(),
         file_hash: outcome.file_hash,
         counts,
@@ -118,7 +118,7 @@ pub fn run_report(run: Run, show: BulkRowFilter, page: i64) -> BulkReport {
         draft: run.draft_id,
         run: Some(run.id),
         file_name: run.file_name,
-        at: format_time(run.created_at),
+        at: format::time(run.created_at),
         by: run.created_by,
         file_hash: run.file_hash,
         counts: BulkCounts {

@@ -1,0 +1,130 @@
+//! Formatting for people and for files: times, days, credits and counts.
+//! One implementation of each, shared by the browser and the server (no
+//! `cfg`), so a page, a header and a CSV export never disagree.
+
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+use time::{Date, OffsetDateTime, UtcOffset};
+
+use crate::domain::credits::{Credits, MICROS_PER_CREDIT};
+
+/// A moment for people, in UTC to the minute: `2026-11-23 14:05 UTC`.
+pub fn time(at: OffsetDateTime) -> String {
+    let format = format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    at.to_offset(UtcOffset::UTC)
+        .format(&format)
+        .unwrap_or_default()
+}
+
+/// A moment for machines (JSON details, logs): RFC 3339, e.g.
+/// `2026-11-23T14:05:00Z`.
+pub fn rfc3339(at: OffsetDateTime) -> String {
+    at.format(&Rfc3339).unwrap_or_default()
+}
+
+/// A day: `2026-11-23`.
+pub fn date(day: Date) -> String {
+    let format = format_description!("[year]-[month]-[day]");
+    day.format(&format).unwrap_or_default()
+}
+
+/// A count (of tokens, of milliseconds, of rows) with thousands separated
+/// by commas: `1,234,567`, `-8,192`.
+pub fn grouped(count: impl Into<i64>) -> String {
+    let count: i64 = count.into();
+    let sign = if count < 0 { "-" } else { "" };
+    format!("{sign}{}", group_digits(count.unsigned_abs()))
+}
+
+/// Credits for people: `1,234.5`: thousands separated, no trailing zeros,
+/// at most 6 decimals (one micro-credit is `0.000001`).
+pub fn credits(amount: Credits) -> String {
+    credits_with(amount, group_digits)
+}
+
+/// Credits for headers and spreadsheets: `1234.5`, a plain decimal without
+/// separators, otherwise as [`credits`].
+pub fn credits_plain(amount: Credits) -> String {
+    credits_with(amount, |whole| whole.to_string())
+}
+
+/// `amount` as `[-]whole[.fraction]`, the whole part written by `whole`.
+fn credits_with(amount: Credits, whole: impl Fn(u64) -> String) -> String {
+    let micros = amount.micros();
+    let sign = if micros < 0 { "-" } else { "" };
+    let per_credit = MICROS_PER_CREDIT.unsigned_abs();
+    let (units, fraction) = (
+        micros.unsigned_abs() / per_credit,
+        micros.unsigned_abs() % per_credit,
+    );
+    let units = whole(units);
+    if fraction == 0 {
+        return format!("{sign}{units}");
+    }
+    let fraction = format!("{fraction:06}");
+    format!("{sign}{units}.{}", fraction.trim_end_matches('0'))
+}
+
+/// `1234567` as `1,234,567`.
+fn group_digits(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::{date, datetime};
+
+    #[test]
+    fn moments_are_shown_in_utc_to_the_minute() {
+        assert_eq!(
+            time(datetime!(2026-11-23 16:05:59 +02:00)),
+            "2026-11-23 14:05 UTC"
+        );
+        assert_eq!(
+            rfc3339(datetime!(2026-11-23 14:05:00 UTC)),
+            "2026-11-23T14:05:00Z"
+        );
+        assert_eq!(date(date!(2026 - 01 - 02)), "2026-01-02");
+    }
+
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(100), "100");
+        assert_eq!(grouped(8192), "8,192");
+        assert_eq!(grouped(128_000_i32), "128,000");
+        assert_eq!(grouped(1_234_567_i64), "1,234,567");
+        assert_eq!(grouped(-1_000_000), "-1,000,000");
+        assert_eq!(grouped(i64::MIN), "-9,223,372,036,854,775,808");
+    }
+
+    #[test]
+    fn credits_show_without_needless_zeros() {
+        let c = Credits::from_micros;
+        assert_eq!(credits(c(12_000_000)), "12");
+        assert_eq!(credits(c(2_500_000)), "2.5");
+        assert_eq!(credits(c(1)), "0.000001");
+        assert_eq!(credits(c(1_234_567_890_000)), "1,234,567.89");
+        assert_eq!(credits(c(-1_500_000)), "-1.5");
+        assert_eq!(credits(c(0)), "0");
+        assert_eq!(credits(c(i64::MIN)), "-9,223,372,036,854.775808");
+    }
+
+    #[test]
+    fn plain_credits_have_no_separators_for_headers_and_spreadsheets() {
+        let c = Credits::from_micros;
+        assert_eq!(credits_plain(c(1_234_500_000)), "1234.5");
+        assert_eq!(credits_plain(c(-2_000_000)), "-2");
+        assert_eq!(credits_plain(c(12_500_000)), "12.5");
+        assert_eq!(credits_plain(c(1)), "0.000001");
+    }
+}

@@ -1,0 +1,291 @@
+//! Route paths: one builder per route the app serves, and query strings
+//! written with `form_urlencoded`. Pages, links, redirects and tests name a
+//! route through these, never as a literal, and a unit test checks every
+//! builder against the routes `lib.rs` declares, so renaming a route breaks
+//! the build's tests instead of a link.
+
+use std::fmt::Display;
+
+/// `/`.
+pub fn home() -> &'static str {
+    "/"
+}
+
+/// `/agents`: the agent gallery.
+pub fn agents() -> &'static str {
+    "/agents"
+}
+
+/// `/datasets`: the dataset catalog.
+pub fn datasets() -> &'static str {
+    "/datasets"
+}
+
+/// `/signin`.
+pub fn sign_in() -> &'static str {
+    "/signin"
+}
+
+/// `/signup`.
+pub fn sign_up() -> &'static str {
+    "/signup"
+}
+
+/// `/signup/check-email`: after signing up, and to ask for a new link.
+pub fn check_email() -> &'static str {
+    "/signup/check-email"
+}
+
+/// `/verify-email`: where the emailed verification link leads.
+pub fn verify_email() -> &'static str {
+    "/verify-email"
+}
+
+/// `/forgot-password`.
+pub fn forgot_password() -> &'static str {
+    "/forgot-password"
+}
+
+/// `/reset-password`: where the emailed reset link leads.
+pub fn reset_password() -> &'static str {
+    "/reset-password"
+}
+
+/// `/dashboard`.
+pub fn dashboard() -> &'static str {
+    "/dashboard"
+}
+
+/// `/credits`: the signed-in user's credit history.
+pub fn credits() -> &'static str {
+    "/credits"
+}
+
+/// `/credits/history.csv`: the credit history as a CSV download (a plain
+/// axum route, `server/src/routes`).
+pub fn credit_history_csv() -> &'static str {
+    "/credits/history.csv"
+}
+
+/// `/keys`.
+pub fn keys() -> &'static str {
+    "/keys"
+}
+
+/// `/usage`.
+pub fn usage() -> &'static str {
+    "/usage"
+}
+
+/// `/onboarding`.
+pub fn onboarding() -> &'static str {
+    "/onboarding"
+}
+
+/// `/profile`.
+pub fn profile() -> &'static str {
+    "/profile"
+}
+
+/// `/admin`: the admin console's overview.
+pub fn admin() -> &'static str {
+    "/admin"
+}
+
+/// `/admin/users`.
+pub fn admin_users() -> &'static str {
+    "/admin/users"
+}
+
+/// `/admin/users/{id}`.
+pub fn admin_user(id: impl Display) -> String {
+    format!("/admin/users/{id}")
+}
+
+/// `/admin/applications`.
+pub fn admin_applications() -> &'static str {
+    "/admin/applications"
+}
+
+/// `/admin/credits`.
+pub fn admin_credits() -> &'static str {
+    "/admin/credits"
+}
+
+/// `/admin/credits/bulk`.
+pub fn admin_bulk_credits() -> &'static str {
+    "/admin/credits/bulk"
+}
+
+/// `/admin/models`.
+pub fn admin_models() -> &'static str {
+    "/admin/models"
+}
+
+/// `/admin/models/new`.
+pub fn admin_new_model() -> &'static str {
+    "/admin/models/new"
+}
+
+/// `/admin/models/{id}`.
+pub fn admin_model(id: impl Display) -> String {
+    format!("/admin/models/{id}")
+}
+
+/// `/admin/models/providers/new`.
+pub fn admin_new_provider() -> &'static str {
+    "/admin/models/providers/new"
+}
+
+/// `/admin/models/providers/{id}`.
+pub fn admin_provider(id: impl Display) -> String {
+    format!("/admin/models/providers/{id}")
+}
+
+/// `/admin/outbox`.
+pub fn admin_outbox() -> &'static str {
+    "/admin/outbox"
+}
+
+/// `/admin/audit`.
+pub fn admin_audit() -> &'static str {
+    "/admin/audit"
+}
+
+/// `/signin?next={path}`: sign in, then come back to `path`.
+pub fn sign_in_then(path: &str) -> String {
+    with_query(sign_in(), &[("next", path)])
+}
+
+/// `path` with `?done={what}`: a page saying what a form just did.
+pub fn done(path: &str, what: &str) -> String {
+    with_query(path, &[("done", what)])
+}
+
+/// `path` with the non-empty `params` as its query string, encoded by
+/// `form_urlencoded` (a space is `+`; browsers and the router decode it).
+/// Slashes stay readable (`?next=/keys`): RFC 3986 allows them in a query,
+/// and every other `%2F` would have come from an encoded `%`.
+pub fn with_query(path: &str, params: &[(&str, &str)]) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in params.iter().filter(|(_, v)| !v.is_empty()) {
+        query.append_pair(name, value);
+    }
+    let query = query.finish().replace("%2F", "/");
+    if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{query}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every path a builder can produce, with sample ids for parameters.
+    fn every_builder() -> Vec<String> {
+        let id = "0192f1de-7e8a-7c3b-9a41-3c7e8b1d2f00";
+        let mut all: Vec<String> = [
+            home(),
+            agents(),
+            datasets(),
+            sign_in(),
+            sign_up(),
+            check_email(),
+            verify_email(),
+            forgot_password(),
+            reset_password(),
+            dashboard(),
+            credits(),
+            keys(),
+            usage(),
+            onboarding(),
+            profile(),
+            admin(),
+            admin_users(),
+            admin_applications(),
+            admin_credits(),
+            admin_bulk_credits(),
+            admin_models(),
+            admin_new_model(),
+            admin_new_provider(),
+            admin_outbox(),
+            admin_audit(),
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        all.extend([admin_user(id), admin_model(id), admin_provider(id)]);
+        all.extend([sign_in_then("/keys"), done(admin_models(), "x")]);
+        all
+    }
+
+    /// The paths of `source`'s routes: `path!("…")` in the Leptos router,
+    /// `Route::get("…", …)` in a plain axum route table.
+    fn declared(source: &str, marker: &str) -> Vec<String> {
+        source
+            .split(marker)
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Whether `path` (query dropped) is `route`, a `:name` matching any
+    /// one segment.
+    fn matches(route: &str, path: &str) -> bool {
+        let path = path.split('?').next().unwrap_or_default();
+        let (route, path): (Vec<&str>, Vec<&str>) =
+            (route.split('/').collect(), path.split('/').collect());
+        route.len() == path.len()
+            && route
+                .iter()
+                .zip(&path)
+                .all(|(r, p)| r == p || (r.starts_with(':') && !p.is_empty()))
+    }
+
+    #[test]
+    fn every_builder_names_a_route_the_router_declares() {
+        let pages = declared(include_str!("lib.rs"), "path!(\"");
+        assert!(pages.len() > 20, "the router's routes were not found");
+        for path in every_builder() {
+            assert!(
+                pages.iter().any(|route| matches(route, &path)),
+                "{path} is not a route of app/src/lib.rs"
+            );
+        }
+        let plain = declared(
+            include_str!("../../server/src/routes/mod.rs"),
+            "Route::get(\"",
+        );
+        assert!(plain
+            .iter()
+            .any(|route| matches(route, credit_history_csv())));
+    }
+
+    #[test]
+    fn every_route_the_router_declares_has_a_builder() {
+        let built = every_builder();
+        for route in declared(include_str!("lib.rs"), "path!(\"") {
+            assert!(
+                built.iter().any(|path| matches(&route, path)),
+                "{route} has no builder in href.rs"
+            );
+        }
+    }
+
+    #[test]
+    fn queries_are_encoded_and_skip_empty_values() {
+        assert_eq!(
+            with_query(admin_users(), &[("q", "a b&c%/é"), ("page", "2")]),
+            "/admin/users?q=a+b%26c%25/%C3%A9&page=2"
+        );
+        assert_eq!(
+            with_query(admin_users(), &[("q", ""), ("page", "3")]),
+            "/admin/users?page=3"
+        );
+        assert_eq!(with_query(admin_users(), &[]), "/admin/users");
+        assert_eq!(sign_in_then("/admin/users"), "/signin?next=/admin/users");
+        assert_eq!(done(&admin_user(7), "role"), "/admin/users/7?done=role");
+    }
+}
