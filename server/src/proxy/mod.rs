@@ -16,8 +16,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::domain::model::ModelKind;
-use app::server::metering::chat::{ChatMessage, EmbeddingInput};
 use app::format::credits_plain as plain;
+use app::server::metering::chat::{ChatMessage, EmbeddingInput};
 use app::server::metering::{
     count, Counted, Meter, Model, Payer, Planned, Reservation, Settled, Used,
 };

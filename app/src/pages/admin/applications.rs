@@ -121,7 +121,10 @@ fn StatusTabs(current: Signal<ApplicationStatus>) -> impl IntoView {
                         view! {
                             <li>
                                 <a
-                                    href=href::with_query(href::admin_applications(), &[("status", s.as_str())])
+                                    href=href::with_query(
+                                        href::admin_applications(),
+                                        &[("status", s.as_str())],
+                                    )
                                     aria-current=move || (current.get() == s).then_some("page")
                                 >
                                     {label}

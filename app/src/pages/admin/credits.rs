@@ -65,7 +65,12 @@ fn CreditsView() -> impl IntoView {
             "Look up a user's credit account to see its balance and history, grant credit or correct the balance. "
             <a href=href::admin_bulk_credits()>"Grant to many users from a CSV file."</a>
         </p>
-        <Form method="GET" action=href::admin_credits() attr:class="admin-filter" attr:role="search">
+        <Form
+            method="GET"
+            action=href::admin_credits()
+            attr:class="admin-filter"
+            attr:role="search"
+        >
             <div class="field">
                 <label for="lookup-email">"User's email"</label>
                 <input

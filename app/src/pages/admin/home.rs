@@ -52,7 +52,12 @@ fn stats(o: AdminOverview) -> impl IntoView {
                 "Pending applications",
                 "Approve or reject",
             )}
-            {stat(href::admin_outbox(), o.unsent_emails, "Unsent emails", "Every email, with its body")}
+            {stat(
+                href::admin_outbox(),
+                o.unsent_emails,
+                "Unsent emails",
+                "Every email, with its body",
+            )}
         </ul>
         <p>
             <a href=href::admin_audit()>"Audit log"</a>

@@ -95,23 +95,16 @@ pub async fn list(
     per_page: i64,
 ) -> Result<(Vec<ApplicationRow>, i64), AppError> {
     // A queue (pending) is read oldest first; decided ones newest first.
-    let query = if status == "pending" {
-        sqlx::query_as(
-            "select a.id, a.user_id, u.email as user_email, u.display_name as user_name,
-                    a.building, a.industry, a.expected_usage, a.status, a.decision_note,
-                    a.created_at, a.decided_at
-             from applications a join users u on u.id = a.user_id
-             where a.status = $1 order by a.created_at asc, a.id limit $2 offset $3",
-        )
-    } else {
-        sqlx::query_as(
-            "select a.id, a.user_id, u.email as user_email, u.display_name as user_name,
-                    a.building, a.industry, a.expected_usage, a.status, a.decision_note,
-                    a.created_at, a.decided_at
-             from applications a join users u on u.id = a.user_id
-             where a.status = $1 order by a.created_at desc, a.id limit $2 offset $3",
-        )
-    };
+    let query = sqlx::query_as(
+        "select a.id, a.user_id, u.email as user_email, u.display_name as user_name,
+                a.building, a.industry, a.expected_usage, a.status, a.decision_note,
+                a.created_at, a.decided_at
+         from applications a join users u on u.id = a.user_id
+         where a.status = $1
+         order by case when $1 = 'pending' then a.created_at end asc,
+                  a.created_at desc, a.id
+         limit $2 offset $3",
+    );
     let (limit, offset) = crate::domain::paging::limit_offset(page, per_page);
     let rows = query
         .bind(status)

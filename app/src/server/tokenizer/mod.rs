@@ -137,7 +137,9 @@ impl Tokenizers {
 pub fn load(dir: &Path, choice: &TokenizerChoice) -> Result<Tokenizer, TokenizerError> {
     Ok(match choice {
         TokenizerChoice::Heuristic => Tokenizer::Heuristic,
-        TokenizerChoice::Tiktoken(encoding) => Tokenizer::OpenAi(Box::new(OpenAi::load(*encoding)?)),
+        TokenizerChoice::Tiktoken(encoding) => {
+            Tokenizer::OpenAi(Box::new(OpenAi::load(*encoding)?))
+        }
         TokenizerChoice::HuggingFace(folder) => {
             Tokenizer::HuggingFace(Box::new(HuggingFace::load(&dir.join(folder), folder)?))
         }
