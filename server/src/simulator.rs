@@ -165,7 +165,10 @@ async fn chat(State(options): State<Options>, body: Bytes) -> Response {
     let usage = (fault != Fault::NoUsage).then(|| {
         json!({"prompt_tokens": prompt_tokens, "completion_tokens": n, "total_tokens": prompt_tokens + n})
     });
-    let id = format!("chatcmpl-sim{seed:016x}");
+    // Unique per request and stamped now, as a real upstream's are (the
+    // text stays a function of the prompt).
+    let id = format!("chatcmpl-sim{}", uuid::Uuid::now_v7().simple());
+    let created = time::OffsetDateTime::now_utc().unix_timestamp();
     let stream = request.get("stream").and_then(Value::as_bool) == Some(true);
     if !stream {
         let per_token = options
@@ -177,7 +180,7 @@ async fn chat(State(options): State<Options>, body: Bytes) -> Response {
         }
         let text: Vec<&str> = (0..n).map(|i| word(seed, i)).collect();
         let mut body = json!({
-            "id": id, "object": "chat.completion", "created": 0, "model": model,
+            "id": id, "object": "chat.completion", "created": created, "model": model,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": text.join(" ")},
                          "finish_reason": finish}],
         });
@@ -190,8 +193,8 @@ async fn chat(State(options): State<Options>, body: Bytes) -> Response {
         .pointer("/stream_options/include_usage")
         .and_then(Value::as_bool)
         == Some(true);
-    let chunk = move |delta: Value, finish: Option<&str>| {
-        let body = json!({"id": id, "object": "chat.completion.chunk", "created": 0, "model": model,
+    let chunk = |delta: Value, finish: Option<&str>| {
+        let body = json!({"id": id, "object": "chat.completion.chunk", "created": created, "model": model,
                           "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]});
         event(&body)
     };
@@ -207,8 +210,8 @@ async fn chat(State(options): State<Options>, body: Bytes) -> Response {
     events.push(chunk(json!({}), Some(finish)));
     let usage = usage.filter(|_| !model.contains("stream-nousage"));
     if let (true, Some(usage)) = (include_usage, usage) {
-        let body = json!({"id": format!("chatcmpl-sim{seed:016x}"), "object": "chat.completion.chunk",
-                          "created": 0, "model": model, "choices": [], "usage": usage});
+        let body = json!({"id": id, "object": "chat.completion.chunk",
+                          "created": created, "model": model, "choices": [], "usage": usage});
         events.push(event(&body));
     }
     events.push(Bytes::from_static(b"data: [DONE]\n\n"));

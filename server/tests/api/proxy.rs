@@ -552,6 +552,44 @@ async fn answers_carry_the_model_id_the_client_asked_for(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = false)]
+async fn each_answer_has_its_own_id_and_the_time_it_was_made(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let who = caller(&app, credits(5)).await;
+    let started = time::OffsetDateTime::now_utc().unix_timestamp();
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let response = app
+            .v1(
+                &who.key,
+                "chat/completions",
+                &chat("simulator-chat", Some(3)),
+            )
+            .await;
+        let body: Value = response.json().await.expect("json");
+        let created = body["created"].as_i64().expect("created");
+        assert!((started - 5..=started + 60).contains(&created), "{body}");
+        ids.push(body["id"].as_str().expect("id").to_owned());
+    }
+    let mut request = chat("simulator-chat", Some(3));
+    request["stream"] = json!(true);
+    request["stream_options"] = json!({"include_usage": true});
+    let response = app.v1(&who.key, "chat/completions", &request).await;
+    let chunks = stream_chunks(&response.text().await.expect("body"));
+    let stream_id = chunks[0]["id"].as_str().expect("id").to_owned();
+    assert!(
+        chunks.iter().all(|c| c["id"] == stream_id.as_str()),
+        "{chunks:?}"
+    );
+    assert!(chunks
+        .iter()
+        .all(|c| c["created"].as_i64() >= Some(started - 5)));
+    ids.push(stream_id);
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 3, "the same prompt, three requests, three ids");
+}
+
+#[sqlx::test(migrations = false)]
 async fn a_stream_whose_upstream_sends_no_usage_ends_with_our_usage_chunk(pool: PgPool) {
     let app = spawn_app(pool).await;
     let who = caller(&app, credits(5)).await;
