@@ -8,41 +8,54 @@
 # Needs the proxy benchmark harness (BENCH_HARNESS, default
 # ../shared/bench/proxy next to this repository; its setup.sh installs nginx,
 # oha and LiteLLM). Knobs: ROUNDS (2), DURATION (15), CONC ("1 32 64"),
-# STREAM ("no yes"), WITH_LITELLM (1), PORT (18100). Results go to the
-# harness's results folder; the summary is printed at the end.
+# STREAM ("no yes"), WITH_LITELLM (1), PORT (18100), PORTAL_BIN (a portal
+# binary to measure instead of building this checkout's), BEFORE_BIN (a
+# second portal binary, e.g. an earlier commit's, measured as "before" in
+# the same interleaved rounds, on its own database and port PORT+1). Results
+# go to the harness's results folder; the summary is printed at the end.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 HARNESS=${BENCH_HARNESS:-$ROOT/../shared/bench/proxy}
 PORT=${PORT:-18100}
 BASE=${DATABASE_URL:?set DATABASE_URL to a PostgreSQL server (a scratch database is created)}
-DB="bench_proxy_$$"
 SERVER=${BASE%/*}
 STATE=$(mktemp -d)
+DBS=()
 
 cleanup() {
-  [ -f "$STATE/portal.pid" ] && kill "$(cat "$STATE/portal.pid")" 2>/dev/null || true
+  for pid in "$STATE"/*.pid; do [ -f "$pid" ] && kill "$(cat "$pid")" 2>/dev/null || true; done
   sleep 1
-  psql "$BASE" -qc "drop database if exists $DB with (force)" >/dev/null 2>&1 || true
+  for db in "${DBS[@]}"; do
+    psql "$BASE" -qc "drop database if exists $db with (force)" >/dev/null 2>&1 || true
+  done
   rm -rf "$STATE"
 }
 trap cleanup EXIT
 
-cargo build --release -p lab-portal --bin lab-portal
-psql "$BASE" -qc "create database $DB"
-export DATABASE_URL="$SERVER/$DB"
+PORTAL_BIN=${PORTAL_BIN:-}
+if [ -z "$PORTAL_BIN" ]; then
+  cargo build --release -p lab-portal --bin lab-portal
+  PORTAL_BIN="$ROOT/target/release/lab-portal"
+fi
 
-LAB_PORTAL_LISTEN="127.0.0.1:$PORT" LAB_PORTAL_LOG=warn \
-  "$ROOT/target/release/lab-portal" serve >"$STATE/portal.log" 2>&1 &
-echo $! >"$STATE/portal.pid"
-for _ in $(seq 1 120); do
-  curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
-  sleep 0.5
-done
-
-# A developer with ample credit, a key, and the fake upstream as a provider.
+# The key every portal accepts (each has its own database).
 KEY="lp_benchkey0001_$(head -c 4096 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 32)"
 HASH=$(printf '%s' "$KEY" | sha256sum | cut -d' ' -f1)
-psql "$DATABASE_URL" -q -v ON_ERROR_STOP=1 -v hash="$HASH" <<'SQL'
+
+# start_portal NAME BIN PORT: a scratch database, the portal on it, and a
+# developer with ample credit, the key, and the fake upstream as a provider.
+start_portal() {
+  local name="$1" bin="$2" port="$3" db="bench_proxy_$$_$1"
+  DBS+=("$db")
+  psql "$BASE" -qc "create database $db"
+  DATABASE_URL="$SERVER/$db" LAB_PORTAL_LISTEN="127.0.0.1:$port" LAB_PORTAL_LOG=warn \
+    "$bin" serve >"$STATE/$name.log" 2>&1 &
+  echo $! >"$STATE/$name.pid"
+  for _ in $(seq 1 120); do
+    curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+    sleep 0.5
+  done
+  psql "$SERVER/$db" -q -v ON_ERROR_STOP=1 -v hash="$HASH" <<'SQL'
 insert into users (id, email, password_hash, display_name, account_kind, country, email_verified_at)
 values ('00000000-0000-7000-8000-00000000b001', 'bench@lab.test', 'unused', 'Bench', 'developer', 'DE', now());
 insert into credit_accounts (id, owner_kind) values (gen_random_uuid(), 'treasury') on conflict do nothing;
@@ -66,10 +79,17 @@ insert into models (id, public_id, provider_id, upstream_model, input_price, out
   ('00000000-0000-7000-8000-00000000b008', 'bench-model', '00000000-0000-7000-8000-00000000b006', 'bench-model', 1000000, 2000000, 256),
   ('00000000-0000-7000-8000-00000000b009', 'bench-model-sse', '00000000-0000-7000-8000-00000000b007', 'bench-model', 1000000, 2000000, 256);
 SQL
+  
+}
 
+start_portal portal "$PORTAL_BIN" "$PORT"
 "$HARNESS/start-upstream.sh"
 targets=("nginx=http://127.0.0.1:18090,sk-none,bench-model,${BENCH_ENV:-/tmp/bench-env}/nginx/nginx.pid"
          "portal=http://127.0.0.1:$PORT,$KEY,bench-model,$STATE/portal.pid")
+if [ -n "${BEFORE_BIN:-}" ]; then
+  start_portal before "$BEFORE_BIN" "$((PORT + 1))"
+  targets+=("before=http://127.0.0.1:$((PORT + 1)),$KEY,bench-model,$STATE/before.pid")
+fi
 if [ "${WITH_LITELLM:-1}" = 1 ]; then
   # LiteLLM reads DATABASE_URL too, and would try to set up its own schema.
   env -u DATABASE_URL "$HARNESS/start-litellm.sh"
@@ -79,5 +99,7 @@ ROUNDS=${ROUNDS:-2} "$HARNESS/compare.sh" "direct=http://127.0.0.1:18080,sk-none
 
 # Metering really happened: every request left a usage record, and the
 # ledger still verifies.
-psql "$DATABASE_URL" -Atc "select 'usage records: ' || count(*) || ', charged micro-credits: ' || coalesce(sum(credits), 0) from usage_records"
-"$ROOT/target/release/lab-portal" ledger verify
+for db in "${DBS[@]}"; do
+  psql "$SERVER/$db" -Atc "select '$db usage records: ' || count(*) || ', charged micro-credits: ' || coalesce(sum(credits), 0) from usage_records"
+done
+DATABASE_URL="$SERVER/${DBS[0]}" "$PORTAL_BIN" ledger verify
