@@ -11,9 +11,12 @@ use uuid::Uuid;
 
 use crate::helpers::{create_user, signed_in, spawn_app, TestApp};
 
-/// Adds a provider and, on it, `(id, kind, input, output, enabled)` models
-/// with a 128,000-token context and 8,192 output tokens.
-async fn add_models(app: &TestApp, models: &[(&str, &str, Option<i64>, Option<i64>, bool)]) {
+/// `(public id, kind, input price, output price, enabled)`.
+type NewModel<'a> = (&'a str, &'a str, Option<i64>, Option<i64>, bool);
+
+/// Adds a provider and, on it, `models` with a 128,000-token context and
+/// 8,192 output tokens.
+async fn add_models(app: &TestApp, models: &[NewModel<'_>]) {
     let provider = Uuid::now_v7();
     sqlx::query(
         "insert into providers (id, name, base_url) values ($1, 'Upstream', 'http://127.0.0.1:9')",
