@@ -21,6 +21,11 @@ pub fn datasets() -> &'static str {
     "/datasets"
 }
 
+/// `/models`: the models the API serves, their prices, and what a credit is.
+pub fn models() -> &'static str {
+    "/models"
+}
+
 /// `/signin`.
 pub fn sign_in() -> &'static str {
     "/signin"
@@ -190,6 +195,7 @@ mod tests {
             home(),
             agents(),
             datasets(),
+            models(),
             sign_in(),
             sign_up(),
             check_email(),

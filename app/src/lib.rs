@@ -30,6 +30,7 @@ use crate::pages::{
     dashboard::DashboardPage,
     home::HomePage,
     keys::KeysPage,
+    models::ModelsPage,
     not_found::NotFoundPage,
     onboarding::OnboardingPage,
     profile::ProfilePage,
@@ -83,6 +84,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=HomePage />
                     <Route path=path!("/agents") view=AgentsPage />
                     <Route path=path!("/datasets") view=DatasetsPage />
+                    <Route path=path!("/models") view=ModelsPage ssr=SsrMode::Async />
                     <Route path=path!("/signin") view=SignInPage />
                     <Route path=path!("/signup") view=SignUpPage />
                     <Route path=path!("/signup/check-email") view=CheckEmailPage />

@@ -5,5 +5,6 @@ pub mod accounts;
 pub mod admin;
 pub mod credits;
 pub mod keys;
+pub mod models;
 pub mod onboarding;
 pub mod usage;

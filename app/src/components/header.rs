@@ -47,6 +47,9 @@ pub fn SiteHeader() -> impl IntoView {
                             <A href=href::datasets()>"Datasets"</A>
                         </li>
                         <li>
+                            <A href=href::models()>"Models"</A>
+                        </li>
+                        <li>
                             <a href="/#credits">"Credits"</a>
                         </li>
                         <li>

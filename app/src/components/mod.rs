@@ -6,3 +6,4 @@ pub mod guard;
 pub mod header;
 pub mod history;
 pub mod pager;
+pub mod snippets;

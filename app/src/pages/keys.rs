@@ -21,7 +21,9 @@ use crate::components::form::{
     action_error, field_error, kept_fields, FormError, Notice, TextField,
 };
 use crate::components::guard::RequireUser;
+use crate::components::snippets::{export_key, snippets, CodeBlock};
 use crate::domain::credits::Credits;
+use crate::domain::model::ModelKind;
 use crate::href;
 use leptos::server_fn::ServerFn;
 
@@ -420,18 +422,15 @@ fn limits_text(rpm: Option<i32>, tpm: Option<i32>) -> String {
     }
 }
 
-/// The environment variable the snippets read the key from.
-const KEY_VARIABLE: &str = "LAB_PORTAL_API_KEY";
-
 #[component]
 fn QuickStartSection(qs: QuickStart) -> impl IntoView {
     let model = qs
         .models
         .iter()
-        .find(|m| m.kind == "chat")
+        .find(|m| m.kind == ModelKind::Chat)
         .or_else(|| qs.models.first())
-        .cloned();
-    let snippets = snippets(&qs.base_url, model.as_ref());
+        .map(|m| (m.id.as_str(), m.kind));
+    let snippets = snippets(&qs.base_url, model);
     let models = qs.models;
     view! {
         <section class="keys-section quick-start" aria-labelledby="quick-start-heading">
@@ -441,19 +440,20 @@ fn QuickStartSection(qs: QuickStart) -> impl IntoView {
                 <code class="base-url">{qs.base_url.clone()}</code>
                 ", so the official OpenAI libraries work unchanged. Keep your key in an environment variable:"
             </p>
-            <pre class="code" tabindex="0" aria-label="Setting the key in a shell">
-                <code>{format!("export {KEY_VARIABLE}=lp_…")}</code>
-            </pre>
+            <CodeBlock label="Setting the key in a shell" code=export_key() />
             <h3>"Models"</h3>
             {models_list(models)}
+            <p>
+                <A href=href::models()>
+                    "Prices, context windows and output limits of every model"
+                </A>
+            </p>
             {snippets
                 .into_iter()
                 .map(|(language, code)| {
                     view! {
                         <h3>{language}</h3>
-                        <pre class="code" tabindex="0" aria-label=format!("{language} example")>
-                            <code>{code}</code>
-                        </pre>
+                        <CodeBlock label=format!("{language} example") code />
                     }
                 })
                 .collect_view()}
@@ -478,7 +478,7 @@ fn models_list(models: Vec<ModelView>) -> impl IntoView {
             {models
                 .into_iter()
                 .map(|m| {
-                    let kind = if m.kind == "embedding" { "embeddings" } else { "chat" };
+                    let kind = if m.kind == ModelKind::Embedding { "embeddings" } else { "chat" };
                     view! {
                         <li>
                             <code>{m.id}</code>
@@ -492,93 +492,9 @@ fn models_list(models: Vec<ModelView>) -> impl IntoView {
     .into_any()
 }
 
-/// `(language, code)` examples calling `model` (or a placeholder) at
-/// `base_url`: a chat completion, or embeddings for an embedding model.
-fn snippets(base_url: &str, model: Option<&ModelView>) -> Vec<(&'static str, String)> {
-    let id = model.map_or("MODEL_ID", |m| m.id.as_str());
-    if model.is_some_and(|m| m.kind == "embedding") {
-        return vec![
-            (
-                "curl",
-                format!(
-                    "curl {base_url}/embeddings \\\n  -H \"Authorization: Bearer ${KEY_VARIABLE}\" \\\n  -H \"Content-Type: application/json\" \\\n  -d '{{\"model\": \"{id}\", \"input\": \"Hello!\"}}'"
-                ),
-            ),
-            (
-                "Python",
-                format!(
-                    "import os\nfrom openai import OpenAI\n\nclient = OpenAI(base_url=\"{base_url}\", api_key=os.environ[\"{KEY_VARIABLE}\"])\nresult = client.embeddings.create(model=\"{id}\", input=\"Hello!\")\nprint(len(result.data[0].embedding))"
-                ),
-            ),
-            (
-                "JavaScript",
-                format!(
-                    "import OpenAI from \"openai\";\n\nconst client = new OpenAI({{ baseURL: \"{base_url}\", apiKey: process.env.{KEY_VARIABLE} }});\nconst result = await client.embeddings.create({{ model: \"{id}\", input: \"Hello!\" }});\nconsole.log(result.data[0].embedding.length);"
-                ),
-            ),
-        ];
-    }
-    vec![
-        (
-            "curl",
-            format!(
-                "curl {base_url}/chat/completions \\\n  -H \"Authorization: Bearer ${KEY_VARIABLE}\" \\\n  -H \"Content-Type: application/json\" \\\n  -d '{{\"model\": \"{id}\", \"messages\": [{{\"role\": \"user\", \"content\": \"Hello!\"}}]}}'"
-            ),
-        ),
-        (
-            "Python",
-            format!(
-                "import os\nfrom openai import OpenAI\n\nclient = OpenAI(base_url=\"{base_url}\", api_key=os.environ[\"{KEY_VARIABLE}\"])\nreply = client.chat.completions.create(\n    model=\"{id}\",\n    messages=[{{\"role\": \"user\", \"content\": \"Hello!\"}}],\n)\nprint(reply.choices[0].message.content)"
-            ),
-        ),
-        (
-            "JavaScript",
-            format!(
-                "import OpenAI from \"openai\";\n\nconst client = new OpenAI({{ baseURL: \"{base_url}\", apiKey: process.env.{KEY_VARIABLE} }});\nconst reply = await client.chat.completions.create({{\n  model: \"{id}\",\n  messages: [{{ role: \"user\", content: \"Hello!\" }}],\n}});\nconsole.log(reply.choices[0].message.content);"
-            ),
-        ),
-    ]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn snippets_call_this_portal_with_a_served_model() {
-        let chat = ModelView {
-            id: "lab-chat-1".to_owned(),
-            kind: "chat".to_owned(),
-        };
-        let all = snippets("https://lab.example.org/v1", Some(&chat));
-        let names: Vec<&str> = all.iter().map(|(l, _)| *l).collect();
-        assert_eq!(names, ["curl", "Python", "JavaScript"]);
-        for (_, code) in &all {
-            assert!(code.contains("https://lab.example.org/v1"), "{code}");
-            assert!(code.contains("\"lab-chat-1\""), "{code}");
-            assert!(code.contains(KEY_VARIABLE), "{code}");
-        }
-        assert!(all[0].1.contains("/v1/chat/completions"));
-        assert!(all[1]
-            .1
-            .contains("OpenAI(base_url=\"https://lab.example.org/v1\""));
-        assert!(all[2]
-            .1
-            .contains("new OpenAI({ baseURL: \"https://lab.example.org/v1\""));
-    }
-
-    #[test]
-    fn embedding_models_get_embedding_examples_and_no_model_a_placeholder() {
-        let embed = ModelView {
-            id: "lab-embed".to_owned(),
-            kind: "embedding".to_owned(),
-        };
-        let all = snippets("http://127.0.0.1:3000/v1", Some(&embed));
-        assert!(all[0].1.contains("/v1/embeddings"));
-        assert!(all.iter().all(|(_, c)| c.contains("lab-embed")));
-        let none = snippets("http://127.0.0.1:3000/v1", None);
-        assert!(none.iter().all(|(_, c)| c.contains("MODEL_ID")));
-    }
 
     #[test]
     fn limits_read_as_words() {

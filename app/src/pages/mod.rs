@@ -7,6 +7,7 @@ pub mod credits;
 pub mod dashboard;
 pub mod home;
 pub mod keys;
+pub mod models;
 pub mod not_found;
 pub mod onboarding;
 pub mod profile;

@@ -85,6 +85,43 @@ pub fn client_addr() -> Option<std::net::IpAddr> {
     parts()?.extensions.get::<ClientAddr>().and_then(|a| a.0)
 }
 
+/// The inference API's base URL as people reach it: [`origin`] + `/v1`.
+/// The one source of every snippet's and page's base URL.
+pub fn api_base_url(state: &AppState) -> String {
+    format!("{}/v1", origin(state))
+}
+
+/// The origin people reach the portal at: the configured public URL, else
+/// the `Host` of this request (as the CSRF check reads it).
+pub fn origin(state: &AppState) -> String {
+    if state.public_url_configured {
+        return state.public_url.clone();
+    }
+    let scheme = state
+        .public_url
+        .split_once("://")
+        .map_or("http", |(scheme, _)| scheme);
+    let host = parts().and_then(|p| {
+        p.headers
+            .get(http::header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    });
+    match host {
+        Some(host) if is_host(&host) => format!("{scheme}://{host}"),
+        _ => state.public_url.clone(),
+    }
+}
+
+/// A plausible `host[:port]`: nothing that could break out of a snippet.
+fn is_host(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= 255
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
+}
+
 /// Whether a request is a form posted by a browser without JavaScript: a
 /// `POST` that wants a page back (HTML), not data. The one test of it, for
 /// server functions ([`plain_form_post`]) and the kept-form middleware alike.
@@ -130,7 +167,7 @@ mod tests {
     use http::header::{ACCEPT, CONTENT_TYPE};
     use http::{HeaderMap, HeaderValue, Method};
 
-    use super::is_plain_form_post;
+    use super::{is_host, is_plain_form_post};
 
     fn headers(accept: &'static str) -> HeaderMap {
         let mut headers = HeaderMap::new();
@@ -156,5 +193,15 @@ mod tests {
             &headers("application/json")
         ));
         assert!(!is_plain_form_post(&Method::POST, &HeaderMap::new()));
+    }
+
+    #[test]
+    fn only_plain_hosts_are_echoed() {
+        assert!(is_host("lab.example.org"));
+        assert!(is_host("127.0.0.1:3000"));
+        assert!(is_host("[::1]:3000"));
+        assert!(!is_host(""));
+        assert!(!is_host("evil.org\"; rm -rf /"));
+        assert!(!is_host("a b"));
     }
 }

@@ -12,6 +12,7 @@ mod health;
 mod helpers;
 mod keys;
 mod mailer;
+mod models_page;
 mod pages;
 mod proxy;
 mod roles;

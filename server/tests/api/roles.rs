@@ -203,6 +203,8 @@ const TABLE: &[Class] = &[
     class("POST /api/create_api_key", SignedIn).form(&[("name", "")]),
     class("POST /api/take_created_key", SignedIn),
     class("POST /api/revoke_api_key", SignedIn).form(&[("key_id", "")]),
+    // app/src/api/models/.
+    class("POST /api/list_models", Public),
     // app/src/api/usage/.
     class("POST /api/my_usage", SignedIn),
     class("POST /api/my_usage_chart", SignedIn),
@@ -235,6 +237,7 @@ const TABLE: &[Class] = &[
     class("GET /", Public),
     class("GET /agents", Public),
     class("GET /datasets", Public),
+    class("GET /models", Public),
     class("GET /signin", Public),
     class("GET /signup", Public),
     class("GET /signup/check-email", Public),

@@ -97,7 +97,7 @@ pub struct CreatedKey {
 pub struct ModelView {
     pub id: String,
     /// `chat` or `embedding`.
-    pub kind: String,
+    pub kind: crate::domain::model::ModelKind,
 }
 
 /// What the quick-start snippets need.

@@ -1,5 +1,5 @@
-//! Developers' API keys: creating, listing and revoking them, and the
-//! models they can call.
+//! Developers' API keys: creating, listing and revoking them. The models
+//! a key can call are the models service's (`services::models::served_models`).
 //!
 //! A key's plaintext exists only in the answer to the request that created
 //! it; the database keeps the SHA-256 of the whole key. Revoking keeps the
@@ -163,32 +163,4 @@ pub async fn revoke(pool: &PgPool, user_id: Uuid, key_id: Uuid) -> Result<KeyRow
         }
         None => Err(AppError::NotFound("There is no such key.".to_owned())),
     }
-}
-
-/// A model the API serves: enabled, with both prices set.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServedModel {
-    pub public_id: String,
-    pub kind: String,
-}
-
-/// The models a key can call, by kind and id: those the one serving rule
-/// ([`crate::domain::model::servable`]) accepts.
-pub async fn served_models(pool: &PgPool) -> Result<Vec<ServedModel>, AppError> {
-    /// `(public_id, kind, enabled, input_price, output_price)`.
-    type Row = (String, String, bool, Option<i64>, Option<i64>);
-    let rows: Vec<Row> = sqlx::query_as(
-        "select public_id, kind, enabled, input_price, output_price from models
-         order by kind, public_id",
-    )
-    .fetch_all(pool)
-    .await
-    .map_err(internal)?;
-    Ok(rows
-        .into_iter()
-        .filter(|(_, _, enabled, input, output)| {
-            crate::domain::model::servable(*enabled, *input, *output).is_ok()
-        })
-        .map(|(public_id, kind, ..)| ServedModel { public_id, kind })
-        .collect())
 }

@@ -1,6 +1,8 @@
 //! The upstream providers and the models the inference proxy serves, as
-//! admins manage them. Every change is written to the audit log in the same
-//! transaction as the change itself.
+//! admins manage them, and the served models as everyone sees them (the
+//! keys page's quick start, the public models and pricing page). Every
+//! change is written to the audit log in the same transaction as the
+//! change itself.
 //!
 //! A provider's secret is never stored: only the name of the environment
 //! variable holding it. The simulator provider is the server's own: its
@@ -13,6 +15,7 @@ use serde_json::{json, Value};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
+use crate::domain::model::{servable, ModelKind};
 use crate::domain::model_forms::{
     self as parse, ModelFields, ModelInput, ProviderFields, ProviderInput,
 };
@@ -79,6 +82,73 @@ pub async fn models(pool: &PgPool) -> Result<Vec<ModelRow>, sqlx::Error> {
     )
     .fetch_all(pool)
     .await
+}
+
+/// A model the API serves (enabled, priced both ways), as developers see
+/// it: no provider, upstream name or tokenizer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServedModel {
+    pub public_id: String,
+    pub kind: ModelKind,
+    /// Micro-credits per million input tokens.
+    pub input_price: i64,
+    /// Micro-credits per million output tokens.
+    pub output_price: i64,
+    pub context_window: i32,
+    pub max_output_tokens: i32,
+}
+
+/// A model's row as [`served_models`] reads it.
+#[derive(sqlx::FromRow)]
+struct ServedRow {
+    public_id: String,
+    kind: String,
+    enabled: bool,
+    input_price: Option<i64>,
+    output_price: Option<i64>,
+    context_window: i32,
+    max_output_tokens: i32,
+}
+
+impl ServedRow {
+    /// The model, if the one serving rule ([`servable`]) accepts it and its
+    /// kind is known (the proxy serves no other).
+    fn into_served(self) -> Option<ServedModel> {
+        servable(self.enabled, self.input_price, self.output_price).ok()?;
+        let (Some(input_price), Some(output_price)) = (self.input_price, self.output_price) else {
+            return None;
+        };
+        let kind = ModelKind::parse(&self.kind)
+            .inspect_err(|error| tracing::error!(model = %self.public_id, %error, "not listed"))
+            .ok()?;
+        Some(ServedModel {
+            public_id: self.public_id,
+            kind,
+            input_price,
+            output_price,
+            context_window: self.context_window,
+            max_output_tokens: self.max_output_tokens,
+        })
+    }
+}
+
+/// The models the API serves now, chat models first, then by id: those the
+/// one serving rule ([`servable`]) accepts.
+#[tracing::instrument(skip(pool))]
+pub async fn served_models(pool: &PgPool) -> Result<Vec<ServedModel>, AppError> {
+    let rows: Vec<ServedRow> = sqlx::query_as(
+        "select public_id, kind, enabled, input_price, output_price, context_window,
+                max_output_tokens
+         from models
+         order by kind, lower(public_id), public_id",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(internal)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(ServedRow::into_served)
+        .collect())
 }
 
 /// A provider's stored settings, as audited.
@@ -504,4 +574,37 @@ pub async fn set_model_enabled(
     audit::record(&mut tx, entry).await.map_err(internal)?;
     tx.commit().await.map_err(internal)?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(kind: &str, enabled: bool, input: Option<i64>, output: Option<i64>) -> ServedRow {
+        ServedRow {
+            public_id: "lab-model".to_owned(),
+            kind: kind.to_owned(),
+            enabled,
+            input_price: input,
+            output_price: output,
+            context_window: 8192,
+            max_output_tokens: 1024,
+        }
+    }
+
+    #[test]
+    fn only_enabled_models_priced_both_ways_of_a_known_kind_are_listed() {
+        let served = row("embedding", true, Some(100_000), Some(0)).into_served();
+        assert_eq!(
+            served.map(|m| (m.kind, m.input_price, m.output_price)),
+            Some((ModelKind::Embedding, 100_000, 0))
+        );
+        assert_eq!(row("chat", false, Some(1), Some(1)).into_served(), None);
+        assert_eq!(row("chat", true, None, Some(1)).into_served(), None);
+        assert_eq!(row("chat", true, Some(1), None).into_served(), None);
+        assert_eq!(
+            row("completion", true, Some(1), Some(1)).into_served(),
+            None
+        );
+    }
 }

@@ -1,0 +1,115 @@
+//! Code to copy: a scrollable block people can reach with the keyboard,
+//! and the examples that call this portal's inference API (the keys page's
+//! quick start, the models page's "try it").
+
+use leptos::prelude::*;
+
+use crate::domain::model::ModelKind;
+
+/// The environment variable the examples read the key from.
+pub const KEY_VARIABLE: &str = "LAB_PORTAL_API_KEY";
+
+/// A block of code, named for screen readers by `label` (e.g. "curl
+/// example"); it scrolls sideways on narrow screens and takes focus so the
+/// keyboard can scroll it.
+#[component]
+pub fn CodeBlock(#[prop(into)] label: String, #[prop(into)] code: String) -> impl IntoView {
+    view! {
+        <pre class="code" tabindex="0" aria-label=label>
+            <code>{code}</code>
+        </pre>
+    }
+}
+
+/// `export LAB_PORTAL_API_KEY=lp_…`: keeping the key in the variable the
+/// examples read.
+pub fn export_key() -> String {
+    format!("export {KEY_VARIABLE}=lp_…")
+}
+
+/// `(language, code)` examples calling `model` (or a placeholder) at
+/// `base_url`: a chat completion, or embeddings for an embedding model.
+pub fn snippets(base_url: &str, model: Option<(&str, ModelKind)>) -> Vec<(&'static str, String)> {
+    let id = model.map_or("MODEL_ID", |(id, _)| id);
+    if model.is_some_and(|(_, kind)| kind == ModelKind::Embedding) {
+        return vec![
+            (
+                "curl",
+                format!(
+                    "curl {base_url}/embeddings \\\n  -H \"Authorization: Bearer ${KEY_VARIABLE}\" \\\n  -H \"Content-Type: application/json\" \\\n  -d '{{\"model\": \"{id}\", \"input\": \"Hello!\"}}'"
+                ),
+            ),
+            (
+                "Python",
+                format!(
+                    "import os\nfrom openai import OpenAI\n\nclient = OpenAI(base_url=\"{base_url}\", api_key=os.environ[\"{KEY_VARIABLE}\"])\nresult = client.embeddings.create(model=\"{id}\", input=\"Hello!\")\nprint(len(result.data[0].embedding))"
+                ),
+            ),
+            (
+                "JavaScript",
+                format!(
+                    "import OpenAI from \"openai\";\n\nconst client = new OpenAI({{ baseURL: \"{base_url}\", apiKey: process.env.{KEY_VARIABLE} }});\nconst result = await client.embeddings.create({{ model: \"{id}\", input: \"Hello!\" }});\nconsole.log(result.data[0].embedding.length);"
+                ),
+            ),
+        ];
+    }
+    vec![
+        (
+            "curl",
+            format!(
+                "curl {base_url}/chat/completions \\\n  -H \"Authorization: Bearer ${KEY_VARIABLE}\" \\\n  -H \"Content-Type: application/json\" \\\n  -d '{{\"model\": \"{id}\", \"messages\": [{{\"role\": \"user\", \"content\": \"Hello!\"}}]}}'"
+            ),
+        ),
+        (
+            "Python",
+            format!(
+                "import os\nfrom openai import OpenAI\n\nclient = OpenAI(base_url=\"{base_url}\", api_key=os.environ[\"{KEY_VARIABLE}\"])\nreply = client.chat.completions.create(\n    model=\"{id}\",\n    messages=[{{\"role\": \"user\", \"content\": \"Hello!\"}}],\n)\nprint(reply.choices[0].message.content)"
+            ),
+        ),
+        (
+            "JavaScript",
+            format!(
+                "import OpenAI from \"openai\";\n\nconst client = new OpenAI({{ baseURL: \"{base_url}\", apiKey: process.env.{KEY_VARIABLE} }});\nconst reply = await client.chat.completions.create({{\n  model: \"{id}\",\n  messages: [{{ role: \"user\", content: \"Hello!\" }}],\n}});\nconsole.log(reply.choices[0].message.content);"
+            ),
+        ),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippets_call_this_portal_with_a_served_model() {
+        let all = snippets(
+            "https://lab.example.org/v1",
+            Some(("lab-chat-1", ModelKind::Chat)),
+        );
+        let names: Vec<&str> = all.iter().map(|(l, _)| *l).collect();
+        assert_eq!(names, ["curl", "Python", "JavaScript"]);
+        for (_, code) in &all {
+            assert!(code.contains("https://lab.example.org/v1"), "{code}");
+            assert!(code.contains("\"lab-chat-1\""), "{code}");
+            assert!(code.contains(KEY_VARIABLE), "{code}");
+        }
+        assert!(all[0].1.contains("/v1/chat/completions"));
+        assert!(all[1]
+            .1
+            .contains("OpenAI(base_url=\"https://lab.example.org/v1\""));
+        assert!(all[2]
+            .1
+            .contains("new OpenAI({ baseURL: \"https://lab.example.org/v1\""));
+    }
+
+    #[test]
+    fn embedding_models_get_embedding_examples_and_no_model_a_placeholder() {
+        let all = snippets(
+            "http://127.0.0.1:3000/v1",
+            Some(("lab-embed", ModelKind::Embedding)),
+        );
+        assert!(all[0].1.contains("/v1/embeddings"));
+        assert!(all.iter().all(|(_, c)| c.contains("lab-embed")));
+        let none = snippets("http://127.0.0.1:3000/v1", None);
+        assert!(none.iter().all(|(_, c)| c.contains("MODEL_ID")));
+    }
+}
