@@ -95,14 +95,7 @@ pub fn TextField(
                 aria-invalid=move || error.get().map(|_| "true")
                 aria-describedby=described_by
             />
-            {hint
-                .map(|h| {
-                    view! {
-                        <p class="field-hint" id=hint_id>
-                            {h}
-                        </p>
-                    }
-                })}
+            {field_hint(hint, hint_id)}
             <FieldMessage id=error_id error />
         </div>
     }
@@ -148,14 +141,7 @@ pub fn SelectField(
                     })
                     .collect_view()}
             </select>
-            {hint
-                .map(|h| {
-                    view! {
-                        <p class="field-hint" id=hint_id>
-                            {h}
-                        </p>
-                    }
-                })}
+            {field_hint(hint, hint_id)}
             <FieldMessage id=error_id error />
         </div>
     }
@@ -188,14 +174,7 @@ pub fn TextAreaField(
                 aria-invalid=move || error.get().map(|_| "true")
                 aria-describedby=described_by
             ></textarea>
-            {hint
-                .map(|h| {
-                    view! {
-                        <p class="field-hint" id=hint_id>
-                            {h}
-                        </p>
-                    }
-                })}
+            {field_hint(hint, hint_id)}
             <FieldMessage id=error_id error />
         </div>
     }
@@ -260,4 +239,15 @@ pub fn Notice(#[prop(into)] show: Signal<bool>, message: &'static str) -> impl I
             </Show>
         </div>
     }
+}
+
+/// A field's hint, tied to it by `id` (named in its `aria-describedby`).
+fn field_hint(hint: Option<&'static str>, id: String) -> impl IntoView {
+    hint.map(|h| {
+        view! {
+            <p class="field-hint" id=id>
+                {h}
+            </p>
+        }
+    })
 }
