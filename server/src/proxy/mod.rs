@@ -9,6 +9,7 @@
 //! durable ([`stream`]).
 
 mod error;
+mod raw;
 mod stream;
 mod wire;
 
@@ -26,13 +27,11 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
 pub use self::error::ApiError;
-use self::wire::{Answer, ChatRequest, EmbeddingsRequest, StreamOptions, Usage};
+use self::wire::{Answer, ChatRequest, EmbeddingsRequest, Usage};
 use crate::routes::Route;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -113,7 +112,7 @@ async fn list_models(State(proxy): State<Proxy>, headers: HeaderMap) -> Response
 
 async fn chat(State(proxy): State<Proxy>, headers: HeaderMap, body: Bytes) -> Response {
     let id = Uuid::now_v7();
-    answer(proxy.chat(id, &headers, &body).await, id)
+    answer(proxy.chat(id, &headers, body).await, id)
 }
 
 async fn embeddings(State(proxy): State<Proxy>, headers: HeaderMap, body: Bytes) -> Response {
@@ -132,17 +131,6 @@ fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
         })
 }
 
-/// A JSON request body of type `T`, or a 400 that says what is wrong.
-fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|error| {
-        let what = if error.is_data() {
-            "The request body is not a valid request"
-        } else {
-            "The request body is not valid JSON"
-        };
-        ApiError::bad_request(None, format!("{what}: {error}."))
-    })
-}
 
 /// A JSON answer with its charge in the headers.
 fn charged_response(body: Vec<u8>, settled: Settled) -> Response {
@@ -161,25 +149,25 @@ fn charged_response(body: Vec<u8>, settled: Settled) -> Response {
 }
 
 /// A chat request's prompt, kept to be counted if the upstream reports no
-/// usage.
+/// usage: its messages, and the request as it came (a chat template renders
+/// tools and tool calls with their keys in order).
 pub(crate) struct Prompt {
     messages: Vec<ChatMessage>,
-    tools: Option<Value>,
+    request: Bytes,
 }
 
 impl Prompt {
-    fn of(request: ChatRequest) -> Self {
-        let mut rest = request.rest;
+    fn of(request: &mut ChatRequest<'_>, body: &Bytes) -> Self {
         Self {
-            messages: request.messages,
-            tools: rest.remove("tools"),
+            messages: std::mem::take(&mut request.messages),
+            request: body.clone(),
         }
     }
 
     /// Counted as the model's upstream counts it.
     pub(crate) async fn count(&self, meter: &Meter, model: &Model) -> Counted {
         meter
-            .count_prompt(model, &self.messages, self.tools.as_ref())
+            .count_prompt(model, &self.messages, &self.request)
             .await
     }
 }
@@ -190,7 +178,7 @@ struct ChatPlan {
     wants_usage: bool,
 }
 
-impl ChatRequest {
+impl ChatRequest<'_> {
     /// Checks the request against `model` and plans its reservation.
     fn plan(
         &self,
@@ -232,7 +220,7 @@ impl ChatRequest {
                 ),
             ));
         }
-        let streamed = self.stream == Some(true);
+        let streamed = self.stream;
         Ok(ChatPlan {
             planned: Planned {
                 id,
@@ -243,34 +231,8 @@ impl ChatRequest {
                 max_output,
                 started,
             },
-            wants_usage: self.stream_options.as_ref().and_then(|o| o.include_usage) == Some(true),
+            wants_usage: self.include_usage,
         })
-    }
-
-    /// An upper bound of the tokens of the tool definitions: their JSON's
-    /// length.
-    fn tools_bound(&self) -> u64 {
-        self.rest
-            .get("tools")
-            .map_or(0, |tools| tools.to_string().len() as u64)
-    }
-
-    /// The request as the upstream gets it: its own model name, the output
-    /// limit made explicit, and (streamed) usage asked for.
-    fn for_upstream(&mut self, model: &Model, plan: &ChatPlan) {
-        self.model.clone_from(&model.upstream_model);
-        let max_output = Some(plan.planned.max_output);
-        if self.max_completion_tokens.is_some() {
-            self.max_completion_tokens = max_output;
-        } else {
-            self.max_tokens = max_output;
-        }
-        if plan.planned.streamed {
-            let options = self
-                .stream_options
-                .get_or_insert_with(StreamOptions::default);
-            options.include_usage = Some(true);
-        }
     }
 }
 
@@ -292,16 +254,17 @@ impl Proxy {
     }
 
     /// Authenticates, parses, finds the model and plans; nothing is reserved yet.
-    async fn chat(&self, id: Uuid, headers: &HeaderMap, body: &[u8]) -> Result<Response, ApiError> {
+    async fn chat(&self, id: Uuid, headers: &HeaderMap, body: Bytes) -> Result<Response, ApiError> {
         let started = Instant::now();
         let payer = self.meter().authenticate_key(bearer(headers)?).await?;
-        let mut request: ChatRequest = parse(body)?;
+        let mut request = ChatRequest::parse(&body)?;
         let model = self.meter().model(&request.model, ModelKind::Chat).await?;
         let plan = request.plan(id, started, self.meter(), &model)?;
         let asked = std::mem::take(&mut request.model);
+        let forwarded =
+            to_upstream(request.for_upstream(&model.upstream_model, plan.planned.max_output))?;
         let reservation = self.admit_and_reserve(&payer, &model, plan.planned).await?;
-        request.for_upstream(&model, &plan);
-        let upstream = match self.forward(&model, "chat/completions", &request).await {
+        let upstream = match self.forward(&model, "chat/completions", forwarded).await {
             Ok(upstream) => upstream,
             Err(error) => return Err(released(reservation, error).await),
         };
@@ -312,29 +275,26 @@ impl Proxy {
                 stream::Relay {
                     reservation,
                     asked,
-                    prompt: Prompt::of(request),
+                    prompt: Prompt::of(&mut request, &body),
                     wants_usage: plan.wants_usage,
                 },
             ));
         }
+        let prompt = Prompt::of(&mut request, &body);
         let body = match read_body(upstream, model.timeout()).await {
             Ok(body) => body,
             Err(error) => return Err(released(reservation, error).await),
         };
-        let prompt = Prompt::of(request);
-        let (body, used) = match serde_json::from_slice::<Answer>(&body) {
-            Ok(mut answer) => {
+        let (body, used) = match Answer::parse(&body) {
+            Some(mut answer) => {
                 let used = self.chat_usage(&answer, &model, &prompt).await;
-                answer.model = Some(asked);
                 // The upstream's own usage (with its details) stays as it
                 // came; an answer without one gets what we bill.
-                if answer.usage.is_none() {
-                    answer.usage = Some(Usage::of(used.input.tokens, used.output.tokens));
-                }
-                (to_vec(&answer)?, used)
+                let ours = Usage::of(used.input.tokens, used.output.tokens);
+                (to_vec(answer.for_client(&asked, Some(&ours)))?, used)
             }
             // Not an answer we can read: passed on as it is, its prompt counted.
-            Err(_) => {
+            None => {
                 let prompt = prompt.count(self.meter(), &model).await;
                 let nothing = Counted {
                     tokens: 0,
@@ -349,7 +309,7 @@ impl Proxy {
 
     /// What a non-streamed chat answer used: its reported usage (from which
     /// the model's prompt overhead is learned), else our count.
-    async fn chat_usage(&self, answer: &Answer, model: &Model, prompt: &Prompt) -> Used {
+    async fn chat_usage(&self, answer: &Answer<'_>, model: &Model, prompt: &Prompt) -> Used {
         if let Some(usage) = &answer.usage {
             self.meter()
                 .learn_prompt(model, &prompt.messages, usage.prompt_tokens);
@@ -358,7 +318,8 @@ impl Proxy {
                 Counted::reported(usage.completion()),
             );
         }
-        let text: String = answer.texts().collect::<Vec<_>>().join("");
+        let mut text = String::new();
+        answer.texts_into(&mut text);
         used(
             prompt.count(self.meter(), model).await,
             self.meter().count_output(model, &text).await,
@@ -373,7 +334,7 @@ impl Proxy {
     ) -> Result<Response, ApiError> {
         let started = Instant::now();
         let payer = self.meter().authenticate_key(bearer(headers)?).await?;
-        let mut request: EmbeddingsRequest = parse(body)?;
+        let mut request = EmbeddingsRequest::parse(body)?;
         let model = self
             .meter()
             .model(&request.model, ModelKind::Embedding)
@@ -399,9 +360,9 @@ impl Proxy {
             max_output: 0,
             started,
         };
+        let forwarded = to_upstream(request.for_upstream(&model.upstream_model))?;
         let reservation = self.admit_and_reserve(&payer, &model, planned).await?;
-        let asked = std::mem::replace(&mut request.model, model.upstream_model.clone());
-        let forwarded = match self.forward(&model, "embeddings", &request).await {
+        let forwarded = match self.forward(&model, "embeddings", forwarded).await {
             Ok(upstream) => read_body(upstream, model.timeout()).await,
             Err(error) => Err(error),
         };
@@ -410,16 +371,15 @@ impl Proxy {
             Err(error) => return Err(released(reservation, error).await),
         };
         let nothing = Counted::reported(0);
-        let (body, used) = match serde_json::from_slice::<Answer>(&body) {
-            Ok(mut answer) => {
+        let (body, used) = match Answer::parse(&body) {
+            Some(mut answer) => {
                 let input = match &answer.usage {
                     Some(usage) => Counted::reported(usage.prompt_tokens),
                     None => self.count_inputs(&model, &request.input).await,
                 };
-                answer.model = Some(asked);
-                (to_vec(&answer)?, used(input, nothing))
+                (to_vec(answer.for_client(&request.model, None))?, used(input, nothing))
             }
-            Err(_) => (
+            None => (
                 body.to_vec(),
                 used(self.count_inputs(&model, &request.input).await, nothing),
             ),
@@ -454,10 +414,15 @@ impl Proxy {
         &self,
         model: &Model,
         path: &str,
-        request: &impl Serialize,
+        request: Vec<u8>,
     ) -> Result<reqwest::Response, ApiError> {
         let url = format!("{}/{path}", model.base_url.trim_end_matches('/'));
-        let mut call = self.inner.client.post(url).json(request);
+        let mut call = self
+            .inner
+            .client
+            .post(url)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(request);
         if let Some(name) = &model.secret_env {
             let Some(secret) = model.secret() else {
                 tracing::error!(provider = %model.provider, variable = %name, "the provider's secret variable is not set");
@@ -527,9 +492,16 @@ fn used(input: Counted, output: Counted) -> Used {
     }
 }
 
-fn to_vec(value: &impl Serialize) -> Result<Vec<u8>, ApiError> {
-    serde_json::to_vec(value).map_err(|error| {
+fn to_vec(written: serde_json::Result<Vec<u8>>) -> Result<Vec<u8>, ApiError> {
+    written.map_err(|error| {
         tracing::error!(%error, "writing an answer");
+        ApiError::internal()
+    })
+}
+
+fn to_upstream(written: serde_json::Result<Vec<u8>>) -> Result<Vec<u8>, ApiError> {
+    written.map_err(|error| {
+        tracing::error!(%error, "writing a request");
         ApiError::internal()
     })
 }

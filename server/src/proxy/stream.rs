@@ -75,8 +75,23 @@ fn payload(event: &[u8]) -> Option<String> {
 
 /// One event carrying `value` as its data.
 fn event(value: &impl serde::Serialize) -> Option<Bytes> {
-    let data = serde_json::to_string(value).ok()?;
-    Some(Bytes::from(format!("data: {data}\n\n")))
+    serde_json::to_vec(value).ok().map(|data| event_of(&data))
+}
+
+/// One event carrying the JSON text `data`.
+fn event_of(data: &[u8]) -> Bytes {
+    let mut event = Vec::with_capacity(data.len() + 8);
+    event.extend_from_slice(b"data: ");
+    event.extend_from_slice(data);
+    event.extend_from_slice(b"\n\n");
+    Bytes::from(event)
+}
+
+/// A chunk's member `key`, for our own usage chunk.
+fn member(chunk: &Answer<'_>, key: &str) -> Option<Value> {
+    chunk
+        .member(key)
+        .and_then(|raw| serde_json::from_str(raw.get()).ok())
 }
 
 /// How a relay ended.
@@ -105,27 +120,28 @@ struct Seen {
 impl Seen {
     /// Reads one event's data; returns what to send the client, if anything.
     fn chunk(&mut self, raw: Vec<u8>, data: &str, relay: &Relay) -> Option<Bytes> {
-        let Ok(mut chunk) = serde_json::from_str::<Answer>(data) else {
+        let Some(mut chunk) = Answer::parse(data.as_bytes()) else {
             return Some(Bytes::from(raw));
         };
-        self.text.extend(chunk.texts());
-        self.id = self.id.take().or_else(|| chunk.rest.get("id").cloned());
-        self.created = self
-            .created
-            .take()
-            .or_else(|| chunk.rest.get("created").cloned());
+        chunk.texts_into(&mut self.text);
+        if self.id.is_none() {
+            self.id = member(&chunk, "id");
+        }
+        if self.created.is_none() {
+            self.created = member(&chunk, "created");
+        }
         if let Some(usage) = &chunk.usage {
             self.reported = Some(usage.clone());
             if !relay.wants_usage && !chunk.has_choices() {
                 return None;
             }
         }
-        match &chunk.model {
-            Some(model) if *model != relay.asked => {
-                chunk.model = Some(relay.asked.clone());
-                event(&chunk).or(Some(Bytes::from(raw)))
-            }
-            _ => Some(Bytes::from(raw)),
+        if !chunk.names_other_model(&relay.asked) {
+            return Some(Bytes::from(raw));
+        }
+        match chunk.for_client(&relay.asked, None) {
+            Ok(data) => Some(event_of(&data)),
+            Err(_) => Some(Bytes::from(raw)),
         }
     }
 

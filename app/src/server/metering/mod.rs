@@ -30,7 +30,6 @@ mod overhead;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -312,17 +311,18 @@ impl Meter {
         Counted::heuristic(counted.saturating_add_signed(overhead))
     }
 
-    /// Counts the prompt of chat `messages` (and `tools`) as `model`'s
-    /// upstream does, for a call it reported no usage for.
+    /// Counts the prompt of a chat request (its `messages`, and the
+    /// `request` as it came, for tools and templates) as `model`'s upstream
+    /// does, for a call it reported no usage for.
     pub async fn count_prompt(
         &self,
         model: &Model,
         messages: &[ChatMessage],
-        tools: Option<&Value>,
+        request: &[u8],
     ) -> Counted {
         match self.tokenizer(model).await {
             Some(tokenizer) => Counted {
-                tokens: tokenizer.count_chat(messages, tools),
+                tokens: tokenizer.count_chat(messages, request),
                 by: Some(Arc::from(tokenizer.name())),
             },
             None => self.estimate_prompt(model, messages),

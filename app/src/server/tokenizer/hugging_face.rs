@@ -6,7 +6,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::template::{ChatTemplate, Render};
-use super::TokenizerError;
+use super::{ChatJson, TokenizerError};
 use crate::server::metering::chat::ChatMessage;
 use crate::server::metering::count;
 
@@ -71,8 +71,8 @@ impl HuggingFace {
     /// The prompt as the chat template renders it, counted; without a
     /// template (or when it refuses the request), each message's texts with
     /// a few tokens of framing.
-    pub fn count_chat(&self, messages: &[ChatMessage], tools: Option<&Value>) -> u64 {
-        match self.render(messages, tools) {
+    pub fn count_chat(&self, messages: &[ChatMessage], request: &ChatJson) -> u64 {
+        match self.render(messages, request) {
             Some(Ok(prompt)) => return self.count_text(&prompt),
             Some(Err(error)) => {
                 tracing::warn!(tokenizer = %self.name, %error, "the chat template failed; counting messages");
@@ -92,20 +92,22 @@ impl HuggingFace {
 }
 
 impl HuggingFace {
-    /// The prompt as the upstream renders it, if there is a chat template.
+    /// The prompt as the upstream renders it, if there is a chat template:
+    /// the request's messages and tools as they came (`messages` if it has
+    /// none).
     pub fn render(
         &self,
         messages: &[ChatMessage],
-        tools: Option<&Value>,
+        request: &ChatJson,
     ) -> Option<Result<String, String>> {
         let template = self.template.as_ref()?;
-        let messages = match serde_json::to_value(messages) {
-            Ok(messages) => messages,
-            Err(error) => return Some(Err(error.to_string())),
-        };
+        let messages = request
+            .messages
+            .clone()
+            .unwrap_or_else(|| minijinja::Value::from_serialize(messages));
         let rendered = template.render(&Render {
             messages: &messages,
-            tools,
+            tools: request.tools.as_ref(),
             bos_token: &self.bos_token,
             eos_token: &self.eos_token,
         });

@@ -16,7 +16,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
-use serde_json::Value;
+use minijinja::Value;
+use serde::Deserialize;
 
 use self::hugging_face::HuggingFace;
 use self::openai::OpenAi;
@@ -61,14 +62,32 @@ impl Tokenizer {
         }
     }
 
-    /// The prompt tokens of a chat request's `messages` and `tools`, as the
-    /// upstream counts them.
-    pub fn count_chat(&self, messages: &[ChatMessage], tools: Option<&Value>) -> u64 {
+    /// The prompt tokens of a chat request (its `messages`, and `request`
+    /// as it came, for its tools and every field in order), as the upstream
+    /// counts them.
+    pub fn count_chat(&self, messages: &[ChatMessage], request: &[u8]) -> u64 {
         match self {
             Tokenizer::Heuristic => count::count_messages(messages),
-            Tokenizer::OpenAi(t) => t.count_chat(messages, tools),
-            Tokenizer::HuggingFace(t) => t.count_chat(messages, tools),
+            Tokenizer::OpenAi(t) => t.count_chat(messages, ChatJson::read(request).tools.as_ref()),
+            Tokenizer::HuggingFace(t) => t.count_chat(messages, &ChatJson::read(request)),
         }
+    }
+}
+
+/// A chat request's messages and tools with every key in the order it
+/// came: what a chat template renders (`tojson` writes keys in order).
+#[derive(Debug, Default, Deserialize)]
+pub struct ChatJson {
+    #[serde(default)]
+    pub messages: Option<Value>,
+    #[serde(default)]
+    pub tools: Option<Value>,
+}
+
+impl ChatJson {
+    /// Reads a request's JSON; empty if it is not a JSON object.
+    pub fn read(request: &[u8]) -> Self {
+        serde_json::from_slice(request).unwrap_or_default()
     }
 }
 
@@ -157,18 +176,30 @@ impl std::fmt::Debug for Tokenizers {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     fn fixtures() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tokenizers")
     }
 
     /// The reference counts of Hugging Face's own libraries, written by
-    /// `make_fixture.py` beside the fixture.
+    /// `make_fixture.py` beside the fixture; keys in the file's order.
     fn expected() -> Value {
         let text = std::fs::read_to_string(fixtures().join("tiny-chatml/expected.json"))
             .expect("expected.json");
         serde_json::from_str(&text).expect("json")
+    }
+
+    fn item(value: &Value, key: &str) -> Value {
+        value.get_attr(key).expect("a key")
+    }
+
+    fn items(value: &Value, key: &str) -> Vec<Value> {
+        item(value, key).try_iter().expect("a list").collect()
+    }
+
+    #[derive(Deserialize)]
+    struct Messages {
+        messages: Vec<ChatMessage>,
     }
 
     #[tokio::test]
@@ -181,31 +212,26 @@ mod tests {
             panic!("a Hugging Face tokenizer");
         };
         let expected = expected();
-        let texts = expected["texts"].as_array().expect("texts");
-        for case in texts {
-            let text = case["text"].as_str().expect("text");
-            assert_eq!(
-                Some(tokenizer.count_text(text)),
-                case["tokens"].as_u64(),
-                "{text}"
-            );
+        for case in items(&expected, "texts") {
+            let text = item(&case, "text").to_string();
+            let tokens = u64::try_from(item(&case, "tokens")).expect("a count");
+            assert_eq!(tokenizer.count_text(&text), tokens, "{text}");
         }
-        let chats = expected["chats"].as_array().expect("chats");
+        let chats = items(&expected, "chats");
         assert_eq!(chats.len(), 4);
         for case in chats {
-            let messages: Vec<ChatMessage> =
-                serde_json::from_value(case["messages"].clone()).expect("messages");
-            let tools = case.get("tools");
+            // The case as a request: its messages and tools, keys in order.
+            let request = serde_json::to_vec(&case).expect("json");
+            let messages = serde_json::from_slice::<Messages>(&request)
+                .expect("messages")
+                .messages;
             let rendered = hf
-                .render(&messages, tools)
+                .render(&messages, &ChatJson::read(&request))
                 .expect("a template")
                 .expect("renders");
-            assert_eq!(Some(rendered.as_str()), case["rendered"].as_str());
-            assert_eq!(
-                Some(tokenizer.count_chat(&messages, tools)),
-                case["tokens"].as_u64(),
-                "{rendered}"
-            );
+            assert_eq!(rendered, item(&case, "rendered").to_string());
+            let tokens = u64::try_from(item(&case, "tokens")).expect("a count");
+            assert_eq!(tokenizer.count_chat(&messages, &request), tokens, "{rendered}");
         }
         // Loaded once, then kept.
         let again = tokenizers.get(&choice).await.expect("loads");
@@ -240,7 +266,7 @@ mod tests {
             .expect("built in");
         let messages = vec![ChatMessage::text("user", "hello world")];
         assert_eq!(
-            heuristic.count_chat(&messages, Some(&json!([]))),
+            heuristic.count_chat(&messages, br#"{"tools": []}"#),
             count::count_messages(&messages)
         );
     }

@@ -2,7 +2,7 @@
 //! cookbook counts it (each message `<|start|>{role}<|message|>{content}<|end|>`,
 //! the reply primed with `<|start|>assistant<|message|>`).
 
-use serde_json::Value;
+use minijinja::Value;
 use tiktoken_rs::CoreBPE;
 
 use super::TokenizerError;
@@ -54,17 +54,19 @@ impl OpenAi {
         let messages: u64 = messages
             .iter()
             .map(|message| {
-                let name = match message.rest.get("name") {
-                    Some(Value::String(name)) => PER_NAME + self.count_text(name),
-                    _ => 0,
-                };
+                let name = message
+                    .name
+                    .as_deref()
+                    .map_or(0, |name| PER_NAME + self.count_text(name));
                 PER_MESSAGE
                     + self.count_text(&message.role)
                     + message.texts().map(|t| self.count_text(t)).sum::<u64>()
                     + name
             })
             .sum();
-        let tools = tools.map_or(0, |tools| self.count_text(&tools.to_string()));
+        let tools = tools
+            .and_then(|tools| serde_json::to_string(tools).ok())
+            .map_or(0, |tools| self.count_text(&tools));
         messages + tools + PER_REPLY
     }
 }

@@ -3,7 +3,7 @@
 //! Python's string and dict methods, `tojson` as Python's `json.dumps`, and
 //! the globals `raise_exception` and `strftime_now`.
 
-use minijinja::value::Kwargs;
+use minijinja::value::{Kwargs, ValueKind};
 use minijinja::{context, Environment, Error, ErrorKind, Value};
 use serde_json::Value as Json;
 use time::OffsetDateTime;
@@ -18,8 +18,8 @@ pub struct ChatTemplate {
 
 /// What a template is rendered with.
 pub struct Render<'a> {
-    pub messages: &'a Json,
-    pub tools: Option<&'a Json>,
+    pub messages: &'a Value,
+    pub tools: Option<&'a Value>,
     pub bos_token: &'a str,
     pub eos_token: &'a str,
 }
@@ -43,8 +43,8 @@ impl ChatTemplate {
     pub fn render(&self, with: &Render<'_>) -> Result<String, Error> {
         let template = self.env.get_template(NAME)?;
         template.render(context! {
-            messages => Value::from_serialize(with.messages),
-            tools => with.tools.map(Value::from_serialize),
+            messages => with.messages,
+            tools => with.tools,
             add_generation_prompt => true,
             bos_token => with.bos_token,
             eos_token => with.eos_token,
@@ -108,14 +108,13 @@ fn strftime_now(format: String) -> String {
 fn tojson(value: Value, kwargs: Kwargs) -> Result<Value, Error> {
     let indent: Option<usize> = kwargs.get("indent")?;
     kwargs.assert_all_used()?;
-    let json = serde_json::to_value(&value)
-        .map_err(|error| Error::new(ErrorKind::InvalidOperation, error.to_string()))?;
     let mut out = String::new();
-    dumps(&json, indent, 0, &mut out);
+    dumps(&value, indent, 0, &mut out)?;
     Ok(Value::from_safe_string(out))
 }
 
-fn dumps(value: &Json, indent: Option<usize>, depth: usize, out: &mut String) {
+/// Writes `value` (keys in their order) as `json.dumps` would.
+fn dumps(value: &Value, indent: Option<usize>, depth: usize, out: &mut String) -> Result<(), Error> {
     let open = |out: &mut String, depth: usize, first: bool| {
         if !first {
             out.push(',');
@@ -129,60 +128,67 @@ fn dumps(value: &Json, indent: Option<usize>, depth: usize, out: &mut String) {
             None => {}
         }
     };
-    match value {
-        Json::Array(items) if !items.is_empty() => {
+    let close = |out: &mut String, bracket: char| {
+        if let Some(width) = indent {
+            out.push('\n');
+            out.push_str(&" ".repeat(width * depth));
+        }
+        out.push(bracket);
+    };
+    let empty = value.len() == Some(0);
+    match value.kind() {
+        ValueKind::Seq | ValueKind::Iterable if !empty => {
             out.push('[');
-            for (i, item) in items.iter().enumerate() {
+            for (i, item) in value.try_iter()?.enumerate() {
                 open(out, depth + 1, i == 0);
-                dumps(item, indent, depth + 1, out);
+                dumps(&item, indent, depth + 1, out)?;
             }
-            if let Some(width) = indent {
-                out.push('\n');
-                out.push_str(&" ".repeat(width * depth));
-            }
-            out.push(']');
+            close(out, ']');
         }
-        Json::Object(map) if !map.is_empty() => {
+        ValueKind::Map if !empty => {
             out.push('{');
-            for (i, (key, item)) in map.iter().enumerate() {
+            for (i, key) in value.try_iter()?.enumerate() {
                 open(out, depth + 1, i == 0);
-                out.push_str(&Json::from(key.as_str()).to_string());
+                let name = key.as_str().map_or_else(|| key.to_string(), str::to_owned);
+                out.push_str(&Json::from(name).to_string());
                 out.push_str(": ");
-                dumps(item, indent, depth + 1, out);
+                dumps(&value.get_item(&key)?, indent, depth + 1, out)?;
             }
-            if let Some(width) = indent {
-                out.push('\n');
-                out.push_str(&" ".repeat(width * depth));
-            }
-            out.push('}');
+            close(out, '}');
         }
-        scalar => out.push_str(&scalar.to_string()),
+        ValueKind::Seq | ValueKind::Iterable => out.push_str("[]"),
+        ValueKind::Map => out.push_str("{}"),
+        _ => {
+            let scalar = serde_json::to_value(value)
+                .map_err(|error| Error::new(ErrorKind::InvalidOperation, error.to_string()))?;
+            out.push_str(&scalar.to_string());
+        }
     }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
-    fn dumped(value: &Json, indent: Option<usize>) -> String {
+    /// JSON text read as a template value (keys in order), dumped again.
+    fn dumped(json: &str, indent: Option<usize>) -> String {
+        let value: Value = serde_json::from_str(json).expect("json");
         let mut out = String::new();
-        dumps(value, indent, 0, &mut out);
+        dumps(&value, indent, 0, &mut out).expect("dumps");
         out
     }
 
     #[test]
     fn tojson_writes_what_python_json_dumps_writes() {
-        let value =
-            json!({"name": "get_weather", "b": [1, 2.5, true, null], "e": {}, "s": "é\"\n"});
         // json.dumps(value, ensure_ascii=False)
         assert_eq!(
-            dumped(&value, None),
-            r#"{"name": "get_weather", "b": [1, 2.5, true, null], "e": {}, "s": "é\"\n"}"#
+            dumped(r#"{"name":"get_weather","b":[1,2.5,true,null],"e":{},"l":[],"s":"é\"\n"}"#, None),
+            r#"{"name": "get_weather", "b": [1, 2.5, true, null], "e": {}, "l": [], "s": "é\"\n"}"#
         );
         // json.dumps({"a": [1, {"b": 2}]}, indent=2)
         assert_eq!(
-            dumped(&json!({"a": [1, {"b": 2}]}), Some(2)),
+            dumped(r#"{"a": [1, {"b": 2}]}"#, Some(2)),
             "{\n  \"a\": [\n    1,\n    {\n      \"b\": 2\n    }\n  ]\n}"
         );
     }
@@ -195,8 +201,9 @@ mod tests {
                 .to_owned(),
         )
         .expect("compiles");
-        let messages = json!([{"role": "user", "content": "  hi  "}]);
-        let tools = json!([{"type": "function"}]);
+        let messages: Value =
+            serde_json::from_str(r#"[{"role": "user", "content": "  hi  "}]"#).expect("json");
+        let tools: Value = serde_json::from_str(r#"[{"type": "function"}]"#).expect("json");
         let text = template
             .render(&Render {
                 messages: &messages,
