@@ -16,6 +16,50 @@ pub fn time(at: OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
+/// When something typed as a day expires. An expiry typed as `YYYY-MM-DD`
+/// is stored as the end of that day, UTC (the next day's first instant), and
+/// shown as the day typed: `2027-01-31 (end of day, UTC)`; any other moment
+/// as [`time`].
+pub fn expiry(at: OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    if at.time() == time::Time::MIDNIGHT {
+        if let Some(day) = at.date().previous_day() {
+            return format!("{} (end of day, UTC)", date(day));
+        }
+    }
+    self::time(at)
+}
+
+/// An audit record's JSON details in words: one `(field, value)` per key,
+/// `amount_micros: 100000000` as `("amount", "100 credits")`, `null` as
+/// "none", text as it is, anything else as compact JSON.
+#[cfg(feature = "ssr")]
+pub fn details(json: &serde_json::Value) -> Vec<(String, String)> {
+    use serde_json::Value;
+    let Value::Object(fields) = json else {
+        return vec![(String::new(), json.to_string())];
+    };
+    fields
+        .iter()
+        .map(|(key, value)| {
+            let credits = key.strip_suffix("_micros");
+            let label = credits.unwrap_or(key).replace('_', " ");
+            let text = match (credits, value) {
+                (Some(_), Value::Number(n)) => match n.as_i64() {
+                    Some(micros) => {
+                        format!("{} credits", self::credits(Credits::from_micros(micros)))
+                    }
+                    None => n.to_string(),
+                },
+                (_, Value::Null) => "none".to_owned(),
+                (_, Value::String(text)) => text.clone(),
+                (_, other) => other.to_string(),
+            };
+            (label, text)
+        })
+        .collect()
+}
+
 /// A moment for machines (JSON details, logs): RFC 3339, e.g.
 /// `2026-11-23T14:05:00Z`.
 pub fn rfc3339(at: OffsetDateTime) -> String {
@@ -40,6 +84,23 @@ pub fn grouped(count: impl Into<i64>) -> String {
 /// at most 6 decimals (one micro-credit is `0.000001`).
 pub fn credits(amount: Credits) -> String {
     credits_with(amount, group_digits)
+}
+
+/// A balance at a glance: `1,234.56`, two decimals, rounded down so it
+/// never shows more than there is; `< 0.01` for less than a hundredth.
+pub fn credits_brief(amount: Credits) -> String {
+    let micros = amount.micros();
+    let per_hundredth = MICROS_PER_CREDIT / 100;
+    if micros > 0 && micros < per_hundredth {
+        return "< 0.01".to_owned();
+    }
+    let hundredths = micros.div_euclid(per_hundredth);
+    let sign = if hundredths < 0 { "-" } else { "" };
+    let (units, cents) = (
+        hundredths.unsigned_abs() / 100,
+        hundredths.unsigned_abs() % 100,
+    );
+    format!("{sign}{}.{cents:02}", group_digits(units))
 }
 
 /// Credits for headers and spreadsheets: `1234.5`, a plain decimal without
@@ -97,6 +158,40 @@ mod tests {
     }
 
     #[test]
+    fn an_expiry_shows_the_day_that_was_typed() {
+        assert_eq!(
+            expiry(datetime!(2027-02-01 00:00 UTC)),
+            "2027-01-31 (end of day, UTC)"
+        );
+        assert_eq!(
+            expiry(datetime!(2027-02-01 01:00 +01:00)),
+            "2027-01-31 (end of day, UTC)"
+        );
+        assert_eq!(
+            expiry(datetime!(2027-02-01 10:30 UTC)),
+            "2027-02-01 10:30 UTC"
+        );
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn audit_details_read_as_words() {
+        let json = serde_json::json!({"amount_micros": 100_000_000, "reason": "Hackathon",
+                                      "expires_at": null, "rows": [1, 2]});
+        let mut details = details(&json);
+        details.sort();
+        assert_eq!(
+            details,
+            [
+                ("amount".to_owned(), "100 credits".to_owned()),
+                ("expires at".to_owned(), "none".to_owned()),
+                ("reason".to_owned(), "Hackathon".to_owned()),
+                ("rows".to_owned(), "[1,2]".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
     fn counts_are_grouped_by_thousands() {
         assert_eq!(grouped(0), "0");
         assert_eq!(grouped(100), "100");
@@ -105,6 +200,17 @@ mod tests {
         assert_eq!(grouped(1_234_567_i64), "1,234,567");
         assert_eq!(grouped(-1_000_000), "-1,000,000");
         assert_eq!(grouped(i64::MIN), "-9,223,372,036,854,775,808");
+    }
+
+    #[test]
+    fn a_balance_at_a_glance_is_rounded_down_to_hundredths() {
+        let c = |micros| credits_brief(Credits::from_micros(micros));
+        assert_eq!(c(135_499_021), "135.49");
+        assert_eq!(c(1_234_567_890_000), "1,234,567.89");
+        assert_eq!(c(0), "0.00");
+        assert_eq!(c(9_999), "< 0.01");
+        assert_eq!(c(10_000), "0.01");
+        assert_eq!(c(-1), "-0.01");
     }
 
     #[test]

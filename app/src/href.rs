@@ -97,6 +97,11 @@ pub fn admin() -> &'static str {
     "/admin"
 }
 
+/// The design system's examples (staff only).
+pub fn design() -> &'static str {
+    "/design"
+}
+
 /// `/admin/users`.
 pub fn admin_users() -> &'static str {
     "/admin/users"
@@ -218,6 +223,7 @@ mod tests {
             admin_new_provider(),
             admin_outbox(),
             admin_audit(),
+            design(),
         ]
         .map(str::to_owned)
         .to_vec();

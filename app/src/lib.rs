@@ -12,7 +12,9 @@ pub mod pages;
 pub mod server;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+#[cfg(feature = "ssr")]
+use leptos_meta::MetaTags;
+use leptos_meta::{provide_meta_context, Link, Meta, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,
@@ -28,6 +30,7 @@ use crate::pages::{
     catalog::{AgentsPage, DatasetsPage},
     credits::CreditsPage,
     dashboard::DashboardPage,
+    design::DesignPage,
     home::HomePage,
     keys::KeysPage,
     models::ModelsPage,
@@ -38,7 +41,10 @@ use crate::pages::{
 };
 
 /// The HTML document every page is rendered into on the server.
-pub fn shell(options: LeptosOptions) -> impl IntoView {
+#[cfg(feature = "ssr")]
+pub fn shell(_options: LeptosOptions) -> impl IntoView {
+    let bundle = Bundle::current();
+    let script = bundle.script();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -46,7 +52,24 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
-                <HydrationScripts options />
+                <link rel="stylesheet" href=bundle.css />
+                <link rel="modulepreload" href=bundle.js />
+                // `crossorigin` (anonymous) as the fetch that uses it, or the
+                // browser fetches the WebAssembly twice.
+                <link
+                    rel="preload"
+                    href=bundle.wasm
+                    r#as="fetch"
+                    r#type="application/wasm"
+                    crossorigin=""
+                />
+                {server::kept_form_cookie::restore_error_script()
+                    .map(|script| {
+                        view! { <script nonce=leptos::nonce::use_nonce()>{script}</script> }
+                    })}
+                <script type="module" nonce=leptos::nonce::use_nonce()>
+                    {script}
+                </script>
                 <MetaTags />
             </head>
             <body>
@@ -65,7 +88,6 @@ pub fn App() -> impl IntoView {
     set_security_headers();
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/lab-portal.css" />
         <Link rel="icon" href="/favicon.ico" />
         <Title formatter=|page: String| {
             if page.is_empty() { "Lab Portal".to_owned() } else { format!("{page} · Lab Portal") }
@@ -75,93 +97,198 @@ pub fn App() -> impl IntoView {
             content="The developer portal of the AI Innovation Lab: token credits, curated datasets, industry AI agents and an OpenAI-compatible API."
         />
         <Router>
-            <a class="skip-link" href="#main">
-                "Skip to content"
-            </a>
-            <SiteHeader />
-            <main id="main" tabindex="-1">
-                <Routes fallback=NotFoundPage>
-                    <Route path=path!("/") view=HomePage />
-                    <Route path=path!("/agents") view=AgentsPage />
-                    <Route path=path!("/datasets") view=DatasetsPage />
-                    <Route path=path!("/models") view=ModelsPage ssr=SsrMode::Async />
-                    <Route path=path!("/signin") view=SignInPage />
-                    <Route path=path!("/signup") view=SignUpPage />
-                    <Route path=path!("/signup/check-email") view=CheckEmailPage />
-                    <Route path=path!("/verify-email") view=VerifyEmailPage />
-                    <Route path=path!("/forgot-password") view=ForgotPasswordPage />
-                    <Route path=path!("/reset-password") view=ResetPasswordPage />
-                    <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
-                    <Route path=path!("/credits") view=CreditsPage ssr=SsrMode::Async />
-                    <Route path=path!("/keys") view=KeysPage ssr=SsrMode::Async />
-                    <Route path=path!("/usage") view=UsagePage ssr=SsrMode::Async />
-                    <Route path=path!("/onboarding") view=OnboardingPage ssr=SsrMode::Async />
-                    <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async />
-                    <Route path=path!("/admin") view=admin::AdminHomePage ssr=SsrMode::Async />
-                    <Route
-                        path=path!("/admin/users")
-                        view=admin::AdminUsersPage
-                        ssr=SsrMode::Async
-                    />
-                    <Route
-                        path=path!("/admin/users/:id")
-                        view=admin::AdminUserPage
-                        ssr=SsrMode::Async
-                    />
-                    <Route
-                        path=path!("/admin/applications")
-                        view=admin::AdminApplicationsPage
-                        ssr=SsrMode::Async
-                    />
-                    <Route
-                        path=path!("/admin/credits")
-                        view=admin::AdminCreditsPage
-                        ssr=SsrMode::Async
-                    />
-                    <Route
-                        path=path!("/admin/credits/bulk")
-                        view=admin::AdminBulkCreditsPage
-                        ssr=SsrMode::Async
-                    />
-                    <Route
-                        path=path!("/admin/models")
-                        view=admin::AdminModelsPage
-                        ssr=SsrMode::Async
-                    />
-                    <Route
-                        path=path!("/admin/models/new")
-                        view=admin::AdminNewModelPage
-                        ssr=SsrMode::Async
-                    />
-                    <Route
-                        path=path!("/admin/models/providers/new")
-                        view=admin::AdminNewProviderPage
-                        ssr=SsrMode::Async
-                    />
-                    <Route
-                        path=path!("/admin/models/providers/:id")
-                        view=admin::AdminEditProviderPage
-                        ssr=SsrMode::Async
-                    />
-                    <Route
-                        path=path!("/admin/models/:id")
-                        view=admin::AdminEditModelPage
-                        ssr=SsrMode::Async
-                    />
-                    <Route
-                        path=path!("/admin/outbox")
-                        view=admin::AdminOutboxPage
-                        ssr=SsrMode::Async
-                    />
-                    <Route
-                        path=path!("/admin/audit")
-                        view=admin::AdminAuditPage
-                        ssr=SsrMode::Async
-                    />
-                </Routes>
-            </main>
-            <SiteFooter />
+            <Layout />
         </Router>
+    }
+}
+
+/// Everything under the router: the session the header and guarded pages
+/// share, the skip link, header, routed page and footer.
+#[component]
+fn Layout() -> impl IntoView {
+    components::session::provide_session();
+    let announced = announce_navigation();
+    clean_error_from_address();
+    view! {
+        <a class="skip-link" href="#main" on:click=skip_to_main>
+            "Skip to content"
+        </a>
+        <p class="visually-hidden" aria-live="polite" aria-atomic="true">
+            {announced}
+        </p>
+        <SiteHeader />
+        <main id="main" tabindex="-1">
+            <Routes fallback=NotFoundPage>
+                <Route path=path!("/") view=HomePage />
+                <Route path=path!("/agents") view=AgentsPage />
+                <Route path=path!("/datasets") view=DatasetsPage />
+                <Route path=path!("/models") view=ModelsPage ssr=SsrMode::Async />
+                <Route path=path!("/signin") view=SignInPage />
+                <Route path=path!("/signup") view=SignUpPage />
+                <Route path=path!("/signup/check-email") view=CheckEmailPage />
+                <Route path=path!("/verify-email") view=VerifyEmailPage />
+                <Route path=path!("/forgot-password") view=ForgotPasswordPage />
+                <Route path=path!("/reset-password") view=ResetPasswordPage />
+                <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
+                <Route path=path!("/credits") view=CreditsPage ssr=SsrMode::Async />
+                <Route path=path!("/keys") view=KeysPage ssr=SsrMode::Async />
+                <Route path=path!("/usage") view=UsagePage ssr=SsrMode::Async />
+                <Route path=path!("/onboarding") view=OnboardingPage ssr=SsrMode::Async />
+                <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async />
+                <Route path=path!("/admin") view=admin::AdminHomePage ssr=SsrMode::Async />
+                <Route path=path!("/design") view=DesignPage ssr=SsrMode::Async />
+                <Route path=path!("/admin/users") view=admin::AdminUsersPage ssr=SsrMode::Async />
+                <Route
+                    path=path!("/admin/users/:id")
+                    view=admin::AdminUserPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/admin/applications")
+                    view=admin::AdminApplicationsPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/admin/credits")
+                    view=admin::AdminCreditsPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/admin/credits/bulk")
+                    view=admin::AdminBulkCreditsPage
+                    ssr=SsrMode::Async
+                />
+                <Route path=path!("/admin/models") view=admin::AdminModelsPage ssr=SsrMode::Async />
+                <Route
+                    path=path!("/admin/models/new")
+                    view=admin::AdminNewModelPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/admin/models/providers/new")
+                    view=admin::AdminNewProviderPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/admin/models/providers/:id")
+                    view=admin::AdminEditProviderPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/admin/models/:id")
+                    view=admin::AdminEditModelPage
+                    ssr=SsrMode::Async
+                />
+                <Route path=path!("/admin/outbox") view=admin::AdminOutboxPage ssr=SsrMode::Async />
+                <Route path=path!("/admin/audit") view=admin::AdminAuditPage ssr=SsrMode::Async />
+            </Routes>
+        </main>
+        <SiteFooter />
+    }
+}
+
+/// Moves focus to the page's content. The router would treat `#main` as a
+/// navigation and leave focus where it was.
+fn skip_to_main(event: leptos::ev::MouseEvent) {
+    event.prevent_default();
+    focus_main();
+}
+
+fn focus_main() {
+    use leptos::wasm_bindgen::JsCast;
+    if let Some(main) = document()
+        .get_element_by_id("main")
+        .and_then(|e| e.dyn_into::<leptos::web_sys::HtmlElement>().ok())
+    {
+        let _ = main.focus();
+    }
+}
+
+/// Once hydrated, takes a failed plain post's error parameters (`__path`,
+/// `__err`, restored for hydration) out of the address bar again.
+fn clean_error_from_address() {
+    Effect::new(move |_| {
+        let location = window().location();
+        let (Ok(path), Ok(search), Ok(hash)) =
+            (location.pathname(), location.search(), location.hash())
+        else {
+            return;
+        };
+        if !search.contains("__err=") {
+            return;
+        }
+        let kept: Vec<&str> = search
+            .trim_start_matches('?')
+            .split('&')
+            .filter(|pair| !pair.starts_with("__err=") && !pair.starts_with("__path="))
+            .collect();
+        let query = if kept.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", kept.join("&"))
+        };
+        if let Ok(history) = window().history() {
+            let state = history
+                .state()
+                .unwrap_or(leptos::wasm_bindgen::JsValue::NULL);
+            let _ =
+                history.replace_state_with_url(&state, "", Some(&format!("{path}{query}{hash}")));
+        }
+    });
+}
+
+/// After each in-app navigation (not the first page), focus moves to the
+/// new page's content and its title is announced, as a full page load
+/// would. Returns the announcement.
+fn announce_navigation() -> ReadSignal<String> {
+    let (announced, announce) = signal(String::new());
+    let location = leptos_router::hooks::use_location();
+    Effect::new(move |previous: Option<String>| {
+        let path = location.pathname.get();
+        if previous.is_some_and(|p| p != path) {
+            // The new page sets its title as it renders.
+            set_timeout(
+                move || {
+                    focus_main();
+                    announce.set(document().title());
+                },
+                std::time::Duration::from_millis(100),
+            );
+        }
+        path
+    });
+    announced
+}
+
+/// The browser bundle's paths, fingerprinted when the site was bundled with
+/// `lab-portal assets`.
+#[cfg(feature = "ssr")]
+struct Bundle {
+    js: String,
+    wasm: String,
+    css: String,
+}
+
+#[cfg(feature = "ssr")]
+impl Bundle {
+    fn current() -> Self {
+        let assets = use_context::<server::state::AppState>()
+            .map(|state| (*state.assets).clone())
+            .unwrap_or_default();
+        Self {
+            js: format!("/pkg/{}", assets.js),
+            wasm: format!("/pkg/{}", assets.wasm),
+            css: format!("/pkg/{}", assets.css),
+        }
+    }
+
+    /// Loads the bundle and hydrates the page.
+    fn script(&self) -> String {
+        let js = serde_json::to_string(&self.js).unwrap_or_default();
+        let wasm = serde_json::to_string(&self.wasm).unwrap_or_default();
+        format!(
+            "import({js}).then(m => m.default({{module_or_path: {wasm}}}).then(() => m.hydrate()));"
+        )
     }
 }
 

@@ -4,6 +4,7 @@ import {
   confirmEmailFromOutbox,
   mainNav,
   newDeveloper,
+  openAccountMenu,
   openMenuIfCollapsed,
   signInAsAdmin,
   signUpAndExpectCheckEmail,
@@ -23,6 +24,7 @@ async function signOutAndExpectVisitorHeader(page: Page) {
   const nav = mainNav(page);
   await openMenuIfCollapsed(page);
   await expect(nav.getByRole("link", { name: "Dashboard" })).toBeVisible();
+  await openAccountMenu(page);
   await nav.getByRole("button", { name: "Sign out" }).click();
 
   await expect(page).toHaveURL(/\/$/);
@@ -151,7 +153,8 @@ test.describe("accounts without JavaScript", () => {
 
     await page.goto("/signin");
     await submitSignIn(page, dev.email, "Not the password 0451");
-    await expect(page).toHaveURL(/\/signin\?/);
+    // Back on the sign-in page at its own address (no error in the URL).
+    await expect(page).toHaveURL(/\/signin$/);
     await expect(page.getByRole("alert")).toHaveText("The email or password is incorrect.");
     await expect(page.getByLabel("Email", { exact: true })).toHaveValue(dev.email);
     await expect(page.getByLabel("Password", { exact: true })).toHaveValue("");
@@ -168,7 +171,7 @@ test.describe("accounts without JavaScript", () => {
     const dev = newDeveloper(testInfo, "nojs-short");
     await submitSignUp(page, { ...dev, password: "too short" }, { js: false });
 
-    await expect(page).toHaveURL(/\/signup\?/);
+    await expect(page).toHaveURL(/\/signup$/);
     await expect(page.getByRole("alert")).toHaveText("Please correct the highlighted fields.");
     const password = field(page, "Password");
     await expect(password.input).toHaveAttribute("aria-invalid", "true");

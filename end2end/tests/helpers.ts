@@ -123,6 +123,8 @@ export async function linkFromOutbox(admin: Page, recipient: string, subject: st
   const text = (await body.textContent()) ?? "";
   const link = text.match(/https?:\/\/\S+/)?.[0];
   expect(link, `a link in the email body:\n${text}`).toBeTruthy();
+  // Links in the body can be followed from the outbox.
+  await expect(body.getByRole("link", { name: link! })).toHaveAttribute("href", link!);
   return link!;
 }
 
@@ -154,4 +156,29 @@ export async function confirmEmailFromOutbox(page: Page, admin: Page, email: str
   await page.getByRole("button", { name: "Confirm my email" }).click();
   await expect(page).toHaveURL(/\/signin\?verified=1$/);
   await expect(page.getByText("Your email address is confirmed. You can sign in now.")).toBeVisible();
+}
+
+/** Signs `dev` up, confirms the address through the admin's outbox and signs in. */
+export async function verifiedDeveloper(page: Page, browser: Browser, dev: Developer) {
+  await signUpAndExpectCheckEmail(page, dev);
+  const admin = await signInAsAdmin(browser);
+  await confirmEmailFromOutbox(page, admin, dev.email);
+  await admin.context().close();
+  await submitSignIn(page, dev.email, dev.password);
+  await expect(page).toHaveURL(/\/dashboard$/);
+}
+
+/** Opens the account menu (name, profile, sign out) in the header. */
+export async function openAccountMenu(page: Page) {
+  await openMenuIfCollapsed(page);
+  const menu = mainNav(page).locator("details.account-menu");
+  if ((await menu.getAttribute("open")) === null) {
+    await menu.locator("summary").click();
+  }
+  await expect(menu).toHaveAttribute("open", "");
+}
+
+/** How far the page scrolls sideways (0: it fits the screen). */
+export async function sidewaysScroll(page: Page): Promise<number> {
+  return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 }

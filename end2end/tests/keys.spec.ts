@@ -1,27 +1,15 @@
-import { Browser, expect, Page, test } from "@playwright/test";
+import { expect, Page, test } from "@playwright/test";
 import {
-  confirmEmailFromOutbox,
-  Developer,
   mainNav,
   newDeveloper,
   openMenuIfCollapsed,
   signInAsAdmin,
-  signUpAndExpectCheckEmail,
   submitSignIn,
+  verifiedDeveloper,
   waitForHydration,
 } from "./helpers";
 
 const KEY_FORMAT = /^lp_[a-z0-9]{12}_[A-Za-z0-9]{32}$/;
-
-/** Signs `dev` up, confirms the address through the admin's outbox and signs in. */
-async function verifiedDeveloper(page: Page, browser: Browser, dev: Developer) {
-  await signUpAndExpectCheckEmail(page, dev);
-  const admin = await signInAsAdmin(browser);
-  await confirmEmailFromOutbox(page, admin, dev.email);
-  await admin.context().close();
-  await submitSignIn(page, dev.email, dev.password);
-  await expect(page).toHaveURL(/\/dashboard$/);
-}
 
 /** The `/v1/models` answer's status for `key`. */
 async function modelsStatus(page: Page, key: string): Promise<number> {
@@ -54,14 +42,14 @@ test.describe("API keys and usage", () => {
     // naming this portal's API and its models.
     await waitForHydration(page);
     await openMenuIfCollapsed(page);
-    await mainNav(page).getByRole("link", { name: "API keys" }).click();
+    await mainNav(page).getByRole("link", { name: "Keys", exact: true }).click();
     await expect(page).toHaveURL(/\/keys$/);
     await expect(page.getByRole("heading", { level: 1, name: "API keys" })).toBeVisible();
     await expect(page.getByRole("heading", { name: "No keys yet" })).toBeVisible();
     const origin = new URL(page.url()).origin;
-    await expect(page.getByLabel("Python example")).toContainText(`OpenAI(base_url="${origin}/v1"`);
-    await expect(page.getByLabel("JavaScript example")).toContainText(`new OpenAI({ baseURL: "${origin}/v1"`);
-    await expect(page.getByLabel("curl example")).toContainText(`curl ${origin}/v1/`);
+    await expect(page.getByLabel("Python example", { exact: true })).toContainText(`OpenAI(base_url="${origin}/v1"`);
+    await expect(page.getByLabel("JavaScript example", { exact: true })).toContainText(`new OpenAI({ baseURL: "${origin}/v1"`);
+    await expect(page.getByLabel("curl example", { exact: true })).toContainText(`curl ${origin}/v1/`);
 
     // A bad cap gets a message at its field; nothing is created.
     await waitForHydration(page);
@@ -108,9 +96,15 @@ test.describe("API keys and usage", () => {
 
     // Revoked, after a confirmation.
     await waitForHydration(page);
-    await row.getByRole("link", { name: `Revoke key ${keyName}` }).click();
+    const revokeLink = row.getByRole("link", { name: `Revoke key ${keyName}` });
+    // An action, not the current page's navigation.
+    await expect(revokeLink).not.toHaveAttribute("aria-current", /.*/);
+    await revokeLink.click();
     await expect(page).toHaveURL(/\/keys\?revoke=/);
-    await expect(page.getByRole("heading", { name: `Revoke “${keyName}”?` })).toBeVisible();
+    // The confirmation is on screen and focused, not somewhere below.
+    const confirmation = page.getByRole("heading", { name: `Revoke “${keyName}”?` });
+    await expect(confirmation).toBeInViewport();
+    await expect(confirmation).toBeFocused();
     await page.getByRole("button", { name: "Revoke key" }).click();
     await expect(page).toHaveURL(/\/keys\?done=revoked$/);
     await expect(page.getByText("The key is revoked.")).toBeVisible();
@@ -133,7 +127,7 @@ test.describe("API keys and usage", () => {
     await expect(plain).toHaveURL(/\/dashboard$/);
     await plain.getByRole("link", { name: "Manage your API keys" }).click();
     await expect(plain.getByRole("heading", { level: 1, name: "API keys" })).toBeVisible();
-    await expect(plain.getByRole("button", { name: "Copy" })).toBeHidden();
+    await expect(plain.getByRole("button", { name: "Copy", exact: true })).toBeHidden();
 
     // A missing name is reported at its field.
     await plain.getByRole("button", { name: "Create key" }).click();

@@ -1,10 +1,5 @@
 import { expect, Page, test } from "@playwright/test";
-import { mainNav, openMenuIfCollapsed, waitForHydration } from "./helpers";
-
-/** How far the page scrolls sideways (0: it fits the screen). */
-async function sidewaysScroll(page: Page): Promise<number> {
-  return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-}
+import { mainNav, openMenuIfCollapsed, sidewaysScroll, waitForHydration } from "./helpers";
 
 /** The table row of model `id`. */
 function modelRow(page: Page, id: string) {
@@ -43,7 +38,7 @@ test.describe("models and pricing", () => {
     await expectSimulatorModels(page);
     await expect(page.getByText("One credit is 1,000,000 micro-credits")).toBeVisible();
     const origin = new URL(page.url()).origin;
-    await expect(page.getByLabel("curl example")).toContainText(`curl ${origin}/v1/`);
+    await expect(page.getByLabel("curl example", { exact: true })).toContainText(`curl ${origin}/v1/`);
     expect(await sidewaysScroll(page)).toBeLessThanOrEqual(0);
   });
 });

@@ -21,7 +21,7 @@ has_wasm_bindgen() { wasm-bindgen --version 2>/dev/null | grep -qwF "$WASM_BINDG
 has_leptosfmt() { leptosfmt --version 2>/dev/null | grep -qwF "$LEPTOSFMT_VERSION"; }
 # wasm-opt (binaryen) and Playwright come from npm, pinned by package-lock.json.
 has_npm_build() { [ -x "$ROOT/node_modules/.bin/wasm-opt" ]; }
-has_npm_e2e() { [ -d "$ROOT/end2end/node_modules/@playwright/test" ]; }
+has_npm_e2e() { [ -d "$ROOT/end2end/node_modules/@playwright/test" ] && [ -d "$ROOT/end2end/node_modules/@axe-core/playwright" ]; }
 has_openai() {
   "$ROOT/target/openai-venv/bin/python" -c \
     "import openai, sys; sys.exit(openai.__version__ != '$OPENAI_VERSION')" 2>/dev/null
@@ -156,7 +156,9 @@ compile_front_release() {
 # compiles above: assets from public/, the browser bundle through
 # wasm-bindgen (`pkg/lab-portal.js`, `pkg/lab-portal.wasm`, the name leptos'
 # HydrationScripts loads) and wasm-opt -Oz, and the stylesheet as
-# `pkg/lab-portal.css`. cargo-leptos (for `cargo leptos watch`) remains an
+# `pkg/lab-portal.css`; then `lab-portal assets` names each by its content's
+# hash and writes brotli and gzip copies beside it (`pkg/assets.json` tells
+# the server the names). cargo-leptos (for `cargo leptos watch`) remains an
 # optional development tool.
 bundle_site() {
   local target site wasm
@@ -171,7 +173,10 @@ bundle_site() {
     wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
       "$site.new/pkg/lab-portal_bg.wasm" -o "$site.new/pkg/lab-portal.wasm" &&
     rm "$site.new/pkg/lab-portal_bg.wasm" &&
-    cp "$ROOT/style/main.css" "$site.new/pkg/lab-portal.css" || return 1
+    cp "$ROOT/style/main.css" "$site.new/pkg/lab-portal.css" &&
+    "$target/release/lab-portal" assets "$site.new/pkg" >"$site.new/assets.log" 2>&1 ||
+    { cat "$site.new/assets.log" >&2 2>/dev/null; return 1; }
+  rm -f "$site.new/assets.log"
   rm -rf "$site"
   mv "$site.new" "$site"
 }

@@ -69,6 +69,13 @@ pub enum Command {
         #[arg(long, default_value = "DE")]
         country: String,
     },
+    /// Make a bundled site's `pkg` directory ready to serve: name each file
+    /// by its content's hash, write brotli and gzip copies beside it, and
+    /// record the names in `assets.json` (run by the build scripts).
+    Assets {
+        /// The `pkg` directory holding lab-portal.js, .wasm and .css.
+        pkg: PathBuf,
+    },
 }
 
 /// `lab-portal ledger …`

@@ -1,6 +1,7 @@
 //! The Lab Portal server: configuration, database, HTTP surface and start-up.
 
 pub mod admin_cli;
+pub mod assets;
 pub mod cli;
 pub mod config;
 pub mod csrf;

@@ -37,6 +37,9 @@ async fn main() -> ExitCode {
             name,
             country,
         } => lab_portal::admin_cli::create_admin(&settings, &email, &name, &country).await,
+        Command::Assets { pkg } => lab_portal::assets::prepare(&pkg).map(|named| {
+            eprintln!("{} {} {}", named.js, named.wasm, named.css);
+        }),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

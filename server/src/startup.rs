@@ -70,7 +70,9 @@ impl Application {
         let tokenizers = std::sync::Arc::new(app::server::tokenizer::Tokenizers::new(
             settings.tokenizers_dir(),
         ));
+        let assets = app::server::assets::Assets::load(&settings.site_root.join("pkg"));
         let state = AppState {
+            assets: std::sync::Arc::new(assets),
             tokenizers: tokenizers.clone(),
             pool: pool.clone(),
             leptos_options,
@@ -390,6 +392,7 @@ pub fn router(
             context, shell,
         ))
         .layer(axum::middleware::map_response(server_fn_response))
+        .layer(header("cache-control", "no-cache"))
         .layer(from_fn_with_state(
             state.clone(),
             crate::kept_form_middleware::keep,
@@ -401,12 +404,42 @@ pub fn router(
         .layer(sessions)
         .layer(from_fn_with_state(state.clone(), csrf::protect));
     let site = routes::add(Router::new(), routes::probes())
+        .nest_service("/pkg", bundle(&state))
         .merge(portal)
         .layer(layers)
         .with_state(state);
     Router::new()
         .nest(crate::proxy::PREFIX, crate::proxy::router(proxy))
         .merge(site)
+}
+
+/// The browser bundle under `/pkg`, outside sessions and CSRF: brotli or
+/// gzip files written at build are sent as they are, and fingerprinted
+/// names (see [`crate::assets`]) are cached for a year. Pages and server
+/// functions are `no-cache` (see [`router`]).
+fn bundle(state: &AppState) -> axum::routing::MethodRouter {
+    let dir = std::path::Path::new(state.leptos_options.site_root.as_ref()).join("pkg");
+    let cache = if state.assets.fingerprinted {
+        HeaderValue::from_static("public, max-age=31536000, immutable")
+    } else {
+        HeaderValue::from_static("no-cache")
+    };
+    let files = tower_http::services::ServeDir::new(dir)
+        .precompressed_br()
+        .precompressed_gzip();
+    axum::routing::get_service(files).layer(axum::middleware::map_response(
+        move |mut response: axum::response::Response| {
+            let cache = cache.clone();
+            async move {
+                if response.status().is_success() || response.status().is_redirection() {
+                    response
+                        .headers_mut()
+                        .insert(axum::http::header::CACHE_CONTROL, cache);
+                }
+                response
+            }
+        },
+    ))
 }
 
 fn header(name: &'static str, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

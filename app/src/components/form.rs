@@ -5,6 +5,12 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 
+/// For a `<Form method="GET">`: leaves out the submit button, which the
+/// router adds to the query even without a name (a stray `&=`).
+pub fn without_unnamed_fields() -> std::sync::Arc<dyn Fn(&leptos::web_sys::FormData)> {
+    std::sync::Arc::new(|data: &leptos::web_sys::FormData| data.delete(""))
+}
+
 /// The latest result of a server action, as a signal of its error.
 pub fn action_error<T, S>(value: S) -> Signal<Option<AppError>>
 where
@@ -211,12 +217,28 @@ fn FieldMessage(id: String, error: Signal<Option<String>>) -> impl IntoView {
     }
 }
 
-/// The error of a whole form: shown at its top, announced to screen readers.
-/// Validation errors point at the fields instead of repeating them.
+/// The error of a whole form: shown at its top, announced to screen readers,
+/// and focused when a submit fails (so keyboard users start from it rather
+/// than from the top of the page). Validation errors point at the fields
+/// instead of repeating them.
 #[component]
 pub fn FormError(error: Signal<Option<AppError>>) -> impl IntoView {
+    let summary = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if error.get().is_some() {
+            if let Some(summary) = summary.get_untracked() {
+                let _ = summary.focus();
+            }
+        }
+    });
     view! {
-        <div role="alert" aria-live="assertive">
+        <div
+            class="form-error-summary"
+            role="alert"
+            aria-live="assertive"
+            tabindex="-1"
+            node_ref=summary
+        >
             {move || {
                 error
                     .get()

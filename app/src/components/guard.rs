@@ -4,7 +4,8 @@ use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_location;
 
-use crate::api::accounts::{current_user, SessionUser};
+use crate::api::accounts::SessionUser;
+use crate::components::session::use_session;
 
 /// Renders `children` with the signed-in user; anonymous visitors are sent
 /// to sign in (and brought back afterwards). With `admin`, non-admins see a
@@ -15,7 +16,7 @@ pub fn RequireUser<V: IntoView + 'static>(
     children: impl Fn(SessionUser) -> V + Send + Sync + 'static,
 ) -> impl IntoView {
     let location = use_location();
-    let user = Resource::new(|| (), |_| current_user());
+    let user = use_session().user;
     let children = std::sync::Arc::new(children);
     view! {
         <Suspense fallback=|| {

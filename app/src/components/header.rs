@@ -1,23 +1,41 @@
-//! The site header: brand, primary navigation and account links.
+//! The site header: one row. Visitors see the public pages and sign-in
+//! links; signed-in people see their own pages, their balance and an
+//! account menu.
 
+use leptos::ev;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_location};
 
-use crate::api::accounts::{current_user, SessionUser, SignOut};
-use crate::href;
+use crate::api::accounts::{SessionUser, SignOut};
+use crate::components::session::use_session;
+use crate::domain::credits::Credits;
+use crate::{format, href};
 
 /// Site-wide header. On narrow screens the navigation collapses behind a
-/// menu button once the page is hydrated; without JavaScript it stays open.
+/// menu button once the page is hydrated (Escape closes it); without
+/// JavaScript it stays open.
 #[component]
 pub fn SiteHeader() -> impl IntoView {
     let (open, set_open) = signal(false);
+    let toggle = NodeRef::<leptos::html::Button>::new();
     // Close the menu after navigating, so the new page is not hidden behind it.
     let location = use_location();
     Effect::new(move |_| {
         location.pathname.track();
         set_open.set(false);
     });
+    let escape = window_event_listener(ev::keydown, move |event| {
+        if event.key() == "Escape" && open.get_untracked() {
+            set_open.set(false);
+            if let Some(button) = toggle.get_untracked() {
+                // Focus returns to the button that opened the menu.
+                let _ = button.focus();
+            }
+        }
+    });
+    on_cleanup(move || escape.remove());
+    let session = use_session();
 
     view! {
         <header class="site-header">
@@ -31,6 +49,7 @@ pub fn SiteHeader() -> impl IntoView {
                 <button
                     type="button"
                     class="menu-toggle"
+                    node_ref=toggle
                     aria-controls="site-nav"
                     aria-expanded=move || if open.get() { "true" } else { "false" }
                     on:click=move |_| set_open.update(|o| *o = !*o)
@@ -39,58 +58,36 @@ pub fn SiteHeader() -> impl IntoView {
                     <span aria-hidden="true" class="menu-icon"></span>
                 </button>
                 <nav id="site-nav" class="site-nav" class:open=open aria-label="Main">
-                    <ul class="nav-links">
-                        <li>
-                            <A href=href::agents()>"Agents"</A>
-                        </li>
-                        <li>
-                            <A href=href::datasets()>"Datasets"</A>
-                        </li>
-                        <li>
-                            <A href=href::models()>"Models"</A>
-                        </li>
-                        <li>
-                            <a href="/#credits">"Credits"</a>
-                        </li>
-                        <li>
-                            <a href="/#universities">"Universities"</a>
-                        </li>
-                    </ul>
-                    <AccountLinks />
+                    <Suspense fallback=visitor_links>
+                        {move || Suspend::new(async move {
+                            match session.user.await {
+                                Ok(Some(user)) => member_links(user, session.sign_out).into_any(),
+                                _ => visitor_links().into_any(),
+                            }
+                        })}
+                    </Suspense>
                 </nav>
             </div>
         </header>
     }
 }
 
-/// Sign-in links for visitors; dashboard, profile and sign-out for members.
-///
-/// The lookup blocks the first chunk of the page, so the links are in the
-/// HTML itself and work without JavaScript.
-#[component]
-fn AccountLinks() -> impl IntoView {
-    let location = use_location();
-    let sign_out = ServerAction::<SignOut>::new();
-    // Re-read after every navigation (signing in ends in one) and after
-    // signing out, which may land on the page already shown.
-    let user = Resource::new_blocking(
-        move || (location.pathname.get(), sign_out.version().get()),
-        |_| current_user(),
-    );
-    view! {
-        <Suspense fallback=visitor_links>
-            {move || Suspend::new(async move {
-                match user.await {
-                    Ok(Some(u)) => member_links(u, sign_out).into_any(),
-                    _ => visitor_links().into_any(),
-                }
-            })}
-        </Suspense>
-    }
-}
-
 fn visitor_links() -> impl IntoView {
     view! {
+        <ul class="nav-links">
+            <li>
+                <A href=href::agents()>"Agents"</A>
+            </li>
+            <li>
+                <A href=href::datasets()>"Datasets"</A>
+            </li>
+            <li>
+                <A href=href::models()>"Models & pricing"</A>
+            </li>
+            <li>
+                <a href="/#universities">"Universities"</a>
+            </li>
+        </ul>
         <ul class="nav-account">
             <li>
                 <A href=href::sign_in()>"Sign in"</A>
@@ -105,8 +102,21 @@ fn visitor_links() -> impl IntoView {
 }
 
 fn member_links(user: SessionUser, sign_out: ServerAction<SignOut>) -> impl IntoView {
+    let balance = format::credits_brief(Credits::from_micros(user.available));
     view! {
-        <ul class="nav-account">
+        <ul class="nav-links">
+            <li>
+                <A href=href::dashboard()>"Dashboard"</A>
+            </li>
+            <li>
+                <A href=href::keys()>"Keys"</A>
+            </li>
+            <li>
+                <A href=href::usage()>"Usage"</A>
+            </li>
+            <li>
+                <A href=href::credits()>"Credits"</A>
+            </li>
             {user
                 .is_admin
                 .then(|| {
@@ -115,22 +125,36 @@ fn member_links(user: SessionUser, sign_out: ServerAction<SignOut>) -> impl Into
                             <A href=href::admin()>"Admin"</A>
                         </li>
                     }
-                })} <li>
-                <A href=href::dashboard()>"Dashboard"</A>
-            </li> <li>
-                <A href=href::keys()>"API keys"</A>
-            </li> <li>
-                <A href=href::usage()>"Usage"</A>
-            </li> <li>
-                <A href=href::profile() attr:title=user.email.clone()>
-                    {user.display_name.clone()}
+                })}
+        </ul>
+        <ul class="nav-account">
+            <li>
+                <A
+                    href=href::credits()
+                    attr:class="balance-pill"
+                    attr:title="Credits you can spend"
+                >
+                    <span class="visually-hidden">"Balance: "</span>
+                    {balance}
+                    <span class="balance-unit">" credits"</span>
                 </A>
-            </li> <li>
-                <ActionForm action=sign_out attr:class="inline">
-                    <button type="submit" class="button">
-                        "Sign out"
-                    </button>
-                </ActionForm>
+            </li>
+            <li>
+                <details class="account-menu">
+                    <summary>
+                        <span class="visually-hidden">"Account: "</span>
+                        <span class="account-name">{user.display_name.clone()}</span>
+                    </summary>
+                    <div class="account-menu-panel">
+                        <p class="account-menu-email">{user.email.clone()}</p>
+                        <A href=href::profile()>"Profile"</A>
+                        <ActionForm action=sign_out attr:class="inline">
+                            <button type="submit" class="button">
+                                "Sign out"
+                            </button>
+                        </ActionForm>
+                    </div>
+                </details>
             </li>
         </ul>
     }

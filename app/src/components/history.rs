@@ -19,7 +19,7 @@ pub fn signed(micros: i64) -> String {
 #[component]
 pub fn HistoryTable(rows: Vec<HistoryView>) -> impl IntoView {
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0">
             <table>
                 <caption class="visually-hidden">"Credit history, newest first"</caption>
                 <thead>

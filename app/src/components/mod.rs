@@ -6,4 +6,6 @@ pub mod guard;
 pub mod header;
 pub mod history;
 pub mod pager;
+pub mod session;
 pub mod snippets;
+pub mod ui;

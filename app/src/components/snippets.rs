@@ -12,12 +12,61 @@ pub const KEY_VARIABLE: &str = "LAB_PORTAL_API_KEY";
 /// A block of code, named for screen readers by `label` (e.g. "curl
 /// example"); it scrolls sideways on narrow screens and takes focus so the
 /// keyboard can scroll it.
+/// Once the page is hydrated, a Copy button copies the code and says so.
 #[component]
 pub fn CodeBlock(#[prop(into)] label: String, #[prop(into)] code: String) -> impl IntoView {
+    let (copied, set_copied) = signal(None::<&'static str>);
+    let text = code.clone();
+    let copy = move |_| {
+        set_copied.set(Some(if copy_to_clipboard(&text) {
+            "Copied to the clipboard."
+        } else {
+            "Could not copy: select the code and copy it with your keyboard."
+        }));
+    };
     view! {
-        <pre class="code" tabindex="0" aria-label=label>
-            <code>{code}</code>
-        </pre>
+        <div class="code-block">
+            <pre class="code" tabindex="0" aria-label=label.clone()>
+                <code>{code}</code>
+            </pre>
+            <button
+                type="button"
+                class="button button-small js-only code-copy"
+                aria-label=format!("Copy the {label}")
+                on:click=copy
+            >
+                "Copy"
+            </button>
+            <p class="code-copied" role="status">
+                {move || copied.get()}
+            </p>
+        </div>
+    }
+}
+
+/// Writes `text` to the clipboard; `false` when the browser refuses.
+pub fn copy_to_clipboard(text: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        clipboard::write_text(text).is_ok()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = text;
+        false
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod clipboard {
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen]
+    extern "C" {
+        /// `navigator.clipboard.writeText(text)`; throws where there is no
+        /// clipboard (pages not served over HTTPS or from localhost).
+        #[wasm_bindgen(catch, js_namespace = ["navigator", "clipboard"], js_name = writeText)]
+        pub fn write_text(text: &str) -> Result<JsValue, JsValue>;
     }
 }
 

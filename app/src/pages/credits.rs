@@ -1,76 +1,51 @@
-//! `/credits`: the signed-in user's balance history, with CSV export.
+//! `/credits`: the signed-in user's statement in plain words (a line per
+//! day of requests and per grant or expiry, with the balance after each),
+//! and the detailed ledger as CSV.
 
 use leptos::prelude::*;
-
-use crate::components::history::HistoryTable;
 use leptos_meta::Title;
+use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::credits::{my_credit_history, HistoryView, KINDS};
+use crate::api::credits::{my_credit_statement, StatementView};
 use crate::components::guard::RequireUser;
 use crate::components::pager::pager;
+use crate::components::ui::{EmptyState, PageHeader};
+use crate::domain::credits::Credits;
 use crate::domain::paging::{page_from_query, Page};
-use crate::href;
+use crate::{format, href};
 
 /// `/credits`.
 #[component]
 pub fn CreditsPage() -> impl IntoView {
     view! {
         <Title text="Credits" />
-        <RequireUser children=|_| view! { <History /> } />
+        <RequireUser children=|_| view! { <Statement /> } />
     }
 }
 
 #[component]
-fn History() -> impl IntoView {
+fn Statement() -> impl IntoView {
     let query = use_query_map();
-    let params = move || {
-        let q = query.read();
-        let page = page_from_query(q.get_str("page"));
-        let kind = q.get("kind").filter(|k| !k.is_empty());
-        (page, kind)
-    };
-    let history = Resource::new(params, |(page, kind)| my_credit_history(page, kind));
-    let kind_now = move || params().1.unwrap_or_default();
+    let page = move || page_from_query(query.read().get_str("page"));
+    let statement = Resource::new(page, my_credit_statement);
     view! {
-        <section class="container page">
-            <h1>"Credit history"</h1>
-            <p class="lead">
-                "Every movement of your credits: grants, requests held and charged, releases and expiries."
-            </p>
-            <form method="get" action=href::credits() class="inline-form filters">
-                <div class="field">
-                    <label for="kind">"Show"</label>
-                    <select id="kind" name="kind">
-                        <option value="" selected=move || kind_now().is_empty()>
-                            "All movements"
-                        </option>
-                        {KINDS
-                            .iter()
-                            .map(|k| {
-                                let k = *k;
-                                view! {
-                                    <option value=k selected=move || kind_now() == k>
-                                        {k}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
-                    </select>
-                </div>
-                <button type="submit" class="button">
-                    "Filter"
-                </button>
+        <section class="container page credits-page">
+            <PageHeader
+                eyebrow="Credits"
+                title="Credit history"
+                lead="What came in and what your requests cost, a line per day of requests, with your balance after each. Credit held for a request in progress counts as yours until it is charged."
+            >
                 <a class="button" href=href::credit_history_csv() download="credit-history.csv">
-                    "Export CSV"
+                    "Export the ledger (CSV)"
                 </a>
-            </form>
+            </PageHeader>
             <Suspense fallback=|| {
                 view! { <p class="muted">"Loading…"</p> }
             }>
                 {move || Suspend::new(async move {
-                    match history.await {
-                        Ok(page) => history_table(page, params().1).into_any(),
+                    match statement.await {
+                        Ok(page) => statement_table(page).into_any(),
                         Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
                     }
                 })}
@@ -79,24 +54,67 @@ fn History() -> impl IntoView {
     }
 }
 
-fn history_table(page: Page<HistoryView>, kind: Option<String>) -> impl IntoView {
+fn statement_table(page: Page<StatementView>) -> impl IntoView {
     if page.items.is_empty() {
         return view! {
-            <div class="empty-state" role="status">
-                <h2>"No movements yet"</h2>
+            <EmptyState title="No credit yet">
                 <p>"Credits you receive and spend will be listed here."</p>
-            </div>
+            </EmptyState>
         }
         .into_any();
     }
-    let nav = pager(
-        &page,
-        href::credits(),
-        &[("kind", kind.unwrap_or_default())],
-    );
+    let nav = pager(&page, href::credits(), &[]);
     view! {
-        <HistoryTable rows=page.items />
+        <div class="table-wrap" tabindex="0">
+            <table class="data-table statement">
+                <caption class="visually-hidden">"Your credit history, newest first"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Date"</th>
+                        <th scope="col">"What"</th>
+                        <th scope="col" class="num">
+                            "Change"
+                        </th>
+                        <th scope="col" class="num">
+                            "Balance"
+                        </th>
+                    </tr>
+                </thead>
+                <tbody>{page.items.into_iter().map(line).collect_view()}</tbody>
+            </table>
+        </div>
         {nav}
     }
     .into_any()
+}
+
+fn line(line: StatementView) -> impl IntoView {
+    let change = Credits::from_micros(line.change);
+    let signed = if line.change > 0 {
+        format!("+{}", format::credits(change))
+    } else {
+        format::credits(change)
+    };
+    let class = if line.change < 0 {
+        "num debit"
+    } else {
+        "num credit"
+    };
+    view! {
+        <tr>
+            <td data-label="Date">{line.when}</td>
+            <td data-label="What">
+                {match line.usage_link {
+                    Some(link) => view! { <A href=link>{line.what}</A> }.into_any(),
+                    None => line.what.into_any(),
+                }}
+            </td>
+            <td data-label="Change" class=class>
+                {signed}
+            </td>
+            <td data-label="Balance" class="num">
+                {format::credits(Credits::from_micros(line.balance))}
+            </td>
+        </tr>
+    }
 }

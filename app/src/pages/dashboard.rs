@@ -1,18 +1,22 @@
-//! The signed-in developer's home: welcome, application status, and what
-//! comes next.
+//! The signed-in developer's home: the balance first, then this month's
+//! spending, the latest requests and where to go next. The application
+//! leads only while it is not yet approved.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::credits::my_balance;
+use crate::api::credits::BalanceView;
+use crate::api::dashboard::{my_dashboard, DashboardView};
 use crate::api::onboarding::{my_application, ApplicationView};
+use crate::api::usage::UsageView;
 use crate::components::form::Notice;
 use crate::components::guard::RequireUser;
+use crate::components::ui::{Badge, EmptyState, PageHeader, Tone};
 use crate::domain::credits::Credits;
 use crate::domain::role::ApplicationStatus;
-use crate::href;
+use crate::{format, href};
 
 /// `/dashboard`.
 #[component]
@@ -22,157 +26,296 @@ pub fn DashboardPage() -> impl IntoView {
     view! {
         <Title text="Dashboard" />
         <RequireUser children=move |user| {
+            let dashboard = Resource::new(|| (), |_| my_dashboard());
+            let application = Resource::new(|| (), |_| my_application());
             view! {
-                <section class="container page">
-                    <p class="eyebrow">"Dashboard"</p>
-                    <h1>{format!("Welcome, {}", user.display_name)}</h1>
+                <section class="container page dashboard">
+                    <PageHeader
+                        eyebrow="Dashboard"
+                        title=format!("Welcome, {}", user.display_name)
+                    />
                     <Notice
                         show=applied
                         message="Thank you! Your application is in the review queue."
                     />
-                    <div class="card-grid dashboard-grid">
-                        <ApplicationCard />
-                        <BalanceCard />
-                        <div class="card">
-                            <h2>"API keys"</h2>
-                            <p class="muted">
-                                "Create keys to call models through the OpenAI-compatible API with your credits."
-                            </p>
-                            <A href=href::keys()>"Manage your API keys"</A>
-                        </div>
-                        <div class="card">
-                            <h2>"Usage"</h2>
-                            <p class="muted">
-                                "Your requests, tokens and credits spent, by day and model."
-                            </p>
-                            <A href=href::usage()>"See your usage"</A>
-                        </div>
-                    </div>
+                    <Suspense fallback=|| {
+                        view! { <p class="muted">"Loading…"</p> }
+                    }>
+                        {move || Suspend::new(async move {
+                            let application = application.await;
+                            let pending = !matches!(
+                                &application,
+                                Ok(Some(a))
+                                if a.status == ApplicationStatus::Approved
+                            );
+                            let card = move || {
+                                view! { <ApplicationCard application=application.clone() /> }
+                            };
+                            match dashboard.await {
+                                Ok(d) => {
+                                    view! {
+                                        {pending.then(card.clone())}
+                                        <Overview dashboard=d.clone() />
+                                        <RecentRequests requests=d.recent />
+                                        <QuickLinks />
+                                        {(!pending).then(card)}
+                                    }
+                                        .into_any()
+                                }
+                                Err(e) => {
+                                    view! { <p class="form-error">{e.to_string()}</p> }.into_any()
+                                }
+                            }
+                        })}
+                    </Suspense>
                 </section>
             }
         } />
     }
 }
 
+/// The balance (large), what expires, and this month's spending.
 #[component]
-fn BalanceCard() -> impl IntoView {
-    let balance = Resource::new(|| (), |_| my_balance());
+fn Overview(dashboard: DashboardView) -> impl IntoView {
+    let DashboardView {
+        balance,
+        month,
+        spent_this_month,
+        requests_this_month,
+        ..
+    } = dashboard;
     view! {
-        <div class="card balance-card">
-            <h2>"Credits"</h2>
-            <Suspense fallback=|| {
-                view! { <p class="muted">"Loading…"</p> }
-            }>
-                {move || Suspend::new(async move {
-                    match balance.await {
-                        Ok(b) => {
-                            let nothing = b.available == 0 && b.reserved == 0;
-                            view! {
-                                <p class="balance" data-testid="balance-available">
-                                    {Credits::from_micros(b.available).to_string()}
-                                    <span class="muted">" credits available"</span>
-                                </p>
-                                {(b.reserved > 0)
-                                    .then(|| {
-                                        view! {
-                                            <p class="muted" data-testid="balance-reserved">
-                                                {format!(
-                                                    "{} reserved for requests in flight",
-                                                    Credits::from_micros(b.reserved),
-                                                )}
-                                            </p>
-                                        }
-                                    })}
-                                {nothing
-                                    .then(|| {
-                                        view! {
-                                            <p class="muted">
-                                                "Credits arrive when your application is approved."
-                                            </p>
-                                        }
-                                    })}
-                                <A href=href::credits()>"See your credit history"</A>
-                                {(!b.expiring.is_empty())
-                                    .then(|| {
-                                        view! {
-                                            <h3>"Expiring"</h3>
-                                            <ul class="expiring">
-                                                {b
-                                                    .expiring
-                                                    .into_iter()
-                                                    .map(|(amount, at)| {
-                                                        view! {
-                                                            <li>
-                                                                {format!("{} on {}", Credits::from_micros(amount), at)}
-                                                            </li>
-                                                        }
-                                                    })
-                                                    .collect_view()}
-                                            </ul>
-                                        }
-                                    })}
-                            }
-                                .into_any()
-                        }
-                        Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
-                    }
-                })}
-            </Suspense>
+        <div class="stat-grid">
+            <BalanceCard balance />
+            <div class="card stat">
+                <h2 class="stat-label">{format!("Spent in {month}")}</h2>
+                <p class="stat-value">
+                    {format::credits(Credits::from_micros(spent_this_month))}
+                    <span class="stat-unit">" credits"</span>
+                </p>
+                <p class="stat-hint">
+                    {match requests_this_month {
+                        0 => "No requests yet this month".to_owned(),
+                        1 => "1 request".to_owned(),
+                        n => format!("{} requests", format::grouped(n)),
+                    }}
+                </p>
+                <A href=href::usage()>"See your usage"</A>
+            </div>
         </div>
     }
 }
 
 #[component]
-fn ApplicationCard() -> impl IntoView {
-    let application = Resource::new(|| (), |_| my_application());
+fn BalanceCard(balance: BalanceView) -> impl IntoView {
+    let nothing = balance.available == 0 && balance.reserved == 0;
+    view! {
+        <div class="card stat stat-lead balance-card">
+            <h2 class="stat-label">"Available"</h2>
+            <p class="stat-value" data-testid="balance-available">
+                {format::credits_brief(Credits::from_micros(balance.available))}
+                <span class="stat-unit">" credits available"</span>
+            </p>
+            {(balance.reserved > 0)
+                .then(|| {
+                    view! {
+                        <p class="stat-hint" data-testid="balance-reserved">
+                            {format!(
+                                "{} held for requests in progress",
+                                format::credits(Credits::from_micros(balance.reserved)),
+                            )}
+                        </p>
+                    }
+                })}
+            {nothing
+                .then(|| {
+                    view! {
+                        <p class="stat-hint">"Credits arrive when your application is approved."</p>
+                    }
+                })}
+            {(!balance.expiring.is_empty())
+                .then(|| {
+                    view! {
+                        <h3 class="stat-label">"Expiring"</h3>
+                        <ul class="expiring">
+                            {balance
+                                .expiring
+                                .into_iter()
+                                .map(|(amount, at)| {
+                                    view! {
+                                        <li>
+                                            {format!(
+                                                "{} on {}",
+                                                format::credits(Credits::from_micros(amount)),
+                                                at,
+                                            )}
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                })}
+            <A href=href::credits()>"See your credit history"</A>
+        </div>
+    }
+}
+
+/// The latest requests, or how to make the first.
+#[component]
+fn RecentRequests(requests: Vec<UsageView>) -> impl IntoView {
+    view! {
+        <section class="dashboard-section" aria-labelledby="recent-heading">
+            <h2 id="recent-heading">"Recent requests"</h2>
+            {if requests.is_empty() {
+                view! {
+                    <EmptyState title="No requests yet">
+                        <p>
+                            "Create an API key and call a model: each request shows up here with its tokens and cost."
+                        </p>
+                        <A href=href::keys() attr:class="button button-primary">
+                            "Create an API key"
+                        </A>
+                    </EmptyState>
+                }
+                    .into_any()
+            } else {
+                view! {
+                    <div class="table-wrap" tabindex="0">
+                        <table class="data-table">
+                            <thead>
+                                <tr>
+                                    <th scope="col">"When"</th>
+                                    <th scope="col">"Model"</th>
+                                    <th scope="col" class="num">
+                                        "Tokens in / out"
+                                    </th>
+                                    <th scope="col" class="num">
+                                        "Credits"
+                                    </th>
+                                    <th scope="col">"Result"</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {requests
+                                    .into_iter()
+                                    .map(|r| {
+                                        let ok = (200..300).contains(&r.status);
+                                        view! {
+                                            <tr>
+                                                <td data-label="When">{r.when}</td>
+                                                <td data-label="Model">{r.model}</td>
+                                                <td data-label="Tokens in / out" class="num">
+                                                    {format!(
+                                                        "{} / {}",
+                                                        format::grouped(r.input_tokens),
+                                                        format::grouped(r.output_tokens),
+                                                    )}
+                                                </td>
+                                                <td data-label="Credits" class="num">
+                                                    {format::credits(Credits::from_micros(r.credits))}
+                                                </td>
+                                                <td data-label="Result">
+                                                    {if ok {
+                                                        view! { <Badge tone=Tone::Good text="OK" /> }
+                                                    } else {
+                                                        view! {
+                                                            <Badge
+                                                                tone=Tone::Bad
+                                                                text=format!("Failed ({})", r.status)
+                                                            />
+                                                        }
+                                                    }}
+                                                </td>
+                                            </tr>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                    <p>
+                        <A href=href::usage()>"All requests"</A>
+                    </p>
+                }
+                    .into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn QuickLinks() -> impl IntoView {
+    view! {
+        <section class="dashboard-section" aria-labelledby="next-heading">
+            <h2 id="next-heading">"Go to"</h2>
+            <ul class="quick-links">
+                <li>
+                    <A href=href::keys()>"Manage your API keys"</A>
+                </li>
+                <li>
+                    <A href=href::models()>"Models and prices"</A>
+                </li>
+                <li>
+                    <A href=href::usage()>"Usage by day and model"</A>
+                </li>
+                <li>
+                    <A href=href::profile()>"Your profile"</A>
+                </li>
+            </ul>
+        </section>
+    }
+}
+
+/// The application: how to start it, its review, or its decision.
+#[component]
+fn ApplicationCard(
+    application: Result<Option<ApplicationView>, crate::error::AppError>,
+) -> impl IntoView {
     view! {
         <div class="card application-card">
             <h2>"Your application"</h2>
-            <Suspense fallback=|| {
-                view! { <p class="muted">"Loading…"</p> }
-            }>
-                {move || Suspend::new(async move {
-                    match application.await {
-                        Ok(Some(app)) => application_status(app).into_any(),
-                        Ok(None) => {
-                            view! {
-                                <p>
-                                    "Tell us what you want to build to get access and starter credits."
-                                </p>
-                                <A href=href::onboarding() attr:class="button button-primary">
-                                    "Start your application"
-                                </A>
-                            }
-                                .into_any()
-                        }
-                        Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+            {match application {
+                Ok(Some(app)) => application_status(app).into_any(),
+                Ok(None) => {
+                    view! {
+                        <p>"Tell us what you want to build to get access and starter credits."</p>
+                        <A href=href::onboarding() attr:class="button button-primary">
+                            "Start your application"
+                        </A>
                     }
-                })}
-            </Suspense>
+                        .into_any()
+                }
+                Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+            }}
         </div>
     }
 }
 
 fn application_status(app: ApplicationView) -> impl IntoView {
-    let (badge, text) = match app.status {
-        ApplicationStatus::Pending => ("badge badge-pending", "Under review"),
-        ApplicationStatus::Approved => ("badge badge-approved", "Approved"),
-        ApplicationStatus::Rejected => ("badge badge-rejected", "Not approved"),
+    let (tone, text) = match app.status {
+        ApplicationStatus::Pending => (Tone::Warning, "Under review"),
+        ApplicationStatus::Approved => (Tone::Good, "Approved"),
+        ApplicationStatus::Rejected => (Tone::Bad, "Not approved"),
     };
     let rejected = app.status == ApplicationStatus::Rejected;
     view! {
-        <p>
-            <span class=badge data-testid="application-status">
-                {text}
-            </span>
+        <p data-testid="application-status">
+            <Badge tone text />
         </p>
         <dl class="facts">
-            <dt>"Submitted"</dt>
-            <dd>{app.submitted}</dd>
-            <dt>"Industry"</dt>
-            <dd>{app.industry}</dd>
-            <dt>"Stage"</dt>
-            <dd>{app.expected_usage}</dd>
+            <div>
+                <dt>"Submitted"</dt>
+                <dd>{app.submitted}</dd>
+            </div>
+            <div>
+                <dt>"Industry"</dt>
+                <dd>{app.industry}</dd>
+            </div>
+            <div>
+                <dt>"Stage"</dt>
+                <dd>{app.expected_usage}</dd>
+            </div>
         </dl>
         {app.decision_note.map(|n| view! { <p class="notice">{"Note from the Lab: "}{n}</p> })}
         {rejected

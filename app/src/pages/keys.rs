@@ -21,7 +21,7 @@ use crate::components::form::{
     action_error, field_error, kept_fields, FormError, Notice, TextField,
 };
 use crate::components::guard::RequireUser;
-use crate::components::snippets::{export_key, snippets, CodeBlock};
+use crate::components::snippets::{copy_to_clipboard, export_key, snippets, CodeBlock};
 use crate::domain::credits::Credits;
 use crate::domain::model::ModelKind;
 use crate::href;
@@ -183,32 +183,6 @@ fn NewKeyPanel(created: CreatedKey) -> impl IntoView {
     }
 }
 
-/// Writes `text` to the clipboard; `false` when the browser refuses.
-fn copy_to_clipboard(text: &str) -> bool {
-    #[cfg(feature = "hydrate")]
-    {
-        clipboard::write_text(text).is_ok()
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = text;
-        false
-    }
-}
-
-#[cfg(feature = "hydrate")]
-mod clipboard {
-    use wasm_bindgen::prelude::*;
-
-    #[wasm_bindgen]
-    extern "C" {
-        /// `navigator.clipboard.writeText(text)`; throws where there is no
-        /// clipboard (pages not served over HTTPS or from localhost).
-        #[wasm_bindgen(catch, js_namespace = ["navigator", "clipboard"], js_name = writeText)]
-        pub fn write_text(text: &str) -> Result<JsValue, JsValue>;
-    }
-}
-
 #[component]
 fn CreateKeyForm(create: ServerAction<CreateApiKey>) -> impl IntoView {
     let error = action_error(create.value());
@@ -313,9 +287,11 @@ fn RevokeConfirm(key: KeyView, revoke: ServerAction<RevokeApiKey>) -> impl IntoV
                 >
                     "Revoke key"
                 </button>
-                <A href=href::keys() attr:class="button">
+                // Plain links: not the current page's navigation
+                // (`aria-current`), and no jump to the top.
+                <a href=href::keys() class="button" data-noscroll=true>
                     "Cancel"
-                </A>
+                </a>
             </ActionForm>
         </div>
     }
@@ -332,8 +308,8 @@ fn keys_table(keys: Vec<KeyView>) -> impl IntoView {
         .into_any();
     }
     view! {
-        <div class="table-wrap" role="region" aria-labelledby="keys-heading" tabindex="0">
-            <table class="keys-table">
+        <div class="table-wrap" role="region" aria-label="Keys table" tabindex="0">
+            <table class="keys-table data-table">
                 <caption class="visually-hidden">"Your API keys, newest first"</caption>
                 <thead>
                     <tr>
@@ -373,32 +349,46 @@ fn key_row(key: KeyView) -> impl IntoView {
     };
     let limits = limits_text(key.rpm_limit, key.tpm_limit);
     let revocable = key.status != KeyStatus::Revoked;
-    let revoke_href = href::with_query(href::keys(), &[("revoke", &key.id.to_string())]);
+    // Without JavaScript the browser scrolls to the confirmation itself.
+    let revoke_href = format!(
+        "{}#revoke-heading",
+        href::with_query(href::keys(), &[("revoke", &key.id.to_string())])
+    );
     let revoke_label = format!(" key {}", key.name);
     view! {
         <tr data-key-id=key.id.clone()>
             <th scope="row" class="key-name">
                 {key.name.clone()}
             </th>
-            <td>
+            <td data-label="Key">
                 <code class="key-prefix">{key.prefix}</code>
             </td>
-            <td>
+            <td data-label="Status">
                 <span class=status_class>{key.status.label()}</span>
             </td>
-            <td class="nowrap">{key.created}</td>
-            <td class="nowrap">{key.last_used.unwrap_or_else(|| "Never".to_owned())}</td>
-            <td class="num nowrap">{spent}</td>
-            <td class="nowrap">{limits}</td>
-            <td class="nowrap">{key.expires.unwrap_or_else(|| "Never".to_owned())}</td>
+            <td data-label="Created" class="nowrap">
+                {key.created}
+            </td>
+            <td data-label="Last used" class="nowrap">
+                {key.last_used.unwrap_or_else(|| "Never".to_owned())}
+            </td>
+            <td data-label="Spent" class="num nowrap">
+                {spent}
+            </td>
+            <td data-label="Limits" class="nowrap">
+                {limits}
+            </td>
+            <td data-label="Expires" class="nowrap">
+                {key.expires.unwrap_or_else(|| "Never".to_owned())}
+            </td>
             <td>
                 {revocable
                     .then(|| {
                         view! {
-                            <A href=revoke_href attr:class="button button-small">
+                            <a href=revoke_href class="button button-small" data-noscroll=true>
                                 "Revoke"
                                 <span class="visually-hidden">{revoke_label}</span>
-                            </A>
+                            </a>
                         }
                     })}
             </td>

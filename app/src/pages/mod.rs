@@ -5,6 +5,7 @@ pub mod auth;
 pub mod catalog;
 pub mod credits;
 pub mod dashboard;
+pub mod design;
 pub mod home;
 pub mod keys;
 pub mod models;

@@ -121,7 +121,7 @@ fn kind_section(kind: ModelKind, models: Vec<PricedModel>) -> impl IntoView {
         <section class="models-section" aria-labelledby=heading.clone()>
             <h2 id=heading.clone()>{title}</h2>
             <p>"Called with " <code>{format!("POST {endpoint}")}</code> ". " {note}</p>
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0">
                 <table class="models-table" role="table">
                     <caption class="visually-hidden">
                         {format!("{title}, with their prices in credits per million tokens")}

@@ -330,9 +330,9 @@ fn filter_form(q: &Query, options: UsageFilters, error: Option<&AppError>) -> im
                     .filtered()
                     .then(|| {
                         view! {
-                            <A href=href::usage() attr:class="button">
+                            <a href=href::usage() class="button">
                                 "Clear"
-                            </A>
+                            </a>
                         }
                     })}
             </div>
@@ -392,7 +392,7 @@ fn log_view(log: UsageLog, q: &Query) -> impl IntoView {
         <p class="usage-summary" data-testid="usage-summary">
             {summary}
         </p>
-        <div class="table-wrap" role="region" aria-labelledby="log-heading" tabindex="0">
+        <div class="table-wrap" role="region" aria-label="Requests table" tabindex="0">
             <table class="usage-table">
                 <caption class="visually-hidden">"Requests, newest first"</caption>
                 <thead>

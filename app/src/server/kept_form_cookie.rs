@@ -27,6 +27,26 @@ pub const MAX_AGE_SECONDS: i64 = 60;
 /// Above this, a cookie may be dropped by the browser: nothing is kept.
 const MAX_COOKIE_VALUE: usize = 3_800;
 
+/// Request extension: the error of a failed plain post (`__path=…&__err=…`)
+/// given back to its page on the server, not in the browser's address (see
+/// the binary's `kept_form_middleware`). The page shell restores it in the
+/// address before the bundle hydrates, so the browser renders what the
+/// server rendered.
+#[derive(Debug, Clone)]
+pub struct RestoredError(pub String);
+
+/// The script restoring this request's [`RestoredError`] in the address,
+/// if it has one.
+pub fn restore_error_script() -> Option<String> {
+    let parts = use_context::<http::request::Parts>()?;
+    let RestoredError(query) = parts.extensions.get::<RestoredError>()?;
+    let query = serde_json::to_string(query).ok()?;
+    Some(format!(
+        "history.replaceState(history.state, \"\", location.pathname + \
+         (location.search ? location.search + \"&\" : \"?\") + {query} + location.hash);"
+    ))
+}
+
 #[derive(Serialize, Deserialize)]
 struct Kept {
     /// The server function's path the form posted to.

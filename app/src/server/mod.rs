@@ -2,6 +2,7 @@
 //! database access. Compiled only with the `ssr` feature.
 
 pub mod api_keys;
+pub mod assets;
 pub mod auth;
 pub mod cookies;
 pub mod email_tokens;

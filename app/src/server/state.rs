@@ -30,6 +30,8 @@ pub struct AppState {
     pub session_idle_minutes: u32,
     /// Granted when an onboarding application is approved.
     pub starter_grant: StarterGrant,
+    /// The browser bundle's file names, for the page shell.
+    pub assets: std::sync::Arc<crate::server::assets::Assets>,
     /// The tokenizers models may count with (shared with the meter).
     pub tokenizers: std::sync::Arc<crate::server::tokenizer::Tokenizers>,
 }

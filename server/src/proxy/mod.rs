@@ -131,7 +131,6 @@ fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
         })
 }
 
-
 /// A JSON answer with its charge in the headers.
 fn charged_response(body: Vec<u8>, settled: Settled) -> Response {
     let mut response = Response::new(Body::from(body));
@@ -377,7 +376,10 @@ impl Proxy {
                     Some(usage) => Counted::reported(usage.prompt_tokens),
                     None => self.count_inputs(&model, &request.input).await,
                 };
-                (to_vec(answer.for_client(&request.model, None))?, used(input, nothing))
+                (
+                    to_vec(answer.for_client(&request.model, None))?,
+                    used(input, nothing),
+                )
             }
             None => (
                 body.to_vec(),

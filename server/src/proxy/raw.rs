@@ -146,7 +146,10 @@ mod tests {
     fn members_pass_through_byte_for_byte_in_their_order() {
         let json = br#"{"z": 1, "model":"a", "n":  123456789012345678901234567890, "s":"\u00e9"}"#;
         let mut object = RawObject::parse(json).expect("an object");
-        assert_eq!(object.read::<String>("model").expect("a string"), Some("a".to_owned()));
+        assert_eq!(
+            object.read::<String>("model").expect("a string"),
+            Some("a".to_owned())
+        );
         assert_eq!(object.read::<u64>("absent").expect("absent"), None);
         let null = RawObject::parse(br#"{"n": null}"#).expect("an object");
         assert_eq!(null.read::<u64>("n").expect("null"), None);
@@ -162,7 +165,10 @@ mod tests {
     #[test]
     fn only_objects_without_repeated_keys_are_read() {
         let twice = RawObject::parse(br#"{"model": "a", "model": "b"}"#).expect_err("refused");
-        assert!(twice.to_string().contains("`model` appears twice"), "{twice}");
+        assert!(
+            twice.to_string().contains("`model` appears twice"),
+            "{twice}"
+        );
         assert!(RawObject::parse(b"[1]").is_err());
         assert!(RawObject::parse(b"{\"a\": }").is_err());
         let escaped = RawObject::parse(br#"{"mo\u0064el": "a"}"#).expect("an object");

@@ -48,7 +48,9 @@ impl<'a> ChatRequest<'a> {
 
     /// An upper bound of the tool definitions' tokens: their JSON's length.
     pub fn tools_bound(&self) -> u64 {
-        self.raw.get("tools").map_or(0, |tools| tools.get().len() as u64)
+        self.raw
+            .get("tools")
+            .map_or(0, |tools| tools.get().len() as u64)
     }
 
     /// The request as the upstream gets it: its own model name, the output
@@ -133,9 +135,8 @@ fn required<'s, T: Deserialize<'s>>(
     raw: &'s RawObject<'_>,
     key: &'static str,
 ) -> Result<T, ApiError> {
-    field(raw, key)?.ok_or_else(|| {
-        ApiError::bad_request(Some(key), format!("The request has no `{key}`."))
-    })
+    field(raw, key)?
+        .ok_or_else(|| ApiError::bad_request(Some(key), format!("The request has no `{key}`.")))
 }
 
 /// Token counts as OpenAI reports them.
@@ -251,7 +252,11 @@ impl<'a> Answer<'a> {
 
     /// The answer as the client gets it: named `model` as the client asked,
     /// with `usage` if it had none.
-    pub fn for_client(&mut self, model: &str, usage: Option<&Usage>) -> serde_json::Result<Vec<u8>> {
+    pub fn for_client(
+        &mut self,
+        model: &str,
+        usage: Option<&Usage>,
+    ) -> serde_json::Result<Vec<u8>> {
         self.raw.set("model", &model)?;
         if let (None, Some(usage)) = (&self.usage, usage) {
             self.raw.set("usage", usage)?;
@@ -274,7 +279,10 @@ mod tests {
         assert_eq!(request.model, "ours");
         assert!(request.stream && !request.include_usage);
         assert_eq!(request.messages[0].name.as_deref(), Some("ada"));
-        assert_eq!(request.tools_bound(), r#"[{"type": "function"}]"#.len() as u64);
+        assert_eq!(
+            request.tools_bound(),
+            r#"[{"type": "function"}]"#.len() as u64
+        );
         let forwarded = request.for_upstream("theirs", 64).expect("json");
         assert_eq!(
             String::from_utf8(forwarded).expect("utf-8"),
@@ -287,7 +295,10 @@ mod tests {
         for (body, param) in [
             (&br#"{"model": "m"}"#[..], "messages"),
             (br#"{"model": 1, "messages": []}"#, "model"),
-            (br#"{"model": "m", "messages": [], "max_tokens": -1}"#, "max_tokens"),
+            (
+                br#"{"model": "m", "messages": [], "max_tokens": -1}"#,
+                "max_tokens",
+            ),
         ] {
             let error = ChatRequest::parse(body).expect_err("refused");
             assert_eq!(error.param, Some(param));
@@ -306,7 +317,9 @@ mod tests {
         assert_eq!(text, "Hello there");
         assert!(answer.usage.is_none() && answer.has_choices());
         assert!(answer.names_other_model("ours"));
-        let out = answer.for_client("ours", Some(&Usage::of(2, 3))).expect("json");
+        let out = answer
+            .for_client("ours", Some(&Usage::of(2, 3)))
+            .expect("json");
         assert_eq!(
             String::from_utf8(out).expect("utf-8"),
             r#"{"id":"c1","model":"ours","choices":[{"index": 0,

@@ -1,7 +1,7 @@
 //! Sign-up, verification, sign-in, sessions, throttling, password reset and
 //! profile changes, over HTTP against the real router.
 
-use crate::helpers::{spawn_app, TestApp, PASSWORD};
+use crate::helpers::{carries_form_error, form_error_cookie, spawn_app, TestApp, PASSWORD};
 use serde_json::Value;
 use sqlx::PgPool;
 
@@ -653,8 +653,9 @@ async fn a_call_with_missing_or_malformed_fields_is_the_callers_error(pool: PgPo
     assert_eq!(unknown.status(), 404);
 }
 
-/// Where a no-JavaScript form post was sent back to, from the page `from`.
-async fn sent_back(app: &TestApp, from: &str, form: &[(&str, &str)]) -> String {
+/// Where a no-JavaScript form post was sent back to, from the page `from`,
+/// and the error it carries there.
+async fn sent_back(app: &TestApp, from: &str, form: &[(&str, &str)]) -> (String, String) {
     let response = app
         .client
         .post(format!("{}/api/sign_in", app.address))
@@ -666,12 +667,15 @@ async fn sent_back(app: &TestApp, from: &str, form: &[(&str, &str)]) -> String {
         .await
         .expect("request failed");
     assert_eq!(response.status(), 302);
-    response
+    assert!(carries_form_error(&response));
+    let error = form_error_cookie(&response).expect("the error");
+    let location = response
         .headers()
         .get("location")
         .and_then(|l| l.to_str().ok())
         .expect("a location")
-        .to_owned()
+        .to_owned();
+    (location, error)
 }
 
 #[sqlx::test(migrations = false)]
@@ -683,20 +687,21 @@ async fn without_javascript_a_second_failed_post_shows_its_own_error(pool: PgPoo
         ("password", "not the password"),
     ];
     let incomplete = [("email", "nobody@example.org")];
-    let err = |location: &str| {
-        location
-            .split(['?', '&'])
+    let err = |error: &str| {
+        error
+            .split('&')
             .filter(|pair| pair.starts_with("__err="))
             .map(str::to_owned)
             .collect::<Vec<_>>()
     };
 
-    let first = sent_back(&app, &page, &wrong).await;
-    assert_eq!(err(&first).len(), 1, "{first}");
-    let second = sent_back(&app, &first, &incomplete).await;
-    let alone = sent_back(&app, &page, &incomplete).await;
+    let (first, first_error) = sent_back(&app, &page, &wrong).await;
+    assert_eq!(first, page, "the address stays the form's own");
+    assert_eq!(err(&first_error).len(), 1, "{first_error}");
+    let (_, second) = sent_back(&app, &first, &incomplete).await;
+    let (_, alone) = sent_back(&app, &page, &incomplete).await;
     assert_eq!(err(&second), err(&alone), "{second}");
-    assert_ne!(err(&second), err(&first));
+    assert_ne!(err(&second), err(&first_error));
     assert_eq!(second.matches("__path=").count(), 1, "{second}");
 }
 

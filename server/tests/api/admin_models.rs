@@ -5,7 +5,7 @@
 //! transaction; the simulator keeps its server-managed settings; and a
 //! provider's secret never appears anywhere, only its variable's name.
 
-use crate::helpers::{create_user, signed_in, spawn_app, TestApp};
+use crate::helpers::{carries_form_error, create_user, signed_in, spawn_app, TestApp};
 use reqwest::{Client, Response};
 use serde_json::{json, Value};
 use sqlx::PgPool;
@@ -1115,7 +1115,7 @@ async fn forms_work_without_javascript(pool: PgPool) {
         .to_str()
         .expect("ascii")
         .to_owned();
-    assert!(back.contains("__err="), "{back}");
+    assert!(carries_form_error(&response), "{back}");
     let html = page(&app, &admin, back.trim_start_matches(&app.address)).await;
     assert!(html.contains(r#"id="name-error""#), "{html}");
     assert!(

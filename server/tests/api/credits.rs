@@ -126,7 +126,7 @@ async fn approval_grants_starter_credits_once_and_the_dashboard_shows_them(pool:
         .expect("html");
     assert!(html.contains("credits available"), "balance card");
     assert!(
-        html.contains(">100<") || html.contains(">100 <") || html.contains("100<!"),
+        html.contains(">100.00<") || html.contains("100.00<!"),
         "shows 100 credits"
     );
     assert!(html.contains("Approved"));
@@ -172,14 +172,18 @@ async fn the_history_page_and_csv_export_show_the_users_movements_only(pool: PgP
         .expect("grant");
 
     let page: Value = app
-        .post_form("/api/my_credit_history", &[("page", "1")])
+        .post_form("/api/my_credit_statement", &[("page", "1")])
         .await
         .json()
         .await
         .expect("json");
     assert_eq!(page["total"], 1);
-    assert_eq!(page["items"][0]["kind"], "grant");
-    assert_eq!(page["items"][0]["available_delta"], 2_500_000);
+    assert_eq!(
+        page["items"][0]["what"],
+        "Credit granted: Hackathon, \"spring\""
+    );
+    assert_eq!(page["items"][0]["change"], 2_500_000);
+    assert_eq!(page["items"][0]["balance"], 2_500_000);
 
     let csv = app
         .client

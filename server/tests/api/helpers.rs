@@ -171,8 +171,43 @@ pub fn multipart_body(parts: &[FormPart<'_>]) -> (String, Vec<u8>) {
 }
 
 /// Builds the application exactly as `lab-portal serve` does, on port 0.
+/// The error a failed no-JavaScript post carries to the page it returns to
+/// (the framework's `__path` and `__err`, kept out of the address bar).
+pub fn form_error_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|cookie| cookie.strip_prefix("lab_form_error="))
+        .map(|rest| rest.split(';').next().unwrap_or_default().to_owned())
+        .find(|value| !value.is_empty())
+}
+
+/// Whether a failed no-JavaScript post sent its error in the cookie, and
+/// not in the address it redirects to.
+pub fn carries_form_error(response: &reqwest::Response) -> bool {
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or_default();
+    !location.contains("__err")
+        && form_error_cookie(response).is_some_and(|error| error.contains("__err="))
+}
+
 pub async fn spawn_app(pool: PgPool) -> TestApp {
-    let settings = test_settings();
+    spawn_app_with(pool, test_settings()).await
+}
+
+/// The portal serving the bundled site in `site_root`.
+pub async fn spawn_app_with_site(pool: PgPool, site_root: &std::path::Path) -> TestApp {
+    let mut settings = test_settings();
+    settings.site_root = site_root.to_owned();
+    spawn_app_with(pool, settings).await
+}
+
+async fn spawn_app_with(pool: PgPool, settings: Settings) -> TestApp {
     let app = Application::build_with_pool(&settings, pool.clone())
         .await
         .expect("application failed to build");

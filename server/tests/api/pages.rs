@@ -1,6 +1,7 @@
 //! Server-rendered pages: status codes, HTML and headers.
 
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_app_with_site};
+use app::server::assets::Assets;
 use sqlx::PgPool;
 
 #[sqlx::test(migrations = false)]
@@ -80,4 +81,75 @@ async fn the_header_links_are_in_the_html_itself_for_browsers_without_javascript
             );
         }
     }
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_bundle_is_fingerprinted_precompressed_and_cached_for_a_year(pool: PgPool) {
+    let site = std::env::temp_dir().join(format!("site-{}", uuid::Uuid::new_v4()));
+    let pkg = site.join("pkg");
+    std::fs::create_dir_all(&pkg).expect("a directory");
+    let plain = Assets::default();
+    let wasm = b"\0asm\x01\0\0\0".repeat(500);
+    std::fs::write(pkg.join(&plain.js), "export default async function () {}").expect("js");
+    std::fs::write(pkg.join(&plain.wasm), &wasm).expect("wasm");
+    std::fs::write(pkg.join(&plain.css), "body { margin: 0 }").expect("css");
+    let named = lab_portal::assets::prepare(&pkg).expect("prepared");
+    let app = spawn_app_with_site(pool, &site).await;
+
+    let page = app.get("/").await;
+    assert_eq!(page.headers()["cache-control"], "no-cache");
+    let html = page.text().await.expect("html");
+    for name in [&named.js, &named.wasm, &named.css] {
+        assert!(html.contains(&format!("/pkg/{name}")), "{name} in {html}");
+    }
+    // The preload is fetched as the bundle's own fetch is: anonymous, never
+    // with the nonce (which belongs to the script alone).
+    assert!(
+        html.contains(&format!(
+            r#"<link rel="preload" href="/pkg/{}" as="fetch" type="application/wasm" crossorigin="">"#,
+            named.wasm
+        )),
+        "{html}"
+    );
+    assert!(
+        !html.contains("crossorigin=\"nonce") && html.contains("<script type=\"module\" nonce=")
+    );
+
+    let url = format!("{}/pkg/{}", app.address, named.wasm);
+    for (accept, encoding, suffix) in [
+        ("br, gzip", Some("br"), ".br"),
+        ("gzip", Some("gzip"), ".gz"),
+        ("identity", None, ""),
+    ] {
+        let response = app
+            .client
+            .get(&url)
+            .header("accept-encoding", accept)
+            .send()
+            .await
+            .expect("bundle");
+        assert_eq!(response.status(), 200, "{accept}");
+        assert_eq!(
+            response.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(
+            response
+                .headers()
+                .get("content-encoding")
+                .map(|v| v.to_str().expect("ascii")),
+            encoding
+        );
+        assert_eq!(response.headers()["content-type"], "application/wasm");
+        let body = response.bytes().await.expect("body");
+        let file = std::fs::read(pkg.join(format!("{}{suffix}", named.wasm))).expect("file");
+        assert_eq!(body.as_ref(), file.as_slice(), "{accept}");
+    }
+    let missing = app.get("/pkg/lab-portal.0000000000000000.wasm").await;
+    assert_eq!(missing.status(), 404);
+    assert!(missing
+        .headers()
+        .get("cache-control")
+        .is_none_or(|v| v != "public, max-age=31536000, immutable"));
+    std::fs::remove_dir_all(&site).expect("removed");
 }

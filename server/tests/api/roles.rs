@@ -196,7 +196,8 @@ const TABLE: &[Class] = &[
     class("POST /api/submit_application", SignedIn).form(&[("building", ""), ("industry", ""), ("expected_usage", "")]),
     // app/src/api/credits/.
     class("POST /api/my_balance", SignedIn),
-    class("POST /api/my_credit_history", SignedIn).form(&[("page", "1")]),
+    class("POST /api/my_dashboard", SignedIn),
+    class("POST /api/my_credit_statement", SignedIn).form(&[("page", "1")]),
     // app/src/api/keys/.
     class("POST /api/api_quick_start", SignedIn),
     class("POST /api/list_api_keys", SignedIn),
@@ -251,6 +252,7 @@ const TABLE: &[Class] = &[
     class("GET /usage", SignedIn),
     class("GET /profile", SignedIn),
     class("GET /admin", Admin),
+    class("GET /design", Admin),
     class("GET /admin/users", Admin),
     class("GET /admin/users/{id}", Admin),
     class("GET /admin/applications", Admin),

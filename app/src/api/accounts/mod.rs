@@ -30,4 +30,6 @@ pub struct SessionUser {
     pub display_name: String,
     pub email: String,
     pub is_admin: bool,
+    /// Micro-credits they may spend now.
+    pub available: i64,
 }

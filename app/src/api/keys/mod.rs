@@ -76,7 +76,7 @@ impl KeyView {
             spend_cap: row.spend_cap,
             rpm_limit: row.rpm_limit,
             tpm_limit: row.tpm_limit,
-            expires: row.expires_at.map(format::time),
+            expires: row.expires_at.map(format::expiry),
             status,
         }
     }

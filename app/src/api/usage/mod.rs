@@ -53,6 +53,30 @@ pub struct UsageFilters {
     pub keys: Vec<KeyOption>,
 }
 
+#[cfg(feature = "ssr")]
+impl From<crate::server::services::usage::UsageRow> for UsageView {
+    fn from(r: crate::server::services::usage::UsageRow) -> Self {
+        Self {
+            id: r.id.to_string(),
+            when: crate::format::time(r.created_at),
+            model: r.model,
+            key_name: r.key_name,
+            key_prefix: r
+                .key_public_id
+                .as_deref()
+                .map(crate::server::api_keys::display_prefix),
+            endpoint: r.endpoint,
+            streamed: r.streamed,
+            input_tokens: r.input_tokens,
+            output_tokens: r.output_tokens,
+            credits: r.credits,
+            latency_ms: r.latency_ms,
+            status: r.status,
+            counted_by: r.counted_by,
+        }
+    }
+}
+
 /// One page of the request log and the totals over all its pages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UsageLog {

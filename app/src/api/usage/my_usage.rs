@@ -24,7 +24,6 @@ pub async fn my_usage(
     use crate::domain::calendar::parse_day;
     use crate::domain::paging::{clamp_page, Page};
     use crate::error::FieldErrors;
-    use crate::server::api_keys::display_prefix;
     use crate::server::services::usage;
     crate::server::respond(async move {
         let state = crate::server::state()?;
@@ -66,24 +65,7 @@ pub async fn my_usage(
         let page = clamp_page(page);
         let (rows, totals) =
             usage::log(&state.pool, caller.user_id, &filter, page, USAGE_PER_PAGE).await?;
-        let rows = rows
-            .into_iter()
-            .map(|r| UsageView {
-                id: r.id.to_string(),
-                when: crate::format::time(r.created_at),
-                model: r.model,
-                key_name: r.key_name,
-                key_prefix: r.key_public_id.as_deref().map(display_prefix),
-                endpoint: r.endpoint,
-                streamed: r.streamed,
-                input_tokens: r.input_tokens,
-                output_tokens: r.output_tokens,
-                credits: r.credits,
-                latency_ms: r.latency_ms,
-                status: r.status,
-                counted_by: r.counted_by,
-            })
-            .collect();
+        let rows = rows.into_iter().map(UsageView::from).collect();
         Ok(UsageLog {
             requests: Page::new(rows, totals.requests, page, USAGE_PER_PAGE),
             input_tokens: totals.input_tokens,

@@ -60,7 +60,12 @@ fn action_filter(actions: &[String], current: &str) -> impl IntoView {
         .collect_view();
     let all = current.is_empty();
     view! {
-        <Form method="GET" action=href::admin_audit() attr:class="admin-filter">
+        <Form
+            on_form_data=crate::components::form::without_unnamed_fields()
+            method="GET"
+            action=href::admin_audit()
+            attr:class="admin-filter"
+        >
             <div class="field">
                 <label for="action">"Action"</label>
                 <select id="action" name="action">
@@ -89,7 +94,7 @@ fn audit_table(found: AuditPage, action: String) -> impl IntoView {
     }
     let nav = pager(&entries, href::admin_audit(), &[("action", action)]);
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0">
             <table class="admin-wide-table">
                 <caption class="visually-hidden">"Audit log, newest first"</caption>
                 <thead>
@@ -133,7 +138,27 @@ fn audit_row(entry: AuditView) -> impl IntoView {
         }
         .into_any()
     };
-    let json = |value: Option<String>| value.unwrap_or_else(|| "—".to_owned());
+    let details = |fields: Vec<(String, String)>| {
+        if fields.is_empty() {
+            return view! { <span>"—"</span> }.into_any();
+        }
+        view! {
+            <dl class="audit-details">
+                {fields
+                    .into_iter()
+                    .map(|(field, value)| {
+                        view! {
+                            <div>
+                                <dt>{field}</dt>
+                                <dd>{value}</dd>
+                            </div>
+                        }
+                    })
+                    .collect_view()}
+            </dl>
+        }
+        .into_any()
+    };
     view! {
         <tr>
             <td class="admin-nowrap">{entry.at}</td>
@@ -143,11 +168,12 @@ fn audit_row(entry: AuditView) -> impl IntoView {
             </td>
             <td class="admin-break">{target}</td>
             <td class="admin-change">
-                <code>{json(entry.before)}</code>
-                " → "
-                <code>{json(entry.after)}</code>
+                <div class="audit-change">
+                    {details(entry.before)} <span aria-hidden="true">"→"</span>
+                    <span class="visually-hidden">"changed to"</span> {details(entry.after)}
+                </div>
             </td>
-            <td>{entry.client_addr.unwrap_or_else(|| "—".to_owned())}</td>
+            <td class="admin-break">{entry.client_addr.unwrap_or_else(|| "—".to_owned())}</td>
         </tr>
     }
 }

@@ -66,6 +66,7 @@ fn CreditsView() -> impl IntoView {
             <a href=href::admin_bulk_credits()>"Grant to many users from a CSV file."</a>
         </p>
         <Form
+            on_form_data=crate::components::form::without_unnamed_fields()
             method="GET"
             action=href::admin_credits()
             attr:class="admin-filter"
@@ -357,7 +358,12 @@ fn kind_filter(email: &str, current: &str) -> impl IntoView {
     let all = current.is_empty();
     let email = email.to_owned();
     view! {
-        <Form method="GET" action=href::admin_credits() attr:class="admin-filter">
+        <Form
+            on_form_data=crate::components::form::without_unnamed_fields()
+            method="GET"
+            action=href::admin_credits()
+            attr:class="admin-filter"
+        >
             <input type="hidden" name="email" value=email />
             <div class="field">
                 <label for="kind">"Kind"</label>

@@ -97,7 +97,7 @@ fn provider_table(providers: Vec<ProviderView>) -> impl IntoView {
             "Secrets are never stored here: each provider names the environment variable of the portal's server that holds its secret. "
             "The Simulator ships with the portal; its base URL is managed by the server, and only its timeout can be changed."
         </p>
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0">
             <table>
                 <caption class="visually-hidden">"Providers"</caption>
                 <thead>
@@ -185,7 +185,7 @@ fn model_table(
     view! {
         <FormError error />
         <p class="field-hint">"Prices are in credits per million tokens."</p>
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0">
             <table class="admin-wide-table">
                 <caption class="visually-hidden">"Models"</caption>
                 <thead>

@@ -29,7 +29,13 @@ fn Outbox() -> impl IntoView {
         <p class="lead">
             "Every email the portal sends, newest first. Open one to read its body and links."
         </p>
-        <Form method="GET" action=href::admin_outbox() attr:class="admin-filter" attr:role="search">
+        <Form
+            on_form_data=crate::components::form::without_unnamed_fields()
+            method="GET"
+            action=href::admin_outbox()
+            attr:class="admin-filter"
+            attr:role="search"
+        >
             <div class="field">
                 <label for="q">"Recipient contains"</label>
                 <input id="q" name="q" type="search" value=move || q.get() autocomplete="off" />
@@ -65,7 +71,7 @@ fn outbox_table(found: Page<OutboxView>, q: String) -> impl IntoView {
     }
     let nav = pager(&found, href::admin_outbox(), &[("q", q)]);
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0">
             <table>
                 <caption class="visually-hidden">"Emails, newest first"</caption>
                 <thead>
@@ -102,7 +108,7 @@ fn email_row(email: OutboxView) -> impl IntoView {
             <td class="admin-email">
                 <details>
                     <summary>{email.subject}</summary>
-                    <pre class="admin-email-body">{email.body}</pre>
+                    <pre class="admin-email-body">{linked(&email.body)}</pre>
                 </details>
             </td>
             <td>
@@ -141,4 +147,28 @@ fn email_row(email: OutboxView) -> impl IntoView {
             </td>
         </tr>
     }
+}
+
+/// `text` with each `http(s)://` address made a link (the text around them
+/// stays plain text: escaped, never markup).
+fn linked(text: &str) -> impl IntoView + use<> {
+    let mut parts = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest
+        .find("http://")
+        .into_iter()
+        .chain(rest.find("https://"))
+        .min()
+    {
+        let (before, from) = rest.split_at(start);
+        let end = from
+            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '<' | '>'))
+            .unwrap_or(from.len());
+        let (url, after) = from.split_at(end);
+        parts.push(before.to_owned().into_any());
+        parts.push(view! { <a href=url.to_owned()>{url.to_owned()}</a> }.into_any());
+        rest = after;
+    }
+    parts.push(rest.to_owned().into_any());
+    parts
 }

@@ -230,7 +230,7 @@ fn sessions(logins: Vec<LoginView>) -> impl IntoView {
         return view! { <p class="muted">"This user has never signed in."</p> }.into_any();
     }
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0">
             <table>
                 <caption class="visually-hidden">"Sessions, newest first"</caption>
                 <thead>
@@ -283,7 +283,7 @@ fn user_applications(applications: Vec<AdminApplication>) -> impl IntoView {
         return view! { <p class="muted">"No applications."</p> }.into_any();
     }
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0">
             <table>
                 <caption class="visually-hidden">"Applications, newest first"</caption>
                 <thead>

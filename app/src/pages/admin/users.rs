@@ -25,7 +25,13 @@ fn UserList() -> impl IntoView {
     );
     view! {
         <h1>"Users"</h1>
-        <Form method="GET" action=href::admin_users() attr:class="admin-filter" attr:role="search">
+        <Form
+            on_form_data=crate::components::form::without_unnamed_fields()
+            method="GET"
+            action=href::admin_users()
+            attr:class="admin-filter"
+            attr:role="search"
+        >
             <div class="field">
                 <label for="q">"Search by name or email"</label>
                 <input id="q" name="q" type="search" value=move || q.get() autocomplete="off" />
@@ -61,7 +67,7 @@ fn user_table(found: Page<UserSummary>, q: String) -> impl IntoView {
     }
     let nav = pager(&found, href::admin_users(), &[("q", q)]);
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0">
             <table>
                 <caption class="visually-hidden">"Users"</caption>
                 <thead>

@@ -199,7 +199,8 @@ pub fn usage_chart(chart: UsageChart) -> impl IntoView {
 
     view! {
         <figure class="usage-chart">
-            <div class="chart-wrap">
+            // Focusable, so a keyboard can scroll it on a narrow screen.
+            <div class="chart-wrap" tabindex="0" role="group" aria-label="Chart, scrolls sideways">
                 <svg
                     class="chart"
                     viewBox=format!("0 0 {WIDTH} {HEIGHT}")
@@ -288,7 +289,7 @@ fn table(chart: &UsageChart, totals: &[i64], title: String) -> impl IntoView {
     view! {
         <details class="chart-table">
             <summary>"Show the numbers as a table"</summary>
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0">
                 <table>
                     <caption>{format!("{title} (days with requests, newest first)")}</caption>
                     <thead>

@@ -700,6 +700,20 @@ pub struct Balance {
 }
 
 /// The balances of `account` (for the treasury, summed from its entries).
+/// What `owner` may spend now, in micro-credits (0 before its first
+/// credit): one read, for the header of every signed-in page.
+pub async fn available_of(pool: &PgPool, owner: Owner) -> Result<i64, LedgerError> {
+    let (kind, owner_id) = owner.parts();
+    let available: Option<i64> = sqlx::query_scalar(
+        "select available from credit_accounts where owner_kind = $1 and owner_id is not distinct from $2",
+    )
+    .bind(kind)
+    .bind(owner_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(available.unwrap_or(0))
+}
+
 pub async fn balance(pool: &PgPool, account: Uuid) -> Result<Balance, LedgerError> {
     sqlx::query_as(
         "select case when a.owner_kind = 'treasury'
@@ -775,6 +789,82 @@ pub async fn history(
     .bind(&filter.kind)
     .bind(filter.from)
     .bind(filter.to)
+    .fetch_one(pool)
+    .await?;
+    Ok((rows, total))
+}
+
+/// One line of an account's statement: a day's requests (their holds,
+/// charges and releases netted into what they cost), or one other
+/// movement (a grant, an expiry, a refund …), with the balance after it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StatementLine {
+    /// `None` for a day of requests.
+    pub transaction_id: Option<Uuid>,
+    /// `requests`, or the transaction's kind.
+    pub kind: String,
+    pub memo: Option<String>,
+    /// The day of requests (UTC), or the movement's time.
+    pub day: Option<time::Date>,
+    pub at: OffsetDateTime,
+    /// Requests made that day.
+    pub requests: i64,
+    /// Micro-credits in (positive) or out, holds included.
+    pub change: i64,
+    /// Available plus held, after this line.
+    pub balance: i64,
+}
+
+/// One page of `account`'s statement, newest first, and the number of
+/// lines in all. A request's transactions (its hold, charge and release)
+/// are counted into its day's line.
+pub async fn statement(
+    pool: &PgPool,
+    account: Uuid,
+    page: i64,
+    per_page: i64,
+) -> Result<(Vec<StatementLine>, i64), LedgerError> {
+    let rows = sqlx::query_as(
+        "with moves as (
+             select t.id, t.kind, t.memo, t.created_at,
+                    t.kind in ('reservation', 'settlement', 'release') as of_request,
+                    (t.created_at at time zone 'UTC')::date as utc_day,
+                    sum(e.amount)::bigint as change
+             from ledger_entries e join ledger_transactions t on t.id = e.transaction_id
+             where e.account_id = $1
+             group by t.id
+         ), lines as (
+             select case when of_request then null else min(id::text)::uuid end as transaction_id,
+                    case when of_request then 'requests' else min(kind) end as kind,
+                    min(memo) as memo,
+                    case when of_request then utc_day end as day,
+                    max(created_at) as at,
+                    count(*) filter (where kind = 'reservation') as requests,
+                    sum(change)::bigint as change
+             from moves
+             group by of_request, case when of_request then utc_day end,
+                      case when of_request then null else id end
+         )
+         select transaction_id, kind, memo, day, at, requests, change,
+                (sum(change) over (order by at, transaction_id nulls first
+                                   rows between unbounded preceding and current row))::bigint as balance
+         from lines
+         order by at desc, transaction_id desc nulls last
+         limit $2 offset $3",
+    )
+    .bind(account)
+    .bind(per_page)
+    .bind((page.max(1) - 1) * per_page)
+    .fetch_all(pool)
+    .await?;
+    let total = sqlx::query_scalar(
+        "select count(distinct case when t.kind in ('reservation', 'settlement', 'release')
+                                    then 'day ' || (t.created_at at time zone 'UTC')::date::text
+                                    else t.id::text end)
+         from ledger_entries e join ledger_transactions t on t.id = e.transaction_id
+         where e.account_id = $1",
+    )
+    .bind(account)
     .fetch_one(pool)
     .await?;
     Ok((rows, total))

@@ -231,7 +231,11 @@ mod tests {
                 .expect("renders");
             assert_eq!(rendered, item(&case, "rendered").to_string());
             let tokens = u64::try_from(item(&case, "tokens")).expect("a count");
-            assert_eq!(tokenizer.count_chat(&messages, &request), tokens, "{rendered}");
+            assert_eq!(
+                tokenizer.count_chat(&messages, &request),
+                tokens,
+                "{rendered}"
+            );
         }
         // Loaded once, then kept.
         let again = tokenizers.get(&choice).await.expect("loads");

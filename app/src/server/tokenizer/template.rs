@@ -114,7 +114,12 @@ fn tojson(value: Value, kwargs: Kwargs) -> Result<Value, Error> {
 }
 
 /// Writes `value` (keys in their order) as `json.dumps` would.
-fn dumps(value: &Value, indent: Option<usize>, depth: usize, out: &mut String) -> Result<(), Error> {
+fn dumps(
+    value: &Value,
+    indent: Option<usize>,
+    depth: usize,
+    out: &mut String,
+) -> Result<(), Error> {
     let open = |out: &mut String, depth: usize, first: bool| {
         if !first {
             out.push(',');
@@ -183,7 +188,10 @@ mod tests {
     fn tojson_writes_what_python_json_dumps_writes() {
         // json.dumps(value, ensure_ascii=False)
         assert_eq!(
-            dumped(r#"{"name":"get_weather","b":[1,2.5,true,null],"e":{},"l":[],"s":"é\"\n"}"#, None),
+            dumped(
+                r#"{"name":"get_weather","b":[1,2.5,true,null],"e":{},"l":[],"s":"é\"\n"}"#,
+                None
+            ),
             r#"{"name": "get_weather", "b": [1, 2.5, true, null], "e": {}, "l": [], "s": "é\"\n"}"#
         );
         // json.dumps({"a": [1, {"b": 2}]}, indent=2)

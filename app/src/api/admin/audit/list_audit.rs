@@ -32,8 +32,8 @@ pub async fn list_audit(
             action: r.action,
             target_type: r.target_type,
             target_id: r.target_id,
-            before: r.before.map(|v| v.to_string()),
-            after: r.after.map(|v| v.to_string()),
+            before: r.before.as_ref().map(format::details).unwrap_or_default(),
+            after: r.after.as_ref().map(format::details).unwrap_or_default(),
             client_addr: r.client_addr,
         });
         Ok(AuditPage { entries, actions })

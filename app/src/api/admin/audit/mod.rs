@@ -19,10 +19,9 @@ pub struct AuditView {
     pub action: String,
     pub target_type: String,
     pub target_id: String,
-    /// Compact JSON.
-    pub before: Option<String>,
-    /// Compact JSON.
-    pub after: Option<String>,
+    /// What changed, before and after, as `(field, value)` in words.
+    pub before: Vec<(String, String)>,
+    pub after: Vec<(String, String)>,
     pub client_addr: Option<String>,
 }
 

@@ -49,7 +49,7 @@ pub async fn get_credit_account(
             expiring: summary
                 .expiring
                 .into_iter()
-                .map(|(amount, at)| (amount, format::time(at)))
+                .map(|(amount, at)| (amount, format::expiry(at)))
                 .collect(),
             history: Page::new(rows, total, page, PER_PAGE).map(HistoryView::from),
             form_key: uuid::Uuid::new_v4().to_string(),

@@ -1,0 +1,85 @@
+import AxeBuilder from "@axe-core/playwright";
+import { Browser, expect, Page, test } from "@playwright/test";
+import { adminCredentials, newDeveloper, sidewaysScroll, submitSignIn, verifiedDeveloper, waitForHydration } from "./helpers";
+
+// axe injects its script into the page; only these tests let it past the
+// Content-Security-Policy.
+test.use({ bypassCSP: true });
+
+/** Every page a visitor can open. */
+const PUBLIC_PAGES = ["/", "/agents", "/datasets", "/models", "/signin", "/signup", "/forgot-password", "/no/such/page"];
+/** Every page of a signed-in developer. */
+const DEVELOPER_PAGES = ["/dashboard", "/keys", "/usage", "/credits", "/profile", "/onboarding"];
+/** The admin console's pages (those without an id in the path). */
+const ADMIN_PAGES = [
+  "/admin",
+  "/admin/users",
+  "/admin/applications",
+  "/admin/credits",
+  "/admin/credits/bulk",
+  "/admin/models",
+  "/admin/models/new",
+  "/admin/models/providers/new",
+  "/admin/outbox",
+  "/admin/audit",
+];
+
+/**
+ * Opens each of `paths` and checks it: no axe violation of serious or
+ * critical impact (WCAG 2.2 AA and best practices), and nothing that
+ * scrolls sideways.
+ */
+async function checkPages(page: Page, paths: string[]) {
+  for (const path of paths) {
+    await page.goto(path);
+    await waitForHydration(page);
+    const results = await new AxeBuilder({ page })
+      .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"])
+      .analyze();
+    const grave = results.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.map((n) => n.target.join(" ")).join("\n    ")}`);
+    expect(grave, `axe on ${path}`).toEqual([]);
+    expect(await sidewaysScroll(page), `sideways scroll on ${path}`).toBeLessThanOrEqual(0);
+  }
+}
+
+async function signedInAdmin(browser: Browser): Promise<Page> {
+  const admin = adminCredentials();
+  const context = await browser.newContext({ bypassCSP: true });
+  const page = await context.newPage();
+  await page.goto("/signin");
+  await waitForHydration(page);
+  await submitSignIn(page, admin.email, admin.password);
+  await expect(page).toHaveURL(/\/dashboard$/);
+  return page;
+}
+
+test.describe("accessibility and layout of every page", () => {
+  test("public pages", async ({ page }) => {
+    await checkPages(page, PUBLIC_PAGES);
+  });
+
+  test("a developer's pages", async ({ page, browser }, testInfo) => {
+    test.slow();
+    await verifiedDeveloper(page, browser, newDeveloper(testInfo, "axe"));
+    await checkPages(page, DEVELOPER_PAGES);
+  });
+
+  test("the admin console", async ({ browser }) => {
+    test.slow();
+    const page = await signedInAdmin(browser);
+    await checkPages(page, ADMIN_PAGES);
+    // A user's page and a model's page, reached from their lists.
+    await page.goto("/admin/users");
+    const user = await page.locator('a[href^="/admin/users/"]').first().getAttribute("href");
+    expect(user).toMatch(/^\/admin\/users\/[0-9a-f-]+$/);
+    await page.goto("/admin/models");
+    const models = await page.locator('a[href^="/admin/models/"]').evaluateAll((links) =>
+      links.map((a) => a.getAttribute("href") ?? ""),
+    );
+    const model = models.find((href) => /^\/admin\/models\/[0-9a-f-]{36}$/.test(href));
+    expect(model, models.join(", ")).toBeTruthy();
+    await checkPages(page, [user!, model!]);
+  });
+});
