@@ -40,7 +40,8 @@ pub struct RestoredError(pub String);
 pub fn restore_error_script() -> Option<String> {
     let parts = use_context::<http::request::Parts>()?;
     let RestoredError(query) = parts.extensions.get::<RestoredError>()?;
-    let query = serde_json::to_string(query).ok()?;
+    // A JavaScript string; `<` escaped so nothing in it can end the script.
+    let query = serde_json::to_string(query).ok()?.replace('<', "\\u003c");
     Some(format!(
         "history.replaceState(history.state, \"\", location.pathname + \
          (location.search ? location.search + \"&\" : \"?\") + {query} + location.hash);"
