@@ -1,6 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
-import { Browser, expect, Page, test } from "@playwright/test";
-import { adminCredentials, newDeveloper, sidewaysScroll, submitSignIn, verifiedDeveloper, waitForHydration } from "./helpers";
+import { expect, Page, test } from "@playwright/test";
+import { newDeveloper, sidewaysScroll, signInAsAdmin, verifiedDeveloper, waitForHydration } from "./helpers";
 
 // axe injects its script into the page; only these tests let it past the
 // Content-Security-Policy.
@@ -44,17 +44,6 @@ async function checkPages(page: Page, paths: string[]) {
   }
 }
 
-async function signedInAdmin(browser: Browser): Promise<Page> {
-  const admin = adminCredentials();
-  const context = await browser.newContext({ bypassCSP: true });
-  const page = await context.newPage();
-  await page.goto("/signin");
-  await waitForHydration(page);
-  await submitSignIn(page, admin.email, admin.password);
-  await expect(page).toHaveURL(/\/dashboard$/);
-  return page;
-}
-
 test.describe("accessibility and layout of every page", () => {
   test("public pages", async ({ page }) => {
     await checkPages(page, PUBLIC_PAGES);
@@ -68,7 +57,7 @@ test.describe("accessibility and layout of every page", () => {
 
   test("the admin console", async ({ browser }) => {
     test.slow();
-    const page = await signedInAdmin(browser);
+    const page = await signInAsAdmin(browser, { bypassCSP: true });
     await checkPages(page, ADMIN_PAGES);
     // A user's page and a model's page, reached from their lists.
     await page.goto("/admin/users");

@@ -1,4 +1,4 @@
-import { Browser, expect, Page, TestInfo } from "@playwright/test";
+import { Browser, BrowserContextOptions, expect, Page, TestInfo } from "@playwright/test";
 
 /** Waits until the WebAssembly bundle has hydrated the page. */
 export async function waitForHydration(page: Page) {
@@ -92,9 +92,9 @@ export async function submitSignIn(page: Page, email: string, password: string) 
  * A page in a browser context of its own, signed in as the admin through the
  * sign-in page.
  */
-export async function signInAsAdmin(browser: Browser): Promise<Page> {
+export async function signInAsAdmin(browser: Browser, options: BrowserContextOptions = {}): Promise<Page> {
   const admin = adminCredentials();
-  const context = await browser.newContext();
+  const context = await browser.newContext(options);
   const page = await context.newPage();
   await page.goto("/signin");
   await waitForHydration(page);
