@@ -1,6 +1,10 @@
 //! Lab Portal's user interface: the page shell, routes, pages and components,
 //! rendered on the server and hydrated in the browser.
 
+// Hydrating a lazily loaded page asynchronously nests the types of its whole
+// view in one future, deeper than the compiler's default limit.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod components;
 pub mod domain;
@@ -22,22 +26,15 @@ use leptos_router::{
 
 use crate::components::{footer::SiteFooter, header::SiteHeader};
 use crate::pages::{
-    admin,
     auth::{
         CheckEmailPage, ForgotPasswordPage, ResetPasswordPage, SignInPage, SignUpPage,
         VerifyEmailPage,
     },
     catalog::{AgentsPage, DatasetsPage},
-    credits::CreditsPage,
-    dashboard::DashboardPage,
-    design::DesignPage,
     home::HomePage,
-    keys::KeysPage,
+    lazy,
     models::ModelsPage,
     not_found::NotFoundPage,
-    onboarding::OnboardingPage,
-    profile::ProfilePage,
-    usage::UsagePage,
 };
 
 /// The HTML document every page is rendered into on the server.
@@ -54,6 +51,10 @@ pub fn shell(_options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark" />
                 <link rel="stylesheet" href=bundle.css />
                 <link rel="modulepreload" href=bundle.js />
+                {bundle
+                    .loader
+                    .clone()
+                    .map(|loader| view! { <link rel="modulepreload" href=loader /> })}
                 // `crossorigin` (anonymous) as the fetch that uses it, or the
                 // browser fetches the WebAssembly twice.
                 <link
@@ -129,58 +130,50 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/verify-email") view=VerifyEmailPage />
                 <Route path=path!("/forgot-password") view=ForgotPasswordPage />
                 <Route path=path!("/reset-password") view=ResetPasswordPage />
-                <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
-                <Route path=path!("/credits") view=CreditsPage ssr=SsrMode::Async />
-                <Route path=path!("/keys") view=KeysPage ssr=SsrMode::Async />
-                <Route path=path!("/usage") view=UsagePage ssr=SsrMode::Async />
-                <Route path=path!("/onboarding") view=OnboardingPage ssr=SsrMode::Async />
-                <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async />
-                <Route path=path!("/admin") view=admin::AdminHomePage ssr=SsrMode::Async />
-                <Route path=path!("/design") view=DesignPage ssr=SsrMode::Async />
-                <Route path=path!("/admin/users") view=admin::AdminUsersPage ssr=SsrMode::Async />
-                <Route
-                    path=path!("/admin/users/:id")
-                    view=admin::AdminUserPage
-                    ssr=SsrMode::Async
-                />
+                <Route path=path!("/dashboard") view=lazy::dashboard() ssr=SsrMode::Async />
+                <Route path=path!("/credits") view=lazy::credits() ssr=SsrMode::Async />
+                <Route path=path!("/keys") view=lazy::keys() ssr=SsrMode::Async />
+                <Route path=path!("/usage") view=lazy::usage() ssr=SsrMode::Async />
+                <Route path=path!("/onboarding") view=lazy::onboarding() ssr=SsrMode::Async />
+                <Route path=path!("/profile") view=lazy::profile() ssr=SsrMode::Async />
+                <Route path=path!("/admin") view=lazy::admin_home() ssr=SsrMode::Async />
+                <Route path=path!("/design") view=lazy::design() ssr=SsrMode::Async />
+                <Route path=path!("/admin/users") view=lazy::admin_users() ssr=SsrMode::Async />
+                <Route path=path!("/admin/users/:id") view=lazy::admin_user() ssr=SsrMode::Async />
                 <Route
                     path=path!("/admin/applications")
-                    view=admin::AdminApplicationsPage
+                    view=lazy::admin_applications()
                     ssr=SsrMode::Async
                 />
-                <Route
-                    path=path!("/admin/credits")
-                    view=admin::AdminCreditsPage
-                    ssr=SsrMode::Async
-                />
+                <Route path=path!("/admin/credits") view=lazy::admin_credits() ssr=SsrMode::Async />
                 <Route
                     path=path!("/admin/credits/bulk")
-                    view=admin::AdminBulkCreditsPage
+                    view=lazy::admin_bulk_credits()
                     ssr=SsrMode::Async
                 />
-                <Route path=path!("/admin/models") view=admin::AdminModelsPage ssr=SsrMode::Async />
+                <Route path=path!("/admin/models") view=lazy::admin_models() ssr=SsrMode::Async />
                 <Route
                     path=path!("/admin/models/new")
-                    view=admin::AdminNewModelPage
+                    view=lazy::admin_new_model()
                     ssr=SsrMode::Async
                 />
                 <Route
                     path=path!("/admin/models/providers/new")
-                    view=admin::AdminNewProviderPage
+                    view=lazy::admin_new_provider()
                     ssr=SsrMode::Async
                 />
                 <Route
                     path=path!("/admin/models/providers/:id")
-                    view=admin::AdminEditProviderPage
+                    view=lazy::admin_edit_provider()
                     ssr=SsrMode::Async
                 />
                 <Route
                     path=path!("/admin/models/:id")
-                    view=admin::AdminEditModelPage
+                    view=lazy::admin_edit_model()
                     ssr=SsrMode::Async
                 />
-                <Route path=path!("/admin/outbox") view=admin::AdminOutboxPage ssr=SsrMode::Async />
-                <Route path=path!("/admin/audit") view=admin::AdminAuditPage ssr=SsrMode::Async />
+                <Route path=path!("/admin/outbox") view=lazy::admin_outbox() ssr=SsrMode::Async />
+                <Route path=path!("/admin/audit") view=lazy::admin_audit() ssr=SsrMode::Async />
             </Routes>
         </main>
         <SiteFooter />
@@ -267,6 +260,8 @@ struct Bundle {
     js: String,
     wasm: String,
     css: String,
+    /// The split chunks' loader, which the script imports.
+    loader: Option<String>,
 }
 
 #[cfg(feature = "ssr")]
@@ -279,6 +274,7 @@ impl Bundle {
             js: format!("/pkg/{}", assets.js),
             wasm: format!("/pkg/{}", assets.wasm),
             css: format!("/pkg/{}", assets.css),
+            loader: assets.loader.map(|loader| format!("/pkg/{loader}")),
         }
     }
 
@@ -326,10 +322,11 @@ fn mark_hydrated() {
     });
 }
 
-/// Entry point of the WebAssembly bundle: hydrates the server-rendered page.
+/// Entry point of the WebAssembly bundle: hydrates the server-rendered page
+/// once the chunk of a lazily loaded page ([`pages::lazy`]) is in.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
+    leptos::mount::hydrate_lazy(App);
 }

@@ -51,6 +51,13 @@ test.describe("API keys and usage", () => {
     await expect(page.getByLabel("JavaScript example", { exact: true })).toContainText(`new OpenAI({ baseURL: "${origin}/v1"`);
     await expect(page.getByLabel("curl example", { exact: true })).toContainText(`curl ${origin}/v1/`);
 
+    // The limits' inputs line up: one height, whatever their type.
+    const heights = await page
+      .locator(".keys-limits input")
+      .evaluateAll((inputs) => inputs.map((i) => Math.round(i.getBoundingClientRect().height)));
+    expect(heights.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(heights).size, `heights ${heights}`).toBe(1);
+
     // A bad cap gets a message at its field; nothing is created.
     await waitForHydration(page);
     await page.getByLabel("Name", { exact: true }).fill(keyName);
@@ -101,11 +108,21 @@ test.describe("API keys and usage", () => {
     await expect(revokeLink).not.toHaveAttribute("aria-current", /.*/);
     await revokeLink.click();
     await expect(page).toHaveURL(/\/keys\?revoke=/);
-    // The confirmation is on screen and focused, not somewhere below.
-    const confirmation = page.getByRole("heading", { name: `Revoke “${keyName}”?` });
-    await expect(confirmation).toBeInViewport();
+    // The confirmation is a modal dialog on screen, its heading focused,
+    // not somewhere below.
+    const dialog = page.getByRole("dialog", { name: `Revoke “${keyName}”?` });
+    await expect(dialog).toBeInViewport();
+    expect(await dialog.evaluate((d) => d.matches(":modal"))).toBe(true);
+    const confirmation = dialog.getByRole("heading", { name: `Revoke “${keyName}”?` });
     await expect(confirmation).toBeFocused();
-    await page.getByRole("button", { name: "Revoke key" }).click();
+    // Escape cancels: the dialog goes, the key stays.
+    await page.keyboard.press("Escape");
+    await expect(page).toHaveURL(/\/keys$/);
+    await expect(dialog).toHaveCount(0);
+    await expect(row).not.toContainText("Revoked");
+    await revokeLink.click();
+    await expect(dialog).toBeInViewport();
+    await dialog.getByRole("button", { name: "Revoke key" }).click();
     await expect(page).toHaveURL(/\/keys\?done=revoked$/);
     await expect(page.getByText("The key is revoked.")).toBeVisible();
     await expect(row).toContainText("Revoked");
@@ -146,7 +163,11 @@ test.describe("API keys and usage", () => {
     expect(await plain.content()).not.toContain(key);
 
     await plain.getByRole("link", { name: `Revoke key ${keyName}` }).click();
-    await plain.getByRole("button", { name: "Revoke key" }).click();
+    // Without JavaScript the question is part of the page, open and in view.
+    const question = plain.getByRole("dialog", { name: `Revoke “${keyName}”?` });
+    await expect(question).toBeInViewport();
+    expect(await question.evaluate((d) => d.matches(":modal"))).toBe(false);
+    await question.getByRole("button", { name: "Revoke key" }).click();
     await expect(plain).toHaveURL(/\/keys\?done=revoked$/);
     await expect(plain.getByRole("row").filter({ hasText: keyName })).toContainText("Revoked");
     await context.close();

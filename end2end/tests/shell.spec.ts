@@ -96,4 +96,35 @@ test.describe("the signed-in shell", () => {
     await expect(summary).toContainText("The email or password is incorrect.");
     await expect(summary).toBeFocused();
   });
+
+  test("a form sent before the page is interactive keeps its error through hydration, and the address stays clean", async ({
+    page,
+  }, testInfo) => {
+    const dev = newDeveloper(testInfo, "early");
+    // Hold the browser bundle back: the form goes as a plain post.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(/\.wasm$/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    const problems: string[] = [];
+    page.on("console", (m) => {
+      if (m.type() === "error" || m.type() === "warning") problems.push(m.text());
+    });
+    page.on("pageerror", (e) => problems.push(e.message));
+    await page.goto("/signin");
+    await submitSignIn(page, dev.email, "not the password at all");
+    const summary = page.locator(".form-error-summary");
+    await expect(summary).toContainText("The email or password is incorrect.");
+    await expect(page.locator("body")).not.toHaveAttribute("data-hydrated", "true");
+
+    // The bundle arrives: the page hydrates over what the server rendered,
+    // the error stays, and the address has no trace of it.
+    release();
+    await waitForHydration(page);
+    await expect(summary).toContainText("The email or password is incorrect.");
+    await expect(page).toHaveURL(/\/signin$/);
+    expect(problems.filter((p) => /hydrat|mismatch|panicked/i.test(p))).toEqual([]);
+  });
 });

@@ -8,6 +8,9 @@
 # downloads a prebuilt binary from elsewhere.
 
 WASM_BINDGEN_VERSION=0.2.130
+# Splits the browser bundle at the lazily loaded pages; must understand the
+# markers of the wasm_split_helpers crate leptos uses (Cargo.lock).
+WASM_SPLIT_VERSION=0.2.4
 LEPTOSFMT_VERSION=0.1.33
 OPENAI_VERSION=3.54.0
 
@@ -18,6 +21,10 @@ export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 has_wasm_target() { rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; }
 # The site bundle runs the wasm-bindgen on PATH; it must match the crate exactly.
 has_wasm_bindgen() { wasm-bindgen --version 2>/dev/null | grep -qwF "$WASM_BINDGEN_VERSION"; }
+has_wasm_split() {
+  command -v wasm-split-cli >/dev/null &&
+    grep -qF "wasm_split_cli_support $WASM_SPLIT_VERSION " "$HOME/.cargo/.crates.toml" 2>/dev/null
+}
 has_leptosfmt() { leptosfmt --version 2>/dev/null | grep -qwF "$LEPTOSFMT_VERSION"; }
 # wasm-opt (binaryen) and Playwright come from npm, pinned by package-lock.json.
 has_npm_build() { [ -x "$ROOT/node_modules/.bin/wasm-opt" ]; }
@@ -44,6 +51,9 @@ cargo_install_tool() {
 install_wasm_target() { rustup target add wasm32-unknown-unknown; }
 # Without --locked: wasm-bindgen-cli's lockfile names a crate version the registry lacks.
 install_wasm_bindgen() { cargo_install_tool wasm-bindgen-cli wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"; }
+install_wasm_split() {
+  cargo_install_tool wasm-split wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --features build-binary
+}
 install_leptosfmt() { cargo_install_tool leptosfmt leptosfmt --locked --version "$LEPTOSFMT_VERSION"; }
 install_npm_build() { (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error); }
 install_npm_e2e() { (cd "$ROOT/end2end" && npm ci --no-audit --no-fund --loglevel=error); }
@@ -70,6 +80,7 @@ tool_table() {
   cat <<EOF
 wasm-opt|run test|0|1|has_npm_build|install_npm_build|installing wasm-opt from npm
 wasm-bindgen-cli|run test|161|3|has_wasm_bindgen|install_wasm_bindgen|building wasm-bindgen-cli $WASM_BINDGEN_VERSION
+wasm-split|run test|70|2|has_wasm_split|install_wasm_split|building wasm-split-cli $WASM_SPLIT_VERSION
 leptosfmt|test|69|2|has_leptosfmt|install_leptosfmt|building leptosfmt $LEPTOSFMT_VERSION
 playwright|test|0|1|has_npm_e2e|install_npm_e2e|installing Playwright from npm (browser tests)
 openai|test|0|1|has_openai|install_openai|installing the openai Python package (proxy tests)
@@ -145,39 +156,54 @@ compile_server_release() {
 compile_front_release() {
   local target
   target="$(cargo_target_dir)" || return 1
-  (cd "$ROOT" && env "${leptos_release_env[@]}" cargo build --package=app --lib \
+  # Relocations kept in the output, for wasm-split-cli (as `cargo leptos
+  # build --split` compiles it).
+  (cd "$ROOT" && env "${leptos_release_env[@]}" RUSTFLAGS="-Clink-args=--emit-relocs" \
+    cargo build --package=app --lib \
     "--target-dir=$target/front" --target=wasm32-unknown-unknown \
     --no-default-features --features=hydrate --profile=wasm-release)
 }
 
 # --- the site bundle ---------------------------------------------------------
 
-# Lays out target/site as `cargo leptos build --release` does, from the two
-# compiles above: assets from public/, the browser bundle through
-# wasm-bindgen (`pkg/lab-portal.js`, `pkg/lab-portal.wasm`, the name leptos'
-# HydrationScripts loads) and wasm-opt -Oz, and the stylesheet as
-# `pkg/lab-portal.css`; then `lab-portal assets` names each by its content's
-# hash and writes brotli and gzip copies beside it (`pkg/assets.json` tells
-# the server the names). cargo-leptos (for `cargo leptos watch`) remains an
-# optional development tool.
+# Lays out target/site as `cargo leptos build --release --split` does, from
+# the two compiles above: assets from public/; the browser bundle split by
+# wasm-split-cli where the lazily loaded pages begin (`app::pages::lazy`:
+# `split_*.wasm` and shared `chunk_*.wasm`, fetched by `__wasm_split.js`
+# when first needed), the main module through wasm-bindgen
+# (`pkg/lab-portal.js`, `pkg/lab-portal.wasm`) and every module through
+# wasm-opt -Oz; the stylesheet as `pkg/lab-portal.css`; then `lab-portal
+# assets` names the files by their content's hash and writes brotli and
+# gzip copies beside each (`pkg/assets.json` tells the server the names).
+# cargo-leptos (for `cargo leptos watch --split`) remains an optional
+# development tool.
 bundle_site() {
-  local target site wasm
+  local target site wasm split
   target="$(cargo_target_dir)" || return 1
   site="$ROOT/target/site"
   wasm="$target/front/wasm32-unknown-unknown/wasm-release/app.wasm"
+  split="$target/front/split"
   [ -f "$wasm" ] || { say "missing $wasm: compile the browser bundle first"; return 1; }
-  rm -rf "$site.new"
+  rm -rf "$site.new" "$split"
   mkdir -p "$site.new/pkg"
   cp -R "$ROOT/public/." "$site.new/"
-  wasm-bindgen --target=web --no-typescript --out-name=lab-portal --out-dir="$site.new/pkg" "$wasm" &&
-    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-      "$site.new/pkg/lab-portal_bg.wasm" -o "$site.new/pkg/lab-portal.wasm" &&
-    rm "$site.new/pkg/lab-portal_bg.wasm" &&
+  local opt=(wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-reference-types)
+  # wasm-opt warns about name sections it does not know, once per module:
+  # its output goes to the log, shown only if a step fails.
+  wasm-split-cli --out-name=lab-portal "$wasm" "$split" >"$site.new/split.log" 2>&1 &&
+    wasm-bindgen --target=web --no-typescript --keep-lld-exports --out-name=lab-portal \
+      --out-dir="$site.new/pkg" "$split/lab-portal.wasm" &&
+    "${opt[@]}" "$site.new/pkg/lab-portal_bg.wasm" -o "$site.new/pkg/lab-portal.wasm" \
+      >>"$site.new/split.log" 2>&1 &&
+    rm "$site.new/pkg/lab-portal_bg.wasm" "$split/lab-portal.wasm" &&
+    (cd "$split" && ls -- *.wasm | xargs -P "$(nproc)" -I{} "${opt[@]}" {} -o "$site.new/pkg/{}") \
+      >>"$site.new/split.log" 2>&1 &&
+    cp "$split/__wasm_split.js" "$site.new/pkg/" &&
     cp "$ROOT/style/main.css" "$site.new/pkg/lab-portal.css" &&
     "$target/release/lab-portal" assets "$site.new/pkg" >"$site.new/assets.log" 2>&1 ||
-    { cat "$site.new/assets.log" >&2 2>/dev/null; return 1; }
-  rm -f "$site.new/assets.log"
-  rm -rf "$site"
+    { cat "$site.new/split.log" "$site.new/assets.log" >&2 2>/dev/null; return 1; }
+  rm -f "$site.new/assets.log" "$site.new/split.log"
+  rm -rf "$site" "$split"
   mv "$site.new" "$site"
 }
 

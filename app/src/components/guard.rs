@@ -6,6 +6,7 @@ use leptos_router::hooks::use_location;
 
 use crate::api::accounts::SessionUser;
 use crate::components::session::use_session;
+use crate::components::ui::PageHeader;
 
 /// Renders `children` with the signed-in user; anonymous visitors are sent
 /// to sign in (and brought back afterwards). With `admin`, non-admins see a
@@ -51,7 +52,7 @@ fn forbidden() -> impl IntoView {
     }
     view! {
         <section class="container page narrow">
-            <h1>"Not allowed"</h1>
+            <PageHeader title="Not allowed" />
             <p>"This page is for the Lab's staff."</p>
         </section>
     }

@@ -20,7 +20,7 @@ pub fn signed(micros: i64) -> String {
 pub fn HistoryTable(rows: Vec<HistoryView>) -> impl IntoView {
     view! {
         <div class="table-wrap" tabindex="0">
-            <table>
+            <table class="data-table">
                 <caption class="visually-hidden">"Credit history, newest first"</caption>
                 <thead>
                     <tr>
@@ -37,11 +37,19 @@ pub fn HistoryTable(rows: Vec<HistoryView>) -> impl IntoView {
                         .map(|r| {
                             view! {
                                 <tr>
-                                    <td class="admin-nowrap">{r.when}</td>
-                                    <td>{r.kind}</td>
-                                    <td class="num">{signed(r.available_delta)}</td>
-                                    <td class="num">{signed(r.reserved_delta)}</td>
-                                    <td class="admin-prose">{r.memo}</td>
+                                    <td data-label="When" class="admin-nowrap">
+                                        {r.when}
+                                    </td>
+                                    <td data-label="Kind">{r.kind}</td>
+                                    <td data-label="Available" class="num">
+                                        {signed(r.available_delta)}
+                                    </td>
+                                    <td data-label="Reserved" class="num">
+                                        {signed(r.reserved_delta)}
+                                    </td>
+                                    <td data-label="Details" class="admin-prose">
+                                        {r.memo}
+                                    </td>
                                 </tr>
                             }
                         })

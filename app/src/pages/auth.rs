@@ -14,6 +14,7 @@ use crate::api::accounts::{
 use crate::components::form::{
     action_error, field_error, kept_fields, FormError, Notice, SelectField, TextField,
 };
+use crate::components::ui::PageHeader;
 use crate::domain::profile::{AccountKind, COUNTRIES};
 use crate::href;
 
@@ -44,10 +45,10 @@ pub fn SignUpPage() -> impl IntoView {
     view! {
         <Title text="Sign up" />
         <section class="container page narrow">
-            <h1>"Create your account"</h1>
-            <p class="lead">
-                "Verify your email, tell us what you want to build, and once approved you receive starter credits."
-            </p>
+            <PageHeader
+                title="Create your account"
+                lead="Verify your email, tell us what you want to build, and once approved you receive starter credits."
+            />
             <ActionForm action attr:class="form" attr:novalidate=true>
                 <FormError error />
                 <TextField
@@ -132,7 +133,7 @@ pub fn CheckEmailPage() -> impl IntoView {
     view! {
         <Title text="Check your email" />
         <section class="container page narrow">
-            <h1>"Check your email"</h1>
+            <PageHeader title="Check your email" />
             <Notice
                 show=query_flag("resent")
                 message="If that address has an unverified account, a new link is on its way."
@@ -170,7 +171,7 @@ pub fn SignInPage() -> impl IntoView {
     view! {
         <Title text="Sign in" />
         <section class="container page narrow">
-            <h1>"Sign in"</h1>
+            <PageHeader title="Sign in" />
             <Notice
                 show=query_flag("verified")
                 message="Your email address is confirmed. You can sign in now."
@@ -225,7 +226,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
     view! {
         <Title text="Confirm your email" />
         <section class="container page narrow">
-            <h1>"Confirm your email address"</h1>
+            <PageHeader title="Confirm your email address" />
             <Show
                 when=move || !token.get().is_empty()
                 fallback=|| {
@@ -260,7 +261,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
     view! {
         <Title text="Forgot password" />
         <section class="container page narrow">
-            <h1>"Reset your password"</h1>
+            <PageHeader title="Reset your password" />
             <Notice
                 show=query_flag("sent")
                 message="If that address has an account, we sent it a link to choose a new password. It is valid for one hour."
@@ -295,7 +296,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
     view! {
         <Title text="Choose a new password" />
         <section class="container page narrow">
-            <h1>"Choose a new password"</h1>
+            <PageHeader title="Choose a new password" />
             <ActionForm action attr:class="form" attr:novalidate=true>
                 <FormError error />
                 <input type="hidden" name="token" value=token />

@@ -1,5 +1,6 @@
 //! Public catalog pages: the agent gallery and the dataset catalog.
 
+use crate::components::ui::{EmptyState, PageHeader};
 use crate::href;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -11,14 +12,16 @@ pub fn AgentsPage() -> impl IntoView {
     view! {
         <Title text="Agents" />
         <section class="container page">
-            <h1>"Agent gallery"</h1>
-            <p class="lead">
-                "Industry agents built by the Lab: each one pairs a model with instructions and, where useful, a dataset. Try them in the browser with your credits."
-            </p>
-            <EmptyState
-                title="No agents are published yet"
-                body="Lab staff publish agents here as they are reviewed. Create an account now and you will be able to try them as soon as they appear."
+            <PageHeader
+                title="Agent gallery"
+                lead="Industry agents built by the Lab: each one pairs a model with instructions and, where useful, a dataset. Try them in the browser with your credits."
             />
+            <EmptyState title="No agents are published yet">
+                <p>
+                    "Lab staff publish agents here as they are reviewed. Create an account now and you will be able to try them as soon as they appear."
+                </p>
+                <SignUpLink />
+            </EmptyState>
         </section>
     }
 }
@@ -29,28 +32,24 @@ pub fn DatasetsPage() -> impl IntoView {
     view! {
         <Title text="Datasets" />
         <section class="container page">
-            <h1>"Dataset catalog"</h1>
-            <p class="lead">
-                "Curated datasets for industry AI work, each with a card describing its source, license, schema and a preview."
-            </p>
-            <EmptyState
-                title="No datasets are published yet"
-                body="Datasets appear here once Lab staff have curated and published them."
+            <PageHeader
+                title="Dataset catalog"
+                lead="Curated datasets for industry AI work, each with a card describing its source, license, schema and a preview."
             />
+            <EmptyState title="No datasets are published yet">
+                <p>"Datasets appear here once Lab staff have curated and published them."</p>
+                <SignUpLink />
+            </EmptyState>
         </section>
     }
 }
 
-/// What a list shows when it has nothing to show, with a way forward.
+/// The way forward from an empty catalog.
 #[component]
-fn EmptyState(title: &'static str, body: &'static str) -> impl IntoView {
+fn SignUpLink() -> impl IntoView {
     view! {
-        <div class="empty-state" role="status">
-            <h2>{title}</h2>
-            <p>{body}</p>
-            <A href=href::sign_up() attr:class="button button-primary">
-                "Create an account"
-            </A>
-        </div>
+        <A href=href::sign_up() attr:class="button button-primary">
+            "Create an account"
+        </A>
     }
 }

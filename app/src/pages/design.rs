@@ -3,12 +3,13 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 use crate::components::form::{FormError, TextField};
 use crate::components::guard::RequireUser;
 use crate::components::pager::pager;
 use crate::components::snippets::CodeBlock;
-use crate::components::ui::{Badge, EmptyState, Flash, PageHeader, StatTile, Tone};
+use crate::components::ui::{Badge, ConfirmDialog, EmptyState, Flash, PageHeader, StatTile, Tone};
 use crate::domain::paging::Page;
 use crate::error::FieldErrors;
 use crate::href;
@@ -35,6 +36,12 @@ fn Examples() -> impl IntoView {
     });
     let email_error =
         Signal::derive(|| Some("Enter an email address like name@example.org.".to_owned()));
+    let query = use_query_map();
+    let asking = Memo::new(move |_| query.read().get("confirm").is_some());
+    let confirm_href = format!(
+        "{}#design-confirm",
+        href::with_query(href::design(), &[("confirm", "1")])
+    );
     view! {
         <section class="container page design-page">
             <PageHeader
@@ -56,6 +63,101 @@ fn Examples() -> impl IntoView {
                         "Primary action"
                     </button>
                 </PageHeader>
+            </Example>
+
+            <Example
+                name="Page header with more than words in its title"
+                code="<PageHeader title=\"Edit\" title_extra=view! { <code>\"lab-chat\"</code> }.into_any() />"
+            >
+                <PageHeader
+                    title="Edit"
+                    title_extra=view! { <code>"lab-chat"</code> }.into_any()
+                    lead="The title's text, then markup inside the same heading: an id, or a badge."
+                />
+            </Example>
+
+            <Example
+                name="Type scale and spacing"
+                code="font-size: var(--text-sm … --text-3xl); gap: var(--space-1 … --space-8)"
+            >
+                <div class="design-scale">
+                    {[
+                        ("--text-3xl", "Page title (h1)"),
+                        ("--text-2xl", "Section (h2)"),
+                        ("--text-xl", "Card or dialog heading"),
+                        ("--text-lg", "Lead paragraph"),
+                        ("--text-base", "Body text"),
+                        ("--text-sm", "Hints, table headers"),
+                        ("--text-xs", "Badges, second lines in cells"),
+                    ]
+                        .into_iter()
+                        .map(|(token, use_)| {
+                            view! {
+                                <p class=format!("design-{}", token.trim_start_matches("--"))>
+                                    <code>{token}</code>
+                                    {format!(" {use_}")}
+                                </p>
+                            }
+                        })
+                        .collect_view()}
+                    <p class="design-row">
+                        {(1..=8)
+                            .map(|n| {
+                                view! {
+                                    <span
+                                        class=format!("design-space design-space-{n}")
+                                        title=format!("--space-{n}")
+                                    ></span>
+                                }
+                            })
+                            .collect_view()}
+                    </p>
+                </div>
+            </Example>
+
+            <Example
+                name="Card"
+                code="<div class=\"card\"><h3>Title</h3><p>One or two lines.</p></div>"
+            >
+                <div class="card-grid design-cards">
+                    <div class="card">
+                        <h3>"A card"</h3>
+                        <p>
+                            "A bordered block that groups one thing: a dataset, an agent, a step."
+                        </p>
+                    </div>
+                    <div class="card">
+                        <h3>"Another card"</h3>
+                        <p>"Cards sit in a .card-grid, one column on phones."</p>
+                    </div>
+                </div>
+            </Example>
+
+            <Example
+                name="Filter bar"
+                code="<Form method=\"GET\" attr:class=\"filter-bar\" attr:role=\"search\"><div class=\"field\">…</div><div class=\"filter-bar-actions\">…</div></Form>"
+            >
+                <form class="filter-bar" role="search" action=href::design() method="get">
+                    <div class="field">
+                        <label for="design-filter-q">"Search by name or email"</label>
+                        <input id="design-filter-q" name="q" type="search" autocomplete="off" />
+                    </div>
+                    <div class="field">
+                        <label for="design-filter-status">"Status"</label>
+                        <select id="design-filter-status" name="status">
+                            <option value="">"Any"</option>
+                            <option value="ok">"Succeeded"</option>
+                        </select>
+                    </div>
+                    <div class="filter-bar-actions">
+                        <button type="submit" class="button">
+                            "Filter"
+                        </button>
+                        <a href=href::design() class="button">
+                            "Clear"
+                        </a>
+                    </div>
+                </form>
             </Example>
 
             <Example
@@ -81,6 +183,7 @@ fn Examples() -> impl IntoView {
             <Example name="Badges" code="<Badge tone=Tone::Good text=\"Approved\" />">
                 <p class="design-row">
                     <Badge tone=Tone::Neutral text="Draft" />
+                    <Badge tone=Tone::Accent text="Admin" />
                     <Badge tone=Tone::Good text="Approved" />
                     <Badge tone=Tone::Warning text="Under review" />
                     <Badge tone=Tone::Bad text="Revoked" />
@@ -168,6 +271,43 @@ fn Examples() -> impl IntoView {
                         error=email_error
                     />
                 </form>
+            </Example>
+
+            <Example
+                name="Confirm dialog"
+                code="<a href=\"/keys?revoke=…\">Revoke</a> … <ConfirmDialog heading_id title cancel_href>explanation, form</ConfirmDialog>"
+            >
+                <p>
+                    "Ask at an address of its own, so it works without JavaScript: "
+                    <a href=confirm_href data-noscroll=true>
+                        "Open the example"
+                    </a>
+                </p>
+                {move || {
+                    asking
+                        .get()
+                        .then(|| {
+                            view! {
+                                <ConfirmDialog
+                                    heading_id="design-confirm"
+                                    title="Delete the example?"
+                                    cancel_href=href::design()
+                                >
+                                    <p>
+                                        "Nothing is deleted: this is the design system's example."
+                                    </p>
+                                    <p class="confirm-actions">
+                                        <a href=href::design() class="button button-danger">
+                                            "Delete"
+                                        </a>
+                                        <a href=href::design() class="button" data-noscroll=true>
+                                            "Cancel"
+                                        </a>
+                                    </p>
+                                </ConfirmDialog>
+                            }
+                        })
+                }}
             </Example>
 
             <Example name="Buttons" code="<button class=\"button button-primary\">">

@@ -3,8 +3,9 @@
 //!
 //! Without JavaScript everything works too: creating answers with a
 //! redirect that carries the new key to this page once (see
-//! `api::keys::flash`), and revoking asks for confirmation on this page
-//! (`?revoke=<id>`) rather than in a dialog.
+//! `api::keys::flash`), and revoking asks for confirmation at an address
+//! of its own (`?revoke=<id>`), which becomes a modal dialog once the page
+//! runs ([`ConfirmDialog`]).
 
 use leptos::form::ActionForm;
 use leptos::html;
@@ -22,6 +23,7 @@ use crate::components::form::{
 };
 use crate::components::guard::RequireUser;
 use crate::components::snippets::{copy_to_clipboard, export_key, snippets, CodeBlock};
+use crate::components::ui::{ConfirmDialog, PageHeader};
 use crate::domain::credits::Credits;
 use crate::domain::model::ModelKind;
 use crate::href;
@@ -64,11 +66,11 @@ fn Keys() -> impl IntoView {
 
     view! {
         <section class="container page keys-page">
-            <p class="eyebrow">"Inference API"</p>
-            <h1>"API keys"</h1>
-            <p class="lead">
-                "Keys let your code call models through the OpenAI-compatible API. Every request is charged to your credits."
-            </p>
+            <PageHeader
+                eyebrow="Inference API"
+                title="API keys"
+                lead="Keys let your code call models through the OpenAI-compatible API. Every request is charged to your credits."
+            />
             <Notice
                 show=revoked
                 message="The key is revoked. Requests made with it are refused from now on."
@@ -263,17 +265,12 @@ fn CreateKeyForm(create: ServerAction<CreateApiKey>) -> impl IntoView {
 /// "Revoke this key?" with the button that does it.
 #[component]
 fn RevokeConfirm(key: KeyView, revoke: ServerAction<RevokeApiKey>) -> impl IntoView {
-    let heading = NodeRef::<html::H3>::new();
-    Effect::new(move |_| {
-        if let Some(heading) = heading.get() {
-            let _ = heading.focus();
-        }
-    });
     view! {
-        <div class="confirm-panel" role="group" aria-labelledby="revoke-heading">
-            <h3 id="revoke-heading" tabindex="-1" node_ref=heading>
-                {format!("Revoke “{}”?", key.name)}
-            </h3>
+        <ConfirmDialog
+            heading_id="revoke-heading"
+            title=format!("Revoke “{}”?", key.name)
+            cancel_href=href::keys()
+        >
             <p>
                 "Programs using " <code>{key.prefix.clone()}</code>
                 " are refused within seconds. This cannot be undone; the key and its usage stay listed."
@@ -293,7 +290,7 @@ fn RevokeConfirm(key: KeyView, revoke: ServerAction<RevokeApiKey>) -> impl IntoV
                     "Cancel"
                 </a>
             </ActionForm>
-        </div>
+        </ConfirmDialog>
     }
 }
 

@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod design;
 pub mod home;
 pub mod keys;
+pub mod lazy;
 pub mod models;
 pub mod not_found;
 pub mod onboarding;

@@ -10,6 +10,7 @@ use leptos_router::components::A;
 
 use crate::api::models::{list_models, CostExample, PriceList, PricedModel};
 use crate::components::snippets::{export_key, snippets, CodeBlock};
+use crate::components::ui::{EmptyState, PageHeader};
 use crate::domain::credits::Credits;
 use crate::domain::model::ModelKind;
 use crate::format;
@@ -22,11 +23,11 @@ pub fn ModelsPage() -> impl IntoView {
     view! {
         <Title text="Models and pricing" />
         <section class="container page models-page">
-            <p class="eyebrow">"Inference API"</p>
-            <h1>"Models and pricing"</h1>
-            <p class="lead">
-                "The models you can call through the Lab's OpenAI-compatible API, and what each one costs in credits."
-            </p>
+            <PageHeader
+                eyebrow="Inference API"
+                title="Models and pricing"
+                lead="The models you can call through the Lab's OpenAI-compatible API, and what each one costs in credits."
+            />
             <Suspense fallback=|| {
                 view! { <p class="muted">"Loading…"</p> }
             }>
@@ -58,12 +59,11 @@ fn PriceListView(list: PriceList) -> impl IntoView {
     } = list;
     let tables = if models.is_empty() {
         view! {
-            <div class="empty-state" role="status">
-                <h2>"No models are available yet"</h2>
+            <EmptyState title="No models are available yet">
                 <p>
                     "The Lab's staff are setting models up. They are listed here, with their prices, as soon as you can call them."
                 </p>
-            </div>
+            </EmptyState>
         }
         .into_any()
     } else {

@@ -1,5 +1,6 @@
 //! The page for addresses that match no route, served with HTTP 404.
 
+use crate::components::ui::PageHeader;
 use crate::href;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -16,9 +17,11 @@ pub fn NotFoundPage() -> impl IntoView {
     view! {
         <Title text="Page not found" />
         <section class="container page narrow not-found">
-            <p class="eyebrow">"404"</p>
-            <h1>"We could not find that page"</h1>
-            <p>"The address may be mistyped, or the page may have moved."</p>
+            <PageHeader
+                eyebrow="404"
+                title="We could not find that page"
+                lead="The address may be mistyped, or the page may have moved."
+            />
             <div class="actions">
                 <A href="/" attr:class="button button-primary">
                     "Go to the home page"

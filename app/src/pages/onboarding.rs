@@ -7,6 +7,7 @@ use leptos_meta::Title;
 use crate::api::onboarding::SubmitApplication;
 use crate::components::form::{action_error, field_error, FormError, SelectField, TextAreaField};
 use crate::components::guard::RequireUser;
+use crate::components::ui::PageHeader;
 use crate::domain::onboarding::{ExpectedUsage, Industry};
 
 /// `/onboarding`.
@@ -32,10 +33,10 @@ fn ApplicationForm() -> impl IntoView {
         .collect();
     view! {
         <section class="container page narrow">
-            <h1>"Tell us what you want to build"</h1>
-            <p class="lead">
-                "Lab staff read every application. Approval comes with starter credits."
-            </p>
+            <PageHeader
+                title="Tell us what you want to build"
+                lead="Lab staff read every application. Approval comes with starter credits."
+            />
             <ActionForm action attr:class="form" attr:novalidate=true>
                 <FormError error />
                 <TextAreaField

@@ -8,6 +8,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::accounts::{ChangeEmail, ChangePassword};
 use crate::components::form::{action_error, field_error, FormError, Notice, TextField};
 use crate::components::guard::RequireUser;
+use crate::components::ui::PageHeader;
 
 /// `/profile`.
 #[component]
@@ -19,7 +20,7 @@ pub fn ProfilePage() -> impl IntoView {
         <RequireUser children=move |user| {
             view! {
                 <section class="container page narrow">
-                    <h1>"Your profile"</h1>
+                    <PageHeader title="Your profile" />
                     <Notice
                         show=flag("password_changed")
                         message="Your password is changed. Your other sessions were signed out."

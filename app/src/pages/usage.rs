@@ -15,6 +15,7 @@ use crate::api::usage::{
 };
 use crate::components::guard::RequireUser;
 use crate::components::pager::pager;
+use crate::components::ui::PageHeader;
 use crate::domain::credits::Credits;
 use crate::domain::paging::page_from_query;
 use crate::error::AppError;
@@ -109,11 +110,11 @@ fn Usage() -> impl IntoView {
 
     view! {
         <section class="container page usage-page">
-            <p class="eyebrow">"Inference API"</p>
-            <h1>"Usage"</h1>
-            <p class="lead">
-                "Every request your API keys made, what it cost, and your daily totals."
-            </p>
+            <PageHeader
+                eyebrow="Inference API"
+                title="Usage"
+                lead="Every request your API keys made, what it cost, and your daily totals."
+            />
             <section class="usage-section" aria-labelledby="chart-heading">
                 <h2 id="chart-heading">"Last 30 days"</h2>
                 <MetricSwitch query />
@@ -230,7 +231,7 @@ fn filter_form(q: &Query, options: UsageFilters, error: Option<&AppError>) -> im
     }
     let metric = (q.metric != Metric::Credits).then(|| q.metric.as_str());
     view! {
-        <form method="get" action=href::usage() class="usage-filters" aria-label="Filter requests">
+        <form method="get" action=href::usage() class="filter-bar" aria-label="Filter requests">
             <div class="field">
                 <label for="model">"Model"</label>
                 <select id="model" name="model">
@@ -322,7 +323,7 @@ fn filter_form(q: &Query, options: UsageFilters, error: Option<&AppError>) -> im
                 {field_error("to")}
             </div>
             {metric.map(|m| view! { <input type="hidden" name="metric" value=m /> })}
-            <div class="usage-filter-actions">
+            <div class="filter-bar-actions">
                 <button type="submit" class="button">
                     "Filter"
                 </button>
@@ -393,7 +394,7 @@ fn log_view(log: UsageLog, q: &Query) -> impl IntoView {
             {summary}
         </p>
         <div class="table-wrap" role="region" aria-label="Requests table" tabindex="0">
-            <table class="usage-table">
+            <table class="usage-table data-table">
                 <caption class="visually-hidden">"Requests, newest first"</caption>
                 <thead>
                     <tr>
@@ -430,7 +431,18 @@ fn usage_row(row: UsageView) -> impl IntoView {
     } else {
         "usage-status usage-status-error"
     };
-    let status_word = if ok { "OK" } else { "Error" };
+    let status_word = if ok {
+        "OK".to_owned()
+    } else {
+        format!("Error {}", row.status)
+    };
+    let reason = status_reason(row.status);
+    // A request refused before its model could be read names none.
+    let model = if row.model.is_empty() {
+        view! { <span class="muted">"unreadable request"</span> }.into_any()
+    } else {
+        view! { <code>{row.model}</code> }.into_any()
+    };
     let endpoint = match (row.endpoint.as_str(), row.streamed) {
         ("embeddings", _) => "embeddings",
         (_, true) => "chat, streamed",
@@ -440,30 +452,64 @@ fn usage_row(row: UsageView) -> impl IntoView {
     let counted = row.counted_by.map(|by| format!("counted by us ({by})"));
     view! {
         <tr data-usage-id=row.id>
-            <td class="nowrap">{row.when}</td>
-            <td>
-                <code>{row.model}</code>
-                <span class="usage-detail">{endpoint}</span>
+            <td data-label="Time" class="nowrap">
+                {row.when}
             </td>
-            <td>
-                {row.key_name.unwrap_or_else(|| "Portal".to_owned())}
-                <span class="usage-detail">{row.key_prefix}</span>
+            // A cell of several parts is one block, so that on a phone it
+            // stays together beside its column's name.
+            <td data-label="Model">
+                <div>{model} <span class="usage-detail">{endpoint}</span></div>
             </td>
-            <td class="num">
-                {grouped(i64::from(row.input_tokens))}
-                {counted.clone().map(|by| view! { <span class="usage-detail">{by}</span> })}
+            <td data-label="Key">
+                <div>
+                    {row.key_name.unwrap_or_else(|| "Portal".to_owned())}
+                    <span class="usage-detail">{row.key_prefix}</span>
+                </div>
             </td>
-            <td class="num">
-                {grouped(i64::from(row.output_tokens))}
-                {counted.map(|by| view! { <span class="usage-detail">{by}</span> })}
+            <td data-label="Tokens in" class="num">
+                <div>
+                    {grouped(i64::from(row.input_tokens))}
+                    {counted.clone().map(|by| view! { <span class="usage-detail">{by}</span> })}
+                </div>
             </td>
-            <td class="num">{Credits::from_micros(row.credits).to_string()}</td>
-            <td class="num nowrap">{format!("{} ms", grouped(i64::from(row.latency_ms)))}</td>
-            <td class="nowrap">
-                <span class=status_class>{format!("{status_word} {}", row.status)}</span>
+            <td data-label="Tokens out" class="num">
+                <div>
+                    {grouped(i64::from(row.output_tokens))}
+                    {counted.map(|by| view! { <span class="usage-detail">{by}</span> })}
+                </div>
+            </td>
+            <td data-label="Credits" class="num">
+                {Credits::from_micros(row.credits).to_string()}
+            </td>
+            <td data-label="Latency" class="num nowrap">
+                {format!("{} ms", grouped(i64::from(row.latency_ms)))}
+            </td>
+            <td data-label="Status" class="nowrap">
+                <div>
+                    <span class=status_class>
+                        {if ok { format!("{status_word} {}", row.status) } else { status_word }}
+                    </span>
+                    {reason.map(|r| view! { <span class="usage-detail">{r}</span> })}
+                </div>
             </td>
         </tr>
     }
+}
+
+/// What a failed request's status means, in words.
+fn status_reason(status: i16) -> Option<&'static str> {
+    Some(match status {
+        400 => "request not valid",
+        402 => "not enough credit, or the key's spend cap reached",
+        403 => "model not available, or account suspended",
+        404 => "unknown model",
+        429 => "rate limited",
+        499 => "client went away",
+        500 => "portal error",
+        502 => "model provider failed",
+        504 => "model provider timed out",
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! The browser bundle's file names under `/pkg`: fingerprinted by
 //! `lab-portal assets` when the site is bundled (written to
 //! `pkg/assets.json`), or the plain names of a site bundled without it.
+//! The script and WebAssembly sit in a directory named by their hash,
+//! beside the split chunks and their loader ([`LOADER`]).
 
 use std::path::Path;
 
@@ -9,6 +11,10 @@ use serde::{Deserialize, Serialize};
 /// The manifest's file name, in the `pkg` directory.
 pub const MANIFEST: &str = "assets.json";
 
+/// The script that fetches the split WebAssembly chunks (the lazily loaded
+/// pages), imported by the bundle's script.
+pub const LOADER: &str = "__wasm_split.js";
+
 /// The bundle's files.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Assets {
@@ -16,6 +22,9 @@ pub struct Assets {
     pub js: String,
     pub wasm: String,
     pub css: String,
+    /// The chunk loader, when the bundle is split.
+    #[serde(default)]
+    pub loader: Option<String>,
     /// Whether each name carries its content's hash, so that a file, once
     /// fetched, never changes (served `immutable`).
     #[serde(default)]
@@ -28,6 +37,7 @@ impl Default for Assets {
             js: "lab-portal.js".to_owned(),
             wasm: "lab-portal.wasm".to_owned(),
             css: "lab-portal.css".to_owned(),
+            loader: None,
             fingerprinted: false,
         }
     }
@@ -65,7 +75,8 @@ mod tests {
         std::fs::create_dir_all(&dir).expect("a directory");
         assert_eq!(Assets::load(&dir), Assets::default());
         let named = Assets {
-            js: "lab-portal.0123456789abcdef.js".to_owned(),
+            js: "0123456789abcdef/lab-portal.js".to_owned(),
+            loader: Some("0123456789abcdef/__wasm_split.js".to_owned()),
             fingerprinted: true,
             ..Assets::default()
         };

@@ -20,7 +20,7 @@ use app::domain::model::ModelKind;
 use app::format::credits_plain as plain;
 use app::server::metering::chat::{ChatMessage, EmbeddingInput};
 use app::server::metering::{
-    count, Counted, Meter, Model, Payer, Planned, Reservation, Settled, Used,
+    count, Counted, Meter, Model, Payer, Planned, Refusal, Reservation, Settled, Used,
 };
 use axum::body::{Body, Bytes};
 use axum::extract::State;
@@ -252,17 +252,47 @@ impl Proxy {
         Ok(Json(json!({"object": "list", "data": data})).into_response())
     }
 
-    /// Authenticates, parses, finds the model and plans; nothing is reserved yet.
+    /// Authenticates, parses, finds the model, plans and reserves; a
+    /// refusal on the way is recorded in the caller's usage.
     async fn chat(&self, id: Uuid, headers: &HeaderMap, body: Bytes) -> Result<Response, ApiError> {
         let started = Instant::now();
         let payer = self.meter().authenticate_key(bearer(headers)?).await?;
-        let mut request = ChatRequest::parse(&body)?;
-        let model = self.meter().model(&request.model, ModelKind::Chat).await?;
-        let plan = request.plan(id, started, self.meter(), &model)?;
+        let refusal = Refusal {
+            id,
+            kind: ModelKind::Chat,
+            model: "",
+            streamed: false,
+            started,
+            status: 0,
+        };
+        let mut request = match ChatRequest::parse(&body) {
+            Ok(request) => request,
+            Err(error) => {
+                let asked = wire::asked_model(&body);
+                let model = asked.as_deref().unwrap_or_default();
+                return Err(self
+                    .refuse(&payer, Refusal { model, ..refusal }, error)
+                    .await);
+            }
+        };
+        let refusal = Refusal {
+            model: request.model.as_ref(),
+            streamed: request.stream,
+            ..refusal
+        };
+        let found = self.meter().model(&request.model, ModelKind::Chat).await;
+        let model = self.or_refused(&payer, refusal, found).await?;
+        let planned = request.plan(id, started, self.meter(), &model);
+        let plan = self.or_refused(&payer, refusal, planned).await?;
+        let reserved = self.admit_and_reserve(&payer, &model, plan.planned).await;
+        let reservation = self.or_refused(&payer, refusal, reserved).await?;
         let asked = std::mem::take(&mut request.model);
         let forwarded =
-            to_upstream(request.for_upstream(&model.upstream_model, plan.planned.max_output))?;
-        let reservation = self.admit_and_reserve(&payer, &model, plan.planned).await?;
+            match to_upstream(request.for_upstream(&model.upstream_model, plan.planned.max_output))
+            {
+                Ok(forwarded) => forwarded,
+                Err(error) => return Err(released(reservation, error).await),
+            };
         let upstream = match self.forward(&model, "chat/completions", forwarded).await {
             Ok(upstream) => upstream,
             Err(error) => return Err(released(reservation, error).await),
@@ -333,34 +363,41 @@ impl Proxy {
     ) -> Result<Response, ApiError> {
         let started = Instant::now();
         let payer = self.meter().authenticate_key(bearer(headers)?).await?;
-        let mut request = EmbeddingsRequest::parse(body)?;
-        let model = self
-            .meter()
-            .model(&request.model, ModelKind::Embedding)
-            .await?;
-        let Some(inputs) = request.input.texts() else {
-            return Err(ApiError::bad_request(
-                Some("input"),
-                "`input` must be a non-empty string or array of strings.".to_owned(),
-            ));
-        };
-        let context = model.context();
-        if inputs.iter().any(|s| count::count(s) > context) {
-            return Err(ApiError::bad_request(
-                Some("input"),
-                format!("An input is longer than the model's context of {context} tokens."),
-            ));
-        }
-        let planned = Planned {
+        let refusal = Refusal {
             id,
             kind: ModelKind::Embedding,
+            model: "",
             streamed: false,
-            prompt_bound: inputs.iter().map(|s| s.len() as u64).sum(),
-            max_output: 0,
             started,
+            status: 0,
         };
-        let forwarded = to_upstream(request.for_upstream(&model.upstream_model))?;
-        let reservation = self.admit_and_reserve(&payer, &model, planned).await?;
+        let mut request = match EmbeddingsRequest::parse(body) {
+            Ok(request) => request,
+            Err(error) => {
+                let asked = wire::asked_model(body);
+                let model = asked.as_deref().unwrap_or_default();
+                return Err(self
+                    .refuse(&payer, Refusal { model, ..refusal }, error)
+                    .await);
+            }
+        };
+        let refusal = Refusal {
+            model: request.model.as_ref(),
+            ..refusal
+        };
+        let found = self
+            .meter()
+            .model(&request.model, ModelKind::Embedding)
+            .await;
+        let model = self.or_refused(&payer, refusal, found).await?;
+        let planned = plan_embeddings(id, started, &model, &request);
+        let planned = self.or_refused(&payer, refusal, planned).await?;
+        let reserved = self.admit_and_reserve(&payer, &model, planned).await;
+        let reservation = self.or_refused(&payer, refusal, reserved).await?;
+        let forwarded = match to_upstream(request.for_upstream(&model.upstream_model)) {
+            Ok(forwarded) => forwarded,
+            Err(error) => return Err(released(reservation, error).await),
+        };
         let forwarded = match self.forward(&model, "embeddings", forwarded).await {
             Ok(upstream) => read_body(upstream, model.timeout()).await,
             Err(error) => Err(error),
@@ -399,6 +436,33 @@ impl Proxy {
             counted.by = one.by;
         }
         counted
+    }
+
+    /// `result`'s value, or its error as the caller's answer, recorded in
+    /// their usage first. Refusals for rate are not recorded: under a
+    /// flood they must stay as cheap as they are.
+    async fn or_refused<T, E: Into<ApiError>>(
+        &self,
+        payer: &Payer,
+        refusal: Refusal<'_>,
+        result: Result<T, E>,
+    ) -> Result<T, ApiError> {
+        match result {
+            Ok(value) => Ok(value),
+            Err(error) => Err(self.refuse(payer, refusal, error.into()).await),
+        }
+    }
+
+    /// `error` as the caller's answer, recorded in their usage first
+    /// (unless it is a refusal for rate, see [`Self::or_refused`]).
+    async fn refuse(&self, payer: &Payer, refusal: Refusal<'_>, error: ApiError) -> ApiError {
+        if error.status != StatusCode::TOO_MANY_REQUESTS {
+            let status = error.status.as_u16();
+            self.meter()
+                .record_refusal(payer, Refusal { status, ..refusal })
+                .await;
+        }
+        error
     }
 
     async fn admit_and_reserve(
@@ -481,6 +545,36 @@ async fn refused(model: &Model, response: reqwest::Response) -> ApiError {
 }
 
 /// Releases `reservation` after `error`, recording the failure; returns it.
+/// Checks an embeddings request against `model` and plans its reservation.
+fn plan_embeddings(
+    id: Uuid,
+    started: Instant,
+    model: &Model,
+    request: &EmbeddingsRequest<'_>,
+) -> Result<Planned, ApiError> {
+    let Some(inputs) = request.input.texts() else {
+        return Err(ApiError::bad_request(
+            Some("input"),
+            "`input` must be a non-empty string or array of strings.".to_owned(),
+        ));
+    };
+    let context = model.context();
+    if inputs.iter().any(|s| count::count(s) > context) {
+        return Err(ApiError::bad_request(
+            Some("input"),
+            format!("An input is longer than the model's context of {context} tokens."),
+        ));
+    }
+    Ok(Planned {
+        id,
+        kind: ModelKind::Embedding,
+        streamed: false,
+        prompt_bound: inputs.iter().map(|s| s.len() as u64).sum(),
+        max_output: 0,
+        started,
+    })
+}
+
 async fn released(reservation: Reservation, error: ApiError) -> ApiError {
     reservation.release(error.status.as_u16()).await;
     error

@@ -111,6 +111,12 @@ impl<'a> EmbeddingsRequest<'a> {
     }
 }
 
+/// The model a request names, read on its own from a request that could
+/// not be read as a whole (for the record of its refusal).
+pub fn asked_model(body: &[u8]) -> Option<String> {
+    RawObject::parse(body).ok()?.read("model").ok()?
+}
+
 fn object(body: &[u8]) -> Result<RawObject<'_>, ApiError> {
     RawObject::parse(body).map_err(|error| {
         let what = if error.is_data() {
@@ -268,6 +274,18 @@ impl<'a> Answer<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_model_of_an_unreadable_request_is_read_on_its_own_where_it_can_be() {
+        assert_eq!(
+            asked_model(br#"{"model": "lab-chat", "messages": 3}"#).as_deref(),
+            Some("lab-chat")
+        );
+        assert!(ChatRequest::parse(br#"{"model": "lab-chat", "messages": 3}"#).is_err());
+        assert_eq!(asked_model(br#"{"model": 7}"#), None);
+        assert_eq!(asked_model(br#"{"model": "#), None);
+        assert_eq!(asked_model(b"[]"), None);
+    }
 
     #[test]
     fn a_request_reaches_the_upstream_as_it_came_but_for_what_the_proxy_sets() {

@@ -396,10 +396,8 @@ async fn an_admin_adds_a_provider_and_a_priced_model_and_the_list_shows_them(poo
         "ACME_API_KEY",
         "acme/large:v2",
         "acme-large-2",
-        "32,000",
-        "4,000",
-        ">0.5<",
-        ">1.5<",
+        ">32,000 / 4,000<",
+        ">0.5 / 1.5<",
         r#"href="/admin/models""#,
     ] {
         assert!(html.contains(text), "the list shows {text}: {html}");

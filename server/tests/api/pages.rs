@@ -93,7 +93,13 @@ async fn the_bundle_is_fingerprinted_precompressed_and_cached_for_a_year(pool: P
     std::fs::write(pkg.join(&plain.js), "export default async function () {}").expect("js");
     std::fs::write(pkg.join(&plain.wasm), &wasm).expect("wasm");
     std::fs::write(pkg.join(&plain.css), "body { margin: 0 }").expect("css");
+    std::fs::write(
+        pkg.join(app::server::assets::LOADER),
+        "import { initSync } from './lab-portal.js';",
+    )
+    .expect("loader");
     let named = lab_portal::assets::prepare(&pkg).expect("prepared");
+    let loader = named.loader.clone().expect("a split bundle's loader");
     let app = spawn_app_with_site(pool, &site).await;
 
     let page = app.get("/").await;
@@ -114,6 +120,20 @@ async fn the_bundle_is_fingerprinted_precompressed_and_cached_for_a_year(pool: P
     assert!(
         !html.contains("crossorigin=\"nonce") && html.contains("<script type=\"module\" nonce=")
     );
+    // The chunk loader the script imports is fetched beside it, and served
+    // as a module script.
+    assert!(
+        html.contains(&format!(
+            r#"<link rel="modulepreload" href="/pkg/{loader}">"#
+        )),
+        "{html}"
+    );
+    let served = app.get(&format!("/pkg/{loader}")).await;
+    assert_eq!(served.status(), 200);
+    assert!(served.headers()["content-type"]
+        .to_str()
+        .expect("ascii")
+        .starts_with("text/javascript"));
 
     let url = format!("{}/pkg/{}", app.address, named.wasm);
     for (accept, encoding, suffix) in [

@@ -355,9 +355,32 @@ async fn every_refusal_has_its_status_and_an_openai_error_body(pool: PgPool) {
         !ids.contains(&"unpriced") && !ids.contains(&"sim-disabled"),
         "{ids:?}"
     );
-    // Nothing was charged or recorded for any refusal.
+    // Nothing was charged for any refusal, and each one that came with a
+    // valid key is in the caller's usage with its status and the model as
+    // asked (none for the unreadable body), so a caller can find it.
     assert_eq!(balance(&app, who.account).await.available, 1_000_000);
-    assert!(usage(&app, who.key_id).await.is_empty());
+    let refused: Vec<(i16, String, i64, i32, i32)> = sqlx::query_as(
+        "select status, model, credits, input_tokens, output_tokens from usage_records
+         where key_id = $1 order by created_at, status",
+    )
+    .bind(who.key_id)
+    .fetch_all(&app.pool)
+    .await
+    .expect("usage");
+    let seen: Vec<(i16, &str)> = refused.iter().map(|r| (r.0, r.1.as_str())).collect();
+    assert_eq!(
+        seen,
+        [
+            (400, ""),
+            (400, "simulator-chat"),
+            (400, "simulator-chat"),
+            (404, "no-such-model"),
+            (403, "unpriced"),
+            (403, "sim-disabled"),
+            (402, "pricey"),
+        ]
+    );
+    assert!(refused.iter().all(|r| r.2 == 0 && r.3 == 0 && r.4 == 0));
     verify(&app).await;
 }
 
@@ -833,6 +856,9 @@ async fn rate_limits_answer_429_with_retry_after(pool: PgPool) {
         error_code(response).await,
         (429, "rate_limit_exceeded".to_owned())
     );
+    // Refusals for rate stay cheap: not written to the usage records.
+    let statuses: Vec<i16> = usage(&app, who.key_id).await.iter().map(|r| r.0).collect();
+    assert_eq!(statuses, [200, 200]);
 }
 
 #[sqlx::test(migrations = false)]
@@ -914,9 +940,15 @@ async fn two_hundred_concurrent_requests_with_credit_for_fifty_serve_exactly_fif
             reserved: 0
         }
     );
+    // Every request is in the usage: 50 charged, 150 refused for credit at
+    // no charge.
     let records = usage(&app, who.key_id).await;
-    assert_eq!(records.len(), 50);
-    assert!(records.iter().all(|r| r.0 == 200 && r.3 == 1_000_000));
+    let served: Vec<_> = records.iter().filter(|r| r.0 == 200).collect();
+    assert_eq!(served.len(), 50);
+    assert!(served.iter().all(|r| r.3 == 1_000_000));
+    let refused: Vec<_> = records.iter().filter(|r| r.0 == 402).collect();
+    assert_eq!(refused.len(), 150);
+    assert!(refused.iter().all(|r| r.3 == 0));
     verify(&app).await;
 }
 
@@ -956,10 +988,12 @@ async fn the_official_openai_client_works_unchanged_but_for_base_url_and_key(poo
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    // Two chats, one embedding call: three usage records, all charged.
+    // Two chats and one embedding call, charged; the unknown model the
+    // client was refused for, recorded at no charge.
     let records = usage(&app, who.key_id).await;
-    assert_eq!(records.len(), 3, "{records:?}");
-    assert!(records.iter().all(|r| r.0 == 200 && r.3 > 0));
+    assert_eq!(records.len(), 4, "{records:?}");
+    assert_eq!(records.iter().filter(|r| r.0 == 200 && r.3 > 0).count(), 3);
+    assert_eq!(records.iter().filter(|r| r.0 == 404 && r.3 == 0).count(), 1);
     verify(&app).await;
 }
 

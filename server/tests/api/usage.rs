@@ -433,3 +433,38 @@ async fn the_usage_page_renders_the_chart_the_log_and_empty_states(pool: PgPool)
     assert!(invalid.contains("Enter the date as YYYY-MM-DD."));
     assert!(invalid.contains("aria-invalid=\"true\""));
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_refused_request_is_listed_with_its_reason(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (_, dev) = developer(&app, "dev@example.org").await;
+    let created = create_key(&app, &dev, "laptop").await;
+    let secret = created["key"].as_str().expect("key");
+    let call = |body: &'static str| {
+        app.client
+            .post(format!("{}/v1/chat/completions", app.address))
+            .bearer_auth(secret)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let unknown =
+        call(r#"{"model": "no-such-model", "messages": [{"role": "user", "content": "hi"}]}"#)
+            .await
+            .expect("request");
+    assert_eq!(unknown.status(), 404);
+    let unreadable = call("{\"model\": ").await.expect("request");
+    assert_eq!(unreadable.status(), 400);
+
+    let html = page(&app, &dev, "/usage").await.text().await.expect("html");
+    assert!(html.contains("2 requests"), "{html}");
+    assert!(html.contains("<code>no-such-model</code>"));
+    assert!(html.contains("Error 404") && html.contains("unknown model"));
+    assert!(html.contains("unreadable request"));
+    assert!(html.contains("Error 400") && html.contains("request not valid"));
+    let failed = usage(&app, &dev, &[("status", "error")]).await;
+    assert_eq!(failed["requests"]["total"], 2);
+    // The unreadable request's empty model name is not offered as a filter.
+    let filters = ok_json(app.post_form_with(&dev, "/api/my_usage_filters", &[]).await).await;
+    assert_eq!(filters["models"], serde_json::json!(["no-such-model"]));
+}

@@ -9,6 +9,7 @@ use crate::api::admin::{
     list_applications, AdminApplication, ApproveApplication, RejectApplication, APPLICATION_FIELD,
 };
 use crate::components::form::{action_error, FormError, Notice};
+use crate::components::ui::PageHeader;
 use crate::domain::paging::Page;
 use crate::domain::role::ApplicationStatus;
 use crate::error::AppError;
@@ -80,7 +81,7 @@ fn Queue() -> impl IntoView {
         |(status, page, ..)| list_applications(status.as_str().to_owned(), page),
     );
     view! {
-        <h1>"Applications"</h1>
+        <PageHeader title="Applications" />
         <StatusTabs current=Signal::derive(move || status_of(&status.get())) />
         <Notice
             show=done_flag("approved")

@@ -5,6 +5,7 @@ use leptos_router::components::Form;
 
 use super::{admin_frame, empty_state, load_error, page_param, pager, query_param};
 use crate::api::admin::{list_audit, AuditPage, AuditView};
+use crate::components::ui::PageHeader;
 use crate::href;
 
 /// `/admin/audit`.
@@ -22,10 +23,10 @@ fn AuditLog() -> impl IntoView {
         |(action, page)| list_audit(action, page),
     );
     view! {
-        <h1>"Audit log"</h1>
-        <p class="lead">
-            "Who did what to whom, newest first. Entries are never changed or removed."
-        </p>
+        <PageHeader
+            title="Audit log"
+            lead="Who did what to whom, newest first. Entries are never changed or removed."
+        />
         <Suspense fallback=|| {
             view! { <p class="muted">"Loading the audit log…"</p> }
         }>
@@ -64,7 +65,7 @@ fn action_filter(actions: &[String], current: &str) -> impl IntoView {
             on_form_data=crate::components::form::without_unnamed_fields()
             method="GET"
             action=href::admin_audit()
-            attr:class="admin-filter"
+            attr:class="filter-bar"
         >
             <div class="field">
                 <label for="action">"Action"</label>
@@ -95,7 +96,7 @@ fn audit_table(found: AuditPage, action: String) -> impl IntoView {
     let nav = pager(&entries, href::admin_audit(), &[("action", action)]);
     view! {
         <div class="table-wrap" tabindex="0">
-            <table class="admin-wide-table">
+            <table class="admin-wide-table data-table">
                 <caption class="visually-hidden">"Audit log, newest first"</caption>
                 <thead>
                     <tr>
@@ -161,19 +162,27 @@ fn audit_row(entry: AuditView) -> impl IntoView {
     };
     view! {
         <tr>
-            <td class="admin-nowrap">{entry.at}</td>
-            <td class="admin-break">{actor}</td>
-            <td class="admin-nowrap">
+            <td data-label="Time" class="admin-nowrap">
+                {entry.at}
+            </td>
+            <td data-label="Actor" class="admin-break">
+                {actor}
+            </td>
+            <td data-label="Action" class="admin-nowrap">
                 <code>{entry.action}</code>
             </td>
-            <td class="admin-break">{target}</td>
-            <td class="admin-change">
+            <td data-label="Target" class="admin-break">
+                <div>{target}</div>
+            </td>
+            <td data-label="Before → after" class="admin-change">
                 <div class="audit-change">
                     {details(entry.before)} <span aria-hidden="true">"→"</span>
                     <span class="visually-hidden">"changed to"</span> {details(entry.after)}
                 </div>
             </td>
-            <td class="admin-break">{entry.client_addr.unwrap_or_else(|| "—".to_owned())}</td>
+            <td data-label="Client address" class="admin-break">
+                {entry.client_addr.unwrap_or_else(|| "—".to_owned())}
+            </td>
         </tr>
     }
 }

@@ -21,9 +21,10 @@ use leptos::server_fn::error::ServerFnUrlError;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
 
-use super::{admin_frame, load_error, page_param, pager, query_param, tag};
+use super::{admin_frame, load_error, page_param, pager, query_param};
 use crate::api::admin::{get_bulk_grant, ApplyBulkGrant, UploadBulkGrant};
 use crate::components::form::{action_error, field_error, FormError};
+use crate::components::ui::{Badge, PageHeader, Tone};
 use crate::domain::bulk_grant::{BulkReport, BulkRowFilter, BulkRowStatus, BulkRowView};
 use crate::domain::credits::Credits;
 use crate::error::AppError;
@@ -52,7 +53,7 @@ fn BulkView() -> impl IntoView {
         <p>
             <a href=href::admin_credits()>"← Credits"</a>
         </p>
-        <h1>"Bulk credit grants"</h1>
+        <PageHeader title="Bulk credit grants" />
         <Suspense fallback=|| {
             view! { <p class="muted">"Loading…"</p> }
         }>
@@ -339,7 +340,7 @@ fn rows_table(rows: Vec<BulkRowView>, source: &str) -> impl IntoView {
     view! {
         // Scrolls sideways on narrow screens; focusable so keyboards can too.
         <div class="table-wrap" role="region" aria-labelledby="rows-caption" tabindex="0">
-            <table>
+            <table class="data-table">
                 <caption id="rows-caption">{caption}</caption>
                 <thead>
                     <tr>
@@ -358,32 +359,42 @@ fn rows_table(rows: Vec<BulkRowView>, source: &str) -> impl IntoView {
 }
 
 fn row_view(row: BulkRowView) -> impl IntoView {
-    let status = match row.status {
-        BulkRowStatus::Ready => tag("accent", row.status.label()),
-        BulkRowStatus::Granted => tag("good", row.status.label()),
-        BulkRowStatus::AlreadyGranted => tag("neutral", row.status.label()),
-        BulkRowStatus::Invalid => tag("bad", row.status.label()),
+    let tone = match row.status {
+        BulkRowStatus::Ready => Tone::Accent,
+        BulkRowStatus::Granted => Tone::Good,
+        BulkRowStatus::AlreadyGranted => Tone::Neutral,
+        BulkRowStatus::Invalid => Tone::Bad,
     };
     view! {
         <tr>
             <th scope="row" class="num">
                 {row.line}
             </th>
-            <td class="admin-bulk-status">
-                {status}
-                {row
-                    .message
-                    .map(|m| {
-                        view! {
-                            " "
-                            <span class="field-error admin-row-error">{m}</span>
-                        }
-                    })}
+            <td data-label="Status" class="admin-bulk-status">
+                <div>
+                    <Badge tone text=row.status.label() />
+                    {row
+                        .message
+                        .map(|m| {
+                            view! {
+                                " "
+                                <span class="field-error admin-row-error">{m}</span>
+                            }
+                        })}
+                </div>
             </td>
-            <td class="admin-break">{row.email}</td>
-            <td class="num">{row.amount}</td>
-            <td class="admin-nowrap">{row.expiry}</td>
-            <td class="admin-prose">{row.reason}</td>
+            <td data-label="Email" class="admin-break">
+                {row.email}
+            </td>
+            <td data-label="Amount" class="num">
+                {row.amount}
+            </td>
+            <td data-label="Expiry" class="admin-nowrap">
+                {row.expiry}
+            </td>
+            <td data-label="Reason" class="admin-prose">
+                {row.reason}
+            </td>
         </tr>
     }
 }

@@ -5,6 +5,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use crate::components::history::HistoryTable;
+use crate::components::ui::PageHeader;
 use leptos_router::components::Form;
 
 use super::{admin_frame, done_flag, empty_state, load_error, page_param, pager, query_param};
@@ -60,16 +61,19 @@ fn CreditsView() -> impl IntoView {
         |(email, kind, page, ..)| get_credit_account(email, kind, page),
     );
     view! {
-        <h1>"Credits"</h1>
-        <p class="lead">
-            "Look up a user's credit account to see its balance and history, grant credit or correct the balance. "
-            <a href=href::admin_bulk_credits()>"Grant to many users from a CSV file."</a>
-        </p>
+        <PageHeader
+            title="Credits"
+            lead="Look up a user's credit account to see its balance and history, grant credit or correct the balance."
+        >
+            <a class="button" href=href::admin_bulk_credits()>
+                "Grant to many users from a CSV file"
+            </a>
+        </PageHeader>
         <Form
             on_form_data=crate::components::form::without_unnamed_fields()
             method="GET"
             action=href::admin_credits()
-            attr:class="admin-filter"
+            attr:class="filter-bar"
             attr:role="search"
         >
             <div class="field">
@@ -362,7 +366,7 @@ fn kind_filter(email: &str, current: &str) -> impl IntoView {
             on_form_data=crate::components::form::without_unnamed_fields()
             method="GET"
             action=href::admin_credits()
-            attr:class="admin-filter"
+            attr:class="filter-bar"
         >
             <input type="hidden" name="email" value=email />
             <div class="field">

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use super::{admin_frame, load_error};
 use crate::api::admin::{get_overview, AdminOverview};
+use crate::components::ui::PageHeader;
 use crate::href;
 
 /// `/admin`.
@@ -16,8 +17,10 @@ pub fn AdminHomePage() -> impl IntoView {
 fn Overview() -> impl IntoView {
     let overview = Resource::new(|| (), |_| get_overview());
     view! {
-        <h1>"Admin console"</h1>
-        <p class="lead">"Review applications, manage users, read the outbox and the audit log."</p>
+        <PageHeader
+            title="Admin console"
+            lead="Review applications, manage users, read the outbox and the audit log."
+        />
         <Suspense fallback=|| {
             view! { <p class="muted">"Loading…"</p> }
         }>

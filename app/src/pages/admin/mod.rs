@@ -36,6 +36,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::components::guard::RequireUser;
 use crate::components::pager::pager;
+use crate::components::ui::EmptyState;
 use crate::domain::paging::page_from_query;
 use crate::error::AppError;
 use crate::href;
@@ -142,17 +143,12 @@ fn load_error(error: AppError) -> impl IntoView {
     }
 }
 
-/// An empty-state box.
+/// The design system's empty state with one sentence: what is missing
+/// and why.
 fn empty_state(title: &'static str, text: String) -> impl IntoView {
     view! {
-        <div class="empty-state">
-            <h2>{title}</h2>
+        <EmptyState title>
             <p>{text}</p>
-        </div>
+        </EmptyState>
     }
-}
-
-/// A small coloured tag; `tone` is one of the `admin-tag-*` modifiers.
-fn tag(tone: &'static str, text: &'static str) -> impl IntoView {
-    view! { <span class=format!("admin-tag admin-tag-{tone}")>{text}</span> }
 }

@@ -8,13 +8,14 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use super::models::{grouped, simulator_tag};
-use super::{admin_frame, empty_state, load_error, tag};
+use super::models::{grouped, model_status, simulator_tag};
+use super::{admin_frame, empty_state, load_error};
 use crate::api::admin::{
     model_catalog, CatalogView, CreateModel, CreateProvider, ModelView, ProviderView,
     SetModelEnabled, UpdateModel, UpdateProvider,
 };
 use crate::components::form::{action_error, field_error, FormError, SelectField, TextField};
+use crate::components::ui::PageHeader;
 use crate::domain::credits::Credits;
 use crate::domain::model::ModelKind;
 use crate::error::AppError;
@@ -68,7 +69,7 @@ fn not_found(what: &'static str) -> AnyView {
     let error = AppError::NotFound(format!("There is no such {what}."));
     super::error_status(&error);
     view! {
-        <h1>{format!("No such {what}")}</h1>
+        <PageHeader title=format!("No such {what}") />
         <p>
             {format!("There is no {what} at this address. ")}
             <a href=href::admin_models()>"See all providers and models."</a>
@@ -143,8 +144,10 @@ fn NewProvider() -> impl IntoView {
     let error = action_error(action.value());
     view! {
         {back_link()}
-        <h1>"Add a provider"</h1>
-        <p class="lead">"An OpenAI-compatible upstream the API forwards requests to."</p>
+        <PageHeader
+            title="Add a provider"
+            lead="An OpenAI-compatible upstream the API forwards requests to."
+        />
         <ActionForm action attr:class="form admin-edit-form">
             <FormError error />
             {provider_fields(error, ProviderValues::default())}
@@ -189,12 +192,13 @@ fn provider_editor(p: ProviderView, action: ServerAction<UpdateProvider>) -> imp
     let error = action_error(action.value());
     let id = p.id.to_string();
     if p.is_simulator {
+        let badge = simulator_tag().into_any();
         return view! {
-            <h1>{p.name.clone()} " " {simulator_tag()}</h1>
-            <p class="lead">
-                "The simulator ships with the portal and answers like an upstream without calling one. "
-                "Its name and base URL are managed by the server; only its timeout can be changed here."
-            </p>
+            <PageHeader
+                title=p.name.clone()
+                title_extra=badge
+                lead="The simulator ships with the portal and answers like an upstream without calling one. Its name and base URL are managed by the server; only its timeout can be changed here."
+            />
             <dl class="admin-facts">
                 <dt>"Base URL"</dt>
                 <dd class="admin-break">{p.base_url.clone()}</dd>
@@ -230,8 +234,10 @@ fn provider_editor(p: ProviderView, action: ServerAction<UpdateProvider>) -> imp
         ),
     };
     view! {
-        <h1>{format!("Edit {}", p.name)}</h1>
-        <p class="lead">{format!("Used by {} model(s). {variable}", p.models)}</p>
+        <PageHeader
+            title=format!("Edit {}", p.name)
+            lead=format!("Used by {} model(s). {variable}", p.models)
+        />
         <ActionForm action attr:class="form admin-edit-form">
             <FormError error />
             <input type="hidden" name="id" value=id />
@@ -410,10 +416,10 @@ fn NewModel() -> impl IntoView {
     let error = action_error(action.value());
     view! {
         {back_link()}
-        <h1>"Add a model"</h1>
-        <p class="lead">
-            "A model the API serves under its own id, forwarded to a provider. It is enabled when added."
-        </p>
+        <PageHeader
+            title="Add a model"
+            lead="A model the API serves under its own id, forwarded to a provider. It is enabled when added."
+        />
         <Suspense fallback=|| {
             view! { <p class="muted">"Loading…"</p> }
         }>
@@ -486,17 +492,7 @@ fn model_editor(
         grouped(m.max_output_tokens),
     );
     let fields = model_fields(error, catalog, ModelValues::of(m));
-    let status = view! {
-        {if m.enabled { tag("good", "Enabled") } else { tag("neutral", "Disabled") }}
-        {m
-            .unpriced()
-            .then(|| {
-                view! {
-                    " "
-                    {tag("warn", "Unpriced — not served")}
-                }
-            })}
-    };
+    let status = model_status(m.enabled, m.unpriced());
     let (toggle_label, toggle_hint, enable) = if m.enabled {
         (
             "Disable model",
@@ -511,7 +507,7 @@ fn model_editor(
         )
     };
     view! {
-        <h1>"Edit " <code>{public_id}</code></h1>
+        <PageHeader title="Edit" title_extra=view! { <code>{public_id}</code> }.into_any() />
         <dl class="admin-facts">
             <dt>"Status"</dt>
             <dd>{status}</dd>

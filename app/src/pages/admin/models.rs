@@ -4,9 +4,10 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
-use super::{admin_frame, done_flag, empty_state, load_error, tag};
+use super::{admin_frame, done_flag, empty_state, load_error};
 use crate::api::admin::{model_catalog, ModelView, ProviderView, SetModelEnabled};
 use crate::components::form::{action_error, FormError, Notice};
+use crate::components::ui::{Badge, PageHeader, Tone};
 use crate::domain::credits::Credits;
 pub(super) use crate::format::grouped;
 use crate::href;
@@ -24,10 +25,10 @@ fn ModelsView() -> impl IntoView {
     let toggle = ServerAction::<SetModelEnabled>::new();
     let catalog = Resource::new(move || toggle.version().get(), |_| model_catalog());
     view! {
-        <h1>"Models"</h1>
-        <p class="lead">
-            "The upstream providers and the models the inference API serves. A model is served only while it is enabled and has both prices."
-        </p>
+        <PageHeader
+            title="Models"
+            lead="The upstream providers and the models the inference API serves. A model is served only while it is enabled and has both prices."
+        />
         <Notice show=done_flag("provider-created") message="The provider is added." />
         <Notice show=done_flag("provider-updated") message="The provider is saved." />
         <Notice show=done_flag("model-created") message="The model is added and enabled." />
@@ -65,7 +66,26 @@ fn ModelsView() -> impl IntoView {
 
 /// The simulator's badge, shown wherever a provider is named.
 pub(super) fn simulator_tag() -> impl IntoView {
-    tag("accent", "Simulator")
+    view! { <Badge tone=Tone::Accent text="Simulator" /> }
+}
+
+/// Whether a model is served, as badges: enabled or disabled, and
+/// unpriced when a price is missing.
+pub(super) fn model_status(enabled: bool, unpriced: bool) -> impl IntoView {
+    view! {
+        {if enabled {
+            view! { <Badge tone=Tone::Good text="Enabled" /> }
+        } else {
+            view! { <Badge tone=Tone::Neutral text="Disabled" /> }
+        }}
+        {unpriced
+            .then(|| {
+                view! {
+                    " "
+                    <Badge tone=Tone::Warning text="Unpriced — not served" />
+                }
+            })}
+    }
 }
 
 /// Micro-credits per million tokens, in credits; "—" when unpriced.
@@ -98,7 +118,7 @@ fn provider_table(providers: Vec<ProviderView>) -> impl IntoView {
             "The Simulator ships with the portal; its base URL is managed by the server, and only its timeout can be changed."
         </p>
         <div class="table-wrap" tabindex="0">
-            <table>
+            <table class="data-table">
                 <caption class="visually-hidden">"Providers"</caption>
                 <thead>
                     <tr>
@@ -123,9 +143,9 @@ fn provider_row(p: ProviderView) -> impl IntoView {
         Some(name) => (
             view! { <code>{name.clone()}</code> }.into_any(),
             if p.secret_set {
-                tag("good", "Yes").into_any()
+                view! { <Badge tone=Tone::Good text="Yes" /> }.into_any()
             } else {
-                tag("warn", "No").into_any()
+                view! { <Badge tone=Tone::Warning text="No" /> }.into_any()
             },
         ),
         None => (
@@ -146,11 +166,19 @@ fn provider_row(p: ProviderView) -> impl IntoView {
                         }
                     })}
             </th>
-            <td class="admin-break">{p.base_url}</td>
-            <td class="admin-break">{variable}</td>
-            <td>{set}</td>
-            <td class="num">{format!("{} ms", grouped(p.timeout_ms))}</td>
-            <td class="num">{p.models}</td>
+            <td data-label="Base URL" class="admin-break">
+                {p.base_url}
+            </td>
+            <td data-label="Secret variable" class="admin-break">
+                {variable}
+            </td>
+            <td data-label="Variable set">{set}</td>
+            <td data-label="Timeout" class="num">
+                {format!("{} ms", grouped(p.timeout_ms))}
+            </td>
+            <td data-label="Models" class="num">
+                {p.models}
+            </td>
         </tr>
     }
 }
@@ -186,18 +214,15 @@ fn model_table(
         <FormError error />
         <p class="field-hint">"Prices are in credits per million tokens."</p>
         <div class="table-wrap" tabindex="0">
-            <table class="admin-wide-table">
+            <table class="admin-wide-table data-table">
                 <caption class="visually-hidden">"Models"</caption>
                 <thead>
                     <tr>
-                        <th scope="col">"Model id"</th>
+                        <th scope="col">"Model id and kind"</th>
                         <th scope="col">"Provider"</th>
                         <th scope="col">"Upstream model"</th>
-                        <th scope="col">"Kind"</th>
-                        <th scope="col">"Input / 1M"</th>
-                        <th scope="col">"Output / 1M"</th>
-                        <th scope="col">"Context"</th>
-                        <th scope="col">"Max output"</th>
+                        <th scope="col">"Price per 1M, input / output"</th>
+                        <th scope="col">"Context / max output tokens"</th>
                         <th scope="col">"Status"</th>
                         <th scope="col">"Action"</th>
                     </tr>
@@ -212,16 +237,7 @@ fn model_table(
 
 fn model_row(m: ModelView, toggle: ServerAction<SetModelEnabled>) -> impl IntoView {
     let unpriced = m.unpriced();
-    let status = view! {
-        {if m.enabled { tag("good", "Enabled") } else { tag("neutral", "Disabled") }}
-        {unpriced
-            .then(|| {
-                view! {
-                    " "
-                    {tag("warn", "Unpriced — not served")}
-                }
-            })}
-    };
+    let status = model_status(m.enabled, unpriced);
     let (label, enable) = if m.enabled {
         ("Disable", "false")
     } else {
@@ -236,28 +252,34 @@ fn model_row(m: ModelView, toggle: ServerAction<SetModelEnabled>) -> impl IntoVi
                 <a href=href::admin_model(m.id)>
                     <code>{m.public_id}</code>
                 </a>
+                <span class="cell-detail">{m.kind}</span>
             </th>
-            <td>
-                {m.provider_name}
-                {m
-                    .provider_is_simulator
-                    .then(|| {
-                        view! {
-                            " "
-                            {simulator_tag()}
-                        }
-                    })}
+            <td data-label="Provider">
+                <div>
+                    {m.provider_name}
+                    {m
+                        .provider_is_simulator
+                        .then(|| {
+                            view! {
+                                " "
+                                {simulator_tag()}
+                            }
+                        })}
+                </div>
             </td>
-            <td class="admin-break">
+            <td data-label="Upstream model" class="admin-break">
                 <code>{m.upstream_model}</code>
             </td>
-            <td>{m.kind}</td>
-            <td class="num">{price(m.input_price)}</td>
-            <td class="num">{price(m.output_price)}</td>
-            <td class="num">{grouped(m.context_window)}</td>
-            <td class="num">{grouped(m.max_output_tokens)}</td>
-            <td>{status}</td>
-            <td>
+            <td data-label="Price per 1M, input / output" class="num">
+                {format!("{} / {}", price(m.input_price), price(m.output_price))}
+            </td>
+            <td data-label="Context / max output tokens" class="num">
+                {format!("{} / {}", grouped(m.context_window), grouped(m.max_output_tokens))}
+            </td>
+            <td data-label="Status">
+                <div>{status}</div>
+            </td>
+            <td data-label="Action">
                 <ActionForm action=toggle>
                     <input type="hidden" name="id" value=m.id.to_string() />
                     <input type="hidden" name="enabled" value=enable />

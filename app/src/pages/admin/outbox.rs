@@ -5,8 +5,9 @@
 use leptos::prelude::*;
 use leptos_router::components::Form;
 
-use super::{admin_frame, empty_state, load_error, page_param, pager, query_param, tag};
+use super::{admin_frame, empty_state, load_error, page_param, pager, query_param};
 use crate::api::admin::{list_outbox, DeliveryState, OutboxView};
+use crate::components::ui::{Badge, PageHeader, Tone};
 use crate::domain::paging::Page;
 use crate::href;
 
@@ -25,15 +26,15 @@ fn Outbox() -> impl IntoView {
         |(q, page)| list_outbox(q, page),
     );
     view! {
-        <h1>"Outbox"</h1>
-        <p class="lead">
-            "Every email the portal sends, newest first. Open one to read its body and links."
-        </p>
+        <PageHeader
+            title="Outbox"
+            lead="Every email the portal sends, newest first. Open one to read its body and links."
+        />
         <Form
             on_form_data=crate::components::form::without_unnamed_fields()
             method="GET"
             action=href::admin_outbox()
-            attr:class="admin-filter"
+            attr:class="filter-bar"
             attr:role="search"
         >
             <div class="field">
@@ -72,7 +73,7 @@ fn outbox_table(found: Page<OutboxView>, q: String) -> impl IntoView {
     let nav = pager(&found, href::admin_outbox(), &[("q", q)]);
     view! {
         <div class="table-wrap" tabindex="0">
-            <table>
+            <table class="data-table">
                 <caption class="visually-hidden">"Emails, newest first"</caption>
                 <thead>
                     <tr>
@@ -91,10 +92,10 @@ fn outbox_table(found: Page<OutboxView>, q: String) -> impl IntoView {
 }
 
 fn email_row(email: OutboxView) -> impl IntoView {
-    let state = match email.state {
-        DeliveryState::Sent => tag("good", email.state.label()),
-        DeliveryState::Pending => tag("warn", email.state.label()),
-        DeliveryState::Failed => tag("bad", email.state.label()),
+    let tone = match email.state {
+        DeliveryState::Sent => Tone::Good,
+        DeliveryState::Pending => Tone::Warning,
+        DeliveryState::Failed => Tone::Bad,
     };
     let attempts = match email.attempts {
         0 => None,
@@ -103,47 +104,53 @@ fn email_row(email: OutboxView) -> impl IntoView {
     };
     view! {
         <tr>
-            <td class="admin-nowrap">{email.created}</td>
-            <td class="admin-break">{email.recipient}</td>
-            <td class="admin-email">
+            <td data-label="Created" class="admin-nowrap">
+                {email.created}
+            </td>
+            <td data-label="Recipient" class="admin-break">
+                {email.recipient}
+            </td>
+            <td data-label="Subject and body" class="admin-email">
                 <details>
                     <summary>{email.subject}</summary>
                     <pre class="admin-email-body">{linked(&email.body)}</pre>
                 </details>
             </td>
-            <td>
-                {state}
-                {email
-                    .sent
-                    .map(|at| {
-                        view! {
-                            <br />
-                            <span class="admin-nowrap muted">{at}</span>
-                        }
-                    })}
-                {attempts
-                    .map(|a| {
-                        view! {
-                            <br />
-                            <span class="muted">{a}</span>
-                        }
-                    })}
-                {email
-                    .gave_up
-                    .then(|| {
-                        view! {
-                            <br />
-                            <span class="muted">"Given up: not retried again."</span>
-                        }
-                    })}
-                {email
-                    .last_error
-                    .map(|e| {
-                        view! {
-                            <br />
-                            <span class="admin-error-text admin-break">{e}</span>
-                        }
-                    })}
+            <td data-label="Delivery">
+                <div>
+                    <Badge tone text=email.state.label() />
+                    {email
+                        .sent
+                        .map(|at| {
+                            view! {
+                                <br />
+                                <span class="admin-nowrap muted">{at}</span>
+                            }
+                        })}
+                    {attempts
+                        .map(|a| {
+                            view! {
+                                <br />
+                                <span class="muted">{a}</span>
+                            }
+                        })}
+                    {email
+                        .gave_up
+                        .then(|| {
+                            view! {
+                                <br />
+                                <span class="muted">"Given up: not retried again."</span>
+                            }
+                        })}
+                    {email
+                        .last_error
+                        .map(|e| {
+                            view! {
+                                <br />
+                                <span class="admin-error-text admin-break">{e}</span>
+                            }
+                        })}
+                </div>
             </td>
         </tr>
     }

@@ -6,11 +6,12 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use super::users::{role_tag, status_tag};
-use super::{admin_frame, done_flag, load_error, tag};
+use super::{admin_frame, done_flag, load_error};
 use crate::api::admin::{
     get_user, AdminApplication, ChangeRole, LoginView, ReactivateUser, SuspendUser, UserDetail,
 };
 use crate::components::form::{action_error, field_error, FormError, Notice, SelectField};
+use crate::components::ui::{Badge, PageHeader, Tone};
 use crate::domain::role::{ApplicationStatus, PlatformRole, UserStatus};
 use crate::error::AppError;
 use crate::href;
@@ -69,7 +70,7 @@ fn UserView() -> impl IntoView {
                     Err(e @ AppError::NotFound(_)) => {
                         super::error_status(&e);
                         view! {
-                            <h1>"User not found"</h1>
+                            <PageHeader title="User not found" />
                             <p>
                                 "There is no user with this address. "
                                 <a href=href::admin_users()>"Search the users."</a>
@@ -91,7 +92,7 @@ fn detail(user: UserDetail, actions: Actions) -> impl IntoView {
         ..
     } = user.clone();
     view! {
-        <h1>{user.display_name.clone()}</h1>
+        <PageHeader title=user.display_name.clone() />
         <div class="admin-columns">
             <section aria-labelledby="profile-heading">
                 <h2 id="profile-heading">"Profile"</h2>
@@ -231,7 +232,7 @@ fn sessions(logins: Vec<LoginView>) -> impl IntoView {
     }
     view! {
         <div class="table-wrap" tabindex="0">
-            <table>
+            <table class="data-table">
                 <caption class="visually-hidden">"Sessions, newest first"</caption>
                 <thead>
                     <tr>
@@ -248,23 +249,33 @@ fn sessions(logins: Vec<LoginView>) -> impl IntoView {
                         .map(|l| {
                             view! {
                                 <tr>
-                                    <td class="admin-nowrap">{l.created}</td>
-                                    <td class="admin-nowrap">{l.last_seen}</td>
-                                    <td>{l.client_addr.unwrap_or_else(|| "—".to_owned())}</td>
-                                    <td class="admin-break">
+                                    <td data-label="Started" class="admin-nowrap">
+                                        {l.created}
+                                    </td>
+                                    <td data-label="Last seen" class="admin-nowrap">
+                                        {l.last_seen}
+                                    </td>
+                                    <td data-label="Client address">
+                                        {l.client_addr.unwrap_or_else(|| "—".to_owned())}
+                                    </td>
+                                    <td data-label="Browser" class="admin-break">
                                         {l.user_agent.unwrap_or_else(|| "—".to_owned())}
                                     </td>
-                                    <td>
+                                    <td data-label="State">
                                         {match l.ended {
                                             Some(at) => {
                                                 view! {
-                                                    {tag("neutral", "Ended")}
-                                                    " "
-                                                    <span class="admin-nowrap">{at}</span>
+                                                    <div>
+                                                        <Badge tone=Tone::Neutral text="Ended" />
+                                                        " "
+                                                        <span class="admin-nowrap">{at}</span>
+                                                    </div>
                                                 }
                                                     .into_any()
                                             }
-                                            None => tag("good", "Active").into_any(),
+                                            None => {
+                                                view! { <Badge tone=Tone::Good text="Active" /> }.into_any()
+                                            }
                                         }}
                                     </td>
                                 </tr>
@@ -284,7 +295,7 @@ fn user_applications(applications: Vec<AdminApplication>) -> impl IntoView {
     }
     view! {
         <div class="table-wrap" tabindex="0">
-            <table>
+            <table class="data-table">
                 <caption class="visually-hidden">"Applications, newest first"</caption>
                 <thead>
                     <tr>
@@ -303,21 +314,27 @@ fn user_applications(applications: Vec<AdminApplication>) -> impl IntoView {
                             let pending = a.status == ApplicationStatus::Pending;
                             view! {
                                 <tr>
-                                    <td class="admin-nowrap">{a.submitted}</td>
-                                    <td>
-                                        {application_tag(a.status)}
-                                        {pending
-                                            .then(|| {
-                                                view! {
-                                                    " "
-                                                    <a href=href::admin_applications()>"Review"</a>
-                                                }
-                                            })}
+                                    <td data-label="Submitted" class="admin-nowrap">
+                                        {a.submitted}
                                     </td>
-                                    <td>{a.industry}</td>
-                                    <td>{a.expected_usage}</td>
-                                    <td class="admin-prose">{a.building}</td>
-                                    <td class="admin-prose">
+                                    <td data-label="Status">
+                                        <div>
+                                            {application_tag(a.status)}
+                                            {pending
+                                                .then(|| {
+                                                    view! {
+                                                        " "
+                                                        <a href=href::admin_applications()>"Review"</a>
+                                                    }
+                                                })}
+                                        </div>
+                                    </td>
+                                    <td data-label="Industry">{a.industry}</td>
+                                    <td data-label="Stage">{a.expected_usage}</td>
+                                    <td data-label="What they build" class="admin-prose">
+                                        {a.building}
+                                    </td>
+                                    <td data-label="Decision note" class="admin-prose">
                                         {a.decision_note.unwrap_or_else(|| "—".to_owned())}
                                     </td>
                                 </tr>
@@ -331,11 +348,12 @@ fn user_applications(applications: Vec<AdminApplication>) -> impl IntoView {
     .into_any()
 }
 
-/// An application status, as a tag.
+/// An application status, as a badge.
 pub(super) fn application_tag(status: ApplicationStatus) -> impl IntoView {
-    match status {
-        ApplicationStatus::Pending => tag("warn", status.label()),
-        ApplicationStatus::Approved => tag("good", status.label()),
-        ApplicationStatus::Rejected => tag("bad", status.label()),
-    }
+    let tone = match status {
+        ApplicationStatus::Pending => Tone::Warning,
+        ApplicationStatus::Approved => Tone::Good,
+        ApplicationStatus::Rejected => Tone::Bad,
+    };
+    view! { <Badge tone text=status.label() /> }
 }

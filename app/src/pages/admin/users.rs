@@ -3,8 +3,9 @@
 use leptos::prelude::*;
 use leptos_router::components::Form;
 
-use super::{admin_frame, empty_state, load_error, page_param, pager, query_param, tag};
+use super::{admin_frame, empty_state, load_error, page_param, pager, query_param};
 use crate::api::admin::{list_users, UserSummary};
+use crate::components::ui::{Badge, PageHeader, Tone};
 use crate::domain::paging::Page;
 use crate::domain::role::{PlatformRole, UserStatus};
 use crate::href;
@@ -24,12 +25,12 @@ fn UserList() -> impl IntoView {
         |(q, page)| list_users(q, page),
     );
     view! {
-        <h1>"Users"</h1>
+        <PageHeader title="Users" />
         <Form
             on_form_data=crate::components::form::without_unnamed_fields()
             method="GET"
             action=href::admin_users()
-            attr:class="admin-filter"
+            attr:class="filter-bar"
             attr:role="search"
         >
             <div class="field">
@@ -68,7 +69,7 @@ fn user_table(found: Page<UserSummary>, q: String) -> impl IntoView {
     let nav = pager(&found, href::admin_users(), &[("q", q)]);
     view! {
         <div class="table-wrap" tabindex="0">
-            <table>
+            <table class="data-table">
                 <caption class="visually-hidden">"Users"</caption>
                 <thead>
                     <tr>
@@ -91,30 +92,36 @@ fn user_table(found: Page<UserSummary>, q: String) -> impl IntoView {
 fn user_row(user: UserSummary) -> impl IntoView {
     view! {
         <tr>
-            <td>
+            <td data-label="Name">
                 <a href=href::admin_user(user.id)>{user.display_name}</a>
             </td>
-            <td class="admin-break">{user.email}</td>
-            <td>{role_tag(user.role)}</td>
-            <td>{status_tag(user.status)}</td>
-            <td>{if user.verified { "Yes" } else { "No" }}</td>
-            <td class="admin-nowrap">{user.created}</td>
+            <td data-label="Email" class="admin-break">
+                {user.email}
+            </td>
+            <td data-label="Role">{role_tag(user.role)}</td>
+            <td data-label="Status">{status_tag(user.status)}</td>
+            <td data-label="Verified">{if user.verified { "Yes" } else { "No" }}</td>
+            <td data-label="Created" class="admin-nowrap">
+                {user.created}
+            </td>
         </tr>
     }
 }
 
-/// A role, as a tag.
+/// A role, as a badge.
 pub(super) fn role_tag(role: PlatformRole) -> impl IntoView {
-    match role {
-        PlatformRole::Admin => tag("accent", role.label()),
-        PlatformRole::Developer => tag("neutral", role.label()),
-    }
+    let tone = match role {
+        PlatformRole::Admin => Tone::Accent,
+        PlatformRole::Developer => Tone::Neutral,
+    };
+    view! { <Badge tone text=role.label() /> }
 }
 
-/// A user status, as a tag.
+/// A user status, as a badge.
 pub(super) fn status_tag(status: UserStatus) -> impl IntoView {
-    match status {
-        UserStatus::Active => tag("good", status.label()),
-        UserStatus::Suspended => tag("bad", status.label()),
-    }
+    let tone = match status {
+        UserStatus::Active => Tone::Good,
+        UserStatus::Suspended => Tone::Bad,
+    };
+    view! { <Badge tone text=status.label() /> }
 }

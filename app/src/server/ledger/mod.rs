@@ -18,7 +18,7 @@ mod usage;
 mod writer;
 
 pub use batch::{Batcher, ClosedWith, Context, Reserved};
-pub use usage::{int, UsageRecord};
+pub use usage::{int, record_usage, UsageRecord};
 
 use sqlx::postgres::PgArguments;
 use sqlx::query::QueryScalar;

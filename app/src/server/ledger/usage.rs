@@ -1,5 +1,6 @@
 //! A usage record: one row of `usage_records`, written by a writer in the
-//! same durable commit as its request's charge.
+//! same durable commit as its request's charge, or on its own
+//! ([`record_usage`]) for a request refused before anything was reserved.
 //!
 //! This struct is the one definition of the row's shape: the writer sends
 //! records as JSON and `ledger_lease_charge` reads them with
@@ -39,4 +40,36 @@ pub struct UsageRecord {
 /// `n` as a record's `integer` column holds it (saturating).
 pub fn int(n: u64) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+/// Writes one usage record outside a settlement (a request refused before
+/// anything was reserved, so no lease carries it).
+pub async fn record_usage(
+    pool: &sqlx::PgPool,
+    account_id: Uuid,
+    record: &UsageRecord,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into usage_records (id, key_id, user_id, account_id, model, endpoint, streamed,
+                                    input_tokens, output_tokens, credits, latency_ms, status,
+                                    hold_id, counted_by)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+    )
+    .bind(record.id)
+    .bind(record.key_id)
+    .bind(record.user_id)
+    .bind(account_id)
+    .bind(&record.model)
+    .bind(record.endpoint)
+    .bind(record.streamed)
+    .bind(record.input_tokens)
+    .bind(record.output_tokens)
+    .bind(record.credits)
+    .bind(record.latency_ms)
+    .bind(record.status)
+    .bind(record.hold_id)
+    .bind(&record.counted_by)
+    .execute(pool)
+    .await?;
+    Ok(())
 }

@@ -155,6 +155,26 @@ pub struct Used {
     pub status: u16,
 }
 
+/// A request refused before anything was reserved: unreadable, an unknown
+/// model, over the model's context, not enough credit. Recorded by
+/// [`Meter::record_refusal`] so that the caller finds it on `/usage`.
+#[derive(Debug, Clone, Copy)]
+pub struct Refusal<'a> {
+    /// The request id (`x-request-id`).
+    pub id: Uuid,
+    pub kind: ModelKind,
+    /// The model as the caller named it (empty when the request could not
+    /// be read).
+    pub model: &'a str,
+    pub streamed: bool,
+    pub started: Instant,
+    /// The HTTP status the caller saw.
+    pub status: u16,
+}
+
+/// The longest model name a refusal's record keeps (a caller may send any).
+const REFUSED_MODEL_CHARS: usize = 200;
+
 /// A settled call's charge and the credit its account has left.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Settled {
@@ -300,6 +320,34 @@ impl Meter {
             amount: cost,
             armed: true,
         })
+    }
+
+    /// Records a refused request (nothing charged) for `payer`'s usage.
+    /// A failure to record is logged, never shown to the caller: the
+    /// refusal they get is the answer that matters.
+    pub async fn record_refusal(&self, payer: &Payer, refusal: Refusal<'_>) {
+        let model: String = refusal.model.chars().take(REFUSED_MODEL_CHARS).collect();
+        let record = UsageRecord {
+            id: refusal.id,
+            key_id: payer.key_id,
+            user_id: payer.user_id,
+            model,
+            endpoint: refusal.kind.endpoint(),
+            streamed: refusal.streamed,
+            input_tokens: 0,
+            output_tokens: 0,
+            latency_ms: ledger::int(
+                u64::try_from(refusal.started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            ),
+            status: i16::try_from(refusal.status).unwrap_or(i16::MAX),
+            counted_by: None,
+            credits: 0,
+            hold_id: None,
+        };
+        if let Err(error) = ledger::record_usage(&self.inner.pool, payer.account_id, &record).await
+        {
+            tracing::error!(request = %refusal.id, %error, "recording a refused request");
+        }
     }
 
     /// Our quick estimate of the prompt of chat `messages` for `model`

@@ -142,10 +142,12 @@ pub async fn log(
     Ok((rows, totals))
 }
 
-/// The models `user_id` has called, by name, for the filter.
+/// The models `user_id` has called, by name, for the filter (not the
+/// empty name of a request refused before its model could be read).
 pub async fn models_used(pool: &PgPool, user_id: Uuid) -> Result<Vec<String>, AppError> {
     sqlx::query_scalar(
-        "select distinct model from usage_records where user_id = $1 order by model limit 200",
+        "select distinct model from usage_records where user_id = $1 and model <> ''
+         order by model limit 200",
     )
     .bind(user_id)
     .fetch_all(pool)
@@ -171,7 +173,7 @@ pub async fn daily(pool: &PgPool, user_id: Uuid, first: Date) -> Result<Vec<Dail
                 coalesce(sum(input_tokens::bigint + output_tokens::bigint), 0)::bigint as tokens,
                 coalesce(sum(credits), 0)::bigint as credits
          from usage_records
-         where user_id = $1 and created_at >= $2
+         where user_id = $1 and created_at >= $2 and model <> ''
          group by 1, 2
          order by 1, 2",
     )
