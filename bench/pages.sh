@@ -42,6 +42,8 @@ trap cleanup EXIT
   { echo "build the release site first (scripts/run or scripts/test)" >&2; exit 1; }
 if [ ! -x "$LH_DIR/node_modules/.bin/lighthouse" ]; then
   mkdir -p "$LH_DIR"
+  # A package of its own, or npm installs into the checkout's package.json.
+  [ -f "$LH_DIR/package.json" ] || echo '{"private": true}' >"$LH_DIR/package.json"
   (cd "$LH_DIR" && npm install --no-audit --no-fund --loglevel=error lighthouse@12.2.3)
 fi
 mkdir -p "$OUT"
