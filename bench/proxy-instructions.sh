@@ -26,17 +26,9 @@ REQUESTS=${REQUESTS:-1000}
 STATE=$(mktemp -d)
 DBS=()
 
-cleanup() {
-  for pid in "$STATE"/*.pid; do [ -f "$pid" ] && kill "$(cat "$pid")" 2>/dev/null || true; done
-  sleep 2
-  for db in "${DBS[@]}"; do
-    psql "$BASE" -qc "drop database if exists $db with (force)" >/dev/null 2>&1 || true
-  done
-  rm -rf "$STATE"
-}
-trap cleanup EXIT
 
 source "$ROOT/bench/lib/portal.sh"
+trap cleanup EXIT
 "$HARNESS/start-upstream.sh" >/dev/null
 cat >"$STATE/body.json" <<'JSON'
 {"model": "bench-model", "messages": [{"role": "system", "content": "You are a helpful assistant."}, {"role": "user", "content": "Write one short friendly sentence. This request is part of a gateway latency benchmark."}], "max_tokens": 64, "temperature": 0}

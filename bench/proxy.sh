@@ -22,15 +22,6 @@ SERVER=${BASE%/*}
 STATE=$(mktemp -d)
 DBS=()
 
-cleanup() {
-  for pid in "$STATE"/*.pid; do [ -f "$pid" ] && kill "$(cat "$pid")" 2>/dev/null || true; done
-  sleep 1
-  for db in "${DBS[@]}"; do
-    psql "$BASE" -qc "drop database if exists $db with (force)" >/dev/null 2>&1 || true
-  done
-  rm -rf "$STATE"
-}
-trap cleanup EXIT
 
 PORTAL_BIN=${PORTAL_BIN:-}
 if [ -z "$PORTAL_BIN" ]; then
@@ -39,6 +30,7 @@ if [ -z "$PORTAL_BIN" ]; then
 fi
 
 source "$ROOT/bench/lib/portal.sh"
+trap cleanup EXIT
 
 start_portal portal "$PORTAL_BIN" "$PORT"
 "$HARNESS/start-upstream.sh"

@@ -4,7 +4,17 @@
 # without its database), STATE (a scratch folder) and the array DBS (the
 # databases made, for the caller's cleanup). LAUNCH, if set, is a command
 # the portal runs under (e.g. valgrind); HEALTH_TRIES (120, half a second
-# each) bounds the wait for it to answer.
+# each) bounds the wait for it to answer. `cleanup` stops them all.
+
+# Stops the portals (pid files in STATE) and drops their databases.
+cleanup() {
+  for pid in "$STATE"/*.pid; do [ -f "$pid" ] && kill "$(cat "$pid")" 2>/dev/null || true; done
+  sleep 2
+  for db in "${DBS[@]}"; do
+    psql "$BASE" -qc "drop database if exists $db with (force)" >/dev/null 2>&1 || true
+  done
+  rm -rf "$STATE"
+}
 
 # The key every portal accepts (each has its own database).
 KEY="lp_benchkey0001_$(head -c 4096 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 32)"

@@ -267,13 +267,7 @@ impl Proxy {
         };
         let mut request = match ChatRequest::parse(&body) {
             Ok(request) => request,
-            Err(error) => {
-                let asked = wire::asked_model(&body);
-                let model = asked.as_deref().unwrap_or_default();
-                return Err(self
-                    .refuse(&payer, Refusal { model, ..refusal }, error)
-                    .await);
-            }
+            Err(error) => return Err(self.refuse_unreadable(&payer, refusal, &body, error).await),
         };
         let refusal = Refusal {
             model: request.model.as_ref(),
@@ -373,13 +367,7 @@ impl Proxy {
         };
         let mut request = match EmbeddingsRequest::parse(body) {
             Ok(request) => request,
-            Err(error) => {
-                let asked = wire::asked_model(body);
-                let model = asked.as_deref().unwrap_or_default();
-                return Err(self
-                    .refuse(&payer, Refusal { model, ..refusal }, error)
-                    .await);
-            }
+            Err(error) => return Err(self.refuse_unreadable(&payer, refusal, body, error).await),
         };
         let refusal = Refusal {
             model: request.model.as_ref(),
@@ -451,6 +439,21 @@ impl Proxy {
             Ok(value) => Ok(value),
             Err(error) => Err(self.refuse(payer, refusal, error.into()).await),
         }
+    }
+
+    /// [`Self::refuse`] for a body that could not be read as a request:
+    /// recorded under the model it names, where that much can be read.
+    async fn refuse_unreadable(
+        &self,
+        payer: &Payer,
+        refusal: Refusal<'_>,
+        body: &[u8],
+        error: ApiError,
+    ) -> ApiError {
+        let asked = wire::asked_model(body);
+        let model = asked.as_deref().unwrap_or_default();
+        self.refuse(payer, Refusal { model, ..refusal }, error)
+            .await
     }
 
     /// `error` as the caller's answer, recorded in their usage first
