@@ -35,6 +35,15 @@ test.describe("the browser bundle", () => {
     await admin.goto("/admin/users");
     await waitForHydration(admin);
     expect(wasm.some((p) => lazyChunk.test(p)), wasm.join(", ")).toBe(true);
+    // The page named its chunks in its head, so they were fetched beside the
+    // main module, each once (a preload fetched otherwise than the page's
+    // own fetch would be fetched twice).
+    const preloaded = await admin
+      .locator('head link[rel="preload"][as="fetch"]')
+      .evaluateAll((links) => links.map((link) => new URL((link as HTMLLinkElement).href).pathname));
+    const chunks = wasm.filter((p) => lazyChunk.test(p));
+    expect(preloaded.filter((p) => lazyChunk.test(p)).sort()).toEqual([...chunks].sort());
+    expect(new Set(wasm).size, wasm.join(", ")).toBe(wasm.length);
     // Hydrated means interactive: the search form is handled in the page.
     await admin.getByRole("searchbox").first().fill("nobody-here");
     await admin.getByRole("searchbox").first().press("Enter");

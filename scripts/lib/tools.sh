@@ -172,7 +172,8 @@ compile_front_release() {
 # `split_*.wasm` and shared `chunk_*.wasm`, fetched by `__wasm_split.js`
 # when first needed), the main module through wasm-bindgen
 # (`pkg/lab-portal.js`, `pkg/lab-portal.wasm`) and every module through
-# wasm-opt -Oz; the stylesheet as `pkg/lab-portal.css`; then `lab-portal
+# binaryen's -Oz (`scripts/lib/wasm-opt.mjs`); the stylesheet as
+# `pkg/lab-portal.css`; then `lab-portal
 # assets` names the files by their content's hash and writes brotli and
 # gzip copies beside each (`pkg/assets.json` tells the server the names).
 # cargo-leptos (for `cargo leptos watch --split`) remains an optional
@@ -187,17 +188,23 @@ bundle_site() {
   rm -rf "$site.new" "$split"
   mkdir -p "$site.new/pkg"
   cp -R "$ROOT/public/." "$site.new/"
-  local opt=(wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-reference-types)
-  # wasm-opt warns about name sections it does not know, once per module:
-  # its output goes to the log, shown only if a step fails.
+  # Every module through `wasm-opt -Oz` in a few node processes (one a
+  # core, largest modules dealt first) rather than one per module: binaryen
+  # takes half a second to start, and there are hundreds of modules. Its
+  # warnings (name sections it does not know) go to the log, shown only if
+  # a step fails.
   wasm-split-cli --out-name=lab-portal "$wasm" "$split" >"$site.new/split.log" 2>&1 &&
     wasm-bindgen --target=web --no-typescript --keep-lld-exports --out-name=lab-portal \
       --out-dir="$site.new/pkg" "$split/lab-portal.wasm" &&
-    "${opt[@]}" "$site.new/pkg/lab-portal_bg.wasm" -o "$site.new/pkg/lab-portal.wasm" \
-      >>"$site.new/split.log" 2>&1 &&
-    rm "$site.new/pkg/lab-portal_bg.wasm" "$split/lab-portal.wasm" &&
-    (cd "$split" && ls -- *.wasm | xargs -P "$(nproc)" -I{} "${opt[@]}" {} -o "$site.new/pkg/{}") \
-      >>"$site.new/split.log" 2>&1 &&
+    mv "$site.new/pkg/lab-portal_bg.wasm" "$split/lab-portal.wasm" &&
+    (cd "$split" || exit 1
+      ls -S -- *.wasm | awk -v n="$(nproc)" '{ print > ("opt-list-" (NR % n)) }' || exit 1
+      for list in opt-list-*; do
+        xargs node "$ROOT/scripts/lib/wasm-opt.mjs" "$site.new/pkg" <"$list" &
+      done
+      failed=0
+      for job in $(jobs -p); do wait "$job" || failed=1; done
+      exit "$failed") >>"$site.new/split.log" 2>&1 &&
     cp "$split/__wasm_split.js" "$site.new/pkg/" &&
     cp "$ROOT/style/main.css" "$site.new/pkg/lab-portal.css" &&
     "$target/release/lab-portal" assets "$site.new/pkg" >"$site.new/assets.log" 2>&1 ||

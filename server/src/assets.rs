@@ -13,7 +13,7 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
-use app::server::assets::{Assets, LOADER, MANIFEST};
+use app::server::assets::{split_preloads, Assets, LOADER, MANIFEST};
 use sha2::{Digest, Sha256};
 
 /// Fingerprints and precompresses the plain-named bundle in `pkg`.
@@ -54,6 +54,7 @@ pub fn prepare(pkg: &Path) -> anyhow::Result<Assets> {
         hasher.update(&bytes);
         files.push((name, bytes));
     }
+    let preloads = preloads(&files)?;
     let id = hex16(&hasher.finalize());
     let dir = pkg.join(&id);
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -72,11 +73,33 @@ pub fn prepare(pkg: &Path) -> anyhow::Result<Assets> {
             .any(|(name, _)| name == LOADER)
             .then(|| format!("{id}/{LOADER}")),
         fingerprinted: true,
+        preloads,
     };
     let manifest = pkg.join(MANIFEST);
     std::fs::write(&manifest, serde_json::to_vec_pretty(&named)?)
         .with_context(|| format!("writing {}", manifest.display()))?;
     Ok(named)
+}
+
+/// The files each split needs, from the loader among `files`. Fails when
+/// a split's own file is in none of the lists: the loader's format has
+/// changed, and the pages would load their chunks one after another.
+fn preloads(
+    files: &[(String, Vec<u8>)],
+) -> anyhow::Result<std::collections::BTreeMap<String, Vec<String>>> {
+    let Some((_, loader)) = files.iter().find(|(name, _)| name == LOADER) else {
+        return Ok(Default::default());
+    };
+    let preloads = split_preloads(&String::from_utf8_lossy(loader));
+    for (name, _) in files {
+        if name.starts_with("split_") && name.ends_with(".wasm") {
+            anyhow::ensure!(
+                preloads.values().flatten().any(|file| file == name),
+                "{LOADER} does not name {name}: is the split tool of another version?"
+            );
+        }
+    }
+    Ok(preloads)
 }
 
 /// The first 16 hex digits of a digest.
@@ -184,5 +207,50 @@ mod tests {
         assert_eq!(other.loader, None);
         std::fs::remove_dir_all(&pkg).expect("removed");
         std::fs::remove_dir_all(&again).expect("removed");
+    }
+
+    #[test]
+    fn the_files_each_split_needs_are_recorded_and_a_split_the_loader_misses_fails() {
+        let loader = "import { initSync } from \"./lab-portal.js\";\n\
+            const __chunk_3 = makeLoad(() => {\n    const src = fetch(new URL(\"./chunk_3.wasm\", import.meta.url));\n}\n, []);\n\
+            export const __wasm_split_load___keys_view_9 = wrapAsyncCb(makeLoad(() => {\n    const src = fetch(new URL(\"./split___keys_view_9.wasm\", import.meta.url));\n}\n, [__chunk_3]));\n";
+        let plain = Assets::default();
+        let bundle = |extra: &[&str]| {
+            let pkg = std::env::temp_dir().join(format!("pkg-{}", uuid::Uuid::new_v4()));
+            std::fs::create_dir_all(&pkg).expect("a directory");
+            for (file, body) in [
+                (plain.js.as_str(), "js"),
+                (plain.wasm.as_str(), "\0asm"),
+                (plain.css.as_str(), "body{}"),
+                (LOADER, loader),
+                ("chunk_3.wasm", "\0asm 3"),
+                ("split___keys_view_9.wasm", "\0asm keys"),
+            ] {
+                std::fs::write(pkg.join(file), body).expect("written");
+            }
+            for file in extra {
+                std::fs::write(pkg.join(file), "\0asm").expect("written");
+            }
+            pkg
+        };
+        let pkg = bundle(&[]);
+        let named = prepare(&pkg).expect("prepared");
+        assert_eq!(
+            named.preloads.get("__keys_view_9"),
+            Some(&vec![
+                "chunk_3.wasm".to_owned(),
+                "split___keys_view_9.wasm".to_owned()
+            ])
+        );
+        assert_eq!(Assets::load(&pkg).preloads, named.preloads);
+        std::fs::remove_dir_all(&pkg).expect("removed");
+
+        let pkg = bundle(&["split___usage_view_9.wasm"]);
+        let error = prepare(&pkg).expect_err("a split the loader does not name");
+        assert!(
+            error.to_string().contains("split___usage_view_9.wasm"),
+            "{error}"
+        );
+        std::fs::remove_dir_all(&pkg).expect("removed");
     }
 }

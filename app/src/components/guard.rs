@@ -16,31 +16,32 @@ pub fn RequireUser<V: IntoView + 'static>(
     #[prop(optional)] admin: bool,
     children: impl Fn(SessionUser) -> V + Send + Sync + 'static,
 ) -> impl IntoView {
-    let location = use_location();
+    let path = use_location().pathname.get_untracked();
     let user = use_session().user;
-    let children = std::sync::Arc::new(children);
+    // A `Suspend` on its own, not inside a reactive closure: the server
+    // walks a Suspense's children once to find their resources and then
+    // renders them, and a closure would be called for each, building the
+    // page (and running its queries) twice. The page is built once, for
+    // the user of this navigation; a later refetch of the session (a name
+    // changed on the profile) does not rebuild it.
     view! {
         <Suspense fallback=|| {
             view! { <p class="container page muted">"Loading…"</p> }
         }>
-            {move || {
-                let children = children.clone();
-                let path = location.pathname.get_untracked();
-                Suspend::new(async move {
-                    match user.await {
-                        Ok(Some(u)) if !admin || u.is_admin => children(u).into_any(),
-                        Ok(Some(_)) => forbidden().into_any(),
-                        Ok(None) => {
-                            let next = crate::href::sign_in_then(&path);
-                            view! { <Redirect path=next /> }.into_any()
-                        }
-                        Err(e) => {
-                            view! { <p class="container page form-error">{e.to_string()}</p> }
-                                .into_any()
-                        }
+            {Suspend::new(async move {
+                match user.await {
+                    Ok(Some(u)) if !admin || u.is_admin => children(u).into_any(),
+                    Ok(Some(_)) => forbidden().into_any(),
+                    Ok(None) => {
+                        let next = crate::href::sign_in_then(&path);
+                        view! { <Redirect path=next /> }.into_any()
                     }
-                })
-            }}
+                    Err(e) => {
+                        view! { <p class="container page form-error">{e.to_string()}</p> }
+                            .into_any()
+                    }
+                }
+            })}
         </Suspense>
     }
 }

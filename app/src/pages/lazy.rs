@@ -35,6 +35,8 @@ macro_rules! lazy_pages {
             }
 
             fn view(_this: Self) -> AnyView {
+                #[cfg(feature = "ssr")]
+                crate::server::assets::preload_lazy_chunks();
                 $page().into_any()
             }
         }

@@ -173,3 +173,49 @@ async fn the_bundle_is_fingerprinted_precompressed_and_cached_for_a_year(pool: P
         .is_none_or(|v| v != "public, max-age=31536000, immutable"));
     std::fs::remove_dir_all(&site).expect("removed");
 }
+
+/// The payloads a page hands to the browser, one per resource it read.
+fn resolved_resources(html: &str) -> Vec<&str> {
+    html.split("__RESOLVED_RESOURCES[")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("] = \""))
+        .filter_map(|(_, rest)| rest.split_once("\";"))
+        .map(|(payload, _)| payload)
+        .collect()
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_signed_in_page_is_built_once_and_reads_each_resource_once(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    crate::helpers::create_user(&app, "staff@lab.example", "admin").await;
+    let browser = crate::helpers::signed_in(&app, "staff@lab.example").await;
+    for path in [
+        "/dashboard",
+        "/keys",
+        "/usage",
+        "/credits",
+        "/profile",
+        "/admin",
+        "/admin/users",
+        "/admin/models",
+        "/admin/audit",
+    ] {
+        let html = browser
+            .get(format!("{}{path}", app.address))
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("html");
+        let payloads = resolved_resources(&html);
+        assert!(!payloads.is_empty(), "{path}: {payloads:?}");
+        // A page built twice on the server runs its queries twice and sends
+        // each answer twice (a null or empty answer may repeat legitimately).
+        let mut substantial: Vec<&str> = payloads.into_iter().filter(|p| p.len() > 40).collect();
+        let read = substantial.len();
+        substantial.sort_unstable();
+        substantial.dedup();
+        assert_eq!(substantial.len(), read, "{path} read a resource twice");
+    }
+}
