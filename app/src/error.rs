@@ -75,6 +75,19 @@ impl AppError {
         }
     }
 
+    /// The error in words for a page that shows no form beside it: a
+    /// validation error says what is wrong with each field.
+    pub fn explanation(&self) -> String {
+        match self {
+            Self::Validation(errors) if !errors.is_empty() => errors
+                .iter()
+                .map(|e| e.message.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+            other => other.to_string(),
+        }
+    }
+
     /// The HTTP status this error is answered with.
     pub fn status(&self) -> u16 {
         match self {

@@ -8,6 +8,10 @@
 //! addressed (a cross-site page cannot make the victim's browser lie about
 //! that). The `/v1` API is exempt: it authenticates with bearer keys, never
 //! cookies.
+//!
+//! [`known_host`] refuses any request to the pages addressed by a name that
+//! is not the portal's: a local install reached through a name an attacker
+//! controls (DNS rebinding) would otherwise take that name as its origin.
 
 use axum::extract::{Request, State};
 use axum::http::{header, Method, StatusCode};
@@ -32,6 +36,54 @@ pub async fn protect(State(state): State<AppState>, request: Request, next: Next
         "This request came from another site and was refused.",
     )
         .into_response()
+}
+
+/// Middleware answering 421 (Misdirected Request) to a request whose
+/// `Host` is not the portal's: the configured public URL's host when there
+/// is one; besides, always, an IP address or `localhost` (names no one else
+/// can point at this server).
+pub async fn known_host(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| request.uri().authority().map(|a| a.as_str()));
+    if host.is_none_or(|host| host_is_ours(&state, host)) {
+        return next.run(request).await;
+    }
+    tracing::warn!(host, "refused a request for another host");
+    (
+        StatusCode::MISDIRECTED_REQUEST,
+        "This portal is not served under that name.",
+    )
+        .into_response()
+}
+
+fn host_is_ours(state: &AppState, host: &str) -> bool {
+    let name = name_of(host);
+    if name.eq_ignore_ascii_case("localhost")
+        || name
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok()
+    {
+        return true;
+    }
+    state.public_url_configured
+        && state
+            .public_url
+            .split_once("://")
+            .map(|(_, rest)| rest.split('/').next().unwrap_or(rest))
+            .is_some_and(|public| name.eq_ignore_ascii_case(name_of(public)))
+}
+
+/// `host[:port]` without the port (an IPv6 address keeps its brackets).
+fn name_of(host: &str) -> &str {
+    match host.rfind(':') {
+        Some(colon) if !host[colon..].contains(']') => &host[..colon],
+        _ => host,
+    }
 }
 
 fn is_safe(request: &Request) -> bool {
@@ -75,4 +127,18 @@ fn allowed(state: &AppState, request: &Request) -> bool {
 
 fn scheme_of(url: &str) -> &str {
     url.split_once("://").map_or("http", |(scheme, _)| scheme)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_of;
+
+    #[test]
+    fn a_host_is_named_without_its_port() {
+        assert_eq!(name_of("portal.example:3000"), "portal.example");
+        assert_eq!(name_of("portal.example"), "portal.example");
+        assert_eq!(name_of("[::1]:3000"), "[::1]");
+        assert_eq!(name_of("[::1]"), "[::1]");
+        assert_eq!(name_of("127.0.0.1:80"), "127.0.0.1");
+    }
 }

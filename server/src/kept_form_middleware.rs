@@ -52,16 +52,33 @@ fn url_encoded(request: &Request) -> bool {
 /// short-lived cookie, and its error moved from the address to another.
 pub async fn keep(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let secure = cookies::secure(&state.public_url);
-    if let Some(error) = page_with_error(&request) {
-        if let Some(uri) = with_query(request.uri(), &error) {
+    if is_page_load(&request) {
+        // An error in the address is never shown: anyone can write one into
+        // a link. Only the error this server kept in its cookie is.
+        let forged = without_error_params(request.uri());
+        let had_forged = forged.is_some();
+        if let Some(uri) = forged {
             *request.uri_mut() = uri;
+        }
+        let error = cookies::find(request.headers(), ERROR_COOKIE).filter(|e| !e.is_empty());
+        if let Some(error) = &error {
+            if let Some(uri) = with_query(request.uri(), error) {
+                *request.uri_mut() = uri;
+            }
+        }
+        if had_forged || error.is_some() {
+            // What the browser's address must say before the page hydrates,
+            // so that the browser renders what the server rendered.
+            let query = request.uri().query().unwrap_or_default().to_owned();
             request
                 .extensions_mut()
-                .insert(kept_form_cookie::RestoredError(error));
+                .insert(kept_form_cookie::AddressQuery(query));
         }
         let mut response = next.run(request).await;
-        if let Some(clear) = cookies::cleared(ERROR_COOKIE, "/", secure) {
-            response.headers_mut().append(SET_COOKIE, clear);
+        if error.is_some() {
+            if let Some(clear) = cookies::cleared(ERROR_COOKIE, "/", secure) {
+                response.headers_mut().append(SET_COOKIE, clear);
+            }
         }
         return response;
     }
@@ -92,18 +109,43 @@ pub async fn keep(State(state): State<AppState>, mut request: Request, next: Nex
     response
 }
 
-/// A page load carrying a failed post's error: a `GET` of a page (not of
-/// a server function or a file such as `/favicon.ico`).
-fn page_with_error(request: &Request) -> Option<String> {
+/// A page load: a `GET` of a page (not of a server function or a file
+/// such as `/favicon.ico`).
+fn is_page_load(request: &Request) -> bool {
     let path = request.uri().path();
     let file = path
         .rsplit('/')
         .next()
         .is_some_and(|last| last.contains('.'));
-    if request.method() != Method::GET || path.starts_with("/api/") || file {
+    request.method() == Method::GET && !path.starts_with("/api/") && !file
+}
+
+/// `uri` without the framework's error parameters, if it had any.
+fn without_error_params(uri: &Uri) -> Option<Uri> {
+    let query = uri.query()?;
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    if !pairs
+        .iter()
+        .any(|(key, _)| ERROR_PARAMS.contains(&key.as_str()))
+    {
         return None;
     }
-    cookies::find(request.headers(), ERROR_COOKIE).filter(|error| !error.is_empty())
+    let kept: Vec<_> = pairs
+        .into_iter()
+        .filter(|(key, _)| !ERROR_PARAMS.contains(&key.as_str()))
+        .collect();
+    let path = uri.path();
+    let clean = if kept.is_empty() {
+        path.to_owned()
+    } else {
+        let kept = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(kept)
+            .finish();
+        format!("{path}?{kept}")
+    };
+    clean.parse().ok()
 }
 
 /// `uri` with `query` added to its own.

@@ -12,6 +12,7 @@ pub mod kept_form_middleware;
 pub mod mailer;
 pub mod proxy;
 pub mod routes;
+pub mod session_store;
 pub mod simulator;
 pub mod startup;
 pub mod telemetry;

@@ -38,6 +38,10 @@ use crate::routes;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// The session cookie's name.
+const SESSION_COOKIE: &str = "lab_session";
+const SESSION_COOKIE_PREFIX: &str = "lab_session=";
+
 /// A bound, migrated, ready-to-serve portal.
 pub struct Application {
     listener: TcpListener,
@@ -102,6 +106,7 @@ impl Application {
                     .layer(axum::middleware::from_fn(crate::simulator::loopback_only)),
             );
         }
+        let router = with_baseline_headers(router);
         Ok(Self {
             listener,
             router,
@@ -218,15 +223,15 @@ fn session_layer(
     pool: &PgPool,
     settings: &Settings,
     public_url: &str,
-) -> SessionManagerLayer<PostgresStore> {
+) -> SessionManagerLayer<crate::session_store::HashedIds<PostgresStore>> {
     let store = PostgresStore::new(pool.clone());
     tokio::spawn(
         store
             .clone()
             .continuously_delete_expired(std::time::Duration::from_secs(3600)),
     );
-    SessionManagerLayer::new(store)
-        .with_name("lab_session")
+    SessionManagerLayer::new(crate::session_store::HashedIds(store))
+        .with_name(SESSION_COOKIE)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(app::server::cookies::secure(public_url))
@@ -349,7 +354,7 @@ pub fn server_fn_routes() -> Vec<(Method, String)> {
 /// [`crate::simulator::routes`]. Add routes there, never here.
 pub fn router(
     state: AppState,
-    sessions: SessionManagerLayer<PostgresStore>,
+    sessions: SessionManagerLayer<crate::session_store::HashedIds<PostgresStore>>,
     proxy: crate::proxy::Proxy,
 ) -> Router {
     let pages = app_routes();
@@ -380,10 +385,7 @@ pub fn router(
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(trace)
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(CompressionLayer::new())
-        .layer(header("x-content-type-options", "nosniff"))
-        .layer(header("x-frame-options", "DENY"))
-        .layer(header("referrer-policy", "strict-origin-when-cross-origin"));
+        .layer(CompressionLayer::new());
     // Inner layers see requests last: the session is loaded, then the caller
     // resolved from it, and cross-site posts are refused before any of that.
     let portal = routes::add(Router::new(), routes::portal())
@@ -402,7 +404,9 @@ pub fn router(
             app::server::auth::resolve_caller,
         ))
         .layer(sessions)
-        .layer(from_fn_with_state(state.clone(), csrf::protect));
+        .layer(axum::middleware::from_fn(private_to_the_caller))
+        .layer(from_fn_with_state(state.clone(), csrf::protect))
+        .layer(from_fn_with_state(state.clone(), csrf::known_host));
     let site = routes::add(Router::new(), routes::probes())
         .nest_service("/pkg", bundle(&state))
         .merge(portal)
@@ -411,6 +415,52 @@ pub fn router(
     Router::new()
         .nest(crate::proxy::PREFIX, crate::proxy::router(proxy))
         .merge(site)
+}
+
+/// The headers every response carries, the proxy's and the simulator's
+/// included: added around the whole router, once every route is on it.
+pub fn with_baseline_headers(router: Router) -> Router {
+    router.layer(
+        ServiceBuilder::new()
+            .layer(header("x-content-type-options", "nosniff"))
+            .layer(header("x-frame-options", "DENY"))
+            .layer(header("referrer-policy", "strict-origin-when-cross-origin")),
+    )
+}
+
+/// What is answered to a caller with a session (a signed-in one), or sets
+/// a cookie, is theirs alone: `private, no-store`, so neither a shared
+/// cache nor the browser's history keeps a copy. Others keep the
+/// `no-cache` of pages; a stricter `no-store` a handler set stays.
+/// Outside the session layer, to see the session's own cookie being set.
+async fn private_to_the_caller(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let has_session = request
+        .headers()
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|cookies| cookies.split(';'))
+        .any(|cookie| cookie.trim_start().starts_with(SESSION_COOKIE_PREFIX));
+    let mut response = next.run(request).await;
+    let stored_nowhere = response
+        .headers()
+        .get(axum::http::header::CACHE_CONTROL)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.contains("no-store"));
+    let personal = has_session
+        || response
+            .headers()
+            .contains_key(axum::http::header::SET_COOKIE);
+    if personal && !stored_nowhere {
+        response.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
+    }
+    response
 }
 
 /// The browser bundle under `/pkg`, outside sessions and CSRF: brotli or

@@ -1,6 +1,7 @@
 //! Pages that need a signed-in user (or an admin).
 
 use leptos::prelude::*;
+#[cfg(not(feature = "ssr"))]
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_location;
 
@@ -34,7 +35,16 @@ pub fn RequireUser<V: IntoView + 'static>(
                     Ok(Some(_)) => forbidden().into_any(),
                     Ok(None) => {
                         let next = crate::href::sign_in_then(&path);
-                        view! { <Redirect path=next /> }.into_any()
+                        #[cfg(feature = "ssr")]
+                        {
+                            crate::server::see_other(&next);
+                            ().into_any()
+                        }
+                        #[cfg(not(feature = "ssr"))]
+                        // The server answers a real redirect (no page); in
+                        // the browser, the router navigates.
+                        view! { <Redirect path=next /> }
+                            .into_any()
                     }
                     Err(e) => {
                         view! { <p class="container page form-error">{e.to_string()}</p> }

@@ -18,4 +18,5 @@ pub mod paging;
 pub mod password;
 pub mod profile;
 pub mod role;
+pub mod search;
 pub mod tokenizer;

@@ -18,14 +18,16 @@ use crate::api::keys::{
     api_quick_start, list_api_keys, take_created_key, CreateApiKey, CreatedKey, KeyStatus, KeyView,
     ModelView, QuickStart, RevokeApiKey,
 };
+use crate::api::onboarding::{my_application, ApplicationView};
 use crate::components::form::{
     action_error, field_error, kept_fields, FormError, Notice, TextField,
 };
 use crate::components::guard::RequireUser;
 use crate::components::snippets::{copy_to_clipboard, export_key, snippets, CodeBlock};
-use crate::components::ui::{ConfirmDialog, PageHeader};
+use crate::components::ui::{ConfirmDialog, Flash, PageHeader, Tone};
 use crate::domain::credits::Credits;
 use crate::domain::model::ModelKind;
+use crate::domain::role::ApplicationStatus;
 use crate::href;
 use leptos::server_fn::ServerFn;
 
@@ -34,12 +36,17 @@ use leptos::server_fn::ServerFn;
 pub fn KeysPage() -> impl IntoView {
     view! {
         <Title text="API keys" />
-        <RequireUser children=|_| view! { <Keys /> } />
+        <RequireUser children=|user| {
+            view! { <Keys available=user.available /> }
+        } />
     }
 }
 
 #[component]
-fn Keys() -> impl IntoView {
+fn Keys(
+    /// The caller's available credit, in micro-credits.
+    available: i64,
+) -> impl IntoView {
     let query = use_query_map();
     let create = ServerAction::<CreateApiKey>::new();
     let revoke = ServerAction::<RevokeApiKey>::new();
@@ -76,6 +83,7 @@ fn Keys() -> impl IntoView {
                 message="The key is revoked. Requests made with it are refused from now on."
             />
             <FormError error=revoke_error />
+            {(available <= 0).then(|| view! { <NoCreditYet /> })}
             <Suspense fallback=|| ()>
                 {move || {
                     let from_form = created.get();
@@ -491,5 +499,60 @@ mod tests {
             limits_text(Some(1200), Some(100_000)),
             "1,200 requests/min · 100,000 tokens/min"
         );
+    }
+}
+
+/// Why keys of an account without credit cannot be used yet, and what
+/// brings credit: keys may be made before (to set up an integration while
+/// the application is reviewed), and every request with them is refused
+/// for want of credit until then.
+#[component]
+fn NoCreditYet() -> impl IntoView {
+    let application = Resource::new(|| (), |_| my_application());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let status = application.await.ok().flatten().map(|a: ApplicationView| a.status);
+                view! {
+                    <Flash tone=Tone::Warning>
+                        {match status {
+                            Some(ApplicationStatus::Pending) => {
+                                view! {
+                                    <p>
+                                        <strong>"Your application is under review."</strong>
+                                        " You can create keys now, but requests with them are refused until it is approved and your starter credits arrive. "
+                                        <a href=href::onboarding()>"See your application"</a>
+                                        "."
+                                    </p>
+                                }
+                                    .into_any()
+                            }
+                            None => {
+                                view! {
+                                    <p>
+                                        <strong>"This account has no credits yet."</strong>
+                                        " Requests with your keys are refused until it has some. Tell us what you are building to receive starter credits: "
+                                        <a href=href::onboarding()>"apply for access"</a>
+                                        "."
+                                    </p>
+                                }
+                                    .into_any()
+                            }
+                            Some(_) => {
+                                view! {
+                                    <p>
+                                        <strong>"You have no credits left."</strong>
+                                        " Requests with your keys are refused until credits are added. "
+                                        <a href=href::credits()>"See your credit history"</a>
+                                        "."
+                                    </p>
+                                }
+                                    .into_any()
+                            }
+                        }}
+                    </Flash>
+                }
+            })}
+        </Suspense>
     }
 }

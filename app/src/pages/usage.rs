@@ -171,7 +171,7 @@ fn Usage() -> impl IntoView {
 fn load_error(error: AppError) -> impl IntoView {
     view! {
         <p class="form-error" role="alert">
-            {error.to_string()}
+            {error.explanation()}
         </p>
     }
 }

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::error::AppError;
 
 /// Every template, by name.
-const TEMPLATES: [(&str, &str); 5] = [
+const TEMPLATES: [(&str, &str); 6] = [
     (
         "account_exists.txt",
         include_str!("../../templates/email/account_exists.txt"),
@@ -26,6 +26,10 @@ const TEMPLATES: [(&str, &str); 5] = [
     (
         "email_changing.txt",
         include_str!("../../templates/email/email_changing.txt"),
+    ),
+    (
+        "email_already_yours.txt",
+        include_str!("../../templates/email/email_already_yours.txt"),
     ),
     (
         "application_decision.txt",

@@ -27,24 +27,30 @@ pub const MAX_AGE_SECONDS: i64 = 60;
 /// Above this, a cookie may be dropped by the browser: nothing is kept.
 const MAX_COOKIE_VALUE: usize = 3_800;
 
-/// Request extension: the error of a failed plain post (`__path=…&__err=…`)
-/// given back to its page on the server, not in the browser's address (see
-/// the binary's `kept_form_middleware`). The page shell restores it in the
-/// address before the bundle hydrates, so the browser renders what the
-/// server rendered.
+/// Request extension: the query the browser's address must have before the
+/// page hydrates, set on a page load whose address carried error
+/// parameters (`__path=…&__err=…`, which are never trusted: anyone can
+/// write them into a link) or whose failed plain post's error the server
+/// kept (see the binary's `kept_form_middleware`): the server renders the
+/// page from it, and the shell puts it in the address, so the browser
+/// renders what the server rendered.
 #[derive(Debug, Clone)]
-pub struct RestoredError(pub String);
+pub struct AddressQuery(pub String);
 
-/// The script restoring this request's [`RestoredError`] in the address,
-/// if it has one.
+/// The script setting the address to this request's [`AddressQuery`], if
+/// it has one.
 pub fn restore_error_script() -> Option<String> {
     let parts = use_context::<http::request::Parts>()?;
-    let RestoredError(query) = parts.extensions.get::<RestoredError>()?;
+    let AddressQuery(query) = parts.extensions.get::<AddressQuery>()?;
+    let search = if query.is_empty() {
+        String::new()
+    } else {
+        format!("?{query}")
+    };
     // A JavaScript string; `<` escaped so nothing in it can end the script.
-    let query = serde_json::to_string(query).ok()?.replace('<', "\\u003c");
+    let search = serde_json::to_string(&search).ok()?.replace('<', "\\u003c");
     Some(format!(
-        "history.replaceState(history.state, \"\", location.pathname + \
-         (location.search ? location.search + \"&\" : \"?\") + {query} + location.hash);"
+        "history.replaceState(history.state, \"\", location.pathname + {search} + location.hash);"
     ))
 }
 

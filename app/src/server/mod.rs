@@ -163,6 +163,21 @@ pub fn redirect(path: &str) {
     leptos_axum::redirect(path);
 }
 
+/// Answers the page being rendered with `303 See Other` to `path`, whoever
+/// asks (a page is not a server function: no client wants it as data).
+pub fn see_other(path: &str) {
+    let Some(response) = use_context::<ResponseOptions>() else {
+        return;
+    };
+    match http::HeaderValue::from_str(path) {
+        Ok(location) => {
+            response.set_status(http::StatusCode::SEE_OTHER);
+            response.insert_header(http::header::LOCATION, location);
+        }
+        Err(_) => tracing::error!(path, "a redirect to a path that is no header value"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use http::header::{ACCEPT, CONTENT_TYPE};

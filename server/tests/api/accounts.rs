@@ -581,8 +581,17 @@ async fn pages_send_a_content_security_policy_with_the_scripts_nonce(pool: PgPoo
 async fn signed_in_pages_send_visitors_to_sign_in(pool: PgPool) {
     let app = spawn_app(pool).await;
     let response = app.get("/dashboard").await;
-    assert_eq!(response.status(), 302);
+    assert_eq!(response.status(), 303);
     assert_eq!(response.headers()["location"], "/signin?next=/dashboard");
+    // Whatever the client accepts: a page is never answered as data.
+    let bare = app
+        .client
+        .get(format!("{}/dashboard", app.address))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(bare.status(), 303);
+    assert_eq!(bare.headers()["location"], "/signin?next=/dashboard");
     app.signed_in_developer("dash@example.org").await;
     let page = app.get("/dashboard").await;
     assert_eq!(page.status(), 200);

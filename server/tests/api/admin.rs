@@ -708,6 +708,7 @@ async fn admin_pages_render_for_admins_and_refuse_developers(pool: PgPool) {
         );
     }
     let visitor = get(&app, &browser(), "/admin/users").await;
+    assert_eq!(visitor.status(), 303);
     assert_eq!(visitor.headers()["location"], "/signin?next=/admin/users");
 }
 

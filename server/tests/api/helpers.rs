@@ -86,16 +86,26 @@ impl TestApp {
     }
 
     /// The token of the newest link to `path` emailed to `email`.
+    /// Some emails are queued after the answer (a password reset's, whose
+    /// timing must not tell whether the account exists): waits a little.
     pub async fn emailed_token(&self, email: &str, path: &str) -> String {
-        let body: String = sqlx::query_scalar(
-            "select body_text from outbox where lower(recipient) = lower($1) and body_text like '%' || $2 || '?token=%'
-             order by created_at desc limit 1",
-        )
-        .bind(email)
-        .bind(path)
-        .fetch_one(&self.pool)
-        .await
-        .expect("an email with the link");
+        let mut body: Option<String> = None;
+        for _ in 0..100 {
+            body = sqlx::query_scalar(
+                "select body_text from outbox where lower(recipient) = lower($1) and body_text like '%' || $2 || '?token=%'
+                 order by created_at desc limit 1",
+            )
+            .bind(email)
+            .bind(path)
+            .fetch_optional(&self.pool)
+            .await
+            .expect("the outbox");
+            if body.is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let body = body.expect("an email with the link");
         let start = body.find("?token=").expect("token") + "?token=".len();
         body[start..]
             .split_whitespace()

@@ -460,7 +460,7 @@ async fn visitors_are_refused_and_sent_to_sign_in(pool: PgPool) {
     }
     for path in ["/keys", "/usage"] {
         let response = app.get(path).await;
-        assert_eq!(response.status(), 302, "{path}");
+        assert_eq!(response.status(), 303, "{path}");
         assert_eq!(
             response.headers()["location"],
             format!("/signin?next={path}")

@@ -8,6 +8,7 @@ mod admin_models;
 mod cli;
 mod credits;
 mod db_functions;
+mod hardening;
 mod health;
 mod helpers;
 mod keys;

@@ -496,11 +496,10 @@ fn refusal(surface: Surface, got: &Got) -> Option<Expect> {
             }
         }
         Surface::Page => match got.status {
-            300..=399
-                if got
-                    .location
-                    .as_deref()
-                    .is_some_and(|l| l.starts_with("/signin")) =>
+            303 if got
+                .location
+                .as_deref()
+                .is_some_and(|l| l.starts_with("/signin")) =>
             {
                 Some(Expect::SignIn)
             }
@@ -521,7 +520,7 @@ fn describe(surface: Surface, expected: Expect) -> &'static str {
         (_, Expect::Allowed) => "to get past the access check (no refusal, no 5xx)",
         (Surface::ServerFn, Expect::SignIn) => "401 \"Unauthorized\"",
         (Surface::ServerFn, Expect::Forbidden) => "403 \"Forbidden\"",
-        (Surface::Page, Expect::SignIn) => "a redirect to /signin?next=<the page>",
+        (Surface::Page, Expect::SignIn) => "303 See Other to /signin?next=<the page>",
         (Surface::Page, Expect::Forbidden) => "the 403 page",
         (Surface::Plain | Surface::Api, Expect::SignIn) => "401",
         (Surface::Plain | Surface::Api, Expect::Forbidden) => "403",

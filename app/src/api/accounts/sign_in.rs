@@ -24,16 +24,16 @@ pub async fn sign_in(#[server(flatten)] form: SignInForm) -> Result<(), AppError
     crate::server::respond(async move {
         let state = crate::server::state()?;
         let session = crate::server::session()?;
-        if form.email.trim().is_empty() || form.password.is_empty() {
-            let mut errors = crate::error::FieldErrors::default();
-            if form.email.trim().is_empty() {
-                errors.add("email", "Enter your email address.");
-            }
-            if form.password.is_empty() {
-                errors.add("password", "Enter your password.");
-            }
-            errors.finish()?;
+        let mut errors = crate::error::FieldErrors::default();
+        if form.email.trim().is_empty() {
+            errors.add("email", "Enter your email address.");
+        } else {
+            errors.check("email", crate::domain::search::one_line(&form.email));
         }
+        if form.password.is_empty() {
+            errors.add("password", "Enter your password.");
+        }
+        errors.finish()?;
         let user_agent = use_context::<http::request::Parts>().and_then(|p| {
             p.headers
                 .get(http::header::USER_AGENT)

@@ -23,6 +23,7 @@ pub async fn my_usage(
     use super::UsageView;
     use crate::domain::calendar::parse_day;
     use crate::domain::paging::{clamp_page, Page};
+    use crate::domain::search::Search;
     use crate::error::FieldErrors;
     use crate::server::services::usage;
     crate::server::respond(async move {
@@ -47,6 +48,7 @@ pub async fn my_usage(
                     .ok_or_else(|| "Choose successful or failed requests.".to_owned()),
             },
         );
+        let model = errors.check("model", Search::parse(&model));
         let from = errors.check("from", parse_day(&from));
         let to = errors.check("to", parse_day(&to));
         if let (Some(Some(from)), Some(Some(to))) = (from, to) {
@@ -56,7 +58,7 @@ pub async fn my_usage(
         }
         errors.finish()?;
         let filter = usage::UsageFilter {
-            model: Some(model.trim().to_owned()).filter(|m| !m.is_empty()),
+            model: model.and_then(Search::non_empty),
             key_id: key_id.flatten(),
             status: status_class.flatten(),
             from: from.flatten(),

@@ -138,7 +138,7 @@ fn load_error(error: AppError) -> impl IntoView {
     error_status(&error);
     view! {
         <p class="form-error" role="alert">
-            {error.to_string()}
+            {error.explanation()}
         </p>
     }
 }

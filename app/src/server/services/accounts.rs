@@ -341,7 +341,7 @@ pub async fn change_password(
     current: String,
     new_password: Password,
 ) -> Result<(), AppError> {
-    check_password(pool, caller.user_id, current, "current_password").await?;
+    check_password(pool, caller, current, "current_password").await?;
     let hash = password::hash(new_password).await.map_err(internal)?;
     let mut tx = pool.begin().await.map_err(internal)?;
     sqlx::query("update users set password_hash = $2 where id = $1")
@@ -355,7 +355,8 @@ pub async fn change_password(
 }
 
 /// Starts a change of email: the new address gets a verification link and
-/// becomes the account's once it is opened; the old address is told.
+/// becomes the account's once it is opened (or, when another account has
+/// it, a word for its owner); the old address is told either way.
 #[tracing::instrument(skip_all)]
 pub async fn change_email(
     pool: &PgPool,
@@ -364,7 +365,7 @@ pub async fn change_email(
     new_email: &Email,
     password_attempt: String,
 ) -> Result<(), AppError> {
-    check_password(pool, caller.user_id, password_attempt, "password").await?;
+    check_password(pool, caller, password_attempt, "password").await?;
     if new_email.normalized() == caller.email.to_lowercase() {
         return Err(AppError::field(
             "email",
@@ -378,13 +379,24 @@ pub async fn change_email(
             .fetch_one(&mut *tx)
             .await
             .map_err(internal)?;
+    // The caller hears the same whoever owns the address (else this would
+    // tell who has an account); an address that is taken gets a word for
+    // its owner instead of a link that could never work.
     if taken {
-        return Err(AppError::field(
-            "email",
-            "That email address is already used by another account.",
-        ));
+        let owner_notice = OutgoingEmail {
+            recipient: new_email.as_str().to_owned(),
+            subject: "Someone asked to use your address on Lab Portal".to_owned(),
+            body_text: emails::render(
+                "email_already_yours.txt",
+                context! { profile_url => format!("{base_url}{}", href::profile()) },
+            )?,
+        };
+        outbox::enqueue(&mut tx, &owner_notice)
+            .await
+            .map_err(internal)?;
+    } else {
+        send_verification(&mut tx, base_url, caller.user_id, new_email.as_str()).await?;
     }
-    send_verification(&mut tx, base_url, caller.user_id, new_email.as_str()).await?;
     let notice = OutgoingEmail {
         recipient: caller.email.clone(),
         subject: "Your Lab Portal email address is changing".to_owned(),
@@ -400,21 +412,30 @@ pub async fn change_email(
     tx.commit().await.map_err(internal)
 }
 
+/// Checks the signed-in caller's password before a change that needs it,
+/// throttled as sign-in is (the same count per account): a stolen session
+/// must not become unlimited guesses at the password.
 async fn check_password(
     pool: &PgPool,
-    user_id: Uuid,
+    caller: &Caller,
     attempt: String,
     field: &str,
 ) -> Result<(), AppError> {
+    let key = throttle::account_key(&caller.email.trim().to_lowercase());
+    throttle::check(pool, std::slice::from_ref(&key)).await?;
     let stored: Option<String> =
         sqlx::query_scalar("select password_hash from users where id = $1")
-            .bind(user_id)
+            .bind(caller.user_id)
             .fetch_optional(pool)
             .await
             .map_err(internal)?;
     if password::verify(attempt, stored).await.map_err(internal)? {
+        throttle::clear(pool, &key).await.map_err(internal)?;
         Ok(())
     } else {
+        throttle::record_failure(pool, &key, throttle::ACCOUNT_THRESHOLD)
+            .await
+            .map_err(internal)?;
         Err(AppError::field(field, "That password is not correct."))
     }
 }

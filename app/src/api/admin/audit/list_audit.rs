@@ -14,13 +14,16 @@ pub async fn list_audit(
     use super::AuditView;
     use crate::api::admin::PER_PAGE;
     use crate::domain::paging::{clamp_page, Page};
+    use crate::domain::search::Search;
     use crate::format;
     use crate::server::{internal, services::audit};
     crate::server::respond(async move {
         crate::server::require_admin()?;
         let state = crate::server::state()?;
+        let action =
+            Search::parse(&action).map_err(|message| AppError::field("action", message))?;
         let page = clamp_page(page);
-        let (rows, total) = audit::list(&state.pool, Some(&action), page, PER_PAGE)
+        let (rows, total) = audit::list(&state.pool, Some(action.as_str()), page, PER_PAGE)
             .await
             .map_err(internal)?;
         let actions = audit::actions(&state.pool).await.map_err(internal)?;

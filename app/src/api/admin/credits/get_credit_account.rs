@@ -17,16 +17,19 @@ pub async fn get_credit_account(
     use crate::api::admin::PER_PAGE;
     use crate::api::credits::{HistoryView, KINDS};
     use crate::domain::paging::{clamp_page, Page};
+    use crate::domain::search::Search;
     use crate::format;
     use crate::server::services::credits;
     use crate::server::{internal, ledger};
     crate::server::respond(async move {
         crate::server::require_admin()?;
         let state = crate::server::state()?;
-        if email.trim().is_empty() {
+        let email = Search::parse(&email).map_err(|message| AppError::field("email", message))?;
+        if email.as_str().is_empty() {
             return Ok(None);
         }
-        let user = credits::find_user(&state.pool, &email)
+        let email = email.as_str();
+        let user = credits::find_user(&state.pool, email)
             .await
             .map_err(internal)?
             .ok_or_else(|| AppError::NotFound("No user has this email.".to_owned()))?;

@@ -15,13 +15,15 @@ pub async fn list_users(
     use crate::api::admin::PER_PAGE;
     use crate::domain::paging::clamp_page;
     use crate::domain::role::{PlatformRole, UserStatus};
+    use crate::domain::search::Search;
     use crate::format;
     use crate::server::services::users;
     crate::server::respond(async move {
         crate::server::require_admin()?;
         let state = crate::server::state()?;
+        let q = Search::parse(&q).map_err(|message| AppError::field("q", message))?;
         let page = clamp_page(page);
-        let (rows, total) = users::list_users(&state.pool, Some(&q), page, PER_PAGE)
+        let (rows, total) = users::list_users(&state.pool, Some(q.as_str()), page, PER_PAGE)
             .await
             .map_err(crate::server::internal)?;
         Ok(Page::new(rows, total, page, PER_PAGE).map(|u| UserSummary {
