@@ -147,7 +147,20 @@ async fn chat(State(options): State<Options>, body: Bytes) -> Response {
     } else {
         0
     };
-    let prompt_tokens = tokens::count_messages(&messages) + template;
+    // As a real upstream bills: tool and function definitions and a
+    // response format's schema are part of the prompt, and every one of
+    // `n` choices is generated.
+    let definitions: u64 = ["tools", "functions", "response_format"]
+        .iter()
+        .filter_map(|field| request.get(*field))
+        .map(|value| tokens::count(&value.to_string()))
+        .sum();
+    let prompt_tokens = tokens::count_messages(&messages) + template + definitions;
+    let choices = request
+        .get("n")
+        .and_then(Value::as_u64)
+        .unwrap_or(1)
+        .clamp(1, 16);
     let last = messages
         .last()
         .map(|m| m.texts().collect::<Vec<_>>().join(" "))
@@ -162,8 +175,10 @@ async fn chat(State(options): State<Options>, body: Bytes) -> Response {
         Some(limit) if limit < natural => (limit, "length"),
         _ => (natural, "stop"),
     };
+    let completion_tokens = n * choices;
     let usage = (fault != Fault::NoUsage).then(|| {
-        json!({"prompt_tokens": prompt_tokens, "completion_tokens": n, "total_tokens": prompt_tokens + n})
+        json!({"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+               "total_tokens": prompt_tokens + completion_tokens})
     });
     // Unique per request and stamped now, as a real upstream's are (the
     // text stays a function of the prompt).
@@ -179,10 +194,16 @@ async fn chat(State(options): State<Options>, body: Bytes) -> Response {
             return dropped();
         }
         let text: Vec<&str> = (0..n).map(|i| word(seed, i)).collect();
+        let content = text.join(" ");
+        let all: Vec<Value> = (0..choices)
+            .map(|index| {
+                json!({"index": index, "message": {"role": "assistant", "content": content},
+                       "finish_reason": finish})
+            })
+            .collect();
         let mut body = json!({
             "id": id, "object": "chat.completion", "created": created, "model": model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": text.join(" ")},
-                         "finish_reason": finish}],
+            "choices": all,
         });
         if let Some(usage) = usage {
             body["usage"] = usage;

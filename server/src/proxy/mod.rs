@@ -38,6 +38,14 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const CHARGED: HeaderName = HeaderName::from_static("x-credits-charged");
 const REMAINING: HeaderName = HeaderName::from_static("x-credits-remaining");
 
+/// The most choices (`n`) one chat request may ask for.
+const MAX_CHOICES: u64 = 8;
+
+/// Bytes the proxy may add to a request on its way upstream besides the
+/// upstream's model name: the output limit made explicit and the stream's
+/// usage option.
+const ADDED_BYTES: u64 = 96;
+
 /// Everything a proxied request needs; cheap to clone.
 #[derive(Clone)]
 pub struct Proxy {
@@ -207,6 +215,20 @@ impl ChatRequest<'_> {
                 ))
             }
         };
+        let choices = self.n.unwrap_or(1);
+        if !(1..=MAX_CHOICES).contains(&choices) {
+            return Err(ApiError::bad_request(
+                Some("n"),
+                format!("`n` must be a whole number from 1 to {MAX_CHOICES}."),
+            ));
+        }
+        if self.has_non_text_parts() {
+            return Err(ApiError::bad_request(
+                Some("messages"),
+                "This model takes text only: image, audio and file parts are not accepted."
+                    .to_owned(),
+            ));
+        }
         let prompt = meter.estimate_prompt(model, &self.messages);
         let context = model.context();
         if prompt.tokens + max_output > context {
@@ -225,9 +247,18 @@ impl ChatRequest<'_> {
                 id,
                 kind: ModelKind::Chat,
                 streamed,
-                prompt_bound: (count::bound_messages(&self.messages) + self.tools_bound())
+                // Whatever the upstream bills for the prompt is at most a
+                // token a byte of what it gets, plus its template's part.
+                prompt_bound: meter
+                    .prompt_bound(
+                        model,
+                        self.body_bytes
+                            .saturating_add(model.upstream_model.len() as u64)
+                            .saturating_add(ADDED_BYTES),
+                    )
                     .max(prompt.tokens),
                 max_output,
+                choices,
                 started,
             },
             wants_usage: self.include_usage,
@@ -574,6 +605,7 @@ fn plan_embeddings(
         streamed: false,
         prompt_bound: inputs.iter().map(|s| s.len() as u64).sum(),
         max_output: 0,
+        choices: 1,
         started,
     })
 }

@@ -21,6 +21,10 @@ pub struct ChatRequest<'a> {
     pub stream: bool,
     /// `stream_options.include_usage`.
     pub include_usage: bool,
+    /// `n`: how many choices to generate.
+    pub n: Option<u64>,
+    /// The body's length in bytes.
+    pub body_bytes: u64,
 }
 
 /// The part of `stream_options` the proxy reads.
@@ -42,15 +46,21 @@ impl<'a> ChatRequest<'a> {
             max_completion_tokens: field(&raw, "max_completion_tokens")?,
             stream: field(&raw, "stream")?.unwrap_or(false),
             include_usage: options.include_usage == Some(true),
+            n: field(&raw, "n")?,
+            body_bytes: body.len() as u64,
             raw,
         })
     }
 
-    /// An upper bound of the tool definitions' tokens: their JSON's length.
-    pub fn tools_bound(&self) -> u64 {
-        self.raw
-            .get("tools")
-            .map_or(0, |tools| tools.get().len() as u64)
+    /// Whether a message has a part other than text (an image, audio, a
+    /// file): what such a part costs is not bounded by its bytes.
+    pub fn has_non_text_parts(&self) -> bool {
+        self.messages.iter().any(|message| match &message.content {
+            Some(MessageContent::Parts(parts)) => parts
+                .iter()
+                .any(|part| part.kind.as_deref().is_some_and(|kind| kind != "text")),
+            _ => false,
+        })
     }
 
     /// The request as the upstream gets it: its own model name, the output
@@ -297,10 +307,8 @@ mod tests {
         assert_eq!(request.model, "ours");
         assert!(request.stream && !request.include_usage);
         assert_eq!(request.messages[0].name.as_deref(), Some("ada"));
-        assert_eq!(
-            request.tools_bound(),
-            r#"[{"type": "function"}]"#.len() as u64
-        );
+        assert_eq!(request.body_bytes, body.len() as u64);
+        assert!(!request.has_non_text_parts());
         let forwarded = request.for_upstream("theirs", 64).expect("json");
         assert_eq!(
             String::from_utf8(forwarded).expect("utf-8"),

@@ -241,6 +241,76 @@ async fn a_chat_completion_is_charged_from_its_usage_and_recorded(pool: PgPool) 
 }
 
 #[sqlx::test(migrations = false)]
+async fn the_reservation_covers_what_the_upstream_bills_for_schemas_and_choices(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let who = caller(&app, credits(10)).await;
+    // A response format's schema is part of the prompt the upstream bills,
+    // and each of `n` choices is generated: a reservation of the messages'
+    // text and one choice's output (what it was) charged a fraction.
+    let properties: serde_json::Map<String, Value> = (0..40)
+        .map(|i| {
+            (
+                format!("field_{i}"),
+                json!({"type": "string", "description": "one of the answer's parts"}),
+            )
+        })
+        .collect();
+    let mut body = chat("simulator-chat", Some(1));
+    body["n"] = json!(3);
+    body["response_format"] = json!({"type": "json_schema", "json_schema": {
+        "name": "answer", "schema": {"type": "object", "properties": properties}}});
+    let response = app.v1(&who.key, "chat/completions", &body).await;
+    assert_eq!(response.status(), 200);
+    let answer: Value = response.json().await.expect("json");
+    let prompt = answer["usage"]["prompt_tokens"]
+        .as_u64()
+        .expect("prompt tokens");
+    let completion = answer["usage"]["completion_tokens"]
+        .as_u64()
+        .expect("completion tokens");
+    assert!(
+        prompt > 10 * PROMPT_TOKENS,
+        "the schema is billed: {prompt}"
+    );
+    assert_eq!(completion, 3);
+    // Charged in full: the tokens at the model's prices (2 and 6 a token).
+    let full = i64::try_from(prompt * 2 + completion * 6).expect("small");
+    assert_eq!(
+        usage(&app, who.key_id).await,
+        vec![(200, i32::try_from(prompt).expect("small"), 3, full, false)]
+    );
+    verify(&app).await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn choices_beyond_the_cap_and_parts_other_than_text_are_refused(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let who = caller(&app, credits(10)).await;
+    let mut many = chat("simulator-chat", Some(5));
+    many["n"] = json!(9);
+    let (status, _) = error_code(app.v1(&who.key, "chat/completions", &many).await).await;
+    assert_eq!(status, 400);
+    let image = json!({"model": "simulator-chat", "messages": [{"role": "user", "content": [
+        {"type": "text", "text": "What is this?"},
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]}]});
+    let response = app.v1(&who.key, "chat/completions", &image).await;
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["error"]["param"], "messages", "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("text only")),
+        "{body}"
+    );
+    // Refused before any charge; recorded as refusals.
+    let records = usage(&app, who.key_id).await;
+    assert!(
+        records.iter().all(|r| r.0 == 400 && r.3 == 0),
+        "{records:?}"
+    );
+}
+
+#[sqlx::test(migrations = false)]
 async fn every_refusal_has_its_status_and_an_openai_error_body(pool: PgPool) {
     let app = spawn_app(pool).await;
     let who = caller(&app, credits(1)).await;
@@ -1247,6 +1317,13 @@ async fn a_model_with_a_tokenizer_is_counted_as_its_upstream_counts(pool: PgPool
             request["tools"] = tools.clone();
         }
         let response = app.v1(&who.key, "chat/completions", &request).await;
+        // A part other than text (the fixture has an image) is refused: its
+        // cost is not bounded by its bytes (the tokenizer's own tests still
+        // count it).
+        if case["messages"].to_string().contains(r#""image_url""#) {
+            assert_eq!(response.status(), 400);
+            continue;
+        }
         assert_eq!(response.status(), 200);
         let chunks = stream_chunks(&response.text().await.expect("body"));
         let usage = &chunks.last().expect("usage chunk")["usage"];
@@ -1259,10 +1336,14 @@ async fn a_model_with_a_tokenizer_is_counted_as_its_upstream_counts(pool: PgPool
         assert!(!text.is_empty());
         assert_eq!(usage["completion_tokens"], tokenizer.count_text(&text));
     }
-    assert!(counted_by(&app, who.key_id)
-        .await
-        .iter()
-        .all(|by| by.as_deref() == Some("hf:tiny-chatml")));
+    // Every request served was counted by the model's tokenizer; the one
+    // refused (the image) was counted by nothing.
+    let by = counted_by(&app, who.key_id).await;
+    assert_eq!(by.iter().filter(|by| by.is_none()).count(), 1, "{by:?}");
+    assert!(
+        by.iter().flatten().all(|by| by == "hf:tiny-chatml"),
+        "{by:?}"
+    );
 
     // OpenAI's encodings: the cookbook's example is 129 tokens in cl100k_base.
     let request = json!({"model": "gpt-like", "max_tokens": 5, "messages": [

@@ -117,8 +117,10 @@ pub struct Planned {
     pub streamed: bool,
     /// An upper bound of the prompt's tokens.
     pub prompt_bound: u64,
-    /// The most output tokens it may produce.
+    /// The most output tokens each of its choices may produce.
     pub max_output: u64,
+    /// How many choices it asks for (`n`; 1 for embeddings).
+    pub choices: u64,
     /// When the call arrived, for its latency.
     pub started: Instant,
 }
@@ -298,7 +300,10 @@ impl Meter {
         model: &Arc<Model>,
         planned: Planned,
     ) -> Result<Reservation, MeteringError> {
-        let cost = model.price(planned.prompt_bound.max(1), planned.max_output);
+        let cost = model.price(
+            planned.prompt_bound.max(1),
+            planned.max_output.saturating_mul(planned.choices.max(1)),
+        );
         let ttl = time::Duration::try_from(model.timeout() + HOLD_SLACK)
             .unwrap_or(time::Duration::minutes(10));
         let reserved = self
@@ -348,6 +353,17 @@ impl Meter {
         {
             tracing::error!(request = %refusal.id, %error, "recording a refused request");
         }
+    }
+
+    /// An upper bound of the prompt tokens `model`'s upstream can bill for a
+    /// request of `body_bytes`: every token is at least a byte of what is
+    /// forwarded, plus what the upstream's chat template is known to add
+    /// (learned from its own reports; never less than nothing).
+    pub fn prompt_bound(&self, model: &Model, body_bytes: u64) -> u64 {
+        let overhead = self.inner.overheads.get(&model.public_id).max(0);
+        body_bytes
+            .saturating_add(u64::try_from(overhead).unwrap_or(0))
+            .saturating_add(count::PER_REQUEST)
     }
 
     /// Our quick estimate of the prompt of chat `messages` for `model`
