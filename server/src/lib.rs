@@ -1,5 +1,6 @@
 //! The Lab Portal server: configuration, database, HTTP surface and start-up.
 
+pub mod access;
 pub mod admin_cli;
 pub mod assets;
 pub mod cli;

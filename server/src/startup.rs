@@ -399,6 +399,7 @@ pub fn router(
             state.clone(),
             crate::kept_form_middleware::keep,
         ))
+        .layer(axum::middleware::from_fn(crate::access::check))
         .layer(from_fn_with_state(
             state.clone(),
             app::server::auth::resolve_caller,

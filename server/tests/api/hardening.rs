@@ -456,3 +456,48 @@ async fn the_keys_page_says_why_keys_of_an_account_without_credit_are_refused(po
     let funded = keys_page(&ada).await;
     assert!(!funded.contains("under review") && !funded.contains("no credits"));
 }
+
+/// A request body that sends one chunk and then never ends: only a server
+/// that answers without reading the body answers at all.
+fn endless_body() -> reqwest::Body {
+    use futures_util::StreamExt as _;
+    let first = futures_util::stream::once(async {
+        Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"--x\r\ncontent-disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\nemail,amount\r\n"))
+    });
+    reqwest::Body::wrap_stream(first.chain(futures_util::stream::pending()))
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_caller_who_may_not_upload_is_refused_before_the_body_is_read(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    create_user(&app, "dev@example.org", "developer").await;
+    let developer = signed_in(&app, "dev@example.org").await;
+    for (browser, expected) in [(app.new_browser(), 401), (developer, 403)] {
+        let answer = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            browser
+                .post(format!("{}/api/admin_upload_bulk_grant", app.address))
+                .header("origin", &app.address)
+                .header("content-type", "multipart/form-data; boundary=x")
+                .body(endless_body())
+                .send(),
+        )
+        .await
+        .expect("answered without waiting for the body")
+        .expect("an answer");
+        assert_eq!(answer.status().as_u16(), expected);
+    }
+    // Without JavaScript, a signed-out post goes to sign in, then back.
+    let answer = app
+        .new_browser()
+        .post(format!("{}/api/create_api_key", app.address))
+        .header("origin", &app.address)
+        .header("referer", format!("{}/keys", app.address))
+        .header("accept", "text/html")
+        .form(&[("name", "ci")])
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(answer.status(), 303);
+    assert_eq!(answer.headers()["location"], "/signin?next=/keys");
+}
