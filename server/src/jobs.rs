@@ -1,4 +1,5 @@
-//! Periodic ledger work: releasing expired holds and expiring lapsed grants.
+//! Periodic work: releasing expired holds and expiring lapsed grants (the
+//! ledger's), and forgetting the links of unsent emails after an hour.
 
 use std::time::Duration;
 
@@ -24,6 +25,9 @@ pub fn spawn(pool: PgPool) {
                     error = format!("{error:#}"),
                     "ledger jobs failed; retrying next round"
                 );
+            }
+            if let Err(error) = app::server::services::outbox::forget_secrets(&pool).await {
+                tracing::error!(%error, "forgetting old email links failed; retrying next round");
             }
         }
     });

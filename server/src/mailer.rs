@@ -120,7 +120,13 @@ async fn send(
         .to(to)
         .subject(&entry.subject)
         .header(ContentType::TEXT_PLAIN)
-        .body(entry.body_text.clone())
+        // The body with its link, which is forgotten once sent.
+        .body(
+            entry
+                .secret_body_text
+                .clone()
+                .unwrap_or_else(|| entry.body_text.clone()),
+        )
         .context("build message")?;
     // lettre's errors already print their source; a context chain would
     // repeat it.

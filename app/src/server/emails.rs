@@ -57,6 +57,18 @@ pub fn render(name: &str, context: impl Serialize) -> Result<String, AppError> {
         .map_err(crate::server::internal)
 }
 
+/// What a template with a single-use `link` says in place of the link in
+/// the copy that is kept.
+pub const LINK_NOT_KEPT: &str = "(the link went to the recipient alone and is not kept here)";
+
+/// Renders template `name` twice: with `link` (what is sent) and with
+/// [`LINK_NOT_KEPT`] in its place (what is kept, shown and logged).
+pub fn render_with_link(name: &str, link: &str) -> Result<(String, String), AppError> {
+    let sent = render(name, minijinja::context! { link => link })?;
+    let kept = render(name, minijinja::context! { link => LINK_NOT_KEPT })?;
+    Ok((kept, sent))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

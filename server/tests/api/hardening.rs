@@ -501,3 +501,51 @@ async fn a_caller_who_may_not_upload_is_refused_before_the_body_is_read(pool: Pg
     assert_eq!(answer.status(), 303);
     assert_eq!(answer.headers()["location"], "/signin?next=/keys");
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_single_use_link_is_never_kept_where_admins_or_the_log_read_it(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let signed_up = app
+        .sign_up("ada@example.org", crate::helpers::PASSWORD)
+        .await;
+    assert_eq!(signed_up.status(), 200);
+    let (kept, secret): (String, Option<String>) = sqlx::query_as(
+        "select body_text, secret_body_text from outbox where recipient = 'ada@example.org'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .expect("the verification email");
+    assert!(!kept.contains("token="), "{kept}");
+    assert!(kept.contains(app::server::emails::LINK_NOT_KEPT));
+    assert!(secret.is_some_and(|body| body.contains("/verify-email?token=")));
+    // Sent (here: marked sent as the mailer does), the link is forgotten.
+    let mut conn = app.pool.acquire().await.expect("connection");
+    let id: uuid::Uuid =
+        sqlx::query_scalar("select id from outbox where recipient = 'ada@example.org'")
+            .fetch_one(&mut *conn)
+            .await
+            .expect("id");
+    app::server::services::outbox::mark_sent(&mut conn, id)
+        .await
+        .expect("sent");
+    let secret: Option<String> =
+        sqlx::query_scalar("select secret_body_text from outbox where id = $1")
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await
+            .expect("row");
+    assert_eq!(secret, None);
+    // An unsent one (a portal without SMTP) forgets it after an hour.
+    sqlx::query(
+        "insert into outbox (id, recipient, subject, body_text, secret_body_text, created_at)
+         values ($1, 'old@example.org', 'Old', 'kept', 'Open /reset-password?token=old', now() - interval '2 hours')",
+    )
+    .bind(uuid::Uuid::now_v7())
+    .execute(&app.pool)
+    .await
+    .expect("an old email");
+    let forgotten = app::server::services::outbox::forget_secrets(&app.pool)
+        .await
+        .expect("forgotten");
+    assert_eq!(forgotten, 1);
+}

@@ -92,7 +92,8 @@ impl TestApp {
         let mut body: Option<String> = None;
         for _ in 0..100 {
             body = sqlx::query_scalar(
-                "select body_text from outbox where lower(recipient) = lower($1) and body_text like '%' || $2 || '?token=%'
+                "select secret_body_text from outbox where lower(recipient) = lower($1)
+                   and secret_body_text like '%' || $2 || '?token=%'
                  order by created_at desc limit 1",
             )
             .bind(email)

@@ -156,12 +156,20 @@ fn from() -> Mailbox {
 }
 
 async fn queue(pool: &PgPool, recipient: &str, subject: &str, body_text: &str) -> Uuid {
+    queue_email(
+        pool,
+        OutgoingEmail {
+            recipient: recipient.to_owned(),
+            subject: subject.to_owned(),
+            body_text: body_text.to_owned(),
+            secret_body_text: None,
+        },
+    )
+    .await
+}
+
+async fn queue_email(pool: &PgPool, email: OutgoingEmail) -> Uuid {
     let mut conn = pool.acquire().await.expect("connection");
-    let email = OutgoingEmail {
-        recipient: recipient.to_owned(),
-        subject: subject.to_owned(),
-        body_text: body_text.to_owned(),
-    };
     outbox::enqueue(&mut conn, &email).await.expect("enqueue")
 }
 
@@ -176,8 +184,19 @@ async fn row(pool: &PgPool, id: Uuid) -> (Option<time::OffsetDateTime>, i32, Opt
 #[sqlx::test(migrations = "../migrations")]
 async fn a_queued_email_is_delivered_once_and_marked_sent(pool: PgPool) {
     let smtp = FakeSmtp::start().await;
+    // The recipient gets the link; what is kept never holds it again.
     let body = "Open https://lab.example.org/verify?token=abc123 to confirm.";
-    let id = queue(&pool, "ada@example.org", "Confirm your email", body).await;
+    let kept = "Open (the link is not kept) to confirm.";
+    let id = queue_email(
+        &pool,
+        OutgoingEmail {
+            recipient: "ada@example.org".to_owned(),
+            subject: "Confirm your email".to_owned(),
+            body_text: kept.to_owned(),
+            secret_body_text: Some(body.to_owned()),
+        },
+    )
+    .await;
 
     let sent = deliver_pending(&pool, &smtp.transport(), &from())
         .await
@@ -208,6 +227,17 @@ async fn a_queued_email_is_delivered_once_and_marked_sent(pool: PgPool) {
     let (sent_at, attempts, last_error) = row(&pool, id).await;
     assert!(sent_at.is_some());
     assert_eq!((attempts, last_error), (1, None));
+    let stored: (String, Option<String>) =
+        sqlx::query_as("select body_text, secret_body_text from outbox where id = $1")
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .expect("row");
+    assert_eq!(
+        stored,
+        (kept.to_owned(), None),
+        "the link is kept after sending"
+    );
 
     let again = deliver_pending(&pool, &smtp.transport(), &from())
         .await

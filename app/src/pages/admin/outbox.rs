@@ -1,6 +1,7 @@
 //! `/admin/outbox`: every email the portal queued, newest first, with its
-//! body (on an install without SMTP, this is where verification links are
-//! read).
+//! body as kept: single-use links (verification, password reset) are never
+//! kept once sent. On an install without SMTP, a fresh email's link is
+//! shown here for an hour (the only way such an install can open it).
 
 use leptos::prelude::*;
 use leptos_router::components::Form;
@@ -114,6 +115,15 @@ fn email_row(email: OutboxView) -> impl IntoView {
                 <details>
                     <summary>{email.subject}</summary>
                     <pre class="admin-email-body">{linked(&email.body)}</pre>
+                    {email
+                        .link_shown
+                        .then(|| {
+                            view! {
+                                <p class="field-hint">
+                                    "This portal sends no email, so its link is shown here for an hour after it was queued; then only the recipient could have had it."
+                                </p>
+                            }
+                        })}
                 </details>
             </td>
             <td data-label="Delivery">

@@ -73,6 +73,7 @@ pub async fn sign_up(pool: &PgPool, base_url: &str, account: NewAccount) -> Resu
                     forgot_password_url => format!("{base_url}{}", href::forgot_password()),
                 },
             )?,
+            secret_body_text: None,
         };
         outbox::enqueue(&mut tx, &email).await.map_err(internal)?;
     }
@@ -93,13 +94,15 @@ async fn send_verification(
     let token = email_tokens::issue(conn, user_id, Purpose::VerifyEmail, email)
         .await
         .map_err(internal)?;
+    let (kept, sent) = emails::render_with_link(
+        "verify_email.txt",
+        &link(base_url, href::verify_email(), token.expose()),
+    )?;
     let message = OutgoingEmail {
         recipient: email.to_owned(),
         subject: "Verify your email for Lab Portal".to_owned(),
-        body_text: emails::render(
-            "verify_email.txt",
-            context! { link => link(base_url, href::verify_email(), token.expose()) },
-        )?,
+        body_text: kept,
+        secret_body_text: Some(sent),
     };
     outbox::enqueue(conn, &message).await.map_err(internal)?;
     Ok(())
@@ -293,13 +296,15 @@ pub async fn request_password_reset(
         let token = email_tokens::issue(&mut tx, id, Purpose::ResetPassword, &address)
             .await
             .map_err(internal)?;
+        let (kept, sent) = emails::render_with_link(
+            "reset_password.txt",
+            &link(base_url, href::reset_password(), token.expose()),
+        )?;
         let message = OutgoingEmail {
             recipient: address,
             subject: "Reset your Lab Portal password".to_owned(),
-            body_text: emails::render(
-                "reset_password.txt",
-                context! { link => link(base_url, href::reset_password(), token.expose()) },
-            )?,
+            body_text: kept,
+            secret_body_text: Some(sent),
         };
         outbox::enqueue(&mut tx, &message).await.map_err(internal)?;
     }
@@ -390,6 +395,7 @@ pub async fn change_email(
                 "email_already_yours.txt",
                 context! { profile_url => format!("{base_url}{}", href::profile()) },
             )?,
+            secret_body_text: None,
         };
         outbox::enqueue(&mut tx, &owner_notice)
             .await
@@ -407,6 +413,7 @@ pub async fn change_email(
                 profile_url => format!("{base_url}{}", href::profile()),
             },
         )?,
+        secret_body_text: None,
     };
     outbox::enqueue(&mut tx, &notice).await.map_err(internal)?;
     tx.commit().await.map_err(internal)

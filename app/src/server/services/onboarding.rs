@@ -249,6 +249,7 @@ pub async fn decide(
             recipient: email,
             subject: subject.to_owned(),
             body_text: body,
+            secret_body_text: None,
         },
     )
     .await

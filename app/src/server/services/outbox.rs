@@ -35,7 +35,12 @@ const RETRY_BASE_SECS: f64 = 15.0;
 pub struct OutgoingEmail {
     pub recipient: String,
     pub subject: String,
+    /// The body as kept, shown to admins and logged: without any
+    /// single-use link.
     pub body_text: String,
+    /// The body as sent, when it holds a single-use link; kept only until
+    /// the email is sent.
+    pub secret_body_text: Option<String>,
 }
 
 /// A queued email as stored, sent or not.
@@ -45,6 +50,8 @@ pub struct OutboxEntry {
     pub recipient: String,
     pub subject: String,
     pub body_text: String,
+    /// The body with its single-use link, until sent (see [`OutgoingEmail`]).
+    pub secret_body_text: Option<String>,
     pub created_at: OffsetDateTime,
     /// When the SMTP server accepted it; `None` while pending.
     pub sent_at: Option<OffsetDateTime>,
@@ -61,17 +68,21 @@ pub struct OutboxEntry {
 #[tracing::instrument(skip_all, fields(recipient = %email.recipient))]
 pub async fn enqueue(conn: &mut PgConnection, email: &OutgoingEmail) -> Result<Uuid, sqlx::Error> {
     let id = Uuid::now_v7();
-    sqlx::query("insert into outbox (id, recipient, subject, body_text) values ($1, $2, $3, $4)")
-        .bind(id)
-        .bind(&email.recipient)
-        .bind(&email.subject)
-        .bind(&email.body_text)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "insert into outbox (id, recipient, subject, body_text, secret_body_text)
+         values ($1, $2, $3, $4, $5)",
+    )
+    .bind(id)
+    .bind(&email.recipient)
+    .bind(&email.subject)
+    .bind(&email.body_text)
+    .bind(&email.secret_body_text)
+    .execute(conn)
+    .await?;
     if LOG_BODIES.load(Ordering::Relaxed) {
-        // Without SMTP the log is the one other place where a local install
-        // can read its verification and reset links. They are single-use
-        // secrets, so this happens only when no mail is sent at all.
+        // Without SMTP the log shows what was queued, never a link: a local
+        // install reads those in its outbox, for an hour (see
+        // [`SECRET_SHOWN_FOR`]).
         tracing::info!(%id, recipient = %email.recipient, subject = %email.subject, body = %email.body_text, "email queued");
     } else {
         tracing::info!(%id, recipient = %email.recipient, subject = %email.subject, "email queued");
@@ -81,10 +92,35 @@ pub async fn enqueue(conn: &mut PgConnection, email: &OutgoingEmail) -> Result<U
 
 static LOG_BODIES: AtomicBool = AtomicBool::new(false);
 
-/// Whether queued emails' bodies (with their links) are logged: only when
-/// SMTP is not configured, set once at start-up.
+/// Whether this portal sends no email at all (SMTP not configured, set
+/// once at start-up): queued bodies are logged (without their links), and
+/// the admins' outbox shows a fresh email's link, for an hour, as the only
+/// way a local install can open it.
 pub fn log_bodies(enabled: bool) {
     LOG_BODIES.store(enabled, Ordering::Relaxed);
+}
+
+/// Whether this portal sends no email (see [`log_bodies`]).
+pub fn sends_no_email() -> bool {
+    LOG_BODIES.load(Ordering::Relaxed)
+}
+
+/// Where no email is sent, how long the admins' outbox shows an email's
+/// link; after that it is forgotten ([`forget_secrets`]).
+pub const SECRET_SHOWN_FOR: time::Duration = time::Duration::hours(1);
+
+/// Forgets the links of emails queued longer ago than [`SECRET_SHOWN_FOR`]
+/// that were never sent (a portal without SMTP); sent ones forgot theirs
+/// when sent. Returns how many.
+pub async fn forget_secrets(pool: &sqlx::PgPool) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "update outbox set secret_body_text = null
+         where secret_body_text is not null and created_at < now() - make_interval(secs => $1)",
+    )
+    .bind(SECRET_SHOWN_FOR.as_seconds_f64())
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 /// One page of the outbox, newest first, and the number of matching rows.
@@ -110,7 +146,7 @@ pub async fn list(
     .fetch_one(pool)
     .await?;
     let entries = sqlx::query_as(
-        r"select id, recipient, subject, body_text, created_at, sent_at, attempts, last_error
+        r"select id, recipient, subject, body_text, secret_body_text, created_at, sent_at, attempts, last_error
           from outbox
           where ($1::text is null or recipient ilike $1 escape '\')
           order by created_at desc, id desc
@@ -136,7 +172,7 @@ pub async fn claim_pending(
     limit: i64,
 ) -> Result<Vec<OutboxEntry>, sqlx::Error> {
     sqlx::query_as(
-        "select id, recipient, subject, body_text, created_at, sent_at, attempts, last_error
+        "select id, recipient, subject, body_text, secret_body_text, created_at, sent_at, attempts, last_error
          from outbox
          where sent_at is null
            and attempts < $2
@@ -156,7 +192,8 @@ pub async fn claim_pending(
 #[tracing::instrument(skip(conn))]
 pub async fn mark_sent(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
     let done = sqlx::query(
-        "update outbox set sent_at = now(), attempts = attempts + 1, last_error = null
+        "update outbox set sent_at = now(), attempts = attempts + 1, last_error = null,
+                secret_body_text = null
          where id = $1 and sent_at is null",
     )
     .bind(id)
@@ -203,6 +240,7 @@ mod tests {
             recipient: recipient.to_owned(),
             subject: subject.to_owned(),
             body_text: format!("Hello {recipient}"),
+            secret_body_text: None,
         }
     }
 
@@ -215,7 +253,7 @@ mod tests {
 
     async fn entry(pool: &PgPool, id: Uuid) -> OutboxEntry {
         sqlx::query_as(
-            "select id, recipient, subject, body_text, created_at, sent_at, attempts, last_error
+            "select id, recipient, subject, body_text, secret_body_text, created_at, sent_at, attempts, last_error
              from outbox where id = $1",
         )
         .bind(id)

@@ -37,7 +37,11 @@ pub struct OutboxView {
     pub id: Uuid,
     pub recipient: String,
     pub subject: String,
+    /// The body as kept: without its single-use link, but for an email
+    /// queued within the hour on a portal that sends no email.
     pub body: String,
+    /// Whether `body` shows the single-use link (see above).
+    pub link_shown: bool,
     pub created: String,
     pub sent: Option<String>,
     pub state: DeliveryState,
