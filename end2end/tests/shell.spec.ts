@@ -127,4 +127,35 @@ test.describe("the signed-in shell", () => {
     await expect(page).toHaveURL(/\/signin$/);
     expect(problems.filter((p) => /hydrat|mismatch|panicked/i.test(p))).toEqual([]);
   });
+  test("an error written into a link is never shown, before or after hydration", async ({ page }, testInfo) => {
+    const dev = newDeveloper(testInfo, "forged");
+    // A real error query, as a failed plain post produces it: sent before
+    // the bundle arrives, the page puts the server's own error into its
+    // address until it hydrates. Those parameters then go into a link.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(/\.wasm$/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto("/signin");
+    await submitSignIn(page, dev.email, "not the password at all");
+    await expect(page.locator(".form-error-summary")).toContainText("The email or password is incorrect.");
+    const error = await page.evaluate(() => {
+      const names = ["__path", "__err"];
+      const params = new URLSearchParams(location.search);
+      return names.map((n) => `${n}=${encodeURIComponent(params.get(n) ?? "")}`).join("&");
+    });
+    release();
+    await waitForHydration(page);
+    expect(error).toContain("__err=");
+
+    const forged = await page.context().newPage();
+    await forged.goto(`/signin?next=%2Fkeys&${error}`);
+    await waitForHydration(forged);
+    await expect(forged.locator(".form-error-summary")).toHaveCount(0);
+    await expect(forged.getByText("The email or password is incorrect.")).toHaveCount(0);
+    await expect(forged).toHaveURL(/\/signin\?next=%2Fkeys$/);
+    await forged.close();
+  });
 });
