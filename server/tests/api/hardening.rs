@@ -3,7 +3,7 @@
 //! is asked for, sessions stored under hashed ids, a real redirect for
 //! signed-out visitors.
 
-use crate::helpers::{create_user, signed_in, spawn_app, TestApp};
+use crate::helpers::{create_user, page, signed_in, spawn_app, TestApp};
 use serde_json::json;
 use sqlx::PgPool;
 
@@ -210,12 +210,7 @@ async fn a_nul_byte_in_a_search_or_an_email_is_a_field_error_never_a_500(pool: P
         "/admin/credits?email=%00",
         "/usage?model=%00",
     ] {
-        let page = admin
-            .get(format!("{}{path}", app.address))
-            .header("accept", "text/html")
-            .send()
-            .await
-            .expect("page");
+        let page = page(&app, &admin, path).await;
         assert!(page.status().as_u16() < 500, "{path}: {}", page.status());
         let html = page.text().await.expect("html");
         assert!(html.contains("control characters"), "{path}");
@@ -246,12 +241,7 @@ async fn a_huge_page_number_is_the_last_page_there_can_be_never_a_500(pool: PgPo
         "/admin/audit",
         "/admin/outbox",
     ] {
-        let page = admin
-            .get(format!("{}{path}?page={huge}", app.address))
-            .header("accept", "text/html")
-            .send()
-            .await
-            .expect("page");
+        let page = page(&app, &admin, &format!("{path}?page={huge}")).await;
         assert_eq!(page.status(), 200, "{path}");
     }
 }
@@ -401,14 +391,11 @@ async fn the_keys_page_says_why_keys_of_an_account_without_credit_are_refused(po
     create_user(&app, "ada@example.org", "developer").await;
     let ada = signed_in(&app, "ada@example.org").await;
     let keys_page = |browser: &reqwest::Client| {
-        let request = browser
-            .get(format!("{}/keys", app.address))
-            .header("accept", "text/html");
+        let app = &app;
+        let browser = browser.clone();
         async move {
-            request
-                .send()
+            page(app, &browser, "/keys")
                 .await
-                .expect("page")
                 .text()
                 .await
                 .expect("html")

@@ -324,3 +324,13 @@ pub fn database_url(pool: &PgPool) -> String {
     let (server, _) = base.rsplit_once('/').expect("a URL with a database");
     format!("{server}/{name}")
 }
+
+/// An HTML page as `client` (a browser) sees it.
+pub async fn page(app: &TestApp, client: &reqwest::Client, path: &str) -> reqwest::Response {
+    client
+        .get(format!("{}{path}", app.address))
+        .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+        .send()
+        .await
+        .expect("request failed")
+}

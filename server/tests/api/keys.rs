@@ -2,7 +2,7 @@
 //! without JavaScript), stored only as SHA-256, listed by prefix, revoked
 //! only by their owner, refused to visitors, validated field by field.
 
-use crate::helpers::{carries_form_error, spawn_app, TestApp, PASSWORD};
+use crate::helpers::{carries_form_error, page, spawn_app, TestApp, PASSWORD};
 use reqwest::{Client, Response};
 use serde_json::Value;
 use sqlx::PgPool;
@@ -67,16 +67,6 @@ pub async fn create_key(app: &TestApp, client: &Client, name: &str) -> Value {
             .await,
     )
     .await
-}
-
-/// An HTML page as `client` sees it.
-pub async fn page(app: &TestApp, client: &Client, path: &str) -> Response {
-    client
-        .get(format!("{}{path}", app.address))
-        .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
-        .send()
-        .await
-        .expect("request failed")
 }
 
 /// Tables (in any schema) holding `text` anywhere in a row, as text or as

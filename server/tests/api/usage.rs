@@ -2,8 +2,9 @@
 //! only, newest first, paged and filtered; the chart sums the last 30 days
 //! by model; the page renders both, or empty states.
 
+use crate::helpers::page;
 use crate::helpers::{spawn_app, TestApp};
-use crate::keys::{create_key, developer, ok_json, page};
+use crate::keys::{create_key, developer, ok_json};
 use reqwest::Client;
 use serde_json::Value;
 use sqlx::PgPool;
