@@ -522,17 +522,26 @@ async fn a_single_use_link_is_never_kept_where_admins_or_the_log_read_it(pool: P
             .await
             .expect("row");
     assert_eq!(secret, None);
-    // An unsent one (a portal without SMTP) forgets it after an hour.
-    sqlx::query(
-        "insert into outbox (id, recipient, subject, body_text, secret_body_text, created_at)
-         values ($1, 'old@example.org', 'Old', 'kept', 'Open /reset-password?token=old', now() - interval '2 hours')",
-    )
-    .bind(uuid::Uuid::now_v7())
-    .execute(&app.pool)
-    .await
-    .expect("an old email");
+    // An unsent one forgets it once no link in it can work any more (a
+    // portal without SMTP, whose admins read fresh links, after an hour).
+    for age in ["2 hours", "25 hours"] {
+        sqlx::query(
+            "insert into outbox (id, recipient, subject, body_text, secret_body_text, created_at)
+             values ($1, 'old@example.org', 'Old', 'kept', 'Open /reset-password?token=old', now() - $2::interval)",
+        )
+        .bind(uuid::Uuid::now_v7())
+        .bind(age)
+        .execute(&app.pool)
+        .await
+        .expect("an old email");
+    }
     let forgotten = app::server::services::outbox::forget_secrets(&app.pool)
         .await
         .expect("forgotten");
-    assert_eq!(forgotten, 1);
+    let expected = if app::server::services::outbox::sends_no_email() {
+        2
+    } else {
+        1
+    };
+    assert_eq!(forgotten, expected);
 }

@@ -109,15 +109,26 @@ pub fn sends_no_email() -> bool {
 /// link; after that it is forgotten ([`forget_secrets`]).
 pub const SECRET_SHOWN_FOR: time::Duration = time::Duration::hours(1);
 
-/// Forgets the links of emails queued longer ago than [`SECRET_SHOWN_FOR`]
-/// that were never sent (a portal without SMTP); sent ones forgot theirs
-/// when sent. Returns how many.
+/// How long an unsent email keeps its link where emails are sent: as long
+/// as the longest-lived link works (a verification link's 24 hours), so a
+/// mail server that is down for a while still gets the link to deliver.
+pub const SECRET_KEPT_UNSENT: time::Duration = time::Duration::hours(24);
+
+/// Forgets the links of unsent emails queued longer ago than
+/// [`SECRET_SHOWN_FOR`] on a portal that sends no email, else than
+/// [`SECRET_KEPT_UNSENT`]; sent ones forgot theirs when sent. Returns how
+/// many.
 pub async fn forget_secrets(pool: &sqlx::PgPool) -> Result<u64, sqlx::Error> {
+    let kept = if sends_no_email() {
+        SECRET_SHOWN_FOR
+    } else {
+        SECRET_KEPT_UNSENT
+    };
     let done = sqlx::query(
         "update outbox set secret_body_text = null
          where secret_body_text is not null and created_at < now() - make_interval(secs => $1)",
     )
-    .bind(SECRET_SHOWN_FOR.as_seconds_f64())
+    .bind(kept.as_seconds_f64())
     .execute(pool)
     .await?;
     Ok(done.rows_affected())
