@@ -2,7 +2,7 @@
 //! developers, users are listed, changed and suspended with audit records,
 //! applications are decided, and the pages render for admins only.
 
-use crate::helpers::{carries_form_error, spawn_app, TestApp};
+use crate::helpers::{carries_form_error, page as get, spawn_app, TestApp};
 use reqwest::{Client, Response};
 use serde_json::{json, Value};
 use sqlx::PgPool;
@@ -116,16 +116,6 @@ async fn post_html(
         .header("referer", format!("{}{from}", app.address))
         .header("accept", "text/html,application/xhtml+xml")
         .form(form)
-        .send()
-        .await
-        .expect("request failed")
-}
-
-/// Loads a page as a browser does.
-async fn get(app: &TestApp, client: &Client, path: &str) -> Response {
-    client
-        .get(format!("{}{path}", app.address))
-        .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
         .send()
         .await
         .expect("request failed")

@@ -114,13 +114,8 @@ async fn approval_grants_starter_credits_once_and_the_dashboard_shows_them(pool:
         .expect("email");
     assert!(email.contains("100 starter credits"), "{email}");
 
-    let html = app
-        .client
-        .get(format!("{}/dashboard", app.address))
-        .header("accept", "text/html")
-        .send()
+    let html = crate::helpers::page(&app, &app.client, "/dashboard")
         .await
-        .expect("page")
         .text()
         .await
         .expect("html");

@@ -3,7 +3,7 @@
 //! is asked for, sessions stored under hashed ids, a real redirect for
 //! signed-out visitors.
 
-use crate::helpers::{create_user, page, signed_in, spawn_app, TestApp};
+use crate::helpers::{create_user, page, sign_in, signed_in, spawn_app, TestApp};
 use serde_json::json;
 use sqlx::PgPool;
 
@@ -58,16 +58,7 @@ async fn what_a_signed_in_caller_gets_is_never_stored(pool: PgPool) {
         );
     }
     // The answer that sets the session cookie is the caller's too.
-    let response = app
-        .post_form_with(
-            &app.new_browser(),
-            "/api/sign_in",
-            &[
-                ("email", "dev@example.org"),
-                ("password", crate::helpers::PASSWORD),
-            ],
-        )
-        .await;
+    let response = sign_in(&app, &app.new_browser(), "dev@example.org").await;
     assert!(response.headers().contains_key("set-cookie"));
     assert_eq!(response.headers()["cache-control"], "private, no-store");
 }
@@ -114,16 +105,7 @@ async fn a_page_asked_for_under_another_name_is_refused(pool: PgPool) {
 async fn the_session_table_never_holds_a_session_id(pool: PgPool) {
     let app = spawn_app(pool).await;
     create_user(&app, "dev@example.org", "developer").await;
-    let response = app
-        .post_form_with(
-            &app.new_browser(),
-            "/api/sign_in",
-            &[
-                ("email", "dev@example.org"),
-                ("password", crate::helpers::PASSWORD),
-            ],
-        )
-        .await;
+    let response = sign_in(&app, &app.new_browser(), "dev@example.org").await;
     let cookie = response.headers()["set-cookie"]
         .to_str()
         .expect("ascii")
@@ -367,16 +349,15 @@ async fn an_error_written_into_a_link_is_never_shown(pool: PgPool) {
     let error = crate::helpers::form_error_cookie(&failed).expect("the kept error");
     // The same parameters in a link someone else sends: no error shown, and
     // the page's script takes them out of the address before hydrating.
-    let forged = app
-        .new_browser()
-        .get(format!("{}/signin?next=%2Fkeys&{error}", app.address))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let forged = page(
+        &app,
+        &app.new_browser(),
+        &format!("/signin?next=%2Fkeys&{error}"),
+    )
+    .await
+    .text()
+    .await
+    .expect("html");
     assert!(!forged.contains("The email or password is incorrect."));
     assert!(!forged.contains("__err"), "the forged error is echoed");
     assert!(

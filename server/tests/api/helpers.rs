@@ -302,15 +302,19 @@ pub async fn create_user(app: &TestApp, email: &str, role: &str) -> uuid::Uuid {
 /// A browser signed in as `email`.
 pub async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
     let client = app.new_browser();
-    let response = app
-        .post_form_with(
-            &client,
-            "/api/sign_in",
-            &[("email", email), ("password", PASSWORD)],
-        )
-        .await;
+    let response = sign_in(app, &client, email).await;
     assert_eq!(response.status(), 200);
     client
+}
+
+/// The answer to `client` signing in as `email` (with [`PASSWORD`]).
+pub async fn sign_in(app: &TestApp, client: &reqwest::Client, email: &str) -> reqwest::Response {
+    app.post_form_with(
+        client,
+        "/api/sign_in",
+        &[("email", email), ("password", PASSWORD)],
+    )
+    .await
 }
 
 /// The URL of the test's own database, for the binary.

@@ -200,11 +200,8 @@ async fn a_signed_in_page_is_built_once_and_reads_each_resource_once(pool: PgPoo
         "/admin/models",
         "/admin/audit",
     ] {
-        let html = browser
-            .get(format!("{}{path}", app.address))
-            .send()
+        let html = crate::helpers::page(&app, &browser, path)
             .await
-            .expect("page")
             .text()
             .await
             .expect("html");
