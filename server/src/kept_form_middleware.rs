@@ -122,30 +122,32 @@ fn is_page_load(request: &Request) -> bool {
 
 /// `uri` without the framework's error parameters, if it had any.
 fn without_error_params(uri: &Uri) -> Option<Uri> {
-    let query = uri.query()?;
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+    let (_, clean) = split_error_params(uri.path(), uri.query()?)?;
+    clean.parse().ok()
+}
+
+/// `page?query` taken apart: the framework's error parameters (as a query
+/// string of their own) and the address without them; `None` when the
+/// query has none.
+fn split_error_params(page: &str, query: &str) -> Option<(String, String)> {
+    let (error, kept): (Vec<_>, Vec<_>) = form_urlencoded::parse(query.as_bytes())
         .into_owned()
-        .collect();
-    if !pairs
-        .iter()
-        .any(|(key, _)| ERROR_PARAMS.contains(&key.as_str()))
-    {
+        .partition(|(key, _)| ERROR_PARAMS.contains(&key.as_str()));
+    if error.is_empty() {
         return None;
     }
-    let kept: Vec<_> = pairs
-        .into_iter()
-        .filter(|(key, _)| !ERROR_PARAMS.contains(&key.as_str()))
-        .collect();
-    let path = uri.path();
+    let error = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(error)
+        .finish();
     let clean = if kept.is_empty() {
-        path.to_owned()
+        page.to_owned()
     } else {
         let kept = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(kept)
             .finish();
-        format!("{path}?{kept}")
+        format!("{page}?{kept}")
     };
-    clean.parse().ok()
+    Some((error, clean))
 }
 
 /// `uri` with `query` added to its own.
@@ -168,25 +170,11 @@ fn move_error_to_cookie(response: &mut Response, secure: bool) {
     else {
         return;
     };
-    let Some((page, query)) = location.split_once('?') else {
+    let Some((error, clean)) = location
+        .split_once('?')
+        .and_then(|(page, query)| split_error_params(page, query))
+    else {
         return;
-    };
-    let (error, kept): (Vec<_>, Vec<_>) = form_urlencoded::parse(query.as_bytes())
-        .into_owned()
-        .partition(|(key, _)| ERROR_PARAMS.contains(&key.as_str()));
-    if error.is_empty() {
-        return;
-    }
-    let error = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(error)
-        .finish();
-    let clean = if kept.is_empty() {
-        page.to_owned()
-    } else {
-        let kept = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(kept)
-            .finish();
-        format!("{page}?{kept}")
     };
     let (Ok(clean), Some(cookie)) = (
         HeaderValue::from_str(&clean),

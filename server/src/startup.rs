@@ -40,7 +40,6 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The session cookie's name.
 const SESSION_COOKIE: &str = "lab_session";
-const SESSION_COOKIE_PREFIX: &str = "lab_session=";
 
 /// A bound, migrated, ready-to-serve portal.
 pub struct Application {
@@ -438,13 +437,7 @@ async fn private_to_the_caller(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    let has_session = request
-        .headers()
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|cookies| cookies.split(';'))
-        .any(|cookie| cookie.trim_start().starts_with(SESSION_COOKIE_PREFIX));
+    let has_session = app::server::cookies::find(request.headers(), SESSION_COOKIE).is_some();
     let mut response = next.run(request).await;
     let stored_nowhere = response
         .headers()
