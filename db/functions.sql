@@ -65,16 +65,25 @@ begin
 end;
 $function$;
 
--- function: public.ledger_lease_charge(p_leases uuid[], p_charges bigint[], p_usage jsonb)
-CREATE OR REPLACE FUNCTION public.ledger_lease_charge(p_leases uuid[], p_charges bigint[], p_usage jsonb)
- RETURNS TABLE(lease uuid, account_id uuid, available bigint)
+-- function: public.ledger_lease_charge(p_leases uuid[], p_charges bigint[], p_usage jsonb, p_overruns jsonb)
+CREATE OR REPLACE FUNCTION public.ledger_lease_charge(p_leases uuid[], p_charges bigint[], p_usage jsonb, p_overruns jsonb)
+ RETURNS TABLE(lease uuid, account_id uuid, available bigint, collected bigint)
  LANGUAGE plpgsql
 AS $function$
+declare
+    v_charged uuid[];
+    v_over record;
+    v_account uuid;
+    v_key uuid;
+    v_available bigint;
+    v_take bigint;
+    v_short bigint;
+    v_tx uuid;
+    v_collected jsonb := '{}';
 begin
-    if coalesce((select max(c) from unnest(p_charges) c), 0) <= 0 then
+    if coalesce((select max(c) from unnest(p_charges) c), 0) <= 0 and jsonb_array_length(p_overruns) = 0 then
         perform set_config('synchronous_commit', 'off', true);
     end if;
-    return query
     with held as (
         update credit_holds h set charged = h.charged + b.charge
         from unnest(p_leases, p_charges) as b(lease, charge)
@@ -96,8 +105,56 @@ begin
         join held on held.id = r.hold_id
         on conflict (id) do nothing
     )
-    select held.id, held.account_id, a.available
-    from held join credit_accounts a on a.id = held.account_id;
+    select array_agg(held.id) into v_charged from held;
+    if v_charged is null then
+        return;
+    end if;
+    for v_over in
+        select o.lease, o.request, o.amount
+        from rows from (jsonb_to_recordset(p_overruns) as (lease uuid, request uuid, amount bigint))
+             with ordinality as o(lease, request, amount, n)
+        where o.lease = any (v_charged) and o.amount > 0
+        order by o.n
+    loop
+        select h.account_id, h.api_key_id into v_account, v_key from credit_holds h where h.id = v_over.lease;
+        select a.available into v_available from credit_accounts a where a.id = v_account for update;
+        v_take := least(v_over.amount, v_available);
+        if v_take > 0 then
+            update credit_accounts a set available = a.available - v_take, reserved = a.reserved + v_take
+            where a.id = v_account;
+            update credit_holds h set amount = h.amount + v_take, charged = h.charged + v_take
+            where h.id = v_over.lease;
+            perform ledger_take_lots(v_account, v_over.lease, v_take);
+            v_tx := gen_random_uuid();
+            insert into ledger_transactions (id, kind, memo)
+            values (v_tx, 'reservation', 'lease ' || v_over.lease || ' overrun of request ' || v_over.request);
+            insert into ledger_entries (transaction_id, account_id, bucket, amount)
+            values (v_tx, v_account, 'available', -v_take), (v_tx, v_account, 'reserved', v_take);
+            v_collected := jsonb_set(v_collected, array[v_over.lease::text],
+                                     to_jsonb(coalesce((v_collected ->> v_over.lease::text)::bigint, 0) + v_take));
+        end if;
+        v_short := v_over.amount - v_take;
+        if v_short > 0 then
+            v_tx := gen_random_uuid();
+            insert into ledger_transactions (id, kind, memo)
+            values (v_tx, 'uncollected', 'request ' || v_over.request || ' of account ' || v_account);
+            insert into ledger_entries (transaction_id, account_id, bucket, amount)
+            select v_tx, x.account, 'available', x.amount
+            from (values ((select a.id from credit_accounts a where a.owner_kind = 'treasury'), -v_short),
+                         ((select a.id from credit_accounts a where a.owner_kind = 'uncollected'), v_short))
+                 as x(account, amount);
+            update credit_accounts a set available = a.available + v_short where a.owner_kind = 'uncollected';
+            update usage_records u set uncollected = v_short where u.id = v_over.request;
+        end if;
+        if v_key is not null then
+            update api_keys k set spent = k.spent + v_over.amount where k.id = v_key;
+        end if;
+    end loop;
+    return query
+    select u.id, a.id, a.available, coalesce((v_collected ->> u.id::text)::bigint, 0)
+    from unnest(v_charged) as u(id)
+    join credit_holds h on h.id = u.id
+    join credit_accounts a on a.id = h.account_id;
 end;
 $function$;
 

@@ -9,6 +9,9 @@
 //! - `fault-timeout` never answers;
 //! - `fault-drop` drops the connection (a stream, half-way through);
 //! - `fault-nousage` reports no `usage`;
+//! - `fault-overshoot` ignores `max_tokens` (answers at its natural length,
+//!   at least 12 tokens) and bills what it generated, as an upstream that
+//!   overshoots the limit does;
 //! - `stream-nousage` reports `usage` only when not streaming (as llama.cpp's
 //!   server and Ollama do);
 //! - `template` counts [`TEMPLATE_TOKENS`] more prompt tokens than the text
@@ -97,6 +100,7 @@ enum Fault {
     Timeout,
     Drop,
     NoUsage,
+    Overshoot,
 }
 
 fn fault_of(model: &str) -> Fault {
@@ -108,6 +112,8 @@ fn fault_of(model: &str) -> Fault {
         Fault::Drop
     } else if model.contains("fault-nousage") {
         Fault::NoUsage
+    } else if model.contains("fault-overshoot") {
+        Fault::Overshoot
     } else {
         Fault::None
     }
@@ -172,7 +178,7 @@ async fn chat(State(options): State<Options>, body: Bytes) -> Response {
         .or_else(|| request.get("max_tokens"))
         .and_then(Value::as_u64);
     let (n, finish) = match limit {
-        Some(limit) if limit < natural => (limit, "length"),
+        Some(limit) if limit < natural && fault != Fault::Overshoot => (limit, "length"),
         _ => (natural, "stop"),
     };
     let completion_tokens = n * choices;
@@ -415,5 +421,6 @@ mod tests {
         assert_eq!(fault_of("fault-timeout"), Fault::Timeout);
         assert_eq!(fault_of("fault-drop"), Fault::Drop);
         assert_eq!(fault_of("fault-nousage"), Fault::NoUsage);
+        assert_eq!(fault_of("fault-overshoot"), Fault::Overshoot);
     }
 }

@@ -15,6 +15,7 @@ const NO_KEY: &str = "00000000-0000-7000-8000-000000000000";
 /// Every credit function of the admin console, with arguments it accepts.
 const ENDPOINTS: &[(&str, &[(&str, &str)])] = &[
     ("admin_credit_account", &[("email", "dev@example.org")]),
+    ("admin_uncollected_usage", &[]),
     (
         "admin_grant_credits",
         &[

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::helpers::{database_url, spawn_app, TestApp};
+use crate::helpers::{create_user, database_url, page, signed_in, spawn_app, TestApp};
 
 /// A developer with credits and an API key.
 struct Caller {
@@ -280,6 +280,121 @@ async fn the_reservation_covers_what_the_upstream_bills_for_schemas_and_choices(
         vec![(200, i32::try_from(prompt).expect("small"), 3, full, false)]
     );
     verify(&app).await;
+}
+
+/// (credits, uncollected) of the usage records of a key.
+async fn charged_and_uncollected(app: &TestApp, key: Uuid) -> Vec<(i64, i64)> {
+    sqlx::query_as(
+        "select credits, uncollected from usage_records where key_id = $1 order by created_at",
+    )
+    .bind(key)
+    .fetch_all(&app.pool)
+    .await
+    .expect("usage")
+}
+
+#[sqlx::test(migrations = false)]
+async fn usage_past_the_reservation_is_charged_in_full_and_what_is_missing_is_uncollected(
+    pool: PgPool,
+) {
+    let app = spawn_app(pool).await;
+    // An upstream that ignores `max_tokens`: 1 micro-credit a prompt token,
+    // 100 an output token.
+    model(
+        &app,
+        "sim-overshoot",
+        "fault-overshoot",
+        Some((1_000_000, 100_000_000)),
+        5000,
+    )
+    .await;
+    let call = |key: String| {
+        let app = &app;
+        async move {
+            let response = app
+                .v1(&key, "chat/completions", &chat("sim-overshoot", Some(1)))
+                .await;
+            assert_eq!(response.status(), 200);
+            let charged = response.headers()["x-credits-charged"]
+                .to_str()
+                .expect("header")
+                .to_owned();
+            let body: Value = response.json().await.expect("json");
+            let prompt = body["usage"]["prompt_tokens"].as_i64().expect("prompt");
+            let completion = body["usage"]["completion_tokens"]
+                .as_i64()
+                .expect("completion");
+            assert!(completion >= 12, "overshot max_tokens: {body}");
+            (prompt + completion * 100, charged)
+        }
+    };
+
+    // With credit to spare, the whole price is charged.
+    let rich = caller(&app, credits(10)).await;
+    let (price, charged) = call(rich.key.clone()).await;
+    assert_eq!(
+        charged,
+        app::format::credits_plain(Credits::from_micros(price))
+    );
+    assert_eq!(
+        charged_and_uncollected(&app, rich.key_id).await,
+        vec![(price, 0)]
+    );
+    assert_eq!(
+        balance(&app, rich.account).await.available,
+        10_000_000 - price
+    );
+
+    // With less credit than the usage costs, the account pays all it has
+    // and the rest is posted as uncollected, for admins to see.
+    let poor = caller(&app, Credits::from_micros(500)).await;
+    let (price, charged) = call(poor.key.clone()).await;
+    assert_eq!(charged, "0.0005");
+    assert_eq!(
+        charged_and_uncollected(&app, poor.key_id).await,
+        vec![(price, price - 500)]
+    );
+    assert_eq!(
+        balance(&app, poor.account).await,
+        ledger::Balance {
+            available: 0,
+            reserved: 0
+        }
+    );
+    let uncollected: i64 = sqlx::query_scalar(
+        "select available from credit_accounts where owner_kind = 'uncollected'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .expect("uncollected account");
+    assert_eq!(uncollected, price - 500);
+    let spent: i64 = sqlx::query_scalar("select spent from api_keys where id = $1")
+        .bind(poor.key_id)
+        .fetch_one(&app.pool)
+        .await
+        .expect("spent");
+    assert_eq!(spent, price, "the key's spending counts the whole price");
+    verify(&app).await;
+
+    // Admins see it on the overview and, request by request, on the
+    // credits page.
+    create_user(&app, "staff@lab.test", "admin").await;
+    let admin = signed_in(&app, "staff@lab.test").await;
+    let missing = Credits::from_micros(price - 500).to_string();
+    let home = page(&app, &admin, "/admin")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(home.contains("Uncollected credits") && home.contains(&missing));
+    let listed = page(&app, &admin, "/admin/credits")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(listed.contains(&format!("{}@example.com", poor.user)));
+    assert!(listed.contains(&missing), "{listed}");
+    assert!(!listed.contains(&format!("{}@example.com", rich.user)));
 }
 
 #[sqlx::test(migrations = false)]

@@ -223,6 +223,7 @@ const TABLE: &[Class] = &[
     class("POST /api/admin_list_outbox", Admin),
     class("POST /api/admin_list_audit", Admin),
     class("POST /api/admin_credit_account", Admin),
+    class("POST /api/admin_uncollected_usage", Admin),
     class("POST /api/admin_grant_credits", Admin).form(&[("email", ""), ("amount", ""), ("reason", ""), ("idempotency_key", "")]),
     class("POST /api/admin_adjust_credits", Admin).form(&[("email", ""), ("amount", ""), ("reason", ""), ("idempotency_key", "")]),
     class("POST /api/admin_upload_bulk_grant", Admin).multipart(&[("csv", "")]),

@@ -9,7 +9,10 @@ use crate::components::ui::PageHeader;
 use leptos_router::components::Form;
 
 use super::{admin_frame, done_flag, empty_state, load_error, page_param, pager, query_param};
-use crate::api::admin::{get_credit_account, AdjustCredits, CreditAccountView, GrantCredits};
+use crate::api::admin::{
+    get_credit_account, list_uncollected, AdjustCredits, CreditAccountView, GrantCredits,
+    UncollectedRequest, UncollectedView,
+};
 use crate::api::credits::{HistoryView, KINDS};
 use crate::components::form::{
     action_error, field_error, kept_fields, FormError, KeptFields, Notice,
@@ -106,6 +109,7 @@ fn CreditsView() -> impl IntoView {
                     Ok(None) => {
                         view! {
                             <p class="muted">"Enter the email of a user to see their credits."</p>
+                            <UncollectedUsage page />
                         }
                             .into_any()
                     }
@@ -404,4 +408,103 @@ fn history_table(history: Page<HistoryView>, email: String, kind: String) -> imp
         {nav}
     }
     .into_any()
+}
+
+/// What the Lab served without being paid: usage an upstream reported past
+/// a request's reservation that its account had no credit left for. Shown
+/// when no account is looked up.
+#[component]
+fn UncollectedUsage(page: Memo<i64>) -> impl IntoView {
+    let found = Resource::new(move || page.get(), list_uncollected);
+    view! {
+        <section aria-labelledby="uncollected-heading" id="uncollected">
+            <h2 id="uncollected-heading">"Uncollected usage"</h2>
+            <Suspense fallback=|| {
+                view! { <p class="muted">"Loading…"</p> }
+            }>
+                {move || Suspend::new(async move {
+                    match found.await {
+                        Ok(view) => uncollected_table(view).into_any(),
+                        Err(e) => load_error(e).into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+fn uncollected_table(found: UncollectedView) -> impl IntoView {
+    if found.requests.total == 0 {
+        return empty_state(
+                "Nothing uncollected",
+                "Every request was paid for in full. When an upstream reports more usage than a request reserved and its account has no credit left for it, the request is listed here."
+                    .to_owned(),
+            )
+            .into_any();
+    }
+    let nav = pager(&found.requests, href::admin_credits(), &[]);
+    view! {
+        <p>
+            "Served without being paid, in all: "
+            <strong class="num">{credits(found.total)}</strong>
+            " credits. Each request below was charged what its account had; the rest is in the uncollected account."
+        </p>
+        <div class="table-wrap" tabindex="0">
+            <table class="data-table">
+                <caption class="visually-hidden">
+                    "Requests not paid for in full, newest first"
+                </caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"When"</th>
+                        <th scope="col">"User"</th>
+                        <th scope="col">"Model"</th>
+                        <th scope="col" class="num">
+                            "Tokens"
+                        </th>
+                        <th scope="col" class="num">
+                            "Price"
+                        </th>
+                        <th scope="col" class="num">
+                            "Uncollected"
+                        </th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {found.requests.items.into_iter().map(uncollected_row).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        {nav}
+    }
+    .into_any()
+}
+
+fn uncollected_row(request: UncollectedRequest) -> impl IntoView {
+    view! {
+        <tr>
+            <td data-label="When" class="admin-nowrap">
+                {request.at}
+                <br />
+                <code class="muted" title="Request id">
+                    {request.request_id}
+                </code>
+            </td>
+            <td data-label="User" class="admin-break">
+                <a href=href::admin_user(request.user_id)>{request.email}</a>
+            </td>
+            <td data-label="Model" class="admin-break">
+                {request.model}
+            </td>
+            <td data-label="Tokens" class="num">
+                {crate::format::grouped(request.tokens)}
+            </td>
+            <td data-label="Price" class="num">
+                {credits(request.credits)}
+            </td>
+            <td data-label="Uncollected" class="num">
+                {credits(request.uncollected)}
+            </td>
+        </tr>
+    }
 }

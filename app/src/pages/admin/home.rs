@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use super::{admin_frame, load_error};
 use crate::api::admin::{get_overview, AdminOverview};
 use crate::components::ui::PageHeader;
+use crate::domain::credits::Credits;
 use crate::href;
 
 /// `/admin`.
@@ -35,7 +36,7 @@ fn Overview() -> impl IntoView {
 }
 
 fn stats(o: AdminOverview) -> impl IntoView {
-    let stat = |href: &'static str, value: i64, label: &'static str, hint: &'static str| {
+    let stat = |href: &'static str, value: String, label: &'static str, hint: &'static str| {
         view! {
             <li>
                 <a class="card admin-stat" href=href>
@@ -48,18 +49,29 @@ fn stats(o: AdminOverview) -> impl IntoView {
     };
     view! {
         <ul class="card-grid admin-stats" aria-label="At a glance">
-            {stat(href::admin_users(), o.users, "Users", "Search, change roles, suspend")}
+            {stat(
+                href::admin_users(),
+                o.users.to_string(),
+                "Users",
+                "Search, change roles, suspend",
+            )}
             {stat(
                 href::admin_applications(),
-                o.pending_applications,
+                o.pending_applications.to_string(),
                 "Pending applications",
                 "Approve or reject",
             )}
             {stat(
                 href::admin_outbox(),
-                o.unsent_emails,
+                o.unsent_emails.to_string(),
                 "Unsent emails",
                 "Every email, with its body",
+            )}
+            {stat(
+                href::admin_credits(),
+                Credits::from_micros(o.uncollected).to_string(),
+                "Uncollected credits",
+                "Usage past what accounts could pay",
             )}
         </ul>
         <p>

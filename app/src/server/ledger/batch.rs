@@ -149,12 +149,20 @@ impl Batcher {
         actual: Credits,
         key: &str,
     ) -> Result<ClosedWith, LedgerError> {
-        self.settle_with(account, hold, actual, key, Context::default())
+        let charge = actual.micros();
+        if charge < 0 {
+            return Err(LedgerError::NonPositiveAmount);
+        }
+        self.close(account, hold, Some(key), charge, None, false)
             .await
     }
 
-    /// [`Self::settle`] for a proxied request: writes its usage record with
-    /// the charge.
+    /// [`Self::settle`] for a metered call: writes its usage record with the
+    /// charge, and charges `actual` in full even past what is held (usage an
+    /// upstream reported beyond the reservation): the rest comes from the
+    /// lease's free credit, then from the account's available credit, and
+    /// what the account does not have is posted as uncollected. The answer's
+    /// `charged` is what the account paid.
     pub async fn settle_with(
         &self,
         account: Uuid,
@@ -167,7 +175,7 @@ impl Batcher {
         if charge < 0 {
             return Err(LedgerError::NonPositiveAmount);
         }
-        self.close(account, hold, Some(key), charge, context.usage)
+        self.close(account, hold, Some(key), charge, context.usage, true)
             .await
     }
 
@@ -183,7 +191,8 @@ impl Batcher {
         hold: Uuid,
         context: Context,
     ) -> Result<ClosedWith, LedgerError> {
-        self.close(account, hold, None, 0, context.usage).await
+        self.close(account, hold, None, 0, context.usage, false)
+            .await
     }
 
     /// Releases `hold` in memory if it is still open and nothing is closing
@@ -222,15 +231,29 @@ impl Batcher {
         key: Option<&str>,
         charge: i64,
         usage: Option<UsageRecord>,
+        overrun_allowed: bool,
     ) -> Result<ClosedWith, LedgerError> {
+        let mut charge = charge;
+        let mut overrun = 0;
         {
             let mut state = self.state();
-            let Some(open) = state.open.get_mut(&hold).filter(|o| !o.closing) else {
+            let Some(open) = state.open.get(&hold).filter(|o| !o.closing).copied() else {
                 return state.unclosable(hold, key);
             };
             if charge > open.amount {
-                return Err(LedgerError::ChargeExceedsHold { held: open.amount });
+                if !overrun_allowed {
+                    return Err(LedgerError::ChargeExceedsHold { held: open.amount });
+                }
+                // What the lease has free here covers what it can; the
+                // writer collects the rest from the account.
+                let past = charge - open.amount;
+                let extended = state.extend(hold, past);
+                charge = open.amount + extended;
+                overrun = past - extended;
             }
+            let Some(open) = state.open.get_mut(&hold) else {
+                return Err(LedgerError::UnknownHold);
+            };
             if charge == 0 && usage.is_none() {
                 // Nothing to write: closed in memory.
                 let status = if key.is_some() {
@@ -253,6 +276,7 @@ impl Batcher {
             hold,
             key: key.map(str::to_owned),
             charge,
+            overrun,
             usage,
             reply,
         };

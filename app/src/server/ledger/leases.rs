@@ -164,6 +164,46 @@ impl State {
         })
     }
 
+    /// Adds up to `want` of its lease's free credit to the open reservation
+    /// `hold` (for usage past what it held); returns how much.
+    pub fn extend(&mut self, hold: Uuid, want: i64) -> i64 {
+        let Some(open) = self.open.get(&hold).copied() else {
+            return 0;
+        };
+        let Some(lease) = self
+            .accounts
+            .get_mut(&open.account)
+            .and_then(|a| a.leases.iter_mut().find(|l| l.id == open.lease))
+        else {
+            return 0;
+        };
+        let added = want.min(lease.free()).max(0);
+        lease.reserved += added;
+        if let Some(open) = self.open.get_mut(&hold) {
+            open.amount += added;
+        }
+        added
+    }
+
+    /// Records that the database took `collected` more of the account's
+    /// credit into the lease of the open reservation `hold`, for it to
+    /// charge (usage past what it held).
+    pub fn collected(&mut self, hold: Uuid, collected: i64) {
+        let Some(open) = self.open.get_mut(&hold) else {
+            return;
+        };
+        open.amount += collected;
+        let open = *open;
+        if let Some(lease) = self
+            .accounts
+            .get_mut(&open.account)
+            .and_then(|a| a.leases.iter_mut().find(|l| l.id == open.lease))
+        {
+            lease.amount += collected;
+            lease.reserved += collected;
+        }
+    }
+
     /// Records what the database answered to growing the lease `lease` of
     /// `key` by `taken` (a new lease when this process has none by that
     /// id), with the account's balance after it.
@@ -326,6 +366,28 @@ mod tests {
             state.unclosable(Uuid::now_v7(), None),
             Err(LedgerError::UnknownHold)
         );
+    }
+
+    #[test]
+    fn usage_past_a_reservation_takes_the_lease_free_credit_then_what_the_database_collected() {
+        let (mut state, key, _) = with_lease(100);
+        let first = state.take(key, 30, TTL).expect("fits").hold;
+        let second = state.take(key, 50, TTL).expect("fits").hold;
+        // 20 are free: an overrun of 35 gets them, the other 15 come from the database.
+        assert_eq!(state.extend(first, 35), 20);
+        assert_eq!(state.extend(first, 1), 0, "nothing free is left");
+        state.collected(first, 15);
+        let closed = state
+            .finish(first, 65, HoldStatus::Settled, Some("a".to_owned()))
+            .expect("open");
+        assert_eq!((closed.held.micros(), closed.charged.micros()), (65, 65));
+        let lease = state.lease(key).expect("lease");
+        assert_eq!(
+            (lease.amount, lease.charged, lease.reserved, lease.free()),
+            (115, 65, 50, 0)
+        );
+        state.finish(second, 10, HoldStatus::Settled, Some("b".to_owned()));
+        assert_eq!(state.lease(key).expect("lease").free(), 40);
     }
 
     #[test]

@@ -1023,7 +1023,7 @@ pub async fn verify(pool: &PgPool) -> Result<Vec<Violation>, LedgerError> {
         ("available balance differs from its lots",
          sqlx::query_scalar("select a.id::text from credit_accounts a left join (
               select account_id, sum(remaining) as remaining from credit_lots group by account_id) l on l.account_id = a.id
-          where a.owner_kind <> 'treasury' and a.available <> coalesce(l.remaining, 0)")),
+          where a.owner_kind not in ('treasury', 'uncollected') and a.available <> coalesce(l.remaining, 0)")),
     ];
     let mut violations = Vec::new();
     for (what, query) in checks {

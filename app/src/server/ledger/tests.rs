@@ -40,6 +40,28 @@ async fn give(
     grant(pool, &grant_request).await.expect("grant")
 }
 
+/// A user (a row of `users`, for what refers to one) whose account holds
+/// `credits`.
+async fn user_with_credits(pool: &PgPool, email: &str, credits: i64) -> (Uuid, Uuid) {
+    let user = Uuid::now_v7();
+    sqlx::query(
+        "insert into users (id, email, password_hash, display_name, account_kind, country)
+         values ($1, $2, 'x', 'Ledger tester', 'developer', 'NL')",
+    )
+    .bind(user)
+    .bind(email)
+    .execute(pool)
+    .await
+    .expect("user");
+    let mut conn = pool.acquire().await.expect("conn");
+    let account = account_for(&mut conn, Owner::User(user))
+        .await
+        .expect("account");
+    drop(conn);
+    give(pool, account, credits, None).await;
+    (user, account)
+}
+
 async fn assert_verified(pool: &PgPool) {
     let violations = verify(pool).await.expect("verify");
     assert!(violations.is_empty(), "{violations:?}");
@@ -943,21 +965,7 @@ async fn a_busy_lease_posts_its_charges_to_the_ledger_within_moments(pool: PgPoo
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_lease_for_an_api_key_never_passes_its_spend_cap(pool: PgPool) {
-    let user = Uuid::now_v7();
-    sqlx::query(
-        "insert into users (id, email, password_hash, display_name, account_kind, country)
-         values ($1, 'capped@lab.test', 'x', 'Capped', 'developer', 'NL')",
-    )
-    .bind(user)
-    .execute(&pool)
-    .await
-    .expect("user");
-    let mut conn = pool.acquire().await.expect("conn");
-    let account = account_for(&mut conn, Owner::User(user))
-        .await
-        .expect("account");
-    drop(conn);
-    give(&pool, account, 100, None).await;
+    let (user, account) = user_with_credits(&pool, "capped@lab.test", 100).await;
     let key = Uuid::now_v7();
     sqlx::query(
         "insert into api_keys (id, user_id, account_id, name, public_id, secret_hash, spend_cap)
@@ -1047,10 +1055,125 @@ async fn every_usage_record_field_is_a_column_of_usage_records(pool: PgPool) {
         "not columns of usage_records: {unknown:?}"
     );
     // Every column is either sent or filled in by `ledger_lease_charge`.
-    let filled_by_sql = ["account_id", "created_at"];
+    let filled_by_sql = ["account_id", "created_at", "uncollected"];
     let missing: Vec<&String> = columns
         .iter()
         .filter(|c| !fields.contains(c) && !filled_by_sql.contains(&c.as_str()))
         .collect();
     assert!(missing.is_empty(), "columns no record fills: {missing:?}");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn usage_past_a_reservation_is_collected_from_the_account_and_the_rest_is_uncollected(
+    pool: PgPool,
+) {
+    let (user, account) = user_with_credits(&pool, "overrun@lab.test", 10).await;
+    let m = Credits::from_micros;
+    let record = |id: Uuid| UsageRecord {
+        id,
+        key_id: None,
+        user_id: user,
+        model: "m".to_owned(),
+        endpoint: "chat",
+        streamed: false,
+        input_tokens: 1,
+        output_tokens: 1,
+        latency_ms: 1,
+        status: 200,
+        counted_by: None,
+        credits: 0,
+        hold_id: None,
+    };
+    let batcher = Batcher::start(pool.clone(), 1);
+    let ttl = Duration::minutes(5);
+    // The first reservation takes a lease of 32 times itself (3.2 credits);
+    // the second uses up what the lease has free.
+    let first = batcher
+        .reserve(account, m(100_000), ttl)
+        .await
+        .expect("fits");
+    let second = batcher
+        .reserve(account, m(3_100_000), ttl)
+        .await
+        .expect("fits the lease");
+    assert_eq!(second.available, m(6_800_000));
+    // 4.9 credits past the first's hold come from the account's 6.8.
+    let (one, two) = (Uuid::now_v7(), Uuid::now_v7());
+    let settled = batcher
+        .settle_with(
+            account,
+            first.hold,
+            m(5_000_000),
+            "one",
+            Context {
+                usage: Some(record(one)),
+            },
+        )
+        .await
+        .expect("settle");
+    assert_eq!(
+        (settled.closed.charged, settled.available),
+        (m(5_000_000), m(1_900_000))
+    );
+    // 2.9 past the second's: the account has 1.9 left, 1 is uncollected.
+    let settled = batcher
+        .settle_with(
+            account,
+            second.hold,
+            m(6_000_000),
+            "two",
+            Context {
+                usage: Some(record(two)),
+            },
+        )
+        .await
+        .expect("settle");
+    assert_eq!(
+        (settled.closed.charged, settled.available),
+        (m(5_000_000), Credits::ZERO)
+    );
+    batcher.return_leases().await;
+    assert_eq!(
+        balance(&pool, account).await.expect("balance"),
+        Balance {
+            available: 0,
+            reserved: 0
+        }
+    );
+    let records: Vec<(i64, i64)> = sqlx::query_as(
+        "select credits, uncollected from usage_records where user_id = $1 order by id",
+    )
+    .bind(user)
+    .fetch_all(&pool)
+    .await
+    .expect("records");
+    assert_eq!(records, vec![(5_000_000, 0), (6_000_000, 1_000_000)]);
+    let uncollected: i64 = sqlx::query_scalar(
+        "select available from credit_accounts where owner_kind = 'uncollected'",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("uncollected");
+    assert_eq!(uncollected, 1_000_000);
+    // Everything the account had was settled, and the uncollected part is
+    // a transaction of its own.
+    let settled: i64 = sqlx::query_scalar(
+        "select (-sum(e.amount))::bigint from ledger_entries e
+         join ledger_transactions t on t.id = e.transaction_id
+         where t.kind = 'settlement' and e.account_id = $1 and e.bucket = 'reserved'",
+    )
+    .bind(account)
+    .fetch_one(&pool)
+    .await
+    .expect("settlements");
+    assert_eq!(settled, c(10).micros());
+    let kinds: Vec<String> = sqlx::query_scalar(
+        "select t.kind from ledger_transactions t join ledger_entries e on e.transaction_id = t.id
+         join credit_accounts a on a.id = e.account_id where a.owner_kind = 'uncollected'",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("kinds");
+    assert_eq!(kinds, vec!["uncollected".to_owned()]);
+    assert_verified(&pool).await;
 }

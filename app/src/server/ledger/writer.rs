@@ -9,7 +9,7 @@
 //! records and the API keys' spending, in one durable commit. What to do is
 //! decided by the in-memory [`State`]; this module carries it out.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -19,7 +19,7 @@ use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use super::batch::Inner;
-use super::leases::{LeaseKey, State};
+use super::leases::{LeaseKey, Open, State};
 use super::{Closed, ClosedWith, HoldStatus, LedgerError, Reserved, UsageRecord};
 use crate::domain::credits::Credits;
 
@@ -47,7 +47,10 @@ pub(super) enum Op {
         hold: Uuid,
         /// `None`: a release (nothing charged) that has a usage record.
         key: Option<String>,
+        /// Charged from what the reservation holds.
         charge: i64,
+        /// Usage past what it holds, to collect from the account.
+        overrun: i64,
         usage: Option<UsageRecord>,
         reply: oneshot::Sender<Result<ClosedWith, LedgerError>>,
     },
@@ -229,11 +232,40 @@ async fn grow_and_take(
         .ok_or(LedgerError::InsufficientCredits)
 }
 
+/// One charge on its way to the database.
+struct Waiting {
+    hold: Uuid,
+    open: Open,
+    key: Option<String>,
+    charge: i64,
+    overrun: i64,
+    reply: oneshot::Sender<Result<ClosedWith, LedgerError>>,
+}
+
+/// Usage past a reservation, as `ledger_lease_charge` reads it.
+#[derive(serde::Serialize)]
+struct Overrun {
+    lease: Uuid,
+    request: Uuid,
+    amount: i64,
+}
+
+/// A lease `ledger_lease_charge` charged: its account's balance after, and
+/// what its overruns collected from the account.
+#[derive(sqlx::FromRow)]
+struct ChargedLease {
+    lease: Uuid,
+    account_id: Uuid,
+    available: Option<i64>,
+    collected: i64,
+}
+
 /// Posts a batch of charges (and usage records) in one durable commit.
 async fn charge(link: &mut Link, inner: &Inner, ops: Vec<Op>) {
     let mut leases: Vec<Uuid> = Vec::new();
     let mut totals: Vec<i64> = Vec::new();
     let mut records = Vec::new();
+    let mut overruns = Vec::new();
     let mut waiting = Vec::new();
     {
         let state = lock(inner);
@@ -242,6 +274,7 @@ async fn charge(link: &mut Link, inner: &Inner, ops: Vec<Op>) {
                 hold,
                 key,
                 charge,
+                overrun,
                 usage,
                 reply,
             } = op
@@ -259,31 +292,50 @@ async fn charge(link: &mut Link, inner: &Inner, ops: Vec<Op>) {
                     totals.push(charge);
                 }
             }
+            if overrun > 0 {
+                overruns.push(Overrun {
+                    lease: open.lease,
+                    request: usage.as_ref().map_or(hold, |record| record.id),
+                    amount: overrun,
+                });
+            }
             if let Some(mut record) = usage {
                 record.hold_id = Some(open.lease);
-                record.credits = charge;
+                // The whole price: what the reservation held, and past it.
+                record.credits = charge.saturating_add(overrun);
                 records.push(record);
             }
-            waiting.push((hold, open, key, charge, reply));
+            waiting.push(Waiting {
+                hold,
+                open,
+                key,
+                charge,
+                overrun,
+                reply,
+            });
         }
     }
     let records = sqlx::types::Json(records);
-    let posted: Result<Vec<(Uuid, Uuid, Option<i64>)>, LedgerError> = retrying!(link, |conn| {
-        sqlx::query_as("select lease, account_id, available from ledger_lease_charge($1, $2, $3)")
+    let overruns = sqlx::types::Json(overruns);
+    let posted: Result<Vec<ChargedLease>, LedgerError> = retrying!(link, |conn| {
+        sqlx::query_as(
+                "select lease, account_id, available, collected from ledger_lease_charge($1, $2, $3, $4)",
+            )
             .bind(&leases)
             .bind(&totals)
             .bind(&records)
+            .bind(&overruns)
             .fetch_all(conn)
     });
     let mut state = lock(inner);
     let posted = match posted {
         Ok(rows) => rows,
         Err(error) => {
-            for (hold, _, _, _, reply) in waiting {
-                if let Some(open) = state.open.get_mut(&hold) {
+            for w in waiting {
+                if let Some(open) = state.open.get_mut(&w.hold) {
                     open.closing = false;
                 }
-                let _ = reply.send(Err(error.clone()));
+                let _ = w.reply.send(Err(error.clone()));
             }
             return;
         }
@@ -294,40 +346,55 @@ async fn charge(link: &mut Link, inner: &Inner, ops: Vec<Op>) {
         .filter(|(_, total)| **total > 0)
         .map(|(lease, _)| lease)
         .collect();
-    for (lease, account, available) in &posted {
-        let Some(here) = state.accounts.get_mut(account) else {
+    // What each lease's overruns collected, handed out in order as the
+    // database took it.
+    let mut collected: HashMap<Uuid, i64> = HashMap::new();
+    for row in &posted {
+        collected.insert(row.lease, row.collected);
+        let Some(here) = state.accounts.get_mut(&row.account_id) else {
             continue;
         };
-        if let Some(available) = available {
-            here.available = *available;
+        if let Some(available) = row.available {
+            here.available = available;
         }
-        if let Some(lease) = here.leases.iter_mut().find(|l| l.id == *lease) {
-            lease.unposted |= charged.contains(&lease.id);
+        if let Some(lease) = here.leases.iter_mut().find(|l| l.id == row.lease) {
+            lease.unposted |= charged.contains(&lease.id) || row.collected > 0;
         }
     }
-    for (hold, open, key, charge, reply) in waiting {
-        if !posted.iter().any(|(lease, _, _)| *lease == open.lease) {
+    for w in waiting {
+        let Some(left) = collected.get_mut(&w.open.lease) else {
             // The lease expired under us: nothing was posted.
-            tracing::error!(%hold, lease = %open.lease, "a charge found its lease closed");
-            if let Some(open) = state.open.get_mut(&hold) {
+            tracing::error!(hold = %w.hold, lease = %w.open.lease, "a charge found its lease closed");
+            if let Some(open) = state.open.get_mut(&w.hold) {
                 open.closing = false;
             }
-            let _ = reply.send(Err(LedgerError::HoldClosed(HoldStatus::Expired)));
+            let _ = w
+                .reply
+                .send(Err(LedgerError::HoldClosed(HoldStatus::Expired)));
             continue;
+        };
+        let got = w.overrun.min(*left);
+        *left -= got;
+        if got > 0 {
+            state.collected(w.hold, got);
         }
-        let status = if key.is_some() {
+        if w.overrun > got {
+            tracing::warn!(hold = %w.hold, uncollected = w.overrun - got, "usage past the account's credit, posted as uncollected");
+        }
+        let status = if w.key.is_some() {
             HoldStatus::Settled
         } else {
             HoldStatus::Released
         };
-        state.finish(hold, charge, status, key);
-        let _ = reply.send(Ok(ClosedWith {
+        let charge = w.charge + got;
+        state.finish(w.hold, charge, status, w.key);
+        let _ = w.reply.send(Ok(ClosedWith {
             closed: Closed {
-                account: open.account,
-                held: Credits::from_micros(open.amount),
+                account: w.open.account,
+                held: Credits::from_micros(w.open.amount + got),
                 charged: Credits::from_micros(charge),
             },
-            available: Credits::from_micros(state.available(open.account)),
+            available: Credits::from_micros(state.available(w.open.account)),
         }));
     }
 }

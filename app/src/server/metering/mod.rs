@@ -180,7 +180,11 @@ const REFUSED_MODEL_CHARS: usize = 200;
 /// A settled call's charge and the credit its account has left.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Settled {
+    /// What the account paid.
     pub charged: Credits,
+    /// What the call cost beyond that, which the account did not have
+    /// (posted as uncollected; 0 but for usage past the reservation).
+    pub uncollected: Credits,
     pub remaining: Credits,
 }
 
@@ -454,22 +458,24 @@ impl Reservation {
         self.planned
     }
 
-    /// Charges what was used (never more than held), writes the usage
-    /// record and answers once both are durable.
+    /// Charges what was used, writes the usage record and answers once both
+    /// are durable. Usage past the reservation (an upstream reporting more
+    /// than it could bill) is charged in full from the account's available
+    /// credit, and what the account does not have is posted as uncollected:
+    /// the record's credits are always its tokens at the model's prices.
     pub async fn settle(mut self, used: Used) -> Result<Settled, MeteringError> {
         let meter = self.meter.clone();
         if let Some(key) = self.payer.key_id {
             meter.inner.limits.spend_tokens(
                 key,
                 self.payer.tpm_limit,
-                used.input.tokens + used.output.tokens,
+                used.input.tokens.saturating_add(used.output.tokens),
             );
         }
         let price = self.model.price(used.input.tokens, used.output.tokens);
         if price > self.amount {
-            tracing::warn!(request = %self.planned.id, "usage exceeded the reservation; charged the reservation");
+            tracing::warn!(request = %self.planned.id, "usage exceeded the reservation; collecting the rest");
         }
-        let charge = price.min(self.amount);
         let context = Context {
             usage: Some(self.record(used)),
         };
@@ -477,13 +483,16 @@ impl Reservation {
         let closed = meter
             .inner
             .batcher
-            .settle_with(self.payer.account_id, self.hold, charge, &key, context)
+            .settle_with(self.payer.account_id, self.hold, price, &key, context)
             .await
             .map_err(|error| MeteringError::internal("settling a metered call", error))?;
         // Closed: nothing is left to release when this is dropped.
         self.armed = false;
         Ok(Settled {
             charged: closed.closed.charged,
+            uncollected: Credits::from_micros(
+                (price.micros() - closed.closed.charged.micros()).max(0),
+            ),
             remaining: closed.available,
         })
     }

@@ -69,8 +69,9 @@ impl Model {
     /// What `input` and `output` tokens cost at this model's prices, each
     /// rounded up to the micro-credit.
     pub fn price(&self, input: u64, output: u64) -> Credits {
-        let total =
-            cost(input, self.input_price).micros() + cost(output, self.output_price).micros();
+        let total = cost(input, self.input_price)
+            .micros()
+            .saturating_add(cost(output, self.output_price).micros());
         Credits::from_micros(total)
     }
 }

@@ -470,3 +470,48 @@ mod tests {
         );
     }
 }
+
+/// A request whose usage its account could not pay for in full.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UncollectedRow {
+    pub request_id: Uuid,
+    pub created_at: OffsetDateTime,
+    pub user_id: Uuid,
+    pub email: String,
+    pub model: String,
+    pub input_tokens: i32,
+    pub output_tokens: i32,
+    /// The request's price, micro-credits.
+    pub credits: i64,
+    /// What its account did not have, micro-credits.
+    pub uncollected: i64,
+}
+
+/// What the Lab served without being paid: the balance of the uncollected
+/// ledger account, and one page of the requests it came from, newest first.
+pub async fn uncollected(
+    pool: &PgPool,
+    page: i64,
+    per_page: i64,
+) -> Result<(i64, Vec<UncollectedRow>, i64), sqlx::Error> {
+    let (limit, offset) = crate::domain::paging::limit_offset(page, per_page);
+    let (balance, count): (i64, i64) = sqlx::query_as(
+        "select coalesce((select available from credit_accounts where owner_kind = 'uncollected'), 0),
+                (select count(*) from usage_records where uncollected > 0)",
+    )
+    .fetch_one(pool)
+    .await?;
+    let rows = sqlx::query_as(
+        "select r.id as request_id, r.created_at, r.user_id, u.email, r.model,
+                r.input_tokens, r.output_tokens, r.credits, r.uncollected
+         from usage_records r join users u on u.id = r.user_id
+         where r.uncollected > 0
+         order by r.created_at desc, r.id desc
+         limit $1 offset $2",
+    )
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?;
+    Ok((balance, rows, count))
+}

@@ -8,6 +8,8 @@ pub struct Overview {
     pub users: i64,
     pub pending_applications: i64,
     pub unsent_emails: i64,
+    /// Micro-credits served without being paid (the uncollected account).
+    pub uncollected: i64,
 }
 
 /// Counts for the overview page.
@@ -16,7 +18,8 @@ pub async fn overview(pool: &PgPool) -> Result<Overview, sqlx::Error> {
     sqlx::query_as(
         "select (select count(*) from users) as users,
                 (select count(*) from applications where status = 'pending') as pending_applications,
-                (select count(*) from outbox where sent_at is null) as unsent_emails",
+                (select count(*) from outbox where sent_at is null) as unsent_emails,
+                coalesce((select available from credit_accounts where owner_kind = 'uncollected'), 0) as uncollected",
     )
     .fetch_one(pool)
     .await

@@ -8,6 +8,7 @@ mod apply_bulk_grant;
 mod get_bulk_grant;
 mod get_credit_account;
 mod grant_credits;
+mod list_uncollected;
 mod upload_bulk_grant;
 
 pub use adjust_credits::*;
@@ -15,6 +16,7 @@ pub use apply_bulk_grant::*;
 pub use get_bulk_grant::*;
 pub use get_credit_account::*;
 pub use grant_credits::*;
+pub use list_uncollected::*;
 pub use upload_bulk_grant::*;
 
 use serde::{Deserialize, Serialize};
@@ -42,6 +44,31 @@ pub struct CreditAccountView {
     /// A fresh idempotency key for the forms of this page, made when it is
     /// rendered: submitting the same form twice acts once.
     pub form_key: String,
+}
+
+/// What the Lab served without being paid (usage past a reservation that
+/// its account did not have credit for).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UncollectedView {
+    /// The uncollected ledger account's balance, micro-credits.
+    pub total: i64,
+    /// The requests it came from, newest first.
+    pub requests: Page<UncollectedRequest>,
+}
+
+/// One request its account could not pay for in full.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UncollectedRequest {
+    pub request_id: String,
+    pub at: String,
+    pub user_id: Uuid,
+    pub email: String,
+    pub model: String,
+    pub tokens: i64,
+    /// Its price, micro-credits.
+    pub credits: i64,
+    /// What its account did not have, micro-credits.
+    pub uncollected: i64,
 }
 
 /// What a grant or adjustment form did.

@@ -5,7 +5,8 @@ use leptos::prelude::*;
 use super::AdminOverview;
 use crate::error::AppError;
 
-/// How many users, pending applications and unsent emails there are.
+/// How many users, pending applications and unsent emails there are, and
+/// how much usage went unpaid.
 #[server(endpoint = "admin_overview")]
 pub async fn get_overview() -> Result<AdminOverview, AppError> {
     use crate::server::services::overview;
@@ -19,6 +20,7 @@ pub async fn get_overview() -> Result<AdminOverview, AppError> {
             users: o.users,
             pending_applications: o.pending_applications,
             unsent_emails: o.unsent_emails,
+            uncollected: o.uncollected,
         })
     })
     .await

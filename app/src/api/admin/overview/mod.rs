@@ -12,4 +12,6 @@ pub struct AdminOverview {
     pub users: i64,
     pub pending_applications: i64,
     pub unsent_emails: i64,
+    /// Micro-credits served without being paid.
+    pub uncollected: i64,
 }
