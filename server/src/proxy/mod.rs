@@ -9,9 +9,9 @@
 //! durable ([`stream`]).
 
 mod error;
-mod raw;
+pub mod raw;
 mod stream;
-mod wire;
+pub mod wire;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
