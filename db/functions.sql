@@ -12,6 +12,52 @@ begin
 end;
 $function$;
 
+-- function: public.dataset_files_frozen()
+CREATE OR REPLACE FUNCTION public.dataset_files_frozen()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+declare
+    v_status text;
+begin
+    select v.status into v_status from dataset_versions v
+    where v.id = coalesce(new.version_id, old.version_id);
+    if v_status <> 'draft' then
+        raise exception 'the files of a published dataset version cannot change';
+    end if;
+    return coalesce(new, old);
+end;
+$function$;
+
+-- function: public.dataset_versions_frozen()
+CREATE OR REPLACE FUNCTION public.dataset_versions_frozen()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+begin
+    if old.status <> 'draft' and (new.card <> old.card or new.changelog <> old.changelog
+                                  or new.number <> old.number or new.dataset_id <> old.dataset_id
+                                  or new.status = 'draft') then
+        raise exception 'dataset version % is published and cannot change', old.id;
+    end if;
+    return new;
+end;
+$function$;
+
+-- function: public.datasets_search_text()
+CREATE OR REPLACE FUNCTION public.datasets_search_text()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+begin
+    new.search := setweight(to_tsvector('english', new.title), 'A')
+               || setweight(to_tsvector('english', new.summary || ' ' || array_to_string(new.tags, ' ')), 'B')
+               || setweight(to_tsvector('english', new.card), 'C');
+    new.search_words := lower(new.title || ' ' || array_to_string(new.tags, ' '));
+    return new;
+end;
+$function$;
+
 -- function: public.ledger_close(p_hold uuid, p_status text, p_charged bigint, p_key text, p_expired_only boolean, p_tx uuid)
 CREATE OR REPLACE FUNCTION public.ledger_close(p_hold uuid, p_status text, p_charged bigint, p_key text, p_expired_only boolean, p_tx uuid)
  RETURNS TABLE(account_id uuid, held bigint)

@@ -80,6 +80,23 @@ pub fn grouped(count: impl Into<i64>) -> String {
     format!("{sign}{}", group_digits(count.unsigned_abs()))
 }
 
+/// A file size for people: `512 B`, `2.3 kB`, `1.2 MB`, `4.0 GB`
+/// (powers of 1,000, as disks and networks count).
+pub fn bytes(count: i64) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut value = count.max(0) as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{} B", count.max(0))
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
 /// Credits for people: `1,234.5`: thousands separated, no trailing zeros,
 /// at most 6 decimals (one micro-credit is `0.000001`).
 pub fn credits(amount: Credits) -> String {

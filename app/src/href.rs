@@ -21,6 +21,26 @@ pub fn datasets() -> &'static str {
     "/datasets"
 }
 
+/// `/datasets/{slug}`: a dataset's page (its latest version).
+pub fn dataset(slug: &str) -> String {
+    format!("/datasets/{slug}")
+}
+
+/// `/datasets/{slug}/v/{number}`: one version of a dataset, for good.
+pub fn dataset_version(slug: &str, number: i32) -> String {
+    format!("/datasets/{slug}/v/{number}")
+}
+
+/// `/datasets/{slug}/v/{number}/files/{name}`: a file's download.
+pub fn dataset_file(slug: &str, number: i32, name: &str) -> String {
+    format!("/datasets/{slug}/v/{number}/files/{name}")
+}
+
+/// `/datasets/{slug}/croissant.json`: the dataset in Croissant JSON-LD.
+pub fn dataset_croissant(slug: &str) -> String {
+    format!("/datasets/{slug}/croissant.json")
+}
+
 /// `/models`: the models the API serves, their prices, and what a credit is.
 pub fn models() -> &'static str {
     "/models"
@@ -228,6 +248,7 @@ mod tests {
         .map(str::to_owned)
         .to_vec();
         all.extend([admin_user(id), admin_model(id), admin_provider(id)]);
+        all.extend([dataset("nycflights13"), dataset_version("nycflights13", 2)]);
         all.extend([sign_in_then("/keys"), done(admin_models(), "x")]);
         all
     }
@@ -238,6 +259,7 @@ mod tests {
         source
             .split(marker)
             .skip(1)
+            .filter_map(|rest| rest.trim_start().strip_prefix('"'))
             .filter_map(|rest| rest.split('"').next())
             .map(str::to_owned)
             .collect()
@@ -250,15 +272,14 @@ mod tests {
         let (route, path): (Vec<&str>, Vec<&str>) =
             (route.split('/').collect(), path.split('/').collect());
         route.len() == path.len()
-            && route
-                .iter()
-                .zip(&path)
-                .all(|(r, p)| r == p || (r.starts_with(':') && !p.is_empty()))
+            && route.iter().zip(&path).all(|(r, p)| {
+                r == p || ((r.starts_with(':') || r.starts_with('{')) && !p.is_empty())
+            })
     }
 
     #[test]
     fn every_builder_names_a_route_the_router_declares() {
-        let pages = declared(include_str!("lib.rs"), "path!(\"");
+        let pages = declared(include_str!("lib.rs"), "path!(");
         assert!(pages.len() > 20, "the router's routes were not found");
         for path in every_builder() {
             assert!(
@@ -268,17 +289,24 @@ mod tests {
         }
         let plain = declared(
             include_str!("../../server/src/routes/mod.rs"),
-            "Route::get(\"",
+            "Route::get(",
         );
-        assert!(plain
-            .iter()
-            .any(|route| matches(route, credit_history_csv())));
+        for path in [
+            credit_history_csv(),
+            &dataset_file("nycflights13", 1, "weather.csv"),
+            &dataset_croissant("nycflights13"),
+        ] {
+            assert!(
+                plain.iter().any(|route| matches(route, path)),
+                "{path} is not a plain route"
+            );
+        }
     }
 
     #[test]
     fn every_route_the_router_declares_has_a_builder() {
         let built = every_builder();
-        for route in declared(include_str!("lib.rs"), "path!(\"") {
+        for route in declared(include_str!("lib.rs"), "path!(") {
             assert!(
                 built.iter().any(|path| matches(&route, path)),
                 "{route} has no builder in href.rs"

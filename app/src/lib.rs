@@ -30,7 +30,8 @@ use crate::pages::{
         CheckEmailPage, ForgotPasswordPage, ResetPasswordPage, SignInPage, SignUpPage,
         VerifyEmailPage,
     },
-    catalog::{AgentsPage, DatasetsPage},
+    catalog::AgentsPage,
+    datasets::{DatasetPage, DatasetsPage},
     home::HomePage,
     lazy,
     models::ModelsPage,
@@ -122,7 +123,13 @@ fn Layout() -> impl IntoView {
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/") view=HomePage />
                 <Route path=path!("/agents") view=AgentsPage />
-                <Route path=path!("/datasets") view=DatasetsPage />
+                <Route path=path!("/datasets") view=DatasetsPage ssr=SsrMode::Async />
+                <Route path=path!("/datasets/:slug") view=DatasetPage ssr=SsrMode::Async />
+                <Route
+                    path=path!("/datasets/:slug/v/:version")
+                    view=DatasetPage
+                    ssr=SsrMode::Async
+                />
                 <Route path=path!("/models") view=ModelsPage ssr=SsrMode::Async />
                 <Route path=path!("/signin") view=SignInPage />
                 <Route path=path!("/signup") view=SignUpPage />

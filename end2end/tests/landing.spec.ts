@@ -31,7 +31,7 @@ test.describe("landing page", () => {
 
     await expect(page).toHaveURL(/\/datasets$/);
     await expect(page.getByRole("heading", { level: 1, name: "Dataset catalog" })).toBeVisible();
-    await expect(page.getByText("No datasets are published yet")).toBeVisible();
+    await expect(page.getByRole("link", { name: "NYC flights 2013: airlines, airports, planes and weather" })).toBeVisible();
     await expect(page).toHaveTitle("Datasets · Lab Portal");
     expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
     if (isMobile) {

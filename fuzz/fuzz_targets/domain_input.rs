@@ -1,6 +1,7 @@
 //! Every parser of what people type or upload, in `app/src/domain`: form
 //! fields, searches, days and expiries, credit amounts, the bulk-grant CSV,
-//! API key settings and the admin's model and provider forms. The input is
+//! API key settings, the admin's model and provider forms, the dataset
+//! catalog's query and slugs, and dataset cards as rendered. The input is
 //! split into fields at the unit separator (0x1F) and each parser is given
 //! the fields in turn. Nothing may panic, and what a parser accepts must
 //! keep the promises its type makes.
@@ -9,6 +10,7 @@
 
 use app::domain::calendar::{parse_day, parse_expiry, ExpiryRule};
 use app::domain::credits::Credits;
+use app::domain::datasets::{self, CatalogParams, CatalogQuery};
 use app::domain::email::Email;
 use app::domain::model_forms::{self, ModelFields, ProviderFields};
 use app::domain::onboarding::{Building, ExpectedUsage, Industry};
@@ -88,6 +90,36 @@ fuzz_target!(|data: &[u8]| {
         let _ = model_forms::kind(input);
         let _ = model_forms::price(input);
         let _ = model_forms::token_count(input);
+        if let Ok(slug) = datasets::parse_slug(input) {
+            assert!(slug.len() <= 64 && !slug.starts_with('-') && !slug.ends_with('-'));
+        }
+        let _ = datasets::Format::of_name(input);
+        let _ = datasets::Access::parse(input);
+        let _ = datasets::DatasetIndustry::parse(input);
+        let _ = datasets::Sort::parse(input);
+        // A dataset card, rendered as the portal shows it.
+        let card = app::server::datasets::card::render(input);
+        // Text has its `<` escaped, so only a kept element could match.
+        assert!(
+            !card.contains("<script") && !card.contains("<iframe"),
+            "{card}"
+        );
+    }
+
+    let catalog = CatalogParams {
+        q: field(0).to_owned(),
+        industry: field(1).to_owned(),
+        task: field(2).to_owned(),
+        license: field(3).to_owned(),
+        format: field(4).to_owned(),
+        size: field(5).to_owned(),
+        access: field(6).to_owned(),
+        sort: field(7).to_owned(),
+        page: field(8).to_owned(),
+    };
+    if let Ok(query) = CatalogQuery::parse(&catalog) {
+        assert!((1..=MAX_PAGE).contains(&query.page));
+        assert!(!query.q.chars().any(char::is_control));
     }
 
     // Forms of several fields, from consecutive fields.

@@ -19,7 +19,7 @@ use app::error::AppError;
 use app::server::auth::CurrentCaller;
 
 /// The server functions anyone may call, signed in or not.
-pub const PUBLIC: [&str; 9] = [
+pub const PUBLIC: [&str; 11] = [
     "current_user",
     "sign_up",
     "verify_email",
@@ -29,6 +29,8 @@ pub const PUBLIC: [&str; 9] = [
     "forgot_password",
     "reset_password",
     "list_models",
+    "search_datasets",
+    "get_dataset",
 ];
 
 /// Who a server function is for.

@@ -69,6 +69,15 @@ pub enum Command {
         #[arg(long, default_value = "DE")]
         country: String,
     },
+    /// Load a catalog of datasets: every folder of `dir` holding a
+    /// Frictionless `datapackage.json` (the starter catalog by default),
+    /// published as version 1; datasets whose slug exists are left alone.
+    SeedDatasets {
+        /// The folder of dataset folders; the `seed_datasets_dir` setting
+        /// when absent.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
     /// Make a bundled site's `pkg` directory ready to serve: name each file
     /// by its content's hash, write brotli and gzip copies beside it, and
     /// record the names in `assets.json` (run by the build scripts).

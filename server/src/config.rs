@@ -75,9 +75,28 @@ pub struct Settings {
     /// `<data_dir>/tokenizers`.
     #[serde(default)]
     pub tokenizers_dir: Option<PathBuf>,
+    /// Where dataset files are stored (content-addressed by SHA-256).
+    /// Unset: `<data_dir>/datasets`.
+    #[serde(default)]
+    pub datasets_dir: Option<PathBuf>,
+    /// Load the starter catalog from `seed_datasets_dir` when the portal
+    /// starts with no datasets at all.
+    #[serde(default = "default_true")]
+    pub seed_datasets: bool,
+    /// The starter catalog: a folder of dataset folders, each with a
+    /// Frictionless `datapackage.json`, a `README.md` card and its files.
+    #[serde(default = "default_seed_datasets_dir")]
+    pub seed_datasets_dir: PathBuf,
 }
 
 impl Settings {
+    /// Where dataset files are stored.
+    pub fn datasets_dir(&self) -> PathBuf {
+        self.datasets_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("datasets"))
+    }
+
     /// Where Hugging Face tokenizer folders are looked for.
     pub fn tokenizers_dir(&self) -> PathBuf {
         self.tokenizers_dir
@@ -98,6 +117,10 @@ pub enum LogFormat {
 fn default_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 3000))
 }
+fn default_seed_datasets_dir() -> PathBuf {
+    PathBuf::from("server/seed/datasets")
+}
+
 fn default_data_dir() -> PathBuf {
     PathBuf::from("data")
 }

@@ -37,6 +37,7 @@ async fn main() -> ExitCode {
             name,
             country,
         } => lab_portal::admin_cli::create_admin(&settings, &email, &name, &country).await,
+        Command::SeedDatasets { dir } => seed_datasets(&settings, dir).await,
         Command::Assets { pkg } => lab_portal::assets::prepare(&pkg).map(|named| {
             eprintln!("{} {} {}", named.js, named.wasm, named.css);
         }),
@@ -95,6 +96,17 @@ async fn ledger(settings: &Settings, command: LedgerCommand) -> anyhow::Result<(
     };
     db.close().await?;
     outcome
+}
+
+async fn seed_datasets(settings: &Settings, dir: Option<std::path::PathBuf>) -> anyhow::Result<()> {
+    let db = Database::open(settings).await?;
+    let dir = dir.unwrap_or_else(|| settings.seed_datasets_dir.clone());
+    let store = app::server::datasets::storage::Store::new(settings.datasets_dir());
+    let outcome = app::server::datasets::seed::load(&db.pool, &store, &dir).await;
+    db.close().await?;
+    let added = outcome?;
+    eprintln!("added {added} datasets from {}", dir.display());
+    Ok(())
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -6,7 +6,9 @@ use std::net::SocketAddr;
 use anyhow::Context;
 use app::server::state::AppState;
 use app::{shell, App};
-use axum::http::{HeaderName, HeaderValue, Method, Request};
+use axum::http::{
+    Extensions, HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, Version,
+};
 use axum::serve::ListenerExt;
 use axum::Router;
 use leptos::config::LeptosOptions;
@@ -18,6 +20,7 @@ use secrecy::SecretString;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -85,7 +88,11 @@ impl Application {
             session_absolute_hours: settings.session_absolute_hours,
             session_idle_minutes: settings.session_idle_minutes,
             starter_grant: settings.starter_grant()?,
+            datasets: app::server::datasets::storage::Store::new(settings.datasets_dir()),
         };
+        if settings.seed_datasets {
+            seed_empty_catalog(&state, &settings.seed_datasets_dir).await;
+        }
         app::server::password::warm_up();
         crate::jobs::spawn(pool.clone());
         app::server::services::outbox::log_bodies(settings.smtp_url.is_none());
@@ -384,7 +391,14 @@ pub fn router(
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(trace)
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(CompressionLayer::new());
+        // Not a ranged download: its bytes and ETag are the file's own.
+        .layer(
+            CompressionLayer::new().compress_when(DefaultPredicate::new().and(
+                |_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions| {
+                    !headers.contains_key(axum::http::header::ACCEPT_RANGES)
+                },
+            )),
+        );
     // Inner layers see requests last: the session is loaded, then the caller
     // resolved from it, and cross-site posts are refused before any of that.
     let portal = routes::add(Router::new(), routes::portal())
@@ -415,6 +429,29 @@ pub fn router(
     Router::new()
         .nest(crate::proxy::PREFIX, crate::proxy::router(proxy))
         .merge(site)
+}
+
+/// Loads the starter catalog into a portal that has no datasets; a
+/// failure is logged, and the portal serves on with an empty catalog.
+async fn seed_empty_catalog(state: &AppState, dir: &std::path::Path) {
+    use app::server::services::datasets;
+    match datasets::count_all(&state.pool).await {
+        Ok(0) => {}
+        Ok(_) => return,
+        Err(error) => {
+            tracing::error!(%error, "counting datasets");
+            return;
+        }
+    }
+    match app::server::datasets::seed::load(&state.pool, &state.datasets, dir).await {
+        Ok(added) => {
+            tracing::info!(added, dir = %dir.display(), "loaded the starter dataset catalog")
+        }
+        Err(error) => tracing::error!(
+            error = format!("{error:#}"),
+            "loading the starter dataset catalog"
+        ),
+    }
 }
 
 /// The headers every response carries, the proxy's and the simulator's

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod admin;
 pub mod credits;
 pub mod dashboard;
+pub mod datasets;
 pub mod keys;
 pub mod models;
 pub mod onboarding;

@@ -1,4 +1,5 @@
-//! Public catalog pages: the agent gallery and the dataset catalog.
+//! Public catalog pages: the agent gallery (the dataset catalog is
+//! `pages/datasets.rs`).
 
 use crate::components::ui::{EmptyState, PageHeader};
 use crate::href;
@@ -20,24 +21,6 @@ pub fn AgentsPage() -> impl IntoView {
                 <p>
                     "Lab staff publish agents here as they are reviewed. Create an account now and you will be able to try them as soon as they appear."
                 </p>
-                <SignUpLink />
-            </EmptyState>
-        </section>
-    }
-}
-
-/// The public catalog of curated datasets.
-#[component]
-pub fn DatasetsPage() -> impl IntoView {
-    view! {
-        <Title text="Datasets" />
-        <section class="container page">
-            <PageHeader
-                title="Dataset catalog"
-                lead="Curated datasets for industry AI work, each with a card describing its source, license, schema and a preview."
-            />
-            <EmptyState title="No datasets are published yet">
-                <p>"Datasets appear here once Lab staff have curated and published them."</p>
                 <SignUpLink />
             </EmptyState>
         </section>

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod catalog;
 pub mod credits;
 pub mod dashboard;
+pub mod datasets;
 pub mod design;
 pub mod home;
 pub mod keys;
@@ -14,3 +15,31 @@ pub mod not_found;
 pub mod onboarding;
 pub mod profile;
 pub mod usage;
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+/// Answers the page with `error`'s HTTP status when it is rendered on the
+/// server (a missing user is a 404 page, not a 200 one).
+pub(crate) fn error_status(error: &AppError) {
+    #[cfg(feature = "ssr")]
+    if let (Some(response), Ok(status)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::StatusCode::from_u16(error.status()),
+    ) {
+        response.set_status(status);
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = error;
+}
+
+/// What a page shows when its data could not be loaded.
+pub(crate) fn load_error(error: AppError) -> impl IntoView {
+    error_status(&error);
+    view! {
+        <p class="form-error" role="alert">
+            {error.explanation()}
+        </p>
+    }
+}

@@ -10,6 +10,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
+use super::load_error;
 use crate::api::usage::{
     my_usage, my_usage_chart, my_usage_filters, Metric, UsageFilters, UsageLog, UsageView,
 };
@@ -165,14 +166,6 @@ fn Usage() -> impl IntoView {
                 </Suspense>
             </section>
         </section>
-    }
-}
-
-fn load_error(error: AppError) -> impl IntoView {
-    view! {
-        <p class="form-error" role="alert">
-            {error.explanation()}
-        </p>
     }
 }
 

@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod assets;
 pub mod auth;
 pub mod cookies;
+pub mod datasets;
 pub mod email_tokens;
 pub mod emails;
 pub mod kept_form_cookie;

@@ -34,6 +34,8 @@ pub struct AppState {
     pub assets: std::sync::Arc<crate::server::assets::Assets>,
     /// The tokenizers models may count with (shared with the meter).
     pub tokenizers: std::sync::Arc<crate::server::tokenizer::Tokenizers>,
+    /// Where dataset files are stored.
+    pub datasets: crate::server::datasets::storage::Store,
 }
 
 impl FromRef<AppState> for LeptosOptions {

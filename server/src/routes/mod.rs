@@ -9,6 +9,7 @@
 //! fails that test.
 
 pub mod credits_csv;
+pub mod datasets;
 pub mod health;
 
 use app::server::state::AppState;
@@ -72,7 +73,15 @@ pub fn probes() -> Vec<Route<AppState>> {
 }
 
 /// Plain routes served beside the pages, inside the page layers (the
-/// caller is resolved from the session): the downloads.
+/// caller is resolved from the session): the downloads, and the
+/// datasets' Croissant descriptions.
 pub fn portal() -> Vec<Route<AppState>> {
-    vec![Route::get("/credits/history.csv", credits_csv::export)]
+    vec![
+        Route::get("/credits/history.csv", credits_csv::export),
+        Route::get(
+            "/datasets/{slug}/v/{number}/files/{name}",
+            datasets::download,
+        ),
+        Route::get("/datasets/{slug}/croissant.json", datasets::croissant_json),
+    ]
 }

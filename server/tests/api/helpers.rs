@@ -243,6 +243,16 @@ fn test_settings() -> Settings {
             "127.0.0.1:0",
         ))
         .merge(figment::providers::Serialized::default("log", "warn"))
+        // Each test loads the datasets it needs; files of every test share
+        // one store (content-addressed: the same bytes, the same file).
+        .merge(figment::providers::Serialized::default(
+            "seed_datasets",
+            false,
+        ))
+        .merge(figment::providers::Serialized::default(
+            "datasets_dir",
+            std::env::temp_dir().join("lab-portal-test-datasets"),
+        ))
         .merge(figment::providers::Serialized::default(
             "tokenizers_dir",
             concat!(

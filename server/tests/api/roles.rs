@@ -206,6 +206,9 @@ const TABLE: &[Class] = &[
     class("POST /api/revoke_api_key", SignedIn).form(&[("key_id", "")]),
     // app/src/api/models/.
     class("POST /api/list_models", Public),
+    // app/src/api/datasets/.
+    class("POST /api/search_datasets", Public),
+    class("POST /api/get_dataset", Public).form(&[("slug", "none")]),
     // app/src/api/usage/.
     class("POST /api/my_usage", SignedIn),
     class("POST /api/my_usage_chart", SignedIn),
@@ -239,6 +242,8 @@ const TABLE: &[Class] = &[
     class("GET /", Public),
     class("GET /agents", Public),
     class("GET /datasets", Public),
+    class("GET /datasets/{slug}", Public),
+    class("GET /datasets/{slug}/v/{version}", Public),
     class("GET /models", Public),
     class("GET /signin", Public),
     class("GET /signup", Public),
@@ -270,6 +275,8 @@ const TABLE: &[Class] = &[
     class("GET /healthz", Public),
     class("GET /readyz", Public),
     class("GET /credits/history.csv", SignedIn),
+    class("GET /datasets/{slug}/v/{number}/files/{name}", SignedIn),
+    class("GET /datasets/{slug}/croissant.json", Public),
     // The proxy, server/src/proxy/.
     class("GET /v1/models", ApiKey),
     class("POST /v1/chat/completions", ApiKey).json("{}"),

@@ -38,8 +38,9 @@ use crate::components::guard::RequireUser;
 use crate::components::pager::pager;
 use crate::components::ui::EmptyState;
 use crate::domain::paging::page_from_query;
-use crate::error::AppError;
 use crate::href;
+// Shared with the other pages; the admin pages name them `super::…`.
+use super::{error_status, load_error};
 
 /// The frame of every admin page: title, guard and the admin navigation.
 fn admin_frame<V, F>(title: &'static str, content: F) -> impl IntoView
@@ -117,30 +118,6 @@ fn done_flag(value: &'static str) -> Signal<bool> {
         let query = query.read();
         query.get_str("done") == Some(value) && query.get_str("__err").is_none()
     })
-}
-
-/// Answers the page with `error`'s HTTP status when it is rendered on the
-/// server (a missing user is a 404 page, not a 200 one).
-fn error_status(error: &AppError) {
-    #[cfg(feature = "ssr")]
-    if let (Some(response), Ok(status)) = (
-        use_context::<leptos_axum::ResponseOptions>(),
-        http::StatusCode::from_u16(error.status()),
-    ) {
-        response.set_status(status);
-    }
-    #[cfg(not(feature = "ssr"))]
-    let _ = error;
-}
-
-/// What a page shows when its data could not be loaded.
-fn load_error(error: AppError) -> impl IntoView {
-    error_status(&error);
-    view! {
-        <p class="form-error" role="alert">
-            {error.explanation()}
-        </p>
-    }
 }
 
 /// The design system's empty state with one sentence: what is missing

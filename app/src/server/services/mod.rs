@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod credits;
+pub mod datasets;
 pub mod keys;
 pub mod models;
 pub mod onboarding;

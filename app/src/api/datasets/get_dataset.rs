@@ -1,0 +1,95 @@
+//! One dataset's page.
+
+use leptos::prelude::*;
+
+use super::DatasetView;
+use crate::error::AppError;
+
+/// The published dataset `slug` at version `version` (0: the latest), with
+/// its versions, files and rendered card. Public.
+#[server(endpoint = "get_dataset")]
+pub async fn get_dataset(
+    slug: String,
+    #[server(default)] version: i32,
+) -> Result<DatasetView, AppError> {
+    use super::{ColumnView, FileView, VersionView};
+    use crate::domain::datasets::{task_label, Access, DatasetIndustry, Format};
+    use crate::server::datasets::{card, croissant};
+    use crate::server::services::datasets;
+    crate::server::respond(async move {
+        let state = crate::server::state()?;
+        let not_found =
+            || AppError::NotFound("There is no published dataset at this address.".to_owned());
+        let wanted = (version > 0).then_some(version);
+        let (row, versions, shown, files) = datasets::dataset(&state.pool, slug.trim(), wanted)
+            .await
+            .map_err(crate::server::internal)?
+            .ok_or_else(not_found)?;
+        let origin = crate::server::origin(&state);
+        let json_ld = croissant::schema_org(&row, &shown, &files, &origin);
+        let files = files
+            .into_iter()
+            .map(|file| FileView {
+                href: crate::href::dataset_file(&row.slug, shown.number, &file.name),
+                format: Format::parse(&file.format)
+                    .map_or("Other", |f| f.label())
+                    .to_owned(),
+                sha256: file.sha256.iter().map(|b| format!("{b:02x}")).collect(),
+                columns: file
+                    .columns
+                    .map(|c| c.0)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|c| ColumnView {
+                        name: c.name,
+                        kind: c.kind,
+                        description: c.description,
+                        nulls: c.nulls,
+                    })
+                    .collect(),
+                bytes: file.bytes,
+                rows: file.row_count,
+                name: file.name,
+            })
+            .collect();
+        Ok(DatasetView {
+            industry: DatasetIndustry::parse(&row.industry)
+                .map_or("", |i| i.label())
+                .to_owned(),
+            tasks: row.tasks.iter().map(|t| task_label(t).to_owned()).collect(),
+            access: Access::parse(&row.access)
+                .map_or("", |a| a.label())
+                .to_owned(),
+            version: shown.number,
+            latest: row.latest_version.unwrap_or(shown.number),
+            versions: versions
+                .into_iter()
+                .map(|v| VersionView {
+                    number: v.number,
+                    changelog: v.changelog,
+                    published: v.published_at.map(crate::format::time).unwrap_or_default(),
+                    downloads: v.downloads,
+                })
+                .collect(),
+            files,
+            card_html: card::render(&shown.card),
+            json_ld,
+            origin,
+            slug: row.slug,
+            title: row.title,
+            summary: row.summary,
+            license_name: row.license_name,
+            license_id: row.license_id,
+            license_url: row.license_url,
+            languages: row.languages,
+            tags: row.tags,
+            publisher: row.publisher,
+            source_name: row.source_name,
+            source_url: row.source_url,
+            citation: row.citation,
+            size: row.size_category,
+            downloads: row.downloads,
+        })
+    })
+    .await
+}

@@ -1,0 +1,589 @@
+//! The dataset catalog (`/datasets`: search, facets, sorting, paging) and a
+//! dataset's page (`/datasets/{slug}` for the latest version,
+//! `/datasets/{slug}/v/{n}` for any published one): card, metadata, files
+//! with sizes and checksums, versions, how to load it, and its schema.org
+//! description. Public, rendered on the server, every state a URL: they
+//! work without JavaScript.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Form;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use super::load_error;
+use crate::api::datasets::{
+    get_dataset, search_datasets, CatalogView, DatasetCard, DatasetView, FacetView, FileView,
+};
+use crate::components::pager::pager;
+use crate::components::snippets::CodeBlock;
+use crate::components::ui::{Badge, EmptyState, PageHeader, Tone};
+use crate::domain::datasets::{CatalogParams, CatalogQuery, Sort};
+use crate::format;
+use crate::href;
+
+/// The catalog parameters a URL carries.
+const PARAMS: [&str; 7] = [
+    "q", "industry", "task", "license", "format", "size", "access",
+];
+
+/// `/datasets`.
+#[component]
+pub fn DatasetsPage() -> impl IntoView {
+    let query = use_query_map();
+    let params = Memo::new(move |_| {
+        let query = query.read();
+        let get = |name: &str| query.get(name).unwrap_or_default();
+        CatalogParams {
+            q: get("q"),
+            industry: get("industry"),
+            task: get("task"),
+            license: get("license"),
+            format: get("format"),
+            size: get("size"),
+            access: get("access"),
+            sort: get("sort"),
+            page: get("page"),
+        }
+    });
+    let catalog = Resource::new(move || params.get(), search_datasets);
+    view! {
+        <Title text="Datasets" />
+        <section class="container page">
+            <PageHeader
+                title="Dataset catalog"
+                lead="Curated, real open datasets for industry AI work, each with a card describing its source, license and columns."
+            />
+            <Suspense fallback=|| {
+                view! { <p class="muted">"Loading…"</p> }
+            }>
+                {move || Suspend::new(async move {
+                    match catalog.await {
+                        Ok(view) => catalog_view(view).into_any(),
+                        Err(e) => load_error(e).into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// The URL of the catalog with `query`, changed by `change`.
+fn catalog_href(query: &CatalogQuery, change: &[(&str, &str)]) -> String {
+    let mut pairs: Vec<(&str, String)> = vec![
+        ("q", query.q.clone()),
+        (
+            "industry",
+            query
+                .industry
+                .map(|i| i.as_str().to_owned())
+                .unwrap_or_default(),
+        ),
+        ("task", query.task.clone().unwrap_or_default()),
+        ("license", query.license.clone().unwrap_or_default()),
+        (
+            "format",
+            query
+                .format
+                .map(|f| f.as_str().to_owned())
+                .unwrap_or_default(),
+        ),
+        ("size", query.size.clone().unwrap_or_default()),
+        (
+            "access",
+            query
+                .access
+                .map(|a| a.as_str().to_owned())
+                .unwrap_or_default(),
+        ),
+        (
+            "sort",
+            if query.sort == Sort::Relevance {
+                String::new()
+            } else {
+                query.sort.as_str().to_owned()
+            },
+        ),
+    ];
+    for (name, value) in change {
+        if let Some(pair) = pairs.iter_mut().find(|(n, _)| n == name) {
+            pair.1 = (*value).to_owned();
+        }
+    }
+    let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    href::with_query(href::datasets(), &borrowed)
+}
+
+fn catalog_view(view: CatalogView) -> impl IntoView {
+    let CatalogView {
+        query,
+        results,
+        facets,
+    } = view;
+    let filtered = !query.q.is_empty()
+        || query.industry.is_some()
+        || query.task.is_some()
+        || query.license.is_some()
+        || query.format.is_some()
+        || query.size.is_some()
+        || query.access.is_some();
+    let hidden: Vec<(&'static str, String)> = PARAMS[1..]
+        .iter()
+        .map(|name| {
+            let value = match *name {
+                "industry" => query.industry.map(|i| i.as_str().to_owned()),
+                "task" => query.task.clone(),
+                "license" => query.license.clone(),
+                "format" => query.format.map(|f| f.as_str().to_owned()),
+                "size" => query.size.clone(),
+                _ => query.access.map(|a| a.as_str().to_owned()),
+            };
+            (*name, value.unwrap_or_default())
+        })
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    let nav_params: Vec<(&'static str, String)> = {
+        let mut all = vec![("q", query.q.clone())];
+        all.extend(hidden.iter().cloned());
+        if query.sort != Sort::Relevance {
+            all.push(("sort", query.sort.as_str().to_owned()));
+        }
+        all
+    };
+    let shown = if results.total == 0 {
+        if filtered {
+            view! {
+                <EmptyState title="No dataset matches">
+                    <p>"Try other words, or remove a filter."</p>
+                    <a class="button" href=href::datasets()>
+                        "Show every dataset"
+                    </a>
+                </EmptyState>
+            }
+            .into_any()
+        } else {
+            view! {
+                <EmptyState title="No datasets are published yet">
+                    <p>"Datasets appear here once Lab staff have curated and published them."</p>
+                </EmptyState>
+            }
+            .into_any()
+        }
+    } else {
+        let nav = pager(&results, href::datasets(), &nav_params);
+        let count = if results.total == 1 {
+            "1 dataset".to_owned()
+        } else {
+            format!("{} datasets", format::grouped(results.total))
+        };
+        view! {
+            <p class="muted" role="status">
+                {count}
+            </p>
+            <ul class="dataset-list">
+                {results.items.into_iter().map(dataset_card).collect_view()}
+            </ul>
+            {nav}
+        }
+        .into_any()
+    };
+    let sort = query.sort;
+    let facet_views = facets
+        .into_iter()
+        .filter(|f| !f.values.is_empty())
+        .map(|facet| facet_view(facet, &query))
+        .collect_view();
+    view! {
+        <Form method="GET" action=href::datasets() attr:class="filter-bar" attr:role="search">
+            <div class="field">
+                <label for="dataset-q">"Search datasets"</label>
+                <input
+                    id="dataset-q"
+                    name="q"
+                    type="search"
+                    value=query.q.clone()
+                    placeholder="e.g. flights, electricity, diabetes"
+                />
+            </div>
+            <div class="field">
+                <label for="dataset-sort">"Order"</label>
+                <select id="dataset-sort" name="sort">
+                    {Sort::ALL
+                        .into_iter()
+                        .map(|s| {
+                            view! {
+                                <option value=s.as_str() selected=s == sort>
+                                    {s.label()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+            {hidden
+                .into_iter()
+                .map(|(name, value)| view! { <input type="hidden" name=name value=value /> })
+                .collect_view()}
+            <button type="submit" class="button">
+                "Search"
+            </button>
+        </Form>
+        <div class="catalog">
+            <nav class="catalog-facets" aria-label="Filters">
+                {facet_views}
+            </nav>
+            <div class="catalog-results">{shown}</div>
+        </div>
+    }
+}
+
+fn facet_view(facet: FacetView, query: &CatalogQuery) -> impl IntoView {
+    let param = facet.param.clone();
+    let items = facet
+        .values
+        .into_iter()
+        .map(|value| {
+            let target = if value.chosen {
+                ""
+            } else {
+                value.value.as_str()
+            };
+            let link = catalog_href(query, &[(param.as_str(), target), ("page", "")]);
+            let current = value.chosen.then_some("true");
+            view! {
+                <li>
+                    <a href=link aria-current=current class:facet-chosen=value.chosen>
+                        <span>{value.label}</span>
+                        <span class="facet-count">{format::grouped(value.count)}</span>
+                    </a>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="facet">
+            <h2 class="facet-title">{facet.label}</h2>
+            <ul>{items}</ul>
+        </section>
+    }
+}
+
+fn dataset_card(card: DatasetCard) -> impl IntoView {
+    let rows = card
+        .rows
+        .map(|r| format!("{} rows", format::grouped(r)))
+        .unwrap_or_default();
+    let facts = [
+        card.license.clone(),
+        card.formats.join(", "),
+        rows,
+        format!("{} downloads", format::grouped(card.downloads)),
+    ]
+    .into_iter()
+    .filter(|f| !f.is_empty())
+    .collect::<Vec<_>>()
+    .join(" · ");
+    view! {
+        <li>
+            <article class="card dataset-card">
+                <h2 class="dataset-card-title">
+                    <a href=href::dataset(&card.slug)>{card.title}</a>
+                </h2>
+                <p>{card.summary}</p>
+                <p class="dataset-badges">
+                    <Badge tone=Tone::Accent text=card.industry />
+                    {card.featured.then(|| view! { <Badge tone=Tone::Good text="Featured" /> })}
+                    <Badge tone=Tone::Neutral text=card.access />
+                    {card
+                        .tasks
+                        .into_iter()
+                        .map(|t| view! { <Badge tone=Tone::Neutral text=t /> })
+                        .collect_view()}
+                </p>
+                <p class="muted dataset-facts">{facts}</p>
+            </article>
+        </li>
+    }
+}
+
+/// `/datasets/{slug}` and `/datasets/{slug}/v/{n}`.
+#[component]
+pub fn DatasetPage() -> impl IntoView {
+    let params = use_params_map();
+    let wanted = Memo::new(move |_| {
+        let params = params.read();
+        (
+            params.get("slug").unwrap_or_default(),
+            params
+                .get("version")
+                .and_then(|v| v.parse::<i32>().ok())
+                .unwrap_or(0),
+        )
+    });
+    let dataset = Resource::new(
+        move || wanted.get(),
+        |(slug, version)| get_dataset(slug, version),
+    );
+    view! {
+        <section class="container page">
+            <Suspense fallback=|| {
+                view! { <p class="muted">"Loading…"</p> }
+            }>
+                {move || Suspend::new(async move {
+                    match dataset.await {
+                        Ok(d) => dataset_view(d).into_any(),
+                        Err(e) => {
+                            view! {
+                                <Title text="Dataset not found" />
+                                {load_error(e)}
+                                <p>
+                                    <a href=href::datasets()>"Back to the catalog"</a>
+                                </p>
+                            }
+                                .into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+fn dataset_view(d: DatasetView) -> impl IntoView {
+    let older = (d.version != d.latest).then(|| {
+        view! {
+            <p class="notice" role="note">
+                {format!("You are looking at version {} of {}. ", d.version, d.latest)}
+                <a href=href::dataset(&d.slug)>"See the latest version"</a>
+            </p>
+        }
+    });
+    let snippets = load_snippets(&d);
+    let files = d.files.clone();
+    let versions = d.versions.clone();
+    let slug = d.slug.clone();
+    let lead = d.summary.clone();
+    let (industry, access) = (d.industry.clone(), d.access.clone());
+    let version_badge = format!("Version {}", d.version);
+    let meta = metadata(&d);
+    view! {
+        <Title text=d.title.clone() />
+        <script type="application/ld+json" inner_html=d.json_ld.clone()></script>
+        <PageHeader eyebrow="Dataset" title=d.title.clone() lead=lead>
+            <p class="dataset-badges">
+                <Badge tone=Tone::Accent text=industry />
+                <Badge tone=Tone::Neutral text=access />
+                <Badge tone=Tone::Neutral text=version_badge />
+            </p>
+        </PageHeader>
+        {older}
+        <div class="dataset-layout">
+            <article class="dataset-card-body prose" inner_html=d.card_html.clone()></article>
+            <aside class="dataset-meta" aria-label="About this dataset">
+                {meta}
+            </aside>
+        </div>
+        <section aria-labelledby="files-heading">
+            <h2 id="files-heading">"Files"</h2>
+            {files_table(files)}
+        </section>
+        <section aria-labelledby="load-heading">
+            <h2 id="load-heading">"How to load it"</h2>
+            <p>
+                "Downloads need a signed-in account, or an API key from the "
+                <a href=href::keys()>"keys page"</a> " in an " <code>"Authorization"</code>
+                " header."
+            </p>
+            {snippets}
+        </section>
+        <section aria-labelledby="versions-heading">
+            <h2 id="versions-heading">"Versions"</h2>
+            <ol class="dataset-versions" reversed>
+                {versions
+                    .into_iter()
+                    .map(|v| {
+                        view! {
+                            <li>
+                                <a href=href::dataset_version(
+                                    &slug,
+                                    v.number,
+                                )>{format!("Version {}", v.number)}</a>
+                                {format!(
+                                    " — {} · published {} · {} downloads",
+                                    v.changelog,
+                                    v.published,
+                                    format::grouped(v.downloads),
+                                )}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ol>
+        </section>
+    }
+}
+
+fn metadata(d: &DatasetView) -> impl IntoView {
+    let link_or_text = |text: String, url: Option<String>| match url {
+        Some(url) => view! {
+            <a href=url rel="noopener noreferrer nofollow">
+                {text}
+            </a>
+        }
+        .into_any(),
+        None => view! { <span>{text}</span> }.into_any(),
+    };
+    let license = match &d.license_id {
+        Some(id) => format!("{} ({id})", d.license_name),
+        None => d.license_name.clone(),
+    };
+    let optional = |label: &'static str, value: String| {
+        (!value.is_empty()).then(|| {
+            view! {
+                <dt>{label}</dt>
+                <dd>{value}</dd>
+            }
+        })
+    };
+    view! {
+        <dl class="admin-facts">
+            <dt>"Publisher"</dt>
+            <dd>{d.publisher.clone()}</dd>
+            <dt>"Source"</dt>
+            <dd>{link_or_text(d.source_name.clone(), d.source_url.clone())}</dd>
+            <dt>"License"</dt>
+            <dd>{link_or_text(license, d.license_url.clone())}</dd>
+            {optional("Tasks", d.tasks.join(", "))}
+            {optional("Languages", d.languages.join(", "))}
+            {optional("Tags", d.tags.join(", "))}
+            {optional("Size", d.size.clone().unwrap_or_default())}
+            <dt>"Downloads"</dt>
+            <dd class="num">{format::grouped(d.downloads)}</dd>
+            {optional("Cite as", d.citation.clone().unwrap_or_default())}
+            <dt>"For machines"</dt>
+            <dd>
+                <a href=href::dataset_croissant(&d.slug)>"Croissant (JSON-LD)"</a>
+            </dd>
+        </dl>
+    }
+}
+
+fn files_table(files: Vec<FileView>) -> impl IntoView {
+    if files.is_empty() {
+        return view! { <p class="muted">"This version has no files."</p> }.into_any();
+    }
+    let columns = files
+        .iter()
+        .filter(|f| !f.columns.is_empty())
+        .map(|file| {
+            let rows = file
+                .columns
+                .iter()
+                .map(|c| {
+                    view! {
+                        <tr>
+                            <td data-label="Column">
+                                <code>{c.name.clone()}</code>
+                            </td>
+                            <td data-label="Type">{c.kind.clone()}</td>
+                            <td data-label="Missing" class="num">
+                                {c.nulls}
+                            </td>
+                            <td data-label="Description">{c.description.clone()}</td>
+                        </tr>
+                    }
+                })
+                .collect_view();
+            view! {
+                <details class="dataset-columns">
+                    <summary>{format!("Columns of {}", file.name)}</summary>
+                    <div class="table-wrap" tabindex="0">
+                        <table class="data-table">
+                            <caption class="visually-hidden">
+                                {format!("Columns of {}", file.name)}
+                            </caption>
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Column"</th>
+                                    <th scope="col">"Type"</th>
+                                    <th scope="col" class="num">
+                                        "Missing"
+                                    </th>
+                                    <th scope="col">"Description"</th>
+                                </tr>
+                            </thead>
+                            <tbody>{rows}</tbody>
+                        </table>
+                    </div>
+                </details>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-wrap" tabindex="0">
+            <table class="data-table">
+                <caption class="visually-hidden">"Files of this version"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"File"</th>
+                        <th scope="col">"Format"</th>
+                        <th scope="col" class="num">
+                            "Size"
+                        </th>
+                        <th scope="col" class="num">
+                            "Rows"
+                        </th>
+                        <th scope="col">"SHA-256"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {files
+                        .into_iter()
+                        .map(|f| {
+                            view! {
+                                <tr>
+                                    <td data-label="File">
+                                        <a href=f.href.clone() download>
+                                            {f.name.clone()}
+                                        </a>
+                                    </td>
+                                    <td data-label="Format">{f.format.clone()}</td>
+                                    <td data-label="Size" class="num">
+                                        {format::bytes(f.bytes)}
+                                    </td>
+                                    <td data-label="Rows" class="num">
+                                        {f.rows.map(format::grouped).unwrap_or_default()}
+                                    </td>
+                                    <td data-label="SHA-256" class="admin-break">
+                                        <code>{f.sha256.clone()}</code>
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+        {columns}
+    }
+    .into_any()
+}
+
+/// curl and pandas, for the first file.
+fn load_snippets(d: &DatasetView) -> impl IntoView {
+    let Some(file) = d.files.first() else {
+        return ().into_any();
+    };
+    let url = format!("{}{}", d.origin, file.href);
+    let curl = format!(
+        "curl -fL -H \"Authorization: Bearer $LAB_PORTAL_API_KEY\" -o {} \\\n  {url}",
+        file.name
+    );
+    let pandas = format!(
+        "import os\nimport pandas as pd\n\ndf = pd.read_csv(\n    \"{url}\",\n    storage_options={{\"Authorization\": \"Bearer \" + os.environ[\"LAB_PORTAL_API_KEY\"]}},\n)\nprint(df.head())"
+    );
+    view! {
+        <CodeBlock label="curl" code=curl />
+        <CodeBlock label="Python (pandas)" code=pandas />
+    }
+    .into_any()
+}

@@ -1,0 +1,410 @@
+//! What a dataset file is, read once when it is added: its bytes and
+//! SHA-256, and for a tabular file its delimiter, encoding, rows and typed
+//! columns. Files are read as a stream (never whole into memory), on a
+//! blocking thread, and a file that cannot be read as its format says is an
+//! error that names the row and what is wrong.
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::domain::datasets::Format;
+
+/// A column of a tabular file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Column {
+    pub name: String,
+    /// Frictionless type: `integer`, `number`, `boolean`, `date`,
+    /// `datetime` or `string`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub description: String,
+    /// Cells that were empty or `NA`.
+    #[serde(default)]
+    pub nulls: u64,
+}
+
+/// What ingestion found in one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileFacts {
+    pub format: Format,
+    pub bytes: u64,
+    pub sha256: [u8; 32],
+    /// Tabular files: data rows (the header not counted) and columns.
+    pub rows: Option<u64>,
+    pub columns: Option<Vec<Column>>,
+    pub delimiter: Option<u8>,
+    pub encoding: Option<&'static str>,
+}
+
+/// The SHA-256 of a file, as lower-case hex.
+pub fn hex(sha256: &[u8; 32]) -> String {
+    sha256.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Reads `path` (named `name`): its digest, and its rows and columns when
+/// its format is tabular. Blocking: call from a blocking thread.
+pub fn inspect(path: &Path, name: &str) -> Result<FileFacts, String> {
+    let format = Format::of_name(name);
+    let (bytes, sha256) = digest(path).map_err(|e| format!("{name}: cannot be read ({e})."))?;
+    let mut facts = FileFacts {
+        format,
+        bytes,
+        sha256,
+        rows: None,
+        columns: None,
+        delimiter: None,
+        encoding: None,
+    };
+    if matches!(format, Format::Csv | Format::Tsv) {
+        let table = read_delimited(path, format).map_err(|e| format!("{name}: {e}"))?;
+        facts.rows = Some(table.rows);
+        facts.columns = Some(table.columns);
+        facts.delimiter = Some(table.delimiter);
+        facts.encoding = Some(table.encoding);
+    }
+    Ok(facts)
+}
+
+fn digest(path: &Path) -> std::io::Result<(u64, [u8; 32])> {
+    let mut file = BufReader::with_capacity(1 << 16, File::open(path)?);
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 16];
+    let mut total = 0u64;
+    loop {
+        let n = file.read(&mut buffer)?;
+        if n == 0 {
+            break;
+        }
+        total += u64::try_from(n).unwrap_or(u64::MAX);
+        hasher.update(&buffer[..n]);
+    }
+    Ok((total, hasher.finalize().into()))
+}
+
+/// A delimited file's shape.
+struct Table {
+    rows: u64,
+    columns: Vec<Column>,
+    delimiter: u8,
+    encoding: &'static str,
+}
+
+/// Delimiters tried, most likely first.
+const DELIMITERS: [u8; 4] = [b',', b'\t', b';', b'|'];
+/// How much of the start of a file decides its delimiter and encoding.
+const SNIFF_BYTES: usize = 64 * 1024;
+/// Cells read as missing.
+const NULLS: [&str; 6] = ["", "NA", "N/A", "null", "NULL", "NaN"];
+
+fn read_delimited(path: &Path, format: Format) -> Result<Table, String> {
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    File::open(path)
+        .and_then(|f| f.take(SNIFF_BYTES as u64).read_to_end(&mut head))
+        .map_err(|e| format!("cannot be read ({e})."))?;
+    let encoding = encoding_of(&head);
+    let delimiter = if format == Format::Tsv {
+        b'\t'
+    } else {
+        sniff_delimiter(&head)
+    };
+    let file = File::open(path).map_err(|e| format!("cannot be read ({e})."))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(BufReader::with_capacity(1 << 16, file));
+    let header = reader
+        .byte_headers()
+        .map_err(|e| format!("the header row cannot be read ({e})."))?
+        .clone();
+    if header.is_empty() || header.iter().all(<[u8]>::is_empty) {
+        return Err("the first row must name the columns.".to_owned());
+    }
+    let mut columns: Vec<Inferred> = header
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let name = decode(name, encoding);
+            let name = name.trim_start_matches('\u{feff}').trim();
+            Inferred::new(if name.is_empty() {
+                format!("column_{}", i + 1)
+            } else {
+                name.to_owned()
+            })
+        })
+        .collect();
+    let width = columns.len();
+    let mut rows = 0u64;
+    let mut record = csv::ByteRecord::new();
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => return Err(format!("row {} cannot be read ({e}).", rows + 2)),
+        }
+        rows += 1;
+        if record.len() == 1 && record.get(0).is_some_and(<[u8]>::is_empty) {
+            // A blank line.
+            rows -= 1;
+            continue;
+        }
+        if record.len() != width {
+            return Err(format!(
+                "row {} has {} fields, but the header names {width} columns.",
+                rows + 1,
+                record.len()
+            ));
+        }
+        for (column, cell) in columns.iter_mut().zip(record.iter()) {
+            column.see(&decode(cell, encoding));
+        }
+    }
+    Ok(Table {
+        rows,
+        columns: columns.into_iter().map(Inferred::finish).collect(),
+        delimiter,
+        encoding,
+    })
+}
+
+/// `utf-8` when the start of the file is UTF-8 (a sequence cut at the end
+/// of the sample allowed), else `windows-1252`.
+fn encoding_of(head: &[u8]) -> &'static str {
+    match std::str::from_utf8(head) {
+        Ok(_) => "utf-8",
+        Err(e) if e.error_len().is_none() => "utf-8",
+        Err(_) => "windows-1252",
+    }
+}
+
+fn decode(bytes: &[u8], encoding: &str) -> String {
+    if encoding == "utf-8" {
+        String::from_utf8_lossy(bytes).into_owned()
+    } else {
+        // Windows-1252 as Latin-1: right for every letter but the few
+        // characters of 0x80–0x9F.
+        bytes.iter().map(|b| char::from(*b)).collect()
+    }
+}
+
+/// The delimiter that splits the first lines into the same number (more
+/// than one) of fields, the most fields winning; a comma when none does.
+fn sniff_delimiter(head: &[u8]) -> u8 {
+    let mut best = (b',', 1usize);
+    for delimiter in DELIMITERS {
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .flexible(true)
+            .has_headers(false)
+            .from_reader(head);
+        let widths: Vec<usize> = reader
+            .byte_records()
+            .take(20)
+            .filter_map(Result::ok)
+            .map(|r| r.len())
+            .collect();
+        // The last record of the sample may be cut short.
+        let whole = &widths[..widths.len().saturating_sub(1).max(1).min(widths.len())];
+        let Some(first) = whole.first().copied() else {
+            continue;
+        };
+        if first > best.1 && whole.iter().all(|w| *w == first) {
+            best = (delimiter, first);
+        }
+    }
+    best.0
+}
+
+/// A column's type as far as its cells have been seen.
+struct Inferred {
+    name: String,
+    nulls: u64,
+    seen: u64,
+    integer: bool,
+    number: bool,
+    boolean: bool,
+    date: bool,
+    datetime: bool,
+}
+
+impl Inferred {
+    fn new(name: String) -> Self {
+        Self {
+            name,
+            nulls: 0,
+            seen: 0,
+            integer: true,
+            number: true,
+            boolean: true,
+            date: true,
+            datetime: true,
+        }
+    }
+
+    fn see(&mut self, cell: &str) {
+        let cell = cell.trim();
+        if NULLS.contains(&cell) {
+            self.nulls += 1;
+            return;
+        }
+        self.seen += 1;
+        if self.integer && cell.parse::<i64>().is_err() {
+            self.integer = false;
+        }
+        if self.number && !cell.parse::<f64>().is_ok_and(f64::is_finite) {
+            self.number = false;
+        }
+        if self.boolean
+            && !matches!(
+                cell.to_ascii_lowercase().as_str(),
+                "true" | "false" | "yes" | "no"
+            )
+        {
+            self.boolean = false;
+        }
+        if self.date && !is_date(cell) {
+            self.date = false;
+        }
+        if self.datetime && !is_datetime(cell) {
+            self.datetime = false;
+        }
+    }
+
+    fn finish(self) -> Column {
+        let kind = if self.seen == 0 {
+            "string"
+        } else if self.integer {
+            "integer"
+        } else if self.number {
+            "number"
+        } else if self.boolean {
+            "boolean"
+        } else if self.date {
+            "date"
+        } else if self.datetime {
+            "datetime"
+        } else {
+            "string"
+        };
+        Column {
+            name: self.name,
+            kind: kind.to_owned(),
+            description: String::new(),
+            nulls: self.nulls,
+        }
+    }
+}
+
+/// `YYYY-MM-DD` or `YYYY/MM/DD` naming a real day.
+fn is_date(cell: &str) -> bool {
+    let normal = cell.replace('/', "-");
+    crate::domain::calendar::parse_day(&normal).is_ok_and(|day| day.is_some()) && cell.len() == 10
+}
+
+/// RFC 3339, e.g. `2013-01-01T06:00:00Z`.
+fn is_datetime(cell: &str) -> bool {
+    time::OffsetDateTime::parse(cell, &time::format_description::well_known::Rfc3339).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(name: &str, bytes: &[u8]) -> (tempfile_like::Dir, std::path::PathBuf) {
+        let dir = tempfile_like::Dir::new();
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).expect("write");
+        (dir, path)
+    }
+
+    /// A directory removed when dropped (no crate for twenty lines).
+    mod tempfile_like {
+        pub struct Dir(std::path::PathBuf);
+        impl Dir {
+            pub fn new() -> Self {
+                let path = std::env::temp_dir().join(format!("ingest-{}", uuid::Uuid::new_v4()));
+                std::fs::create_dir_all(&path).expect("temp dir");
+                Self(path)
+            }
+            pub fn path(&self) -> &std::path::Path {
+                &self.0
+            }
+        }
+        impl Drop for Dir {
+            fn drop(&mut self) {
+                let _ = std::fs::remove_dir_all(&self.0);
+            }
+        }
+    }
+
+    fn kinds(facts: &FileFacts) -> Vec<(&str, &str)> {
+        facts
+            .columns
+            .iter()
+            .flatten()
+            .map(|c| (c.name.as_str(), c.kind.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn columns_are_typed_and_rows_counted_not_read_as_text() {
+        let (_dir, path) = file(
+            "w.csv",
+            b"origin,day,temp,gust,flag,when,at\nEWR,1,39.02,NA,yes,2013-01-01,2013-01-01T06:00:00Z\nJFK,2,-3,10.5,no,2013/01/02,2013-01-01T07:00:00Z\n",
+        );
+        let facts = inspect(&path, "w.csv").expect("reads");
+        assert_eq!(facts.rows, Some(2));
+        assert_eq!(facts.delimiter, Some(b','));
+        assert_eq!(
+            kinds(&facts),
+            vec![
+                ("origin", "string"),
+                ("day", "integer"),
+                ("temp", "number"),
+                ("gust", "number"),
+                ("flag", "boolean"),
+                ("when", "date"),
+                ("at", "datetime"),
+            ]
+        );
+        let gust = &facts.columns.as_ref().expect("columns")[3];
+        assert_eq!(gust.nulls, 1);
+        assert_eq!(facts.bytes, std::fs::metadata(&path).expect("meta").len());
+        assert_eq!(
+            hex(&facts.sha256),
+            hex(&Sha256::digest(std::fs::read(&path).expect("read")).into())
+        );
+    }
+
+    #[test]
+    fn semicolons_and_latin_1_are_found() {
+        let (_dir, path) = file("prices.csv", b"name;price\ncaf\xe9;3,5\nth\xe9;2\n");
+        let facts = inspect(&path, "prices.csv").expect("reads");
+        assert_eq!(facts.delimiter, Some(b';'));
+        assert_eq!(facts.encoding, Some("windows-1252"));
+        assert_eq!(facts.rows, Some(2));
+        assert_eq!(kinds(&facts), vec![("name", "string"), ("price", "string")]);
+    }
+
+    #[test]
+    fn a_ragged_row_is_named() {
+        let (_dir, path) = file("r.csv", b"a,b,c\n1,2,3\n4,5\n");
+        assert_eq!(
+            inspect(&path, "r.csv").map(|f| f.rows),
+            Err("r.csv: row 3 has 2 fields, but the header names 3 columns.".to_owned())
+        );
+    }
+
+    #[test]
+    fn other_formats_are_stored_as_they_are() {
+        let (_dir, path) = file("notes.pdf", b"%PDF-1.4");
+        let facts = inspect(&path, "notes.pdf").expect("reads");
+        assert_eq!(facts.format, Format::Other);
+        assert_eq!((facts.rows, facts.bytes), (None, 8));
+    }
+}

@@ -1,0 +1,503 @@
+//! The dataset catalog's SQL: publishing a dataset with its files, the
+//! catalog search with its facet counts, one dataset with its versions and
+//! files, and download counts.
+//!
+//! The catalog reads only `datasets` (the latest published version's facts
+//! are kept on its row), with the full-text index for words and `pg_trgm`
+//! for typos: a search matches a dataset whose text has its words, or whose
+//! title and tags are within a word similarity of 0.4 of it.
+
+use sqlx::types::Json;
+use sqlx::{PgPool, Postgres, Transaction};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::domain::datasets::{size_category, CatalogQuery};
+use crate::domain::paging::limit_offset;
+use crate::server::datasets::ingest::{Column, FileFacts};
+
+/// How close a mistyped word must be to a title or tag.
+const TYPO_SIMILARITY: &str = "0.4";
+
+/// A dataset as a publisher describes it.
+#[derive(Debug, Clone, Default)]
+pub struct NewDataset {
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub industry: String,
+    pub tasks: Vec<String>,
+    pub license_id: Option<String>,
+    pub license_name: String,
+    pub license_url: Option<String>,
+    pub languages: Vec<String>,
+    pub tags: Vec<String>,
+    pub publisher: String,
+    pub source_name: String,
+    pub source_url: Option<String>,
+    pub citation: Option<String>,
+    pub access: String,
+    pub featured: bool,
+    pub card: String,
+}
+
+/// A file of a new version: its name, what ingestion found and the
+/// publisher's column descriptions.
+#[derive(Debug, Clone)]
+pub struct NewFile {
+    pub name: String,
+    pub facts: FileFacts,
+    pub columns: Option<Vec<Column>>,
+}
+
+/// Creates `dataset` with version 1 holding `files`, published now.
+/// Returns `None` when its slug is taken (nothing is written).
+pub async fn publish_new(
+    pool: &PgPool,
+    dataset: &NewDataset,
+    files: &[NewFile],
+    changelog: &str,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let id = Uuid::now_v7();
+    let inserted = sqlx::query(
+        "insert into datasets (id, slug, title, summary, industry, tasks, license_id, license_name, license_url,
+                               languages, tags, publisher, source_name, source_url, citation, access, featured, card)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+         on conflict (slug) do nothing",
+    )
+    .bind(id)
+    .bind(&dataset.slug)
+    .bind(&dataset.title)
+    .bind(&dataset.summary)
+    .bind(&dataset.industry)
+    .bind(&dataset.tasks)
+    .bind(&dataset.license_id)
+    .bind(&dataset.license_name)
+    .bind(&dataset.license_url)
+    .bind(&dataset.languages)
+    .bind(&dataset.tags)
+    .bind(&dataset.publisher)
+    .bind(&dataset.source_name)
+    .bind(&dataset.source_url)
+    .bind(&dataset.citation)
+    .bind(&dataset.access)
+    .bind(dataset.featured)
+    .bind(&dataset.card)
+    .execute(&mut *tx)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        return Ok(None);
+    }
+    let version = Uuid::now_v7();
+    sqlx::query(
+        "insert into dataset_versions (id, dataset_id, number, card, changelog) values ($1, $2, 1, $3, $4)",
+    )
+    .bind(version)
+    .bind(id)
+    .bind(&dataset.card)
+    .bind(changelog)
+    .execute(&mut *tx)
+    .await?;
+    for file in files {
+        insert_file(&mut tx, version, file).await?;
+    }
+    publish(&mut tx, id, version).await?;
+    tx.commit().await?;
+    Ok(Some(id))
+}
+
+async fn insert_file(
+    tx: &mut Transaction<'_, Postgres>,
+    version: Uuid,
+    file: &NewFile,
+) -> Result<(), sqlx::Error> {
+    let facts = &file.facts;
+    sqlx::query(
+        "insert into dataset_files (id, version_id, name, format, bytes, sha256, row_count, columns, delimiter, encoding)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(Uuid::now_v7())
+    .bind(version)
+    .bind(&file.name)
+    .bind(facts.format.as_str())
+    .bind(i64::try_from(facts.bytes).unwrap_or(i64::MAX))
+    .bind(facts.sha256.as_slice())
+    .bind(facts.rows.map(|r| i64::try_from(r).unwrap_or(i64::MAX)))
+    .bind(file.columns.as_ref().or(facts.columns.as_ref()).map(Json))
+    .bind(facts.delimiter.map(|d| char::from(d).to_string()))
+    .bind(facts.encoding)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Publishes the draft `version` of `dataset`: frozen from now on, and the
+/// dataset's catalog facts become its.
+async fn publish(
+    tx: &mut Transaction<'_, Postgres>,
+    dataset: Uuid,
+    version: Uuid,
+) -> Result<(), sqlx::Error> {
+    let (number, rows, formats): (i32, Option<i64>, Vec<String>) = sqlx::query_as(
+        "select v.number, sum(f.row_count)::bigint,
+                coalesce(array_agg(distinct f.format) filter (where f.format is not null), '{}')
+         from dataset_versions v left join dataset_files f on f.version_id = v.id
+         where v.id = $1 group by v.number",
+    )
+    .bind(version)
+    .fetch_one(&mut **tx)
+    .await?;
+    sqlx::query(
+        "update dataset_versions set status = 'published', published_at = now() where id = $1",
+    )
+    .bind(version)
+    .execute(&mut **tx)
+    .await?;
+    let size = rows.map(|r| size_category(u64::try_from(r).unwrap_or(0)));
+    sqlx::query(
+        "update datasets d set latest_version = $2, row_count = $3, size_category = $4, formats = $5,
+                card = v.card, published_at = coalesce(d.published_at, now())
+         from dataset_versions v where d.id = $1 and v.id = $6",
+    )
+    .bind(dataset)
+    .bind(number)
+    .bind(rows)
+    .bind(size)
+    .bind(&formats)
+    .bind(version)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A dataset as the catalog lists it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Listed {
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub industry: String,
+    pub tasks: Vec<String>,
+    pub license_id: Option<String>,
+    pub license_name: String,
+    pub access: String,
+    pub formats: Vec<String>,
+    pub size_category: Option<String>,
+    pub row_count: Option<i64>,
+    pub downloads: i64,
+    pub featured: bool,
+    pub latest_version: Option<i32>,
+    pub published_at: Option<OffsetDateTime>,
+    pub total: i64,
+}
+
+/// How many listed datasets have one value of one facet.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct FacetCount {
+    pub facet: String,
+    pub value: String,
+    pub count: i64,
+}
+
+/// One page of the catalog for `query`, the total, and the facet counts:
+/// for each facet, how many datasets match the search and every other
+/// facet's choice with each of its values (so another value can be chosen
+/// knowing what it gives).
+pub async fn catalog(
+    pool: &PgPool,
+    query: &CatalogQuery,
+    per_page: i64,
+) -> Result<(Vec<Listed>, i64, Vec<FacetCount>), sqlx::Error> {
+    let (limit, offset) = limit_offset(query.page, per_page);
+    let mut tx = pool.begin().await?;
+    sqlx::query("select set_config('pg_trgm.word_similarity_threshold', $1, true)")
+        .bind(TYPO_SIMILARITY)
+        .execute(&mut *tx)
+        .await?;
+    let industry = query.industry.map(|i| i.as_str());
+    let format = query.format.map(|f| f.as_str());
+    let access = query.access.map(|a| a.as_str());
+    let rows: Vec<Listed> = sqlx::query_as(
+        "with q as (
+             select $1::text as text,
+                    case when $1 = '' then null else websearch_to_tsquery('english', $1) end as ts
+         ), found as (
+             select d.*, case when q.ts is null then 0
+                              else ts_rank_cd(d.search, q.ts) + word_similarity(lower(q.text), d.search_words) end as rank
+             from datasets d, q
+             where d.latest_version is not null
+               and (q.text = '' or d.search @@ q.ts or lower(q.text) <% d.search_words)
+               and ($2::text is null or d.industry = $2)
+               and ($3::text is null or $3 = any (d.tasks))
+               and ($4::text is null or d.license_id = $4)
+               and ($5::text is null or $5 = any (d.formats))
+               and ($6::text is null or d.size_category = $6)
+               and ($7::text is null or d.access = $7)
+         )
+         select slug, title, summary, industry, tasks, license_id, license_name, access, formats, size_category,
+                row_count, downloads, featured, latest_version, published_at, count(*) over () as total
+         from found
+         order by case when $8 = 'relevance' and (select text from q) = '' then featured end desc nulls last,
+                  case when $8 = 'relevance' then rank end desc nulls last,
+                  case when $8 = 'downloads' then downloads end desc nulls last,
+                  published_at desc, slug
+         limit $9 offset $10",
+    )
+    .bind(&query.q)
+    .bind(industry)
+    .bind(&query.task)
+    .bind(&query.license)
+    .bind(format)
+    .bind(&query.size)
+    .bind(access)
+    .bind(query.sort.as_str())
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&mut *tx)
+    .await?;
+    let total = match rows.first() {
+        Some(row) => row.total,
+        None => count(&mut tx, query).await?,
+    };
+    let facets: Vec<FacetCount> = sqlx::query_as(
+        "with q as (
+             select $1::text as text,
+                    case when $1 = '' then null else websearch_to_tsquery('english', $1) end as ts
+         ), found as (
+             select d.industry, d.tasks, d.license_id, d.formats, d.size_category, d.access,
+                    ($2::text is null or d.industry = $2) as by_industry,
+                    ($3::text is null or $3 = any (d.tasks)) as by_task,
+                    ($4::text is null or d.license_id = $4) as by_license,
+                    ($5::text is null or $5 = any (d.formats)) as by_format,
+                    ($6::text is null or d.size_category = $6) as by_size,
+                    ($7::text is null or d.access = $7) as by_access
+             from datasets d, q
+             where d.latest_version is not null
+               and (q.text = '' or d.search @@ q.ts or lower(q.text) <% d.search_words)
+         )
+         select 'industry' as facet, industry as value, count(*) as count from found
+           where by_task and by_license and by_format and by_size and by_access group by industry
+         union all
+         select 'task', t, count(*) from found, unnest(tasks) t
+           where by_industry and by_license and by_format and by_size and by_access group by t
+         union all
+         select 'license', license_id, count(*) from found
+           where license_id is not null and by_industry and by_task and by_format and by_size and by_access
+           group by license_id
+         union all
+         select 'format', f, count(*) from found, unnest(formats) f
+           where by_industry and by_task and by_license and by_size and by_access group by f
+         union all
+         select 'size', size_category, count(*) from found
+           where size_category is not null and by_industry and by_task and by_license and by_format and by_access
+           group by size_category
+         union all
+         select 'access', access, count(*) from found
+           where by_industry and by_task and by_license and by_format and by_size group by access
+         order by 1, 3 desc, 2",
+    )
+    .bind(&query.q)
+    .bind(industry)
+    .bind(&query.task)
+    .bind(&query.license)
+    .bind(format)
+    .bind(&query.size)
+    .bind(access)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok((rows, total, facets))
+}
+
+/// How many datasets match `query` (for a page past the last).
+async fn count(
+    tx: &mut Transaction<'_, Postgres>,
+    query: &CatalogQuery,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "select count(*) from datasets d
+         where d.latest_version is not null
+           and ($1 = '' or d.search @@ websearch_to_tsquery('english', $1) or lower($1) <% d.search_words)
+           and ($2::text is null or d.industry = $2)
+           and ($3::text is null or $3 = any (d.tasks))
+           and ($4::text is null or d.license_id = $4)
+           and ($5::text is null or $5 = any (d.formats))
+           and ($6::text is null or d.size_category = $6)
+           and ($7::text is null or d.access = $7)",
+    )
+    .bind(&query.q)
+    .bind(query.industry.map(|i| i.as_str()))
+    .bind(&query.task)
+    .bind(&query.license)
+    .bind(query.format.map(|f| f.as_str()))
+    .bind(&query.size)
+    .bind(query.access.map(|a| a.as_str()))
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// A dataset with everything its page shows but the chosen version's files.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DatasetRow {
+    pub id: Uuid,
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub industry: String,
+    pub tasks: Vec<String>,
+    pub license_id: Option<String>,
+    pub license_name: String,
+    pub license_url: Option<String>,
+    pub languages: Vec<String>,
+    pub tags: Vec<String>,
+    pub publisher: String,
+    pub source_name: String,
+    pub source_url: Option<String>,
+    pub citation: Option<String>,
+    pub access: String,
+    pub latest_version: Option<i32>,
+    pub size_category: Option<String>,
+    pub downloads: i64,
+    pub published_at: Option<OffsetDateTime>,
+    pub updated_at: OffsetDateTime,
+}
+
+/// One version of a dataset.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct VersionRow {
+    pub id: Uuid,
+    pub number: i32,
+    pub card: String,
+    pub changelog: String,
+    pub status: String,
+    pub published_at: Option<OffsetDateTime>,
+    pub downloads: i64,
+}
+
+/// One file of a version.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FileRow {
+    pub name: String,
+    pub format: String,
+    pub bytes: i64,
+    pub sha256: Vec<u8>,
+    pub row_count: Option<i64>,
+    pub columns: Option<Json<Vec<Column>>>,
+}
+
+/// A published dataset, its published versions (newest first), the one
+/// asked for (`None`: the latest) and that version's files. `None` when
+/// there is no such published dataset or version.
+pub async fn dataset(
+    pool: &PgPool,
+    slug: &str,
+    number: Option<i32>,
+) -> Result<Option<(DatasetRow, Vec<VersionRow>, VersionRow, Vec<FileRow>)>, sqlx::Error> {
+    let Some(row): Option<DatasetRow> = sqlx::query_as(
+        "select id, slug, title, summary, industry, tasks, license_id, license_name, license_url, languages, tags,
+                publisher, source_name, source_url, citation, access, latest_version, size_category, downloads,
+                published_at, updated_at
+         from datasets where slug = $1 and latest_version is not null",
+    )
+    .bind(slug)
+    .fetch_optional(pool)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let versions: Vec<VersionRow> = sqlx::query_as(
+        "select id, number, card, changelog, status, published_at, downloads from dataset_versions
+         where dataset_id = $1 and status = 'published' order by number desc",
+    )
+    .bind(row.id)
+    .fetch_all(pool)
+    .await?;
+    let wanted = number.or(row.latest_version);
+    let Some(version) = versions.iter().find(|v| Some(v.number) == wanted).cloned() else {
+        return Ok(None);
+    };
+    let files: Vec<FileRow> = sqlx::query_as(
+        "select name, format, bytes, sha256, row_count, columns from dataset_files
+         where version_id = $1 order by name",
+    )
+    .bind(version.id)
+    .fetch_all(pool)
+    .await?;
+    Ok(Some((row, versions, version, files)))
+}
+
+/// A file of a published version, for a download: its dataset's access
+/// level and id, and the file's digest and size.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Downloadable {
+    pub dataset_id: Uuid,
+    pub version_id: Uuid,
+    pub access: String,
+    pub format: String,
+    pub bytes: i64,
+    pub sha256: Vec<u8>,
+}
+
+/// The file `name` of version `number` of the published dataset `slug`.
+pub async fn downloadable(
+    pool: &PgPool,
+    slug: &str,
+    number: i32,
+    name: &str,
+) -> Result<Option<Downloadable>, sqlx::Error> {
+    sqlx::query_as(
+        "select d.id as dataset_id, v.id as version_id, d.access, f.format, f.bytes, f.sha256
+         from datasets d
+         join dataset_versions v on v.dataset_id = d.id and v.number = $2 and v.status = 'published'
+         join dataset_files f on f.version_id = v.id and f.name = $3
+         where d.slug = $1 and d.latest_version is not null",
+    )
+    .bind(slug)
+    .bind(number)
+    .bind(name)
+    .fetch_optional(pool)
+    .await
+}
+
+/// Counts a completed download of a file of `version`.
+pub async fn count_download(
+    pool: &PgPool,
+    dataset: Uuid,
+    version: Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "with v as (update dataset_versions set downloads = downloads + 1 where id = $2)
+         update datasets set downloads = downloads + 1 where id = $1",
+    )
+    .bind(dataset)
+    .bind(version)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// How many datasets there are, published or not (an empty catalog is
+/// seeded at start).
+pub async fn count_all(pool: &PgPool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("select count(*) from datasets")
+        .fetch_one(pool)
+        .await
+}
+
+/// The user an API key (as sent in `Authorization: Bearer`) belongs to, if
+/// it is a live key of an active account.
+pub async fn key_owner(pool: &PgPool, bearer: &str) -> Result<Option<Uuid>, sqlx::Error> {
+    let Some((public_id, hash)) = crate::server::api_keys::parse(bearer) else {
+        return Ok(None);
+    };
+    sqlx::query_scalar(
+        "select k.user_id from api_keys k join users u on u.id = k.user_id
+         where k.public_id = $1 and k.secret_hash = $2 and k.revoked_at is null
+           and (k.expires_at is null or k.expires_at > now()) and u.status = 'active'",
+    )
+    .bind(public_id)
+    .bind(hash.as_slice())
+    .fetch_optional(pool)
+    .await
+}
