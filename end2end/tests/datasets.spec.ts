@@ -1,4 +1,8 @@
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+
 import { test, expect } from "@playwright/test";
+import { newDeveloper, verifiedDeveloper } from "./helpers";
 
 // The starter catalog is loaded when the portal starts with no datasets.
 for (const javaScriptEnabled of [true, false]) {
@@ -36,3 +40,20 @@ for (const javaScriptEnabled of [true, false]) {
     });
   });
 }
+
+test("a signed-in developer downloads a dataset's file, byte for byte what its page lists", async ({
+  page,
+  browser,
+}, testInfo) => {
+  await verifiedDeveloper(page, browser, newDeveloper(testInfo, "data"));
+  await page.goto("/datasets/warp-breaks");
+  const row = page.getByRole("row", { name: /warpbreaks\.csv/ });
+  const sha = (await row.locator("code").innerText()).trim();
+  const downloading = page.waitForEvent("download");
+  await page.getByRole("link", { name: "warpbreaks.csv" }).click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toBe("warpbreaks.csv");
+  const bytes = await readFile(await download.path());
+  expect(bytes.toString("utf8").split("\n")[0]).toBe("breaks,wool,tension");
+  expect(createHash("sha256").update(bytes).digest("hex")).toBe(sha);
+});

@@ -273,8 +273,9 @@ pub struct CatalogQuery {
     pub page: i64,
 }
 
-/// The raw `?` parameters of the catalog.
+/// The raw `?` parameters of the catalog (each may be absent).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct CatalogParams {
     pub q: String,
     pub industry: String,

@@ -553,8 +553,8 @@ fn files_table(files: Vec<FileView>) -> impl IntoView {
                                     <td data-label="Rows" class="num">
                                         {f.rows.map(format::grouped).unwrap_or_default()}
                                     </td>
-                                    <td data-label="SHA-256" class="admin-break">
-                                        <code>{f.sha256.clone()}</code>
+                                    <td data-label="SHA-256">
+                                        <code class="dataset-sha">{f.sha256.clone()}</code>
                                     </td>
                                 </tr>
                             }

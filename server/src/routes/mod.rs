@@ -10,6 +10,7 @@
 
 pub mod credits_csv;
 pub mod datasets;
+pub mod datasets_api;
 pub mod health;
 
 use app::server::state::AppState;
@@ -73,8 +74,8 @@ pub fn probes() -> Vec<Route<AppState>> {
 }
 
 /// Plain routes served beside the pages, inside the page layers (the
-/// caller is resolved from the session): the downloads, and the
-/// datasets' Croissant descriptions.
+/// caller is resolved from the session): the downloads, the datasets'
+/// Croissant descriptions and the datasets API for scripts.
 pub fn portal() -> Vec<Route<AppState>> {
     vec![
         Route::get("/credits/history.csv", credits_csv::export),
@@ -83,5 +84,7 @@ pub fn portal() -> Vec<Route<AppState>> {
             datasets::download,
         ),
         Route::get("/datasets/{slug}/croissant.json", datasets::croissant_json),
+        Route::get("/api/v1/datasets", datasets_api::list),
+        Route::get("/api/v1/datasets/{slug}", datasets_api::show),
     ]
 }

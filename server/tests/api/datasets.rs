@@ -431,3 +431,53 @@ async fn a_published_version_never_changes(pool: PgPool) {
         .await
         .expect("downloads grow");
 }
+
+#[sqlx::test(migrations = false)]
+async fn scripts_search_and_read_datasets_as_json(pool: PgPool) {
+    let app = seeded(pool).await;
+    let get = |path: &str| {
+        let url = format!("{}{path}", app.address);
+        async move { reqwest::get(url).await.expect("request") }
+    };
+    let found = get("/api/v1/datasets?q=electricity&sort=newest").await;
+    assert_eq!(found.status(), 200);
+    let body: Value = found.json().await.expect("json");
+    assert_eq!(body["total"], 2);
+    assert_eq!(body["pages"], 1);
+    let slugs: Vec<&str> = body["datasets"]
+        .as_array()
+        .expect("datasets")
+        .iter()
+        .filter_map(|d| d["slug"].as_str())
+        .collect();
+    assert!(slugs.contains(&"iowa-electricity"), "{body}");
+    assert!(body["facets"]["industry"]
+        .as_array()
+        .is_some_and(|v| v.iter().any(|f| f["value"] == "energy" && f["count"] == 2)));
+
+    let one: Value = get("/api/v1/datasets/nycflights13")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(one["license"]["id"], "CC0-1.0");
+    assert_eq!(one["latest_version"], 1);
+    let files = one["files"].as_array().expect("files");
+    assert_eq!(files.len(), 4);
+    assert!(files
+        .iter()
+        .all(|f| f["sha256"].as_str().is_some_and(|s| s.len() == 64)
+            && f["download_url"]
+                .as_str()
+                .is_some_and(|u| u.contains("/v/1/files/"))));
+
+    let missing = get("/api/v1/datasets/no-such").await;
+    assert_eq!(missing.status(), 404);
+    let body: Value = missing.json().await.expect("json");
+    assert_eq!(body["error"]["status"], 404);
+    let bad = get("/api/v1/datasets?q=a%00b").await;
+    assert_eq!(bad.status(), 422);
+    assert!(bad.json::<Value>().await.expect("json")["error"]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("control characters")));
+}

@@ -277,6 +277,8 @@ const TABLE: &[Class] = &[
     class("GET /credits/history.csv", SignedIn),
     class("GET /datasets/{slug}/v/{number}/files/{name}", SignedIn),
     class("GET /datasets/{slug}/croissant.json", Public),
+    class("GET /api/v1/datasets", Public),
+    class("GET /api/v1/datasets/{slug}", Public),
     // The proxy, server/src/proxy/.
     class("GET /v1/models", ApiKey),
     class("POST /v1/chat/completions", ApiKey).json("{}"),
