@@ -82,9 +82,31 @@ pub async fn check(request: Request, next: Next) -> Response {
     };
     match refusal {
         None => next.run(request).await,
-        Some(error) => refuse(&request, &error),
+        Some(error) => {
+            let mut answer = refuse(&request, &error);
+            // A small body (a form) is read and dropped, so the answer
+            // reaches a client still sending it instead of a reset
+            // connection; a large one (an upload) is never read, and the
+            // connection closes after the answer.
+            let small = request
+                .headers()
+                .get(header::CONTENT_LENGTH)
+                .and_then(|value| value.to_str().ok()?.parse::<usize>().ok())
+                .is_some_and(|length| length <= DRAINED_BODY);
+            if small {
+                let _ = axum::body::to_bytes(request.into_body(), DRAINED_BODY).await;
+            } else {
+                answer
+                    .headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
+            answer
+        }
     }
 }
+
+/// The largest body a refused call has read (and dropped) before its answer.
+const DRAINED_BODY: usize = 64 * 1024;
 
 /// The refusal as the function itself would answer it: its JSON error; for
 /// a form posted without JavaScript, the sign-in page (then back to the
