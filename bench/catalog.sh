@@ -47,7 +47,7 @@ select row_number() over () - 1, w from unnest(string_to_array(
   'clinical diagnosis hospital admission discharge trial diabetes cardiology imaging weather '
   'temperature rainfall hourly daily monthly annual regional national survey panel census time series '
   'classification regression anomaly detection benchmark labelled anonymised open public', ' ')) as w;
-with g as (select s, (s * 7919) % 97 as a, (s * 104729) % 89 as b, (s * 1299709) % 83 as c from generate_series(1, :n) s),
+with g as (select s, (s * 7919) % 97 as a, (s * 104729) % 89 as b, (s * 1299709) % 83 as c from generate_series(1::bigint, :n) s),
      named as (
   select s,
          (select w from words where i = a % (select count(*) from words)) as w1,
@@ -67,7 +67,7 @@ select gen_random_uuid(), 'ds-' || s,
        repeat(w1 || ' ' || w2 || ' ' || w3 || ' measurements of ' || w2 || '. ', 20),
        1, array[(array['csv','parquet','jsonl'])[1 + s % 3]], (s * 37) % 2000000,
        (array['n<1K','1K<n<10K','10K<n<100K','100K<n<1M','n>1M'])[1 + s % 5],
-       (s * 13) % 1000, now() - make_interval(mins => s)
+       (s * 13) % 1000, now() - make_interval(mins => s::int)
 from named;
 analyze datasets;
 SQL

@@ -4,8 +4,9 @@
 //!
 //! The catalog reads only `datasets` (the latest published version's facts
 //! are kept on its row), with the full-text index for words and `pg_trgm`
-//! for typos: a search matches a dataset whose text has its words, or whose
-//! title and tags are within a word similarity of 0.4 of it.
+//! for typos: a search matches a dataset whose text has its words, or, when
+//! no dataset has them, whose title and tags are within a word similarity
+//! of 0.4 of it.
 
 use sqlx::types::Json;
 use sqlx::{PgPool, Postgres, Transaction};
@@ -211,10 +212,34 @@ pub async fn catalog(
 ) -> Result<(Vec<Listed>, i64, Vec<FacetCount>), sqlx::Error> {
     let (limit, offset) = limit_offset(query.page, per_page);
     let mut tx = pool.begin().await?;
-    sqlx::query("select set_config('pg_trgm.word_similarity_threshold', $1, true)")
-        .bind(TYPO_SIMILARITY)
-        .execute(&mut *tx)
-        .await?;
+    // Each search is planned for its own values (the match mode below is a
+    // parameter a generic plan could not prune), and typos are forgiven at
+    // the chosen similarity.
+    sqlx::query(
+        "select set_config('pg_trgm.word_similarity_threshold', $1, true),
+                set_config('plan_cache_mode', 'force_custom_plan', true)",
+    )
+    .bind(TYPO_SIMILARITY)
+    .execute(&mut *tx)
+    .await?;
+    // Words first (the full-text index); only a search that finds nothing
+    // is tried again as typos (the trigram index), which match loosely.
+    let mut found = search(&mut tx, query, "words", limit, offset).await?;
+    if found.1 == 0 && !query.q.is_empty() {
+        found = search(&mut tx, query, "typos", limit, offset).await?;
+    }
+    tx.commit().await?;
+    Ok(found)
+}
+
+/// [`catalog`] matching the search as `mode`: `words` or `typos`.
+async fn search(
+    tx: &mut Transaction<'_, Postgres>,
+    query: &CatalogQuery,
+    mode: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Listed>, i64, Vec<FacetCount>), sqlx::Error> {
     let industry = query.industry.map(|i| i.as_str());
     let format = query.format.map(|f| f.as_str());
     let access = query.access.map(|a| a.as_str());
@@ -223,11 +248,16 @@ pub async fn catalog(
              select $1::text as text,
                     case when $1 = '' then null else websearch_to_tsquery('english', $1) end as ts
          ), found as (
-             select d.*, case when q.ts is null then 0
-                              else ts_rank_cd(d.search, q.ts) + word_similarity(lower(q.text), d.search_words) end as rank
+             select d.slug, d.title, d.summary, d.industry, d.tasks, d.license_id, d.license_name, d.access,
+                    d.formats, d.size_category, d.row_count, d.downloads, d.featured, d.latest_version,
+                    d.published_at,
+                    case when q.ts is null then 0
+                         else ts_rank_cd(d.search, q.ts) + word_similarity(lower(q.text), d.search_words) end as rank
              from datasets d, q
              where d.latest_version is not null
-               and (q.text = '' or d.search @@ q.ts or lower(q.text) <% d.search_words)
+               and (q.text = ''
+                    or ($11 = 'words' and d.search @@ q.ts)
+                    or ($11 = 'typos' and lower(q.text) <% d.search_words))
                and ($2::text is null or d.industry = $2)
                and ($3::text is null or $3 = any (d.tasks))
                and ($4::text is null or d.license_id = $4)
@@ -254,11 +284,12 @@ pub async fn catalog(
     .bind(query.sort.as_str())
     .bind(limit)
     .bind(offset)
-    .fetch_all(&mut *tx)
+    .bind(mode)
+    .fetch_all(&mut **tx)
     .await?;
     let total = match rows.first() {
         Some(row) => row.total,
-        None => count(&mut tx, query).await?,
+        None => count(tx, query, mode).await?,
     };
     let facets: Vec<FacetCount> = sqlx::query_as(
         "with q as (
@@ -274,7 +305,9 @@ pub async fn catalog(
                     ($7::text is null or d.access = $7) as by_access
              from datasets d, q
              where d.latest_version is not null
-               and (q.text = '' or d.search @@ q.ts or lower(q.text) <% d.search_words)
+               and (q.text = ''
+                    or ($8 = 'words' and d.search @@ q.ts)
+                    or ($8 = 'typos' and lower(q.text) <% d.search_words))
          )
          select 'industry' as facet, industry as value, count(*) as count from found
            where by_task and by_license and by_format and by_size and by_access group by industry
@@ -304,9 +337,9 @@ pub async fn catalog(
     .bind(format)
     .bind(&query.size)
     .bind(access)
-    .fetch_all(&mut *tx)
+    .bind(mode)
+    .fetch_all(&mut **tx)
     .await?;
-    tx.commit().await?;
     Ok((rows, total, facets))
 }
 
@@ -314,11 +347,14 @@ pub async fn catalog(
 async fn count(
     tx: &mut Transaction<'_, Postgres>,
     query: &CatalogQuery,
+    mode: &str,
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "select count(*) from datasets d
          where d.latest_version is not null
-           and ($1 = '' or d.search @@ websearch_to_tsquery('english', $1) or lower($1) <% d.search_words)
+           and ($1 = ''
+                or ($8 = 'words' and d.search @@ websearch_to_tsquery('english', $1))
+                or ($8 = 'typos' and lower($1) <% d.search_words))
            and ($2::text is null or d.industry = $2)
            and ($3::text is null or $3 = any (d.tasks))
            and ($4::text is null or d.license_id = $4)
@@ -333,6 +369,7 @@ async fn count(
     .bind(query.format.map(|f| f.as_str()))
     .bind(&query.size)
     .bind(query.access.map(|a| a.as_str()))
+    .bind(mode)
     .fetch_one(&mut **tx)
     .await
 }
