@@ -7,6 +7,7 @@
 use app::api::datasets::PER_PAGE;
 use app::domain::datasets::{CatalogParams, CatalogQuery};
 use app::domain::paging::page_count;
+use app::server::datasets::ingest::hex;
 use app::server::services::datasets::{self, FileRow};
 use app::server::AppState;
 use axum::extract::rejection::QueryRejection;
@@ -30,10 +31,6 @@ fn failed(error_text: impl std::fmt::Display) -> Response {
         StatusCode::INTERNAL_SERVER_ERROR,
         "Something went wrong on our side. Please try again.",
     )
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// `GET /api/v1/datasets`.

@@ -34,7 +34,7 @@ pub async fn get_dataset(
                 format: Format::parse(&file.format)
                     .map_or("Other", |f| f.label())
                     .to_owned(),
-                sha256: file.sha256.iter().map(|b| format!("{b:02x}")).collect(),
+                sha256: crate::server::datasets::ingest::hex(&file.sha256),
                 columns: file
                     .columns
                     .map(|c| c.0)

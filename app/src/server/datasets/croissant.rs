@@ -5,6 +5,7 @@
 
 use serde_json::{json, Map, Value};
 
+use super::ingest::hex;
 use crate::domain::datasets::Format;
 use crate::server::services::datasets::{DatasetRow, FileRow, VersionRow};
 
@@ -18,10 +19,6 @@ fn data_type(kind: &str) -> &'static str {
         "datetime" => "sc:DateTime",
         _ => "sc:Text",
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn media_type(format: &str) -> &'static str {

@@ -41,9 +41,9 @@ pub struct FileFacts {
     pub encoding: Option<&'static str>,
 }
 
-/// The SHA-256 of a file, as lower-case hex.
-pub fn hex(sha256: &[u8; 32]) -> String {
-    sha256.iter().map(|b| format!("{b:02x}")).collect()
+/// A digest (a file's SHA-256), as lower-case hex.
+pub fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Reads `path` (named `name`): its digest, and its rows and columns when
@@ -377,7 +377,7 @@ mod tests {
         assert_eq!(facts.bytes, std::fs::metadata(&path).expect("meta").len());
         assert_eq!(
             hex(&facts.sha256),
-            hex(&Sha256::digest(std::fs::read(&path).expect("read")).into())
+            hex(&Sha256::digest(std::fs::read(&path).expect("read")))
         );
     }
 
