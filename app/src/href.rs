@@ -36,6 +36,15 @@ pub fn dataset_file(slug: &str, number: i32, name: &str) -> String {
     format!("/datasets/{slug}/v/{number}/files/{name}")
 }
 
+/// `/datasets/{slug}/viewer` (the latest version) or
+/// `/datasets/{slug}/v/{number}/viewer`: the data viewer.
+pub fn dataset_viewer(slug: &str, number: Option<i32>) -> String {
+    match number {
+        Some(number) => format!("/datasets/{slug}/v/{number}/viewer"),
+        None => format!("/datasets/{slug}/viewer"),
+    }
+}
+
 /// `/datasets/{slug}/croissant.json`: the dataset in Croissant JSON-LD.
 pub fn dataset_croissant(slug: &str) -> String {
     format!("/datasets/{slug}/croissant.json")
@@ -248,7 +257,12 @@ mod tests {
         .map(str::to_owned)
         .to_vec();
         all.extend([admin_user(id), admin_model(id), admin_provider(id)]);
-        all.extend([dataset("nycflights13"), dataset_version("nycflights13", 2)]);
+        all.extend([
+            dataset("nycflights13"),
+            dataset_version("nycflights13", 2),
+            dataset_viewer("nycflights13", None),
+            dataset_viewer("nycflights13", Some(2)),
+        ]);
         all.extend([sign_in_then("/keys"), done(admin_models(), "x")]);
         all
     }

@@ -31,6 +31,7 @@ use crate::pages::{
         VerifyEmailPage,
     },
     catalog::AgentsPage,
+    dataset_viewer::DatasetViewerPage,
     datasets::{DatasetPage, DatasetsPage},
     home::HomePage,
     lazy,
@@ -128,6 +129,16 @@ fn Layout() -> impl IntoView {
                 <Route
                     path=path!("/datasets/:slug/v/:version")
                     view=DatasetPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/datasets/:slug/viewer")
+                    view=DatasetViewerPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/datasets/:slug/v/:version/viewer")
+                    view=DatasetViewerPage
                     ssr=SsrMode::Async
                 />
                 <Route path=path!("/models") view=ModelsPage ssr=SsrMode::Async />

@@ -19,7 +19,7 @@ use app::error::AppError;
 use app::server::auth::CurrentCaller;
 
 /// The server functions anyone may call, signed in or not.
-pub const PUBLIC: [&str; 11] = [
+pub const PUBLIC: [&str; 12] = [
     "current_user",
     "sign_up",
     "verify_email",
@@ -31,6 +31,7 @@ pub const PUBLIC: [&str; 11] = [
     "list_models",
     "search_datasets",
     "get_dataset",
+    "view_dataset",
 ];
 
 /// Who a server function is for.

@@ -93,6 +93,20 @@ impl Application {
         if settings.seed_datasets {
             seed_empty_catalog(&state, &settings.seed_datasets_dir).await;
         }
+        {
+            // Files whose viewer table is missing or was cut short.
+            let (pool, store) = (pool.clone(), state.datasets.clone());
+            tokio::spawn(async move {
+                match app::server::datasets::viewer::build_missing(&pool, &store).await {
+                    Ok(0) => {}
+                    Ok(built) => tracing::info!(built, "loaded dataset files into the viewer"),
+                    Err(error) => tracing::error!(
+                        error = format!("{error:#}"),
+                        "loading dataset files into the viewer"
+                    ),
+                }
+            });
+        }
         app::server::password::warm_up();
         crate::jobs::spawn(pool.clone());
         app::server::services::outbox::log_bodies(settings.smtp_url.is_none());

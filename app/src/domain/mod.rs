@@ -21,3 +21,4 @@ pub mod profile;
 pub mod role;
 pub mod search;
 pub mod tokenizer;
+pub mod viewer;

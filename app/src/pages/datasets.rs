@@ -545,6 +545,17 @@ fn files_table(files: Vec<FileView>) -> impl IntoView {
                                         <a href=f.href.clone() download>
                                             {f.name.clone()}
                                         </a>
+                                        {f
+                                            .viewer_href
+                                            .clone()
+                                            .map(|h| {
+                                                view! {
+                                                    " · "
+                                                    <a href=h aria-label=format!("View the rows of {}", f.name)>
+                                                        "View rows"
+                                                    </a>
+                                                }
+                                            })}
                                     </td>
                                     <td data-label="Format">{f.format.clone()}</td>
                                     <td data-label="Size" class="num">

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod catalog;
 pub mod credits;
 pub mod dashboard;
+pub mod dataset_viewer;
 pub mod datasets;
 pub mod design;
 pub mod home;

@@ -20,3 +20,4 @@ mod proxy;
 mod roles;
 mod sql_contract;
 mod usage;
+mod viewer;

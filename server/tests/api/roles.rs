@@ -209,6 +209,7 @@ const TABLE: &[Class] = &[
     // app/src/api/datasets/.
     class("POST /api/search_datasets", Public),
     class("POST /api/get_dataset", Public).form(&[("slug", "none")]),
+    class("POST /api/view_dataset", Public).form(&[("slug", "none")]),
     // app/src/api/usage/.
     class("POST /api/my_usage", SignedIn),
     class("POST /api/my_usage_chart", SignedIn),
@@ -244,6 +245,8 @@ const TABLE: &[Class] = &[
     class("GET /datasets", Public),
     class("GET /datasets/{slug}", Public),
     class("GET /datasets/{slug}/v/{version}", Public),
+    class("GET /datasets/{slug}/viewer", Public),
+    class("GET /datasets/{slug}/v/{version}/viewer", Public),
     class("GET /models", Public),
     class("GET /signin", Public),
     class("GET /signup", Public),

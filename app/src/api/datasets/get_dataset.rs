@@ -31,6 +31,17 @@ pub async fn get_dataset(
             .into_iter()
             .map(|file| FileView {
                 href: crate::href::dataset_file(&row.slug, shown.number, &file.name),
+                viewer_href: (file.columns.is_some()
+                    && matches!(
+                        Format::parse(&file.format),
+                        Some(Format::Csv | Format::Tsv | Format::JsonLines)
+                    ))
+                .then(|| {
+                    crate::href::with_query(
+                        &crate::href::dataset_viewer(&row.slug, wanted),
+                        &[("file", file.name.as_str())],
+                    )
+                }),
                 format: Format::parse(&file.format)
                     .map_or("Other", |f| f.label())
                     .to_owned(),

@@ -1,11 +1,13 @@
 //! The dataset catalog, for everyone (signed in or not): the catalog with
-//! its facets, and one dataset's page.
+//! its facets, one dataset's page, and the data viewer.
 
 mod get_dataset;
 mod search_datasets;
+mod view_dataset;
 
 pub use get_dataset::*;
 pub use search_datasets::*;
+pub use view_dataset::*;
 
 use serde::{Deserialize, Serialize};
 
@@ -108,6 +110,8 @@ pub struct FileView {
     pub columns: Vec<ColumnView>,
     /// Where it downloads from.
     pub href: String,
+    /// Where the data viewer shows it (tabular files).
+    pub viewer_href: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -116,4 +120,66 @@ pub struct ColumnView {
     pub kind: String,
     pub description: String,
     pub nulls: u64,
+}
+
+/// A page of the data viewer: one tabular file of a version, one page of a
+/// view of it (sorted, filtered, searched), its columns with their
+/// statistics, and the view as the URL carries it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableView {
+    pub slug: String,
+    pub title: String,
+    /// The version shown, the latest, and whether the URL named a version.
+    pub version: i32,
+    pub latest: i32,
+    pub pinned: bool,
+    /// The version's tabular files, and the one shown.
+    pub files: Vec<String>,
+    pub file: String,
+    /// `ready`, `building`, `failed`, or `none` (no tabular file).
+    pub status: String,
+    pub columns: Vec<ViewerColumn>,
+    pub rows: Vec<ViewerRow>,
+    /// Rows of the file, and rows matching the view (a search's are counted
+    /// up to a cap: `capped`).
+    pub total: i64,
+    pub matching: i64,
+    pub capped: bool,
+    pub page: i64,
+    pub pages: i64,
+    pub params: crate::domain::viewer::ViewParams,
+    /// Why the URL's view was not shown as asked (an unknown column, a
+    /// value of the wrong type); the file's first page is shown instead.
+    pub notice: Option<String>,
+    /// Only the first page is shown: the dataset needs access the visitor
+    /// has not been given.
+    pub preview_only: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ViewerColumn {
+    pub name: String,
+    pub kind: String,
+    pub description: String,
+    pub nulls: i64,
+    pub distinct: i64,
+    pub min: Option<String>,
+    pub max: Option<String>,
+    pub mean: Option<String>,
+    pub histogram: Vec<HistogramBin>,
+    pub top: Vec<(String, i64)>,
+    pub filterable: bool,
+}
+
+/// One bar of a column's histogram: the values it covers and its rows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistogramBin {
+    pub label: String,
+    pub rows: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewerRow {
+    pub number: i64,
+    pub cells: Vec<Option<String>>,
 }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::domain::datasets::Format;
+use crate::domain::viewer::{is_date, is_datetime, is_missing};
 
 /// A column of a tabular file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,6 +67,11 @@ pub fn inspect(path: &Path, name: &str) -> Result<FileFacts, String> {
         facts.columns = Some(table.columns);
         facts.delimiter = Some(table.delimiter);
         facts.encoding = Some(table.encoding);
+    } else if format == Format::JsonLines {
+        let table = read_json_lines(path).map_err(|e| format!("{name}: {e}"))?;
+        facts.rows = Some(table.rows);
+        facts.columns = Some(table.columns);
+        facts.encoding = Some("utf-8");
     }
     Ok(facts)
 }
@@ -98,8 +104,6 @@ struct Table {
 const DELIMITERS: [u8; 4] = [b',', b'\t', b';', b'|'];
 /// How much of the start of a file decides its delimiter and encoding.
 const SNIFF_BYTES: usize = 64 * 1024;
-/// Cells read as missing.
-const NULLS: [&str; 6] = ["", "NA", "N/A", "null", "NULL", "NaN"];
 
 fn read_delimited(path: &Path, format: Format) -> Result<Table, String> {
     let mut head = Vec::with_capacity(SNIFF_BYTES);
@@ -112,12 +116,7 @@ fn read_delimited(path: &Path, format: Format) -> Result<Table, String> {
     } else {
         sniff_delimiter(&head)
     };
-    let file = File::open(path).map_err(|e| format!("cannot be read ({e})."))?;
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(BufReader::with_capacity(1 << 16, file));
+    let mut reader = delimited_reader(path, delimiter)?;
     let header = reader
         .byte_headers()
         .map_err(|e| format!("the header row cannot be read ({e})."))?
@@ -139,6 +138,11 @@ fn read_delimited(path: &Path, format: Format) -> Result<Table, String> {
         })
         .collect();
     let width = columns.len();
+    if width > MAX_COLUMNS {
+        return Err(format!(
+            "the header names {width} columns; a file may have {MAX_COLUMNS}."
+        ));
+    }
     let mut rows = 0u64;
     let mut record = csv::ByteRecord::new();
     loop {
@@ -148,7 +152,7 @@ fn read_delimited(path: &Path, format: Format) -> Result<Table, String> {
             Err(e) => return Err(format!("row {} cannot be read ({e}).", rows + 2)),
         }
         rows += 1;
-        if record.len() == 1 && record.get(0).is_some_and(<[u8]>::is_empty) {
+        if is_blank(&record) {
             // A blank line.
             rows -= 1;
             continue;
@@ -172,6 +176,136 @@ fn read_delimited(path: &Path, format: Format) -> Result<Table, String> {
     })
 }
 
+/// A reader of the delimited file at `path`, its first row the header.
+pub fn delimited_reader(
+    path: &Path,
+    delimiter: u8,
+) -> Result<csv::Reader<BufReader<File>>, String> {
+    let file = File::open(path).map_err(|e| format!("cannot be read ({e})."))?;
+    Ok(csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(BufReader::with_capacity(1 << 16, file)))
+}
+
+/// Whether a record is a blank line.
+pub fn is_blank(record: &csv::ByteRecord) -> bool {
+    record.len() == 1 && record.get(0).is_some_and(<[u8]>::is_empty)
+}
+
+/// A JSON Lines file's shape: one object per line, its columns the keys
+/// in the order they first appear, a key a line lacks a missing value.
+fn read_json_lines(path: &Path) -> Result<Table, String> {
+    let mut columns: Vec<Inferred> = Vec::new();
+    let mut rows = 0u64;
+    each_json_line(path, |line_number, object| {
+        rows += 1;
+        for (key, _) in &object.0 {
+            if !columns.iter().any(|c| c.name == *key) {
+                if columns.len() == MAX_COLUMNS {
+                    return Err(format!("line {line_number} brings a column past the {MAX_COLUMNS} a file may have."));
+                }
+                let mut column = Inferred::new(key.clone());
+                // The lines before this one lacked it.
+                column.nulls = rows - 1;
+                columns.push(column);
+            }
+        }
+        for column in &mut columns {
+            column.see(&json_cell(object.get(&column.name)));
+        }
+        Ok(())
+    })?;
+    if columns.is_empty() {
+        return Err("no line holds a JSON object with a key.".to_owned());
+    }
+    Ok(Table {
+        rows,
+        columns: columns.into_iter().map(Inferred::finish).collect(),
+        delimiter: b',',
+        encoding: "utf-8",
+    })
+}
+
+/// The most columns a tabular file may have.
+pub const MAX_COLUMNS: usize = 500;
+
+/// A JSON object's members in the order they are written.
+pub struct Object(pub Vec<(String, serde_json::Value)>);
+
+impl Object {
+    pub fn get(&self, key: &str) -> Option<&serde_json::Value> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+}
+
+impl<'de> Deserialize<'de> for Object {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Members;
+        impl<'de> serde::de::Visitor<'de> for Members {
+            type Value = Object;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Object, A::Error> {
+                let mut members: Vec<(String, serde_json::Value)> = Vec::new();
+                while let Some((key, value)) = map.next_entry::<String, serde_json::Value>()? {
+                    // A repeated key: the last one counts, as in JSON.parse.
+                    members.retain(|(k, _)| *k != key);
+                    members.push((key, value));
+                }
+                Ok(Object(members))
+            }
+        }
+        deserializer.deserialize_map(Members)
+    }
+}
+
+/// Calls `each` with every non-blank line of a JSON Lines file, numbered
+/// from 1, as a JSON object; a line that is not one is an error naming it.
+pub fn each_json_line(
+    path: &Path,
+    mut each: impl FnMut(u64, Object) -> Result<(), String>,
+) -> Result<(), String> {
+    use std::io::BufRead;
+    let file = File::open(path).map_err(|e| format!("cannot be read ({e})."))?;
+    let mut reader = BufReader::with_capacity(1 << 16, file);
+    let mut line = Vec::new();
+    let mut number = 0u64;
+    loop {
+        line.clear();
+        let n = reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| format!("line {} cannot be read ({e}).", number + 1))?;
+        if n == 0 {
+            return Ok(());
+        }
+        number += 1;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match serde_json::from_slice::<Object>(&line) {
+            Ok(object) => each(number, object)?,
+            Err(e) if e.is_data() => return Err(format!("line {number} is not a JSON object.")),
+            Err(e) => return Err(format!("line {number} is not valid JSON ({e}).")),
+        }
+    }
+}
+
+/// A JSON value as a cell: text as it is, numbers and booleans written
+/// out, a missing key or `null` empty, arrays and objects as JSON.
+pub fn json_cell(value: Option<&serde_json::Value>) -> String {
+    match value {
+        None | Some(serde_json::Value::Null) => String::new(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
 /// `utf-8` when the start of the file is UTF-8 (a sequence cut at the end
 /// of the sample allowed), else `windows-1252`.
 fn encoding_of(head: &[u8]) -> &'static str {
@@ -182,7 +316,8 @@ fn encoding_of(head: &[u8]) -> &'static str {
     }
 }
 
-fn decode(bytes: &[u8], encoding: &str) -> String {
+/// A cell's bytes as text, read in the file's `encoding`.
+pub fn decode(bytes: &[u8], encoding: &str) -> String {
     if encoding == "utf-8" {
         String::from_utf8_lossy(bytes).into_owned()
     } else {
@@ -248,7 +383,7 @@ impl Inferred {
 
     fn see(&mut self, cell: &str) {
         let cell = cell.trim();
-        if NULLS.contains(&cell) {
+        if is_missing(cell) {
             self.nulls += 1;
             return;
         }
@@ -298,17 +433,6 @@ impl Inferred {
             nulls: self.nulls,
         }
     }
-}
-
-/// `YYYY-MM-DD` or `YYYY/MM/DD` naming a real day.
-fn is_date(cell: &str) -> bool {
-    let normal = cell.replace('/', "-");
-    crate::domain::calendar::parse_day(&normal).is_ok_and(|day| day.is_some()) && cell.len() == 10
-}
-
-/// RFC 3339, e.g. `2013-01-01T06:00:00Z`.
-fn is_datetime(cell: &str) -> bool {
-    time::OffsetDateTime::parse(cell, &time::format_description::well_known::Rfc3339).is_ok()
 }
 
 #[cfg(test)]
@@ -398,6 +522,31 @@ mod tests {
             inspect(&path, "r.csv").map(|f| f.rows),
             Err("r.csv: row 3 has 2 fields, but the header names 3 columns.".to_owned())
         );
+    }
+
+    #[test]
+    fn json_lines_are_typed_in_key_order_and_a_bad_line_is_named() {
+        let (_dir, path) = file(
+            "l.jsonl",
+            b"{\"b\": 1, \"a\": \"x\"}\n\n{\"a\": \"y\", \"c\": true}\n",
+        );
+        let facts = inspect(&path, "l.jsonl").expect("reads");
+        assert_eq!(facts.rows, Some(2));
+        assert_eq!(
+            kinds(&facts),
+            vec![("b", "integer"), ("a", "string"), ("c", "boolean")]
+        );
+        let columns = facts.columns.expect("columns");
+        assert_eq!((columns[0].nulls, columns[2].nulls), (1, 1));
+        let (_dir, path) = file("bad.jsonl", b"{\"a\": 1}\n[1, 2]\n");
+        assert_eq!(
+            inspect(&path, "bad.jsonl").map(|f| f.rows),
+            Err("bad.jsonl: line 2 is not a JSON object.".to_owned())
+        );
+        let (_dir, path) = file("cut.jsonl", b"{\"a\": 1}\n{\"a\": \n");
+        assert!(inspect(&path, "cut.jsonl")
+            .err()
+            .is_some_and(|e| e.starts_with("cut.jsonl: line 2 is not valid JSON")));
     }
 
     #[test]

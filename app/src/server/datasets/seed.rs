@@ -3,8 +3,9 @@
 //! keywords, resources with their column descriptions, and a `lab` object
 //! with what the catalog adds: industry, tasks, access, publisher,
 //! citation), its card as `README.md`, and its data files. Loading reads
-//! each file, stores it and publishes the dataset as version 1; a dataset
-//! whose slug exists already is left as it is.
+//! each file, stores it, publishes the dataset as version 1 and loads its
+//! tabular files into the viewer; a dataset whose slug exists already is
+//! left as it is.
 
 use std::path::{Path, PathBuf};
 
@@ -13,6 +14,7 @@ use sqlx::PgPool;
 
 use super::ingest::{self, Column};
 use super::storage::Store;
+use super::viewer;
 use crate::domain::datasets::{parse_slug, Access, DatasetIndustry, TASKS};
 use crate::server::services::datasets::{self, NewDataset, NewFile};
 
@@ -106,6 +108,11 @@ pub async fn load(pool: &PgPool, store: &Store, dir: &Path) -> anyhow::Result<us
         .is_some()
         {
             added += 1;
+            for file in &files {
+                viewer::build(pool, store, &viewer::Tabular::of(file))
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}: {}: {e}", folder.display(), file.name))?;
+            }
         }
     }
     Ok(added)
