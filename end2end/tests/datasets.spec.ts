@@ -27,9 +27,51 @@ for (const javaScriptEnabled of [true, false]) {
       await expect(page).toHaveURL(/\/datasets\/iowa-electricity$/);
       await expect(page.getByRole("heading", { level: 1, name: title })).toBeVisible();
       await expect(page).toHaveTitle(`${title} · Lab Portal`);
-      await expect(page.getByRole("link", { name: "iowa-electricity.csv" })).toBeVisible();
+      await expect(page.getByRole("link", { name: "iowa-electricity.csv", exact: true })).toBeVisible();
       await expect(page.getByRole("link", { name: "Croissant (JSON-LD)" })).toBeVisible();
       await expect(page.getByRole("link", { name: "Version 1" })).toBeVisible();
+    });
+
+    test("a visitor pages, sorts, filters and searches a table in the viewer", async ({ page }) => {
+      await page.goto("/datasets/nycflights13");
+      await page.getByRole("link", { name: "View rows of weather.csv" }).click();
+      await expect(page).toHaveURL(/\/datasets\/nycflights13\/viewer\?file=weather\.csv$/);
+      await expect(page.getByRole("heading", { level: 1 })).toContainText("weather.csv");
+      const status = page.getByRole("status");
+      await expect(status).toHaveText("Rows 1–100 of 26,115 rows");
+      const pages = page.getByRole("navigation", { name: "Pages" });
+      await pages.getByRole("link", { name: "Next" }).click();
+      await expect(page).toHaveURL(/page=2/);
+      await expect(status).toHaveText("Rows 101–200 of 26,115 rows");
+      await pages.getByRole("link", { name: "Last" }).click();
+      await expect(status).toHaveText("Rows 26,101–26,115 of 26,115 rows");
+
+      // Sorting keeps the file and starts again at page 1; a second click
+      // turns it around.
+      const rows = page.getByRole("region", { name: "Rows" });
+      await rows.getByRole("link", { name: "temp", exact: true }).click();
+      await expect(page).toHaveURL(/sort=temp/);
+      await expect(rows.getByRole("columnheader", { name: /^temp/ })).toHaveAttribute("aria-sort", "ascending");
+      await expect(status).toHaveText("Rows 1–100 of 26,115 rows");
+      await expect(rows.getByRole("row").nth(1).getByRole("cell").nth(5)).toHaveText("10.94");
+      await rows.getByRole("link", { name: "temp", exact: true }).click();
+      await expect(rows.getByRole("columnheader", { name: /^temp/ })).toHaveAttribute("aria-sort", "descending");
+      await expect(rows.getByRole("row").nth(1).getByRole("cell").nth(5)).toHaveText("100.04");
+
+      // A filter on a value, then a page typed in.
+      await page.getByLabel("Column", { exact: true }).selectOption("origin");
+      await page.getByLabel("equals").fill("JFK");
+      await page.getByRole("button", { name: "Apply" }).click();
+      await expect(page).toHaveURL(/col=origin&eq=JFK/);
+      await expect(status).toHaveText("Rows 1–100 of 8,706 matching rows of 26,115");
+      await page.getByLabel("Go to page").fill("87");
+      await page.getByRole("button", { name: "Go" }).click();
+      await expect(status).toHaveText("Rows 8,601–8,700 of 8,706 matching rows of 26,115");
+
+      // A value of the wrong type is explained, not an error page.
+      await page.goto("/datasets/nycflights13/viewer?file=weather.csv&col=temp&eq=hot");
+      await expect(page.getByRole("alert")).toHaveText("“temp” holds a number; “hot” is not one.");
+      await expect(status).toHaveText("Rows 1–100 of 26,115 rows");
     });
 
     test("a search that finds nothing says so and offers the way back", async ({ page }) => {
@@ -50,7 +92,7 @@ test("a signed-in developer downloads a dataset's file, byte for byte what its p
   const row = page.getByRole("row", { name: /warpbreaks\.csv/ });
   const sha = (await row.locator("code").innerText()).trim();
   const downloading = page.waitForEvent("download");
-  await page.getByRole("link", { name: "warpbreaks.csv" }).click();
+  await page.getByRole("link", { name: "warpbreaks.csv", exact: true }).click();
   const download = await downloading;
   expect(download.suggestedFilename()).toBe("warpbreaks.csv");
   const bytes = await readFile(await download.path());

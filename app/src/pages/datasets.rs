@@ -551,7 +551,7 @@ fn files_table(files: Vec<FileView>) -> impl IntoView {
                                             .map(|h| {
                                                 view! {
                                                     " · "
-                                                    <a href=h aria-label=format!("View the rows of {}", f.name)>
+                                                    <a href=h aria-label=format!("View rows of {}", f.name)>
                                                         "View rows"
                                                     </a>
                                                 }
