@@ -7,7 +7,7 @@ import { newDeveloper, sidewaysScroll, signInAsAdmin, verifiedDeveloper, waitFor
 test.use({ bypassCSP: true });
 
 /** Every page a visitor can open. */
-const PUBLIC_PAGES = ["/", "/agents", "/datasets", "/datasets/nycflights13", "/datasets/nycflights13/viewer?file=weather.csv", "/models", "/signin", "/signup", "/forgot-password", "/no/such/page"];
+const PUBLIC_PAGES = ["/", "/agents", "/datasets", "/datasets/nycflights13", "/datasets/nycflights13/viewer?file=planes.csv", "/models", "/signin", "/signup", "/forgot-password", "/no/such/page"];
 /** Every page of a signed-in developer. */
 const DEVELOPER_PAGES = ["/dashboard", "/keys", "/usage", "/credits", "/profile", "/onboarding"];
 /** The admin console's pages (those without an id in the path). */

@@ -409,7 +409,7 @@ fn data_table(t: &TableView) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="table-wrap viewer-table" tabindex="0" role="region" aria-label="Rows">
+        <div class="viewer-table" tabindex="0" role="region" aria-label="Rows">
             <table class="viewer-grid">
                 <caption class="visually-hidden">
                     {format!("Rows of {}, page {} of {}", t.file, t.page, t.pages)}
