@@ -191,7 +191,7 @@ fn read_as_copy(
                 cells.extend(
                     names
                         .iter()
-                        .map(|name| ingest::json_cell(object.get(*name))),
+                        .map(|name| ingest::json_cell(object.get(name))),
                 );
                 push_row(&mut buffer, &load, row, &kinds, &cells);
                 flush(&mut buffer, false)
