@@ -354,6 +354,19 @@ begin
 end;
 $function$;
 
+-- function: public.datasets_terms_version()
+CREATE OR REPLACE FUNCTION public.datasets_terms_version()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+begin
+    if new.terms is distinct from old.terms then
+        new.terms_version := old.terms_version + 1;
+    end if;
+    return new;
+end;
+$function$;
+
 -- function: public.ledger_close(p_hold uuid, p_status text, p_charged bigint, p_key text, p_expired_only boolean, p_tx uuid)
 CREATE OR REPLACE FUNCTION public.ledger_close(p_hold uuid, p_status text, p_charged bigint, p_key text, p_expired_only boolean, p_tx uuid)
  RETURNS TABLE(account_id uuid, held bigint)

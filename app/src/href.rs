@@ -146,6 +146,11 @@ pub fn admin_applications() -> &'static str {
     "/admin/applications"
 }
 
+/// `/admin/datasets/access`: access requests for approval datasets.
+pub fn admin_dataset_access() -> &'static str {
+    "/admin/datasets/access"
+}
+
 /// `/admin/credits`.
 pub fn admin_credits() -> &'static str {
     "/admin/credits"
@@ -245,6 +250,7 @@ mod tests {
             admin(),
             admin_users(),
             admin_applications(),
+            admin_dataset_access(),
             admin_credits(),
             admin_bulk_credits(),
             admin_models(),

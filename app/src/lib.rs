@@ -163,6 +163,11 @@ fn Layout() -> impl IntoView {
                     view=lazy::admin_applications()
                     ssr=SsrMode::Async
                 />
+                <Route
+                    path=path!("/admin/datasets/access")
+                    view=lazy::admin_dataset_access()
+                    ssr=SsrMode::Async
+                />
                 <Route path=path!("/admin/credits") view=lazy::admin_credits() ssr=SsrMode::Async />
                 <Route
                     path=path!("/admin/credits/bulk")

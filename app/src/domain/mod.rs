@@ -9,6 +9,7 @@ pub mod bulk_grant;
 pub mod calendar;
 pub mod credit_grant;
 pub mod credits;
+pub mod dataset_access;
 pub mod datasets;
 pub mod email;
 pub mod keys;

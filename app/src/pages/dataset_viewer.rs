@@ -186,9 +186,12 @@ fn ready_view(t: &TableView) -> impl IntoView {
         }
     });
     let preview = t.preview_only.then(|| {
+        let dataset = href::dataset(&t.slug);
         view! {
             <p class="notice" role="note">
-                "This dataset needs access granted by the Lab: its first rows are shown here. Request access on the dataset's page to page, sort and filter it."
+                "Its first rows are shown here. This dataset's terms must be accepted, or a request approved, to page, sort and filter it: see "
+                <a href=dataset>"Access on the dataset's page"</a>
+                "."
             </p>
         }
     });

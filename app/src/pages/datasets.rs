@@ -12,14 +12,20 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::load_error;
 use crate::api::datasets::{
-    get_dataset, search_datasets, CatalogView, DatasetCard, DatasetView, FacetView, FileView,
+    get_dataset, search_datasets, AcceptDatasetTerms, AccessView, CatalogView, DatasetCard,
+    DatasetView, FacetView, FileView, RequestDatasetAccess,
 };
+use crate::components::form::{action_error, kept_fields, FormError, Notice};
 use crate::components::pager::pager;
 use crate::components::snippets::CodeBlock;
 use crate::components::ui::{Badge, EmptyState, PageHeader, Tone};
+use crate::domain::dataset_access::{FieldKind, RequestField, RequestStatus};
+use crate::domain::datasets::Access;
 use crate::domain::datasets::{CatalogParams, CatalogQuery, Sort};
 use crate::format;
 use crate::href;
+use leptos::form::ActionForm;
+use leptos::server_fn::ServerFn;
 
 /// The catalog parameters a URL carries.
 const PARAMS: [&str; 7] = [
@@ -319,9 +325,20 @@ pub fn DatasetPage() -> impl IntoView {
                 .unwrap_or(0),
         )
     });
+    let actions = AccessActions {
+        accept: ServerAction::new(),
+        request: ServerAction::new(),
+    };
+    // A decision made here shows at once, with JavaScript too.
     let dataset = Resource::new(
-        move || wanted.get(),
-        |(slug, version)| get_dataset(slug, version),
+        move || {
+            (
+                wanted.get(),
+                actions.accept.version().get(),
+                actions.request.version().get(),
+            )
+        },
+        |((slug, version), ..)| get_dataset(slug, version),
     );
     view! {
         <section class="container page">
@@ -330,7 +347,7 @@ pub fn DatasetPage() -> impl IntoView {
             }>
                 {move || Suspend::new(async move {
                     match dataset.await {
-                        Ok(d) => dataset_view(d).into_any(),
+                        Ok(d) => dataset_view(d, actions).into_any(),
                         Err(e) => {
                             view! {
                                 <Title text="Dataset not found" />
@@ -348,7 +365,14 @@ pub fn DatasetPage() -> impl IntoView {
     }
 }
 
-fn dataset_view(d: DatasetView) -> impl IntoView {
+/// The access forms of a dataset's page.
+#[derive(Clone, Copy)]
+struct AccessActions {
+    accept: ServerAction<AcceptDatasetTerms>,
+    request: ServerAction<RequestDatasetAccess>,
+}
+
+fn dataset_view(d: DatasetView, actions: AccessActions) -> impl IntoView {
     let older = (d.version != d.latest).then(|| {
         view! {
             <p class="notice" role="note">
@@ -382,6 +406,7 @@ fn dataset_view(d: DatasetView) -> impl IntoView {
                 {meta}
             </aside>
         </div>
+        {access_section(&d, actions)}
         <section aria-labelledby="files-heading">
             <h2 id="files-heading">"Files"</h2>
             {files_table(files)}
@@ -597,4 +622,314 @@ fn load_snippets(d: &DatasetView) -> impl IntoView {
         <CodeBlock label="Python (pandas)" code=pandas />
     }
     .into_any()
+}
+
+/// Who may download the files, and the caller's way to them: accepting the
+/// terms, or a request Lab staff review.
+fn access_section(d: &DatasetView, actions: AccessActions) -> impl IntoView {
+    let a = d.access_view.clone();
+    let slug = d.slug.clone();
+    let sign_in = href::sign_in_then(&href::dataset(&slug));
+    let body = match a.level {
+        Access::Open => view! {
+            <p>
+                "Open: any signed-in account may download the files, in the browser or with an API key."
+            </p>
+        }
+        .into_any(),
+        Access::Terms => terms_view(a, slug, sign_in, actions).into_any(),
+        Access::Approval => approval_view(a, slug, sign_in, actions).into_any(),
+    };
+    view! {
+        <section aria-labelledby="access-heading" class="dataset-access">
+            <h2 id="access-heading">"Access"</h2>
+            <Notice
+                show=done_flag("accepted")
+                message="You accepted the terms: the files are yours to download."
+            />
+            <Notice
+                show=done_flag("requested")
+                message="Your request is sent. Lab staff will review it, and you will get an email with their decision."
+            />
+            {body}
+        </section>
+    }
+}
+
+/// `?done=value` on this page, with no error brought back.
+fn done_flag(value: &'static str) -> Signal<bool> {
+    let query = use_query_map();
+    Signal::derive(move || {
+        let query = query.read();
+        query.get_str("done") == Some(value) && query.get_str("__err").is_none()
+    })
+}
+
+fn terms_view(
+    a: AccessView,
+    slug: String,
+    sign_in: String,
+    actions: AccessActions,
+) -> impl IntoView {
+    let accept = actions.accept;
+    let error = action_error(accept.value());
+    let status = if a.granted {
+        let when = a.accepted.clone().map(|(_, at)| at).unwrap_or_default();
+        view! {
+            <p class="flash flash-good" role="note">
+                {format!("You accepted these terms on {when}: you may download the files.")}
+            </p>
+        }
+        .into_any()
+    } else if !a.signed_in {
+        view! {
+            <p>
+                "Downloading needs these terms accepted. "
+                <a href=sign_in>"Sign in to accept them"</a>
+            </p>
+        }
+        .into_any()
+    } else {
+        let changed = a.accepted.clone().map(|(version, _)| {
+            view! {
+                <p class="flash flash-warn" role="note">
+                    {format!(
+                        "The terms changed since you accepted version {version}. Read them and accept again to download.",
+                    )}
+                </p>
+            }
+        });
+        view! {
+            {changed}
+            <ActionForm action=accept attr:class="form dataset-access-form">
+                <FormError error />
+                <input type="hidden" name="slug" value=slug />
+                <input type="hidden" name="version" value=a.terms_version.to_string() />
+                <div class="field">
+                    <label>
+                        <input type="checkbox" required />
+                        "I have read these terms and accept them"
+                    </label>
+                </div>
+                <button
+                    type="submit"
+                    class="button button-primary"
+                    disabled=move || accept.pending().get()
+                >
+                    "Accept the terms"
+                </button>
+            </ActionForm>
+        }
+        .into_any()
+    };
+    view! {
+        <p>"Downloading needs these terms accepted, once (and again if they change)."</p>
+        <div class="dataset-terms prose" inner_html=a.terms_html.clone()></div>
+        {status}
+    }
+}
+
+fn approval_view(
+    a: AccessView,
+    slug: String,
+    sign_in: String,
+    actions: AccessActions,
+) -> impl IntoView {
+    let intro = view! {
+        <p>
+            "Downloading needs an approved request: Lab staff review each one and answer by email."
+        </p>
+    };
+    if !a.signed_in {
+        return view! {
+            {intro}
+            <p>
+                <a href=sign_in>"Sign in to ask for access"</a>
+            </p>
+        }
+        .into_any();
+    }
+    let (status, may_ask) = match &a.request {
+        None => (None, true),
+        Some(r) => {
+            let decided = r.decided.clone().unwrap_or_default();
+            let reason = r.reason.clone().unwrap_or_default();
+            match r.status {
+                RequestStatus::Pending => (
+                    Some(view! {
+                        <p class="flash" role="note">
+                            {format!(
+                                "You asked for access on {}; your request is waiting for review.",
+                                r.sent,
+                            )}
+                        </p>
+                    }.into_any()),
+                    false,
+                ),
+                RequestStatus::Approved => (
+                    Some(view! {
+                        <p class="flash flash-good" role="note">
+                            {format!(
+                                "Your request was approved on {decided}: you may download the files.",
+                            )}
+                        </p>
+                    }.into_any()),
+                    false,
+                ),
+                RequestStatus::Rejected => (
+                    Some(view! {
+                        <p class="flash flash-warn" role="note">
+                            {format!(
+                                "Your request was not approved ({decided}). Reason: {reason} You may ask again.",
+                            )}
+                        </p>
+                    }.into_any()),
+                    true,
+                ),
+                RequestStatus::Revoked => (
+                    Some(view! {
+                        <p class="flash flash-warn" role="note">
+                            {format!(
+                                "Your access was withdrawn on {decided}. Reason: {reason} You may ask again.",
+                            )}
+                        </p>
+                    }.into_any()),
+                    true,
+                ),
+            }
+        }
+    };
+    let form = may_ask.then(|| request_form(a.fields.clone(), slug, actions.request));
+    view! {
+        {intro}
+        {status}
+        {form}
+    }
+    .into_any()
+}
+
+fn request_form(
+    fields: Vec<RequestField>,
+    slug: String,
+    request: ServerAction<RequestDatasetAccess>,
+) -> impl IntoView {
+    let error = action_error(request.value());
+    let kept = kept_fields(RequestDatasetAccess::PATH);
+    let inputs = fields
+        .into_iter()
+        .map(|field| {
+            let name = format!("answers[{}]", field.name);
+            let id = format!("answer-{}", field.name);
+            let error_id = format!("{id}-error");
+            let message = {
+                let name = name.clone();
+                Signal::derive(move || {
+                    error
+                        .get()
+                        .and_then(|e| e.field_message(&name).map(str::to_owned))
+                })
+            };
+            let described = move || message.get().map(|_| error_id.clone());
+            let invalid = move || message.get().map(|_| "true");
+            let value = kept.get(&name).unwrap_or_default();
+            let label = if field.required {
+                field.label.clone()
+            } else {
+                format!("{} (optional)", field.label)
+            };
+            let control = match field.kind {
+                FieldKind::Text => view! {
+                    <label for=id.clone()>{label}</label>
+                    <input
+                        id=id.clone()
+                        name=name.clone()
+                        type="text"
+                        maxlength="500"
+                        required=field.required
+                        value=value
+                        aria-invalid=invalid
+                        aria-describedby=described
+                    />
+                }
+                .into_any(),
+                FieldKind::Select | FieldKind::Country => {
+                    let options: Vec<(String, String)> = if field.kind == FieldKind::Country {
+                        crate::domain::profile::COUNTRIES
+                            .iter()
+                            .map(|(code, name)| ((*code).to_owned(), (*name).to_owned()))
+                            .collect()
+                    } else {
+                        field
+                            .options
+                            .iter()
+                            .map(|o| (o.clone(), o.clone()))
+                            .collect()
+                    };
+                    view! {
+                        <label for=id.clone()>{label}</label>
+                        <select
+                            id=id.clone()
+                            name=name.clone()
+                            required=field.required
+                            aria-invalid=invalid
+                            aria-describedby=described
+                        >
+                            <option value="">"Choose…"</option>
+                            {options
+                                .into_iter()
+                                .map(|(v, text)| {
+                                    let selected = v == value;
+                                    view! {
+                                        <option value=v selected=selected>
+                                            {text}
+                                        </option>
+                                    }
+                                })
+                                .collect_view()}
+                        </select>
+                    }
+                    .into_any()
+                }
+                FieldKind::Checkbox => view! {
+                    <label>
+                        <input
+                            id=id.clone()
+                            name=name.clone()
+                            type="checkbox"
+                            value="yes"
+                            required=field.required
+                            checked=value == "yes"
+                            aria-invalid=invalid
+                            aria-describedby=described
+                        />
+                        {field.label.clone()}
+                    </label>
+                }
+                .into_any(),
+            };
+            view! {
+                <div class="field">
+                    {control} <Show when=move || message.get().is_some()>
+                        <p class="field-error" id=format!("{id}-error")>
+                            {move || message.get()}
+                        </p>
+                    </Show>
+                </div>
+            }
+        })
+        .collect_view();
+    view! {
+        <ActionForm action=request attr:class="form dataset-access-form" attr:novalidate=true>
+            <FormError error />
+            <input type="hidden" name="slug" value=slug />
+            {inputs}
+            <button
+                type="submit"
+                class="button button-primary"
+                disabled=move || request.pending().get()
+            >
+                "Ask for access"
+            </button>
+        </ActionForm>
+    }
 }

@@ -55,6 +55,7 @@ lazy_pages! {
     admin_users -> AdminUsers => admin::AdminUsersPage;
     admin_user -> AdminUser => admin::AdminUserPage;
     admin_applications -> AdminApplications => admin::AdminApplicationsPage;
+    admin_dataset_access -> AdminDatasetAccess => admin::AdminDatasetAccessPage;
     admin_credits -> AdminCredits => admin::AdminCreditsPage;
     admin_bulk_credits -> AdminBulkCredits => admin::AdminBulkCreditsPage;
     admin_models -> AdminModels => admin::AdminModelsPage;

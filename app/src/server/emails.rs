@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::error::AppError;
 
 /// Every template, by name.
-const TEMPLATES: [(&str, &str); 6] = [
+const TEMPLATES: [(&str, &str); 7] = [
     (
         "account_exists.txt",
         include_str!("../../templates/email/account_exists.txt"),
@@ -34,6 +34,10 @@ const TEMPLATES: [(&str, &str); 6] = [
     (
         "application_decision.txt",
         include_str!("../../templates/email/application_decision.txt"),
+    ),
+    (
+        "dataset_access_decision.txt",
+        include_str!("../../templates/email/dataset_access_decision.txt"),
     ),
 ];
 

@@ -7,7 +7,7 @@
 use app::domain::datasets::{Access, Format};
 use app::server::datasets::croissant;
 use app::server::datasets::ingest::hex;
-use app::server::services::datasets;
+use app::server::services::{dataset_access, datasets};
 use app::server::{AppState, CurrentCaller};
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
@@ -131,11 +131,25 @@ pub async fn download(
         Ok(None) => return text(StatusCode::NOT_FOUND, "There is no such file."),
         Err(error) => return failed(error),
     };
-    if Access::parse(&file.access) != Some(Access::Open) {
-        return text(
-            StatusCode::FORBIDDEN,
-            "This dataset's files need its terms accepted or an approved request first.",
-        );
+    let Some(user) = user else {
+        return failed("a download without a user");
+    };
+    match dataset_access::granted(&state.pool, file.dataset_id, &file.access, user).await {
+        Ok(true) => {}
+        Ok(false) => {
+            let message = match Access::parse(&file.access) {
+                Some(Access::Terms) => format!(
+                    "Accept this dataset's terms on its page first: {}",
+                    app::href::dataset(&slug)
+                ),
+                _ => format!(
+                    "This dataset's files need an approved access request; ask for access on its page: {}",
+                    app::href::dataset(&slug)
+                ),
+            };
+            return (StatusCode::FORBIDDEN, message).into_response();
+        }
+        Err(error) => return failed(error),
     }
     let Ok(sha256) = <[u8; 32]>::try_from(file.sha256.as_slice()) else {
         return failed("a stored digest is not 32 bytes");

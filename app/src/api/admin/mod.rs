@@ -13,6 +13,7 @@
 pub mod applications;
 pub mod audit;
 pub mod credits;
+pub mod dataset_access;
 pub mod models;
 pub mod outbox;
 pub mod overview;
@@ -21,6 +22,7 @@ pub mod users;
 pub use applications::*;
 pub use audit::*;
 pub use credits::*;
+pub use dataset_access::*;
 pub use models::*;
 pub use outbox::*;
 pub use overview::*;
@@ -50,6 +52,8 @@ mod tests {
             (ListApplications::PATH, "admin_list_applications"),
             (ApproveApplication::PATH, "admin_approve_application"),
             (RejectApplication::PATH, "admin_reject_application"),
+            (ListDatasetAccess::PATH, "admin_list_dataset_access"),
+            (DecideDatasetAccess::PATH, "admin_decide_dataset_access"),
             (GetCreditAccount::PATH, "admin_credit_account"),
             (GrantCredits::PATH, "admin_grant_credits"),
             (AdjustCredits::PATH, "admin_adjust_credits"),

@@ -26,6 +26,7 @@ pub async fn get_dataset(
             .map_err(crate::server::internal)?
             .ok_or_else(not_found)?;
         let origin = crate::server::origin(&state);
+        let access_view = access_view(&state.pool, &row.slug).await?;
         let json_ld = croissant::schema_org(&row, &shown, &files, &origin);
         let files = files
             .into_iter()
@@ -100,7 +101,53 @@ pub async fn get_dataset(
             citation: row.citation,
             size: row.size_category,
             downloads: row.downloads,
+            access_view,
         })
     })
     .await
+}
+
+/// The dataset `slug`'s access level and where the caller stands with it.
+#[cfg(feature = "ssr")]
+async fn access_view(pool: &sqlx::PgPool, slug: &str) -> Result<super::AccessView, AppError> {
+    use super::{AccessView, RequestView};
+    use crate::domain::dataset_access::RequestStatus;
+    use crate::domain::datasets::Access;
+    use crate::server::datasets::card;
+    use crate::server::internal;
+    use crate::server::services::dataset_access;
+    let rules = dataset_access::rules(pool, slug)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| {
+            AppError::NotFound("There is no published dataset at this address.".to_owned())
+        })?;
+    let level = Access::parse(&rules.access).unwrap_or(Access::Approval);
+    let caller = crate::server::caller();
+    let standing = match &caller {
+        Some(caller) => Some(
+            dataset_access::standing(pool, &rules, caller.user_id)
+                .await
+                .map_err(internal)?,
+        ),
+        None => None,
+    };
+    Ok(AccessView {
+        level,
+        signed_in: caller.is_some(),
+        granted: standing.as_ref().is_some_and(|s| s.granted),
+        terms_html: card::render(&rules.terms),
+        terms_version: rules.terms_version,
+        accepted: standing
+            .as_ref()
+            .and_then(|s| s.accepted)
+            .map(|(version, at)| (version, crate::format::time(at))),
+        fields: rules.request_fields.0,
+        request: standing.and_then(|s| s.request).map(|r| RequestView {
+            status: RequestStatus::parse(&r.status).unwrap_or(RequestStatus::Pending),
+            reason: r.reason,
+            sent: crate::format::time(r.created_at),
+            decided: r.decided_at.map(crate::format::time),
+        }),
+    })
 }

@@ -1,10 +1,13 @@
 //! The dataset catalog, for everyone (signed in or not): the catalog with
-//! its facets, one dataset's page, and the data viewer.
+//! its facets, one dataset's page, and the data viewer; and for a signed-in
+//! user, accepting a dataset's terms or asking for access to it.
 
+mod access;
 mod get_dataset;
 mod search_datasets;
 mod view_dataset;
 
+pub use access::*;
 pub use get_dataset::*;
 pub use search_datasets::*;
 pub use view_dataset::*;
@@ -90,6 +93,34 @@ pub struct DatasetView {
     pub json_ld: String,
     /// The portal's origin and API base, for the snippets.
     pub origin: String,
+    /// Who may download the files, and where the caller stands.
+    pub access_view: AccessView,
+}
+
+/// A dataset's access level and where the caller stands with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessView {
+    pub level: crate::domain::datasets::Access,
+    pub signed_in: bool,
+    /// The caller may download the files.
+    pub granted: bool,
+    /// Terms: sanitized HTML, their current version, and the version the
+    /// caller accepted last with when.
+    pub terms_html: String,
+    pub terms_version: i32,
+    pub accepted: Option<(i32, String)>,
+    /// Approval: the request form's fields and the caller's latest request.
+    pub fields: Vec<crate::domain::dataset_access::RequestField>,
+    pub request: Option<RequestView>,
+}
+
+/// A caller's request for access, as they see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestView {
+    pub status: crate::domain::dataset_access::RequestStatus,
+    pub reason: Option<String>,
+    pub sent: String,
+    pub decided: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -8,8 +8,8 @@ use crate::error::AppError;
 
 /// The view `params` of a tabular file of version `version` (0: the latest)
 /// of the published dataset `slug`. Public: anyone may page, sort and
-/// filter an open dataset; of a dataset behind terms or approval, the first
-/// page is shown.
+/// filter an open dataset; of a dataset behind terms or approval, those who
+/// were not given access see the first page.
 #[server(endpoint = "view_dataset")]
 pub async fn view_dataset(
     slug: String,
@@ -31,6 +31,18 @@ pub async fn view_dataset(
             .ok_or_else(|| {
                 AppError::NotFound("There is no published dataset at this address.".to_owned())
             })?;
+        let preview_only = match (row.access.as_str(), crate::server::caller()) {
+            ("open", _) => false,
+            (_, None) => true,
+            (access, Some(caller)) => !crate::server::services::dataset_access::granted(
+                &state.pool,
+                row.id,
+                access,
+                caller.user_id,
+            )
+            .await
+            .map_err(crate::server::internal)?,
+        };
         let tabular: Vec<_> = files
             .into_iter()
             .filter(|f| {
@@ -59,7 +71,7 @@ pub async fn view_dataset(
             pages: 1,
             params: params.clone(),
             notice: None,
-            preview_only: row.access != "open",
+            preview_only,
         };
         let chosen = if params.file.is_empty() {
             tabular.first()

@@ -9,6 +9,7 @@ mod applications;
 mod audit;
 mod bulk_credits;
 mod credits;
+mod dataset_access;
 mod home;
 mod model_forms;
 mod models;
@@ -20,6 +21,7 @@ pub use applications::AdminApplicationsPage;
 pub use audit::AdminAuditPage;
 pub use bulk_credits::AdminBulkCreditsPage;
 pub use credits::AdminCreditsPage;
+pub use dataset_access::AdminDatasetAccessPage;
 pub use home::AdminHomePage;
 pub use model_forms::{
     AdminEditModelPage, AdminEditProviderPage, AdminNewModelPage, AdminNewProviderPage,
@@ -80,6 +82,9 @@ fn AdminNav() -> impl IntoView {
                 </li>
                 <li>
                     <A href=href::admin_applications()>"Applications"</A>
+                </li>
+                <li>
+                    <A href=href::admin_dataset_access()>"Dataset access"</A>
                 </li>
                 <li>
                     <A href=href::admin_credits()>"Credits"</A>

@@ -2,7 +2,9 @@
 //! Frictionless `datapackage.json` (title, description, licenses, sources,
 //! keywords, resources with their column descriptions, and a `lab` object
 //! with what the catalog adds: industry, tasks, access, publisher,
-//! citation), its card as `README.md`, and its data files. Loading reads
+//! citation, the request form of an approval dataset), its card as
+//! `README.md`, the terms of a terms dataset as `TERMS.md`, and its data
+//! files. Loading reads
 //! each file, stores it, publishes the dataset as version 1 and loads its
 //! tabular files into the viewer; a dataset whose slug exists already is
 //! left as it is.
@@ -15,6 +17,7 @@ use sqlx::PgPool;
 use super::ingest::{self, Column};
 use super::storage::Store;
 use super::viewer;
+use crate::domain::dataset_access::{check_fields, RequestField};
 use crate::domain::datasets::{parse_slug, Access, DatasetIndustry, TASKS};
 use crate::server::services::datasets::{self, NewDataset, NewFile};
 
@@ -82,6 +85,9 @@ struct Lab {
     featured: bool,
     #[serde(default)]
     languages: Vec<String>,
+    /// Access `approval`: the request form's fields.
+    #[serde(default)]
+    request_fields: Vec<RequestField>,
 }
 
 /// Loads every dataset folder of `dir`; returns how many were added.
@@ -144,6 +150,15 @@ async fn read(store: &Store, folder: &Path) -> anyhow::Result<(NewDataset, Vec<N
         .first()
         .ok_or_else(|| anyhow::anyhow!("no source"))?;
     let card = std::fs::read_to_string(folder.join("README.md")).unwrap_or_default();
+    // Access `terms`: the terms are the folder's TERMS.md.
+    let terms = std::fs::read_to_string(folder.join("TERMS.md")).unwrap_or_default();
+    if access == Access::Terms && terms.trim().is_empty() {
+        anyhow::bail!("access \"terms\" needs a TERMS.md");
+    }
+    if access == Access::Approval && package.lab.request_fields.is_empty() {
+        anyhow::bail!("access \"approval\" needs lab.request_fields");
+    }
+    check_fields(&package.lab.request_fields).map_err(anyhow::Error::msg)?;
     let mut files = Vec::new();
     for resource in &package.resources {
         let path = folder.join(&resource.path);
@@ -188,6 +203,8 @@ async fn read(store: &Store, folder: &Path) -> anyhow::Result<(NewDataset, Vec<N
         access: access.as_str().to_owned(),
         featured: package.lab.featured,
         card,
+        terms,
+        request_fields: package.lab.request_fields,
     };
     Ok((dataset, files))
 }

@@ -188,11 +188,7 @@ fn read_as_copy(
             ingest::each_json_line(path, |_, object| {
                 row += 1;
                 cells.clear();
-                cells.extend(
-                    names
-                        .iter()
-                        .map(|name| ingest::json_cell(object.get(name))),
-                );
+                cells.extend(names.iter().map(|name| ingest::json_cell(object.get(name))));
                 push_row(&mut buffer, &load, row, &kinds, &cells);
                 flush(&mut buffer, false)
             })?;

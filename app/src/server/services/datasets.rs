@@ -40,6 +40,10 @@ pub struct NewDataset {
     pub access: String,
     pub featured: bool,
     pub card: String,
+    /// The terms to accept (access `terms`), as Markdown.
+    pub terms: String,
+    /// The request form's fields (access `approval`).
+    pub request_fields: Vec<crate::domain::dataset_access::RequestField>,
 }
 
 /// A file of a new version: its name, what ingestion found and the
@@ -63,8 +67,9 @@ pub async fn publish_new(
     let id = Uuid::now_v7();
     let inserted = sqlx::query(
         "insert into datasets (id, slug, title, summary, industry, tasks, license_id, license_name, license_url,
-                               languages, tags, publisher, source_name, source_url, citation, access, featured, card)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+                               languages, tags, publisher, source_name, source_url, citation, access, featured, card,
+                               terms, request_fields)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
          on conflict (slug) do nothing",
     )
     .bind(id)
@@ -85,6 +90,8 @@ pub async fn publish_new(
     .bind(&dataset.access)
     .bind(dataset.featured)
     .bind(&dataset.card)
+    .bind(&dataset.terms)
+    .bind(Json(&dataset.request_fields))
     .execute(&mut *tx)
     .await?;
     if inserted.rows_affected() == 0 {

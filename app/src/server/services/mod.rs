@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod credits;
+pub mod dataset_access;
 pub mod datasets;
 pub mod keys;
 pub mod models;
