@@ -131,6 +131,7 @@ begin
     if not found then
         return null;
     end if;
+    perform set_config('jit', 'off', true);
     if p_filter not between 0 and cardinality(v_types) then
         raise exception 'this view does not fit the file' using errcode = '22023';
     end if;
@@ -174,6 +175,9 @@ begin
     if not found then
         return;
     end if;
+    -- A page reads a hundred rows: compiling it costs more than it saves,
+    -- and a row estimate of an empty range can be far off.
+    perform set_config('jit', 'off', true);
     v_n := cardinality(v_types);
     if p_sort not between 0 and v_n or p_filter not between 0 and v_n or p_limit not between 1 and 1000
        or p_offset < 0 then

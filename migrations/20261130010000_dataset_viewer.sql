@@ -22,7 +22,8 @@ create schema if not exists dataset_rows;
 
 create table dataset_tables (
     sha256 bytea primary key check (length(sha256) = 32),
-    name text not null unique check (name ~ '^t_[0-9a-f]{64}$'),
+    -- t_ and the first 40 hex digits of the SHA-256 (a name fits in 63 bytes).
+    name text not null unique check (name ~ '^t_[0-9a-f]{40}$'),
     -- Per column, the ingestion type: integer, number, boolean, date,
     -- datetime or string.
     types text[] not null check (cardinality(types) between 1 and 500),
@@ -248,6 +249,9 @@ begin
     if not found then
         return;
     end if;
+    -- A page reads a hundred rows: compiling it costs more than it saves,
+    -- and a row estimate of an empty range can be far off.
+    perform set_config('jit', 'off', true);
     v_n := cardinality(v_types);
     if p_sort not between 0 and v_n or p_filter not between 0 and v_n or p_limit not between 1 and 1000
        or p_offset < 0 then
@@ -328,6 +332,7 @@ begin
     if not found then
         return null;
     end if;
+    perform set_config('jit', 'off', true);
     if p_filter not between 0 and cardinality(v_types) then
         raise exception 'this view does not fit the file' using errcode = '22023';
     end if;

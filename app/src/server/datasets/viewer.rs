@@ -73,7 +73,7 @@ pub async fn build(pool: &PgPool, store: &Store, file: &Tabular) -> anyhow::Resu
          returning sha256",
     )
     .bind(file.sha256.as_slice())
-    .bind(format!("t_{}", ingest::hex(&file.sha256)))
+    .bind(format!("t_{}", &ingest::hex(&file.sha256)[..40]))
     .bind(&types)
     .fetch_optional(pool)
     .await?;
