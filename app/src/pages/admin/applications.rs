@@ -267,14 +267,17 @@ fn decision_forms(id: String, decisions: Decisions) -> impl IntoView {
     }
 }
 
-/// A `note` textarea with a per-application id (several are on the page,
-/// so the shared form widgets' name-as-id would collide).
+/// A note textarea (`note` unless named) with an id of its own per item:
+/// several are on a queue's page, so the shared form widgets' name-as-id
+/// would collide.
 #[component]
-fn NoteField(
+pub(super) fn NoteField(
     id: String,
     label: &'static str,
     required: bool,
     error: Signal<Option<String>>,
+    #[prop(default = "note")] name: &'static str,
+    #[prop(default = 2000)] maxlength: u32,
 ) -> impl IntoView {
     let error_id = format!("{id}-error");
     let described_by = {
@@ -286,9 +289,9 @@ fn NoteField(
             <label for=id.clone()>{label}</label>
             <textarea
                 id=id
-                name="note"
+                name=name
                 rows=2
-                maxlength=2000
+                maxlength=maxlength
                 required=required
                 aria-invalid=move || error.get().map(|_| "true")
                 aria-describedby=described_by

@@ -6,6 +6,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::components::Form;
 
+use super::applications::NoteField;
 use super::{admin_frame, done_flag, empty_state, load_error, page_param, pager, query_param};
 use crate::api::admin::{
     list_dataset_access, AdminAccessRequest, DecideDatasetAccess, REQUEST_FIELD,
@@ -247,7 +248,6 @@ fn decision_form(
     decide: ServerAction<DecideDatasetAccess>,
 ) -> impl IntoView {
     let field_id = format!("{decision}-reason-{id}");
-    let error_id = format!("{field_id}-error");
     let required = decision != "approve";
     let error = {
         let id = id.to_owned();
@@ -260,10 +260,6 @@ fn decision_form(
                 .and_then(|e| e.field_message("reason").map(str::to_owned))
         })
     };
-    let described_by = {
-        let error_id = error_id.clone();
-        move || error.get().map(|_| error_id.clone())
-    };
     let id = id.to_owned();
     let class = if required {
         "button admin-danger"
@@ -274,23 +270,14 @@ fn decision_form(
         <ActionForm action=decide attr:class="form admin-action-form" attr:novalidate=true>
             <input type="hidden" name="request_id" value=id />
             <input type="hidden" name="decision" value=decision />
-            <div class="field">
-                <label for=field_id.clone()>{label}</label>
-                <textarea
-                    id=field_id
-                    name="reason"
-                    rows=2
-                    maxlength=1000
-                    required=required
-                    aria-invalid=move || error.get().map(|_| "true")
-                    aria-describedby=described_by
-                ></textarea>
-                <Show when=move || error.get().is_some()>
-                    <p class="field-error" id=error_id.clone()>
-                        {move || error.get()}
-                    </p>
-                </Show>
-            </div>
+            <NoteField
+                id=field_id
+                label=label
+                required=required
+                error=error
+                name="reason"
+                maxlength=1000
+            />
             <button type="submit" class=class disabled=move || decide.pending().get()>
                 {button}
             </button>

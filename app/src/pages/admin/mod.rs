@@ -42,7 +42,7 @@ use crate::components::ui::EmptyState;
 use crate::domain::paging::page_from_query;
 use crate::href;
 // Shared with the other pages; the admin pages name them `super::…`.
-use super::{error_status, load_error};
+use super::{done_flag, error_status, load_error};
 
 /// The frame of every admin page: title, guard and the admin navigation.
 fn admin_frame<V, F>(title: &'static str, content: F) -> impl IntoView
@@ -113,16 +113,6 @@ fn query_param(name: &'static str) -> Memo<String> {
 fn page_param() -> Memo<i64> {
     let query = use_query_map();
     Memo::new(move |_| page_from_query(query.read().get_str("page")))
-}
-
-/// Whether `?done=` is `value` and no error came back with the URL (a
-/// form posted without JavaScript that failed keeps the earlier `done`).
-fn done_flag(value: &'static str) -> Signal<bool> {
-    let query = use_query_map();
-    Signal::derive(move || {
-        let query = query.read();
-        query.get_str("done") == Some(value) && query.get_str("__err").is_none()
-    })
 }
 
 /// The design system's empty state with one sentence: what is missing
