@@ -245,6 +245,15 @@ fn ready_view(t: &TableView) -> impl IntoView {
     }
 }
 
+/// The view's other parameters a GET form carries along, the empty ones left out.
+fn hidden_fields<const N: usize>(fields: [(&'static str, String); N]) -> impl IntoView {
+    fields
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(name, value)| view! { <input type="hidden" name=name value=value /> })
+        .collect_view()
+}
+
 /// Search and filter, as a GET form: it works without JavaScript.
 fn controls(t: &TableView) -> impl IntoView {
     let has_text = t.columns.iter().any(|c| c.kind == "string");
@@ -271,15 +280,11 @@ fn controls(t: &TableView) -> impl IntoView {
             ..ViewParams::default()
         }
     });
-    let hidden = [
+    let hidden = hidden_fields([
         ("file", t.params.file.clone()),
         ("sort", t.params.sort.clone()),
         ("dir", t.params.dir.clone()),
-    ]
-    .into_iter()
-    .filter(|(_, v)| !v.is_empty())
-    .map(|(name, value)| view! { <input type="hidden" name=name value=value /> })
-    .collect_view();
+    ]);
     let (q, eq) = (t.params.q.clone(), t.params.eq.clone());
     let clear_link = filtered_link(t, clear);
     view! {
@@ -466,18 +471,14 @@ fn pager(t: &TableView) -> impl IntoView {
         }
     });
     let action = href::dataset_viewer(&t.slug, t.pinned.then_some(t.version));
-    let hidden = [
+    let hidden = hidden_fields([
         ("file", t.params.file.clone()),
         ("q", t.params.q.clone()),
         ("col", t.params.col.clone()),
         ("eq", t.params.eq.clone()),
         ("sort", t.params.sort.clone()),
         ("dir", t.params.dir.clone()),
-    ]
-    .into_iter()
-    .filter(|(_, v)| !v.is_empty())
-    .map(|(name, value)| view! { <input type="hidden" name=name value=value /> })
-    .collect_view();
+    ]);
     view! {
         <nav class="pager" aria-label="Pages">
             <div class="pager-links">
