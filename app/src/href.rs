@@ -146,6 +146,22 @@ pub fn admin_applications() -> &'static str {
     "/admin/applications"
 }
 
+/// `/admin/datasets`: every dataset, for curation.
+pub fn admin_datasets() -> &'static str {
+    "/admin/datasets"
+}
+
+/// `/admin/datasets/new`: the form creating a dataset.
+pub fn admin_new_dataset() -> &'static str {
+    "/admin/datasets/new"
+}
+
+/// `/admin/datasets/{slug}`: a dataset's console (its description, versions
+/// and draft).
+pub fn admin_dataset(slug: &str) -> String {
+    format!("/admin/datasets/{slug}")
+}
+
 /// `/admin/datasets/access`: access requests for approval datasets.
 pub fn admin_dataset_access() -> &'static str {
     "/admin/datasets/access"
@@ -251,6 +267,8 @@ mod tests {
             admin_users(),
             admin_applications(),
             admin_dataset_access(),
+            admin_datasets(),
+            admin_new_dataset(),
             admin_credits(),
             admin_bulk_credits(),
             admin_models(),
@@ -268,6 +286,7 @@ mod tests {
             dataset_version("nycflights13", 2),
             dataset_viewer("nycflights13", None),
             dataset_viewer("nycflights13", Some(2)),
+            admin_dataset("nycflights13"),
         ]);
         all.extend([sign_in_then("/keys"), done(admin_models(), "x")]);
         all

@@ -168,6 +168,21 @@ fn Layout() -> impl IntoView {
                     view=lazy::admin_dataset_access()
                     ssr=SsrMode::Async
                 />
+                <Route
+                    path=path!("/admin/datasets")
+                    view=lazy::admin_datasets()
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/admin/datasets/new")
+                    view=lazy::admin_new_dataset()
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/admin/datasets/:slug")
+                    view=lazy::admin_dataset()
+                    ssr=SsrMode::Async
+                />
                 <Route path=path!("/admin/credits") view=lazy::admin_credits() ssr=SsrMode::Async />
                 <Route
                     path=path!("/admin/credits/bulk")

@@ -79,6 +79,10 @@ pub struct Settings {
     /// Unset: `<data_dir>/datasets`.
     #[serde(default)]
     pub datasets_dir: Option<PathBuf>,
+    /// The largest dataset file an admin may upload, in bytes (2 GiB
+    /// unless set).
+    #[serde(default = "default_dataset_upload_max_bytes")]
+    pub dataset_upload_max_bytes: u64,
     /// Load the starter catalog from `seed_datasets_dir` when the portal
     /// starts with no datasets at all.
     #[serde(default = "default_true")]
@@ -116,6 +120,9 @@ pub enum LogFormat {
 
 fn default_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 3000))
+}
+fn default_dataset_upload_max_bytes() -> u64 {
+    2 * 1024 * 1024 * 1024
 }
 fn default_seed_datasets_dir() -> PathBuf {
     PathBuf::from("server/seed/datasets")

@@ -89,7 +89,17 @@ impl Application {
             session_idle_minutes: settings.session_idle_minutes,
             starter_grant: settings.starter_grant()?,
             datasets: app::server::datasets::storage::Store::new(settings.datasets_dir()),
+            dataset_upload_limit: settings.dataset_upload_max_bytes,
         };
+        {
+            let store = state.datasets.clone();
+            match tokio::task::spawn_blocking(move || store.clear_incoming()).await {
+                Ok(Ok(0)) => {}
+                Ok(Ok(removed)) => tracing::info!(removed, "removed unfinished dataset uploads"),
+                Ok(Err(error)) => tracing::warn!(%error, "removing unfinished dataset uploads"),
+                Err(error) => tracing::warn!(%error, "removing unfinished dataset uploads"),
+            }
+        }
         if settings.seed_datasets {
             seed_empty_catalog(&state, &settings.seed_datasets_dir).await;
         }

@@ -40,6 +40,11 @@ impl KeptFields {
         Self(fields)
     }
 
+    /// Whether nothing was kept.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// The kept value of `name`, if any.
     pub fn get(&self, name: &str) -> Option<String> {
         self.0
@@ -163,6 +168,12 @@ pub fn TextAreaField(
     #[prop(optional)] rows: Option<u32>,
     #[prop(optional)] maxlength: Option<u32>,
     #[prop(optional, into)] error: Option<Signal<Option<String>>>,
+    /// The text it starts with.
+    #[prop(optional, into)]
+    value: Option<String>,
+    /// Code rather than prose (monospace, no spelling checks).
+    #[prop(optional)]
+    code: bool,
 ) -> impl IntoView {
     let error = error.unwrap_or_else(|| Signal::derive(|| None));
     let hint_id = format!("{name}-hint");
@@ -177,9 +188,13 @@ pub fn TextAreaField(
                 required=required
                 rows=rows.unwrap_or(4)
                 maxlength=maxlength
+                class=code.then_some("code-input")
+                spellcheck=code.then_some("false")
                 aria-invalid=move || error.get().map(|_| "true")
                 aria-describedby=described_by
-            ></textarea>
+            >
+                {value.unwrap_or_default()}
+            </textarea>
             {field_hint(hint, hint_id)}
             <FieldMessage id=error_id error />
         </div>

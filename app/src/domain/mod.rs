@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod credit_grant;
 pub mod credits;
 pub mod dataset_access;
+pub mod dataset_forms;
 pub mod datasets;
 pub mod email;
 pub mod keys;

@@ -373,14 +373,30 @@ struct AccessActions {
 }
 
 fn dataset_view(d: DatasetView, actions: AccessActions) -> impl IntoView {
-    let older = (d.version != d.latest).then(|| {
-        view! {
-            <p class="notice" role="note">
-                {format!("You are looking at version {} of {}. ", d.version, d.latest)}
-                <a href=href::dataset(&d.slug)>"See the latest version"</a>
-            </p>
-        }
-    });
+    let older = if d.draft {
+        Some(
+            view! {
+                <p class="notice" role="note">
+                    {format!(
+                        "Preview of draft version {}: only staff see it until it is published. ",
+                        d.version,
+                    )}
+                    <a href=href::admin_dataset(&d.slug)>"Back to its console"</a>
+                </p>
+            }
+            .into_any(),
+        )
+    } else {
+        (d.version != d.latest).then(|| {
+            view! {
+                <p class="notice" role="note">
+                    {format!("You are looking at version {} of {}. ", d.version, d.latest)}
+                    <a href=href::dataset(&d.slug)>"See the latest version"</a>
+                </p>
+            }
+            .into_any()
+        })
+    };
     let snippets = load_snippets(&d);
     let files = d.files.clone();
     let versions = d.versions.clone();
@@ -432,12 +448,16 @@ fn dataset_view(d: DatasetView, actions: AccessActions) -> impl IntoView {
                                     &slug,
                                     v.number,
                                 )>{format!("Version {}", v.number)}</a>
-                                {format!(
-                                    " — {} · published {} · {} downloads",
-                                    v.changelog,
-                                    v.published,
-                                    format::grouped(v.downloads),
-                                )}
+                                {if v.draft {
+                                    format!(" — {} · draft, not published", v.changelog)
+                                } else {
+                                    format!(
+                                        " — {} · published {} · {} downloads",
+                                        v.changelog,
+                                        v.published,
+                                        format::grouped(v.downloads),
+                                    )
+                                }}
                             </li>
                         }
                     })

@@ -56,6 +56,9 @@ lazy_pages! {
     admin_user -> AdminUser => admin::AdminUserPage;
     admin_applications -> AdminApplications => admin::AdminApplicationsPage;
     admin_dataset_access -> AdminDatasetAccess => admin::AdminDatasetAccessPage;
+    admin_datasets -> AdminDatasets => admin::AdminDatasetsPage;
+    admin_new_dataset -> AdminNewDataset => admin::AdminNewDatasetPage;
+    admin_dataset -> AdminDataset => admin::AdminDatasetPage;
     admin_credits -> AdminCredits => admin::AdminCreditsPage;
     admin_bulk_credits -> AdminBulkCredits => admin::AdminBulkCreditsPage;
     admin_models -> AdminModels => admin::AdminModelsPage;

@@ -60,6 +60,12 @@ pub fn caller() -> Option<Caller> {
         .and_then(|c| c.0.clone())
 }
 
+/// Whether the caller is Lab staff (a platform admin), who see drafts and
+/// every dataset's files.
+pub fn is_staff() -> bool {
+    caller().is_some_and(|c| c.role == PlatformRole::Admin)
+}
+
 /// The signed-in caller, or 401.
 pub fn require_user() -> Result<Caller, AppError> {
     caller().ok_or(AppError::Unauthorized)

@@ -36,6 +36,8 @@ pub struct AppState {
     pub tokenizers: std::sync::Arc<crate::server::tokenizer::Tokenizers>,
     /// Where dataset files are stored.
     pub datasets: crate::server::datasets::storage::Store,
+    /// The largest dataset file an admin may upload, in bytes.
+    pub dataset_upload_limit: u64,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -96,16 +96,17 @@ pub async fn list(
 
 /// `GET /api/v1/datasets/{slug}`.
 pub async fn show(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
-    let (row, versions, latest, files) = match datasets::dataset(&state.pool, &slug, None).await {
-        Ok(Some(found)) => found,
-        Ok(None) => {
-            return error(
-                StatusCode::NOT_FOUND,
-                "There is no published dataset with this slug.",
-            )
-        }
-        Err(e) => return failed(e),
-    };
+    let (row, versions, latest, files) =
+        match datasets::dataset(&state.pool, &slug, None, false).await {
+            Ok(Some(found)) => found,
+            Ok(None) => {
+                return error(
+                    StatusCode::NOT_FOUND,
+                    "There is no published dataset with this slug.",
+                )
+            }
+            Err(e) => return failed(e),
+        };
     let origin = app::server::origin(&state);
     let file = |file: &FileRow| {
         json!({

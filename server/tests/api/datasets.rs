@@ -4,6 +4,7 @@
 //! with ranges for a signed-in browser or an API key, and published
 //! versions that cannot change.
 
+use app::domain::dataset_forms::DatasetMeta;
 use app::server::datasets::{seed, storage::Store};
 use app::server::services::datasets::{self, NewDataset};
 use reqwest::header;
@@ -196,14 +197,17 @@ async fn a_dataset_page_has_its_card_files_versions_and_json_ld(pool: PgPool) {
 async fn a_card_with_scripts_handlers_and_javascript_links_renders_inert(pool: PgPool) {
     let app = spawn_app(pool).await;
     let dataset = NewDataset {
-        slug: "hostile".into(),
-        title: "Hostile card".into(),
-        summary: "A card that tries everything.".into(),
-        industry: "retail".into(),
-        license_name: "unknown — see source".into(),
-        publisher: "Tester".into(),
-        source_name: "Nowhere".into(),
-        access: "open".into(),
+        meta: DatasetMeta {
+            slug: "hostile".into(),
+            title: "Hostile card".into(),
+            summary: "A card that tries everything.".into(),
+            industry: "retail".into(),
+            license_name: "unknown — see source".into(),
+            publisher: "Tester".into(),
+            source_name: "Nowhere".into(),
+            access: "open".into(),
+            ..DatasetMeta::default()
+        },
         card: "# Hi\n\n<script>alert('card')</script>\n\n<img src=\"x\" onerror=\"alert('img')\">\n\n[x](javascript:alert('link'))\n\n![t](https://evil.example/t.png)".into(),
         ..NewDataset::default()
     };

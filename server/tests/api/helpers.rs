@@ -236,6 +236,9 @@ async fn spawn_app_with(pool: PgPool, settings: Settings) -> TestApp {
     }
 }
 
+/// The largest dataset file a test portal takes.
+pub const UPLOAD_LIMIT: u64 = 256 * 1024;
+
 fn test_settings() -> Settings {
     figment::Figment::new()
         .merge(figment::providers::Serialized::default(
@@ -252,6 +255,11 @@ fn test_settings() -> Settings {
         .merge(figment::providers::Serialized::default(
             "datasets_dir",
             std::env::temp_dir().join("lab-portal-test-datasets"),
+        ))
+        // Small enough for a test to go past.
+        .merge(figment::providers::Serialized::default(
+            "dataset_upload_max_bytes",
+            UPLOAD_LIMIT,
         ))
         .merge(figment::providers::Serialized::default(
             "tokenizers_dir",

@@ -7,6 +7,7 @@ mod admin_credits;
 mod admin_models;
 mod cli;
 mod credits;
+mod curation;
 mod dataset_access;
 mod datasets;
 mod db_functions;

@@ -1,6 +1,6 @@
 //! Admin console server functions (platform admins only), by area: users,
-//! onboarding applications, credits (bulk grants included), models and
-//! providers, the outbox, the audit log and the overview.
+//! onboarding applications, dataset access and curation, credits (bulk
+//! grants included), models and providers, the outbox, the audit log and the overview.
 //!
 //! Every function here starts with `require_admin()`: the server refuses
 //! anonymous callers (401) and developers (403) whatever the pages show.
@@ -14,6 +14,7 @@ pub mod applications;
 pub mod audit;
 pub mod credits;
 pub mod dataset_access;
+pub mod datasets;
 pub mod models;
 pub mod outbox;
 pub mod overview;
@@ -23,6 +24,7 @@ pub use applications::*;
 pub use audit::*;
 pub use credits::*;
 pub use dataset_access::*;
+pub use datasets::*;
 pub use models::*;
 pub use outbox::*;
 pub use overview::*;
@@ -54,6 +56,21 @@ mod tests {
             (RejectApplication::PATH, "admin_reject_application"),
             (ListDatasetAccess::PATH, "admin_list_dataset_access"),
             (DecideDatasetAccess::PATH, "admin_decide_dataset_access"),
+            (ListCuratedDatasets::PATH, "admin_list_curated_datasets"),
+            (GetCuratedDataset::PATH, "admin_get_curated_dataset"),
+            (CreateDataset::PATH, "admin_create_dataset"),
+            (UpdateDataset::PATH, "admin_update_dataset"),
+            (SetDatasetFeatured::PATH, "admin_set_dataset_featured"),
+            (StartDatasetVersion::PATH, "admin_start_dataset_version"),
+            (SaveDatasetDraft::PATH, "admin_save_dataset_draft"),
+            (UploadDatasetFile::PATH, "admin_upload_dataset_file"),
+            (ImportDataPackage::PATH, "admin_import_data_package"),
+            (RemoveDatasetFile::PATH, "admin_remove_dataset_file"),
+            (PublishDatasetVersion::PATH, "admin_publish_dataset_version"),
+            (
+                UnpublishDatasetVersion::PATH,
+                "admin_unpublish_dataset_version",
+            ),
             (GetCreditAccount::PATH, "admin_credit_account"),
             (GrantCredits::PATH, "admin_grant_credits"),
             (AdjustCredits::PATH, "admin_adjust_credits"),

@@ -86,6 +86,8 @@ pub struct DatasetView {
     /// The version shown, and the latest one.
     pub version: i32,
     pub latest: i32,
+    /// The version shown is a draft staff are previewing.
+    pub draft: bool,
     pub versions: Vec<VersionView>,
     pub files: Vec<FileView>,
     pub card_html: String,
@@ -129,6 +131,8 @@ pub struct VersionView {
     pub changelog: String,
     pub published: String,
     pub downloads: i64,
+    /// Not published yet: staff preview it.
+    pub draft: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,6 +10,7 @@ mod audit;
 mod bulk_credits;
 mod credits;
 mod dataset_access;
+mod datasets;
 mod home;
 mod model_forms;
 mod models;
@@ -22,6 +23,7 @@ pub use audit::AdminAuditPage;
 pub use bulk_credits::AdminBulkCreditsPage;
 pub use credits::AdminCreditsPage;
 pub use dataset_access::AdminDatasetAccessPage;
+pub use datasets::{AdminDatasetPage, AdminDatasetsPage, AdminNewDatasetPage};
 pub use home::AdminHomePage;
 pub use model_forms::{
     AdminEditModelPage, AdminEditProviderPage, AdminNewModelPage, AdminNewProviderPage,
@@ -82,6 +84,11 @@ fn AdminNav() -> impl IntoView {
                 </li>
                 <li>
                     <A href=href::admin_applications()>"Applications"</A>
+                </li>
+                <li>
+                    <A href=href::admin_datasets() exact=true>
+                        "Datasets"
+                    </A>
                 </li>
                 <li>
                     <A href=href::admin_dataset_access()>"Dataset access"</A>

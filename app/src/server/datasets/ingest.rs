@@ -50,8 +50,19 @@ pub fn hex(digest: &[u8]) -> String {
 /// Reads `path` (named `name`): its digest, and its rows and columns when
 /// its format is tabular. Blocking: call from a blocking thread.
 pub fn inspect(path: &Path, name: &str) -> Result<FileFacts, String> {
-    let format = Format::of_name(name);
     let (bytes, sha256) = digest(path).map_err(|e| format!("{name}: cannot be read ({e})."))?;
+    inspect_digested(path, name, bytes, sha256)
+}
+
+/// [`inspect`] for a file whose size and digest are known already (taken
+/// while it was received).
+pub fn inspect_digested(
+    path: &Path,
+    name: &str,
+    bytes: u64,
+    sha256: [u8; 32],
+) -> Result<FileFacts, String> {
+    let format = Format::of_name(name);
     let mut facts = FileFacts {
         format,
         bytes,

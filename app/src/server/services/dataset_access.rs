@@ -32,11 +32,22 @@ pub struct Rules {
 
 /// The published dataset `slug`'s access rules.
 pub async fn rules(pool: &PgPool, slug: &str) -> Result<Option<Rules>, sqlx::Error> {
+    rules_of(pool, slug, false).await
+}
+
+/// [`rules`], of a dataset not published yet too when `drafts` (staff
+/// previewing it).
+pub async fn rules_of(
+    pool: &PgPool,
+    slug: &str,
+    drafts: bool,
+) -> Result<Option<Rules>, sqlx::Error> {
     sqlx::query_as(
         "select id, slug, title, access, terms, terms_version, request_fields from datasets
-         where slug = $1 and latest_version is not null",
+         where slug = $1 and (latest_version is not null or $2)",
     )
     .bind(slug)
+    .bind(drafts)
     .fetch_optional(pool)
     .await
 }

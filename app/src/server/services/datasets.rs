@@ -13,6 +13,7 @@ use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::domain::dataset_forms::DatasetMeta;
 use crate::domain::datasets::{size_category, CatalogQuery};
 use crate::domain::paging::limit_offset;
 use crate::server::datasets::ingest::{Column, FileFacts};
@@ -20,30 +21,13 @@ use crate::server::datasets::ingest::{Column, FileFacts};
 /// How close a mistyped word must be to a title or tag.
 const TYPO_SIMILARITY: &str = "0.4";
 
-/// A dataset as a publisher describes it.
+/// A dataset as a publisher describes it, with the card of its first
+/// version.
 #[derive(Debug, Clone, Default)]
 pub struct NewDataset {
-    pub slug: String,
-    pub title: String,
-    pub summary: String,
-    pub industry: String,
-    pub tasks: Vec<String>,
-    pub license_id: Option<String>,
-    pub license_name: String,
-    pub license_url: Option<String>,
-    pub languages: Vec<String>,
-    pub tags: Vec<String>,
-    pub publisher: String,
-    pub source_name: String,
-    pub source_url: Option<String>,
-    pub citation: Option<String>,
-    pub access: String,
+    pub meta: DatasetMeta,
     pub featured: bool,
     pub card: String,
-    /// The terms to accept (access `terms`), as Markdown.
-    pub terms: String,
-    /// The request form's fields (access `approval`).
-    pub request_fields: Vec<crate::domain::dataset_access::RequestField>,
 }
 
 /// A file of a new version: its name, what ingestion found and the
@@ -73,25 +57,25 @@ pub async fn publish_new(
          on conflict (slug) do nothing",
     )
     .bind(id)
-    .bind(&dataset.slug)
-    .bind(&dataset.title)
-    .bind(&dataset.summary)
-    .bind(&dataset.industry)
-    .bind(&dataset.tasks)
-    .bind(&dataset.license_id)
-    .bind(&dataset.license_name)
-    .bind(&dataset.license_url)
-    .bind(&dataset.languages)
-    .bind(&dataset.tags)
-    .bind(&dataset.publisher)
-    .bind(&dataset.source_name)
-    .bind(&dataset.source_url)
-    .bind(&dataset.citation)
-    .bind(&dataset.access)
+    .bind(&dataset.meta.slug)
+    .bind(&dataset.meta.title)
+    .bind(&dataset.meta.summary)
+    .bind(&dataset.meta.industry)
+    .bind(&dataset.meta.tasks)
+    .bind(&dataset.meta.license_id)
+    .bind(&dataset.meta.license_name)
+    .bind(&dataset.meta.license_url)
+    .bind(&dataset.meta.languages)
+    .bind(&dataset.meta.tags)
+    .bind(&dataset.meta.publisher)
+    .bind(&dataset.meta.source_name)
+    .bind(&dataset.meta.source_url)
+    .bind(&dataset.meta.citation)
+    .bind(&dataset.meta.access)
     .bind(dataset.featured)
     .bind(&dataset.card)
-    .bind(&dataset.terms)
-    .bind(Json(&dataset.request_fields))
+    .bind(&dataset.meta.terms)
+    .bind(Json(&dataset.meta.request_fields))
     .execute(&mut *tx)
     .await?;
     if inserted.rows_affected() == 0 {
@@ -115,7 +99,7 @@ pub async fn publish_new(
     Ok(Some(id))
 }
 
-async fn insert_file(
+pub(crate) async fn insert_file(
     tx: &mut Transaction<'_, Postgres>,
     version: Uuid,
     file: &NewFile,
@@ -140,28 +124,51 @@ async fn insert_file(
     Ok(())
 }
 
-/// Publishes the draft `version` of `dataset`: frozen from now on, and the
-/// dataset's catalog facts become its.
-async fn publish(
+/// Publishes `version` of `dataset` (a draft, or a version unpublished
+/// before): frozen from now on, and the dataset's catalog facts become
+/// those of its newest published version.
+pub(crate) async fn publish(
     tx: &mut Transaction<'_, Postgres>,
     dataset: Uuid,
     version: Uuid,
 ) -> Result<(), sqlx::Error> {
-    let (number, rows, formats): (i32, Option<i64>, Vec<String>) = sqlx::query_as(
-        "select v.number, sum(f.row_count)::bigint,
-                coalesce(array_agg(distinct f.format) filter (where f.format is not null), '{}')
-         from dataset_versions v left join dataset_files f on f.version_id = v.id
-         where v.id = $1 group by v.number",
-    )
-    .bind(version)
-    .fetch_one(&mut **tx)
-    .await?;
     sqlx::query(
-        "update dataset_versions set status = 'published', published_at = now() where id = $1",
+        "update dataset_versions set status = 'published', published_at = coalesce(published_at, now())
+         where id = $1",
     )
     .bind(version)
     .execute(&mut **tx)
     .await?;
+    refresh_latest(tx, dataset).await
+}
+
+/// Makes the catalog facts of `dataset` (its latest version, rows, size,
+/// formats and card) those of its newest published version; with none, it
+/// leaves the catalog.
+pub(crate) async fn refresh_latest(
+    tx: &mut Transaction<'_, Postgres>,
+    dataset: Uuid,
+) -> Result<(), sqlx::Error> {
+    let latest: Option<(Uuid, i32, Option<i64>, Vec<String>)> = sqlx::query_as(
+        "select v.id, v.number, sum(f.row_count)::bigint,
+                coalesce(array_agg(distinct f.format) filter (where f.format is not null), '{}')
+         from dataset_versions v left join dataset_files f on f.version_id = v.id
+         where v.dataset_id = $1 and v.status = 'published'
+         group by v.id, v.number order by v.number desc limit 1",
+    )
+    .bind(dataset)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some((version, number, rows, formats)) = latest else {
+        sqlx::query(
+            "update datasets set latest_version = null, row_count = null, size_category = null, formats = '{}'
+             where id = $1",
+        )
+        .bind(dataset)
+        .execute(&mut **tx)
+        .await?;
+        return Ok(());
+    };
     let size = rows.map(|r| size_category(u64::try_from(r).unwrap_or(0)));
     sqlx::query(
         "update datasets d set latest_version = $2, row_count = $3, size_category = $4, formats = $5,
@@ -432,19 +439,22 @@ pub struct FileRow {
 
 /// A published dataset, its published versions (newest first), the one
 /// asked for (`None`: the latest) and that version's files. `None` when
-/// there is no such published dataset or version.
+/// there is no such published dataset or version. With `drafts` (staff
+/// previewing), its draft too, and a dataset never published yet.
 pub async fn dataset(
     pool: &PgPool,
     slug: &str,
     number: Option<i32>,
+    drafts: bool,
 ) -> Result<Option<(DatasetRow, Vec<VersionRow>, VersionRow, Vec<FileRow>)>, sqlx::Error> {
     let Some(row): Option<DatasetRow> = sqlx::query_as(
         "select id, slug, title, summary, industry, tasks, license_id, license_name, license_url, languages, tags,
                 publisher, source_name, source_url, citation, access, latest_version, size_category, downloads,
                 published_at, updated_at
-         from datasets where slug = $1 and latest_version is not null",
+         from datasets where slug = $1 and (latest_version is not null or $2)",
     )
     .bind(slug)
+    .bind(drafts)
     .fetch_optional(pool)
     .await?
     else {
@@ -452,12 +462,15 @@ pub async fn dataset(
     };
     let versions: Vec<VersionRow> = sqlx::query_as(
         "select id, number, card, changelog, status, published_at, downloads from dataset_versions
-         where dataset_id = $1 and status = 'published' order by number desc",
+         where dataset_id = $1 and (status = 'published' or ($2 and status = 'draft'))
+         order by number desc",
     )
     .bind(row.id)
+    .bind(drafts)
     .fetch_all(pool)
     .await?;
-    let wanted = number.or(row.latest_version);
+    let newest = versions.first().map(|v| v.number);
+    let wanted = number.or(row.latest_version).or(newest);
     let Some(version) = versions.iter().find(|v| Some(v.number) == wanted).cloned() else {
         return Ok(None);
     };
@@ -477,29 +490,36 @@ pub async fn dataset(
 pub struct Downloadable {
     pub dataset_id: Uuid,
     pub version_id: Uuid,
+    /// False for a draft staff are previewing (not counted).
+    pub published: bool,
     pub access: String,
     pub format: String,
     pub bytes: i64,
     pub sha256: Vec<u8>,
 }
 
-/// The file `name` of version `number` of the published dataset `slug`.
+/// The file `name` of version `number` of the published dataset `slug`;
+/// with `drafts` (staff previewing), of its draft too.
 pub async fn downloadable(
     pool: &PgPool,
     slug: &str,
     number: i32,
     name: &str,
+    drafts: bool,
 ) -> Result<Option<Downloadable>, sqlx::Error> {
     sqlx::query_as(
-        "select d.id as dataset_id, v.id as version_id, d.access, f.format, f.bytes, f.sha256
+        "select d.id as dataset_id, v.id as version_id, v.status = 'published' as published, d.access, f.format,
+                f.bytes, f.sha256
          from datasets d
-         join dataset_versions v on v.dataset_id = d.id and v.number = $2 and v.status = 'published'
+         join dataset_versions v on v.dataset_id = d.id and v.number = $2
+                                and (v.status = 'published' or ($4 and v.status = 'draft'))
          join dataset_files f on f.version_id = v.id and f.name = $3
-         where d.slug = $1 and d.latest_version is not null",
+         where d.slug = $1 and (d.latest_version is not null or $4)",
     )
     .bind(slug)
     .bind(number)
     .bind(name)
+    .bind(drafts)
     .fetch_optional(pool)
     .await
 }

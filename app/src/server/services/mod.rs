@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod audit;
 pub mod credits;
 pub mod dataset_access;
+pub mod dataset_curation;
 pub mod datasets;
 pub mod keys;
 pub mod models;
