@@ -683,7 +683,12 @@ async fn a_frictionless_package_is_imported_as_a_draft(pool: PgPool) {
     let app = spawn_app(pool).await;
     create_user(&app, "curator@example.com", "admin").await;
     let admin = signed_in(&app, "curator@example.com").await;
-    let calls = b"ship,tonnage\nAurora,31000\nBorealis,45210\n";
+    // Content of its own, so that no earlier run stored it.
+    let calls = format!(
+        "ship,tonnage\nAurora,31000\nBorealis,45210\nRun {},1\n",
+        uuid::Uuid::new_v4().simple()
+    );
+    let calls = calls.as_bytes();
 
     // What is wrong with a package is said, and nothing is kept.
     let not_zip = import(&app, &admin, "logistics", "calls.zip", b"not a zip at all").await;
@@ -761,7 +766,7 @@ async fn a_frictionless_package_is_imported_as_a_draft(pool: PgPool) {
     assert_eq!(row.6, ["shipping", "ports"]);
     assert_eq!(
         draft_files(&app, &admin, "port-calls").await,
-        [("calls.csv".to_owned(), "CSV".to_owned(), Some(2), 2)]
+        [("calls.csv".to_owned(), "CSV".to_owned(), Some(3), 2)]
     );
     let columns: Value =
         sqlx::query_scalar("select columns from dataset_files where name = 'calls.csv'")
@@ -776,4 +781,43 @@ async fn a_frictionless_package_is_imported_as_a_draft(pool: PgPool) {
         field_errors(import(&app, &admin, "logistics", "port-calls.zip", &good).await).await;
     assert!(errors[0].1.contains("port-calls"), "{errors:?}");
     assert_eq!(audited(&app, "port-calls").await, ["dataset.import"]);
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_parquet_upload_is_read_and_a_broken_one_refused(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    create_user(&app, "curator@example.com", "admin").await;
+    let admin = signed_in(&app, "curator@example.com").await;
+    ok(
+        &app,
+        &admin,
+        "admin_create_dataset",
+        &dataset_form("seattle-days"),
+    )
+    .await;
+    let parquet = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/seed/datasets/seattle-weather/seattle-weather.parquet"
+    ))
+    .expect("seed parquet");
+    // Cut short, it is not a Parquet file.
+    let cut = &parquet[..parquet.len() / 2];
+    let errors =
+        field_errors(upload(&app, &admin, "seattle-days", "days.parquet", cut).await).await;
+    assert!(
+        errors[0].1.contains("days.parquet: is not a Parquet file"),
+        "{errors:?}"
+    );
+    assert!(!store().path(&digest(cut)).exists());
+    let response = upload(&app, &admin, "seattle-days", "days.parquet", &parquet).await;
+    assert!(response.status().is_success());
+    assert_eq!(
+        draft_files(&app, &admin, "seattle-days").await,
+        [(
+            "days.parquet".to_owned(),
+            "Parquet".to_owned(),
+            Some(1_461),
+            6
+        )]
+    );
 }

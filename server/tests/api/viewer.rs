@@ -571,3 +571,71 @@ async fn the_viewer_page_is_a_url_for_every_view_and_works_without_javascript(po
     assert!(!body.contains("aria-sort"));
     assert!(body.contains("first rows are shown here"));
 }
+
+const SEATTLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/seed/datasets/seattle-weather");
+
+#[sqlx::test(migrations = false)]
+async fn a_parquet_file_is_typed_paged_and_sorted_like_its_csv(pool: PgPool) {
+    let app = seeded(pool).await;
+    let csv: Vec<Vec<String>> = std::fs::read_to_string(format!("{SEATTLE}/seattle-weather.csv"))
+        .expect("seed csv")
+        .lines()
+        .skip(1)
+        .map(|line| line.split(',').map(str::to_owned).collect())
+        .collect();
+    let sha = sha256(&format!("{SEATTLE}/seattle-weather.parquet"));
+    // Typed from its values: the date a date, numbers numbers.
+    assert_eq!(
+        kinds(&app.pool, &sha).await,
+        [
+            ("date".to_owned(), ColumnKind::Date),
+            ("precipitation".to_owned(), ColumnKind::Number),
+            ("temp_max".to_owned(), ColumnKind::Number),
+            ("temp_min".to_owned(), ColumnKind::Number),
+            ("wind".to_owned(), ColumnKind::Number),
+            ("weather".to_owned(), ColumnKind::String),
+        ]
+    );
+    let (rows, matching) = view(&app.pool, &sha, &[("page", "15")]).await;
+    assert_eq!(matching, 1_461);
+    assert_eq!(numbers(&rows), (1_401..=1_461).collect::<Vec<_>>());
+    // Each row holds what the CSV's row holds (its dates as YYYY-MM-DD).
+    for (number, cells) in &rows {
+        let expected = &csv[usize::try_from(*number - 1).expect("row")];
+        assert_eq!(
+            cells[0].as_deref(),
+            Some(expected[0].replace('/', "-").as_str())
+        );
+        assert_eq!(cells[5].as_deref(), Some(expected[5].as_str()));
+        let temp: f64 = cells[2]
+            .as_deref()
+            .and_then(|t| t.parse().ok())
+            .expect("a number");
+        assert!((temp - expected[2].parse::<f64>().expect("csv number")).abs() < 1e-9);
+    }
+    // Sorted by the highest temperature, descending: the CSV's hottest day.
+    let (rows, _) = view(&app.pool, &sha, &[("sort", "temp_max"), ("dir", "desc")]).await;
+    let hottest = csv
+        .iter()
+        .map(|r| r[2].parse::<f64>().expect("number"))
+        .fold(f64::MIN, f64::max);
+    let top: f64 = rows[0].1[2]
+        .as_deref()
+        .and_then(|t| t.parse().ok())
+        .expect("number");
+    assert!((top - hottest).abs() < 1e-9);
+    // Filtered on a value, as typed.
+    let snowy = csv.iter().filter(|r| r[5] == "snow").count();
+    let (_, matching) = view(&app.pool, &sha, &[("col", "weather"), ("eq", "snow")]).await;
+    assert_eq!(usize::try_from(matching).expect("count"), snowy);
+    // The dataset page links the Parquet file to the viewer.
+    let html = page(&app, &app.client, "/datasets/seattle-weather")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("View rows of seattle-weather.parquet"),
+        "{html}"
+    );
+}

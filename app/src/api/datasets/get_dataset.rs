@@ -36,7 +36,7 @@ pub async fn get_dataset(
                 viewer_href: (file.columns.is_some()
                     && matches!(
                         Format::parse(&file.format),
-                        Some(Format::Csv | Format::Tsv | Format::JsonLines)
+                        Some(Format::Csv | Format::Tsv | Format::JsonLines | Format::Parquet)
                     ))
                 .then(|| {
                     crate::href::with_query(

@@ -51,7 +51,7 @@ pub async fn view_dataset(
                 f.columns.is_some()
                     && matches!(
                         Format::parse(&f.format),
-                        Some(Format::Csv | Format::Tsv | Format::JsonLines)
+                        Some(Format::Csv | Format::Tsv | Format::JsonLines | Format::Parquet)
                     )
             })
             .collect();

@@ -83,6 +83,10 @@ pub fn inspect_digested(
         facts.rows = Some(table.rows);
         facts.columns = Some(table.columns);
         facts.encoding = Some("utf-8");
+    } else if format == Format::Parquet {
+        let (rows, columns) = read_parquet(path).map_err(|e| format!("{name}: {e}"))?;
+        facts.rows = Some(rows);
+        facts.columns = Some(columns);
     }
     Ok(facts)
 }
@@ -237,6 +241,28 @@ fn read_json_lines(path: &Path) -> Result<Table, String> {
         delimiter: b',',
         encoding: "utf-8",
     })
+}
+
+/// A Parquet file's rows and columns, typed from their values as a CSV
+/// file's are.
+fn read_parquet(path: &Path) -> Result<(u64, Vec<Column>), String> {
+    let names = super::parquet_file::column_names(path)?;
+    if names.len() > MAX_COLUMNS {
+        return Err(format!(
+            "it has {} columns; a file may have {MAX_COLUMNS}.",
+            names.len()
+        ));
+    }
+    let mut columns: Vec<Inferred> = names.into_iter().map(Inferred::new).collect();
+    let mut rows = 0u64;
+    super::parquet_file::each_row(path, |_, cells| {
+        rows += 1;
+        for (column, cell) in columns.iter_mut().zip(cells) {
+            column.see(cell);
+        }
+        Ok(())
+    })?;
+    Ok((rows, columns.into_iter().map(Inferred::finish).collect()))
 }
 
 /// The most columns a tabular file may have.

@@ -11,6 +11,7 @@ pub mod croissant;
 pub mod import;
 pub mod ingest;
 pub mod package;
+pub mod parquet_file;
 pub mod seed;
 pub mod storage;
 pub mod upload;

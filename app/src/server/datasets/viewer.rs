@@ -56,8 +56,10 @@ impl Tabular {
 /// A load that fails is recorded as failed, with its reason, and leaves no
 /// rows behind.
 pub async fn build(pool: &PgPool, store: &Store, file: &Tabular) -> anyhow::Result<Option<u64>> {
-    if !matches!(file.format, Format::Csv | Format::Tsv | Format::JsonLines)
-        || file.columns.is_empty()
+    if !matches!(
+        file.format,
+        Format::Csv | Format::Tsv | Format::JsonLines | Format::Parquet
+    ) || file.columns.is_empty()
     {
         return Ok(None);
     }
@@ -183,6 +185,13 @@ fn read_as_copy(
                 flush(&mut buffer, false)?;
             }
         }
+        Format::Parquet => {
+            super::parquet_file::each_row(path, |_, values| {
+                row += 1;
+                push_row(&mut buffer, &load, row, &kinds, values);
+                flush(&mut buffer, false)
+            })?;
+        }
         _ => {
             let names: Vec<&str> = file.columns.iter().map(|c| c.name.as_str()).collect();
             ingest::each_json_line(path, |_, object| {
@@ -247,7 +256,7 @@ pub async fn build_missing(pool: &PgPool, store: &Store) -> anyhow::Result<usize
     let files: Vec<StoredFile> = sqlx::query_as(
         "select distinct on (f.sha256) f.sha256, f.format, f.delimiter, f.encoding, f.columns
              from dataset_files f left join dataset_tables t on t.sha256 = f.sha256
-             where f.format in ('csv', 'tsv', 'jsonl') and f.columns is not null
+             where f.format in ('csv', 'tsv', 'jsonl', 'parquet') and f.columns is not null
                and (t.sha256 is null or t.status = 'failed')
              order by f.sha256, f.created_at",
     )
