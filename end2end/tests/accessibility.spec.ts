@@ -15,6 +15,9 @@ const ADMIN_PAGES = [
   "/admin",
   "/admin/users",
   "/admin/applications",
+  "/admin/datasets",
+  "/admin/datasets/new",
+  "/admin/datasets/access",
   "/admin/credits",
   "/admin/credits/bulk",
   "/admin/models",
@@ -59,6 +62,7 @@ async function checkPages(page: Page, paths: string[]) {
 
 test.describe("accessibility and layout of every page", () => {
   test("public pages", async ({ page }) => {
+    test.slow();
     await checkPages(page, PUBLIC_PAGES);
   });
 
@@ -82,6 +86,7 @@ test.describe("accessibility and layout of every page", () => {
     );
     const model = models.find((href) => /^\/admin\/models\/[0-9a-f-]{36}$/.test(href));
     expect(model, models.join(", ")).toBeTruthy();
-    await checkPages(page, [user!, model!]);
+    // A dataset's console (a starter dataset: no draft, its versions).
+    await checkPages(page, [user!, model!, "/admin/datasets/seattle-weather"]);
   });
 });

@@ -64,7 +64,7 @@ for (const javaScriptEnabled of [true, false]) {
     await expect(page.getByText("row 3 has 3 fields")).toBeVisible();
     await upload(page, "heights.csv", "harbour,height_m\nbrest,7.1\nroscoff,8.2\n");
     await expect(page.getByText("File added to the draft.")).toBeVisible();
-    await expect(page.getByRole("cell", { name: "heights.csv" })).toBeVisible();
+    await expect(page.getByText("heights.csv", { exact: true })).toBeVisible();
 
     // The draft previewed as users will see it.
     await page.getByRole("link", { name: "Preview it as users will see it" }).click();

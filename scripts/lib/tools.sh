@@ -13,6 +13,8 @@ WASM_BINDGEN_VERSION=0.2.130
 WASM_SPLIT_VERSION=0.2.4
 LEPTOSFMT_VERSION=0.1.33
 OPENAI_VERSION=3.54.0
+# The S3 server the dataset storage tests run against (PyPI's moto[server]).
+MOTO_VERSION=5.2.1
 
 export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
@@ -32,6 +34,11 @@ has_npm_e2e() { [ -d "$ROOT/end2end/node_modules/@playwright/test" ] && [ -d "$R
 has_openai() {
   "$ROOT/target/openai-venv/bin/python" -c \
     "import openai, sys; sys.exit(openai.__version__ != '$OPENAI_VERSION')" 2>/dev/null
+}
+has_moto() {
+  "$ROOT/target/moto-venv/bin/python" -c \
+    "import moto, sys; sys.exit(moto.__version__ != '$MOTO_VERSION')" 2>/dev/null &&
+    [ -x "$ROOT/target/moto-venv/bin/moto_server" ]
 }
 has_chromium() { [ -x /usr/bin/chromium ]; }
 
@@ -61,6 +68,10 @@ install_openai() {
   python3 -m venv "$ROOT/target/openai-venv" &&
     "$ROOT/target/openai-venv/bin/pip" install --quiet --disable-pip-version-check "openai==$OPENAI_VERSION"
 }
+install_moto() {
+  python3 -m venv "$ROOT/target/moto-venv" &&
+    "$ROOT/target/moto-venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+}
 install_chromium() {
   if [ "$(id -u)" -ne 0 ]; then
     echo "Chromium is missing: run 'sudo apt-get install chromium' and try again." >&2
@@ -84,6 +95,7 @@ wasm-split|run test|70|2|has_wasm_split|install_wasm_split|building wasm-split-c
 leptosfmt|test|69|2|has_leptosfmt|install_leptosfmt|building leptosfmt $LEPTOSFMT_VERSION
 playwright|test|0|1|has_npm_e2e|install_npm_e2e|installing Playwright from npm (browser tests)
 openai|test|0|1|has_openai|install_openai|installing the openai Python package (proxy tests)
+moto|test|0|1|has_moto|install_moto|installing moto's S3 server from PyPI (dataset storage tests)
 chromium|browser|0|2|has_chromium|install_chromium|installing Debian's chromium (browser tests)
 EOF
 }

@@ -79,6 +79,24 @@ pub struct Settings {
     /// Unset: `<data_dir>/datasets`.
     #[serde(default)]
     pub datasets_dir: Option<PathBuf>,
+    /// An S3-compatible bucket holding dataset files, shared by every
+    /// replica (`datasets_dir` is then this replica's cache). Unset: files
+    /// stay on local disk only.
+    #[serde(default)]
+    pub datasets_s3_bucket: Option<String>,
+    /// The bucket's endpoint, for S3-compatible stores other than AWS
+    /// (e.g. `http://127.0.0.1:9000`). Unset: AWS.
+    #[serde(default)]
+    pub datasets_s3_endpoint: Option<String>,
+    /// The bucket's region (`us-east-1` unless set).
+    #[serde(default)]
+    pub datasets_s3_region: Option<String>,
+    /// Credentials for the bucket. Unset: the standard `AWS_*` environment
+    /// variables.
+    #[serde(default)]
+    pub datasets_s3_access_key_id: Option<String>,
+    #[serde(default)]
+    pub datasets_s3_secret_access_key: Option<SecretString>,
     /// The largest dataset file an admin may upload, in bytes (2 GiB
     /// unless set).
     #[serde(default = "default_dataset_upload_max_bytes")]
@@ -94,6 +112,28 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The dataset file store: the local folder, and the shared bucket if
+    /// one is configured.
+    pub fn dataset_store(&self) -> anyhow::Result<app::server::datasets::storage::Store> {
+        use app::server::datasets::storage::{Store, S3};
+        use secrecy::ExposeSecret;
+        let Some(bucket) = &self.datasets_s3_bucket else {
+            return Ok(Store::new(self.datasets_dir()));
+        };
+        let s3 = S3 {
+            bucket: bucket.clone(),
+            endpoint: self.datasets_s3_endpoint.clone(),
+            region: self.datasets_s3_region.clone(),
+            access_key_id: self.datasets_s3_access_key_id.clone(),
+            secret_access_key: self
+                .datasets_s3_secret_access_key
+                .as_ref()
+                .map(|s| s.expose_secret().to_owned()),
+        };
+        Store::with_s3(self.datasets_dir(), &s3)
+            .map_err(|e| anyhow::anyhow!("the datasets bucket {bucket}: {e:#}"))
+    }
+
     /// Where dataset files are stored.
     pub fn datasets_dir(&self) -> PathBuf {
         self.datasets_dir

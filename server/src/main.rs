@@ -101,7 +101,7 @@ async fn ledger(settings: &Settings, command: LedgerCommand) -> anyhow::Result<(
 async fn seed_datasets(settings: &Settings, dir: Option<std::path::PathBuf>) -> anyhow::Result<()> {
     let db = Database::open(settings).await?;
     let dir = dir.unwrap_or_else(|| settings.seed_datasets_dir.clone());
-    let store = app::server::datasets::storage::Store::new(settings.datasets_dir());
+    let store = settings.dataset_store()?;
     let outcome = app::server::datasets::seed::load(&db.pool, &store, &dir).await;
     db.close().await?;
     let added = outcome?;

@@ -88,7 +88,7 @@ impl Application {
             session_absolute_hours: settings.session_absolute_hours,
             session_idle_minutes: settings.session_idle_minutes,
             starter_grant: settings.starter_grant()?,
-            datasets: app::server::datasets::storage::Store::new(settings.datasets_dir()),
+            datasets: settings.dataset_store()?,
             dataset_upload_limit: settings.dataset_upload_max_bytes,
         };
         {

@@ -201,7 +201,12 @@ pub async fn download(
         }
     };
     let count = if len == 0 { 0 } else { end - start + 1 };
-    let path = state.datasets.path(&sha256);
+    // From this replica's folder (fetched from the shared bucket first if
+    // it lacks the file).
+    let path = match state.datasets.local(&sha256).await {
+        Ok(path) => path,
+        Err(error) => return failed(format!("{error:#}")),
+    };
     let mut reader = match tokio::fs::File::open(&path).await {
         Ok(reader) => reader,
         Err(error) => return failed(format!("{}: {error}", path.display())),

@@ -218,6 +218,40 @@ pub async fn spawn_app_with_site(pool: PgPool, site_root: &std::path::Path) -> T
     spawn_app_with(pool, settings).await
 }
 
+/// A portal whose dataset files are kept in `dir` and shared through the
+/// bucket `s3` (another replica, given another folder, shares them).
+pub async fn spawn_app_with_store(
+    pool: PgPool,
+    dir: &std::path::Path,
+    s3: &app::server::datasets::storage::S3,
+) -> TestApp {
+    let settings: Settings = test_figment()
+        .merge(figment::providers::Serialized::default("datasets_dir", dir))
+        .merge(figment::providers::Serialized::default(
+            "datasets_s3_bucket",
+            &s3.bucket,
+        ))
+        .merge(figment::providers::Serialized::default(
+            "datasets_s3_endpoint",
+            &s3.endpoint,
+        ))
+        .merge(figment::providers::Serialized::default(
+            "datasets_s3_region",
+            &s3.region,
+        ))
+        .merge(figment::providers::Serialized::default(
+            "datasets_s3_access_key_id",
+            &s3.access_key_id,
+        ))
+        .merge(figment::providers::Serialized::default(
+            "datasets_s3_secret_access_key",
+            &s3.secret_access_key,
+        ))
+        .extract()
+        .expect("test settings");
+    spawn_app_with(pool, settings).await
+}
+
 async fn spawn_app_with(pool: PgPool, settings: Settings) -> TestApp {
     let app = Application::build_with_pool(&settings, pool.clone())
         .await
@@ -239,7 +273,8 @@ async fn spawn_app_with(pool: PgPool, settings: Settings) -> TestApp {
 /// The largest dataset file a test portal takes.
 pub const UPLOAD_LIMIT: u64 = 256 * 1024;
 
-fn test_settings() -> Settings {
+/// The settings of every test portal, before a test's own.
+fn test_figment() -> figment::Figment {
     figment::Figment::new()
         .merge(figment::providers::Serialized::default(
             "listen",
@@ -268,8 +303,10 @@ fn test_settings() -> Settings {
                 "/../app/tests/fixtures/tokenizers"
             ),
         ))
-        .extract()
-        .expect("test settings")
+}
+
+fn test_settings() -> Settings {
+    test_figment().extract().expect("test settings")
 }
 
 /// The upstream simulator alone on a random port, `per_token_ms` apart;

@@ -20,6 +20,7 @@ mod models_page;
 mod pages;
 mod proxy;
 mod roles;
+mod s3;
 mod sql_contract;
 mod usage;
 mod viewer;

@@ -639,3 +639,25 @@ async fn a_parquet_file_is_typed_paged_and_sorted_like_its_csv(pool: PgPool) {
         "{html}"
     );
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_view_that_runs_too_long_is_stopped_and_said_so(pool: PgPool) {
+    let app = seeded(pool).await;
+    let sha = sha256(WEATHER);
+    let mut params = ViewParams {
+        q: "EWR".to_owned(),
+        sort: "temp".to_owned(),
+        ..ViewParams::default()
+    };
+    let view = View::parse(&params, &kinds(&app.pool, &sha).await).expect("a good view");
+    // A search through every row cannot finish in a millisecond.
+    let stopped = viewer::page_within(&app.pool, &sha, &view, "1ms")
+        .await
+        .expect_err("stopped");
+    assert!(viewer::timed_out(&stopped), "{stopped}");
+    // Within the portal's own time it finishes.
+    params.q = "LGA".to_owned();
+    let view = View::parse(&params, &kinds(&app.pool, &sha).await).expect("a good view");
+    let page = viewer::page(&app.pool, &sha, &view).await.expect("a page");
+    assert_eq!(page.matching, 8_706);
+}

@@ -152,7 +152,16 @@ pub async fn view_dataset(
         }
         let page = viewer::page(&state.pool, &file.sha256, &parsed)
             .await
-            .map_err(crate::server::internal)?;
+            .map_err(|e| {
+                if viewer::timed_out(&e) {
+                    AppError::InvalidRequest(
+                        "This search took too long on a file this large. Search for something more specific, or filter on a column's value instead."
+                            .to_owned(),
+                    )
+                } else {
+                    crate::server::internal(e)
+                }
+            })?;
         view.page = parsed.page;
         view.matching = page.matching;
         view.capped =

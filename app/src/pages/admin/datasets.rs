@@ -364,7 +364,10 @@ fn dataset_fields(
             selected=values.industry
             error=field_error(error, "industry")
         />
-        <fieldset class="field admin-checkboxes" aria-describedby="tasks-error">
+        <fieldset
+            class="field admin-checkboxes"
+            aria-describedby=move || tasks_error.get().map(|_| "tasks-error")
+        >
             <legend>"Tasks it suits"</legend>
             {TASKS
                 .iter()

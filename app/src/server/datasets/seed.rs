@@ -86,6 +86,7 @@ async fn read(store: &Store, folder: &Path) -> anyhow::Result<(NewDataset, Vec<N
             let sha = facts.sha256;
             tokio::task::spawn_blocking(move || store.put(&path, &sha)).await??;
         }
+        store.share(&facts.sha256).await?;
         let columns = facts
             .columns
             .clone()

@@ -108,9 +108,9 @@ async fn load_rows(
     file: &Tabular,
     load: Uuid,
 ) -> anyhow::Result<u64> {
+    let path = store.local(&file.sha256).await?;
     let (sender, mut chunks) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
     let reader = {
-        let path = store.path(&file.sha256);
         let file = file.clone();
         tokio::task::spawn_blocking(move || read_as_copy(&path, &file, load, &sender))
     };
@@ -336,6 +336,25 @@ pub struct Page {
 
 /// The page `view` of the ready table of the file `sha256`.
 pub async fn page(pool: &PgPool, sha256: &[u8], view: &View) -> Result<Page, sqlx::Error> {
+    page_within(pool, sha256, view, VIEW_TIMEOUT).await
+}
+
+/// How long a page (with its count) may take: a search through millions
+/// of rows stops there rather than holding a connection.
+pub const VIEW_TIMEOUT: &str = "5s";
+
+/// [`page`], stopped after `timeout` (a PostgreSQL interval).
+pub async fn page_within(
+    pool: &PgPool,
+    sha256: &[u8],
+    view: &View,
+    timeout: &str,
+) -> Result<Page, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("select set_config('statement_timeout', $1, true)")
+        .bind(timeout)
+        .execute(&mut *tx)
+        .await?;
     let rows: Vec<(i64, Vec<Option<String>>)> = sqlx::query_as(
         "select row_number, cells from dataset_table_page($1, $2, $3, $4, $5, $6, $7, $8)",
     )
@@ -347,7 +366,7 @@ pub async fn page(pool: &PgPool, sha256: &[u8], view: &View) -> Result<Page, sql
     .bind(&view.pattern)
     .bind(view.offset())
     .bind(i32::try_from(PAGE_ROWS).unwrap_or(100))
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?;
     let matching: Option<i64> =
         sqlx::query_scalar("select dataset_table_count($1, $2, $3, $4, $5)")
@@ -356,10 +375,16 @@ pub async fn page(pool: &PgPool, sha256: &[u8], view: &View) -> Result<Page, sql
             .bind(&view.value)
             .bind(&view.pattern)
             .bind(SEARCH_COUNT_CAP)
-            .fetch_one(pool)
+            .fetch_one(&mut *tx)
             .await?;
+    tx.commit().await?;
     Ok(Page {
         rows,
         matching: matching.unwrap_or(0),
     })
+}
+
+/// Whether `error` is a page that ran past its time.
+pub fn timed_out(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(e) if e.code().as_deref() == Some("57014"))
 }

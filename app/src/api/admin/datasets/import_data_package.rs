@@ -47,6 +47,11 @@ pub async fn import_data_package(data: MultipartData) -> Result<(), AppError> {
                 .await
                 .map_err(crate::server::internal)?
                 .map_err(crate::server::internal)?;
+            state
+                .datasets
+                .share(&sha256)
+                .await
+                .map_err(crate::server::internal)?;
             kept.push(file);
         }
         dataset_curation::create(

@@ -51,6 +51,11 @@ pub async fn upload_dataset_file(data: MultipartData) -> Result<(), AppError> {
                 .map_err(crate::server::internal)?
                 .map_err(crate::server::internal)?;
         }
+        state
+            .datasets
+            .share(&sha256)
+            .await
+            .map_err(crate::server::internal)?;
         let new_file = NewFile {
             name,
             facts,
