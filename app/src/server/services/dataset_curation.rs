@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::audit::{self, Entry};
-use super::datasets::{insert_file, publish, refresh_latest, FileRow, NewFile};
+use super::datasets::{insert_dataset, insert_file, publish, refresh_latest, FileRow, NewFile};
 use crate::domain::dataset_access::RequestField;
 use crate::domain::dataset_forms::DatasetMeta;
 use crate::domain::paging::limit_offset;
@@ -222,36 +222,10 @@ pub async fn create(
 ) -> Result<(), AppError> {
     let mut tx = pool.begin().await.map_err(internal)?;
     let id = Uuid::now_v7();
-    let inserted = sqlx::query(
-        "insert into datasets (id, slug, title, summary, industry, tasks, license_id, license_name, license_url,
-                               languages, tags, publisher, source_name, source_url, citation, access, card, terms,
-                               request_fields)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
-         on conflict (slug) do nothing",
-    )
-    .bind(id)
-    .bind(&meta.slug)
-    .bind(&meta.title)
-    .bind(&meta.summary)
-    .bind(&meta.industry)
-    .bind(&meta.tasks)
-    .bind(&meta.license_id)
-    .bind(&meta.license_name)
-    .bind(&meta.license_url)
-    .bind(&meta.languages)
-    .bind(&meta.tags)
-    .bind(&meta.publisher)
-    .bind(&meta.source_name)
-    .bind(&meta.source_url)
-    .bind(&meta.citation)
-    .bind(&meta.access)
-    .bind(card)
-    .bind(&meta.terms)
-    .bind(Json(&meta.request_fields))
-    .execute(&mut *tx)
-    .await
-    .map_err(internal)?;
-    if inserted.rows_affected() == 0 {
+    let inserted = insert_dataset(&mut tx, id, meta, card, false)
+        .await
+        .map_err(internal)?;
+    if !inserted {
         return Err(AppError::field(
             if action == "dataset.import" {
                 "file"

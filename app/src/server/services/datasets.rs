@@ -49,36 +49,9 @@ pub async fn publish_new(
 ) -> Result<Option<Uuid>, sqlx::Error> {
     let mut tx = pool.begin().await?;
     let id = Uuid::now_v7();
-    let inserted = sqlx::query(
-        "insert into datasets (id, slug, title, summary, industry, tasks, license_id, license_name, license_url,
-                               languages, tags, publisher, source_name, source_url, citation, access, featured, card,
-                               terms, request_fields)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
-         on conflict (slug) do nothing",
-    )
-    .bind(id)
-    .bind(&dataset.meta.slug)
-    .bind(&dataset.meta.title)
-    .bind(&dataset.meta.summary)
-    .bind(&dataset.meta.industry)
-    .bind(&dataset.meta.tasks)
-    .bind(&dataset.meta.license_id)
-    .bind(&dataset.meta.license_name)
-    .bind(&dataset.meta.license_url)
-    .bind(&dataset.meta.languages)
-    .bind(&dataset.meta.tags)
-    .bind(&dataset.meta.publisher)
-    .bind(&dataset.meta.source_name)
-    .bind(&dataset.meta.source_url)
-    .bind(&dataset.meta.citation)
-    .bind(&dataset.meta.access)
-    .bind(dataset.featured)
-    .bind(&dataset.card)
-    .bind(&dataset.meta.terms)
-    .bind(Json(&dataset.meta.request_fields))
-    .execute(&mut *tx)
-    .await?;
-    if inserted.rows_affected() == 0 {
+    let inserted =
+        insert_dataset(&mut tx, id, &dataset.meta, &dataset.card, dataset.featured).await?;
+    if !inserted {
         return Ok(None);
     }
     let version = Uuid::now_v7();
@@ -97,6 +70,47 @@ pub async fn publish_new(
     publish(&mut tx, id, version).await?;
     tx.commit().await?;
     Ok(Some(id))
+}
+
+/// Inserts the dataset `meta` describes as `id`, with `card`; false
+/// (nothing written) when its slug is taken.
+pub(crate) async fn insert_dataset(
+    tx: &mut Transaction<'_, Postgres>,
+    id: Uuid,
+    meta: &DatasetMeta,
+    card: &str,
+    featured: bool,
+) -> Result<bool, sqlx::Error> {
+    let inserted = sqlx::query(
+        "insert into datasets (id, slug, title, summary, industry, tasks, license_id, license_name, license_url,
+                               languages, tags, publisher, source_name, source_url, citation, access, featured, card,
+                               terms, request_fields)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+         on conflict (slug) do nothing",
+    )
+    .bind(id)
+    .bind(&meta.slug)
+    .bind(&meta.title)
+    .bind(&meta.summary)
+    .bind(&meta.industry)
+    .bind(&meta.tasks)
+    .bind(&meta.license_id)
+    .bind(&meta.license_name)
+    .bind(&meta.license_url)
+    .bind(&meta.languages)
+    .bind(&meta.tags)
+    .bind(&meta.publisher)
+    .bind(&meta.source_name)
+    .bind(&meta.source_url)
+    .bind(&meta.citation)
+    .bind(&meta.access)
+    .bind(featured)
+    .bind(card)
+    .bind(&meta.terms)
+    .bind(Json(&meta.request_fields))
+    .execute(&mut **tx)
+    .await?;
+    Ok(inserted.rows_affected() > 0)
 }
 
 pub(crate) async fn insert_file(
