@@ -45,6 +45,35 @@ begin
 end;
 $function$;
 
+-- function: public.dataset_summary_refresh()
+CREATE OR REPLACE FUNCTION public.dataset_summary_refresh()
+ RETURNS void
+ LANGUAGE plpgsql
+AS $function$
+begin
+    perform pg_advisory_xact_lock(hashtext('dataset_summary'));
+    delete from dataset_facet_counts;
+    insert into dataset_facet_counts (facet, value, count)
+    select 'industry', industry, count(*) from datasets where latest_version is not null group by industry
+    union all
+    select 'task', t, count(*) from datasets, unnest(tasks) t where latest_version is not null group by t
+    union all
+    select 'license', license_id, count(*) from datasets
+    where latest_version is not null and license_id is not null group by license_id
+    union all
+    select 'format', f, count(*) from datasets, unnest(formats) f where latest_version is not null group by f
+    union all
+    select 'size', size_category, count(*) from datasets
+    where latest_version is not null and size_category is not null group by size_category
+    union all
+    select 'access', access, count(*) from datasets where latest_version is not null group by access;
+    delete from dataset_words;
+    insert into dataset_words (word)
+    select distinct w from datasets, regexp_split_to_table(search_words, '[^[:alnum:]]+') w
+    where latest_version is not null and length(w) >= 3;
+end;
+$function$;
+
 -- function: public.dataset_table_build(p_sha256 bytea, p_load uuid)
 CREATE OR REPLACE FUNCTION public.dataset_table_build(p_sha256 bytea, p_load uuid)
  RETURNS bigint
@@ -355,6 +384,17 @@ begin
                || setweight(to_tsvector('english', new.card), 'C');
     new.search_words := lower(new.title || ' ' || array_to_string(new.tags, ' '));
     return new;
+end;
+$function$;
+
+-- function: public.datasets_summary_changed()
+CREATE OR REPLACE FUNCTION public.datasets_summary_changed()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+begin
+    perform dataset_summary_refresh();
+    return null;
 end;
 $function$;
 

@@ -485,3 +485,101 @@ async fn scripts_search_and_read_datasets_as_json(pool: PgPool) {
         .as_str()
         .is_some_and(|m| m.contains("control characters")));
 }
+
+/// `GET /api/v1/datasets{query}` as JSON.
+async fn api_catalog(app: &TestApp, query: &str) -> Value {
+    app.client
+        .get(format!("{}/api/v1/datasets{query}", app.address))
+        .send()
+        .await
+        .expect("catalog")
+        .json()
+        .await
+        .expect("json")
+}
+
+/// The unfiltered catalog's count for each value of `facet`.
+fn facet_counts(catalog: &Value, facet: &str) -> Vec<(String, i64)> {
+    catalog["facets"][facet]
+        .as_array()
+        .map(|values| {
+            values
+                .iter()
+                .map(|v| {
+                    (
+                        v["value"].as_str().unwrap_or_default().to_owned(),
+                        v["count"].as_i64().unwrap_or(0),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_whole_catalogs_counts_follow_every_change_and_typos_are_corrected(pool: PgPool) {
+    let app = seeded(pool).await;
+    let whole = api_catalog(&app, "").await;
+    assert_eq!(whole["total"], 8, "{whole}");
+    // Each count of the whole catalog (kept by a trigger) is what choosing
+    // that value finds (counted afresh).
+    for facet in ["industry", "task", "license", "format", "size", "access"] {
+        let counts = facet_counts(&whole, facet);
+        assert!(!counts.is_empty(), "{facet}");
+        for (value, count) in counts {
+            let chosen = api_catalog(&app, &format!("?{facet}={value}")).await;
+            assert_eq!(chosen["total"], count, "{facet}={value}");
+        }
+    }
+    let access: i64 = facet_counts(&whole, "access").iter().map(|(_, c)| c).sum();
+    assert_eq!(access, 8);
+
+    // A dataset leaving the catalog leaves its counts; a download changes
+    // the order by downloads but no count.
+    sqlx::query("update datasets set latest_version = null where slug = 'warp-breaks'")
+        .execute(&app.pool)
+        .await
+        .expect("unlisted");
+    sqlx::query("update datasets set downloads = 42 where slug = 'yogurt-brand-choice'")
+        .execute(&app.pool)
+        .await
+        .expect("downloads");
+    let whole = api_catalog(&app, "?sort=downloads").await;
+    assert_eq!(whole["total"], 7);
+    assert_eq!(whole["datasets"][0]["slug"], "yogurt-brand-choice");
+    assert!(
+        !facet_counts(&whole, "industry")
+            .iter()
+            .any(|(v, _)| v == "manufacturing"),
+        "{whole}"
+    );
+    let slugs = |catalog: &Value| -> Vec<String> {
+        catalog["datasets"]
+            .as_array()
+            .map(|d| {
+                d.iter()
+                    .filter_map(|d| d["slug"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert!(!slugs(&whole).contains(&"warp-breaks".to_owned()));
+    // Newest first, then by slug.
+    let newest = slugs(&api_catalog(&app, "?sort=newest").await);
+    let expected: Vec<String> = sqlx::query_scalar(
+        "select slug from datasets where latest_version is not null order by published_at desc, slug",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .expect("order");
+    assert_eq!(newest, expected);
+
+    // Words the catalog does not know are read as its closest words.
+    assert_eq!(
+        slugs(&api_catalog(&app, "?q=seatle+wether").await)
+            .first()
+            .map(String::as_str),
+        Some("seattle-weather")
+    );
+    assert_eq!(api_catalog(&app, "?q=zzqxv").await["total"], 0);
+}

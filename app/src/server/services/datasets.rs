@@ -3,10 +3,13 @@
 //! files, and download counts.
 //!
 //! The catalog reads only `datasets` (the latest published version's facts
-//! are kept on its row), with the full-text index for words and `pg_trgm`
-//! for typos: a search matches a dataset whose text has its words, or, when
-//! no dataset has them, whose title and tags are within a word similarity
-//! of 0.4 of it.
+//! are kept on its row), with the full-text index for words: a search
+//! matches a dataset whose text has its words, or, when no dataset has
+//! them, the same search with each word the catalog does not know replaced
+//! by its closest word (`pg_trgm` over `dataset_words`, the catalog's
+//! vocabulary). Browsed with no search and no filter, the catalog's counts
+//! are `dataset_facet_counts`' (kept by a trigger) and a page is read from
+//! the index of its order.
 
 use sqlx::types::Json;
 use sqlx::{PgPool, Postgres, Transaction};
@@ -14,12 +17,9 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::domain::dataset_forms::DatasetMeta;
-use crate::domain::datasets::{size_category, CatalogQuery};
+use crate::domain::datasets::{size_category, CatalogQuery, Sort};
 use crate::domain::paging::limit_offset;
 use crate::server::datasets::ingest::{Column, FileFacts};
-
-/// How close a mistyped word must be to a title or tag.
-const TYPO_SIMILARITY: &str = "0.4";
 
 /// A dataset as a publisher describes it, with the card of its first
 /// version.
@@ -239,32 +239,119 @@ pub async fn catalog(
     per_page: i64,
 ) -> Result<(Vec<Listed>, i64, Vec<FacetCount>), sqlx::Error> {
     let (limit, offset) = limit_offset(query.page, per_page);
+    if query.q.is_empty() && !filtered(query) {
+        return whole_catalog(pool, query, limit, offset).await;
+    }
     let mut tx = pool.begin().await?;
-    // Each search is planned for its own values (the match mode below is a
-    // parameter a generic plan could not prune), and typos are forgiven at
-    // the chosen similarity.
-    sqlx::query(
-        "select set_config('pg_trgm.word_similarity_threshold', $1, true),
-                set_config('plan_cache_mode', 'force_custom_plan', true)",
-    )
-    .bind(TYPO_SIMILARITY)
-    .execute(&mut *tx)
-    .await?;
-    // Words first (the full-text index); only a search that finds nothing
-    // is tried again as typos (the trigram index), which match loosely.
-    let mut found = search(&mut tx, query, "words", limit, offset).await?;
+    // Each search is planned for its own values.
+    sqlx::query("select set_config('plan_cache_mode', 'force_custom_plan', true)")
+        .execute(&mut *tx)
+        .await?;
+    let mut found = search(&mut tx, query, &query.q, limit, offset).await?;
     if found.1 == 0 && !query.q.is_empty() {
-        found = search(&mut tx, query, "typos", limit, offset).await?;
+        // No dataset has these words: try them again with each word
+        // unknown to the catalog replaced by the closest word it has.
+        let corrected: Option<String> = sqlx::query_scalar(
+            "select string_agg(
+                        case when t.word ~ '^[[:alnum:]]{3,}$' and not exists (select 1 from dataset_words w where w.word = t.word)
+                             then coalesce((select w.word from dataset_words w where w.word % t.word
+                                            order by similarity(w.word, t.word) desc, w.word limit 1), t.word)
+                             else t.word end,
+                        ' ' order by t.n)
+             from regexp_split_to_table(lower(trim($1)), '\\s+') with ordinality as t(word, n)",
+        )
+        .bind(&query.q)
+        .fetch_one(&mut *tx)
+        .await?;
+        if let Some(corrected) = corrected.filter(|c| *c != query.q.to_lowercase()) {
+            found = search(&mut tx, query, &corrected, limit, offset).await?;
+        }
     }
     tx.commit().await?;
     Ok(found)
 }
 
-/// [`catalog`] matching the search as `mode`: `words` or `typos`.
+/// Whether `query` chooses a value of any facet.
+fn filtered(query: &CatalogQuery) -> bool {
+    query.industry.is_some()
+        || query.task.is_some()
+        || query.license.is_some()
+        || query.format.is_some()
+        || query.size.is_some()
+        || query.access.is_some()
+}
+
+/// The catalog with no search and no filter: its facet counts and total
+/// as `dataset_facet_counts` keeps them, and a page read from the index of
+/// its order.
+async fn whole_catalog(
+    pool: &PgPool,
+    query: &CatalogQuery,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Listed>, i64, Vec<FacetCount>), sqlx::Error> {
+    let facets: Vec<FacetCount> = sqlx::query_as(
+        "select facet, value, count from dataset_facet_counts order by facet, count desc, value",
+    )
+    .fetch_all(pool)
+    .await?;
+    let total = facets
+        .iter()
+        .filter(|f| f.facet == "access")
+        .map(|f| f.count)
+        .sum();
+    let rows: Vec<Listed> = match query.sort {
+        Sort::Relevance => {
+            sqlx::query_as(
+                "select slug, title, summary, industry, tasks, license_id, license_name, access, formats,
+                        size_category, row_count, downloads, featured, latest_version, published_at,
+                        $3::bigint as total
+                 from datasets where latest_version is not null
+                 order by featured desc, published_at desc, slug limit $1 offset $2",
+            )
+            .bind(limit)
+            .bind(offset)
+            .bind(total)
+            .fetch_all(pool)
+            .await?
+        }
+        Sort::Newest => {
+            sqlx::query_as(
+                "select slug, title, summary, industry, tasks, license_id, license_name, access, formats,
+                        size_category, row_count, downloads, featured, latest_version, published_at,
+                        $3::bigint as total
+                 from datasets where latest_version is not null
+                 order by published_at desc, slug limit $1 offset $2",
+            )
+            .bind(limit)
+            .bind(offset)
+            .bind(total)
+            .fetch_all(pool)
+            .await?
+        }
+        Sort::Downloads => {
+            sqlx::query_as(
+                "select slug, title, summary, industry, tasks, license_id, license_name, access, formats,
+                        size_category, row_count, downloads, featured, latest_version, published_at,
+                        $3::bigint as total
+                 from datasets where latest_version is not null
+                 order by downloads desc, published_at desc, slug limit $1 offset $2",
+            )
+            .bind(limit)
+            .bind(offset)
+            .bind(total)
+            .fetch_all(pool)
+            .await?
+        }
+    };
+    Ok((rows, total, facets))
+}
+
+/// [`catalog`] for the words `q` (the query's own, or corrected).
 async fn search(
     tx: &mut Transaction<'_, Postgres>,
     query: &CatalogQuery,
-    mode: &str,
+    q: &str,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<Listed>, i64, Vec<FacetCount>), sqlx::Error> {
@@ -283,9 +370,7 @@ async fn search(
                          else ts_rank_cd(d.search, q.ts) + word_similarity(lower(q.text), d.search_words) end as rank
              from datasets d, q
              where d.latest_version is not null
-               and (q.text = ''
-                    or ($11 = 'words' and d.search @@ q.ts)
-                    or ($11 = 'typos' and lower(q.text) <% d.search_words))
+               and (q.text = '' or d.search @@ q.ts)
                and ($2::text is null or d.industry = $2)
                and ($3::text is null or $3 = any (d.tasks))
                and ($4::text is null or d.license_id = $4)
@@ -302,7 +387,7 @@ async fn search(
                   published_at desc, slug
          limit $9 offset $10",
     )
-    .bind(&query.q)
+    .bind(q)
     .bind(industry)
     .bind(&query.task)
     .bind(&query.license)
@@ -312,12 +397,11 @@ async fn search(
     .bind(query.sort.as_str())
     .bind(limit)
     .bind(offset)
-    .bind(mode)
     .fetch_all(&mut **tx)
     .await?;
     let total = match rows.first() {
         Some(row) => row.total,
-        None => count(tx, query, mode).await?,
+        None => count(tx, query, q).await?,
     };
     let facets: Vec<FacetCount> = sqlx::query_as(
         "with q as (
@@ -333,9 +417,7 @@ async fn search(
                     ($7::text is null or d.access = $7) as by_access
              from datasets d, q
              where d.latest_version is not null
-               and (q.text = ''
-                    or ($8 = 'words' and d.search @@ q.ts)
-                    or ($8 = 'typos' and lower(q.text) <% d.search_words))
+               and (q.text = '' or d.search @@ q.ts)
          )
          select 'industry' as facet, industry as value, count(*) as count from found
            where by_task and by_license and by_format and by_size and by_access group by industry
@@ -358,31 +440,29 @@ async fn search(
            where by_industry and by_task and by_license and by_format and by_size group by access
          order by 1, 3 desc, 2",
     )
-    .bind(&query.q)
+    .bind(q)
     .bind(industry)
     .bind(&query.task)
     .bind(&query.license)
     .bind(format)
     .bind(&query.size)
     .bind(access)
-    .bind(mode)
     .fetch_all(&mut **tx)
     .await?;
     Ok((rows, total, facets))
 }
 
-/// How many datasets match `query` (for a page past the last).
+/// How many datasets match `query` with the words `q` (for a page past
+/// the last).
 async fn count(
     tx: &mut Transaction<'_, Postgres>,
     query: &CatalogQuery,
-    mode: &str,
+    q: &str,
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "select count(*) from datasets d
          where d.latest_version is not null
-           and ($1 = ''
-                or ($8 = 'words' and d.search @@ websearch_to_tsquery('english', $1))
-                or ($8 = 'typos' and lower($1) <% d.search_words))
+           and ($1 = '' or d.search @@ websearch_to_tsquery('english', $1))
            and ($2::text is null or d.industry = $2)
            and ($3::text is null or $3 = any (d.tasks))
            and ($4::text is null or d.license_id = $4)
@@ -390,14 +470,13 @@ async fn count(
            and ($6::text is null or d.size_category = $6)
            and ($7::text is null or d.access = $7)",
     )
-    .bind(&query.q)
+    .bind(q)
     .bind(query.industry.map(|i| i.as_str()))
     .bind(&query.task)
     .bind(&query.license)
     .bind(query.format.map(|f| f.as_str()))
     .bind(&query.size)
     .bind(query.access.map(|a| a.as_str()))
-    .bind(mode)
     .fetch_one(&mut **tx)
     .await
 }
