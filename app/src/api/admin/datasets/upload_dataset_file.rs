@@ -24,7 +24,8 @@ pub async fn upload_dataset_file(data: MultipartData) -> Result<(), AppError> {
         let (fields, received) =
             upload::receive(data, &state.datasets, &["slug"], state.dataset_upload_limit).await?;
         let slug = fields.get("slug").map_or("", |s| s.trim()).to_owned();
-        // Before anything is read or kept.
+        // Before the file is read as its format says or kept (it was
+        // only received, and is removed on the way out if refused).
         dataset_curation::draft_number(&state.pool, &slug).await?;
         let upload::Received {
             name,
