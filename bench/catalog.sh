@@ -69,7 +69,7 @@ select gen_random_uuid(), 'ds-' || s,
        (array['n<1K','1K<n<10K','10K<n<100K','100K<n<1M','n>1M'])[1 + s % 5],
        (s * 13) % 1000, now() - make_interval(mins => s::int)
 from named;
-analyze datasets;
+vacuum analyze datasets;
 SQL
 echo "generated $(psql "$SERVER/$DB" -Atc 'select count(*) from datasets') datasets" >&2
 

@@ -89,6 +89,7 @@ declare
     v_rows bigint;
     v_stats jsonb;
     v_wide boolean;
+    v_text text;
 begin
     select name, types into v_name, v_types from dataset_tables where sha256 = p_sha256 for update;
     if not found then
@@ -131,6 +132,11 @@ begin
                    || jsonb_build_array(dataset_table_stats(v_name, i, v_types[i], v_rows)
                                         || jsonb_build_object('filterable', not v_wide));
     end loop;
+    v_text := dataset_table_text(v_types);
+    if v_text is not null then
+        execute format('create index %I on dataset_rows.%I using gin ((%s) gin_trgm_ops)',
+                       dataset_table_text_index(v_name), v_name, v_text);
+    end if;
     execute format('analyze dataset_rows.%I', v_name);
     update dataset_tables
     set status = 'ready', row_count = v_rows, stats = coalesce(v_stats, '[]'::jsonb), error = null,
@@ -196,6 +202,9 @@ declare
     v_total bigint;
     v_stats jsonb;
     v_filterable boolean;
+    v_valued bigint;
+    v_got bigint;
+    v_before bigint;
 begin
     select t.name, t.types, t.row_count, t.stats,
            p_filter > 0 and coalesce((t.stats -> (p_filter - 1) ->> 'filterable')::boolean, false)
@@ -216,11 +225,12 @@ begin
         v_cells := v_cells || case when i = 1 then '' else ', ' end || format('c%s::text', i);
     end loop;
     v_cells := 'array[' || v_cells || ']';
+    -- Rows with a value in the sort column: sN from 1 to v_valued.
+    v_valued := v_rows - coalesce((v_stats -> (greatest(p_sort, 1) - 1) ->> 'nulls')::bigint, 0);
     if p_search is null and p_filter = 0 and p_sort > 0 and p_desc then
         -- Descending with missing values still last: the column's values
         -- (sN from M down to 1, M of them not missing), then the missing
         -- ones (sN above M) in file order.
-        v_total := v_rows - coalesce((v_stats -> (p_sort - 1) ->> 'nulls')::bigint, 0);
         return query execute format(
             'select _row, %1$s from ('
             ' select 1 as part, -s%2$s::bigint as k, * from dataset_rows.%3$I where s%2$s > $1 and s%2$s <= $2'
@@ -228,8 +238,9 @@ begin
             ' select 2, s%2$s::bigint, * from dataset_rows.%3$I where s%2$s > $3 and s%2$s <= $4'
             ') x order by part, k',
             v_cells, p_sort, v_name)
-            using v_total - p_offset - p_limit, v_total - p_offset, greatest(p_offset, v_total),
+            using v_valued - p_offset - p_limit, v_valued - p_offset, greatest(p_offset, v_valued),
                   p_offset + p_limit;
+        return;
     elsif p_search is null and p_filter = 0 then
         v_key := case when p_sort = 0 then '_row' else format('s%s', p_sort) end;
         v_total := v_rows;
@@ -238,31 +249,73 @@ begin
             v_cells, v_name, v_key, v_key, v_key, case when p_desc then 'desc' else 'asc' end)
             using case when p_desc then greatest(v_total - p_offset - p_limit, 0) else p_offset end,
                   case when p_desc then v_total - p_offset else p_offset + p_limit end;
-    elsif p_search is null and v_filterable and (p_sort = 0 or p_sort = p_filter) then
-        v_key := format('f%s', p_filter);
-        if p_desc then
-            execute format('select coalesce(max(%s), 0) from dataset_rows.%I where c%s = $1::%s',
-                           v_key, v_name, p_filter, dataset_column_sql_type(v_types[p_filter]))
-                using p_value into v_total;
-        end if;
-        return query execute format(
-            'select _row, %s from dataset_rows.%I where c%s = $3::%s and %s > $1 and %s <= $2 order by %s %s',
-            v_cells, v_name, p_filter, dataset_column_sql_type(v_types[p_filter]), v_key, v_key, v_key,
-            case when p_desc then 'desc' else 'asc' end)
-            using case when p_desc then greatest(v_total - p_offset - p_limit, 0) else p_offset end,
-                  case when p_desc then v_total - p_offset else p_offset + p_limit end,
-                  p_value;
-    else
-        v_key := case
-            when p_sort = 0 then '_row' || case when p_desc then ' desc' else '' end
-            when p_desc then format('(c%s is null), s%s desc', p_sort, p_sort)
-            else format('s%s', p_sort)
-        end;
-        return query execute format(
-            'select _row, %s from dataset_rows.%I where %s order by %s offset $1 limit $2',
-            v_cells, v_name, dataset_table_where(v_types, p_filter, p_search is not null), v_key)
-            using p_offset, p_limit, p_value, p_search;
+        return;
     end if;
+    if p_search is null and v_filterable then
+        execute format('select coalesce(max(f%s), 0) from dataset_rows.%I where c%s = $1::%s',
+                       p_filter, v_name, p_filter, dataset_column_sql_type(v_types[p_filter]))
+            using p_value into v_total;
+        if p_sort = 0 or p_sort = p_filter then
+            v_key := format('f%s', p_filter);
+            return query execute format(
+                'select _row, %s from dataset_rows.%I where c%s = $3::%s and %s > $1 and %s <= $2 order by %s %s',
+                v_cells, v_name, p_filter, dataset_column_sql_type(v_types[p_filter]), v_key, v_key, v_key,
+                case when p_desc then 'desc' else 'asc' end)
+                using case when p_desc then greatest(v_total - p_offset - p_limit, 0) else p_offset end,
+                      case when p_desc then v_total - p_offset else p_offset + p_limit end,
+                      p_value;
+            return;
+        end if;
+        if p_offset >= v_total then
+            return;
+        end if;
+        -- Sorted by another column: walk that column's order, keeping the
+        -- rows that match, when that reads fewer rows than the matches
+        -- (about (offset + limit) × rows ÷ matches of them: a page near
+        -- the start of a common value); else read the matches and sort.
+        if (p_offset + p_limit)::numeric * v_rows / greatest(v_total, 1) <= v_total then
+            perform set_config('enable_bitmapscan', 'off', true);
+            perform set_config('enable_seqscan', 'off', true);
+            perform set_config('enable_sort', 'off', true);
+            if not p_desc then
+                return query execute format(
+                    'select _row, %s from dataset_rows.%I where c%s = $1::%s order by s%s offset $2 limit $3',
+                    v_cells, v_name, p_filter, dataset_column_sql_type(v_types[p_filter]), p_sort)
+                    using p_value, p_offset, p_limit;
+            else
+                return query execute format(
+                    'select _row, %s from dataset_rows.%I where c%s = $1::%s and s%s <= $4'
+                    ' order by s%s desc offset $2 limit $3',
+                    v_cells, v_name, p_filter, dataset_column_sql_type(v_types[p_filter]), p_sort, p_sort)
+                    using p_value, p_offset, p_limit, v_valued;
+                get diagnostics v_got = row_count;
+                if v_got < p_limit then
+                    -- The page runs into the matching rows missing the value.
+                    execute format('select count(*) from dataset_rows.%I where c%s = $1::%s and s%s <= $2',
+                                   v_name, p_filter, dataset_column_sql_type(v_types[p_filter]), p_sort)
+                        using p_value, v_valued into v_before;
+                    return query execute format(
+                        'select _row, %s from dataset_rows.%I where c%s = $1::%s and s%s > $4'
+                        ' order by s%s offset $2 limit $3',
+                        v_cells, v_name, p_filter, dataset_column_sql_type(v_types[p_filter]), p_sort, p_sort)
+                        using p_value, greatest(p_offset - v_before, 0), p_limit - v_got, v_valued;
+                end if;
+            end if;
+            perform set_config('enable_bitmapscan', 'on', true);
+            perform set_config('enable_seqscan', 'on', true);
+            perform set_config('enable_sort', 'on', true);
+            return;
+        end if;
+    end if;
+    v_key := case
+        when p_sort = 0 then '_row' || case when p_desc then ' desc' else '' end
+        when p_desc then format('(c%1$s is null), case when c%1$s is null then s%1$s else -s%1$s end', p_sort)
+        else format('s%s', p_sort)
+    end;
+    return query execute format(
+        'select _row, %s from dataset_rows.%I where %s order by %s offset $1 limit $2',
+        v_cells, v_name, dataset_table_where(v_types, p_filter, p_search is not null), v_key)
+        using p_offset, p_limit, p_value, p_search;
 end;
 $function$;
 
@@ -333,6 +386,34 @@ begin
 end;
 $function$;
 
+-- function: public.dataset_table_text(p_types text[])
+CREATE OR REPLACE FUNCTION public.dataset_table_text(p_types text[])
+ RETURNS text
+ LANGUAGE plpgsql
+ IMMUTABLE
+AS $function$
+declare
+    v_text text := '';
+begin
+    for i in 1 .. cardinality(p_types) loop
+        if p_types[i] = 'string' then
+            v_text := v_text || case when v_text = '' then '' else ' || E''\x1f'' || ' end
+                      || format('coalesce(c%s, '''')', i);
+        end if;
+    end loop;
+    return nullif(v_text, '');
+end;
+$function$;
+
+-- function: public.dataset_table_text_index(p_name text)
+CREATE OR REPLACE FUNCTION public.dataset_table_text_index(p_name text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$
+    select p_name || '_text'
+$function$;
+
 -- function: public.dataset_table_where(p_types text[], p_filter integer, p_search boolean)
 CREATE OR REPLACE FUNCTION public.dataset_table_where(p_types text[], p_filter integer, p_search boolean)
  RETURNS text
@@ -341,18 +422,12 @@ CREATE OR REPLACE FUNCTION public.dataset_table_where(p_types text[], p_filter i
 AS $function$
 declare
     v_where text := 'true';
-    v_any text := '';
 begin
     if p_filter > 0 then
         v_where := v_where || format(' and c%s = $3::%s', p_filter, dataset_column_sql_type(p_types[p_filter]));
     end if;
     if p_search then
-        for i in 1 .. cardinality(p_types) loop
-            if p_types[i] = 'string' then
-                v_any := v_any || case when v_any = '' then '' else ' or ' end || format('c%s ilike $4', i);
-            end if;
-        end loop;
-        v_where := v_where || ' and (' || case when v_any = '' then 'false' else v_any end || ')';
+        v_where := v_where || ' and ' || coalesce('(' || dataset_table_text(p_types) || ') ilike $4', 'false');
     end if;
     return v_where;
 end;

@@ -236,6 +236,57 @@ async fn every_page_sort_filter_and_search_reads_what_the_file_holds(pool: PgPoo
         .expect("number");
     assert_eq!(first, hottest_jfk);
     assert!(rows.iter().all(|r| r.1[0].as_deref() == Some("JFK")));
+    // Filtered and sorted by another column, every page both ways: the
+    // matching rows in the order of sorting them (ties in file order),
+    // descending the reverse but for the missing values, last in file
+    // order. Early pages walk the sort's index (JFK is a third of the
+    // rows), later ones sort the matches; wind_gust is missing in most
+    // rows, so its descending pages run into them while walking.
+    for (column, at) in [("wind_gust", 10usize), ("temp", 5)] {
+        let mut ascending: Vec<(Option<f64>, i64)> = file
+            .iter()
+            .enumerate()
+            .filter(|(_, row)| row[0] == "JFK")
+            .map(|(i, row)| (number(row, at), i64::try_from(i + 1).expect("row")))
+            .collect();
+        ascending.sort_by(|a, b| missing_last(&a.0, &b.0).then(a.1.cmp(&b.1)));
+        let mut descending: Vec<(Option<f64>, i64)> = ascending
+            .iter()
+            .filter(|r| r.0.is_some())
+            .rev()
+            .copied()
+            .collect();
+        descending.extend(ascending.iter().filter(|r| r.0.is_none()).copied());
+        for page_number in [1usize, 2, 15, 16, 17, 29, 30, 31, 60, 87, 88] {
+            let page_text = page_number.to_string();
+            for (dir, expected) in [("asc", &ascending), ("desc", &descending)] {
+                let (rows, matching) = view(
+                    &app.pool,
+                    &sha,
+                    &[
+                        ("col", "origin"),
+                        ("eq", "JFK"),
+                        ("sort", column),
+                        ("dir", dir),
+                        ("page", &page_text),
+                    ],
+                )
+                .await;
+                assert_eq!(matching, 8_706);
+                let want: Vec<i64> = expected
+                    .iter()
+                    .skip((page_number - 1) * 100)
+                    .take(100)
+                    .map(|(_, n)| *n)
+                    .collect();
+                assert_eq!(
+                    numbers(&rows),
+                    want,
+                    "JFK by {column} {dir}, page {page_number}"
+                );
+            }
+        }
+    }
     // A number filter compares numbers: "39.020" is 39.02.
     let warm = file.iter().filter(|row| row[5] == "39.02").count();
     let (_, matching) = view(&app.pool, &sha, &[("col", "temp"), ("eq", "39.020")]).await;
@@ -248,6 +299,19 @@ async fn every_page_sort_filter_and_search_reads_what_the_file_holds(pool: PgPoo
     assert!(rows.iter().all(|r| r.1[0].as_deref() == Some("LGA")));
     let (rows, matching) = view(&app.pool, &sha, &[("q", "no such place")]).await;
     assert_eq!((rows.len(), matching), (0, 0));
+    // A search reads the rows' trigram index, built with the table.
+    let indexed: Option<String> = sqlx::query_scalar(
+        "select i.indexdef from pg_indexes i join dataset_tables t on i.indexname = t.name || '_text'
+         where t.sha256 = $1 and i.schemaname = 'dataset_rows'",
+    )
+    .bind(&sha)
+    .fetch_optional(&app.pool)
+    .await
+    .expect("indexes");
+    assert!(
+        indexed.is_some_and(|def| def.contains("gin_trgm_ops")),
+        "a search index"
+    );
 
     // Statistics, measured at ingestion.
     let table = viewer::table(&app.pool, &sha)
@@ -379,6 +443,12 @@ async fn awkward_text_and_json_lines_come_back_exactly(pool: PgPool) {
     assert_eq!(numbers(&rows), vec![1], "a search's characters are literal");
     let (rows, _) = view(&app.pool, &sha, &[("q", "%")]).await;
     assert!(rows.is_empty(), "% matches a percent sign, not everything");
+    let (rows, _) = view(&app.pool, &sha, &[("q", "bhe")]).await;
+    assert!(rows.is_empty(), "a match never spans two cells");
+    let (rows, _) = view(&app.pool, &sha, &[("q", "b he")]).await;
+    assert!(rows.is_empty(), "nor across a space between them");
+    let (rows, _) = view(&app.pool, &sha, &[("q", "SAID \"HI")]).await;
+    assert_eq!(numbers(&rows), vec![1], "in any case");
 
     let jsonl = concat!(
         r#"{"id": 1, "ok": true, "tags": ["a", "b"], "at": "2024-01-31"}"#,

@@ -359,29 +359,26 @@ async fn search(
     let format = query.format.map(|f| f.as_str());
     let access = query.access.map(|a| a.as_str());
     let rows: Vec<Listed> = sqlx::query_as(
-        "with q as (
-             select $1::text as text,
-                    case when $1 = '' then null else websearch_to_tsquery('english', $1) end as ts
-         ), found as (
+        "select slug, title, summary, industry, tasks, license_id, license_name, access, formats, size_category,
+                row_count, downloads, featured, latest_version, published_at, count(*) over () as total
+         from (
              select d.slug, d.title, d.summary, d.industry, d.tasks, d.license_id, d.license_name, d.access,
                     d.formats, d.size_category, d.row_count, d.downloads, d.featured, d.latest_version,
                     d.published_at,
-                    case when q.ts is null then 0
-                         else ts_rank_cd(d.search, q.ts) + word_similarity(lower(q.text), d.search_words) end as rank
-             from datasets d, q
+                    case when $1 = '' then 0
+                         else ts_rank_cd(d.search, websearch_to_tsquery('english', $1))
+                              + word_similarity(lower($1), d.search_words) end as rank
+             from datasets d
              where d.latest_version is not null
-               and (q.text = '' or d.search @@ q.ts)
+               and ($1 = '' or d.search @@ websearch_to_tsquery('english', $1))
                and ($2::text is null or d.industry = $2)
                and ($3::text is null or $3 = any (d.tasks))
                and ($4::text is null or d.license_id = $4)
                and ($5::text is null or $5 = any (d.formats))
                and ($6::text is null or d.size_category = $6)
                and ($7::text is null or d.access = $7)
-         )
-         select slug, title, summary, industry, tasks, license_id, license_name, access, formats, size_category,
-                row_count, downloads, featured, latest_version, published_at, count(*) over () as total
-         from found
-         order by case when $8 = 'relevance' and (select text from q) = '' then featured end desc nulls last,
+         ) found
+         order by case when $8 = 'relevance' and $1 = '' then featured end desc nulls last,
                   case when $8 = 'relevance' then rank end desc nulls last,
                   case when $8 = 'downloads' then downloads end desc nulls last,
                   published_at desc, slug
@@ -404,10 +401,7 @@ async fn search(
         None => count(tx, query, q).await?,
     };
     let facets: Vec<FacetCount> = sqlx::query_as(
-        "with q as (
-             select $1::text as text,
-                    case when $1 = '' then null else websearch_to_tsquery('english', $1) end as ts
-         ), found as (
+        "with found as (
              select d.industry, d.tasks, d.license_id, d.formats, d.size_category, d.access,
                     ($2::text is null or d.industry = $2) as by_industry,
                     ($3::text is null or $3 = any (d.tasks)) as by_task,
@@ -415,9 +409,9 @@ async fn search(
                     ($5::text is null or $5 = any (d.formats)) as by_format,
                     ($6::text is null or d.size_category = $6) as by_size,
                     ($7::text is null or d.access = $7) as by_access
-             from datasets d, q
+             from datasets d
              where d.latest_version is not null
-               and (q.text = '' or d.search @@ q.ts)
+               and ($1 = '' or d.search @@ websearch_to_tsquery('english', $1))
          )
          select 'industry' as facet, industry as value, count(*) as count from found
            where by_task and by_license and by_format and by_size and by_access group by industry
