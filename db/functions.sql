@@ -2,6 +2,25 @@
 -- The current definition of every stored function, as pg_get_functiondef prints
 -- it, by name. Change a function with a new migration, then run the script.
 
+-- function: public.agent_versions_frozen()
+CREATE OR REPLACE FUNCTION public.agent_versions_frozen()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+begin
+    if tg_op = 'DELETE' then
+        if old.status = 'published' then
+            raise exception 'agent version %/% is published and cannot be removed', old.agent_id, old.number;
+        end if;
+        return old;
+    end if;
+    if old.status = 'published' and (row(new.*) is distinct from row(old.*)) then
+        raise exception 'agent version %/% is published and cannot change', old.agent_id, old.number;
+    end if;
+    return new;
+end;
+$function$;
+
 -- function: public.audit_log_is_append_only()
 CREATE OR REPLACE FUNCTION public.audit_log_is_append_only()
  RETURNS trigger
@@ -571,10 +590,10 @@ begin
     ), recorded as (
         insert into usage_records (id, key_id, user_id, account_id, model, endpoint, streamed,
                                    input_tokens, output_tokens, credits, latency_ms, status, hold_id,
-                                   counted_by)
+                                   counted_by, agent_id, conversation_id)
         select r.id, r.key_id, r.user_id, held.account_id, r.model, r.endpoint, r.streamed,
                r.input_tokens, r.output_tokens, r.credits, r.latency_ms, r.status, held.id,
-               r.counted_by
+               r.counted_by, r.agent_id, r.conversation_id
         from jsonb_populate_recordset(null::usage_records, p_usage) r
         join held on held.id = r.hold_id
         on conflict (id) do nothing

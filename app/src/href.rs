@@ -16,6 +16,27 @@ pub fn agents() -> &'static str {
     "/agents"
 }
 
+/// `/agents/{slug}`: an agent's page.
+pub fn agent(slug: &str) -> String {
+    format!("/agents/{slug}")
+}
+
+/// `/playground`: the signed-in user's conversations with agents.
+pub fn playground_list() -> &'static str {
+    "/playground"
+}
+
+/// `/playground/{id}`: one conversation.
+pub fn playground(id: &str) -> String {
+    format!("/playground/{id}")
+}
+
+/// `/playground/{id}/messages`: where a conversation's messages are posted
+/// (a plain route; the reply streams back).
+pub fn playground_messages(id: &str) -> String {
+    format!("/playground/{id}/messages")
+}
+
 /// `/datasets`: the dataset catalog.
 pub fn datasets() -> &'static str {
     "/datasets"
@@ -282,6 +303,9 @@ mod tests {
         .to_vec();
         all.extend([admin_user(id), admin_model(id), admin_provider(id)]);
         all.extend([
+            playground_list().to_owned(),
+            playground(id),
+            agent("credit-memo-drafter"),
             dataset("nycflights13"),
             dataset_version("nycflights13", 2),
             dataset_viewer("nycflights13", None),
@@ -326,11 +350,16 @@ mod tests {
                 "{path} is not a route of app/src/lib.rs"
             );
         }
-        let plain = declared(
+        let mut plain = declared(
             include_str!("../../server/src/routes/mod.rs"),
             "Route::get(",
         );
+        plain.extend(declared(
+            include_str!("../../server/src/routes/mod.rs"),
+            "Route::post(",
+        ));
         for path in [
+            &playground_messages("0192f1de-7e8a-7c3b-9a41-3c7e8b1d2f00"),
             credit_history_csv(),
             &dataset_file("nycflights13", 1, "weather.csv"),
             &dataset_croissant("nycflights13"),

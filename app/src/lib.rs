@@ -26,11 +26,11 @@ use leptos_router::{
 
 use crate::components::{footer::SiteFooter, header::SiteHeader};
 use crate::pages::{
+    agents::{AgentPage, AgentsPage},
     auth::{
         CheckEmailPage, ForgotPasswordPage, ResetPasswordPage, SignInPage, SignUpPage,
         VerifyEmailPage,
     },
-    catalog::AgentsPage,
     dataset_viewer::DatasetViewerPage,
     datasets::{DatasetPage, DatasetsPage},
     home::HomePage,
@@ -123,7 +123,8 @@ fn Layout() -> impl IntoView {
         <main id="main" tabindex="-1">
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/") view=HomePage />
-                <Route path=path!("/agents") view=AgentsPage />
+                <Route path=path!("/agents") view=AgentsPage ssr=SsrMode::Async />
+                <Route path=path!("/agents/:slug") view=AgentPage ssr=SsrMode::Async />
                 <Route path=path!("/datasets") view=DatasetsPage ssr=SsrMode::Async />
                 <Route path=path!("/datasets/:slug") view=DatasetPage ssr=SsrMode::Async />
                 <Route
@@ -152,6 +153,8 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/credits") view=lazy::credits() ssr=SsrMode::Async />
                 <Route path=path!("/keys") view=lazy::keys() ssr=SsrMode::Async />
                 <Route path=path!("/usage") view=lazy::usage() ssr=SsrMode::Async />
+                <Route path=path!("/playground") view=lazy::playground() ssr=SsrMode::Async />
+                <Route path=path!("/playground/:id") view=lazy::conversation() ssr=SsrMode::Async />
                 <Route path=path!("/onboarding") view=lazy::onboarding() ssr=SsrMode::Async />
                 <Route path=path!("/profile") view=lazy::profile() ssr=SsrMode::Async />
                 <Route path=path!("/admin") view=lazy::admin_home() ssr=SsrMode::Async />

@@ -7,9 +7,9 @@ import { newDeveloper, sidewaysScroll, signInAsAdmin, verifiedDeveloper, waitFor
 test.use({ bypassCSP: true });
 
 /** Every page a visitor can open. */
-const PUBLIC_PAGES = ["/", "/agents", "/datasets", "/datasets/nycflights13", "/datasets/nycflights13/viewer?file=planes.csv", "/models", "/signin", "/signup", "/forgot-password", "/no/such/page"];
+const PUBLIC_PAGES = ["/", "/agents", "/agents/shipment-delay-analyst", "/datasets", "/datasets/nycflights13", "/datasets/nycflights13/viewer?file=planes.csv", "/models", "/signin", "/signup", "/forgot-password", "/no/such/page"];
 /** Every page of a signed-in developer. */
-const DEVELOPER_PAGES = ["/dashboard", "/keys", "/usage", "/credits", "/profile", "/onboarding"];
+const DEVELOPER_PAGES = ["/dashboard", "/keys", "/usage", "/credits", "/profile", "/onboarding", "/playground"];
 /** The admin console's pages (those without an id in the path). */
 const ADMIN_PAGES = [
   "/admin",

@@ -19,7 +19,7 @@ use app::error::AppError;
 use app::server::auth::CurrentCaller;
 
 /// The server functions anyone may call, signed in or not.
-pub const PUBLIC: [&str; 12] = [
+pub const PUBLIC: [&str; 14] = [
     "current_user",
     "sign_up",
     "verify_email",
@@ -32,6 +32,8 @@ pub const PUBLIC: [&str; 12] = [
     "search_datasets",
     "get_dataset",
     "view_dataset",
+    "list_agents",
+    "get_agent",
 ];
 
 /// Who a server function is for.

@@ -71,12 +71,18 @@ pub enum Command {
     },
     /// Load a catalog of datasets: every folder of `dir` holding a
     /// Frictionless `datapackage.json` (the starter catalog by default),
-    /// published as version 1; datasets whose slug exists are left alone.
+    /// published as version 1; then the agents of `agents` (the starter
+    /// gallery by default), published. Datasets and agents whose slug
+    /// exists are left alone.
     SeedDatasets {
         /// The folder of dataset folders; the `seed_datasets_dir` setting
         /// when absent.
         #[arg(long)]
         dir: Option<PathBuf>,
+        /// The folder of agent files; the `seed_agents_dir` setting when
+        /// absent.
+        #[arg(long)]
+        agents: Option<PathBuf>,
     },
     /// Make a bundled site's `pkg` directory ready to serve: name each file
     /// by its content's hash, write brotli and gzip copies beside it, and

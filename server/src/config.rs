@@ -109,6 +109,11 @@ pub struct Settings {
     /// Frictionless `datapackage.json`, a `README.md` card and its files.
     #[serde(default = "default_seed_datasets_dir")]
     pub seed_datasets_dir: PathBuf,
+    /// The starter gallery, loaded with the starter catalog (when the
+    /// portal starts with no agents at all): a folder of agent files
+    /// (`lab-portal-agent/1` JSON).
+    #[serde(default = "default_seed_agents_dir")]
+    pub seed_agents_dir: PathBuf,
 }
 
 impl Settings {
@@ -166,6 +171,9 @@ fn default_dataset_upload_max_bytes() -> u64 {
 }
 fn default_seed_datasets_dir() -> PathBuf {
     PathBuf::from("server/seed/datasets")
+}
+fn default_seed_agents_dir() -> PathBuf {
+    PathBuf::from("server/seed/agents")
 }
 
 fn default_data_dir() -> PathBuf {

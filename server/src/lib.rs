@@ -11,6 +11,7 @@ pub mod embedded_pg;
 pub mod jobs;
 pub mod kept_form_middleware;
 pub mod mailer;
+pub mod playground;
 pub mod proxy;
 pub mod routes;
 pub mod session_store;

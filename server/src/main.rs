@@ -37,7 +37,7 @@ async fn main() -> ExitCode {
             name,
             country,
         } => lab_portal::admin_cli::create_admin(&settings, &email, &name, &country).await,
-        Command::SeedDatasets { dir } => seed_datasets(&settings, dir).await,
+        Command::SeedDatasets { dir, agents } => seed_datasets(&settings, dir, agents).await,
         Command::Assets { pkg } => lab_portal::assets::prepare(&pkg).map(|named| {
             eprintln!("{} {} {}", named.js, named.wasm, named.css);
         }),
@@ -98,15 +98,29 @@ async fn ledger(settings: &Settings, command: LedgerCommand) -> anyhow::Result<(
     outcome
 }
 
-async fn seed_datasets(settings: &Settings, dir: Option<std::path::PathBuf>) -> anyhow::Result<()> {
+async fn seed_datasets(
+    settings: &Settings,
+    dir: Option<std::path::PathBuf>,
+    agents: Option<std::path::PathBuf>,
+) -> anyhow::Result<()> {
     let db = Database::open(settings).await?;
     let dir = dir.unwrap_or_else(|| settings.seed_datasets_dir.clone());
+    // The starter agents by default, when their folder is here.
+    let agents =
+        agents.or_else(|| Some(settings.seed_agents_dir.clone()).filter(|dir| dir.is_dir()));
     let store = settings.dataset_store()?;
-    let outcome = app::server::datasets::seed::load(&db.pool, &store, &dir).await;
+    let outcome = async {
+        let datasets = app::server::datasets::seed::load(&db.pool, &store, &dir).await?;
+        eprintln!("added {datasets} datasets from {}", dir.display());
+        if let Some(agents) = agents {
+            let added = app::server::services::agents::seed(&db.pool, &agents).await?;
+            eprintln!("added {added} agents from {}", agents.display());
+        }
+        anyhow::Ok(())
+    }
+    .await;
     db.close().await?;
-    let added = outcome?;
-    eprintln!("added {added} datasets from {}", dir.display());
-    Ok(())
+    outcome
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -102,6 +102,7 @@ impl Application {
         }
         if settings.seed_datasets {
             seed_empty_catalog(&state, &settings.seed_datasets_dir).await;
+            seed_empty_gallery(&state, &settings.seed_agents_dir).await;
         }
         {
             // Files whose viewer table is missing or was cut short.
@@ -426,6 +427,8 @@ pub fn router(
     // Inner layers see requests last: the session is loaded, then the caller
     // resolved from it, and cross-site posts are refused before any of that.
     let portal = routes::add(Router::new(), routes::portal())
+        // The playground's replies are metered by the proxy's meter.
+        .layer(axum::Extension(proxy.clone()))
         .leptos_routes_with_context(&state, pages, context.clone(), page_shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context, shell,
@@ -475,6 +478,25 @@ async fn seed_empty_catalog(state: &AppState, dir: &std::path::Path) {
             error = format!("{error:#}"),
             "loading the starter dataset catalog"
         ),
+    }
+}
+
+/// Loads the starter agents into a portal that has no agents (after the
+/// starter catalog, whose datasets they link); a failure is logged, and
+/// the portal serves on with an empty gallery.
+async fn seed_empty_gallery(state: &AppState, dir: &std::path::Path) {
+    use app::server::services::agents;
+    match agents::count_all(&state.pool).await {
+        Ok(0) => {}
+        Ok(_) => return,
+        Err(error) => {
+            tracing::error!(%error, "counting agents");
+            return;
+        }
+    }
+    match agents::seed(&state.pool, dir).await {
+        Ok(added) => tracing::info!(added, dir = %dir.display(), "loaded the starter agents"),
+        Err(error) => tracing::error!(error = format!("{error:#}"), "loading the starter agents"),
     }
 }
 

@@ -3,10 +3,12 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod agents;
 pub mod credits;
 pub mod dashboard;
 pub mod datasets;
 pub mod keys;
 pub mod models;
 pub mod onboarding;
+pub mod playground;
 pub mod usage;

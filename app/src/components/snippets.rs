@@ -124,6 +124,63 @@ pub fn snippets(base_url: &str, model: Option<(&str, ModelKind)>) -> Vec<(&'stat
     ]
 }
 
+/// An agent's request, as code calling `/v1`: its model, its system
+/// prompt (variables filled in), its parameters and `question`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentRequest<'a> {
+    pub model: &'a str,
+    pub system_prompt: &'a str,
+    pub temperature: f64,
+    pub top_p: f64,
+    pub max_tokens: u32,
+    pub question: &'a str,
+}
+
+/// `(language, code)`: `request` with curl (the body as a here-document,
+/// so no quote in the prompt needs escaping for the shell), Python and
+/// JavaScript. Strings are written as JSON strings, which both languages
+/// read as the same text.
+pub fn agent_snippets(base_url: &str, request: &AgentRequest<'_>) -> Vec<(&'static str, String)> {
+    let quote = |text: &str| serde_json::to_string(text).unwrap_or_default();
+    let body = serde_json::json!({
+        "model": request.model,
+        "messages": [
+            {"role": "system", "content": request.system_prompt},
+            {"role": "user", "content": request.question},
+        ],
+        "temperature": request.temperature,
+        "top_p": request.top_p,
+        "max_tokens": request.max_tokens,
+    });
+    let body = serde_json::to_string_pretty(&body).unwrap_or_default();
+    let (model, system, question) = (
+        quote(request.model),
+        quote(request.system_prompt),
+        quote(request.question),
+    );
+    let (temperature, top_p, max_tokens) = (request.temperature, request.top_p, request.max_tokens);
+    vec![
+        (
+            "curl",
+            format!(
+                "curl {base_url}/chat/completions \\\n  -H \"Authorization: Bearer ${KEY_VARIABLE}\" \\\n  -H \"Content-Type: application/json\" \\\n  --data-binary @- <<'JSON'\n{body}\nJSON"
+            ),
+        ),
+        (
+            "Python",
+            format!(
+                "import os\nfrom openai import OpenAI\n\nclient = OpenAI(base_url=\"{base_url}\", api_key=os.environ[\"{KEY_VARIABLE}\"])\nreply = client.chat.completions.create(\n    model={model},\n    messages=[\n        {{\"role\": \"system\", \"content\": {system}}},\n        {{\"role\": \"user\", \"content\": {question}}},\n    ],\n    temperature={temperature},\n    top_p={top_p},\n    max_tokens={max_tokens},\n)\nprint(reply.choices[0].message.content)"
+            ),
+        ),
+        (
+            "JavaScript",
+            format!(
+                "import OpenAI from \"openai\";\n\nconst client = new OpenAI({{ baseURL: \"{base_url}\", apiKey: process.env.{KEY_VARIABLE} }});\nconst reply = await client.chat.completions.create({{\n  model: {model},\n  messages: [\n    {{ role: \"system\", content: {system} }},\n    {{ role: \"user\", content: {question} }},\n  ],\n  temperature: {temperature},\n  top_p: {top_p},\n  max_tokens: {max_tokens},\n}});\nconsole.log(reply.choices[0].message.content);"
+            ),
+        ),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,5 +217,32 @@ mod tests {
         assert!(all.iter().all(|(_, c)| c.contains("lab-embed")));
         let none = snippets("http://127.0.0.1:3000/v1", None);
         assert!(none.iter().all(|(_, c)| c.contains("MODEL_ID")));
+    }
+
+    #[test]
+    fn an_agents_request_is_the_same_in_every_language() {
+        let request = AgentRequest {
+            model: "lab-chat-1",
+            system_prompt: "You're \"careful\".\nAnswer in 'tables'.",
+            temperature: 0.2,
+            top_p: 1.0,
+            max_tokens: 900,
+            question: "Why?",
+        };
+        let all = agent_snippets("https://lab.example.org/v1", &request);
+        let curl = &all[0].1;
+        let body = curl
+            .split("<<'JSON'\n")
+            .nth(1)
+            .and_then(|rest| rest.strip_suffix("\nJSON"))
+            .expect("a here-document");
+        let parsed: serde_json::Value = serde_json::from_str(body).expect("JSON");
+        assert_eq!(parsed["messages"][0]["content"], request.system_prompt);
+        assert_eq!(parsed["max_tokens"], 900);
+        let prompt = "\"You're \\\"careful\\\".\\nAnswer in 'tables'.\"";
+        assert!(all[1].1.contains(prompt), "{}", all[1].1);
+        assert!(all[2].1.contains(prompt), "{}", all[2].1);
+        assert!(all[1].1.contains("temperature=0.2"));
+        assert!(all[2].1.contains("max_tokens: 900"));
     }
 }

@@ -12,7 +12,8 @@ use leptos_router::{lazy_route, Lazy, LazyRoute};
 
 use crate::pages::{
     admin, credits::CreditsPage, dashboard::DashboardPage, design::DesignPage, keys::KeysPage,
-    onboarding::OnboardingPage, profile::ProfilePage, usage::UsagePage,
+    onboarding::OnboardingPage, playground::ConversationPage, playground::PlaygroundPage,
+    profile::ProfilePage, usage::UsagePage,
 };
 
 /// One lazily loaded route per page: `route() -> Route => page component`.
@@ -48,6 +49,8 @@ lazy_pages! {
     credits -> Credits => CreditsPage;
     keys -> Keys => KeysPage;
     usage -> Usage => UsagePage;
+    playground -> Playground => PlaygroundPage;
+    conversation -> Conversation => ConversationPage;
     onboarding -> Onboarding => OnboardingPage;
     profile -> Profile => ProfilePage;
     design -> Design => DesignPage;

@@ -1,8 +1,8 @@
 //! Routed pages, one module per area.
 
 pub mod admin;
+pub mod agents;
 pub mod auth;
-pub mod catalog;
 pub mod credits;
 pub mod dashboard;
 pub mod dataset_viewer;
@@ -14,6 +14,7 @@ pub mod lazy;
 pub mod models;
 pub mod not_found;
 pub mod onboarding;
+pub mod playground;
 pub mod profile;
 pub mod usage;
 

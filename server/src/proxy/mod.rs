@@ -31,6 +31,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 pub use self::error::ApiError;
+pub(crate) use self::stream::{event_end, payload};
 use self::wire::{Answer, ChatRequest, EmbeddingsRequest, Usage};
 use crate::routes::Route;
 
@@ -70,7 +71,7 @@ impl Proxy {
         })
     }
 
-    fn meter(&self) -> &Meter {
+    pub(crate) fn meter(&self) -> &Meter {
         &self.inner.meter
     }
 }
@@ -260,6 +261,7 @@ impl ChatRequest<'_> {
                 max_output,
                 choices,
                 started,
+                agent: None,
             },
             wants_usage: self.include_usage,
         })
@@ -295,6 +297,7 @@ impl Proxy {
             streamed: false,
             started,
             status: 0,
+            agent: None,
         };
         let mut request = match ChatRequest::parse(&body) {
             Ok(request) => request,
@@ -395,6 +398,7 @@ impl Proxy {
             streamed: false,
             started,
             status: 0,
+            agent: None,
         };
         let mut request = match EmbeddingsRequest::parse(body) {
             Ok(request) => request,
@@ -510,7 +514,7 @@ impl Proxy {
     }
 
     /// Sends the request upstream; answers once its headers are in.
-    async fn forward(
+    pub(crate) async fn forward(
         &self,
         model: &Model,
         path: &str,
@@ -607,6 +611,7 @@ fn plan_embeddings(
         max_output: 0,
         choices: 1,
         started,
+        agent: None,
     })
 }
 

@@ -50,7 +50,7 @@ pub(super) fn relay(proxy: Proxy, upstream: reqwest::Response, relay: Relay) -> 
 }
 
 /// The end of the first complete event in `buffer`, past its blank line.
-fn event_end(buffer: &[u8]) -> Option<usize> {
+pub(crate) fn event_end(buffer: &[u8]) -> Option<usize> {
     let lf = buffer.windows(2).position(|w| w == b"\n\n").map(|i| i + 2);
     let crlf = buffer
         .windows(4)
@@ -63,7 +63,7 @@ fn event_end(buffer: &[u8]) -> Option<usize> {
 }
 
 /// The `data:` payload of one event (lines joined), if any.
-fn payload(event: &[u8]) -> Option<String> {
+pub(crate) fn payload(event: &[u8]) -> Option<String> {
     let text = std::str::from_utf8(event).ok()?;
     let data: Vec<&str> = text
         .lines()

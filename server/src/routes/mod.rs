@@ -75,7 +75,8 @@ pub fn probes() -> Vec<Route<AppState>> {
 
 /// Plain routes served beside the pages, inside the page layers (the
 /// caller is resolved from the session): the downloads, the datasets'
-/// Croissant descriptions and the datasets API for scripts.
+/// Croissant descriptions, the datasets API for scripts and the
+/// playground's replies.
 pub fn portal() -> Vec<Route<AppState>> {
     vec![
         Route::get("/credits/history.csv", credits_csv::export),
@@ -86,5 +87,6 @@ pub fn portal() -> Vec<Route<AppState>> {
         Route::get("/datasets/{slug}/croissant.json", datasets::croissant_json),
         Route::get("/api/v1/datasets", datasets_api::list),
         Route::get("/api/v1/datasets/{slug}", datasets_api::show),
+        Route::post("/playground/{id}/messages", crate::playground::send),
     ]
 }

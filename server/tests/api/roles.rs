@@ -212,6 +212,16 @@ const TABLE: &[Class] = &[
     class("POST /api/view_dataset", Public).form(&[("slug", "none")]),
     class("POST /api/accept_dataset_terms", SignedIn).form(&[("slug", "none"), ("version", "1")]),
     class("POST /api/request_dataset_access", SignedIn).form(&[("slug", "none")]),
+    // app/src/api/agents/.
+    class("POST /api/list_agents", Public),
+    class("POST /api/get_agent", Public).form(&[("slug", "none")]),
+    // app/src/api/playground/.
+    class("POST /api/start_conversation", SignedIn).form(&[("slug", "none")]),
+    class("POST /api/my_conversations", SignedIn),
+    class("POST /api/get_conversation", SignedIn).form(&[("id", NIL)]),
+    class("POST /api/rename_conversation", SignedIn).form(&[("id", NIL), ("title", "x")]),
+    class("POST /api/delete_conversation", SignedIn).form(&[("id", NIL)]),
+    class("POST /api/set_playground_cap", SignedIn),
     // app/src/api/usage/.
     class("POST /api/my_usage", SignedIn),
     class("POST /api/my_usage_chart", SignedIn),
@@ -258,6 +268,9 @@ const TABLE: &[Class] = &[
     // Pages, app/src/lib.rs.
     class("GET /", Public),
     class("GET /agents", Public),
+    class("GET /agents/{slug}", Public),
+    class("GET /playground", SignedIn),
+    class("GET /playground/{id}", SignedIn),
     class("GET /datasets", Public),
     class("GET /datasets/{slug}", Public),
     class("GET /datasets/{slug}/v/{version}", Public),
@@ -302,6 +315,7 @@ const TABLE: &[Class] = &[
     class("GET /datasets/{slug}/croissant.json", Public),
     class("GET /api/v1/datasets", Public),
     class("GET /api/v1/datasets/{slug}", Public),
+    class("POST /playground/{id}/messages", SignedIn).form(&[("content", "Hello")]),
     // The proxy, server/src/proxy/.
     class("GET /v1/models", ApiKey),
     class("POST /v1/chat/completions", ApiKey).json("{}"),
@@ -571,6 +585,10 @@ async fn call(app: &TestApp, served: &Served, class: &Class, caller: &Caller) ->
         Surface::ServerFn => request = request.header("origin", &app.address),
         Surface::Page => {
             request = request.header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+        }
+        // A plain post comes from the portal's own pages.
+        Surface::Plain if served.method != Method::GET => {
+            request = request.header("origin", &app.address)
         }
         Surface::Plain => {}
         Surface::Api => {

@@ -1036,6 +1036,8 @@ async fn every_usage_record_field_is_a_column_of_usage_records(pool: PgPool) {
         counted_by: None,
         credits: 4,
         hold_id: None,
+        agent_id: None,
+        conversation_id: None,
     };
     let fields: Vec<String> = match serde_json::to_value(&record).expect("json") {
         serde_json::Value::Object(map) => map.keys().cloned().collect(),
@@ -1083,6 +1085,8 @@ async fn usage_past_a_reservation_is_collected_from_the_account_and_the_rest_is_
         counted_by: None,
         credits: 0,
         hold_id: None,
+        agent_id: None,
+        conversation_id: None,
     };
     let batcher = Batcher::start(pool.clone(), 1);
     let ttl = Duration::minutes(5);

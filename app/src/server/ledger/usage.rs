@@ -35,6 +35,9 @@ pub struct UsageRecord {
     pub credits: i64,
     /// The lease charged; set by the writer.
     pub hold_id: Option<Uuid>,
+    /// The agent a playground call ran, and its conversation.
+    pub agent_id: Option<Uuid>,
+    pub conversation_id: Option<Uuid>,
 }
 
 /// `n` as a record's `integer` column holds it (saturating).
@@ -52,8 +55,8 @@ pub async fn record_usage(
     sqlx::query(
         "insert into usage_records (id, key_id, user_id, account_id, model, endpoint, streamed,
                                     input_tokens, output_tokens, credits, latency_ms, status,
-                                    hold_id, counted_by)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                                    hold_id, counted_by, agent_id, conversation_id)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
     )
     .bind(record.id)
     .bind(record.key_id)
@@ -69,6 +72,8 @@ pub async fn record_usage(
     .bind(record.status)
     .bind(record.hold_id)
     .bind(&record.counted_by)
+    .bind(record.agent_id)
+    .bind(record.conversation_id)
     .execute(pool)
     .await?;
     Ok(())

@@ -123,6 +123,15 @@ pub struct Planned {
     pub choices: u64,
     /// When the call arrived, for its latency.
     pub started: Instant,
+    /// The agent and conversation of a playground call.
+    pub agent: Option<AgentCall>,
+}
+
+/// What a playground call was for, kept on its usage record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AgentCall {
+    pub agent_id: Uuid,
+    pub conversation_id: Uuid,
 }
 
 /// Tokens counted, and by what.
@@ -172,6 +181,8 @@ pub struct Refusal<'a> {
     pub started: Instant,
     /// The HTTP status the caller saw.
     pub status: u16,
+    /// The agent and conversation of a playground call.
+    pub agent: Option<AgentCall>,
 }
 
 /// The longest model name a refusal's record keeps (a caller may send any).
@@ -352,6 +363,8 @@ impl Meter {
             counted_by: None,
             credits: 0,
             hold_id: None,
+            agent_id: refusal.agent.map(|a| a.agent_id),
+            conversation_id: refusal.agent.map(|a| a.conversation_id),
         };
         if let Err(error) = ledger::record_usage(&self.inner.pool, payer.account_id, &record).await
         {
@@ -536,6 +549,8 @@ impl Reservation {
             counted_by,
             credits: 0,
             hold_id: None,
+            agent_id: self.planned.agent.map(|a| a.agent_id),
+            conversation_id: self.planned.agent.map(|a| a.conversation_id),
         }
     }
 }

@@ -1,7 +1,9 @@
 //! Domain services: plain async functions over the database, used by server functions and workers.
 
 pub mod accounts;
+pub mod agents;
 pub mod audit;
+pub mod conversations;
 pub mod credits;
 pub mod dataset_access;
 pub mod dataset_curation;

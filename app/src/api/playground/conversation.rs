@@ -1,0 +1,171 @@
+//! The caller's conversations and one conversation's page.
+
+use leptos::prelude::*;
+
+use super::{ConversationView, ConversationsView};
+use crate::error::AppError;
+
+/// The signed-in user's conversations whose title holds `q`, newest first.
+#[server(endpoint = "my_conversations")]
+pub async fn my_conversations(
+    #[server(default)] q: String,
+    #[server(default)] page: String,
+) -> Result<ConversationsView, AppError> {
+    use super::{ConversationItem, PER_PAGE};
+    use crate::domain::credits::Credits;
+    use crate::domain::paging::{page_from_query, Page};
+    use crate::domain::search::Search;
+    use crate::server::services::conversations;
+    crate::server::respond(async move {
+        let state = crate::server::state()?;
+        let caller = crate::server::require_user()?;
+        let q = Search::parse(&q)
+            .map_err(|message| AppError::field("q", message))?
+            .as_str()
+            .to_owned();
+        let page = page_from_query(Some(&page));
+        let (rows, total) = conversations::list(&state.pool, caller.user_id, &q, page, PER_PAGE)
+            .await
+            .map_err(crate::server::internal)?;
+        let (spent, cap) = conversations::month_spending(&state.pool, caller.user_id)
+            .await
+            .map_err(crate::server::internal)?;
+        let items = rows
+            .into_iter()
+            .map(|row| ConversationItem {
+                id: row.id.to_string(),
+                title: row.title,
+                agent_name: row.agent_name,
+                agent_icon: row.agent_icon,
+                updated: crate::format::time(row.updated_at),
+                credits: crate::format::credits(Credits::from_micros(row.credits)),
+            })
+            .collect();
+        Ok(ConversationsView {
+            q,
+            results: Page::new(items, total, page, PER_PAGE),
+            month_spent: crate::format::credits(Credits::from_micros(spent)),
+            cap: cap.map(|c| crate::format::credits(Credits::from_micros(c))),
+        })
+    })
+    .await
+}
+
+/// The signed-in user's conversation `id`, its messages (replies rendered
+/// from Markdown and sanitized) and what it has cost.
+#[server(endpoint = "get_conversation")]
+pub async fn get_conversation(id: String) -> Result<ConversationView, AppError> {
+    use super::MessageView;
+    use crate::api::agents::PriceView;
+    use crate::domain::credits::Credits;
+    use crate::server::datasets::card;
+    use crate::server::services::conversations;
+    crate::server::respond(async move {
+        let state = crate::server::state()?;
+        let caller = crate::server::require_user()?;
+        let not_found = || AppError::NotFound("There is no such conversation.".to_owned());
+        let id = uuid::Uuid::parse_str(id.trim()).map_err(|_| not_found())?;
+        let page = conversations::page(&state.pool, caller.user_id, id)
+            .await
+            .map_err(crate::server::internal)?
+            .ok_or_else(not_found)?;
+        let (row, messages, version) = (page.conversation, page.messages, page.version);
+        let credits = |micros: i64| crate::format::credits(Credits::from_micros(micros));
+        let messages = messages
+            .into_iter()
+            .filter(|m| m.role != "tool")
+            .map(|m| MessageView {
+                position: m.position,
+                html: if m.role == "assistant" {
+                    card::render(&m.content)
+                } else {
+                    String::new()
+                },
+                tokens: m.input_tokens.zip(m.output_tokens).map(|(i, o)| {
+                    format!(
+                        "{} in · {} out",
+                        crate::format::grouped(i),
+                        crate::format::grouped(o)
+                    )
+                }),
+                credits: m.credits.map(credits),
+                role: m.role,
+                text: m.content,
+                status: m.status,
+            })
+            .collect();
+        Ok(ConversationView {
+            id: row.id.to_string(),
+            title: row.title,
+            agent_slug: row.agent_slug,
+            agent_name: row.agent_name,
+            agent_icon: row.agent_icon,
+            agent_version: row.agent_version,
+            opening_message: version.opening_message,
+            example_prompts: version.example_prompts,
+            model: version.model,
+            price: page.price.map(|(i, o)| PriceView::of(i, o)),
+            messages,
+            credits: credits(row.credits),
+            balance: credits(page.available),
+            month_spent: credits(page.month_spent),
+            cap: page.cap.map(credits),
+        })
+    })
+    .await
+}
+
+/// Renames the signed-in user's conversation `id`.
+#[server(endpoint = "rename_conversation")]
+pub async fn rename_conversation(id: String, title: String) -> Result<(), AppError> {
+    use crate::server::services::conversations::{self, MAX_TITLE};
+    crate::server::respond(async move {
+        let state = crate::server::state()?;
+        let caller = crate::server::require_user()?;
+        let title = title.trim();
+        if title.is_empty()
+            || title.chars().count() > MAX_TITLE
+            || title.chars().any(char::is_control)
+        {
+            return Err(AppError::field(
+                "title",
+                format!("Write a title of 1 to {MAX_TITLE} characters on one line."),
+            ));
+        }
+        let not_found = || AppError::NotFound("There is no such conversation.".to_owned());
+        let id = uuid::Uuid::parse_str(id.trim()).map_err(|_| not_found())?;
+        if !conversations::rename(&state.pool, caller.user_id, id, title)
+            .await
+            .map_err(crate::server::internal)?
+        {
+            return Err(not_found());
+        }
+        crate::server::redirect(&crate::href::playground(&id.to_string()));
+        Ok(())
+    })
+    .await
+}
+
+/// Deletes the signed-in user's conversation `id` (its share links too).
+#[server(endpoint = "delete_conversation")]
+pub async fn delete_conversation(id: String) -> Result<(), AppError> {
+    use crate::server::services::conversations;
+    crate::server::respond(async move {
+        let state = crate::server::state()?;
+        let caller = crate::server::require_user()?;
+        let not_found = || AppError::NotFound("There is no such conversation.".to_owned());
+        let id = uuid::Uuid::parse_str(id.trim()).map_err(|_| not_found())?;
+        if !conversations::delete(&state.pool, caller.user_id, id)
+            .await
+            .map_err(crate::server::internal)?
+        {
+            return Err(not_found());
+        }
+        crate::server::redirect(&crate::href::with_query(
+            crate::href::playground_list(),
+            &[("done", "deleted")],
+        ));
+        Ok(())
+    })
+    .await
+}

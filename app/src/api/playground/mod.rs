@@ -1,0 +1,79 @@
+//! The playground, for a signed-in user: starting a conversation with an
+//! agent, their conversations (searched, renamed, deleted), and one
+//! conversation with its messages and costs. Replies themselves stream
+//! from a plain route (`server/src/playground.rs`).
+
+mod conversation;
+mod set_playground_cap;
+mod start_conversation;
+
+pub use conversation::*;
+pub use set_playground_cap::*;
+pub use start_conversation::*;
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::agents::PriceView;
+use crate::domain::paging::Page;
+
+/// Conversations per page of the list.
+pub const PER_PAGE: i64 = 20;
+
+/// A page of the caller's conversations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationsView {
+    pub q: String,
+    pub results: Page<ConversationItem>,
+    /// This month's playground spending, and the caller's own cap, in
+    /// credits.
+    pub month_spent: String,
+    pub cap: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationItem {
+    pub id: String,
+    pub title: String,
+    pub agent_name: String,
+    pub agent_icon: String,
+    pub updated: String,
+    pub credits: String,
+}
+
+/// One conversation as its page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationView {
+    pub id: String,
+    pub title: String,
+    pub agent_slug: String,
+    pub agent_name: String,
+    pub agent_icon: String,
+    pub agent_version: i32,
+    pub opening_message: String,
+    pub example_prompts: Vec<String>,
+    pub model: String,
+    pub price: Option<PriceView>,
+    pub messages: Vec<MessageView>,
+    /// What the conversation's replies cost, in credits.
+    pub credits: String,
+    /// The caller's available credits.
+    pub balance: String,
+    /// This month's playground spending, and the caller's own cap.
+    pub month_spent: String,
+    pub cap: Option<String>,
+}
+
+/// One message: a person's as text, a reply as sanitized HTML from its
+/// Markdown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageView {
+    pub position: i32,
+    pub role: String,
+    pub text: String,
+    pub html: String,
+    /// `complete`, `stopped` or `failed`.
+    pub status: String,
+    /// "123 in · 456 out" for a reply.
+    pub tokens: Option<String>,
+    pub credits: Option<String>,
+}

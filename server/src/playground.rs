@@ -1,0 +1,675 @@
+//! The playground's model calls: a message sent in a conversation runs its
+//! agent through the metering service `/v1` uses ([`Meter`]): the payer is
+//! the signed-in user; the reservation covers the prompt's bound and the
+//! agent's whole reply and is taken before any upstream call (402 when it
+//! cannot be covered, or when the user's own monthly playground cap would
+//! be passed); the reply streams from the upstream to the browser as our
+//! own events; the charge is settled from the upstream's usage, or our
+//! count of what was generated, and its usage record names the agent and
+//! the conversation.
+//!
+//! The browser stops a reply by closing the stream: the upstream call is
+//! dropped at once and only what was generated until then is billed. A
+//! form posted without JavaScript gets the whole reply and is sent back to
+//! the conversation.
+//!
+//! `POST /playground/{id}/messages`, `action`: `send` (`content`),
+//! `regenerate` (the last reply again) or `edit` (`content` replaces the
+//! last message sent, and what followed it).
+//!
+//! Events (`event: <name>` with a JSON `data:` line):
+//! `start` {model, reserved}, `delta` {text}, `cost` {output_tokens,
+//! credits}, `done` {status, input_tokens, output_tokens, credits,
+//! conversation_credits, balance}, `error` {message}.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use app::domain::agents::render_prompt;
+use app::domain::credits::Credits;
+use app::domain::model::ModelKind;
+use app::format;
+use app::server::auth::CurrentCaller;
+use app::server::metering::chat::ChatMessage;
+use app::server::metering::{
+    count, AgentCall, Counted, MeteringError, Model, Planned, Refusal, Reservation, Used,
+};
+use app::server::services::agents;
+use app::server::services::conversations::{self, MessageRow, NewMessage};
+use app::server::state::AppState;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form, Json};
+use futures_util::stream::{self, StreamExt};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+use crate::proxy::{event_end, payload, Proxy};
+
+/// The longest message a person may send, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 20_000;
+
+/// How often a streamed reply's cost is sent, at most.
+const COST_EVERY: Duration = Duration::from_millis(200);
+
+/// `href` of a conversation's page.
+fn conversation_href(id: Uuid) -> String {
+    app::href::playground(&id.to_string())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SendForm {
+    #[serde(default)]
+    pub content: String,
+    #[serde(default)]
+    pub action: String,
+}
+
+/// Why a message was not answered, before anything streamed. Each has a
+/// fixed code a form post is sent back with (the page words it), and a
+/// message for the browser's script.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Refused {
+    SignIn,
+    NotFound,
+    Empty,
+    TooLong,
+    NothingToRedo,
+    Unavailable,
+    TooLongForModel,
+    Credits(Credits),
+    Cap(Credits),
+    Suspended,
+    Upstream,
+    Internal,
+}
+
+impl Refused {
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::SignIn => StatusCode::UNAUTHORIZED,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Empty | Self::TooLong | Self::NothingToRedo | Self::TooLongForModel => {
+                StatusCode::BAD_REQUEST
+            }
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Credits(_) | Self::Cap(_) => StatusCode::PAYMENT_REQUIRED,
+            Self::Suspended => StatusCode::FORBIDDEN,
+            Self::Upstream => StatusCode::BAD_GATEWAY,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The code a plain form post is sent back with.
+    fn code(&self) -> &'static str {
+        match self {
+            Self::SignIn => "sign-in",
+            Self::NotFound => "not-found",
+            Self::Empty => "empty",
+            Self::TooLong => "too-long",
+            Self::NothingToRedo => "nothing-to-redo",
+            Self::Unavailable => "unavailable",
+            Self::TooLongForModel => "context",
+            Self::Credits(_) => "credits",
+            Self::Cap(_) => "cap",
+            Self::Suspended => "suspended",
+            Self::Upstream => "upstream",
+            Self::Internal => "internal",
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            Self::SignIn => "Sign in to chat with agents.".to_owned(),
+            Self::NotFound => "There is no such conversation.".to_owned(),
+            Self::Empty => "Write a message first.".to_owned(),
+            Self::TooLong => format!("Keep a message to {MAX_MESSAGE_CHARS} characters."),
+            Self::NothingToRedo => "There is no reply to regenerate.".to_owned(),
+            Self::Unavailable => {
+                "This agent's model cannot be used now; try again later.".to_owned()
+            }
+            Self::TooLongForModel => {
+                "This conversation is too long for the agent's model: start a new one.".to_owned()
+            }
+            Self::Credits(cost) => format!(
+                "Not enough credits: a reply may cost up to {} credits. Add credits to go on.",
+                format::credits(*cost)
+            ),
+            Self::Cap(cap) => format!(
+                "This reply could pass your monthly playground limit of {} credits. Raise it or wait for next month.",
+                format::credits(*cap)
+            ),
+            Self::Suspended => "Your account is suspended.".to_owned(),
+            Self::Upstream => "The model's provider could not be reached; try again.".to_owned(),
+            Self::Internal => "Something went wrong on our side; it has been logged.".to_owned(),
+        }
+    }
+
+    fn of(error: MeteringError) -> Self {
+        match error {
+            MeteringError::InsufficientCredits { cost } => Self::Credits(cost),
+            MeteringError::Suspended => Self::Suspended,
+            MeteringError::UnknownModel(_)
+            | MeteringError::WrongKind { .. }
+            | MeteringError::Unavailable { .. } => Self::Unavailable,
+            MeteringError::InvalidKey | MeteringError::RateLimited { .. } => Self::Internal,
+            MeteringError::SpendCapReached | MeteringError::Internal => Self::Internal,
+        }
+    }
+}
+
+/// Whether the caller reads the reply as it streams (the page's script),
+/// or posted a plain form.
+fn wants_stream(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/event-stream"))
+}
+
+/// `POST /playground/{id}/messages` (a portal route: the session gives the
+/// caller, the CSRF check keeps other sites from posting).
+pub async fn send(
+    State(state): State<AppState>,
+    Extension(proxy): Extension<Proxy>,
+    caller: Option<Extension<CurrentCaller>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<SendForm>,
+) -> Response {
+    let streaming = wants_stream(&headers);
+    let id = Uuid::parse_str(&id).ok();
+    let caller = caller.and_then(|Extension(c)| c.0);
+    let turn = match (caller, id) {
+        (None, _) => Err(Refused::SignIn),
+        (_, None) => Err(Refused::NotFound),
+        (Some(caller), Some(id)) => prepare(&state, &proxy, &caller, id, &form).await,
+    };
+    let turn = match turn {
+        Ok(turn) => turn,
+        Err(refused) if streaming || refused == Refused::SignIn => {
+            return (
+                refused.status(),
+                Json(json!({"error": {"message": refused.message(), "code": refused.code()}})),
+            )
+                .into_response();
+        }
+        Err(refused) => {
+            let back = match id {
+                Some(id) => {
+                    app::href::with_query(&conversation_href(id), &[("notice", refused.code())])
+                }
+                None => app::href::playground_list().to_owned(),
+            };
+            return Redirect::to(&back).into_response();
+        }
+    };
+    let conversation = turn.conversation;
+    let (tx, rx) = mpsc::channel::<Bytes>(32);
+    tokio::spawn(run(state, proxy, turn, tx));
+    if !streaming {
+        // The whole reply, then back to the conversation.
+        let mut rx = rx;
+        while rx.recv().await.is_some() {}
+        return Redirect::to(&conversation_href(conversation)).into_response();
+    }
+    let body = stream::unfold(rx, |mut rx| async move {
+        rx.recv()
+            .await
+            .map(|bytes| (Ok::<_, std::io::Error>(bytes), rx))
+    });
+    let mut response = Response::new(Body::from_stream(body));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    response
+}
+
+/// A reply about to be generated: reserved for, its request ready.
+struct Turn {
+    conversation: Uuid,
+    model: Arc<Model>,
+    reservation: Reservation,
+    /// The messages as counted, and the upstream request's body.
+    prompt: Vec<ChatMessage>,
+    body: Vec<u8>,
+}
+
+/// Checks the message, records it, builds the agent's request and
+/// reserves its most expensive reply: everything that can refuse, before
+/// anything streams.
+async fn prepare(
+    state: &AppState,
+    proxy: &Proxy,
+    caller: &app::server::auth::Caller,
+    id: Uuid,
+    form: &SendForm,
+) -> Result<Turn, Refused> {
+    let internal = |error: sqlx::Error| {
+        tracing::error!(%error, "preparing a playground reply");
+        Refused::Internal
+    };
+    let pool = &state.pool;
+    let (conversation, messages) = conversations::get(pool, caller.user_id, id)
+        .await
+        .map_err(internal)?
+        .ok_or(Refused::NotFound)?;
+    let version = agents::version(pool, conversation.agent_id, conversation.agent_version)
+        .await
+        .map_err(internal)?
+        .ok_or(Refused::NotFound)?;
+    let content = form.content.trim();
+    let action = form.action.as_str();
+    let mut tx = pool.begin().await.map_err(internal)?;
+    match action {
+        "regenerate" => {
+            let last_user = messages.iter().rposition(|m| m.role == "user");
+            let Some(last_user) = last_user else {
+                return Err(Refused::NothingToRedo);
+            };
+            if let Some(after) = messages.get(last_user + 1) {
+                conversations::truncate(&mut tx, id, after.position)
+                    .await
+                    .map_err(internal)?;
+            }
+        }
+        _ => {
+            if content.is_empty() {
+                return Err(Refused::Empty);
+            }
+            if content.chars().count() > MAX_MESSAGE_CHARS {
+                return Err(Refused::TooLong);
+            }
+            if action == "edit" {
+                if let Some(last_user) = messages.iter().rfind(|m| m.role == "user") {
+                    conversations::truncate(&mut tx, id, last_user.position)
+                        .await
+                        .map_err(internal)?;
+                }
+            }
+            conversations::append(
+                &mut tx,
+                id,
+                &NewMessage {
+                    role: "user",
+                    content: content.to_owned(),
+                    status: "complete",
+                    ..NewMessage::default()
+                },
+            )
+            .await
+            .map_err(internal)?;
+        }
+    }
+    tx.commit().await.map_err(internal)?;
+    let history = conversations::messages(pool, id).await.map_err(internal)?;
+
+    let meter = proxy.meter();
+    let started = Instant::now();
+    let request_id = Uuid::now_v7();
+    let agent = AgentCall {
+        agent_id: conversation.agent_id,
+        conversation_id: id,
+    };
+    let payer = meter
+        .payer_for_user(caller.user_id)
+        .await
+        .map_err(Refused::of)?;
+    let refusal = Refusal {
+        id: request_id,
+        kind: ModelKind::Chat,
+        model: &version.model,
+        streamed: true,
+        started,
+        status: 0,
+        agent: Some(agent),
+    };
+    let model = match meter.model(&version.model, ModelKind::Chat).await {
+        Ok(model) => model,
+        Err(error) => {
+            let refused = Refused::of(error);
+            record(proxy, &payer, refusal, &refused).await;
+            return Err(refused);
+        }
+    };
+    let today = time::OffsetDateTime::now_utc().date().to_string();
+    let system = render_prompt(&version.system_prompt, &caller.display_name, &today);
+    let prompt = chat_messages(&system, &history);
+    let max_output = u64::try_from(version.max_tokens)
+        .unwrap_or(1)
+        .min(model.output_cap());
+    let body = json!({
+        "model": model.upstream_model,
+        "messages": prompt,
+        "temperature": version.temperature,
+        "top_p": version.top_p,
+        "max_tokens": max_output,
+        "stream": true,
+        "stream_options": {"include_usage": true},
+    });
+    let body = serde_json::to_vec(&body).map_err(|_| Refused::Internal)?;
+    let estimate = meter.estimate_prompt(&model, &prompt);
+    if model.context() > 0 && estimate.tokens.saturating_add(max_output) > model.context() {
+        record(proxy, &payer, refusal, &Refused::TooLongForModel).await;
+        return Err(Refused::TooLongForModel);
+    }
+    let prompt_bound = meter
+        .prompt_bound(&model, body.len() as u64)
+        .max(estimate.tokens);
+    let most = model.price(prompt_bound.max(1), max_output);
+    let (spent, cap) = conversations::month_spending(pool, caller.user_id)
+        .await
+        .map_err(internal)?;
+    if let Some(cap) = cap {
+        if spent.saturating_add(most.micros()) > cap {
+            let refused = Refused::Cap(Credits::from_micros(cap));
+            record(proxy, &payer, refusal, &refused).await;
+            return Err(refused);
+        }
+    }
+    let planned = Planned {
+        id: request_id,
+        kind: ModelKind::Chat,
+        streamed: true,
+        prompt_bound,
+        max_output,
+        choices: 1,
+        started,
+        agent: Some(agent),
+    };
+    let reservation = match meter.reserve(&payer, &model, planned).await {
+        Ok(reservation) => reservation,
+        Err(error) => {
+            let refused = Refused::of(error);
+            record(proxy, &payer, refusal, &refused).await;
+            return Err(refused);
+        }
+    };
+    Ok(Turn {
+        conversation: id,
+        model,
+        reservation,
+        prompt,
+        body,
+    })
+}
+
+/// Records a refusal in the user's usage (nothing charged).
+async fn record(
+    proxy: &Proxy,
+    payer: &app::server::metering::Payer,
+    refusal: Refusal<'_>,
+    refused: &Refused,
+) {
+    let status = refused.status().as_u16();
+    proxy
+        .meter()
+        .record_refusal(payer, Refusal { status, ..refusal })
+        .await;
+}
+
+/// The agent's request messages: its system prompt, then the
+/// conversation's user and assistant messages.
+fn chat_messages(system: &str, history: &[MessageRow]) -> Vec<ChatMessage> {
+    let mut messages = vec![ChatMessage::text("system", system)];
+    messages.extend(
+        history
+            .iter()
+            .filter(|m| m.role == "user" || (m.role == "assistant" && !m.content.is_empty()))
+            .map(|m| ChatMessage::text(&m.role, &m.content)),
+    );
+    messages
+}
+
+/// One of our events.
+fn event(name: &str, data: &Value) -> Bytes {
+    Bytes::from(format!("event: {name}\ndata: {data}\n\n"))
+}
+
+/// Ends a reply's stream with `refused`'s message (the browser may be
+/// gone: nothing to tell it then).
+async fn fail(tx: &mpsc::Sender<Bytes>, refused: &Refused) {
+    let _ = tx
+        .send(event("error", &json!({"message": refused.message()})))
+        .await;
+}
+
+/// How a reply ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum End {
+    Finished,
+    /// The browser stopped it (closed the stream).
+    Stopped,
+    Failed(StatusCode),
+}
+
+/// Generates the reply of `turn`: upstream call, events, settlement, and
+/// the reply saved with what it cost.
+async fn run(state: AppState, proxy: Proxy, turn: Turn, tx: mpsc::Sender<Bytes>) {
+    let Turn {
+        conversation,
+        model,
+        reservation,
+        prompt,
+        body,
+    } = turn;
+    let meter = proxy.meter().clone();
+    let request_id = reservation.planned().id;
+    let estimate = meter.estimate_prompt(&model, &prompt).tokens;
+    let reserved = model.price(
+        reservation.planned().prompt_bound.max(1),
+        reservation.planned().max_output,
+    );
+    let _ = tx
+        .send(event(
+            "start",
+            &json!({"model": model.public_id, "reserved": format::credits(reserved)}),
+        ))
+        .await;
+    let upstream = match proxy
+        .forward(&model, "chat/completions", body.clone())
+        .await
+    {
+        Ok(upstream) => upstream,
+        Err(error) => {
+            reservation.release(error.status.as_u16()).await;
+            fail(&tx, &Refused::Upstream).await;
+            return;
+        }
+    };
+    let mut chunks = upstream.bytes_stream();
+    let mut buffer: Vec<u8> = Vec::with_capacity(4096);
+    let mut text = String::new();
+    let mut reported: Option<(u64, u64)> = None;
+    let mut last_cost = Instant::now();
+    let end = 'relay: loop {
+        let bytes = match tokio::time::timeout(model.timeout(), chunks.next()).await {
+            Err(_) => break End::Failed(StatusCode::GATEWAY_TIMEOUT),
+            Ok(None) => break End::Finished,
+            Ok(Some(Err(error))) => {
+                tracing::warn!(request = %request_id, %error, "playground stream cut short");
+                break End::Failed(StatusCode::BAD_GATEWAY);
+            }
+            Ok(Some(Ok(bytes))) => bytes,
+        };
+        buffer.extend_from_slice(&bytes);
+        while let Some(end) = event_end(&buffer) {
+            let raw: Vec<u8> = buffer.drain(..end).collect();
+            let Some(data) = payload(&raw) else { continue };
+            if data.trim() == "[DONE]" {
+                continue;
+            }
+            let Ok(chunk) = serde_json::from_str::<Value>(&data) else {
+                continue;
+            };
+            if let Some(usage) = chunk.get("usage").filter(|u| !u.is_null()) {
+                let number = |key: &str| usage.get(key).and_then(Value::as_u64).unwrap_or(0);
+                reported = Some((number("prompt_tokens"), number("completion_tokens")));
+            }
+            let piece = chunk
+                .pointer("/choices/0/delta/content")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            if piece.is_empty() {
+                continue;
+            }
+            text.push_str(piece);
+            if tx
+                .send(event("delta", &json!({"text": piece})))
+                .await
+                .is_err()
+            {
+                break 'relay End::Stopped;
+            }
+            if last_cost.elapsed() >= COST_EVERY {
+                last_cost = Instant::now();
+                let output = count::count(&text);
+                let so_far = model.price(estimate, output);
+                if tx
+                    .send(event(
+                        "cost",
+                        &json!({"output_tokens": output, "credits": format::credits(so_far)}),
+                    ))
+                    .await
+                    .is_err()
+                {
+                    break 'relay End::Stopped;
+                }
+            }
+        }
+    };
+    // Dropping the upstream stream closes its connection: generation stops.
+    drop(chunks);
+    let status = match end {
+        End::Finished => StatusCode::OK,
+        End::Stopped => StatusCode::from_u16(499).unwrap_or(StatusCode::BAD_REQUEST),
+        End::Failed(status) => status,
+    };
+    if matches!(end, End::Failed(_)) && text.is_empty() && reported.is_none() {
+        reservation.release(status.as_u16()).await;
+        fail(&tx, &Refused::Upstream).await;
+        return;
+    }
+    let used = Used {
+        input: match reported {
+            Some((prompt_tokens, _)) => {
+                meter.learn_prompt(&model, &prompt, prompt_tokens);
+                Counted::reported(prompt_tokens)
+            }
+            None => meter.count_prompt(&model, &prompt, &body).await,
+        },
+        output: match (end, reported) {
+            (End::Finished, Some((_, completion))) => Counted::reported(completion),
+            _ => meter.count_output(&model, &text).await,
+        },
+        status: status.as_u16(),
+    };
+    let (input_tokens, output_tokens) = (used.input.tokens, used.output.tokens);
+    let price = model.price(input_tokens, output_tokens);
+    let settled = match reservation.settle(used).await {
+        Ok(settled) => settled,
+        Err(error) => {
+            tracing::error!(request = %request_id, %error, "settling a playground reply");
+            fail(&tx, &Refused::Internal).await;
+            return;
+        }
+    };
+    let reply = NewMessage {
+        role: "assistant",
+        content: text,
+        request_id: Some(request_id),
+        input_tokens: Some(app::server::ledger::int(input_tokens)),
+        output_tokens: Some(app::server::ledger::int(output_tokens)),
+        credits: Some(price.micros()),
+        status: match end {
+            End::Finished => "complete",
+            End::Stopped => "stopped",
+            End::Failed(_) => "failed",
+        },
+        ..NewMessage::default()
+    };
+    let saved = async {
+        let mut conn = state.pool.acquire().await?;
+        conversations::append(&mut conn, conversation, &reply).await?;
+        let total: i64 = sqlx::query_scalar(
+            "select coalesce(sum(credits), 0)::bigint from conversation_messages where conversation_id = $1",
+        )
+        .bind(conversation)
+        .fetch_one(&mut *conn)
+        .await?;
+        Ok::<_, sqlx::Error>(total)
+    }
+    .await;
+    let total = match saved {
+        Ok(total) => total,
+        Err(error) => {
+            tracing::error!(request = %request_id, %error, "saving a playground reply");
+            0
+        }
+    };
+    let _ = tx
+        .send(event(
+            "done",
+            &json!({
+                "status": reply.status,
+                "input_tokens": input_tokens,
+                "output_tokens": output_tokens,
+                "credits": format::credits(price),
+                "charged": format::credits(settled.charged),
+                "conversation_credits": format::credits(Credits::from_micros(total)),
+                "balance": format::credits(settled.remaining),
+            }),
+        ))
+        .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_conversation_becomes_the_agents_messages() {
+        let at = time::OffsetDateTime::UNIX_EPOCH;
+        let message = |position: i32, role: &str, content: &str| MessageRow {
+            position,
+            role: role.to_owned(),
+            content: content.to_owned(),
+            tool_calls: None,
+            tool_call_id: None,
+            request_id: None,
+            input_tokens: None,
+            output_tokens: None,
+            credits: None,
+            status: "complete".to_owned(),
+            created_at: at,
+        };
+        let history = [
+            message(1, "user", "Hi"),
+            message(2, "assistant", "Hello"),
+            message(3, "assistant", ""),
+            message(4, "user", "Again"),
+        ];
+        let messages = chat_messages("Be brief.", &history);
+        let roles: Vec<&str> = messages.iter().map(|m| m.role.as_str()).collect();
+        assert_eq!(roles, ["system", "user", "assistant", "user"]);
+    }
+
+    #[test]
+    fn a_form_post_is_told_apart_from_the_pages_stream() {
+        let mut headers = HeaderMap::new();
+        assert!(!wants_stream(&headers));
+        headers.insert(
+            header::ACCEPT,
+            HeaderValue::from_static("text/event-stream"),
+        );
+        assert!(wants_stream(&headers));
+    }
+}
