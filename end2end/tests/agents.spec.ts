@@ -1,5 +1,5 @@
 import { test, expect, type Page } from "@playwright/test";
-import { newDeveloper, signInAsAdmin, verifiedDeveloper, waitForHydration } from "./helpers";
+import { newDeveloper, signInAsAdmin, submitSignIn, verifiedDeveloper, waitForHydration } from "./helpers";
 
 // The starter gallery is loaded with the starter catalog when the portal
 // starts with no agents.
@@ -95,24 +95,26 @@ test("a developer chats with an agent, pays for the reply and finds the conversa
   await expect(page.getByRole("heading", { level: 1, name: "Draft a memo for a bakery asking for a 50k loan." })).toBeVisible();
 });
 
-test.describe("the playground without JavaScript", () => {
-  test.use({ javaScriptEnabled: false });
+test("without JavaScript a message posted as a plain form gets its whole reply", async ({ page, browser }, testInfo) => {
+  const dev = newDeveloper(testInfo, "plainchat");
+  await verifiedDeveloper(page, browser, dev);
+  const admin = await signInAsAdmin(browser);
+  await grant(admin, dev.email, "20");
+  await admin.context().close();
 
-  test("a message posted as a plain form gets its whole reply", async ({ page, browser }, testInfo) => {
-    const dev = newDeveloper(testInfo, "plainchat");
-    await verifiedDeveloper(page, browser, dev);
-    const admin = await signInAsAdmin(browser);
-    await grant(admin, dev.email, "20");
-    await admin.context().close();
-
-    await page.goto("/agents/discharge-summary-simplifier");
-    await page.getByRole("button", { name: "Chat with Discharge summary simplifier" }).click();
-    await expect(page).toHaveURL(/\/playground\/[0-9a-f-]{36}$/);
-    await page.getByLabel("Your message").fill("Explain: follow up with cardiology in 2 weeks.");
-    await page.getByRole("button", { name: "Send", exact: true }).click();
-    await expect(page).toHaveURL(/\/playground\/[0-9a-f-]{36}$/);
-    const log = page.getByRole("list", { name: "Messages" });
-    await expect(log.getByText("Explain: follow up with cardiology in 2 weeks.")).toBeVisible();
-    await expect(log.locator(".chat-assistant").last()).toContainText(/credits/);
-  });
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const plain = await context.newPage();
+  await plain.goto("/signin");
+  await submitSignIn(plain, dev.email, dev.password);
+  await expect(plain).toHaveURL(/\/dashboard$/);
+  await plain.goto("/agents/discharge-summary-simplifier");
+  await plain.getByRole("button", { name: "Chat with Discharge summary simplifier" }).click();
+  await expect(plain).toHaveURL(/\/playground\/[0-9a-f-]{36}$/);
+  await plain.getByLabel("Your message").fill("Explain: follow up with cardiology in 2 weeks.");
+  await plain.getByRole("button", { name: "Send", exact: true }).click();
+  await expect(plain).toHaveURL(/\/playground\/[0-9a-f-]{36}$/);
+  const log = plain.getByRole("list", { name: "Messages" });
+  await expect(log.getByText("Explain: follow up with cardiology in 2 weeks.")).toBeVisible();
+  await expect(log.locator(".chat-assistant").last()).toContainText(/credits/);
+  await context.close();
 });

@@ -202,8 +202,7 @@ fn agent_card(card: AgentCard) -> impl IntoView {
                 <p>{card.summary}</p>
                 <p class="muted agent-model">
                     <code>{card.model}</code>
-                    " · "
-                    {price}
+                    {format!(" · {price}")}
                 </p>
             </article>
         </li>
@@ -280,7 +279,7 @@ fn agent_view(agent: AgentView) -> impl IntoView {
                         view! {
                             <li>
                                 <a href=href::dataset(&d.slug)>{d.title}</a>
-                                <span class="muted">" — " {d.summary}</span>
+                                <span class="muted">{format!(" — {}", d.summary)}</span>
                             </li>
                         }
                     })
@@ -290,8 +289,10 @@ fn agent_view(agent: AgentView) -> impl IntoView {
                 .then(|| {
                     view! {
                         <p class="muted">
-                            "Tools it may call over them: " {tools.join(", ")}
-                            ". Each call and its result are shown in the chat."
+                            {format!(
+                                "Tools it may call over them: {}. Each call and its result are shown in the chat.",
+                                tools.join(", "),
+                            )}
                         </p>
                     }
                 })}

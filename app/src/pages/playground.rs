@@ -170,10 +170,17 @@ fn conversations_view(
         <section class="playground-cap" aria-labelledby="cap-heading">
             <h2 id="cap-heading">"Monthly playground limit"</h2>
             <p>
-                {format!("This month the playground has spent {month_spent} credits. ")}
                 {match &cap {
-                    Some(cap) => format!("Your limit is {cap} credits a month."),
-                    None => "You have set no limit of your own.".to_owned(),
+                    Some(cap) => {
+                        format!(
+                            "This month the playground has spent {month_spent} credits. Your limit is {cap} credits a month.",
+                        )
+                    }
+                    None => {
+                        format!(
+                            "This month the playground has spent {month_spent} credits. You have set no limit of your own.",
+                        )
+                    }
                 }}
             </p>
             <p class="muted">
@@ -248,7 +255,7 @@ fn notice_text(code: &str) -> Option<(&'static str, bool)> {
 fn refusal_notice(text: String, credits: bool) -> impl IntoView {
     view! {
         <p class="notice notice-error" role="alert">
-            {text}
+            <span>{text}</span>
             {credits
                 .then(|| {
                     view! {

@@ -139,15 +139,7 @@ pub async fn import(
             }
         }
         Some(row) => {
-            write_version(
-                &mut tx,
-                agent_id,
-                row.number + 1,
-                spec,
-                changelog,
-                actor,
-            )
-            .await?;
+            write_version(&mut tx, agent_id, row.number + 1, spec, changelog, actor).await?;
             Imported::Versioned {
                 version: row.number + 1,
             }
@@ -198,7 +190,9 @@ async fn newest_version(
     conn: &mut PgConnection,
     agent_id: Uuid,
 ) -> Result<Option<VersionRow>, sqlx::Error> {
-    sqlx::query_as("select * from agent_version_rows where agent_id = $1 order by number desc limit 1")
+    sqlx::query_as(
+        "select * from agent_version_rows where agent_id = $1 order by number desc limit 1",
+    )
     .bind(agent_id)
     .fetch_optional(conn)
     .await
@@ -457,8 +451,8 @@ pub async fn version(
     number: i32,
 ) -> Result<Option<VersionRow>, sqlx::Error> {
     sqlx::query_as("select * from agent_version_rows where agent_id = $1 and number = $2")
-    .bind(agent_id)
-    .bind(number)
-    .fetch_optional(pool)
-    .await
+        .bind(agent_id)
+        .bind(number)
+        .fetch_optional(pool)
+        .await
 }

@@ -162,10 +162,10 @@ pub async fn get(
 ) -> Result<Option<(ConversationRow, Vec<MessageRow>)>, sqlx::Error> {
     let row: Option<ConversationRow> =
         sqlx::query_as("select * from conversation_rows where id = $1 and user_id = $2")
-    .bind(id)
-    .bind(user_id)
-    .fetch_optional(pool)
-    .await?;
+            .bind(id)
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await?;
     let Some(row) = row else { return Ok(None) };
     let messages = messages(pool, id).await?;
     Ok(Some((row, messages)))
