@@ -10,7 +10,10 @@
 # build), OHA (default: oha on PATH, else the proxy harness's
 # /tmp/bench-env/bin/oha). Each dataset has a title, summary, tags and a
 # card of about 1 kB of words drawn from a vocabulary of the Lab's
-# industries, so searches have realistic selectivity.
+# industries, so searches have realistic selectivity, and facet values
+# (industry, one or two tasks, license, one or two formats, size) varying
+# independently, so about 4,000 distinct combinations of them: filters
+# have realistic selectivity too.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BASE=${DATABASE_URL:?set DATABASE_URL to a PostgreSQL server (a scratch database is created)}
@@ -61,14 +64,22 @@ select gen_random_uuid(), 'ds-' || s,
        initcap(w1 || ' ' || w2 || ' ' || w3) || ' ' || s,
        'Records of ' || w1 || ' and ' || w2 || ' for ' || w3 || ' analysis, collected over several years.',
        (array['finance','healthcare','logistics','manufacturing','retail','energy','cross-industry'])[1 + s % 7],
-       array[(array['classification','regression','forecasting','anomaly-detection','clustering'])[1 + s % 5]],
-       (array['CC0-1.0','CC-BY-4.0','MIT','ODbL-1.0','Apache-2.0'])[1 + s % 5],
+       case when (s / 3) % 3 = 0
+            then array[tasks[1 + (s / 7) % 5], tasks[1 + ((s / 7) % 5 + 1 + (s / 13) % 4) % 5]]
+            else array[tasks[1 + (s / 7) % 5]] end,
+       (array['CC0-1.0','CC-BY-4.0','MIT','ODbL-1.0','Apache-2.0'])[1 + (s / 35) % 5],
        'a license', array[w1, w2], 'Bench publisher', 'Generated', 'open', s % 50 = 0,
        repeat(w1 || ' ' || w2 || ' ' || w3 || ' measurements of ' || w2 || '. ', 20),
-       1, array[(array['csv','parquet','jsonl'])[1 + s % 3]], (s * 37) % 2000000,
-       (array['n<1K','1K<n<10K','10K<n<100K','100K<n<1M','n>1M'])[1 + s % 5],
+       1,
+       case when (s / 11) % 4 = 0
+            then array[formats[1 + (s / 175) % 3], formats[1 + ((s / 175) % 3 + 1) % 3]]
+            else array[formats[1 + (s / 175) % 3]] end,
+       (s * 37) % 2000000,
+       (array['n<1K','1K<n<10K','10K<n<100K','100K<n<1M','n>1M'])[1 + (s / 525) % 5],
        (s * 13) % 1000, now() - make_interval(mins => s::int)
-from named;
+from named,
+     lateral (select array['classification','regression','forecasting','anomaly-detection','clustering'] as tasks,
+                     array['csv','parquet','jsonl'] as formats) facet_values;
 vacuum analyze datasets;
 SQL
 echo "generated $(psql "$SERVER/$DB" -Atc 'select count(*) from datasets') datasets" >&2

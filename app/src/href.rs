@@ -37,6 +37,34 @@ pub fn playground_messages(id: &str) -> String {
     format!("/playground/{id}/messages")
 }
 
+/// `/playground/{id}/export.md` or `/playground/{id}/export.json`: a
+/// conversation as a file (a plain route).
+pub fn playground_export(id: &str, json: bool) -> String {
+    let extension = if json { "json" } else { "md" };
+    format!("/playground/{id}/export.{extension}")
+}
+
+/// `/shared/{token}`: a shared conversation, read-only.
+pub fn shared(token: &str) -> String {
+    format!("/shared/{token}")
+}
+
+/// `/admin/agents`: every agent, for staff.
+pub fn admin_agents() -> &'static str {
+    "/admin/agents"
+}
+
+/// `/admin/agents/{slug}`: one agent's console.
+pub fn admin_agent(slug: &str) -> String {
+    format!("/admin/agents/{slug}")
+}
+
+/// `/admin/agents/{slug}/agent.json`: an agent's newest version as its
+/// file (a plain route).
+pub fn admin_agent_file(slug: &str) -> String {
+    format!("/admin/agents/{slug}/agent.json")
+}
+
 /// `/datasets`: the dataset catalog.
 pub fn datasets() -> &'static str {
     "/datasets"
@@ -290,6 +318,7 @@ mod tests {
             admin_dataset_access(),
             admin_datasets(),
             admin_new_dataset(),
+            admin_agents(),
             admin_credits(),
             admin_bulk_credits(),
             admin_models(),
@@ -305,12 +334,14 @@ mod tests {
         all.extend([
             playground_list().to_owned(),
             playground(id),
+            shared("0123abcd"),
             agent("credit-memo-drafter"),
             dataset("nycflights13"),
             dataset_version("nycflights13", 2),
             dataset_viewer("nycflights13", None),
             dataset_viewer("nycflights13", Some(2)),
             admin_dataset("nycflights13"),
+            admin_agent("credit-memo-drafter"),
         ]);
         all.extend([sign_in_then("/keys"), done(admin_models(), "x")]);
         all
@@ -360,7 +391,10 @@ mod tests {
         ));
         for path in [
             &playground_messages("0192f1de-7e8a-7c3b-9a41-3c7e8b1d2f00"),
+            &playground_export("0192f1de-7e8a-7c3b-9a41-3c7e8b1d2f00", false),
+            &playground_export("0192f1de-7e8a-7c3b-9a41-3c7e8b1d2f00", true),
             credit_history_csv(),
+            &admin_agent_file("credit-memo-drafter"),
             &dataset_file("nycflights13", 1, "weather.csv"),
             &dataset_croissant("nycflights13"),
         ] {

@@ -155,10 +155,17 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/usage") view=lazy::usage() ssr=SsrMode::Async />
                 <Route path=path!("/playground") view=lazy::playground() ssr=SsrMode::Async />
                 <Route path=path!("/playground/:id") view=lazy::conversation() ssr=SsrMode::Async />
+                <Route path=path!("/shared/:token") view=lazy::shared() ssr=SsrMode::Async />
                 <Route path=path!("/onboarding") view=lazy::onboarding() ssr=SsrMode::Async />
                 <Route path=path!("/profile") view=lazy::profile() ssr=SsrMode::Async />
                 <Route path=path!("/admin") view=lazy::admin_home() ssr=SsrMode::Async />
                 <Route path=path!("/design") view=lazy::design() ssr=SsrMode::Async />
+                <Route path=path!("/admin/agents") view=lazy::admin_agents() ssr=SsrMode::Async />
+                <Route
+                    path=path!("/admin/agents/:slug")
+                    view=lazy::admin_agent()
+                    ssr=SsrMode::Async
+                />
                 <Route path=path!("/admin/users") view=lazy::admin_users() ssr=SsrMode::Async />
                 <Route path=path!("/admin/users/:id") view=lazy::admin_user() ssr=SsrMode::Async />
                 <Route

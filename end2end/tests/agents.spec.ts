@@ -1,5 +1,5 @@
-import { test, expect, type Page } from "@playwright/test";
-import { newDeveloper, signInAsAdmin, submitSignIn, verifiedDeveloper, waitForHydration } from "./helpers";
+import { test, expect } from "@playwright/test";
+import { grant, newDeveloper, signInAsAdmin, submitSignIn, verifiedDeveloper, waitForHydration } from "./helpers";
 
 // The starter gallery is loaded with the starter catalog when the portal
 // starts with no agents.
@@ -36,17 +36,6 @@ for (const javaScriptEnabled of [true, false]) {
       await expect(page.getByRole("heading", { level: 2, name: "Call it from your code" })).toBeVisible();
     });
   });
-}
-
-/** Grants `credits` to `email` from the admin console. */
-async function grant(admin: Page, email: string, credits: string) {
-  await admin.goto(`/admin/credits?email=${encodeURIComponent(email)}`);
-  await waitForHydration(admin);
-  const form = admin.locator('section[aria-labelledby="grant-heading"]');
-  await form.getByLabel("Credits", { exact: true }).fill(credits);
-  await form.getByLabel("Reason", { exact: true }).fill("Playground test");
-  await form.getByRole("button", { name: "Grant credits" }).click();
-  await expect(admin).toHaveURL(/[?&]done=granted/);
 }
 
 test("a developer chats with an agent, pays for the reply and finds the conversation again", async ({

@@ -182,3 +182,14 @@ export async function openAccountMenu(page: Page) {
 export async function sidewaysScroll(page: Page): Promise<number> {
   return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 }
+
+/** Grants `credits` to `email` from the admin console. */
+export async function grant(admin: Page, email: string, credits: string) {
+  await admin.goto(`/admin/credits?email=${encodeURIComponent(email)}`);
+  await waitForHydration(admin);
+  const form = admin.locator('section[aria-labelledby="grant-heading"]');
+  await form.getByLabel("Credits", { exact: true }).fill(credits);
+  await form.getByLabel("Reason", { exact: true }).fill("Playground test");
+  await form.getByRole("button", { name: "Grant credits" }).click();
+  await expect(admin).toHaveURL(/[?&]done=granted/);
+}

@@ -19,7 +19,7 @@ use app::error::AppError;
 use app::server::auth::CurrentCaller;
 
 /// The server functions anyone may call, signed in or not.
-pub const PUBLIC: [&str; 14] = [
+pub const PUBLIC: [&str; 15] = [
     "current_user",
     "sign_up",
     "verify_email",
@@ -34,6 +34,7 @@ pub const PUBLIC: [&str; 14] = [
     "view_dataset",
     "list_agents",
     "get_agent",
+    "get_shared",
 ];
 
 /// Who a server function is for.

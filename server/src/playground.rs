@@ -17,25 +17,33 @@
 //! `regenerate` (the last reply again) or `edit` (`content` replaces the
 //! last message sent, and what followed it).
 //!
+//! An agent with linked datasets is offered its tools: when the model calls
+//! them, the portal runs each call ([`agent_tools`]), saves the call and its
+//! result in the conversation, and calls the model again with them, each
+//! call reserved, metered and recorded on its own, at most
+//! [`MAX_STEPS`] calls per message (the last is offered no tools).
+//!
 //! Events (`event: <name>` with a JSON `data:` line):
-//! `start` {model, reserved}, `delta` {text}, `cost` {output_tokens,
-//! credits}, `done` {status, input_tokens, output_tokens, credits,
+//! `start` {model, reserved} (once per model call), `delta` {text}, `cost`
+//! {output_tokens, credits}, `tool` {name, arguments, result}, `done`
+//! {status, input_tokens, output_tokens, credits (all the message's calls),
 //! conversation_credits, balance}, `error` {message}.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use app::domain::agents::render_prompt;
+use app::domain::agent_tools::{ToolCall, ToolCallParts, MAX_STEPS};
+use app::domain::agents::{render_prompt, Tool};
 use app::domain::credits::Credits;
 use app::domain::model::ModelKind;
 use app::format;
 use app::server::auth::CurrentCaller;
 use app::server::metering::chat::ChatMessage;
 use app::server::metering::{
-    count, AgentCall, Counted, MeteringError, Model, Planned, Refusal, Reservation, Used,
+    count, AgentCall, Counted, MeteringError, Model, Payer, Planned, Refusal, Reservation, Used,
 };
-use app::server::services::agents;
 use app::server::services::conversations::{self, MessageRow, NewMessage};
+use app::server::services::{agent_tools, agents};
 use app::server::state::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
@@ -208,7 +216,7 @@ pub async fn send(
             return Redirect::to(&back).into_response();
         }
     };
-    let conversation = turn.conversation;
+    let conversation = turn.context.conversation;
     let (tx, rx) = mpsc::channel::<Bytes>(32);
     tokio::spawn(run(state, proxy, turn, tx));
     if !streaming {
@@ -233,14 +241,30 @@ pub async fn send(
     response
 }
 
-/// A reply about to be generated: reserved for, its request ready.
-struct Turn {
+/// Who a reply is for and what answers it: the conversation, its user,
+/// the agent's version, the payer and the model.
+struct Context {
     conversation: Uuid,
+    user: Uuid,
+    user_name: String,
+    version: agents::VersionRow,
+    tools: Vec<Tool>,
+    payer: Payer,
     model: Arc<Model>,
+}
+
+/// One model call about to be made: reserved for, its request ready.
+struct Call {
     reservation: Reservation,
     /// The messages as counted, and the upstream request's body.
     prompt: Vec<ChatMessage>,
     body: Vec<u8>,
+}
+
+/// A reply about to be generated: its context and first call.
+struct Turn {
+    context: Context,
+    call: Call,
 }
 
 /// Checks the message, records it, builds the agent's request and
@@ -269,6 +293,13 @@ async fn prepare(
     let content = form.content.trim();
     let action = form.action.as_str();
     let mut tx = pool.begin().await.map_err(internal)?;
+    // One message at a time per conversation: a second send waits here
+    // until the first is recorded.
+    sqlx::query("select pg_advisory_xact_lock(hashtext($1::text))")
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
     match action {
         "regenerate" => {
             let last_user = messages.iter().rposition(|m| m.role == "user");
@@ -313,65 +344,122 @@ async fn prepare(
     let history = conversations::messages(pool, id).await.map_err(internal)?;
 
     let meter = proxy.meter();
-    let started = Instant::now();
-    let request_id = Uuid::now_v7();
-    let agent = AgentCall {
-        agent_id: conversation.agent_id,
-        conversation_id: id,
-    };
     let payer = meter
         .payer_for_user(caller.user_id)
         .await
         .map_err(Refused::of)?;
-    let refusal = Refusal {
-        id: request_id,
-        kind: ModelKind::Chat,
-        model: &version.model,
-        streamed: true,
-        started,
-        status: 0,
-        agent: Some(agent),
-    };
     let model = match meter.model(&version.model, ModelKind::Chat).await {
         Ok(model) => model,
         Err(error) => {
             let refused = Refused::of(error);
+            let refusal = refusal_of(&version.model, conversation.agent_id, id);
             record(proxy, &payer, refusal, &refused).await;
             return Err(refused);
         }
     };
+    let tools = version
+        .tools
+        .iter()
+        .filter_map(|t| Tool::parse(t))
+        .collect::<Vec<_>>();
+    let context = Context {
+        conversation: id,
+        user: caller.user_id,
+        user_name: caller.display_name.clone(),
+        tools: if version.datasets.is_empty() {
+            Vec::new()
+        } else {
+            tools
+        },
+        version,
+        payer,
+        model,
+    };
+    let call = reserve_call(state, proxy, &context, &history, true).await?;
+    Ok(Turn { context, call })
+}
+
+/// The usage record of a refused call of `model` in conversation
+/// `conversation` (its status set when recorded).
+fn refusal_of(model: &str, agent_id: Uuid, conversation: Uuid) -> Refusal<'_> {
+    Refusal {
+        id: Uuid::now_v7(),
+        kind: ModelKind::Chat,
+        model,
+        streamed: true,
+        started: Instant::now(),
+        status: 0,
+        agent: Some(AgentCall {
+            agent_id,
+            conversation_id: conversation,
+        }),
+    }
+}
+
+/// Builds the request of one model call over `history` (offering the
+/// agent's tools when `offer_tools`) and reserves its most expensive
+/// answer, or says why not.
+async fn reserve_call(
+    state: &AppState,
+    proxy: &Proxy,
+    context: &Context,
+    history: &[MessageRow],
+    offer_tools: bool,
+) -> Result<Call, Refused> {
+    let internal = |error: sqlx::Error| {
+        tracing::error!(%error, "preparing a playground call");
+        Refused::Internal
+    };
+    let meter = proxy.meter();
+    let model = &context.model;
+    let version = &context.version;
+    let started = Instant::now();
+    let request_id = Uuid::now_v7();
+    let agent = AgentCall {
+        agent_id: version.agent_id,
+        conversation_id: context.conversation,
+    };
+    let refusal = Refusal {
+        id: request_id,
+        started,
+        ..refusal_of(&version.model, version.agent_id, context.conversation)
+    };
     let today = time::OffsetDateTime::now_utc().date().to_string();
-    let system = render_prompt(&version.system_prompt, &caller.display_name, &today);
-    let prompt = chat_messages(&system, &history);
+    let system = render_prompt(&version.system_prompt, &context.user_name, &today);
+    let (prompt, wire) = chat_messages(&system, history);
     let max_output = u64::try_from(version.max_tokens)
         .unwrap_or(1)
         .min(model.output_cap());
-    let body = json!({
+    let mut body = json!({
         "model": model.upstream_model,
-        "messages": prompt,
+        "messages": wire,
         "temperature": version.temperature,
         "top_p": version.top_p,
         "max_tokens": max_output,
         "stream": true,
         "stream_options": {"include_usage": true},
     });
+    if offer_tools && !context.tools.is_empty() {
+        body["tools"] = app::domain::agent_tools::definitions(&context.tools, &version.datasets);
+        body["tool_choice"] = json!("auto");
+    }
     let body = serde_json::to_vec(&body).map_err(|_| Refused::Internal)?;
-    let estimate = meter.estimate_prompt(&model, &prompt);
+    let estimate = meter.estimate_prompt(model, &prompt);
     if model.context() > 0 && estimate.tokens.saturating_add(max_output) > model.context() {
-        record(proxy, &payer, refusal, &Refused::TooLongForModel).await;
+        record(proxy, &context.payer, refusal, &Refused::TooLongForModel).await;
         return Err(Refused::TooLongForModel);
     }
     let prompt_bound = meter
-        .prompt_bound(&model, body.len() as u64)
+        .prompt_bound(model, body.len() as u64)
         .max(estimate.tokens);
     let most = model.price(prompt_bound.max(1), max_output);
-    let (spent, cap) = conversations::month_spending(pool, caller.user_id)
+    let (spent, cap) = conversations::month_spending(&state.pool, context.user)
         .await
         .map_err(internal)?;
     if let Some(cap) = cap {
         if spent.saturating_add(most.micros()) > cap {
             let refused = Refused::Cap(Credits::from_micros(cap));
-            record(proxy, &payer, refusal, &refused).await;
+            record(proxy, &context.payer, refusal, &refused).await;
             return Err(refused);
         }
     }
@@ -385,17 +473,15 @@ async fn prepare(
         started,
         agent: Some(agent),
     };
-    let reservation = match meter.reserve(&payer, &model, planned).await {
+    let reservation = match meter.reserve(&context.payer, model, planned).await {
         Ok(reservation) => reservation,
         Err(error) => {
             let refused = Refused::of(error);
-            record(proxy, &payer, refusal, &refused).await;
+            record(proxy, &context.payer, refusal, &refused).await;
             return Err(refused);
         }
     };
-    Ok(Turn {
-        conversation: id,
-        model,
+    Ok(Call {
         reservation,
         prompt,
         body,
@@ -403,12 +489,7 @@ async fn prepare(
 }
 
 /// Records a refusal in the user's usage (nothing charged).
-async fn record(
-    proxy: &Proxy,
-    payer: &app::server::metering::Payer,
-    refusal: Refusal<'_>,
-    refused: &Refused,
-) {
+async fn record(proxy: &Proxy, payer: &Payer, refusal: Refusal<'_>, refused: &Refused) {
     let status = refused.status().as_u16();
     proxy
         .meter()
@@ -416,17 +497,64 @@ async fn record(
         .await;
 }
 
-/// The agent's request messages: its system prompt, then the
-/// conversation's user and assistant messages.
-fn chat_messages(system: &str, history: &[MessageRow]) -> Vec<ChatMessage> {
-    let mut messages = vec![ChatMessage::text("system", system)];
-    messages.extend(
-        history
-            .iter()
-            .filter(|m| m.role == "user" || (m.role == "assistant" && !m.content.is_empty()))
-            .map(|m| ChatMessage::text(&m.role, &m.content)),
-    );
-    messages
+/// The agent's request messages, as counted and as sent: its system
+/// prompt, then the conversation's messages: the person's, the agent's
+/// replies, and its tool calls each followed by their results (a call
+/// whose results are not all there, as when a reply was stopped, is left
+/// out with them).
+fn chat_messages(system: &str, history: &[MessageRow]) -> (Vec<ChatMessage>, Vec<Value>) {
+    let answered: std::collections::HashSet<&str> = history
+        .iter()
+        .filter(|m| m.role == "tool")
+        .filter_map(|m| m.tool_call_id.as_deref())
+        .collect();
+    let mut kept_calls: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut counted = vec![ChatMessage::text("system", system)];
+    let mut wire = vec![json!({"role": "system", "content": system})];
+    for m in history {
+        match m.role.as_str() {
+            "user" => {
+                counted.push(ChatMessage::text("user", &m.content));
+                wire.push(json!({"role": "user", "content": m.content}));
+            }
+            "assistant" => {
+                let calls: Vec<ToolCall> = m
+                    .tool_calls
+                    .as_ref()
+                    .and_then(|c| c.0.as_array())
+                    .map(|c| c.iter().filter_map(ToolCall::from_wire).collect())
+                    .unwrap_or_default();
+                if !calls.is_empty() && calls.iter().all(|c| answered.contains(c.id.as_str())) {
+                    let text: Vec<String> = std::iter::once(m.content.clone())
+                        .chain(calls.iter().map(|c| format!("{} {}", c.name, c.arguments)))
+                        .collect();
+                    counted.push(ChatMessage::text("assistant", &text.join("\n")));
+                    wire.push(json!({
+                        "role": "assistant",
+                        "content": if m.content.is_empty() { Value::Null } else { json!(m.content) },
+                        "tool_calls": calls.iter().map(ToolCall::to_wire).collect::<Vec<_>>(),
+                    }));
+                    kept_calls.extend(calls.into_iter().map(|c| c.id));
+                } else if !m.content.is_empty() {
+                    counted.push(ChatMessage::text("assistant", &m.content));
+                    wire.push(json!({"role": "assistant", "content": m.content}));
+                }
+            }
+            "tool" => {
+                let Some(call) = m
+                    .tool_call_id
+                    .as_deref()
+                    .filter(|c| kept_calls.contains(*c))
+                else {
+                    continue;
+                };
+                counted.push(ChatMessage::text("tool", &m.content));
+                wire.push(json!({"role": "tool", "tool_call_id": call, "content": m.content}));
+            }
+            _ => {}
+        }
+    }
+    (counted, wire)
 }
 
 /// One of our events.
@@ -451,19 +579,131 @@ enum End {
     Failed(StatusCode),
 }
 
-/// Generates the reply of `turn`: upstream call, events, settlement, and
-/// the reply saved with what it cost.
+/// What one model call gave, once settled and saved.
+struct Relayed {
+    end: End,
+    calls: Vec<ToolCall>,
+    input_tokens: u64,
+    output_tokens: u64,
+    price: Credits,
+    remaining: Credits,
+}
+
+/// Generates the reply of `turn`: each model call streamed, settled and
+/// saved; the tools it calls run and their results saved, then the model
+/// called again with them, up to [`MAX_STEPS`] calls (the last offered no
+/// tools, so it answers).
 async fn run(state: AppState, proxy: Proxy, turn: Turn, tx: mpsc::Sender<Bytes>) {
-    let Turn {
-        conversation,
-        model,
+    let Turn { context, mut call } = turn;
+    let mut credits = Credits::ZERO;
+    let mut step = 1;
+    let last = loop {
+        let Some(relayed) = relay(&state, &proxy, &context, call, &tx).await else {
+            return;
+        };
+        credits = credits.checked_add(relayed.price).unwrap_or(credits);
+        if relayed.calls.is_empty() || relayed.end != End::Finished || step >= MAX_STEPS {
+            break relayed;
+        }
+        let scope = agent_tools::Scope {
+            user: context.user,
+            tools: &context.tools,
+            datasets: &context.version.datasets,
+        };
+        for tool_call in &relayed.calls {
+            let result = agent_tools::run(&state.pool, &scope, tool_call).await;
+            let saved = async {
+                let mut conn = state.pool.acquire().await?;
+                conversations::append(
+                    &mut conn,
+                    context.conversation,
+                    &NewMessage {
+                        role: "tool",
+                        content: result.clone(),
+                        tool_call_id: Some(tool_call.id.clone()),
+                        status: "complete",
+                        ..NewMessage::default()
+                    },
+                )
+                .await
+            }
+            .await;
+            if let Err(error) = saved {
+                tracing::error!(%error, "saving a tool result");
+                fail(&tx, &Refused::Internal).await;
+                return;
+            }
+            let _ = tx
+                .send(event(
+                    "tool",
+                    &json!({"name": tool_call.name, "arguments": tool_call.arguments,
+                            "result": result.chars().take(2_000).collect::<String>()}),
+                ))
+                .await;
+        }
+        step += 1;
+        let history = match conversations::messages(&state.pool, context.conversation).await {
+            Ok(history) => history,
+            Err(error) => {
+                tracing::error!(%error, "reading a conversation between tool calls");
+                fail(&tx, &Refused::Internal).await;
+                return;
+            }
+        };
+        call = match reserve_call(&state, &proxy, &context, &history, step < MAX_STEPS).await {
+            Ok(call) => call,
+            Err(refused) => {
+                fail(&tx, &refused).await;
+                return;
+            }
+        };
+    };
+    let total: i64 = sqlx::query_scalar("select credits from conversation_rows where id = $1")
+        .bind(context.conversation)
+        .fetch_optional(&state.pool)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(0);
+    let _ = tx
+        .send(event(
+            "done",
+            &json!({
+                "status": match last.end {
+                    End::Finished => "complete",
+                    End::Stopped => "stopped",
+                    End::Failed(_) => "failed",
+                },
+                "input_tokens": last.input_tokens,
+                "output_tokens": last.output_tokens,
+                "credits": format::credits(credits),
+                "conversation_credits": format::credits(Credits::from_micros(total)),
+                "balance": format::credits(last.remaining),
+            }),
+        ))
+        .await;
+}
+
+/// Makes one model call of `context`: the upstream's answer streamed as
+/// our events, settled from its usage (or our count), and saved as a
+/// message with what it cost. `None` when it failed before anything was
+/// generated (the browser was told; nothing charged).
+async fn relay(
+    state: &AppState,
+    proxy: &Proxy,
+    context: &Context,
+    call: Call,
+    tx: &mpsc::Sender<Bytes>,
+) -> Option<Relayed> {
+    let Call {
         reservation,
         prompt,
         body,
-    } = turn;
+    } = call;
+    let model = &context.model;
     let meter = proxy.meter().clone();
     let request_id = reservation.planned().id;
-    let estimate = meter.estimate_prompt(&model, &prompt).tokens;
+    let estimate = meter.estimate_prompt(model, &prompt).tokens;
     let reserved = model.price(
         reservation.planned().prompt_bound.max(1),
         reservation.planned().max_output,
@@ -474,20 +714,19 @@ async fn run(state: AppState, proxy: Proxy, turn: Turn, tx: mpsc::Sender<Bytes>)
             &json!({"model": model.public_id, "reserved": format::credits(reserved)}),
         ))
         .await;
-    let upstream = match proxy
-        .forward(&model, "chat/completions", body.clone())
-        .await
-    {
+    let upstream = match proxy.forward(model, "chat/completions", body.clone()).await {
         Ok(upstream) => upstream,
         Err(error) => {
             reservation.release(error.status.as_u16()).await;
-            fail(&tx, &Refused::Upstream).await;
-            return;
+            fail(tx, &Refused::Upstream).await;
+            return None;
         }
     };
     let mut chunks = upstream.bytes_stream();
     let mut buffer: Vec<u8> = Vec::with_capacity(4096);
     let mut text = String::new();
+    let mut parts = ToolCallParts::default();
+    let mut calling = false;
     let mut reported: Option<(u64, u64)> = None;
     let mut last_cost = Instant::now();
     let end = 'relay: loop {
@@ -513,6 +752,10 @@ async fn run(state: AppState, proxy: Proxy, turn: Turn, tx: mpsc::Sender<Bytes>)
             if let Some(usage) = chunk.get("usage").filter(|u| !u.is_null()) {
                 let number = |key: &str| usage.get(key).and_then(Value::as_u64).unwrap_or(0);
                 reported = Some((number("prompt_tokens"), number("completion_tokens")));
+            }
+            if let Some(deltas) = chunk.pointer("/choices/0/delta/tool_calls") {
+                parts.add(deltas);
+                calling = true;
             }
             let piece = chunk
                 .pointer("/choices/0/delta/content")
@@ -548,27 +791,34 @@ async fn run(state: AppState, proxy: Proxy, turn: Turn, tx: mpsc::Sender<Bytes>)
     };
     // Dropping the upstream stream closes its connection: generation stops.
     drop(chunks);
+    let calls = if calling { parts.finish() } else { Vec::new() };
     let status = match end {
         End::Finished => StatusCode::OK,
         End::Stopped => StatusCode::from_u16(499).unwrap_or(StatusCode::BAD_REQUEST),
         End::Failed(status) => status,
     };
-    if matches!(end, End::Failed(_)) && text.is_empty() && reported.is_none() {
+    if matches!(end, End::Failed(_)) && text.is_empty() && calls.is_empty() && reported.is_none() {
         reservation.release(status.as_u16()).await;
-        fail(&tx, &Refused::Upstream).await;
-        return;
+        fail(tx, &Refused::Upstream).await;
+        return None;
     }
+    // What was generated, as counted when the upstream does not say: the
+    // text, and the calls' names and arguments.
+    let generated = std::iter::once(text.clone())
+        .chain(calls.iter().map(|c| format!("{} {}", c.name, c.arguments)))
+        .collect::<Vec<_>>()
+        .join("\n");
     let used = Used {
         input: match reported {
             Some((prompt_tokens, _)) => {
-                meter.learn_prompt(&model, &prompt, prompt_tokens);
+                meter.learn_prompt(model, &prompt, prompt_tokens);
                 Counted::reported(prompt_tokens)
             }
-            None => meter.count_prompt(&model, &prompt, &body).await,
+            None => meter.count_prompt(model, &prompt, &body).await,
         },
         output: match (end, reported) {
             (End::Finished, Some((_, completion))) => Counted::reported(completion),
-            _ => meter.count_output(&model, &text).await,
+            _ => meter.count_output(model, &generated).await,
         },
         status: status.as_u16(),
     };
@@ -578,13 +828,21 @@ async fn run(state: AppState, proxy: Proxy, turn: Turn, tx: mpsc::Sender<Bytes>)
         Ok(settled) => settled,
         Err(error) => {
             tracing::error!(request = %request_id, %error, "settling a playground reply");
-            fail(&tx, &Refused::Internal).await;
-            return;
+            fail(tx, &Refused::Internal).await;
+            return None;
         }
+    };
+    // Calls cut short are not run: only a finished answer's calls are kept.
+    let calls = if end == End::Finished {
+        calls
+    } else {
+        Vec::new()
     };
     let reply = NewMessage {
         role: "assistant",
         content: text,
+        tool_calls: (!calls.is_empty())
+            .then(|| Value::Array(calls.iter().map(ToolCall::to_wire).collect())),
         request_id: Some(request_id),
         input_tokens: Some(app::server::ledger::int(input_tokens)),
         output_tokens: Some(app::server::ledger::int(output_tokens)),
@@ -598,37 +856,20 @@ async fn run(state: AppState, proxy: Proxy, turn: Turn, tx: mpsc::Sender<Bytes>)
     };
     let saved = async {
         let mut conn = state.pool.acquire().await?;
-        conversations::append(&mut conn, conversation, &reply).await?;
-        let total: i64 = sqlx::query_scalar(
-            "select coalesce(sum(credits), 0)::bigint from conversation_messages where conversation_id = $1",
-        )
-        .bind(conversation)
-        .fetch_one(&mut *conn)
-        .await?;
-        Ok::<_, sqlx::Error>(total)
+        conversations::append(&mut conn, context.conversation, &reply).await
     }
     .await;
-    let total = match saved {
-        Ok(total) => total,
-        Err(error) => {
-            tracing::error!(request = %request_id, %error, "saving a playground reply");
-            0
-        }
-    };
-    let _ = tx
-        .send(event(
-            "done",
-            &json!({
-                "status": reply.status,
-                "input_tokens": input_tokens,
-                "output_tokens": output_tokens,
-                "credits": format::credits(price),
-                "charged": format::credits(settled.charged),
-                "conversation_credits": format::credits(Credits::from_micros(total)),
-                "balance": format::credits(settled.remaining),
-            }),
-        ))
-        .await;
+    if let Err(error) = saved {
+        tracing::error!(request = %request_id, %error, "saving a playground reply");
+    }
+    Some(Relayed {
+        end,
+        calls,
+        input_tokens,
+        output_tokens,
+        price,
+        remaining: settled.remaining,
+    })
 }
 
 #[cfg(test)]
@@ -657,9 +898,59 @@ mod tests {
             message(3, "assistant", ""),
             message(4, "user", "Again"),
         ];
-        let messages = chat_messages("Be brief.", &history);
+        let (messages, wire) = chat_messages("Be brief.", &history);
         let roles: Vec<&str> = messages.iter().map(|m| m.role.as_str()).collect();
         assert_eq!(roles, ["system", "user", "assistant", "user"]);
+        assert_eq!(wire.len(), messages.len());
+    }
+
+    #[test]
+    fn tool_calls_go_with_their_results_and_unanswered_calls_are_left_out() {
+        let at = time::OffsetDateTime::UNIX_EPOCH;
+        let message = |position: i32, role: &str, content: &str| MessageRow {
+            position,
+            role: role.to_owned(),
+            content: content.to_owned(),
+            tool_calls: None,
+            tool_call_id: None,
+            request_id: None,
+            input_tokens: None,
+            output_tokens: None,
+            credits: None,
+            status: "complete".to_owned(),
+            created_at: at,
+        };
+        let calling = |position: i32, id: &str| MessageRow {
+            tool_calls: Some(sqlx::types::Json(json!([ToolCall {
+                id: id.to_owned(),
+                name: "query_dataset".to_owned(),
+                arguments: "{}".to_owned(),
+            }
+            .to_wire()]))),
+            ..message(position, "assistant", "")
+        };
+        let result = |position: i32, id: &str| MessageRow {
+            tool_call_id: Some(id.to_owned()),
+            ..message(position, "tool", "{\"rows\": []}")
+        };
+        let history = [
+            message(1, "user", "How late?"),
+            calling(2, "call_a"),
+            result(3, "call_a"),
+            message(4, "assistant", "Not late."),
+            message(5, "user", "And now?"),
+            calling(6, "call_b"),
+        ];
+        let (counted, wire) = chat_messages("Be brief.", &history);
+        let roles: Vec<&str> = wire.iter().filter_map(|m| m["role"].as_str()).collect();
+        assert_eq!(
+            roles,
+            ["system", "user", "assistant", "tool", "assistant", "user"]
+        );
+        assert_eq!(wire[2]["tool_calls"][0]["id"], "call_a");
+        assert_eq!(wire[2]["content"], Value::Null);
+        assert_eq!(wire[3]["tool_call_id"], "call_a");
+        assert_eq!(counted.len(), wire.len());
     }
 
     #[test]

@@ -14,9 +14,19 @@
 //!   overshoots the limit does;
 //! - `stream-nousage` reports `usage` only when not streaming (as llama.cpp's
 //!   server and Ollama do);
+//! - `slow` answers at least [`SLOW_TOKENS`] tokens, each after at least
+//!   [`SLOW_TOKEN_DELAY`], so a browser can watch a reply stream and stop
+//!   it (the portal registers `simulator-chat-slow`);
 //! - `template` counts [`TEMPLATE_TOKENS`] more prompt tokens than the text
 //!   has, like an upstream whose chat template adds a system prompt and
 //!   special tokens.
+//!
+//! Tool calls are deterministic too: when a request offers `tools` and the
+//! last message is the user's and names one of them, the answer calls that
+//! tool with the first JSON object written after its name as arguments
+//! (`{}` when there is none); a tool's result is answered with text, unless
+//! the user's message holds [`LOOP_MARKER`]: then the tool is called again
+//! for as long as tools are offered.
 //!
 //! `lab-portal simulate --listen 127.0.0.1:9100 --token-latency-ms 20`
 //! runs it alone; the portal also serves it under `/simulator/v1` unless
@@ -45,6 +55,16 @@ const WORDS: &[&str] = &[
     "usage", "is", "exact", "results", "stay", "stable", "across", "runs", "given", "same",
     "prompt", "serving", "proxy", "streams", "chunks", "as", "they", "arrive",
 ];
+
+/// A user message holding this makes the simulator call its tool again
+/// after each result (to test a bounded tool loop).
+pub const LOOP_MARKER: &str = "[[loop]]";
+
+/// How long a `slow` model takes per token, at least.
+pub const SLOW_TOKEN_DELAY: Duration = Duration::from_millis(60);
+
+/// How many tokens a `slow` model's answer has when `max_tokens` allows.
+pub const SLOW_TOKENS: u64 = 400;
 
 /// Prompt tokens a `template` model's hidden chat template adds.
 pub const TEMPLATE_TOKENS: u64 = 24;
@@ -81,7 +101,7 @@ pub fn router(options: Options) -> Router {
 }
 
 async fn models() -> Json<Value> {
-    let data: Vec<Value> = ["simulator-chat", "simulator-embed"]
+    let data: Vec<Value> = ["simulator-chat", "simulator-chat-slow", "simulator-embed"]
         .iter()
         .map(|id| json!({"id": id, "object": "model", "created": 0, "owned_by": "simulator"}))
         .collect();
@@ -171,8 +191,24 @@ async fn chat(State(options): State<Options>, body: Bytes) -> Response {
         .last()
         .map(|m| m.texts().collect::<Vec<_>>().join(" "))
         .unwrap_or_default();
+    if let Some(call) = tool_call(&request, &messages) {
+        return answer_with_tool_call(&options, &request, model, prompt_tokens, call).await;
+    }
     let seed = seed(&last);
-    let natural = NATURAL_MIN + seed % NATURAL_SPREAD;
+    let slow = model.contains("slow");
+    let natural = if slow {
+        SLOW_TOKENS
+    } else {
+        NATURAL_MIN + seed % NATURAL_SPREAD
+    };
+    let options = if slow {
+        Options {
+            first_token: options.first_token,
+            per_token: options.per_token.max(SLOW_TOKEN_DELAY),
+        }
+    } else {
+        options
+    };
     let limit = request
         .get("max_completion_tokens")
         .or_else(|| request.get("max_tokens"))
@@ -254,6 +290,110 @@ async fn chat(State(options): State<Options>, body: Bytes) -> Response {
         }
         Ok::<_, std::io::Error>(bytes)
     });
+    Response::builder()
+        .header(header::CONTENT_TYPE, "text/event-stream")
+        .header(header::CACHE_CONTROL, "no-cache")
+        .body(Body::from_stream(body))
+        .unwrap_or_else(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "response"))
+}
+
+/// A tool call the simulator answers `messages` with: (name, arguments).
+fn tool_call(request: &Value, messages: &[ChatMessage]) -> Option<(String, String)> {
+    let asked = messages.iter().rev().find(|m| m.role == "user")?;
+    let asked = asked.texts().collect::<Vec<_>>().join(" ");
+    let last = asked.as_str();
+    match messages.last().map(|m| m.role.as_str()) {
+        Some("user") => {}
+        Some("tool") if last.contains(LOOP_MARKER) => {}
+        _ => return None,
+    }
+    let offered = request.get("tools")?.as_array()?;
+    offered
+        .iter()
+        .filter_map(|tool| tool.pointer("/function/name").and_then(Value::as_str))
+        .filter_map(|name| last.find(name).map(|at| (at, name)))
+        .min()
+        .map(|(at, name)| {
+            let after = &last[at + name.len()..];
+            let arguments = after
+                .find('{')
+                .and_then(|start| {
+                    let mut stream =
+                        serde_json::Deserializer::from_str(&after[start..]).into_iter::<Value>();
+                    stream.next()?.ok()
+                })
+                .filter(Value::is_object)
+                .unwrap_or_else(|| json!({}));
+            (name.to_owned(), arguments.to_string())
+        })
+}
+
+/// The answer that calls `call`, whole or streamed (its arguments in two
+/// pieces, as real upstreams split them), its usage counting the call.
+async fn answer_with_tool_call(
+    options: &Options,
+    request: &Value,
+    model: &str,
+    prompt_tokens: u64,
+    (name, arguments): (String, String),
+) -> Response {
+    let completion_tokens = tokens::count(&name) + tokens::count(&arguments);
+    let usage = json!({"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                       "total_tokens": prompt_tokens + completion_tokens});
+    let id = format!("chatcmpl-sim{}", uuid::Uuid::now_v7().simple());
+    let call_id = format!("call_{}", uuid::Uuid::now_v7().simple());
+    let created = time::OffsetDateTime::now_utc().unix_timestamp();
+    tokio::time::sleep(options.first_token).await;
+    if request.get("stream").and_then(Value::as_bool) != Some(true) {
+        return Json(json!({
+            "id": id, "object": "chat.completion", "created": created, "model": model,
+            "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {
+                "role": "assistant", "content": null,
+                "tool_calls": [{"id": call_id, "type": "function",
+                                "function": {"name": name, "arguments": arguments}}]}}],
+            "usage": usage,
+        }))
+        .into_response();
+    }
+    let chunk = |delta: Value, finish: Option<&str>| {
+        event(
+            &json!({"id": id, "object": "chat.completion.chunk", "created": created, "model": model,
+                      "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}),
+        )
+    };
+    let half = arguments
+        .char_indices()
+        .map(|(i, _)| i)
+        .nth(arguments.chars().count() / 2)
+        .unwrap_or(0);
+    let mut events = vec![
+        chunk(
+            json!({"role": "assistant", "content": null, "tool_calls": [{"index": 0, "id": call_id,
+                   "type": "function", "function": {"name": name, "arguments": ""}}]}),
+            None,
+        ),
+        chunk(
+            json!({"tool_calls": [{"index": 0, "function": {"arguments": &arguments[..half]}}]}),
+            None,
+        ),
+        chunk(
+            json!({"tool_calls": [{"index": 0, "function": {"arguments": &arguments[half..]}}]}),
+            None,
+        ),
+        chunk(json!({}), Some("tool_calls")),
+    ];
+    if request
+        .pointer("/stream_options/include_usage")
+        .and_then(Value::as_bool)
+        == Some(true)
+    {
+        events.push(event(
+            &json!({"id": id, "object": "chat.completion.chunk", "created": created,
+                                  "model": model, "choices": [], "usage": usage}),
+        ));
+    }
+    events.push(Bytes::from_static(b"data: [DONE]\n\n"));
+    let body = stream::iter(events.into_iter().map(Ok::<_, std::io::Error>));
     Response::builder()
         .header(header::CONTENT_TYPE, "text/event-stream")
         .header(header::CACHE_CONTROL, "no-cache")
@@ -389,12 +529,14 @@ pub async fn register(pool: &sqlx::PgPool, bound: std::net::SocketAddr) -> anyho
         "insert into models (id, public_id, provider_id, upstream_model, kind, input_price, output_price,
                              context_window, max_output_tokens)
          values ($1, 'simulator-chat', $3, 'simulator-chat', 'chat', 2000000, 6000000, 16384, 4096),
-                ($2, 'simulator-embed', $3, 'simulator-embed', 'embedding', 100000, 0, 8192, 1)
+                ($2, 'simulator-embed', $3, 'simulator-embed', 'embedding', 100000, 0, 8192, 1),
+                ($4, 'simulator-chat-slow', $3, 'simulator-chat-slow', 'chat', 2000000, 6000000, 16384, 4096)
          on conflict (public_id) do nothing",
     )
     .bind(uuid::Uuid::now_v7())
     .bind(uuid::Uuid::now_v7())
     .bind(provider)
+    .bind(uuid::Uuid::now_v7())
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -412,6 +554,34 @@ mod tests {
             assert_eq!(tokens::count(word), 1, "{word}");
             assert_eq!(tokens::count(&format!(" {word}")), 1, "{word}");
         }
+    }
+
+    #[test]
+    fn a_tool_named_in_the_users_message_is_called_with_the_json_after_it() {
+        let request = json!({"tools": [
+            {"type": "function", "function": {"name": "describe_dataset"}},
+            {"type": "function", "function": {"name": "query_dataset"}},
+        ]});
+        let user = |text: &str| vec![ChatMessage::text("user", text)];
+        assert_eq!(
+            tool_call(
+                &request,
+                &user("Use query_dataset {\"dataset\": \"x\"} please")
+            ),
+            Some(("query_dataset".to_owned(), "{\"dataset\":\"x\"}".to_owned()))
+        );
+        assert_eq!(
+            tool_call(&request, &user("describe_dataset first")),
+            Some(("describe_dataset".to_owned(), "{}".to_owned()))
+        );
+        assert_eq!(tool_call(&request, &user("no tool here")), None);
+        assert_eq!(tool_call(&json!({}), &user("query_dataset")), None);
+        let mut answered = user("query_dataset {}");
+        answered.push(ChatMessage::text("tool", "{}"));
+        assert_eq!(tool_call(&request, &answered), None, "a result is answered");
+        let mut looping = user("query_dataset {} [[loop]]");
+        looping.push(ChatMessage::text("tool", "{}"));
+        assert!(tool_call(&request, &looping).is_some());
     }
 
     #[test]

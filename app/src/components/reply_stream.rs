@@ -14,6 +14,8 @@ pub enum ReplyEvent {
     Delta(String),
     /// What the reply costs so far.
     Cost { output_tokens: u64, credits: String },
+    /// The agent called a tool over a dataset; its result went back to it.
+    Tool { name: String },
     /// The reply is saved with what it cost.
     Done(Done),
     /// It failed; nothing more comes.
@@ -52,6 +54,9 @@ pub fn parse_event(text: &str) -> Option<ReplyEvent> {
                 .and_then(|v| v.as_u64())
                 .unwrap_or(0),
             credits: text_of("credits"),
+        },
+        "tool" => ReplyEvent::Tool {
+            name: text_of("name"),
         },
         "done" => ReplyEvent::Done(serde_json::from_value(value).ok()?),
         "error" => ReplyEvent::Error(text_of("message")),

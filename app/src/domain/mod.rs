@@ -5,6 +5,7 @@
 //! behind a feature flag, so browser and server share it and it is
 //! unit-tested in place.
 
+pub mod agent_tools;
 pub mod agents;
 pub mod bulk_grant;
 pub mod calendar;

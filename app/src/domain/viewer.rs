@@ -68,7 +68,7 @@ impl ColumnKind {
     }
 
     /// What a filter value of this kind must look like.
-    fn expected(self) -> &'static str {
+    pub fn expected(self) -> &'static str {
         match self {
             Self::Integer => "a whole number",
             Self::Number => "a number",

@@ -13,7 +13,7 @@ use leptos_router::{lazy_route, Lazy, LazyRoute};
 use crate::pages::{
     admin, credits::CreditsPage, dashboard::DashboardPage, design::DesignPage, keys::KeysPage,
     onboarding::OnboardingPage, playground::ConversationPage, playground::PlaygroundPage,
-    profile::ProfilePage, usage::UsagePage,
+    playground::SharedPage, profile::ProfilePage, usage::UsagePage,
 };
 
 /// One lazily loaded route per page: `route() -> Route => page component`.
@@ -51,10 +51,13 @@ lazy_pages! {
     usage -> Usage => UsagePage;
     playground -> Playground => PlaygroundPage;
     conversation -> Conversation => ConversationPage;
+    shared -> Shared => SharedPage;
     onboarding -> Onboarding => OnboardingPage;
     profile -> Profile => ProfilePage;
     design -> Design => DesignPage;
     admin_home -> AdminHome => admin::AdminHomePage;
+    admin_agents -> AdminAgents => admin::AdminAgentsPage;
+    admin_agent -> AdminAgent => admin::AdminAgentPage;
     admin_users -> AdminUsers => admin::AdminUsersPage;
     admin_user -> AdminUser => admin::AdminUserPage;
     admin_applications -> AdminApplications => admin::AdminApplicationsPage;

@@ -20,10 +20,11 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::load_error;
 use crate::api::playground::{
-    get_conversation, my_conversations, ConversationView, ConversationsView, DeleteConversation,
-    MessageView, RenameConversation, SetPlaygroundCap,
+    get_conversation, get_shared, my_conversations, take_new_share, ConversationView,
+    ConversationsView, DeleteConversation, MessageView, NewShare, RenameConversation,
+    RevokeConversationShare, SetPlaygroundCap, ShareConversation, ShareView, SharedView, EXPIRIES,
 };
-use crate::components::form::{action_error, FormError, Notice};
+use crate::components::form::{action_error, field_error, FormError, Notice, SelectField};
 use crate::components::guard::RequireUser;
 use crate::components::pager::pager;
 use crate::components::reply_stream::Refusal;
@@ -273,6 +274,8 @@ struct Live {
     /// The message sent, shown until the saved conversation is read again.
     sent: Option<String>,
     text: String,
+    /// The tools the agent called so far.
+    tools: Vec<String>,
     output_tokens: u64,
     credits: String,
     reserved: String,
@@ -290,6 +293,22 @@ fn Conversation() -> impl IntoView {
     );
     let rename = ServerAction::<RenameConversation>::new();
     let delete = ServerAction::<DeleteConversation>::new();
+    let share = ServerAction::<ShareConversation>::new();
+    let revoke = ServerAction::<RevokeConversationShare>::new();
+    // Only a page rendered right after a share form posted without
+    // JavaScript finds a link here.
+    let flashed = Resource::new(move || id.get(), take_new_share);
+    let new_share = Memo::new(move |previous: Option<&Option<NewShare>>| {
+        let latest = share.value().get().and_then(Result::ok);
+        latest.or_else(|| previous.cloned().flatten())
+    });
+    let shared_again = Memo::new(move |_| (share.version().get(), revoke.version().get()));
+    Effect::new(move |_| {
+        // A link made or revoked: the list of links is read again.
+        if shared_again.get() != (0, 0) {
+            set_version.update(|v| *v += 1);
+        }
+    });
     let streaming = RwSignal::new(false);
     let live = RwSignal::new(Live::default());
     let refused = RwSignal::new(None::<Refusal>);
@@ -332,6 +351,10 @@ fn Conversation() -> impl IntoView {
                 let result = post(&url, &form, &controller, |event| match event {
                     ReplyEvent::Start { reserved } => live.update(|l| l.reserved = reserved),
                     ReplyEvent::Delta(text) => live.update(|l| l.text.push_str(&text)),
+                    ReplyEvent::Tool { name } => live.update(|l| {
+                        l.tools.push(name);
+                        l.text.clear();
+                    }),
                     ReplyEvent::Cost {
                         output_tokens,
                         credits,
@@ -401,7 +424,15 @@ fn Conversation() -> impl IntoView {
             }>
                 {move || Suspend::new(async move {
                     match conversation.await {
-                        Ok(view) => conversation_view(view, rename, delete, send).into_any(),
+                        Ok(view) => {
+                            let shares = SharePanel {
+                                share,
+                                revoke,
+                                new_share,
+                                flashed,
+                            };
+                            conversation_view(view, rename, delete, shares, send).into_any()
+                        }
                         Err(e) => load_error(e).into_any(),
                     }
                 })}
@@ -424,6 +455,15 @@ fn Conversation() -> impl IntoView {
                                             </div>
                                         }
                                     })} <div class="chat-message chat-assistant" aria-busy="true">
+                                    {l
+                                        .tools
+                                        .into_iter()
+                                        .map(|name| {
+                                            view! {
+                                                <p class="chat-tool">{format!("Called {name}")}</p>
+                                            }
+                                        })
+                                        .collect_view()}
                                     <p class="chat-text">{l.text}</p>
                                     <p class="chat-meta live-cost">
                                         {format!(
@@ -488,10 +528,20 @@ fn Conversation() -> impl IntoView {
     }
 }
 
+/// The actions and new link the share panel shows.
+#[derive(Clone, Copy)]
+struct SharePanel {
+    share: ServerAction<ShareConversation>,
+    revoke: ServerAction<RevokeConversationShare>,
+    new_share: Memo<Option<NewShare>>,
+    flashed: Resource<Result<Option<NewShare>, AppError>>,
+}
+
 fn conversation_view(
     view: ConversationView,
     rename: ServerAction<RenameConversation>,
     delete: ServerAction<DeleteConversation>,
+    panel: SharePanel,
     send: impl Fn(&'static str, String) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let ConversationView {
@@ -510,7 +560,9 @@ fn conversation_view(
         balance,
         month_spent,
         cap,
+        shares,
     } = view;
+    let share_panel = share_panel(id.clone(), shares, panel);
     let rename_error = action_error(rename.value());
     let delete_error = action_error(delete.value());
     let last_user = messages
@@ -637,6 +689,7 @@ fn conversation_view(
                 }
             })}
         {edit}
+        {share_panel}
         <details class="conversation-manage">
             <summary>"Rename or delete"</summary>
             <FormError error=rename_error />
@@ -679,15 +732,279 @@ fn message_view(m: MessageView) -> impl IntoView {
         "chat-message chat-user"
     };
     let label = if assistant { "Agent" } else { "You" };
+    let tools = m
+        .tools
+        .into_iter()
+        .map(|tool| {
+            view! {
+                <details class="chat-tool">
+                    <summary>{format!("Called {}", tool.name)}</summary>
+                    <p class="chat-tool-label">"Arguments"</p>
+                    <pre>
+                        <code>{tool.arguments}</code>
+                    </pre>
+                    <p class="chat-tool-label">"Result"</p>
+                    <pre>
+                        <code>{tool.result}</code>
+                    </pre>
+                </details>
+            }
+        })
+        .collect_view();
+    let has_text = !m.text.is_empty() || !m.html.is_empty();
     view! {
         <li class=class>
             <p class="visually-hidden">{label}</p>
-            {if assistant {
+            {tools}
+            {if !has_text {
+                ().into_any()
+            } else if assistant {
                 view! { <div class="chat-text prose" inner_html=m.html></div> }.into_any()
             } else {
                 view! { <p class="chat-text">{m.text}</p> }.into_any()
             }}
             {(!meta.is_empty()).then(|| view! { <p class="chat-meta">{meta}</p> })}
         </li>
+    }
+}
+
+/// Sharing and exporting a conversation: a new link (shown once), the
+/// links made so far with a way to revoke each, and the downloads.
+fn share_panel(id: String, shares: Vec<ShareView>, panel: SharePanel) -> impl IntoView {
+    let SharePanel {
+        share,
+        revoke,
+        new_share,
+        flashed,
+    } = panel;
+    let share_error = action_error(share.value());
+    let revoke_error = action_error(revoke.value());
+    let query = use_query_map();
+    let revoked = Signal::derive(move || query.read().get_str("done") == Some("revoked"));
+    let open = !shares.is_empty();
+    let links = if shares.is_empty() {
+        view! { <p class="muted">"No share links yet."</p> }.into_any()
+    } else {
+        let list_id = id.clone();
+        view! {
+            <ul class="share-links" aria-label="Share links">
+                {shares
+                    .into_iter()
+                    .map(move |link| {
+                        let id = list_id.clone();
+                        let revoke_form = link
+                            .active
+                            .then(|| {
+                                view! {
+                                    <ActionForm action=revoke attr:class="inline-form">
+                                        <input type="hidden" name="id" value=id.clone() />
+                                        <input type="hidden" name="share" value=link.id.clone() />
+                                        <button type="submit" class="button button-danger">
+                                            "Revoke"
+                                        </button>
+                                    </ActionForm>
+                                }
+                            });
+                        view! {
+                            <li class="share-link">
+                                <span>
+                                    {format!(
+                                        "{} · made {} · {}",
+                                        link.audience,
+                                        link.created,
+                                        link.state,
+                                    )}
+                                </span>
+                                {revoke_form}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        }
+        .into_any()
+    };
+    let (markdown, json) = (
+        href::playground_export(&id, false),
+        href::playground_export(&id, true),
+    );
+    let expiries: Vec<(String, String)> = EXPIRIES
+        .iter()
+        .map(|(value, label)| ((*value).to_owned(), (*label).to_owned()))
+        .collect();
+    view! {
+        <details class="conversation-share" id="share" open=open>
+            <summary>"Share or export"</summary>
+            <p class="muted">
+                "A share link shows this conversation as it is now, read-only, with the agent's card. Later messages are not shared."
+            </p>
+            <Notice
+                show=revoked
+                message="The link is revoked: it no longer opens the conversation."
+            />
+            <FormError error=revoke_error />
+            <Suspense fallback=|| ()>
+                {move || {
+                    let from_form = new_share.get();
+                    Suspend::new(async move {
+                        let from_redirect = flashed.await.ok().flatten();
+                        from_form.or(from_redirect).map(|link| view! { <NewShareLink link /> })
+                    })
+                }}
+            </Suspense>
+            <FormError error=share_error />
+            <ActionForm action=share attr:class="form share-form">
+                <input type="hidden" name="id" value=id />
+                <SelectField
+                    label="Who may open it"
+                    name="visibility"
+                    options=vec![
+                        ("public".to_owned(), "Anyone with the link".to_owned()),
+                        ("signed_in".to_owned(), "Signed-in users with the link".to_owned()),
+                    ]
+                    selected="signed_in"
+                    error=field_error(share_error, "visibility")
+                />
+                <SelectField
+                    label="Expires"
+                    name="expires"
+                    options=expiries
+                    selected="7"
+                    error=field_error(share_error, "expires")
+                />
+                <button type="submit" class="button">
+                    "Make a share link"
+                </button>
+            </ActionForm>
+            <h3>"Links made"</h3>
+            {links}
+            <h3>"Export"</h3>
+            <p class="export-links">
+                <a href=markdown download>
+                    "Download as Markdown"
+                </a>
+                " · "
+                <a href=json download>
+                    "Download as JSON"
+                </a>
+            </p>
+        </details>
+    }
+}
+
+/// A link just made, shown once with the way to copy it.
+#[component]
+fn NewShareLink(link: NewShare) -> impl IntoView {
+    view! {
+        <div class="new-share" role="status">
+            <p>
+                <strong>"Your share link"</strong>
+                " (copy it now: it is not shown again)"
+            </p>
+            <label class="visually-hidden" for="new-share-url">
+                "Share link"
+            </label>
+            <input id="new-share-url" class="share-url" readonly value=link.url.clone() />
+            <a href=link.url>"Open it"</a>
+        </div>
+    }
+}
+
+/// `/shared/{token}`: a shared conversation, read-only, with its agent's
+/// card.
+#[component]
+pub fn SharedPage() -> impl IntoView {
+    let params = use_params_map();
+    let token = Memo::new(move |_| params.read().get("token").unwrap_or_default());
+    let shared = Resource::new(move || token.get(), get_shared);
+    view! {
+        <Title text="Shared conversation" />
+        <section class="container page conversation-page shared-page">
+            <Transition fallback=|| {
+                view! { <p class="muted">"Loading…"</p> }
+            }>
+                {move || Suspend::new(async move {
+                    match shared.await {
+                        Ok(view) => shared_view(view).into_any(),
+                        Err(AppError::Unauthorized) => {
+                            let back = href::shared(&token.get_untracked());
+                            view! {
+                                <PageHeader
+                                    eyebrow="Shared conversation"
+                                    title="Sign in to read it"
+                                />
+                                <p>
+                                    "Its owner shared this conversation with signed-in users only. "
+                                    <a href=href::sign_in_then(&back)>"Sign in"</a> " or "
+                                    <a href=href::sign_up()>"create an account"</a> " to read it."
+                                </p>
+                            }
+                                .into_any()
+                        }
+                        Err(e) => load_error(e).into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+fn shared_view(view: SharedView) -> impl IntoView {
+    let SharedView {
+        title,
+        agent_slug,
+        agent_name,
+        agent_icon,
+        agent_version,
+        agent_summary,
+        messages,
+    } = view;
+    let agent = view! {
+        <aside class="card shared-agent" aria-label="Agent">
+            <p class="conversation-agent">
+                <span class="agent-icon" aria-hidden="true">
+                    {agent_icon}
+                </span>
+                <strong>{agent_name.clone()}</strong>
+                <Badge tone=Tone::Neutral text=format!("Version {agent_version}") />
+            </p>
+            {match agent_summary {
+                Some(summary) => {
+                    view! {
+                        <p>{summary}</p>
+                        <a class="button button-primary" href=href::agent(&agent_slug)>
+                            {format!("Try {agent_name}")}
+                        </a>
+                    }
+                        .into_any()
+                }
+                None => {
+                    view! { <p class="muted">"This agent is no longer published."</p> }.into_any()
+                }
+            }}
+        </aside>
+    };
+    let messages = messages
+        .into_iter()
+        .map(|m| {
+            message_view(MessageView {
+                position: 0,
+                role: m.role,
+                text: m.text,
+                html: m.html,
+                status: "complete".to_owned(),
+                tokens: None,
+                credits: None,
+                tools: Vec::new(),
+            })
+        })
+        .collect_view();
+    view! {
+        <Title text=title.clone() />
+        <PageHeader eyebrow="Shared conversation" title=title />
+        {agent}
+        <ol class="chat-log" aria-label="Messages">
+            {messages}
+        </ol>
     }
 }

@@ -8,6 +8,8 @@
 //! same tables: a route added to a table without an access class there
 //! fails that test.
 
+pub mod agent_file;
+pub mod conversation_export;
 pub mod credits_csv;
 pub mod datasets;
 pub mod datasets_api;
@@ -75,8 +77,8 @@ pub fn probes() -> Vec<Route<AppState>> {
 
 /// Plain routes served beside the pages, inside the page layers (the
 /// caller is resolved from the session): the downloads, the datasets'
-/// Croissant descriptions, the datasets API for scripts and the
-/// playground's replies.
+/// Croissant descriptions, the datasets API for scripts, the playground's
+/// replies and conversation exports.
 pub fn portal() -> Vec<Route<AppState>> {
     vec![
         Route::get("/credits/history.csv", credits_csv::export),
@@ -88,5 +90,8 @@ pub fn portal() -> Vec<Route<AppState>> {
         Route::get("/api/v1/datasets", datasets_api::list),
         Route::get("/api/v1/datasets/{slug}", datasets_api::show),
         Route::post("/playground/{id}/messages", crate::playground::send),
+        Route::get("/playground/{id}/export.md", conversation_export::markdown),
+        Route::get("/playground/{id}/export.json", conversation_export::json),
+        Route::get("/admin/agents/{slug}/agent.json", agent_file::download),
     ]
 }

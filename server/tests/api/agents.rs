@@ -279,3 +279,197 @@ fn a_bad_agent_file_names_every_wrong_field() {
     let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
     assert_eq!(fields, ["industry", "example_prompts", "tools"]);
 }
+
+/// (action, target) of the audit log's agent entries, oldest first.
+async fn agent_audit(app: &TestApp) -> Vec<(String, String)> {
+    sqlx::query_as(
+        "select action, target_id from audit_log where target_type = 'agent' order by created_at, id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .expect("audit")
+}
+
+#[sqlx::test(migrations = false)]
+async fn staff_import_edit_publish_preview_and_unpublish_agents_from_the_console(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    create_user(&app, "console@lab.test", "admin").await;
+    create_user(&app, "dev2@lab.test", "developer").await;
+    let staff = signed_in(&app, "console@lab.test").await;
+    let developer = signed_in(&app, "dev2@lab.test").await;
+    let save = |client: &reqwest::Client, form: Vec<(&'static str, String)>| {
+        let client = client.clone();
+        let app = &app;
+        async move {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.post_form_with(&client, "/api/admin_save_agent", &form)
+                .await
+        }
+    };
+
+    // Imported as a draft: staff see it, no one else does.
+    let mut spec = agent("console-agent");
+    let created = save(&staff, vec![("file", spec.to_json())]).await;
+    assert_eq!(created.status(), 200, "{:?}", created.text().await);
+    let (_, list) = html(&app, &staff, "/admin/agents").await;
+    assert!(
+        list.contains("Agent console-agent") && list.contains("Not published"),
+        "{list}"
+    );
+    let (status, _) = html(&app, &developer, "/agents/console-agent").await;
+    assert_eq!(status, 404);
+    let refused = save(&developer, vec![("file", spec.to_json())]).await;
+    assert_eq!(refused.status(), 403);
+
+    // Previewed in the playground: a conversation on the draft.
+    let preview = app
+        .post_form_with(
+            &staff,
+            "/api/admin_preview_agent",
+            &[("slug", "console-agent")],
+        )
+        .await;
+    assert_eq!(preview.status(), 200);
+    let id: String = preview.json().await.expect("an id");
+    let version: i32 =
+        sqlx::query_scalar("select agent_version from conversations where id = $1::uuid")
+            .bind(&id)
+            .fetch_one(&app.pool)
+            .await
+            .expect("conversation");
+    assert_eq!(version, 1);
+
+    // Published from the history.
+    let published = app
+        .post_form_with(
+            &staff,
+            "/api/admin_publish_agent",
+            &[("slug", "console-agent"), ("number", "1")],
+        )
+        .await;
+    assert_eq!(published.status(), 200);
+    let (status, _) = html(&app, &developer, "/agents/console-agent").await;
+    assert_eq!(status, 200);
+
+    // An edit drafts version 2, published with "save and publish"; version
+    // 1 can be shown again.
+    spec.summary = "Second summary, from the console.".into();
+    let edited = save(
+        &staff,
+        vec![
+            ("file", spec.to_json()),
+            ("slug", "console-agent".into()),
+            ("changelog", "Sharper summary".into()),
+            ("publish", "on".into()),
+        ],
+    )
+    .await;
+    assert_eq!(edited.status(), 200);
+    let (_, public) = html(&app, &developer, "/agents/console-agent").await;
+    assert!(public.contains("Second summary, from the console."));
+    let (_, console) = html(&app, &staff, "/admin/agents/console-agent").await;
+    assert!(
+        console.contains("Sharper summary") && console.contains("Version 2"),
+        "{console}"
+    );
+    let back = app
+        .post_form_with(
+            &staff,
+            "/api/admin_publish_agent",
+            &[("slug", "console-agent"), ("number", "1")],
+        )
+        .await;
+    assert_eq!(back.status(), 200);
+    let (_, public) = html(&app, &developer, "/agents/console-agent").await;
+    assert!(!public.contains("Second summary"));
+
+    // The file downloads for staff only, and reads back as the same agent.
+    let file = staff
+        .get(format!(
+            "{}/admin/agents/console-agent/agent.json",
+            app.address
+        ))
+        .send()
+        .await
+        .expect("file");
+    assert_eq!(file.status(), 200);
+    assert_eq!(
+        parse_file(&file.text().await.expect("text")).expect("a good file"),
+        spec
+    );
+    let first = staff
+        .get(format!(
+            "{}/admin/agents/console-agent/agent.json?version=1",
+            app.address
+        ))
+        .send()
+        .await
+        .expect("file");
+    let first = parse_file(&first.text().await.expect("text")).expect("version 1");
+    assert_ne!(first.summary, spec.summary);
+    let denied = developer
+        .get(format!(
+            "{}/admin/agents/console-agent/agent.json",
+            app.address
+        ))
+        .send()
+        .await
+        .expect("file");
+    assert_eq!(denied.status(), 403);
+
+    // Bad files are field errors naming what is wrong.
+    let error_of = |response: reqwest::Response| async move {
+        assert_eq!(response.status(), 422);
+        response.text().await.expect("body")
+    };
+    let broken = error_of(save(&staff, vec![("file", "{\"format\": 1".into())]).await).await;
+    assert!(broken.contains("file"), "{broken}");
+    let mut unknown_model = agent("console-agent");
+    unknown_model.model = "no-such-model".into();
+    let body = error_of(save(&staff, vec![("file", unknown_model.to_json())]).await).await;
+    assert!(body.contains("no-such-model"), "{body}");
+    let body = error_of(
+        save(
+            &staff,
+            vec![
+                ("file", agent("other-agent").to_json()),
+                ("slug", "console-agent".into()),
+            ],
+        )
+        .await,
+    )
+    .await;
+    assert!(body.contains("other-agent"), "{body}");
+    let mut unknown_dataset = agent("console-agent");
+    unknown_dataset.datasets = vec!["no-such-dataset".into()];
+    unknown_dataset.tools = vec![app::domain::agents::Tool::QueryDataset];
+    let body = error_of(save(&staff, vec![("file", unknown_dataset.to_json())]).await).await;
+    assert!(body.contains("no-such-dataset"), "{body}");
+
+    // Out of the gallery; every change is in the audit log.
+    let out = app
+        .post_form_with(
+            &staff,
+            "/api/admin_unpublish_agent",
+            &[("slug", "console-agent")],
+        )
+        .await;
+    assert_eq!(out.status(), 200);
+    let (status, _) = html(&app, &developer, "/agents/console-agent").await;
+    assert_eq!(status, 404);
+    let actions: Vec<String> = agent_audit(&app)
+        .await
+        .into_iter()
+        .map(|(a, _)| a)
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "agent.create",
+            "agent.publish",
+            "agent.import",
+            "agent.publish",
+            "agent.unpublish"
+        ]
+    );
+}

@@ -583,3 +583,52 @@ async fn the_whole_catalogs_counts_follow_every_change_and_typos_are_corrected(p
     );
     assert_eq!(api_catalog(&app, "?q=zzqxv").await["total"], 0);
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_filters_facet_counts_are_what_choosing_each_value_finds(pool: PgPool) {
+    let app = seeded(pool).await;
+    // Counted from `dataset_facet_profiles` (no words); each count must be
+    // the total that choosing the value finds (counted over the datasets).
+    async fn check(app: &TestApp, chosen: &[(&str, &str)]) {
+        let query = |pairs: &[(&str, &str)]| -> String {
+            let parts: Vec<String> = pairs.iter().map(|(f, v)| format!("{f}={v}")).collect();
+            format!("?{}", parts.join("&"))
+        };
+        let filtered = api_catalog(app, &query(chosen)).await;
+        let mut values = 0;
+        for facet in ["industry", "task", "license", "format", "size", "access"] {
+            for (value, count) in facet_counts(&filtered, facet) {
+                let mut with: Vec<(&str, &str)> = chosen
+                    .iter()
+                    .copied()
+                    .filter(|(f, _)| *f != facet)
+                    .collect();
+                with.push((facet, &value));
+                let found = api_catalog(app, &query(&with)).await;
+                assert_eq!(found["total"], count, "{:?} then {facet}={value}", chosen);
+                values += 1;
+            }
+        }
+        assert!(values > 6, "{filtered}");
+    }
+    check(&app, &[("industry", "energy")]).await;
+    check(&app, &[("format", "csv"), ("access", "open")]).await;
+    let task: String =
+        sqlx::query_scalar("select tasks[1] from datasets where slug = 'nycflights13'")
+            .fetch_one(&app.pool)
+            .await
+            .expect("a task");
+    check(&app, &[("industry", "logistics"), ("task", &task)]).await;
+
+    // A dataset changing industry moves its count.
+    let energy = api_catalog(&app, "?format=csv").await;
+    let before = facet_counts(&energy, "industry");
+    sqlx::query("update datasets set industry = 'energy' where slug = 'warp-breaks'")
+        .execute(&app.pool)
+        .await
+        .expect("moved");
+    let after = facet_counts(&api_catalog(&app, "?format=csv").await, "industry");
+    assert_ne!(before, after);
+    check(&app, &[("format", "csv")]).await;
+    check(&app, &[("industry", "energy"), ("format", "csv")]).await;
+}

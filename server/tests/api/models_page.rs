@@ -114,6 +114,7 @@ async fn only_served_models_are_listed_with_their_prices_for_anyone(pool: PgPool
         [
             ("lab-chat", "chat"),
             ("simulator-chat", "chat"),
+            ("simulator-chat-slow", "chat"),
             ("lab-embed", "embedding"),
             ("simulator-embed", "embedding"),
         ],

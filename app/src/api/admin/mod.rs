@@ -1,4 +1,4 @@
-//! Admin console server functions (platform admins only), by area: users,
+//! Admin console server functions (platform admins only), by area: agents, users,
 //! onboarding applications, dataset access and curation, credits (bulk
 //! grants included), models and providers, the outbox, the audit log and the overview.
 //!
@@ -10,6 +10,7 @@
 //! them take. Everything is re-exported here, so pages name
 //! `crate::api::admin::X` whatever the area.
 
+pub mod agents;
 pub mod applications;
 pub mod audit;
 pub mod credits;
@@ -20,6 +21,7 @@ pub mod outbox;
 pub mod overview;
 pub mod users;
 
+pub use agents::*;
 pub use applications::*;
 pub use audit::*;
 pub use credits::*;
@@ -46,6 +48,12 @@ mod tests {
     fn every_admin_server_function_keeps_its_url() {
         let paths = [
             (GetOverview::PATH, "admin_overview"),
+            (ListStaffAgents::PATH, "admin_list_agents"),
+            (GetStaffAgent::PATH, "admin_get_agent"),
+            (SaveAgent::PATH, "admin_save_agent"),
+            (PublishAgent::PATH, "admin_publish_agent"),
+            (UnpublishAgent::PATH, "admin_unpublish_agent"),
+            (PreviewAgent::PATH, "admin_preview_agent"),
             (ListUsers::PATH, "admin_list_users"),
             (GetUser::PATH, "admin_get_user"),
             (ChangeRole::PATH, "admin_change_role"),

@@ -55,7 +55,7 @@ pub async fn my_conversations(
 /// from Markdown and sanitized) and what it has cost.
 #[server(endpoint = "get_conversation")]
 pub async fn get_conversation(id: String) -> Result<ConversationView, AppError> {
-    use super::MessageView;
+    use super::{MessageView, ShareView};
     use crate::api::agents::PriceView;
     use crate::domain::credits::Credits;
     use crate::server::datasets::card;
@@ -70,11 +70,44 @@ pub async fn get_conversation(id: String) -> Result<ConversationView, AppError> 
             .map_err(crate::server::internal)?
             .ok_or_else(not_found)?;
         let (row, messages, version) = (page.conversation, page.messages, page.version);
+        let now = time::OffsetDateTime::now_utc();
+        let shares = conversations::shares(&state.pool, caller.user_id, id)
+            .await
+            .map_err(crate::server::internal)?
+            .into_iter()
+            .map(|share| {
+                let (state, active) = match (share.revoked_at, share.expires_at) {
+                    (Some(at), _) => (format!("Revoked {}", crate::format::time(at)), false),
+                    (None, Some(at)) if at <= now => {
+                        (format!("Expired {}", crate::format::time(at)), false)
+                    }
+                    (None, Some(at)) => (format!("Expires {}", crate::format::time(at)), true),
+                    (None, None) => ("Never expires".to_owned(), true),
+                };
+                ShareView {
+                    id: share.id.to_string(),
+                    audience: if share.visibility == "public" {
+                        "Anyone with the link".to_owned()
+                    } else {
+                        "Signed-in users with the link".to_owned()
+                    },
+                    created: crate::format::time(share.created_at),
+                    state,
+                    active,
+                }
+            })
+            .collect();
         let credits = |micros: i64| crate::format::credits(Credits::from_micros(micros));
+        let results: std::collections::HashMap<String, String> = messages
+            .iter()
+            .filter(|m| m.role == "tool")
+            .filter_map(|m| Some((m.tool_call_id.clone()?, m.content.clone())))
+            .collect();
         let messages = messages
             .into_iter()
             .filter(|m| m.role != "tool")
             .map(|m| MessageView {
+                tools: tool_views(&m, &results),
                 position: m.position,
                 html: if m.role == "assistant" {
                     card::render(&m.content)
@@ -110,6 +143,7 @@ pub async fn get_conversation(id: String) -> Result<ConversationView, AppError> 
             balance: credits(page.available),
             month_spent: credits(page.month_spent),
             cap: page.cap.map(credits),
+            shares,
         })
     })
     .await
@@ -168,4 +202,39 @@ pub async fn delete_conversation(id: String) -> Result<(), AppError> {
         Ok(())
     })
     .await
+}
+
+/// The tool calls of `message` with their results (by call id), pretty
+/// printed.
+#[cfg(feature = "ssr")]
+pub(crate) fn tool_views(
+    message: &crate::server::services::conversations::MessageRow,
+    results: &std::collections::HashMap<String, String>,
+) -> Vec<super::ToolView> {
+    use crate::domain::agent_tools::ToolCall;
+    let pretty = |text: &str| {
+        serde_json::from_str::<serde_json::Value>(text)
+            .ok()
+            .and_then(|v| serde_json::to_string_pretty(&v).ok())
+            .unwrap_or_else(|| text.to_owned())
+    };
+    message
+        .tool_calls
+        .as_ref()
+        .and_then(|calls| calls.0.as_array())
+        .map(|calls| {
+            calls
+                .iter()
+                .filter_map(ToolCall::from_wire)
+                .map(|call| super::ToolView {
+                    result: results
+                        .get(&call.id)
+                        .map(|r| pretty(r))
+                        .unwrap_or_else(|| "(no result)".to_owned()),
+                    arguments: pretty(&call.arguments),
+                    name: call.name,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }

@@ -5,10 +5,12 @@
 
 mod conversation;
 mod set_playground_cap;
+mod share;
 mod start_conversation;
 
 pub use conversation::*;
 pub use set_playground_cap::*;
+pub use share::*;
 pub use start_conversation::*;
 
 use serde::{Deserialize, Serialize};
@@ -61,6 +63,50 @@ pub struct ConversationView {
     /// This month's playground spending, and the caller's own cap.
     pub month_spent: String,
     pub cap: Option<String>,
+    /// Its share links, newest first.
+    pub shares: Vec<ShareView>,
+}
+
+/// A share link as its owner sees it (never its token).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareView {
+    pub id: String,
+    /// "Anyone with the link" or "Signed-in users with the link".
+    pub audience: String,
+    pub created: String,
+    /// "Never expires", "Expires …", "Expired …" or "Revoked …".
+    pub state: String,
+    /// Whether the link still opens the conversation.
+    pub active: bool,
+}
+
+/// A link just made: the whole address, shown once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewShare {
+    pub url: String,
+}
+
+/// A shared conversation as its link shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedView {
+    pub title: String,
+    pub agent_slug: String,
+    pub agent_name: String,
+    pub agent_icon: String,
+    pub agent_version: i32,
+    /// The agent's one-line summary, while it is published.
+    pub agent_summary: Option<String>,
+    pub messages: Vec<SharedMessageView>,
+}
+
+/// One message of a shared conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedMessageView {
+    pub role: String,
+    pub text: String,
+    /// A reply's sanitized HTML.
+    pub html: String,
+    pub tool: Option<String>,
 }
 
 /// One message: a person's as text, a reply as sanitized HTML from its
@@ -76,4 +122,14 @@ pub struct MessageView {
     /// "123 in · 456 out" for a reply.
     pub tokens: Option<String>,
     pub credits: Option<String>,
+    /// The tools a reply called, each with its result, folded.
+    pub tools: Vec<ToolView>,
+}
+
+/// A tool call of a reply and what it returned, as text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolView {
+    pub name: String,
+    pub arguments: String,
+    pub result: String,
 }

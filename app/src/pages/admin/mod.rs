@@ -1,10 +1,11 @@
 //! The admin console (platform admins only): overview, users, the review
-//! queue, credits, the outbox and the audit log.
+//! queue, datasets, agents, credits, models, the outbox and the audit log.
 //!
 //! Every page is guarded by `RequireUser admin=true`, and every server
 //! function behind it checks again. Lists read their search and page from
 //! the URL, so links, the back button and forms without JavaScript work.
 
+mod agents;
 mod applications;
 mod audit;
 mod bulk_credits;
@@ -18,6 +19,7 @@ mod outbox;
 mod user;
 mod users;
 
+pub use agents::{AdminAgentPage, AdminAgentsPage};
 pub use applications::AdminApplicationsPage;
 pub use audit::AdminAuditPage;
 pub use bulk_credits::AdminBulkCreditsPage;
@@ -92,6 +94,9 @@ fn AdminNav() -> impl IntoView {
                 </li>
                 <li>
                     <A href=href::admin_dataset_access()>"Dataset access"</A>
+                </li>
+                <li>
+                    <A href=href::admin_agents()>"Agents"</A>
                 </li>
                 <li>
                     <A href=href::admin_credits()>"Credits"</A>

@@ -456,3 +456,115 @@ pub async fn version(
         .fetch_optional(pool)
         .await
 }
+
+/// An agent as staff list it: its newest version and what the gallery
+/// shows.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StaffListed {
+    pub slug: String,
+    pub name: String,
+    pub industry: String,
+    pub icon: String,
+    pub newest: i32,
+    pub newest_status: String,
+    pub published_version: Option<i32>,
+    pub featured: bool,
+    pub updated_at: OffsetDateTime,
+}
+
+/// Every agent, drafts and unpublished ones too, by name.
+pub async fn staff_list(pool: &PgPool) -> Result<Vec<StaffListed>, sqlx::Error> {
+    sqlx::query_as(
+        "select a.slug, v.name, v.industry, v.icon, v.number as newest, v.status as newest_status,
+                a.published_version, a.featured, greatest(a.updated_at, v.created_at) as updated_at
+         from agents a
+         join lateral (select * from agent_versions where agent_id = a.id order by number desc limit 1) v on true
+         order by lower(v.name), a.slug",
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Every version of agent `slug`, newest first; `None` when there is no
+/// such agent.
+pub async fn history(pool: &PgPool, slug: &str) -> Result<Option<Vec<VersionRow>>, sqlx::Error> {
+    let versions: Vec<VersionRow> =
+        sqlx::query_as("select * from agent_version_rows where slug = $1 order by number desc")
+            .bind(slug)
+            .fetch_all(pool)
+            .await?;
+    Ok((!versions.is_empty()).then_some(versions))
+}
+
+/// Makes version `number` of agent `slug` the one the gallery shows (a
+/// draft is published, frozen from then on); audited. False when there is
+/// no such version.
+pub async fn publish(
+    pool: &PgPool,
+    slug: &str,
+    number: i32,
+    actor: Actor,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let found: Option<(Uuid, Option<i32>)> = sqlx::query_as(
+        "select a.id, a.published_version from agents a
+         join agent_versions v on v.agent_id = a.id and v.number = $2
+         where a.slug = $1 for update of a",
+    )
+    .bind(slug)
+    .bind(number)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((agent_id, before)) = found else {
+        return Ok(false);
+    };
+    publish_version(&mut tx, agent_id, number).await?;
+    audit::record(
+        &mut tx,
+        Entry {
+            actor_id: Some(actor.user_id),
+            action: "agent.publish",
+            target_type: "agent",
+            target_id: slug.to_owned(),
+            before: Some(json!({"published_version": before})),
+            after: Some(json!({"published_version": number})),
+            client_addr: actor.addr,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Takes agent `slug` out of the gallery (its versions and conversations
+/// stay); audited. False when there is no such agent.
+pub async fn unpublish(pool: &PgPool, slug: &str, actor: Actor) -> Result<bool, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let before: Option<Option<i32>> =
+        sqlx::query_scalar("select published_version from agents where slug = $1 for update")
+            .bind(slug)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(before) = before else {
+        return Ok(false);
+    };
+    sqlx::query("update agents set published_version = null where slug = $1")
+        .bind(slug)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        Entry {
+            actor_id: Some(actor.user_id),
+            action: "agent.unpublish",
+            target_type: "agent",
+            target_id: slug.to_owned(),
+            before: Some(json!({"published_version": before})),
+            after: Some(json!({"published_version": null})),
+            client_addr: actor.addr,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}

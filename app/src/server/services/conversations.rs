@@ -72,6 +72,28 @@ pub async fn start(pool: &PgPool, user_id: Uuid, slug: &str) -> Result<Option<Uu
     .await
 }
 
+/// Starts a conversation of `user_id` (staff previewing) with agent
+/// `slug`'s newest version, a draft included; `None` when there is no such
+/// agent.
+pub async fn start_newest(
+    pool: &PgPool,
+    user_id: Uuid,
+    slug: &str,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar(
+        "insert into conversations (id, user_id, agent_id, agent_version, title)
+         select $1, $2, a.id, (select max(number) from agent_versions v where v.agent_id = a.id), $4
+         from agents a where a.slug = $3
+         returning id",
+    )
+    .bind(Uuid::now_v7())
+    .bind(user_id)
+    .bind(slug)
+    .bind(UNTITLED)
+    .fetch_optional(pool)
+    .await
+}
+
 /// `user_id`'s conversations whose title holds `q`, newest first: a page,
 /// and how many there are.
 pub async fn list(

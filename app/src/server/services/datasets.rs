@@ -9,7 +9,8 @@
 //! by its closest word (`pg_trgm` over `dataset_words`, the catalog's
 //! vocabulary). Browsed with no search and no filter, the catalog's counts
 //! are `dataset_facet_counts`' (kept by a trigger) and a page is read from
-//! the index of its order.
+//! the index of its order; filtered without words, they are summed over
+//! `dataset_facet_profiles` (kept by the same trigger).
 
 use sqlx::types::Json;
 use sqlx::{PgPool, Postgres, Transaction};
@@ -400,7 +401,25 @@ async fn search(
         Some(row) => row.total,
         None => count(tx, query, q).await?,
     };
-    let facets: Vec<FacetCount> = sqlx::query_as(
+    let facets = if q.is_empty() {
+        filtered_facets(tx, query).await?
+    } else {
+        found_facets(tx, query, q).await?
+    };
+    Ok((rows, total, facets))
+}
+
+/// The facet counts of the datasets with the words `q` (some): each facet
+/// counted over the found datasets that match every other facet's choice.
+async fn found_facets(
+    tx: &mut Transaction<'_, Postgres>,
+    query: &CatalogQuery,
+    q: &str,
+) -> Result<Vec<FacetCount>, sqlx::Error> {
+    let industry = query.industry.map(|i| i.as_str());
+    let format = query.format.map(|f| f.as_str());
+    let access = query.access.map(|a| a.as_str());
+    sqlx::query_as(
         "with found as (
              select d.industry, d.tasks, d.license_id, d.formats, d.size_category, d.access,
                     ($2::text is null or d.industry = $2) as by_industry,
@@ -442,8 +461,56 @@ async fn search(
     .bind(&query.size)
     .bind(access)
     .fetch_all(&mut **tx)
-    .await?;
-    Ok((rows, total, facets))
+    .await
+}
+
+/// The facet counts of a filter without words, summed over
+/// `dataset_facet_profiles` (one row per combination of facet values) rather
+/// than counted over every listed dataset's row.
+async fn filtered_facets(
+    tx: &mut Transaction<'_, Postgres>,
+    query: &CatalogQuery,
+) -> Result<Vec<FacetCount>, sqlx::Error> {
+    sqlx::query_as(
+        "with found as (
+             select p.industry, p.tasks, p.license_id, p.formats, p.size_category, p.access, p.count,
+                    ($1::text is null or p.industry = $1) as by_industry,
+                    ($2::text is null or $2 = any (p.tasks)) as by_task,
+                    ($3::text is null or p.license_id = $3) as by_license,
+                    ($4::text is null or $4 = any (p.formats)) as by_format,
+                    ($5::text is null or p.size_category = $5) as by_size,
+                    ($6::text is null or p.access = $6) as by_access
+             from dataset_facet_profiles p
+         )
+         select 'industry' as facet, industry as value, sum(count)::bigint as count from found
+           where by_task and by_license and by_format and by_size and by_access group by industry
+         union all
+         select 'task', t, sum(count)::bigint from found, unnest(tasks) t
+           where by_industry and by_license and by_format and by_size and by_access group by t
+         union all
+         select 'license', license_id, sum(count)::bigint from found
+           where license_id is not null and by_industry and by_task and by_format and by_size and by_access
+           group by license_id
+         union all
+         select 'format', f, sum(count)::bigint from found, unnest(formats) f
+           where by_industry and by_task and by_license and by_size and by_access group by f
+         union all
+         select 'size', size_category, sum(count)::bigint from found
+           where size_category is not null and by_industry and by_task and by_license and by_format and by_access
+           group by size_category
+         union all
+         select 'access', access, sum(count)::bigint from found
+           where by_industry and by_task and by_license and by_format and by_size group by access
+         order by 1, 3 desc, 2",
+    )
+    .bind(query.industry.map(|i| i.as_str()))
+    .bind(&query.task)
+    .bind(&query.license)
+    .bind(query.format.map(|f| f.as_str()))
+    .bind(&query.size)
+    .bind(query.access.map(|a| a.as_str()))
+    .fetch_all(&mut **tx)
+    .await
 }
 
 /// How many datasets match `query` with the words `q` (for a page past

@@ -1,6 +1,7 @@
 //! Domain services: plain async functions over the database, used by server functions and workers.
 
 pub mod accounts;
+pub mod agent_tools;
 pub mod agents;
 pub mod audit;
 pub mod conversations;
