@@ -7,7 +7,9 @@
 -- counted alike, so `dataset_facet_profiles` keeps one row per distinct
 -- combination with how many listed datasets have it; the counts sum it. It
 -- has at most as many rows as there are listed datasets (each a few dozen
--- bytes) and usually far fewer. The statement trigger that keeps
+-- bytes) and usually far fewer, and each facet's count reads, through an
+-- index, only the combinations the other choices keep. The statement
+-- trigger that keeps
 -- `dataset_facet_counts` rebuilds it in the same transaction.
 
 create table dataset_facet_profiles (
@@ -19,6 +21,15 @@ create table dataset_facet_profiles (
     access text not null,
     count bigint not null check (count > 0)
 );
+
+-- Each facet is counted over the combinations matching the other facets'
+-- choices: an index per facet reads only those.
+create index dataset_facet_profiles_industry_idx on dataset_facet_profiles (industry);
+create index dataset_facet_profiles_license_idx on dataset_facet_profiles (license_id);
+create index dataset_facet_profiles_size_idx on dataset_facet_profiles (size_category);
+create index dataset_facet_profiles_access_idx on dataset_facet_profiles (access);
+create index dataset_facet_profiles_tasks_idx on dataset_facet_profiles using gin (tasks) with (fastupdate = off);
+create index dataset_facet_profiles_formats_idx on dataset_facet_profiles using gin (formats) with (fastupdate = off);
 
 create or replace function dataset_summary_refresh() returns void
 language plpgsql as $$

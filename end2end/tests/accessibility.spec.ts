@@ -10,9 +10,11 @@ test.use({ bypassCSP: true });
 const PUBLIC_PAGES = ["/", "/agents", "/agents/shipment-delay-analyst", "/datasets", "/datasets/nycflights13", "/datasets/nycflights13/viewer?file=planes.csv", "/models", "/signin", "/signup", "/forgot-password", "/no/such/page"];
 /** Every page of a signed-in developer. */
 const DEVELOPER_PAGES = ["/dashboard", "/keys", "/usage", "/credits", "/profile", "/onboarding", "/playground"];
-/** The admin console's pages (those without an id in the path). */
+/** The admin console's pages (those without an id in the path, and one agent's console). */
 const ADMIN_PAGES = [
   "/admin",
+  "/admin/agents",
+  "/admin/agents/credit-memo-drafter",
   "/admin/users",
   "/admin/applications",
   "/admin/datasets",

@@ -65,7 +65,7 @@ pub struct Settings {
     #[serde(default = "default_starter_credits_valid_days")]
     pub starter_credits_valid_days: u32,
     /// Serve the upstream simulator under `/simulator/v1` and register it as
-    /// the provider "simulator" (with two priced models) at start-up.
+    /// the provider "simulator" (with three priced models) at start-up.
     #[serde(default = "default_true")]
     pub simulator: bool,
     /// Writer tasks of the ledger's group commit (see `ledger::Batcher`).

@@ -310,6 +310,8 @@ fn Conversation() -> impl IntoView {
         }
     });
     let streaming = RwSignal::new(false);
+    // Whether the person stopped the reply being generated.
+    let stopped = RwSignal::new(false);
     let live = RwSignal::new(Live::default());
     let refused = RwSignal::new(None::<Refusal>);
     let announced = RwSignal::new(String::new());
@@ -330,6 +332,7 @@ fn Conversation() -> impl IntoView {
             return;
         }
         refused.set(None);
+        stopped.set(false);
         live.set(Live {
             sent: (action != "regenerate").then_some(content.clone()),
             ..Live::default()
@@ -383,12 +386,23 @@ fn Conversation() -> impl IntoView {
                 stopper.set_value(None);
                 streaming.set(false);
                 set_version.update(|v| *v += 1);
+                if stopped.get_untracked() {
+                    // The server saves a stopped reply once it sees the
+                    // stream closed, a moment after: read it again then.
+                    for delay in [400, 1500] {
+                        set_timeout(
+                            move || set_version.update(|v| *v += 1),
+                            std::time::Duration::from_millis(delay),
+                        );
+                    }
+                }
             });
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = (action, content, set_version);
     };
     let stop = move |_| {
+        stopped.set(true);
         #[cfg(feature = "hydrate")]
         stopper.with_value(|controller| {
             if let Some(controller) = controller {

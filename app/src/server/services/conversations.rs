@@ -454,10 +454,12 @@ fn tool_name(message: &MessageRow) -> Option<String> {
     if message.role == "tool" {
         return message.tool_call_id.clone();
     }
+    // Calls are kept as the model made them (OpenAI `tool_calls`).
     message
         .tool_calls
         .as_ref()
-        .and_then(|calls| calls.0.get(0)?.get("name")?.as_str().map(str::to_owned))
+        .and_then(|calls| crate::domain::agent_tools::ToolCall::from_wire(calls.0.get(0)?))
+        .map(|call| call.name)
 }
 
 /// The share links of `user_id`'s conversation `id`, newest first.

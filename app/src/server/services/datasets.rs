@@ -244,10 +244,15 @@ pub async fn catalog(
         return whole_catalog(pool, query, limit, offset).await;
     }
     let mut tx = pool.begin().await?;
-    // Each search is planned for its own values.
-    sqlx::query("select set_config('plan_cache_mode', 'force_custom_plan', true)")
-        .execute(&mut *tx)
-        .await?;
+    // Each search is planned for its own values, in this process: its
+    // statements read a few thousand rows at most, less than starting
+    // parallel workers costs.
+    sqlx::query(
+        "select set_config('plan_cache_mode', 'force_custom_plan', true),
+                set_config('max_parallel_workers_per_gather', '0', true)",
+    )
+    .execute(&mut *tx)
+    .await?;
     let mut found = search(&mut tx, query, &query.q, limit, offset).await?;
     if found.1 == 0 && !query.q.is_empty() {
         // No dataset has these words: try them again with each word
@@ -471,36 +476,45 @@ async fn filtered_facets(
     tx: &mut Transaction<'_, Postgres>,
     query: &CatalogQuery,
 ) -> Result<Vec<FacetCount>, sqlx::Error> {
+    // Each branch is planned for the chosen values (`$n is null or …`
+    // folds away), so it reads the combinations the other choices keep
+    // through their index.
     sqlx::query_as(
-        "with found as (
-             select p.industry, p.tasks, p.license_id, p.formats, p.size_category, p.access, p.count,
-                    ($1::text is null or p.industry = $1) as by_industry,
-                    ($2::text is null or $2 = any (p.tasks)) as by_task,
-                    ($3::text is null or p.license_id = $3) as by_license,
-                    ($4::text is null or $4 = any (p.formats)) as by_format,
-                    ($5::text is null or p.size_category = $5) as by_size,
-                    ($6::text is null or p.access = $6) as by_access
-             from dataset_facet_profiles p
-         )
-         select 'industry' as facet, industry as value, sum(count)::bigint as count from found
-           where by_task and by_license and by_format and by_size and by_access group by industry
+        "select 'industry' as facet, industry as value, sum(count)::bigint as count from dataset_facet_profiles p
+           where ($2::text is null or p.tasks @> array[$2]) and ($3::text is null or p.license_id = $3)
+             and ($4::text is null or p.formats @> array[$4]) and ($5::text is null or p.size_category = $5)
+             and ($6::text is null or p.access = $6)
+           group by industry
          union all
-         select 'task', t, sum(count)::bigint from found, unnest(tasks) t
-           where by_industry and by_license and by_format and by_size and by_access group by t
+         select 'task', t, sum(count)::bigint from dataset_facet_profiles p, unnest(p.tasks) t
+           where ($1::text is null or p.industry = $1) and ($3::text is null or p.license_id = $3)
+             and ($4::text is null or p.formats @> array[$4]) and ($5::text is null or p.size_category = $5)
+             and ($6::text is null or p.access = $6)
+           group by t
          union all
-         select 'license', license_id, sum(count)::bigint from found
-           where license_id is not null and by_industry and by_task and by_format and by_size and by_access
+         select 'license', license_id, sum(count)::bigint from dataset_facet_profiles p
+           where license_id is not null and ($1::text is null or p.industry = $1)
+             and ($2::text is null or p.tasks @> array[$2]) and ($4::text is null or p.formats @> array[$4])
+             and ($5::text is null or p.size_category = $5) and ($6::text is null or p.access = $6)
            group by license_id
          union all
-         select 'format', f, sum(count)::bigint from found, unnest(formats) f
-           where by_industry and by_task and by_license and by_size and by_access group by f
+         select 'format', f, sum(count)::bigint from dataset_facet_profiles p, unnest(p.formats) f
+           where ($1::text is null or p.industry = $1) and ($2::text is null or p.tasks @> array[$2])
+             and ($3::text is null or p.license_id = $3) and ($5::text is null or p.size_category = $5)
+             and ($6::text is null or p.access = $6)
+           group by f
          union all
-         select 'size', size_category, sum(count)::bigint from found
-           where size_category is not null and by_industry and by_task and by_license and by_format and by_access
+         select 'size', size_category, sum(count)::bigint from dataset_facet_profiles p
+           where size_category is not null and ($1::text is null or p.industry = $1)
+             and ($2::text is null or p.tasks @> array[$2]) and ($3::text is null or p.license_id = $3)
+             and ($4::text is null or p.formats @> array[$4]) and ($6::text is null or p.access = $6)
            group by size_category
          union all
-         select 'access', access, sum(count)::bigint from found
-           where by_industry and by_task and by_license and by_format and by_size group by access
+         select 'access', access, sum(count)::bigint from dataset_facet_profiles p
+           where ($1::text is null or p.industry = $1) and ($2::text is null or p.tasks @> array[$2])
+             and ($3::text is null or p.license_id = $3) and ($4::text is null or p.formats @> array[$4])
+             and ($5::text is null or p.size_category = $5)
+           group by access
          order by 1, 3 desc, 2",
     )
     .bind(query.industry.map(|i| i.as_str()))
