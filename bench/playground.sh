@@ -40,7 +40,7 @@ export DATABASE_URL="$SERVER/$DB"
 # The starter agents (their datasets and viewer tables first), before the
 # portal starts, so nothing loads while it is measured.
 (cd "$ROOT" && LAB_PORTAL_LOG=warn "$PORTAL_BIN" seed-datasets >/dev/null)
-password="Bench meadow falcon 2718"
+password="Quartz lantern orbit 5193"
 LAB_PORTAL_ADMIN_PASSWORD="$password" "$PORTAL_BIN" create-admin --email bench@lab.test --name Bench >/dev/null
 
 "$PORTAL_BIN" simulate --listen "127.0.0.1:$((PORT + 1))" >"$STATE/sim.log" 2>&1 &

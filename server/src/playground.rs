@@ -282,14 +282,19 @@ async fn prepare(
         Refused::Internal
     };
     let pool = &state.pool;
-    let (conversation, messages) = conversations::get(pool, caller.user_id, id)
-        .await
-        .map_err(internal)?
-        .ok_or(Refused::NotFound)?;
-    let version = agents::version(pool, conversation.agent_id, conversation.agent_version)
-        .await
-        .map_err(internal)?
-        .ok_or(Refused::NotFound)?;
+    let meter = proxy.meter();
+    // Everything the reply needs that the message does not change, read at
+    // once on several connections: the first token waits for the slowest
+    // of these rather than their sum.
+    let (found, version, spending, payer) = tokio::join!(
+        conversations::get(pool, caller.user_id, id),
+        agents::version_of_conversation(pool, caller.user_id, id),
+        conversations::month_spending(pool, caller.user_id),
+        meter.payer_for_user(caller.user_id),
+    );
+    let (conversation, messages) = found.map_err(internal)?.ok_or(Refused::NotFound)?;
+    let version = version.map_err(internal)?.ok_or(Refused::NotFound)?;
+    let spending = spending.map_err(internal)?;
     let content = form.content.trim();
     let action = form.action.as_str();
     let mut tx = pool.begin().await.map_err(internal)?;
@@ -300,17 +305,21 @@ async fn prepare(
         .execute(&mut *tx)
         .await
         .map_err(internal)?;
+    // The conversation as the model will read it, kept here rather than
+    // read again.
+    let mut history = messages;
     match action {
         "regenerate" => {
-            let last_user = messages.iter().rposition(|m| m.role == "user");
+            let last_user = history.iter().rposition(|m| m.role == "user");
             let Some(last_user) = last_user else {
                 return Err(Refused::NothingToRedo);
             };
-            if let Some(after) = messages.get(last_user + 1) {
+            if let Some(after) = history.get(last_user + 1) {
                 conversations::truncate(&mut tx, id, after.position)
                     .await
                     .map_err(internal)?;
             }
+            history.truncate(last_user + 1);
         }
         _ => {
             if content.is_empty() {
@@ -320,13 +329,14 @@ async fn prepare(
                 return Err(Refused::TooLong);
             }
             if action == "edit" {
-                if let Some(last_user) = messages.iter().rfind(|m| m.role == "user") {
-                    conversations::truncate(&mut tx, id, last_user.position)
+                if let Some(last_user) = history.iter().rposition(|m| m.role == "user") {
+                    conversations::truncate(&mut tx, id, history[last_user].position)
                         .await
                         .map_err(internal)?;
+                    history.truncate(last_user);
                 }
             }
-            conversations::append(
+            let position = conversations::append(
                 &mut tx,
                 id,
                 &NewMessage {
@@ -338,16 +348,24 @@ async fn prepare(
             )
             .await
             .map_err(internal)?;
+            history.push(MessageRow {
+                position,
+                role: "user".to_owned(),
+                content: content.to_owned(),
+                tool_calls: None,
+                tool_call_id: None,
+                request_id: None,
+                input_tokens: None,
+                output_tokens: None,
+                credits: None,
+                status: "complete".to_owned(),
+                created_at: time::OffsetDateTime::now_utc(),
+            });
         }
     }
     tx.commit().await.map_err(internal)?;
-    let history = conversations::messages(pool, id).await.map_err(internal)?;
 
-    let meter = proxy.meter();
-    let payer = meter
-        .payer_for_user(caller.user_id)
-        .await
-        .map_err(Refused::of)?;
+    let payer = payer.map_err(Refused::of)?;
     let model = match meter.model(&version.model, ModelKind::Chat).await {
         Ok(model) => model,
         Err(error) => {
@@ -375,7 +393,7 @@ async fn prepare(
         payer,
         model,
     };
-    let call = reserve_call(state, proxy, &context, &history, true).await?;
+    let call = reserve_call(state, proxy, &context, &history, true, Some(spending)).await?;
     Ok(Turn { context, call })
 }
 
@@ -405,6 +423,7 @@ async fn reserve_call(
     context: &Context,
     history: &[MessageRow],
     offer_tools: bool,
+    spending: Option<(i64, Option<i64>)>,
 ) -> Result<Call, Refused> {
     let internal = |error: sqlx::Error| {
         tracing::error!(%error, "preparing a playground call");
@@ -453,9 +472,12 @@ async fn reserve_call(
         .prompt_bound(model, body.len() as u64)
         .max(estimate.tokens);
     let most = model.price(prompt_bound.max(1), max_output);
-    let (spent, cap) = conversations::month_spending(&state.pool, context.user)
-        .await
-        .map_err(internal)?;
+    let (spent, cap) = match spending {
+        Some(spending) => spending,
+        None => conversations::month_spending(&state.pool, context.user)
+            .await
+            .map_err(internal)?,
+    };
     if let Some(cap) = cap {
         if spent.saturating_add(most.micros()) > cap {
             let refused = Refused::Cap(Credits::from_micros(cap));
@@ -650,7 +672,8 @@ async fn run(state: AppState, proxy: Proxy, turn: Turn, tx: mpsc::Sender<Bytes>)
                 return;
             }
         };
-        call = match reserve_call(&state, &proxy, &context, &history, step < MAX_STEPS).await {
+        call = match reserve_call(&state, &proxy, &context, &history, step < MAX_STEPS, None).await
+        {
             Ok(call) => call,
             Err(refused) => {
                 fail(&tx, &refused).await;

@@ -443,8 +443,25 @@ pub async fn model_price(pool: &PgPool, model: &str) -> Result<Option<(i64, i64)
     Ok(price.and_then(|(i, o)| Some((i?, o?))))
 }
 
-/// Version `number` of agent `agent_id` (a conversation's, published or
-/// not).
+/// The agent version `user_id`'s conversation `conversation` runs
+/// (published or not).
+pub async fn version_of_conversation(
+    pool: &PgPool,
+    user_id: Uuid,
+    conversation: Uuid,
+) -> Result<Option<VersionRow>, sqlx::Error> {
+    sqlx::query_as(
+        "select v.* from agent_version_rows v
+         join conversations c on c.agent_id = v.agent_id and c.agent_version = v.number
+         where c.id = $1 and c.user_id = $2",
+    )
+    .bind(conversation)
+    .bind(user_id)
+    .fetch_optional(pool)
+    .await
+}
+
+/// Version `number` of agent `agent_id`.
 pub async fn version(
     pool: &PgPool,
     agent_id: Uuid,

@@ -182,15 +182,18 @@ pub async fn get(
     user_id: Uuid,
     id: Uuid,
 ) -> Result<Option<(ConversationRow, Vec<MessageRow>)>, sqlx::Error> {
-    let row: Option<ConversationRow> =
-        sqlx::query_as("select * from conversation_rows where id = $1 and user_id = $2")
-            .bind(id)
-            .bind(user_id)
-            .fetch_optional(pool)
-            .await?;
-    let Some(row) = row else { return Ok(None) };
-    let messages = messages(pool, id).await?;
-    Ok(Some((row, messages)))
+    // Both at once (two connections): the playground reads this before
+    // every reply.
+    let (row, messages) = tokio::try_join!(
+        sqlx::query_as::<_, ConversationRow>(
+            "select * from conversation_rows where id = $1 and user_id = $2"
+        )
+        .bind(id)
+        .bind(user_id)
+        .fetch_optional(pool),
+        messages(pool, id),
+    )?;
+    Ok(row.map(|row| (row, messages)))
 }
 
 /// The messages of conversation `id`, in order.
