@@ -31,6 +31,33 @@ begin
 end;
 $function$;
 
+-- function: public.conversation_record_turn(p_conversation uuid, p_from integer, p_content text, p_title text)
+CREATE OR REPLACE FUNCTION public.conversation_record_turn(p_conversation uuid, p_from integer, p_content text, p_title text)
+ RETURNS integer
+ LANGUAGE plpgsql
+AS $function$
+declare
+    v_position integer;
+begin
+    perform pg_advisory_xact_lock(hashtext(p_conversation::text));
+    if p_from is not null then
+        delete from conversation_messages where conversation_id = p_conversation and position >= p_from;
+    end if;
+    if p_content is null then
+        return null;
+    end if;
+    insert into conversation_messages (conversation_id, position, role, content, status)
+    select p_conversation, coalesce(max(position), 0) + 1, 'user', p_content, 'complete'
+    from conversation_messages where conversation_id = p_conversation
+    returning position into v_position;
+    update conversations
+    set updated_at = now(),
+        title = case when title = 'New conversation' and p_title <> '' then p_title else title end
+    where id = p_conversation;
+    return v_position;
+end;
+$function$;
+
 -- function: public.dataset_column_sql_type(p_type text)
 CREATE OR REPLACE FUNCTION public.dataset_column_sql_type(p_type text)
  RETURNS text

@@ -297,16 +297,8 @@ async fn prepare(
     let spending = spending.map_err(internal)?;
     let content = form.content.trim();
     let action = form.action.as_str();
-    let mut tx = pool.begin().await.map_err(internal)?;
-    // One message at a time per conversation: a second send waits here
-    // until the first is recorded.
-    sqlx::query("select pg_advisory_xact_lock(hashtext($1::text))")
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
     // The conversation as the model will read it, kept here rather than
-    // read again.
+    // read again; the database gets the change in one round trip.
     let mut history = messages;
     match action {
         "regenerate" => {
@@ -315,7 +307,7 @@ async fn prepare(
                 return Err(Refused::NothingToRedo);
             };
             if let Some(after) = history.get(last_user + 1) {
-                conversations::truncate(&mut tx, id, after.position)
+                conversations::record_turn(pool, id, Some(after.position), None)
                     .await
                     .map_err(internal)?;
             }
@@ -328,26 +320,17 @@ async fn prepare(
             if content.chars().count() > MAX_MESSAGE_CHARS {
                 return Err(Refused::TooLong);
             }
+            let mut from = None;
             if action == "edit" {
                 if let Some(last_user) = history.iter().rposition(|m| m.role == "user") {
-                    conversations::truncate(&mut tx, id, history[last_user].position)
-                        .await
-                        .map_err(internal)?;
+                    from = Some(history[last_user].position);
                     history.truncate(last_user);
                 }
             }
-            let position = conversations::append(
-                &mut tx,
-                id,
-                &NewMessage {
-                    role: "user",
-                    content: content.to_owned(),
-                    status: "complete",
-                    ..NewMessage::default()
-                },
-            )
-            .await
-            .map_err(internal)?;
+            let position = conversations::record_turn(pool, id, from, Some(content))
+                .await
+                .map_err(internal)?
+                .ok_or(Refused::Internal)?;
             history.push(MessageRow {
                 position,
                 role: "user".to_owned(),
@@ -363,7 +346,6 @@ async fn prepare(
             });
         }
     }
-    tx.commit().await.map_err(internal)?;
 
     let payer = payer.map_err(Refused::of)?;
     let model = match meter.model(&version.model, ModelKind::Chat).await {

@@ -305,15 +305,24 @@ pub fn title_of(content: &str) -> String {
     title
 }
 
-/// Removes the messages of conversation `id` from `position` on (to
-/// regenerate a reply or edit the last message).
-pub async fn truncate(conn: &mut PgConnection, id: Uuid, position: i32) -> Result<(), sqlx::Error> {
-    sqlx::query("delete from conversation_messages where conversation_id = $1 and position >= $2")
+/// Records a person's turn in conversation `id` in one round trip
+/// (`conversation_record_turn`): the messages from position `from` on
+/// removed (a regenerate, an edit), then `content` added as the person's
+/// message unless `None` (a regenerate), naming an untitled conversation
+/// (whose title must be [`UNTITLED`]). Returns the new message's position.
+pub async fn record_turn(
+    pool: &PgPool,
+    id: Uuid,
+    from: Option<i32>,
+    content: Option<&str>,
+) -> Result<Option<i32>, sqlx::Error> {
+    sqlx::query_scalar("select conversation_record_turn($1, $2, $3, $4)")
         .bind(id)
-        .bind(position)
-        .execute(conn)
-        .await?;
-    Ok(())
+        .bind(from)
+        .bind(content)
+        .bind(content.map(title_of).unwrap_or_default())
+        .fetch_one(pool)
+        .await
 }
 
 /// Micro-credits `user_id`'s playground calls were charged this calendar
