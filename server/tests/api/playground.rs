@@ -955,3 +955,52 @@ async fn a_tool_loop_stops_after_its_last_step_and_bad_calls_are_told_to_the_mod
         .as_str()
         .is_some_and(|e| e.contains("unknown field")));
 }
+
+#[sqlx::test(migrations = false)]
+async fn two_messages_sent_at_once_are_both_answered_and_kept(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    agent_on(&app, "memo-twice", "simulator-chat").await;
+    let (browser, user, _) = developer(&app, "twice@lab.test", 5).await;
+    let id = conversations::start(&app.pool, user, "memo-twice")
+        .await
+        .expect("start")
+        .expect("published");
+    let (a, b) = tokio::join!(
+        stream(
+            &app,
+            &browser,
+            id,
+            &[("action", "send"), ("content", "First question")]
+        ),
+        stream(
+            &app,
+            &browser,
+            id,
+            &[("action", "send"), ("content", "Second question")]
+        ),
+    );
+    let (a, b) = (a.text().await.expect("a"), b.text().await.expect("b"));
+    for body in [&a, &b] {
+        assert_eq!(
+            events(body).last().map(|(n, _)| n.clone()).as_deref(),
+            Some("done"),
+            "{body}"
+        );
+    }
+    let (_, messages) = conversations::get(&app.pool, user, id)
+        .await
+        .expect("query")
+        .expect("found");
+    let roles: Vec<&str> = messages.iter().map(|m| m.role.as_str()).collect();
+    assert_eq!(
+        roles.iter().filter(|r| **r == "user").count(),
+        2,
+        "{roles:?}"
+    );
+    assert_eq!(
+        roles.iter().filter(|r| **r == "assistant").count(),
+        2,
+        "{roles:?}"
+    );
+    assert_eq!(usage(&app, user).await.len(), 2);
+}

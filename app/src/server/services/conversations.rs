@@ -250,12 +250,20 @@ pub struct NewMessage {
 }
 
 /// Adds `message` after the last message of conversation `id`; names the
-/// conversation after its first user message. Returns its position.
+/// conversation after its first user message. Returns its position. Under
+/// the conversation's advisory lock (as `conversation_record_turn`), so two
+/// replies saved at once take positions one after the other.
 pub async fn append(
     conn: &mut PgConnection,
     id: Uuid,
     message: &NewMessage,
 ) -> Result<i32, sqlx::Error> {
+    use sqlx::Connection;
+    let mut tx = conn.begin().await?;
+    sqlx::query("select pg_advisory_xact_lock(hashtext($1::text))")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     let position: i32 = sqlx::query_scalar(
         "insert into conversation_messages (conversation_id, position, role, content, tool_calls,
                                             tool_call_id, request_id, input_tokens, output_tokens,
@@ -274,7 +282,7 @@ pub async fn append(
     .bind(message.output_tokens)
     .bind(message.credits)
     .bind(message.status)
-    .fetch_one(&mut *conn)
+    .fetch_one(&mut *tx)
     .await?;
     let title = title_of(&message.content);
     sqlx::query(
@@ -286,8 +294,9 @@ pub async fn append(
     .bind(UNTITLED)
     .bind(message.role)
     .bind(title)
-    .execute(conn)
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(position)
 }
 
