@@ -645,6 +645,11 @@ async fn run(state: AppState, proxy: Proxy, turn: Turn, tx: mpsc::Sender<Bytes>)
                 ))
                 .await;
         }
+        if tx.is_closed() {
+            // The browser stopped the reply while its tools ran: no more
+            // model calls (what they found is kept; regenerate answers it).
+            return;
+        }
         step += 1;
         let history = match conversations::messages(&state.pool, context.conversation).await {
             Ok(history) => history,
