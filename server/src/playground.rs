@@ -886,10 +886,9 @@ async fn relay(
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_conversation_becomes_the_agents_messages() {
-        let at = time::OffsetDateTime::UNIX_EPOCH;
-        let message = |position: i32, role: &str, content: &str| MessageRow {
+    /// A saved message, complete, without tokens or tool calls.
+    fn message(position: i32, role: &str, content: &str) -> MessageRow {
+        MessageRow {
             position,
             role: role.to_owned(),
             content: content.to_owned(),
@@ -900,8 +899,12 @@ mod tests {
             output_tokens: None,
             credits: None,
             status: "complete".to_owned(),
-            created_at: at,
-        };
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn a_conversation_becomes_the_agents_messages() {
         let history = [
             message(1, "user", "Hi"),
             message(2, "assistant", "Hello"),
@@ -916,20 +919,6 @@ mod tests {
 
     #[test]
     fn tool_calls_go_with_their_results_and_unanswered_calls_are_left_out() {
-        let at = time::OffsetDateTime::UNIX_EPOCH;
-        let message = |position: i32, role: &str, content: &str| MessageRow {
-            position,
-            role: role.to_owned(),
-            content: content.to_owned(),
-            tool_calls: None,
-            tool_call_id: None,
-            request_id: None,
-            input_tokens: None,
-            output_tokens: None,
-            credits: None,
-            status: "complete".to_owned(),
-            created_at: at,
-        };
         let calling = |position: i32, id: &str| MessageRow {
             tool_calls: Some(sqlx::types::Json(json!([ToolCall {
                 id: id.to_owned(),

@@ -15,6 +15,7 @@ use crate::api::admin::{
 };
 use crate::components::form::{action_error, field_error, FormError, Notice};
 use crate::components::ui::{Badge, PageHeader, Tone};
+use crate::error::AppError;
 use crate::href;
 
 /// `/admin/agents`.
@@ -52,33 +53,43 @@ fn Agents() -> impl IntoView {
             </p>
             <FormError error />
             <ActionForm action=save attr:class="form">
-                <div class="field">
-                    <label for="file">"Agent file (JSON)"</label>
-                    <textarea
-                        id="file"
-                        name="file"
-                        rows="14"
-                        class="code-input"
-                        required
-                        aria-describedby="file-error"
-                    ></textarea>
-                    <p id="file-error" class="field-error" role="alert">
-                        {move || field_error(error, "file").get()}
-                    </p>
-                </div>
-                <div class="field">
-                    <label for="changelog">"What changed"</label>
-                    <input id="changelog" name="changelog" maxlength="500" />
-                </div>
-                <label class="checkbox">
-                    <input type="checkbox" name="publish" value="on" />
-                    " Publish it at once"
-                </label>
+                {file_fields(error, String::new(), 14)}
                 <button type="submit" class="button button-primary">
                     "Import"
                 </button>
             </ActionForm>
         </section>
+    }
+}
+
+/// The fields of an agent file form (import and edit): the file, what
+/// changed, and whether to publish it.
+fn file_fields(error: Signal<Option<AppError>>, file: String, rows: u32) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for="file">"Agent file (JSON)"</label>
+            <textarea
+                id="file"
+                name="file"
+                rows=rows
+                class="code-input"
+                required
+                aria-describedby="file-error"
+            >
+                {file}
+            </textarea>
+            <p id="file-error" class="field-error" role="alert">
+                {move || field_error(error, "file").get()}
+            </p>
+        </div>
+        <div class="field">
+            <label for="changelog">"What changed"</label>
+            <input id="changelog" name="changelog" maxlength="500" />
+        </div>
+        <label class="checkbox">
+            <input type="checkbox" name="publish" value="on" />
+            " Publish it at once"
+        </label>
     }
 }
 
@@ -286,30 +297,7 @@ fn agent_console(view: StaffAgentView, actions: Actions) -> impl IntoView {
             <FormError error=save_error />
             <ActionForm action=save attr:class="form">
                 <input type="hidden" name="slug" value=slug_save />
-                <div class="field">
-                    <label for="file">"Agent file (JSON)"</label>
-                    <textarea
-                        id="file"
-                        name="file"
-                        rows="24"
-                        class="code-input"
-                        required
-                        aria-describedby="file-error"
-                    >
-                        {file}
-                    </textarea>
-                    <p id="file-error" class="field-error" role="alert">
-                        {move || field_error(save_error, "file").get()}
-                    </p>
-                </div>
-                <div class="field">
-                    <label for="changelog">"What changed"</label>
-                    <input id="changelog" name="changelog" maxlength="500" />
-                </div>
-                <label class="checkbox">
-                    <input type="checkbox" name="publish" value="on" />
-                    " Publish it at once"
-                </label>
+                {file_fields(save_error, file, 24)}
                 <button type="submit" class="button button-primary">
                     "Save"
                 </button>
