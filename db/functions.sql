@@ -256,6 +256,7 @@ declare
     v_valued bigint;
     v_got bigint;
     v_before bigint;
+    v_pair text;
 begin
     select t.name, t.types, t.row_count, t.stats,
            p_filter > 0 and coalesce((t.stats -> (p_filter - 1) ->> 'filterable')::boolean, false)
@@ -320,6 +321,39 @@ begin
         if p_offset >= v_total then
             return;
         end if;
+        -- Ranked for this pair (dataset_table_pair_build): a page is a
+        -- range of the ranks' index, joined to the rows by sS.
+        select pr.name into v_pair from dataset_table_pairs pr
+        where pr.sha256 = p_sha256 and pr.filter_column = p_filter and pr.sort_column = p_sort
+          and pr.status = 'ready';
+        if v_pair is not null then
+            execute format('select greatest(coalesce(max(r), 0), 0) from dataset_rows.%I where v = $1::%s',
+                           v_pair, dataset_column_sql_type(v_types[p_filter]))
+                using p_value into v_valued;
+            v_cells := '';
+            for i in 1 .. v_n loop
+                v_cells := v_cells || case when i = 1 then '' else ', ' end || format('t.c%s::text', i);
+            end loop;
+            -- Rows with a value in the sort column: ranks 1 … v_valued,
+            -- in its order (read backwards when descending); then those
+            -- missing it: ranks -1, -2, … in file order either way.
+            return query execute format(
+                'select t._row, array[%1$s] from ('
+                ' select 1 as part, case when $6 then -p.r else p.r end as k, p.s from dataset_rows.%2$I p'
+                '  where p.v = $1::%4$s and p.r > $2 and p.r <= $3'
+                ' union all'
+                ' select 2, -p.r, p.s from dataset_rows.%2$I p'
+                '  where p.v = $1::%4$s and p.r < -$4 and p.r >= -$5'
+                ') x join dataset_rows.%3$I t on t.s%5$s = x.s order by x.part, x.k',
+                v_cells, v_pair, v_name, dataset_column_sql_type(v_types[p_filter]), p_sort)
+                using p_value,
+                      case when p_desc then greatest(v_valued - p_offset - p_limit, 0) else p_offset end,
+                      case when p_desc then v_valued - p_offset else least(p_offset + p_limit, v_valued) end,
+                      greatest(p_offset - v_valued, 0),
+                      p_offset + p_limit - v_valued,
+                      p_desc;
+            return;
+        end if;
         -- Sorted by another column: walk that column's order, keeping the
         -- rows that match, when that reads fewer rows than the matches
         -- (about (offset + limit) × rows ÷ matches of them: a page near
@@ -367,6 +401,90 @@ begin
         'select _row, %s from dataset_rows.%I where %s order by %s offset $1 limit $2',
         v_cells, v_name, dataset_table_where(v_types, p_filter, p_search is not null), v_key)
         using p_offset, p_limit, p_value, p_search;
+end;
+$function$;
+
+-- function: public.dataset_table_pair_build(p_sha256 bytea, p_filter integer, p_sort integer)
+CREATE OR REPLACE FUNCTION public.dataset_table_pair_build(p_sha256 bytea, p_filter integer, p_sort integer)
+ RETURNS boolean
+ LANGUAGE plpgsql
+AS $function$
+declare
+    v_table text;
+    v_name text;
+begin
+    select t.name, p.name into v_table, v_name
+    from dataset_table_pairs p join dataset_tables t on t.sha256 = p.sha256
+    where p.sha256 = p_sha256 and p.filter_column = p_filter and p.sort_column = p_sort
+      and p.status = 'building' and t.status = 'ready';
+    if not found then
+        return false;
+    end if;
+    perform set_config('work_mem', '256MB', true);
+    perform set_config('maintenance_work_mem', '512MB', true);
+    begin
+        execute format('drop table if exists dataset_rows.%I', v_name);
+        execute format(
+            'create table dataset_rows.%1$I as'
+            ' select c%3$s as v, s%4$s as s,'
+            '        case when c%4$s is null then -1 else 1 end'
+            '        * row_number() over (partition by c%3$s, c%4$s is null order by s%4$s) as r'
+            ' from dataset_rows.%2$I where c%3$s is not null',
+            v_name, v_table, p_filter, p_sort);
+        execute format('create index on dataset_rows.%I (v, r) include (s)', v_name);
+        execute format('analyze dataset_rows.%I', v_name);
+        update dataset_table_pairs set status = 'ready', built_at = now()
+        where sha256 = p_sha256 and filter_column = p_filter and sort_column = p_sort;
+        return true;
+    exception when others then
+        update dataset_table_pairs set status = 'failed'
+        where sha256 = p_sha256 and filter_column = p_filter and sort_column = p_sort;
+        return false;
+    end;
+end;
+$function$;
+
+-- function: public.dataset_table_pair_want(p_sha256 bytea, p_filter integer, p_sort integer, p_min_rows bigint)
+CREATE OR REPLACE FUNCTION public.dataset_table_pair_want(p_sha256 bytea, p_filter integer, p_sort integer, p_min_rows bigint)
+ RETURNS text
+ LANGUAGE plpgsql
+AS $function$
+declare
+    v_table text;
+    v_name text;
+begin
+    select t.name into v_table from dataset_tables t
+    where t.sha256 = p_sha256 and t.status = 'ready' and t.row_count >= p_min_rows
+      and p_filter between 1 and cardinality(t.types) and p_sort between 1 and cardinality(t.types)
+      and p_filter <> p_sort
+      and coalesce((t.stats -> (p_filter - 1) ->> 'filterable')::boolean, false);
+    if not found then
+        return null;
+    end if;
+    v_name := format('%s_%s_%s', v_table, p_filter, p_sort);
+    insert into dataset_table_pairs as p (sha256, filter_column, sort_column, name)
+    values (p_sha256, p_filter, p_sort, v_name)
+    on conflict (sha256, filter_column, sort_column) do update
+        set status = 'building', requested_at = now(), built_at = null
+        where p.status = 'failed' and p.requested_at < now() - interval '1 hour'
+           or p.status = 'building' and p.requested_at < now() - interval '1 hour'
+    returning p.name into v_name;
+    return v_name;
+end;
+$function$;
+
+-- function: public.dataset_table_pairs_forget()
+CREATE OR REPLACE FUNCTION public.dataset_table_pairs_forget()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+declare
+    r record;
+begin
+    for r in delete from dataset_table_pairs p where p.sha256 = old.sha256 returning p.name loop
+        execute format('drop table if exists dataset_rows.%I', r.name);
+    end loop;
+    return new;
 end;
 $function$;
 

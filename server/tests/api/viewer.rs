@@ -236,57 +236,39 @@ async fn every_page_sort_filter_and_search_reads_what_the_file_holds(pool: PgPoo
         .expect("number");
     assert_eq!(first, hottest_jfk);
     assert!(rows.iter().all(|r| r.1[0].as_deref() == Some("JFK")));
-    // Filtered and sorted by another column, every page both ways: the
-    // matching rows in the order of sorting them (ties in file order),
-    // descending the reverse but for the missing values, last in file
-    // order. Early pages walk the sort's index (JFK is a third of the
-    // rows), later ones sort the matches; wind_gust is missing in most
-    // rows, so its descending pages run into them while walking.
-    for (column, at) in [("wind_gust", 10usize), ("temp", 5)] {
-        let mut ascending: Vec<(Option<f64>, i64)> = file
-            .iter()
-            .enumerate()
-            .filter(|(_, row)| row[0] == "JFK")
-            .map(|(i, row)| (number(row, at), i64::try_from(i + 1).expect("row")))
-            .collect();
-        ascending.sort_by(|a, b| missing_last(&a.0, &b.0).then(a.1.cmp(&b.1)));
-        let mut descending: Vec<(Option<f64>, i64)> = ascending
-            .iter()
-            .filter(|r| r.0.is_some())
-            .rev()
-            .copied()
-            .collect();
-        descending.extend(ascending.iter().filter(|r| r.0.is_none()).copied());
-        for page_number in [1usize, 2, 15, 16, 17, 29, 30, 31, 60, 87, 88] {
-            let page_text = page_number.to_string();
-            for (dir, expected) in [("asc", &ascending), ("desc", &descending)] {
-                let (rows, matching) = view(
-                    &app.pool,
-                    &sha,
-                    &[
-                        ("col", "origin"),
-                        ("eq", "JFK"),
-                        ("sort", column),
-                        ("dir", dir),
-                        ("page", &page_text),
-                    ],
-                )
-                .await;
-                assert_eq!(matching, 8_706);
-                let want: Vec<i64> = expected
-                    .iter()
-                    .skip((page_number - 1) * 100)
-                    .take(100)
-                    .map(|(_, n)| *n)
-                    .collect();
-                assert_eq!(
-                    numbers(&rows),
-                    want,
-                    "JFK by {column} {dir}, page {page_number}"
-                );
-            }
-        }
+    check_jfk_sorted_by_another_column(&app.pool, &sha, &file).await;
+    // Once ranked (built in the background for files of 100,000 rows or
+    // more, asked for here on this smaller one), the same pages come from
+    // the pair's ranks.
+    for sort in [6, 11] {
+        assert!(
+            !viewer::want_pair(&app.pool, &sha, 1, sort, viewer::PAIR_MIN_ROWS)
+                .await
+                .expect("want"),
+            "a small file is not ranked"
+        );
+        assert!(viewer::want_pair(&app.pool, &sha, 1, sort, 0)
+            .await
+            .expect("want"));
+        assert!(
+            !viewer::want_pair(&app.pool, &sha, 1, sort, 0)
+                .await
+                .expect("want"),
+            "asked for once"
+        );
+        assert!(viewer::build_pair(&app.pool, &sha, 1, sort)
+            .await
+            .expect("build"));
     }
+    let ready: i64 = sqlx::query_scalar(
+        "select count(*) from dataset_table_pairs where sha256 = $1 and status = 'ready'",
+    )
+    .bind(&sha)
+    .fetch_one(&app.pool)
+    .await
+    .expect("pairs");
+    assert_eq!(ready, 2);
+    check_jfk_sorted_by_another_column(&app.pool, &sha, &file).await;
     // A number filter compares numbers: "39.020" is 39.02.
     let warm = file.iter().filter(|row| row[5] == "39.02").count();
     let (_, matching) = view(&app.pool, &sha, &[("col", "temp"), ("eq", "39.020")]).await;
@@ -349,6 +331,66 @@ async fn every_page_sort_filter_and_search_reads_what_the_file_holds(pool: PgPoo
     let month = &table.stats[2];
     assert_eq!(month.bins, Some(12), "one bin per month");
     assert_eq!(month.histogram.len(), 12);
+}
+
+/// Filtered on `origin = JFK` and sorted by another column, every page both
+/// ways: the matching rows in the order of sorting them (ties in file
+/// order), descending the reverse but for the missing values, last in file
+/// order. Without ranks for the pair, early pages walk the sort's index
+/// (JFK is a third of the rows) and later ones sort the matches; wind_gust
+/// is missing in most rows, so its descending pages run into them.
+async fn check_jfk_sorted_by_another_column(pool: &PgPool, sha: &[u8], file: &[Vec<String>]) {
+    let missing_last = |a: &Option<f64>, b: &Option<f64>| match (a, b) {
+        (Some(a), Some(b)) => a.total_cmp(b),
+        (None, None) => std::cmp::Ordering::Equal,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (Some(_), None) => std::cmp::Ordering::Less,
+    };
+    for (column, at) in [("wind_gust", 10usize), ("temp", 5)] {
+        let mut ascending: Vec<(Option<f64>, i64)> = file
+            .iter()
+            .enumerate()
+            .filter(|(_, row)| row[0] == "JFK")
+            .map(|(i, row)| (number(row, at), i64::try_from(i + 1).expect("row")))
+            .collect();
+        ascending.sort_by(|a, b| missing_last(&a.0, &b.0).then(a.1.cmp(&b.1)));
+        let mut descending: Vec<(Option<f64>, i64)> = ascending
+            .iter()
+            .filter(|r| r.0.is_some())
+            .rev()
+            .copied()
+            .collect();
+        descending.extend(ascending.iter().filter(|r| r.0.is_none()).copied());
+        for page_number in [1usize, 2, 15, 16, 17, 29, 30, 31, 60, 87, 88] {
+            let page_text = page_number.to_string();
+            for (dir, expected) in [("asc", &ascending), ("desc", &descending)] {
+                let (rows, matching) = view(
+                    pool,
+                    &sha,
+                    &[
+                        ("col", "origin"),
+                        ("eq", "JFK"),
+                        ("sort", column),
+                        ("dir", dir),
+                        ("page", &page_text),
+                    ],
+                )
+                .await;
+                assert_eq!(matching, 8_706);
+                let want: Vec<i64> = expected
+                    .iter()
+                    .skip((page_number - 1) * 100)
+                    .take(100)
+                    .map(|(_, n)| *n)
+                    .collect();
+                assert_eq!(
+                    numbers(&rows),
+                    want,
+                    "JFK by {column} {dir}, page {page_number}"
+                );
+            }
+        }
+    }
 }
 
 /// Waits (up to 30 s) for the viewer table of `sha256` to be ready.

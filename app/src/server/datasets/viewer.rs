@@ -336,7 +336,85 @@ pub struct Page {
 
 /// The page `view` of the ready table of the file `sha256`.
 pub async fn page(pool: &PgPool, sha256: &[u8], view: &View) -> Result<Page, sqlx::Error> {
-    page_within(pool, sha256, view, VIEW_TIMEOUT).await
+    let page = page_within(pool, sha256, view, VIEW_TIMEOUT).await?;
+    if view.filter > 0 && view.sort > 0 && view.sort != view.filter && view.pattern.is_none() {
+        rank_pair_in_background(pool, sha256, view.filter, view.sort).await;
+    }
+    Ok(page)
+}
+
+/// Files with fewer rows sort a filter's matches fast enough for any page.
+pub const PAIR_MIN_ROWS: i64 = 100_000;
+
+/// The pairs of filter and sort columns this process has asked for, so
+/// each is asked for once.
+static PAIRS_ASKED: std::sync::Mutex<Vec<([u8; 32], i32, i32)>> = std::sync::Mutex::new(Vec::new());
+
+/// Asks for the ranks of filtering on column `filter` sorted by column
+/// `sort` (see the migration `viewer_pair_ranks`), and builds them in the
+/// background when this caller is the one to: until they are ready, pages
+/// of the pair read and sort their matching rows.
+async fn rank_pair_in_background(pool: &PgPool, sha256: &[u8], filter: i32, sort: i32) {
+    let Ok(sha) = <[u8; 32]>::try_from(sha256) else {
+        return;
+    };
+    {
+        let Ok(mut asked) = PAIRS_ASKED.lock() else {
+            return;
+        };
+        if asked.contains(&(sha, filter, sort)) {
+            return;
+        }
+        asked.push((sha, filter, sort));
+    }
+    match want_pair(pool, sha256, filter, sort, PAIR_MIN_ROWS).await {
+        Ok(true) => {
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                if let Err(e) = build_pair(&pool, &sha, filter, sort).await {
+                    tracing::warn!(error = %e, "ranking a filter and sort pair failed");
+                }
+            });
+        }
+        Ok(false) => {}
+        Err(e) => tracing::warn!(error = %e, "asking for a filter and sort pair failed"),
+    }
+}
+
+/// Whether the caller is to build the ranks of the pair now (the file has
+/// at least `min_rows` rows and nobody else is building them).
+pub async fn want_pair(
+    pool: &PgPool,
+    sha256: &[u8],
+    filter: i32,
+    sort: i32,
+    min_rows: i64,
+) -> Result<bool, sqlx::Error> {
+    let name: Option<String> =
+        sqlx::query_scalar("select dataset_table_pair_want($1, $2, $3, $4)")
+            .bind(sha256)
+            .bind(filter)
+            .bind(sort)
+            .bind(min_rows)
+            .fetch_one(pool)
+            .await?;
+    Ok(name.is_some())
+}
+
+/// Builds the ranks of a pair asked for with [`want_pair`]; whether they
+/// are ready.
+pub async fn build_pair(
+    pool: &PgPool,
+    sha256: &[u8],
+    filter: i32,
+    sort: i32,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("select dataset_table_pair_build($1, $2, $3)")
+        .bind(sha256)
+        .bind(filter)
+        .bind(sort)
+        .fetch_one(pool)
+        .await
 }
 
 /// How long a page (with its count) may take: a search through millions
