@@ -31,6 +31,30 @@ begin
 end;
 $function$;
 
+-- function: public.budget_period_end(p_period text, p_zone text, p_start timestamp with time zone)
+CREATE OR REPLACE FUNCTION public.budget_period_end(p_period text, p_zone text, p_start timestamp with time zone)
+ RETURNS timestamp with time zone
+ LANGUAGE sql
+ STABLE
+AS $function$
+    select case p_period
+        when 'total' then 'infinity'::timestamptz
+        else ((p_start at time zone p_zone) + ('1 ' || p_period)::interval) at time zone p_zone
+    end
+$function$;
+
+-- function: public.budget_period_start(p_period text, p_zone text, p_at timestamp with time zone)
+CREATE OR REPLACE FUNCTION public.budget_period_start(p_period text, p_zone text, p_at timestamp with time zone)
+ RETURNS timestamp with time zone
+ LANGUAGE sql
+ STABLE
+AS $function$
+    select case p_period
+        when 'total' then '-infinity'::timestamptz
+        else date_trunc(p_period, p_at at time zone p_zone) at time zone p_zone
+    end
+$function$;
+
 -- function: public.conversation_record_turn(p_conversation uuid, p_from integer, p_content text, p_title text)
 CREATE OR REPLACE FUNCTION public.conversation_record_turn(p_conversation uuid, p_from integer, p_content text, p_title text)
  RETURNS integer
@@ -767,6 +791,15 @@ begin
 end;
 $function$;
 
+-- function: public.lab_now()
+CREATE OR REPLACE FUNCTION public.lab_now()
+ RETURNS timestamp with time zone
+ LANGUAGE sql
+ STABLE
+AS $function$
+    select coalesce(nullif(current_setting('lab.now', true), '')::timestamptz, now())
+$function$;
+
 -- function: public.ledger_close(p_hold uuid, p_status text, p_charged bigint, p_key text, p_expired_only boolean, p_tx uuid)
 CREATE OR REPLACE FUNCTION public.ledger_close(p_hold uuid, p_status text, p_charged bigint, p_key text, p_expired_only boolean, p_tx uuid)
  RETURNS TABLE(account_id uuid, held bigint)
@@ -830,6 +863,9 @@ declare
     v_over record;
     v_account uuid;
     v_key uuid;
+    v_team uuid;
+    v_user uuid;
+    v_period timestamptz;
     v_available bigint;
     v_take bigint;
     v_short bigint;
@@ -843,7 +879,13 @@ begin
         update credit_holds h set charged = h.charged + b.charge
         from unnest(p_leases, p_charges) as b(lease, charge)
         where h.id = b.lease and h.lease and h.status = 'open' and h.charged + b.charge <= h.amount
-        returning h.id, h.account_id, h.api_key_id, b.charge
+        returning h.id, h.account_id, h.api_key_id, b.charge, h.budget_team, h.budget_user, h.budget_period
+    ), budgeted as (
+        update member_budget_periods m set held = greatest(m.held - s.total, 0), spent = m.spent + s.total
+        from (select held.budget_team, held.budget_user, held.budget_period, sum(held.charge) as total
+              from held where held.budget_period is not null
+              group by held.budget_team, held.budget_user, held.budget_period) s
+        where m.team_id = s.budget_team and m.user_id = s.budget_user and m.period_start = s.budget_period
     ), spent as (
         update api_keys k set held = greatest(k.held - s.total, 0), spent = k.spent + s.total, last_used_at = now()
         from (select held.api_key_id, sum(held.charge) as total from held
@@ -871,7 +913,9 @@ begin
         where o.lease = any (v_charged) and o.amount > 0
         order by o.n
     loop
-        select h.account_id, h.api_key_id into v_account, v_key from credit_holds h where h.id = v_over.lease;
+        select h.account_id, h.api_key_id, h.budget_team, h.budget_user, h.budget_period
+        into v_account, v_key, v_team, v_user, v_period
+        from credit_holds h where h.id = v_over.lease;
         select a.available into v_available from credit_accounts a where a.id = v_account for update;
         v_take := least(v_over.amount, v_available);
         if v_take > 0 then
@@ -904,6 +948,10 @@ begin
         if v_key is not null then
             update api_keys k set spent = k.spent + v_over.amount where k.id = v_key;
         end if;
+        if v_period is not null then
+            update member_budget_periods m set spent = m.spent + v_over.amount
+            where m.team_id = v_team and m.user_id = v_user and m.period_start = v_period;
+        end if;
     end loop;
     return query
     select u.id, a.id, a.available, coalesce((v_collected ->> u.id::text)::bigint, 0)
@@ -923,11 +971,15 @@ declare
     v_back bigint;
     v_unposted bigint;
     v_key uuid;
+    v_team uuid;
+    v_user uuid;
+    v_period timestamptz;
     v_treasury uuid;
 begin
     perform set_config('synchronous_commit', 'off', true);
-    select h.account_id, h.amount - h.charged, h.charged - h.posted, h.api_key_id
-    into v_account, v_back, v_unposted, v_key
+    select h.account_id, h.amount - h.charged, h.charged - h.posted, h.api_key_id,
+           h.budget_team, h.budget_user, h.budget_period
+    into v_account, v_back, v_unposted, v_key, v_team, v_user, v_period
     from credit_holds h
     where h.id = p_lease and h.lease and h.status = 'open' and (not p_expired_only or h.expires_at <= now())
     for update;
@@ -954,23 +1006,36 @@ begin
         if v_key is not null then
             update api_keys k set held = greatest(k.held - v_back, 0) where k.id = v_key;
         end if;
+        if v_period is not null then
+            update member_budget_periods m set held = greatest(m.held - v_back, 0)
+            where m.team_id = v_team and m.user_id = v_user and m.period_start = v_period;
+        end if;
     end if;
     return query select a.id, a.available from credit_accounts a where a.id = v_account;
 end;
 $function$;
 
--- function: public.ledger_lease_grow(p_account uuid, p_key uuid, p_lease uuid, p_min bigint, p_want bigint, p_ttl interval, p_tx uuid, OUT taken bigint, OUT available bigint, OUT refused text)
-CREATE OR REPLACE FUNCTION public.ledger_lease_grow(p_account uuid, p_key uuid, p_lease uuid, p_min bigint, p_want bigint, p_ttl interval, p_tx uuid, OUT taken bigint, OUT available bigint, OUT refused text)
+-- function: public.ledger_lease_grow(p_account uuid, p_key uuid, p_lease uuid, p_min bigint, p_want bigint, p_ttl interval, p_tx uuid, OUT taken bigint, OUT available bigint, OUT refused text, OUT resets_at timestamp with time zone, OUT period text)
+CREATE OR REPLACE FUNCTION public.ledger_lease_grow(p_account uuid, p_key uuid, p_lease uuid, p_min bigint, p_want bigint, p_ttl interval, p_tx uuid, OUT taken bigint, OUT available bigint, OUT refused text, OUT resets_at timestamp with time zone, OUT period text)
  RETURNS record
  LANGUAGE plpgsql
 AS $function$
 declare
     v_room bigint;
+    v_kind text;
+    v_team uuid;
+    v_user uuid;
+    v_budget bigint;
+    v_period text;
+    v_zone text;
+    v_start timestamptz;
+    v_lease_period timestamptz;
 begin
     -- Not a charge: see the note on durability in the leases migration.
     perform set_config('synchronous_commit', 'off', true);
     taken := 0;
-    select a.available into available from credit_accounts a where a.id = p_account for update;
+    select a.available, a.owner_kind, a.owner_id into available, v_kind, v_team
+    from credit_accounts a where a.id = p_account for update;
     if not found then
         raise exception 'no credit account %', p_account;
     end if;
@@ -980,8 +1045,8 @@ begin
     end if;
     taken := least(p_want, available);
     if p_key is not null then
-        select case when k.spend_cap is null then null else k.spend_cap - k.spent - k.held end
-        into v_room from api_keys k where k.id = p_key for update;
+        select case when k.spend_cap is null then null else k.spend_cap - k.spent - k.held end, k.user_id
+        into v_room, v_user from api_keys k where k.id = p_key for update;
         if v_room is not null then
             if v_room < p_min then
                 taken := 0;
@@ -990,13 +1055,55 @@ begin
             end if;
             taken := least(taken, v_room);
         end if;
+    end if;
+    if v_kind in ('organization', 'institution', 'cohort') then
+        select m.budget_amount, m.budget_period, t.time_zone into v_budget, v_period, v_zone
+        from team_members m join teams t on t.id = m.team_id
+        where m.team_id = v_team and m.user_id = v_user;
+        if not found then
+            taken := 0;
+            refused := 'not_member';
+            return;
+        end if;
+        select h.budget_period into v_lease_period from credit_holds h where h.id = p_lease;
+        if v_budget is not null then
+            v_start := budget_period_start(v_period, v_zone, lab_now());
+            resets_at := nullif(budget_period_end(v_period, v_zone, v_start), 'infinity');
+            if found and v_lease_period is distinct from v_start then
+                taken := 0;
+                refused := 'period_ended';
+                return;
+            end if;
+            insert into member_budget_periods (team_id, user_id, period_start)
+            values (v_team, v_user, v_start) on conflict do nothing;
+            select v_budget - b.spent - b.held into v_room from member_budget_periods b
+            where b.team_id = v_team and b.user_id = v_user and b.period_start = v_start for update;
+            if v_room < p_min then
+                taken := 0;
+                refused := 'member_budget';
+                period := v_period;
+                return;
+            end if;
+            taken := least(taken, v_room);
+            update member_budget_periods b set held = b.held + taken
+            where b.team_id = v_team and b.user_id = v_user and b.period_start = v_start;
+        elsif found and v_lease_period is not null then
+            -- Taken under a budget since removed: a new lease, without one.
+            taken := 0;
+            refused := 'period_ended';
+            return;
+        end if;
+    end if;
+    if p_key is not null then
         update api_keys k set held = k.held + taken where k.id = p_key;
     end if;
     update credit_accounts a set available = a.available - taken, reserved = a.reserved + taken
     where a.id = p_account;
     available := available - taken;
-    insert into credit_holds as h (id, account_id, amount, expires_at, lease, charged, posted, api_key_id)
-    values (p_lease, p_account, taken, now() + p_ttl, true, 0, 0, p_key)
+    insert into credit_holds as h (id, account_id, amount, expires_at, lease, charged, posted, api_key_id,
+                                   budget_team, budget_user, budget_period)
+    values (p_lease, p_account, taken, now() + p_ttl, true, 0, 0, p_key,
+            case when v_start is not null then v_team end, case when v_start is not null then v_user end, v_start)
     on conflict (id) do update set amount = h.amount + excluded.amount,
                                    expires_at = greatest(h.expires_at, excluded.expires_at)
     where h.status = 'open' and h.lease and h.account_id = p_account;
@@ -1171,5 +1278,20 @@ begin
         new.updated_at := now();
     end if;
     return new;
+end;
+$function$;
+
+-- function: public.team_keeps_an_owner()
+CREATE OR REPLACE FUNCTION public.team_keeps_an_owner()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+begin
+    if old.role = 'owner'
+       and (select t.kind from teams t where t.id = old.team_id) = 'organization'
+       and not exists (select 1 from team_members m where m.team_id = old.team_id and m.role = 'owner') then
+        raise exception 'an organization keeps at least one owner' using errcode = '23514';
+    end if;
+    return null;
 end;
 $function$;

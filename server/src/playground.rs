@@ -165,7 +165,9 @@ impl Refused {
             | MeteringError::WrongKind { .. }
             | MeteringError::Unavailable { .. } => Self::Unavailable,
             MeteringError::InvalidKey | MeteringError::RateLimited { .. } => Self::Internal,
-            MeteringError::SpendCapReached | MeteringError::Internal => Self::Internal,
+            MeteringError::SpendCapReached
+            | MeteringError::MemberBudgetExceeded { .. }
+            | MeteringError::Internal => Self::Internal,
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod keys;
 pub mod model;
 pub mod model_forms;
 pub mod onboarding;
+pub mod organizations;
 pub mod paging;
 pub mod password;
 pub mod profile;

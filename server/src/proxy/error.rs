@@ -18,6 +18,9 @@ pub struct ApiError {
     pub param: Option<&'static str>,
     pub code: &'static str,
     pub retry_after: Option<u64>,
+    /// When the limit that refused the request resets (RFC 3339), for a
+    /// budget's refusal.
+    pub resets_at: Option<String>,
 }
 
 impl ApiError {
@@ -29,6 +32,7 @@ impl ApiError {
             param: None,
             code,
             retry_after: None,
+            resets_at: None,
         }
     }
 
@@ -82,9 +86,39 @@ impl ApiError {
         Self::new(
             StatusCode::PAYMENT_REQUIRED,
             "insufficient_credits",
-            "key_spend_cap_reached",
+            "key_cap_reached",
             "This API key has reached its spend cap.".to_owned(),
         )
+    }
+
+    /// The member's budget in the organization paying is used up.
+    pub fn member_budget(period: &str, resets_at: Option<time::OffsetDateTime>) -> Self {
+        let which = match period {
+            "day" => "daily budget",
+            "week" => "weekly budget",
+            "month" => "monthly budget",
+            _ => "budget",
+        };
+        let resets_at = resets_at.and_then(|at| {
+            at.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        });
+        let when = match &resets_at {
+            Some(at) => format!("it resets at {at}"),
+            None => "it does not reset; ask an owner or admin of the organization to raise it"
+                .to_owned(),
+        };
+        Self {
+            resets_at,
+            ..Self::new(
+                StatusCode::PAYMENT_REQUIRED,
+                "insufficient_credits",
+                "member_budget_exceeded",
+                format!(
+                    "Your {which} in the organization this API key bills is used up for this request; {when}."
+                ),
+            )
+        }
     }
 
     pub fn rate_limited(message: String, retry_after: u64) -> Self {
@@ -161,6 +195,9 @@ impl From<MeteringError> for ApiError {
                  Lower `max_tokens` or add credits."
             )),
             MeteringError::SpendCapReached => Self::spend_cap(),
+            MeteringError::MemberBudgetExceeded { period, resets_at } => {
+                Self::member_budget(&period, resets_at)
+            }
             MeteringError::Internal => Self::internal(),
         }
     }
@@ -168,12 +205,15 @@ impl From<MeteringError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({"error": {
+        let mut body = json!({"error": {
             "message": self.message,
             "type": self.kind,
             "param": self.param,
             "code": self.code,
         }});
+        if let Some(at) = self.resets_at {
+            body["error"]["resets_at"] = json!(at);
+        }
         let mut response = (self.status, Json(body)).into_response();
         if let Some(seconds) = self.retry_after {
             response

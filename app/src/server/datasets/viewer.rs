@@ -390,14 +390,13 @@ pub async fn want_pair(
     sort: i32,
     min_rows: i64,
 ) -> Result<bool, sqlx::Error> {
-    let name: Option<String> =
-        sqlx::query_scalar("select dataset_table_pair_want($1, $2, $3, $4)")
-            .bind(sha256)
-            .bind(filter)
-            .bind(sort)
-            .bind(min_rows)
-            .fetch_one(pool)
-            .await?;
+    let name: Option<String> = sqlx::query_scalar("select dataset_table_pair_want($1, $2, $3, $4)")
+        .bind(sha256)
+        .bind(filter)
+        .bind(sort)
+        .bind(min_rows)
+        .fetch_one(pool)
+        .await?;
     Ok(name.is_some())
 }
 

@@ -60,6 +60,12 @@ pub(super) struct Lease {
     pub posted: Instant,
     pub used: Instant,
     pub renewed: Instant,
+    /// When the budget period it was taken in ends (a member's budget in
+    /// an organization): from then on it takes no new reservations, and
+    /// is returned once those in flight are done.
+    pub until: Option<Instant>,
+    /// Past its period: no new reservations, returned when unused.
+    pub retired: bool,
 }
 
 impl Lease {
@@ -74,6 +80,8 @@ impl Lease {
             posted: now,
             used: now,
             renewed: now,
+            until: None,
+            retired: false,
         }
     }
 
@@ -113,13 +121,27 @@ pub(super) struct Tending {
 }
 
 impl State {
-    /// The lease of `key`, if this process holds one.
+    /// The lease of `key` that takes reservations, if this process holds
+    /// one. A lease whose budget period has ended is retired here.
     pub fn lease(&mut self, (account, api_key): LeaseKey) -> Option<&mut Lease> {
-        self.accounts
+        let now = Instant::now();
+        let lease = self
+            .accounts
             .get_mut(&account)?
             .leases
             .iter_mut()
-            .find(|l| l.api_key == api_key)
+            .find(|l| l.api_key == api_key && !l.retired)?;
+        if lease.until.is_some_and(|until| until <= now) {
+            lease.retired = true;
+            return None;
+        }
+        Some(lease)
+    }
+
+    /// Takes no more reservations on the lease `id` (its budget period
+    /// ended, as the database says); it is returned once unused.
+    pub fn retire(&mut self, id: Uuid) {
+        self.each_lease(&[id], |lease| lease.retired = true);
     }
 
     /// Applies `change` to each of the leases `ids` still held here.
@@ -207,14 +229,24 @@ impl State {
     /// Records what the database answered to growing the lease `lease` of
     /// `key` by `taken` (a new lease when this process has none by that
     /// id), with the account's balance after it.
-    pub fn grew(&mut self, key: LeaseKey, lease: Uuid, taken: i64, available: i64) {
+    /// `until` is when its budget period ends, if it is under a budget.
+    pub fn grew(
+        &mut self,
+        key: LeaseKey,
+        lease: Uuid,
+        taken: i64,
+        available: i64,
+        until: Option<Instant>,
+    ) {
         let account = self.accounts.entry(key.0).or_default();
         account.available = available;
         match account.leases.iter_mut().find(|l| l.id == lease) {
             Some(existing) => existing.amount += taken,
-            None => account
-                .leases
-                .push(Lease::new(lease, key.1, taken, Instant::now())),
+            None => {
+                let mut new = Lease::new(lease, key.1, taken, Instant::now());
+                new.until = until;
+                account.leases.push(new);
+            }
         }
     }
 
@@ -294,7 +326,8 @@ impl State {
         let mut tending = Tending::default();
         for (_, account) in self.accounts.iter_mut().filter(|(id, _)| owns(**id)) {
             account.leases.retain(|lease| {
-                let idle = lease.reserved == 0 && (all || now - lease.used >= IDLE);
+                let idle =
+                    lease.reserved == 0 && (all || lease.retired || now - lease.used >= IDLE);
                 if idle {
                     tending.returned.push(lease.id);
                     return false;
@@ -324,7 +357,7 @@ mod tests {
         let mut state = State::default();
         let key = (Uuid::now_v7(), Some(Uuid::now_v7()));
         let lease = Uuid::now_v7();
-        state.grew(key, lease, amount, 500);
+        state.grew(key, lease, amount, 500, None);
         (state, key, lease)
     }
 
@@ -340,6 +373,33 @@ mod tests {
         );
         state.take(key, 40, TTL).expect("exactly what is left");
         assert_eq!(state.available(key.0), 500);
+    }
+
+    #[test]
+    fn a_lease_past_its_budget_period_takes_nothing_more_and_is_returned_when_unused() {
+        let mut state = State::default();
+        let key = (Uuid::now_v7(), Some(Uuid::now_v7()));
+        let lease = Uuid::now_v7();
+        let now = Instant::now();
+        state.grew(key, lease, 100, 0, Some(now + Duration::from_millis(50)));
+        let hold = state.take(key, 10, TTL).expect("within its period").hold;
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(state.take(key, 10, TTL).is_none(), "its period is over");
+        assert!(state.lease(key).is_none(), "retired");
+        // A new lease for the same key serves the new period.
+        let next = Uuid::now_v7();
+        state.grew(key, next, 50, 0, None);
+        assert_eq!(state.lease(key).map(|l| l.id), Some(next));
+        // The retired one is returned once its reservation is done, however
+        // recently it was used.
+        let tending = state.tend(|_| true, false, Instant::now());
+        assert!(tending.returned.is_empty(), "a reservation is in flight");
+        state.finish(hold, 10, HoldStatus::Settled, None);
+        let tending = state.tend(|_| true, false, Instant::now());
+        assert_eq!(tending.returned, vec![lease]);
+        // The database says a lease's period ended: retired at once.
+        state.retire(next);
+        assert!(state.lease(key).is_none());
     }
 
     #[test]

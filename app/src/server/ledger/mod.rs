@@ -35,6 +35,17 @@ pub enum LedgerError {
     InsufficientCredits,
     #[error("the API key's spend cap is reached")]
     SpendCapReached,
+    /// The member's budget in the team paying has no room left this
+    /// `period` (`day`, `week`, `month` or `total`); it resets at
+    /// `resets_at` (never for a budget in total).
+    #[error("the member's budget is used up")]
+    MemberBudgetExceeded {
+        period: String,
+        resets_at: Option<OffsetDateTime>,
+    },
+    /// The API key's creator is no longer a member of the team paying.
+    #[error("the key's creator is not a member of the team it bills")]
+    NotMember,
     #[error("the amount must be positive")]
     NonPositiveAmount,
     #[error("no such hold")]
@@ -999,7 +1010,7 @@ pub struct Violation(pub String);
 /// Checks every invariant of the ledger; an empty list means all hold.
 pub async fn verify(pool: &PgPool) -> Result<Vec<Violation>, LedgerError> {
     // Each check lists the ids that break it.
-    let checks: [(&str, QueryScalar<'_, Postgres, String, PgArguments>); 6] = [
+    let checks: [(&str, QueryScalar<'_, Postgres, String, PgArguments>); 8] = [
         ("transaction does not sum to zero",
          sqlx::query_scalar("select transaction_id::text from ledger_entries group by transaction_id having sum(amount) <> 0")),
         ("cached balance differs from its entries",
@@ -1024,6 +1035,24 @@ pub async fn verify(pool: &PgPool) -> Result<Vec<Violation>, LedgerError> {
          sqlx::query_scalar("select a.id::text from credit_accounts a left join (
               select account_id, sum(remaining) as remaining from credit_lots group by account_id) l on l.account_id = a.id
           where a.owner_kind not in ('treasury', 'uncollected') and a.available <> coalesce(l.remaining, 0)")),
+        ("a member's budget period holds other than its open leases",
+         sqlx::query_scalar("select b.team_id || ' ' || b.user_id || ' ' || b.period_start
+          from member_budget_periods b left join (
+              select budget_team, budget_user, budget_period, sum(amount - charged) as held
+              from credit_holds where status = 'open' and budget_period is not null
+              group by budget_team, budget_user, budget_period) h
+              on (h.budget_team, h.budget_user, h.budget_period) = (b.team_id, b.user_id, b.period_start)
+          where b.held <> coalesce(h.held, 0)")),
+        ("a member's budget period spent other than its leases charged",
+         sqlx::query_scalar("select b.team_id || ' ' || b.user_id || ' ' || b.period_start
+          from member_budget_periods b left join (
+              select budget_team, budget_user, budget_period,
+                     sum(charged + coalesce((select sum(u.uncollected) from usage_records u where u.hold_id = credit_holds.id), 0))
+                         as charged
+              from credit_holds where budget_period is not null
+              group by budget_team, budget_user, budget_period) h
+              on (h.budget_team, h.budget_user, h.budget_period) = (b.team_id, b.user_id, b.period_start)
+          where b.spent <> coalesce(h.charged, 0)")),
     ];
     let mut violations = Vec::new();
     for (what, query) in checks {

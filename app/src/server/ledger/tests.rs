@@ -1181,3 +1181,292 @@ async fn usage_past_a_reservation_is_collected_from_the_account_and_the_rest_is_
     assert_eq!(kinds, vec!["uncollected".to_owned()]);
     assert_verified(&pool).await;
 }
+
+/// An organization (a team and its pool account) holding `credits`.
+async fn organization_with_credits(
+    pool: &PgPool,
+    slug: &str,
+    zone: &str,
+    credits: i64,
+) -> (Uuid, Uuid) {
+    let team = Uuid::now_v7();
+    sqlx::query("insert into teams (id, kind, slug, name, time_zone) values ($1, 'organization', $2, $2, $3)")
+        .bind(team)
+        .bind(slug)
+        .bind(zone)
+        .execute(pool)
+        .await
+        .expect("team");
+    let mut conn = pool.acquire().await.expect("conn");
+    let account = account_for(&mut conn, Owner::Organization(team))
+        .await
+        .expect("account");
+    drop(conn);
+    give(pool, account, credits, None).await;
+    (team, account)
+}
+
+/// A member of `team` with a budget of `budget` credits per `period`, and
+/// a key of theirs billed to the team's `account`.
+async fn member_with_key(
+    pool: &PgPool,
+    team: Uuid,
+    account: Uuid,
+    email: &str,
+    budget: Option<(i64, &str)>,
+) -> (Uuid, Uuid) {
+    let user = Uuid::now_v7();
+    sqlx::query(
+        "insert into users (id, email, password_hash, display_name, account_kind, country)
+         values ($1, $2, 'x', 'Member', 'business', 'SG')",
+    )
+    .bind(user)
+    .bind(email)
+    .execute(pool)
+    .await
+    .expect("user");
+    sqlx::query(
+        "insert into team_members (team_id, user_id, role, budget_amount, budget_period)
+         values ($1, $2, 'member', $3, $4)",
+    )
+    .bind(team)
+    .bind(user)
+    .bind(budget.map(|(credits, _)| c(credits).micros()))
+    .bind(budget.map(|(_, period)| period))
+    .execute(pool)
+    .await
+    .expect("member");
+    let key = Uuid::now_v7();
+    sqlx::query(
+        "insert into api_keys (id, user_id, account_id, team_id, name, public_id, secret_hash)
+         values ($1, $2, $3, $4, 'org key', substr(md5($1::text), 1, 12), decode(repeat('00', 32), 'hex'))",
+    )
+    .bind(key)
+    .bind(user)
+    .bind(account)
+    .bind(team)
+    .execute(pool)
+    .await
+    .expect("key");
+    (user, key)
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn three_hundred_concurrent_reservations_from_ten_members_never_pass_a_budget(pool: PgPool) {
+    // A pool of 1,000 credits; ten members with 10 credits a month each,
+    // thirty requests of 1 credit from each at once: exactly ten each.
+    let (team, account) = organization_with_credits(&pool, "acme", "Asia/Singapore", 1_000).await;
+    let mut keys = Vec::new();
+    for i in 0..10 {
+        let (user, key) = member_with_key(
+            &pool,
+            team,
+            account,
+            &format!("m{i}@acme.test"),
+            Some((10, "month")),
+        )
+        .await;
+        keys.push((user, key));
+    }
+    let batcher = Batcher::start(pool.clone(), 2);
+    let ttl = Duration::minutes(5);
+    let tasks: Vec<_> = (0..300)
+        .map(|i| {
+            let batcher = batcher.clone();
+            let (user, key) = keys[i % 10];
+            tokio::spawn(async move {
+                (
+                    user,
+                    batcher.reserve_for(account, c(1), ttl, Some(key)).await,
+                )
+            })
+        })
+        .collect();
+    let mut held: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    let mut refused = 0;
+    for task in tasks {
+        match task.await.expect("task") {
+            (user, Ok(reserved)) => held.entry(user).or_default().push(reserved.hold),
+            (_, Err(LedgerError::MemberBudgetExceeded { period, resets_at })) => {
+                assert_eq!(period, "month");
+                let resets_at = resets_at.expect("a monthly budget resets");
+                let local = resets_at.to_offset(time::macros::offset!(+8));
+                assert_eq!(
+                    (local.day(), local.hour(), local.minute()),
+                    (1, 0, 0),
+                    "{resets_at}"
+                );
+                refused += 1;
+            }
+            (_, Err(other)) => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(refused, 200);
+    assert_eq!(held.len(), 10);
+    assert!(held.values().all(|holds| holds.len() == 10));
+    for (i, hold) in held.values().flatten().enumerate() {
+        batcher
+            .settle(account, *hold, c(1), &format!("budget-{i}"))
+            .await
+            .expect("settle");
+    }
+    batcher.return_leases().await;
+    let periods: Vec<(i64, i64)> =
+        sqlx::query_as("select spent, held from member_budget_periods where team_id = $1")
+            .bind(team)
+            .fetch_all(&pool)
+            .await
+            .expect("periods");
+    assert_eq!(periods, vec![(c(10).micros(), 0); 10]);
+    assert_eq!(balance_pair(&pool, account).await, (c(900).micros(), 0));
+    assert_verified(&pool).await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_budget_starts_again_at_the_calendar_month_in_the_organizations_time_zone(pool: PgPool) {
+    let (team, account) = organization_with_credits(&pool, "globex", "Asia/Singapore", 100).await;
+    let (user, key) =
+        member_with_key(&pool, team, account, "ann@globex.test", Some((5, "month"))).await;
+    // The clock frozen at 23:30 on 31 January in Singapore (15:30 UTC).
+    let frozen = |at: &str| {
+        let options = (*pool.connect_options()).clone().options([("lab.now", at)]);
+        sqlx::postgres::PgPoolOptions::new()
+            .max_connections(3)
+            .connect_lazy_with(options)
+    };
+    let january = frozen("2026-01-31T15:30:00Z");
+    let batcher = Batcher::start(january.clone(), 1);
+    let ttl = Duration::minutes(5);
+    let mut holds = Vec::new();
+    for _ in 0..5 {
+        holds.push(
+            batcher
+                .reserve_for(account, c(1), ttl, Some(key))
+                .await
+                .expect("within budget"),
+        );
+    }
+    let Err(LedgerError::MemberBudgetExceeded { period, resets_at }) =
+        batcher.reserve_for(account, c(1), ttl, Some(key)).await
+    else {
+        panic!("the sixth credit is over budget");
+    };
+    assert_eq!(period, "month");
+    assert_eq!(
+        resets_at,
+        Some(time::macros::datetime!(2026-01-31 16:00 UTC))
+    );
+    for (i, held) in holds.iter().enumerate() {
+        batcher
+            .settle(account, held.hold, c(1), &format!("jan-{i}"))
+            .await
+            .expect("settle");
+    }
+    batcher.return_leases().await;
+
+    // Half an hour later it is February in Singapore: a fresh budget.
+    let february = frozen("2026-01-31T16:00:00Z");
+    let batcher = Batcher::start(february.clone(), 1);
+    let held = batcher
+        .reserve_for(account, c(5), ttl, Some(key))
+        .await
+        .expect("a new month");
+    batcher
+        .settle(account, held.hold, c(5), "feb")
+        .await
+        .expect("settle");
+    assert!(matches!(
+        batcher.reserve_for(account, c(1), ttl, Some(key)).await,
+        Err(LedgerError::MemberBudgetExceeded { .. })
+    ));
+    batcher.return_leases().await;
+    // January's spending stays on record beside February's.
+    let periods: Vec<(OffsetDateTime, i64)> = sqlx::query_as(
+        "select period_start, spent from member_budget_periods where user_id = $1 order by period_start",
+    )
+    .bind(user)
+    .fetch_all(&pool)
+    .await
+    .expect("periods");
+    assert_eq!(
+        periods,
+        vec![
+            (time::macros::datetime!(2025-12-31 16:00 UTC), c(5).micros()),
+            (time::macros::datetime!(2026-01-31 16:00 UTC), c(5).micros()),
+        ]
+    );
+
+    // A lease taken in one period grows no more in the next.
+    let mut conn = pool.acquire().await.expect("conn");
+    let lease = Uuid::now_v7();
+    sqlx::query("select set_config('lab.now', '2026-03-31 15:59:00+00', false)")
+        .execute(&mut *conn)
+        .await
+        .expect("clock");
+    let (taken, refused): (i64, Option<String>) = sqlx::query_as(
+        "select taken, refused from ledger_lease_grow($1, $2, $3, 1, 1, '5 minutes', gen_random_uuid())",
+    )
+    .bind(account)
+    .bind(key)
+    .bind(lease)
+    .fetch_one(&mut *conn)
+    .await
+    .expect("grow");
+    assert_eq!((taken, refused), (1, None));
+    sqlx::query("select set_config('lab.now', '2026-03-31 16:00:00+00', false)")
+        .execute(&mut *conn)
+        .await
+        .expect("clock");
+    let (taken, refused): (i64, Option<String>) = sqlx::query_as(
+        "select taken, refused from ledger_lease_grow($1, $2, $3, 1, 1, '5 minutes', gen_random_uuid())",
+    )
+    .bind(account)
+    .bind(key)
+    .bind(lease)
+    .fetch_one(&mut *conn)
+    .await
+    .expect("grow");
+    assert_eq!((taken, refused.as_deref()), (0, Some("period_ended")));
+    sqlx::query(
+        "select ledger_lease_close($1, 'released', false, gen_random_uuid(), gen_random_uuid())",
+    )
+    .bind(lease)
+    .execute(&mut *conn)
+    .await
+    .expect("close");
+    drop(conn);
+    assert_verified(&pool).await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_key_of_someone_no_longer_a_member_spends_nothing(pool: PgPool) {
+    let (team, account) = organization_with_credits(&pool, "initech", "UTC", 100).await;
+    let (user, key) = member_with_key(&pool, team, account, "bob@initech.test", None).await;
+    let batcher = Batcher::start(pool.clone(), 1);
+    let ttl = Duration::minutes(5);
+    let held = batcher
+        .reserve_for(account, c(1), ttl, Some(key))
+        .await
+        .expect("a member");
+    batcher
+        .settle(account, held.hold, c(1), "member")
+        .await
+        .expect("settle");
+    batcher.return_leases().await;
+    sqlx::query("delete from team_members where team_id = $1 and user_id = $2")
+        .bind(team)
+        .bind(user)
+        .execute(&pool)
+        .await
+        .expect("removed");
+    assert_eq!(
+        batcher.reserve_for(account, c(1), ttl, Some(key)).await,
+        Err(LedgerError::NotMember)
+    );
+    // Without a key, nobody spends an organization's pool.
+    assert_eq!(
+        batcher.reserve(account, c(1), ttl).await,
+        Err(LedgerError::NotMember)
+    );
+    assert_verified(&pool).await;
+}

@@ -206,9 +206,10 @@ async fn grow_and_take(
             }
         };
         let want = need.max(amount.saturating_mul(LEASE_SLICE));
-        let (taken, available, refused): (i64, i64, Option<String>) = retrying!(link, |conn| {
+        let grown: Grown = retrying!(link, |conn| {
             sqlx::query_as(
-                "select taken, available, refused from ledger_lease_grow($1, $2, $3, $4, $5, $6, $7)",
+                "select taken, available, refused, resets_at, period
+                 from ledger_lease_grow($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(key.0)
             .bind(key.1)
@@ -220,16 +221,47 @@ async fn grow_and_take(
             .fetch_one(conn)
         })?;
         let mut state = lock(inner);
-        state.accounts.entry(key.0).or_default().available = available;
-        match refused.as_deref() {
+        state.accounts.entry(key.0).or_default().available = grown.available;
+        match grown.refused.as_deref() {
             Some("key_cap") => return Err(LedgerError::SpendCapReached),
+            Some("member_budget") => {
+                return Err(LedgerError::MemberBudgetExceeded {
+                    period: grown.period.unwrap_or_default(),
+                    resets_at: grown.resets_at,
+                })
+            }
+            Some("not_member") => return Err(LedgerError::NotMember),
+            // Taken in a budget period that has ended: the next try takes
+            // a new lease in the current one.
+            Some("period_ended") => state.retire(lease),
             Some(_) => return Err(LedgerError::InsufficientCredits),
-            None => state.grew(key, lease, taken, available),
+            None => {
+                // The database's clock decides the period; this process's
+                // may differ a little, so a lease serves at least a moment.
+                let until = grown.resets_at.map(|at| {
+                    let left = at - time::OffsetDateTime::now_utc();
+                    std::time::Instant::now()
+                        + std::time::Duration::try_from(left)
+                            .unwrap_or_default()
+                            .max(std::time::Duration::from_secs(1))
+                });
+                state.grew(key, lease, grown.taken, grown.available, until);
+            }
         }
     }
     lock(inner)
         .take(key, amount, ttl)
         .ok_or(LedgerError::InsufficientCredits)
+}
+
+/// What `ledger_lease_grow` answers.
+#[derive(sqlx::FromRow)]
+struct Grown {
+    taken: i64,
+    available: i64,
+    refused: Option<String>,
+    resets_at: Option<time::OffsetDateTime>,
+    period: Option<String>,
 }
 
 /// One charge on its way to the database.

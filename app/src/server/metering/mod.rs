@@ -68,6 +68,13 @@ pub enum MeteringError {
     InsufficientCredits { cost: Credits },
     #[error("the API key's spend cap is reached")]
     SpendCapReached,
+    /// The key's member has used up their budget in the organization
+    /// paying, for this `period`; it resets at `resets_at`.
+    #[error("the member's budget is used up")]
+    MemberBudgetExceeded {
+        period: String,
+        resets_at: Option<time::OffsetDateTime>,
+    },
     #[error("an internal error (logged)")]
     Internal,
 }
@@ -329,6 +336,10 @@ impl Meter {
             .map_err(|error| match error {
                 LedgerError::InsufficientCredits => MeteringError::InsufficientCredits { cost },
                 LedgerError::SpendCapReached => MeteringError::SpendCapReached,
+                LedgerError::MemberBudgetExceeded { period, resets_at } => {
+                    MeteringError::MemberBudgetExceeded { period, resets_at }
+                }
+                LedgerError::NotMember => MeteringError::InvalidKey,
                 other => MeteringError::internal("reserving credits", other),
             })?;
         Ok(Reservation {

@@ -38,6 +38,30 @@ pub async fn record(conn: &mut PgConnection, entry: Entry<'_>) -> Result<(), sql
     Ok(())
 }
 
+/// Appends `entry` to the audit log as something done in the team (an
+/// organization, institution or cohort) `team_id`, for its own audit page.
+pub async fn record_for_team(
+    conn: &mut PgConnection,
+    team_id: Uuid,
+    entry: Entry<'_>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into audit_log (actor_id, action, target_type, target_id, before, after, client_addr, team_id)
+         values ($1, $2, $3, $4, $5, $6, $7::text::inet, $8)",
+    )
+    .bind(entry.actor_id)
+    .bind(entry.action)
+    .bind(entry.target_type)
+    .bind(entry.target_id)
+    .bind(entry.before)
+    .bind(entry.after)
+    .bind(entry.client_addr.map(|a| a.to_string()))
+    .bind(team_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// One audit log entry, with the actor's email.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AuditRow {
