@@ -155,6 +155,27 @@ pub fn keys() -> &'static str {
     "/keys"
 }
 
+/// `/orgs`: the signed-in user's organizations, and creating one.
+pub fn organizations() -> &'static str {
+    "/orgs"
+}
+
+/// `/orgs/{slug}`: an organization's page (members, budgets, invitations,
+/// settings).
+pub fn organization(slug: &str) -> String {
+    format!("/orgs/{slug}")
+}
+
+/// `/orgs/{slug}/keys`: the keys billed to an organization.
+pub fn organization_keys(slug: &str) -> String {
+    format!("/orgs/{slug}/keys")
+}
+
+/// `/invitations/{token}`: an invitation to an organization.
+pub fn invitation(token: &str) -> String {
+    format!("/invitations/{token}")
+}
+
 /// `/usage`.
 pub fn usage() -> &'static str {
     "/usage"
@@ -309,6 +330,7 @@ mod tests {
             dashboard(),
             credits(),
             keys(),
+            organizations(),
             usage(),
             onboarding(),
             profile(),
@@ -334,6 +356,9 @@ mod tests {
         all.extend([
             playground_list().to_owned(),
             playground(id),
+            organization("acme-labs"),
+            organization_keys("acme-labs"),
+            invitation("0123abcd"),
             shared("0123abcd"),
             agent("credit-memo-drafter"),
             dataset("nycflights13"),

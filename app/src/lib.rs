@@ -37,6 +37,7 @@ use crate::pages::{
     lazy,
     models::ModelsPage,
     not_found::NotFoundPage,
+    organizations::InvitationPage,
 };
 
 /// The HTML document every page is rendered into on the server.
@@ -152,6 +153,14 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/dashboard") view=lazy::dashboard() ssr=SsrMode::Async />
                 <Route path=path!("/credits") view=lazy::credits() ssr=SsrMode::Async />
                 <Route path=path!("/keys") view=lazy::keys() ssr=SsrMode::Async />
+                <Route path=path!("/orgs") view=lazy::organizations() ssr=SsrMode::Async />
+                <Route path=path!("/orgs/:slug") view=lazy::organization() ssr=SsrMode::Async />
+                <Route
+                    path=path!("/orgs/:slug/keys")
+                    view=lazy::organization_keys()
+                    ssr=SsrMode::Async
+                />
+                <Route path=path!("/invitations/:token") view=InvitationPage ssr=SsrMode::Async />
                 <Route path=path!("/usage") view=lazy::usage() ssr=SsrMode::Async />
                 <Route path=path!("/playground") view=lazy::playground() ssr=SsrMode::Async />
                 <Route path=path!("/playground/:id") view=lazy::conversation() ssr=SsrMode::Async />

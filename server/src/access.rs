@@ -19,7 +19,7 @@ use app::error::AppError;
 use app::server::auth::CurrentCaller;
 
 /// The server functions anyone may call, signed in or not.
-pub const PUBLIC: [&str; 15] = [
+pub const PUBLIC: [&str; 16] = [
     "current_user",
     "sign_up",
     "verify_email",
@@ -35,6 +35,7 @@ pub const PUBLIC: [&str; 15] = [
     "list_agents",
     "get_agent",
     "get_shared",
+    "get_invitation",
 ];
 
 /// Who a server function is for.

@@ -10,5 +10,6 @@ pub mod datasets;
 pub mod keys;
 pub mod models;
 pub mod onboarding;
+pub mod organizations;
 pub mod playground;
 pub mod usage;

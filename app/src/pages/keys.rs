@@ -20,7 +20,7 @@ use crate::api::keys::{
 };
 use crate::api::onboarding::{my_application, ApplicationView};
 use crate::components::form::{
-    action_error, field_error, kept_fields, FormError, Notice, TextField,
+    action_error, field_error, kept_fields, FormError, Notice, SelectField, TextField,
 };
 use crate::components::guard::RequireUser;
 use crate::components::snippets::{copy_to_clipboard, export_key, snippets, CodeBlock};
@@ -198,6 +198,8 @@ fn CreateKeyForm(create: ServerAction<CreateApiKey>) -> impl IntoView {
     let error = action_error(create.value());
     let kept = kept_fields(CreateApiKey::PATH);
     let form = NodeRef::<html::Form>::new();
+    let bill_to = Resource::new(|| (), |_| crate::api::organizations::my_organizations());
+    let bill_to_kept = kept.get("bill_to").unwrap_or_default();
     // A created key empties the form for the next one.
     Effect::new(move |_| {
         if matches!(create.value().get(), Some(Ok(_))) {
@@ -221,6 +223,39 @@ fn CreateKeyForm(create: ServerAction<CreateApiKey>) -> impl IntoView {
                     value=kept.get("name").unwrap_or_default()
                     error=field_error(error, "name")
                 />
+                <Suspense fallback=|| ()>
+                    {move || {
+                        let selected = bill_to_kept.clone();
+                        Suspend::new(async move {
+                            let orgs = bill_to.await.map(|m| m.organizations).unwrap_or_default();
+                            (!orgs.is_empty())
+                                .then(|| {
+                                    let mut options = vec![
+                                        ("".to_owned(), "Your own credits".to_owned()),
+                                    ];
+                                    options
+                                        .extend(
+                                            orgs
+                                                .into_iter()
+                                                .map(|o| (
+                                                    o.slug,
+                                                    format!("{} (organization pool)", o.name),
+                                                )),
+                                        );
+                                    view! {
+                                        <SelectField
+                                            label="Bill to"
+                                            name="bill_to"
+                                            options
+                                            hint="An organization's pool pays for keys billed to it, within your budget there."
+                                            selected
+                                            error=field_error(error, "bill_to")
+                                        />
+                                    }
+                                })
+                        })
+                    }}
+                </Suspense>
                 <fieldset class="keys-limits">
                     <legend>"Limits (optional)"</legend>
                     <TextField
@@ -321,6 +356,7 @@ fn keys_table(keys: Vec<KeyView>) -> impl IntoView {
                         <th scope="col">"Name"</th>
                         <th scope="col">"Key"</th>
                         <th scope="col">"Status"</th>
+                        <th scope="col">"Bills"</th>
                         <th scope="col">"Created"</th>
                         <th scope="col">"Last used"</th>
                         <th scope="col">"Spent"</th>
@@ -371,6 +407,7 @@ fn key_row(key: KeyView) -> impl IntoView {
             <td data-label="Status">
                 <span class=status_class>{key.status.label()}</span>
             </td>
+            <td data-label="Bills">{key.organization.unwrap_or_else(|| "You".to_owned())}</td>
             <td data-label="Created" class="nowrap">
                 {key.created}
             </td>

@@ -12,8 +12,10 @@ use leptos_router::{lazy_route, Lazy, LazyRoute};
 
 use crate::pages::{
     admin, credits::CreditsPage, dashboard::DashboardPage, design::DesignPage, keys::KeysPage,
-    onboarding::OnboardingPage, playground::ConversationPage, playground::PlaygroundPage,
-    playground::SharedPage, profile::ProfilePage, usage::UsagePage,
+    onboarding::OnboardingPage, organizations::OrganizationKeysPage,
+    organizations::OrganizationPage, organizations::OrganizationsPage,
+    playground::ConversationPage, playground::PlaygroundPage, playground::SharedPage,
+    profile::ProfilePage, usage::UsagePage,
 };
 
 /// One lazily loaded route per page: `route() -> Route => page component`.
@@ -48,6 +50,9 @@ lazy_pages! {
     dashboard -> Dashboard => DashboardPage;
     credits -> Credits => CreditsPage;
     keys -> Keys => KeysPage;
+    organizations -> Organizations => OrganizationsPage;
+    organization -> Organization => OrganizationPage;
+    organization_keys -> OrganizationKeys => OrganizationKeysPage;
     usage -> Usage => UsagePage;
     playground -> Playground => PlaygroundPage;
     conversation -> Conversation => ConversationPage;

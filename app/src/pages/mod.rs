@@ -14,6 +14,7 @@ pub mod lazy;
 pub mod models;
 pub mod not_found;
 pub mod onboarding;
+pub mod organizations;
 pub mod playground;
 pub mod profile;
 pub mod usage;

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::error::AppError;
 
 /// Every template, by name.
-const TEMPLATES: [(&str, &str); 7] = [
+const TEMPLATES: [(&str, &str); 8] = [
     (
         "account_exists.txt",
         include_str!("../../templates/email/account_exists.txt"),
@@ -38,6 +38,10 @@ const TEMPLATES: [(&str, &str); 7] = [
     (
         "dataset_access_decision.txt",
         include_str!("../../templates/email/dataset_access_decision.txt"),
+    ),
+    (
+        "organization_invitation.txt",
+        include_str!("../../templates/email/organization_invitation.txt"),
     ),
 ];
 

@@ -48,17 +48,37 @@ enum Role {
     Suspended,
     /// A platform admin, signed in, with an API key.
     PlatformAdmin,
+    /// A developer who created the organization [`ORG`]: its owner.
+    OrgOwner,
+    /// A developer made an admin of [`ORG`].
+    OrgAdmin,
+    /// A developer made a member of [`ORG`].
+    OrgMember,
+    /// The owner of another organization, not a member of [`ORG`].
+    OtherOrgOwner,
 }
 
-/// Every role, in the order mismatches are listed.
-const ROLES: [Role; 6] = [
+/// Every role, in the order mismatches are listed (and made: an
+/// organization's owner before its other members).
+const ROLES: [Role; 10] = [
     Role::Anonymous,
     Role::Unverified,
     Role::Pending,
     Role::Developer,
     Role::Suspended,
     Role::PlatformAdmin,
+    Role::OrgOwner,
+    Role::OrgAdmin,
+    Role::OrgMember,
+    Role::OtherOrgOwner,
 ];
+
+/// The organization the organization roles belong to (its slug).
+const ORG: &str = "roles-org";
+
+/// What a server function of an organization answers anyone who is not a
+/// member of it (404: outsiders learn nothing).
+const NOT_A_MEMBER: &str = "There is no such organization, or you are not a member of it.";
 
 /// Who may use a route, as the server enforces it today.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +94,10 @@ enum Access {
     ApiKey,
     /// Anyone on this machine; not exposed beyond it (the simulator).
     Loopback,
+    /// A member of [`ORG`] (any role), named by the call's `slug`.
+    OrgMember,
+    /// An owner or admin of [`ORG`].
+    OrgManager,
 }
 
 /// The answer a role should get from a route.
@@ -87,28 +111,64 @@ enum Expect {
     SignIn,
     /// Refused although signed in (or keyed): 403.
     Forbidden,
+    /// Refused as if the thing did not exist: 404 (an organization to
+    /// someone who is not a member of it).
+    Hidden,
 }
 
 impl Access {
     /// What `role` gets from a route of this class.
     fn expect(self, role: Role) -> Expect {
-        use Expect::{Allowed, Forbidden, SignIn};
+        use Expect::{Allowed, Forbidden, Hidden, SignIn};
         match self {
             Access::Public | Access::Loopback => Allowed,
             Access::SignedIn => match role {
                 Role::Anonymous | Role::Unverified | Role::Suspended => SignIn,
-                Role::Pending | Role::Developer | Role::PlatformAdmin => Allowed,
+                Role::Pending
+                | Role::Developer
+                | Role::PlatformAdmin
+                | Role::OrgOwner
+                | Role::OrgAdmin
+                | Role::OrgMember
+                | Role::OtherOrgOwner => Allowed,
             },
             Access::Admin => match role {
                 Role::Anonymous | Role::Unverified | Role::Suspended => SignIn,
-                Role::Pending | Role::Developer => Forbidden,
+                Role::Pending
+                | Role::Developer
+                | Role::OrgOwner
+                | Role::OrgAdmin
+                | Role::OrgMember
+                | Role::OtherOrgOwner => Forbidden,
                 Role::PlatformAdmin => Allowed,
             },
             Access::ApiKey => match role {
                 // No key at all.
                 Role::Anonymous | Role::Unverified => SignIn,
                 Role::Suspended => Forbidden,
-                Role::Pending | Role::Developer | Role::PlatformAdmin => Allowed,
+                Role::Pending
+                | Role::Developer
+                | Role::PlatformAdmin
+                | Role::OrgOwner
+                | Role::OrgAdmin
+                | Role::OrgMember
+                | Role::OtherOrgOwner => Allowed,
+            },
+            Access::OrgMember => match role {
+                Role::Anonymous | Role::Unverified | Role::Suspended => SignIn,
+                // Lab staff manage organizations from the admin console.
+                Role::Pending | Role::Developer | Role::PlatformAdmin | Role::OtherOrgOwner => {
+                    Hidden
+                }
+                Role::OrgOwner | Role::OrgAdmin | Role::OrgMember => Allowed,
+            },
+            Access::OrgManager => match role {
+                Role::Anonymous | Role::Unverified | Role::Suspended => SignIn,
+                Role::Pending | Role::Developer | Role::PlatformAdmin | Role::OtherOrgOwner => {
+                    Hidden
+                }
+                Role::OrgMember => Forbidden,
+                Role::OrgOwner | Role::OrgAdmin => Allowed,
             },
         }
     }
@@ -131,9 +191,10 @@ struct Class {
     route: &'static str,
     access: Access,
     args: Args,
-    /// Called after every other route (signing out ends the session the
-    /// other calls use).
-    last: bool,
+    /// When it is called: 0 with most routes, 1 after them (leaving an
+    /// organization ends the membership other calls use), 2 last of all
+    /// (signing out ends the session).
+    phase: u8,
 }
 
 const fn class(route: &'static str, access: Access) -> Class {
@@ -141,7 +202,7 @@ const fn class(route: &'static str, access: Access) -> Class {
         route,
         access,
         args: Args::Form(&[]),
-        last: false,
+        phase: 0,
     }
 }
 
@@ -167,15 +228,19 @@ impl Class {
         }
     }
 
+    const fn after(self) -> Self {
+        Self { phase: 1, ..self }
+    }
+
     const fn last(self) -> Self {
-        Self { last: true, ..self }
+        Self { phase: 2, ..self }
     }
 }
 
 /// An id that names nothing, for arguments that must parse as one.
 const NIL: &str = "00000000-0000-7000-8000-000000000000";
 
-use Access::{Admin, ApiKey, Loopback, Public, SignedIn};
+use Access::{Admin, ApiKey, Loopback, OrgManager, OrgMember, Public, SignedIn};
 
 /// Every route the router serves, with its access class.
 #[rustfmt::skip]
@@ -204,6 +269,24 @@ const TABLE: &[Class] = &[
     class("POST /api/create_api_key", SignedIn).form(&[("name", "")]),
     class("POST /api/take_created_key", SignedIn),
     class("POST /api/revoke_api_key", SignedIn).form(&[("key_id", "")]),
+    // app/src/api/organizations/.
+    class("POST /api/my_organizations", SignedIn),
+    class("POST /api/create_organization", SignedIn).form(&[("name", ""), ("slug", ""), ("country", ""), ("industry", "")]),
+    class("POST /api/join_organization", SignedIn).form(&[("slug", ORG)]),
+    class("POST /api/get_organization", OrgMember).form(&[("slug", ORG)]),
+    class("POST /api/update_organization", OrgManager).form(&[("slug", ORG), ("name", ""), ("country", ""), ("industry", "")]),
+    class("POST /api/invite_member", OrgManager).form(&[("slug", ORG), ("email", ""), ("role", "member")]),
+    class("POST /api/resend_invitation", OrgManager).form(&[("slug", ORG), ("invitation_id", NIL)]),
+    class("POST /api/revoke_invitation", OrgManager).form(&[("slug", ORG), ("invitation_id", NIL)]),
+    class("POST /api/get_invitation", Public).form(&[("token", "none")]),
+    class("POST /api/accept_invitation", SignedIn).form(&[("token", "none")]),
+    class("POST /api/set_member_role", OrgManager).form(&[("slug", ORG), ("user_id", NIL), ("role", "member")]),
+    class("POST /api/set_member_budget", OrgManager).form(&[("slug", ORG), ("user_id", NIL), ("amount", "1"), ("period", "day")]),
+    class("POST /api/remove_member", OrgManager).form(&[("slug", ORG), ("user_id", NIL)]),
+    class("POST /api/leave_organization", OrgMember).form(&[("slug", ORG)]).after(),
+    class("POST /api/set_org_domain", OrgManager).form(&[("slug", ORG), ("domain", ""), ("action", "add")]),
+    class("POST /api/org_keys", OrgMember).form(&[("slug", ORG)]),
+    class("POST /api/revoke_org_key", OrgManager).form(&[("slug", ORG), ("key_id", NIL)]),
     // app/src/api/models/.
     class("POST /api/list_models", Public),
     // app/src/api/datasets/.
@@ -298,6 +381,10 @@ const TABLE: &[Class] = &[
     class("GET /onboarding", SignedIn),
     class("GET /credits", SignedIn),
     class("GET /keys", SignedIn),
+    class("GET /orgs", SignedIn),
+    class("GET /orgs/{slug}", SignedIn),
+    class("GET /orgs/{slug}/keys", SignedIn),
+    class("GET /invitations/{token}", Public),
     class("GET /usage", SignedIn),
     class("GET /profile", SignedIn),
     class("GET /admin", Admin),
@@ -455,14 +542,14 @@ async fn every_route_answers_every_role_as_its_access_class_says(pool: PgPool) {
     let (pairs, mut problems) = classify(&served);
     let callers = callers(&app).await;
 
-    let calls = |last: bool| {
+    let calls = |phase: u8| {
         pairs
             .iter()
-            .filter(move |(_, class)| class.last == last)
+            .filter(move |(_, class)| class.phase == phase)
             .flat_map(|(served, class)| callers.iter().map(move |c| (*served, *class, c)))
             .collect::<Vec<_>>()
     };
-    for phase in [calls(false), calls(true)] {
+    for phase in [calls(0), calls(1), calls(2)] {
         let answers: Vec<_> = stream::iter(phase)
             .map(|(served, class, caller)| {
                 let app = &app;
@@ -555,6 +642,7 @@ fn refusal(surface: Surface, got: &Got) -> Option<Expect> {
             match (got.status, body) {
                 (401, body) if body == json!("Unauthorized") => Some(Expect::SignIn),
                 (403, body) if body == json!("Forbidden") => Some(Expect::Forbidden),
+                (404, body) if body == json!({ "NotFound": NOT_A_MEMBER }) => Some(Expect::Hidden),
                 _ => None,
             }
         }
@@ -583,6 +671,7 @@ fn describe(surface: Surface, expected: Expect) -> &'static str {
         (_, Expect::Allowed) => "to get past the access check (no refusal, no 5xx)",
         (Surface::ServerFn, Expect::SignIn) => "401 \"Unauthorized\"",
         (Surface::ServerFn, Expect::Forbidden) => "403 \"Forbidden\"",
+        (_, Expect::Hidden) => "404 saying there is no such organization",
         (Surface::Page, Expect::SignIn) => "303 See Other to /signin?next=<the page>",
         (Surface::Page, Expect::Forbidden) => "the 403 page",
         (Surface::Plain | Surface::Api, Expect::SignIn) => "401",
@@ -720,6 +809,49 @@ async fn make_caller(app: &TestApp, role: Role, admin: &Client) -> Caller {
             (browser, Some(key))
         }
         Role::PlatformAdmin => (admin.clone(), Some(create_key(app, admin).await)),
+        Role::OrgOwner | Role::OtherOrgOwner => {
+            let browser = developer(app, &email).await;
+            let slug = if role == Role::OrgOwner {
+                ORG
+            } else {
+                "other-org"
+            };
+            let form = [
+                ("name", slug),
+                ("slug", slug),
+                ("website", ""),
+                ("country", "SG"),
+                ("industry", "finance"),
+                ("time_zone", "Asia/Singapore"),
+            ];
+            let created = app
+                .post_form_with(&browser, "/api/create_organization", &form)
+                .await;
+            assert_eq!(created.status(), 200, "an organization is created");
+            let key = create_key(app, &browser).await;
+            (browser, Some(key))
+        }
+        Role::OrgAdmin | Role::OrgMember => {
+            let browser = developer(app, &email).await;
+            let user = user_id(app, &email).await;
+            let role_name = if role == Role::OrgAdmin {
+                "admin"
+            } else {
+                "member"
+            };
+            sqlx::query(
+                "insert into team_members (team_id, user_id, role)
+                 select t.id, $2::uuid, $3 from teams t where t.kind = 'organization' and t.slug = $1",
+            )
+            .bind(ORG)
+            .bind(&user)
+            .bind(role_name)
+            .execute(&app.pool)
+            .await
+            .expect("a member of the organization");
+            let key = create_key(app, &browser).await;
+            (browser, Some(key))
+        }
     };
     Caller { role, browser, key }
 }

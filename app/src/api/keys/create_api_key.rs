@@ -7,7 +7,9 @@ use crate::error::AppError;
 
 /// Creates a key for the signed-in user. The answer carries the key's
 /// plaintext, the only copy there is. Limits and the expiry are optional
-/// (empty: none); the spend cap is in credits, up to 6 decimals.
+/// (empty: none); the spend cap is in credits, up to 6 decimals. `bill_to`
+/// is empty (the caller's own credit) or the slug of an organization they
+/// may create keys for (its pool pays, within their budget there).
 #[server(endpoint = "create_api_key")]
 pub async fn create_api_key(
     name: String,
@@ -15,9 +17,11 @@ pub async fn create_api_key(
     #[server(default)] rpm_limit: String,
     #[server(default)] tpm_limit: String,
     #[server(default)] expires_on: String,
+    #[server(default)] bill_to: String,
 ) -> Result<CreatedKey, AppError> {
     use crate::server::api_keys::display_prefix;
-    use crate::server::services::keys;
+    use crate::server::services::keys::{self, BillTo};
+    use crate::server::services::organizations;
     crate::server::respond(async move {
         let state = crate::server::state()?;
         let caller = crate::server::require_user()?;
@@ -29,7 +33,24 @@ pub async fn create_api_key(
             &expires_on,
             time::OffsetDateTime::now_utc(),
         )?;
-        let (row, key) = keys::create(&state.pool, caller.user_id, &settings).await?;
+        let bill_to = match bill_to.trim() {
+            "" | "personal" => BillTo::Personal,
+            slug => {
+                let (org, role) = organizations::membership(&state.pool, slug, caller.user_id)
+                    .await
+                    .map_err(|_| {
+                        AppError::field("bill_to", "You are not a member of that organization.")
+                    })?;
+                if !organizations::may_create_keys(&org, role) {
+                    return Err(AppError::field(
+                        "bill_to",
+                        "Only owners and admins may create keys billed to this organization.",
+                    ));
+                }
+                BillTo::Organization(org.id)
+            }
+        };
+        let (row, key) = keys::create(&state.pool, caller.user_id, &settings, bill_to).await?;
         let created = CreatedKey {
             id: row.id.to_string(),
             name: row.name,

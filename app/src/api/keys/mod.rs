@@ -52,6 +52,8 @@ pub struct KeyView {
     pub tpm_limit: Option<i32>,
     pub expires: Option<String>,
     pub status: KeyStatus,
+    /// The organization it bills, if not the owner's own credit.
+    pub organization: Option<String>,
 }
 
 #[cfg(feature = "ssr")]
@@ -78,6 +80,7 @@ impl KeyView {
             tpm_limit: row.tpm_limit,
             expires: row.expires_at.map(format::expiry),
             status,
+            organization: row.organization,
         }
     }
 }

@@ -33,6 +33,16 @@ pub struct KeyRow {
     pub last_used_at: Option<OffsetDateTime>,
     pub revoked_at: Option<OffsetDateTime>,
     pub created_at: OffsetDateTime,
+    /// The organization the key bills, when not its creator's own credit.
+    pub organization: Option<String>,
+}
+
+/// Who a new key bills: its creator's own credit, or an organization's
+/// pool (its id and slug).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BillTo {
+    Personal,
+    Organization(Uuid),
 }
 
 /// Creates a key for `user_id`, charged to their credit account. The
@@ -42,6 +52,7 @@ pub async fn create(
     pool: &PgPool,
     user_id: Uuid,
     settings: &KeySettings,
+    bill_to: BillTo,
 ) -> Result<(KeyRow, NewKey), AppError> {
     let mut tx = pool.begin().await.map_err(internal)?;
     // One person's key creations queue up here, so the limit holds.
@@ -62,7 +73,11 @@ pub async fn create(
             "You already have {MAX_ACTIVE_KEYS} keys. Revoke one you no longer use first."
         )));
     }
-    let account = ledger::account_for(&mut tx, Owner::User(user_id))
+    let (owner, team) = match bill_to {
+        BillTo::Personal => (Owner::User(user_id), None),
+        BillTo::Organization(team) => (Owner::Organization(team), Some(team)),
+    };
+    let account = ledger::account_for(&mut tx, owner)
         .await
         .map_err(internal)?;
     // 36^12 public ids: a collision is astronomically unlikely, but a
@@ -71,11 +86,12 @@ pub async fn create(
         let key = api_keys::generate();
         let row: Option<KeyRow> = sqlx::query_as(
             "insert into api_keys (id, user_id, account_id, name, public_id, secret_hash,
-                                   spend_cap, rpm_limit, tpm_limit, expires_at)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                                   spend_cap, rpm_limit, tpm_limit, expires_at, team_id)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
              on conflict (public_id) do nothing
              returning id, name, public_id, spend_cap, rpm_limit, tpm_limit, expires_at, spent,
-                       last_used_at, revoked_at, created_at",
+                       last_used_at, revoked_at, created_at,
+                       (select t.name from teams t where t.id = team_id) as organization",
         )
         .bind(Uuid::now_v7())
         .bind(user_id)
@@ -87,10 +103,22 @@ pub async fn create(
         .bind(settings.rpm_limit)
         .bind(settings.tpm_limit)
         .bind(settings.expires_at)
+        .bind(team)
         .fetch_optional(&mut *tx)
         .await
         .map_err(internal)?;
         if let Some(row) = row {
+            if let Some(team) = team {
+                crate::server::services::organizations::key_created(
+                    &mut tx,
+                    team,
+                    user_id,
+                    row.id,
+                    &row.name,
+                    crate::server::client_addr(),
+                )
+                .await?;
+            }
             tx.commit().await.map_err(internal)?;
             tracing::info!(key = %row.id, public_id = %row.public_id, "API key created");
             return Ok((row, key));
@@ -104,9 +132,10 @@ pub async fn create(
 /// The keys of `user_id`, newest first, revoked ones included.
 pub async fn list(pool: &PgPool, user_id: Uuid) -> Result<Vec<KeyRow>, AppError> {
     sqlx::query_as(
-        "select id, name, public_id, spend_cap, rpm_limit, tpm_limit, expires_at, spent,
-                last_used_at, revoked_at, created_at
-         from api_keys where user_id = $1 order by created_at desc, id desc",
+        "select k.id, k.name, k.public_id, k.spend_cap, k.rpm_limit, k.tpm_limit, k.expires_at, k.spent,
+                k.last_used_at, k.revoked_at, k.created_at, t.name as organization
+         from api_keys k left join teams t on t.id = k.team_id
+         where k.user_id = $1 order by k.created_at desc, k.id desc",
     )
     .bind(user_id)
     .fetch_all(pool)
@@ -127,7 +156,8 @@ pub async fn find_recent(
     };
     sqlx::query_as(
         "select id, name, public_id, spend_cap, rpm_limit, tpm_limit, expires_at, spent,
-                last_used_at, revoked_at, created_at
+                last_used_at, revoked_at, created_at,
+                (select t.name from teams t where t.id = team_id) as organization
          from api_keys
          where public_id = $1 and secret_hash = $2 and user_id = $3 and revoked_at is null
            and created_at > now() - make_interval(secs => $4)",
@@ -149,7 +179,8 @@ pub async fn revoke(pool: &PgPool, user_id: Uuid, key_id: Uuid) -> Result<KeyRow
         "update api_keys set revoked_at = coalesce(revoked_at, now())
          where id = $1 and user_id = $2
          returning id, name, public_id, spend_cap, rpm_limit, tpm_limit, expires_at, spent,
-                   last_used_at, revoked_at, created_at",
+                   last_used_at, revoked_at, created_at,
+                   (select t.name from teams t where t.id = team_id) as organization",
     )
     .bind(key_id)
     .bind(user_id)

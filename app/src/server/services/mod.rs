@@ -12,6 +12,7 @@ pub mod datasets;
 pub mod keys;
 pub mod models;
 pub mod onboarding;
+pub mod organizations;
 pub mod outbox;
 pub mod overview;
 pub mod usage;

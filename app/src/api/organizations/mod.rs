@@ -1,0 +1,179 @@
+//! Business organizations, for their members: creating one, the caller's
+//! organizations and those their email's domain lets them join, one
+//! organization's page (members, budgets, invitations, domains, settings),
+//! invitations by email, roles, budgets, leaving and removing, and the keys
+//! billed to it. Owners and admins manage; members see the organization,
+//! their own budget and keys.
+
+mod create_organization;
+mod get_organization;
+mod invitations;
+mod members;
+mod my_organizations;
+mod org_keys;
+mod update_organization;
+
+pub use create_organization::*;
+pub use get_organization::*;
+pub use invitations::*;
+pub use members::*;
+pub use my_organizations::*;
+pub use org_keys::*;
+pub use update_organization::*;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::organizations::{BudgetPeriod, OrgRole};
+
+/// One of the caller's organizations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgSummary {
+    pub slug: String,
+    pub name: String,
+    pub role: OrgRole,
+    pub verified: bool,
+    pub members: i64,
+}
+
+/// An organization the caller may join with their email's domain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinableOrg {
+    pub slug: String,
+    pub name: String,
+    pub domain: String,
+}
+
+/// The caller's organizations, and those they may join.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyOrgs {
+    pub organizations: Vec<OrgSummary>,
+    pub joinable: Vec<JoinableOrg>,
+}
+
+/// A member's budget as shown: micro-credits per period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BudgetView {
+    pub amount: i64,
+    pub period: BudgetPeriod,
+}
+
+/// A member of an organization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberView {
+    pub user_id: String,
+    pub name: String,
+    pub email: String,
+    pub role: OrgRole,
+    pub joined: String,
+    pub budget: Option<BudgetView>,
+    /// Micro-credits spent in the budget's current period (without a
+    /// budget: in all).
+    pub spent: i64,
+    /// When the budget's period ends, for people.
+    pub resets: Option<String>,
+    pub is_me: bool,
+}
+
+/// An invitation as owners and admins see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationView {
+    pub id: String,
+    pub email: String,
+    pub role: OrgRole,
+    pub invited_by: Option<String>,
+    pub sent: String,
+    pub expires: String,
+    /// "Open", "Expired", "Accepted" or "Revoked".
+    pub status: String,
+    pub open: bool,
+}
+
+/// One organization's page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgView {
+    pub slug: String,
+    pub name: String,
+    pub website: Option<String>,
+    pub country: String,
+    pub country_name: String,
+    pub industry: String,
+    pub industry_label: String,
+    pub time_zone: String,
+    pub verified: bool,
+    pub created: String,
+    pub my_role: OrgRole,
+    pub manages: bool,
+    /// The pool's available credit, in micro-credits.
+    pub pool: i64,
+    pub members_create_keys: bool,
+    pub may_create_keys: bool,
+    pub default_budget: Option<BudgetView>,
+    /// Every member for owners and admins; for members, everyone's name
+    /// and role, and budgets only their own.
+    pub members: Vec<MemberView>,
+    /// Empty for members.
+    pub invitations: Vec<InvitationView>,
+    pub domains: Vec<String>,
+}
+
+/// An invitation as the person invited sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationInfo {
+    pub organization: String,
+    pub slug: String,
+    pub email: String,
+    pub role: OrgRole,
+    pub invited_by: Option<String>,
+    pub expires: String,
+    pub signed_in: bool,
+    /// Why the caller cannot accept it (signed out: sign in or up first).
+    pub refusal: Option<String>,
+}
+
+/// A key billed to an organization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgKeyView {
+    pub id: String,
+    pub name: String,
+    pub prefix: String,
+    pub creator: String,
+    pub creator_email: String,
+    pub created: String,
+    pub last_used: Option<String>,
+    pub spent: i64,
+    pub spend_cap: Option<i64>,
+    pub active: bool,
+}
+
+/// The keys billed to an organization that the caller may see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgKeyList {
+    pub organization: String,
+    pub slug: String,
+    pub manages: bool,
+    pub keys: Vec<OrgKeyView>,
+}
+
+#[cfg(feature = "ssr")]
+fn budget_view(amount: Option<i64>, period: Option<&str>) -> Option<BudgetView> {
+    Some(BudgetView {
+        amount: amount?,
+        period: BudgetPeriod::parse(period?)?,
+    })
+}
+
+/// Parses a user id from a form.
+#[cfg(feature = "ssr")]
+fn user_id(input: &str) -> Result<uuid::Uuid, crate::error::AppError> {
+    uuid::Uuid::parse_str(input.trim())
+        .map_err(|_| crate::error::AppError::NotFound("That person is not a member.".to_owned()))
+}
+
+/// Where a change to `slug` lands a form posted without JavaScript.
+#[cfg(feature = "ssr")]
+fn back_to(slug: &str, done: &str) {
+    crate::server::redirect(&crate::href::with_query(
+        &crate::href::organization(slug),
+        &[("done", done)],
+    ));
+}
