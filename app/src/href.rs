@@ -166,6 +166,23 @@ pub fn organization(slug: &str) -> String {
     format!("/orgs/{slug}")
 }
 
+/// `/orgs/{slug}/usage`: an organization's spend by member, key, model
+/// and day.
+pub fn organization_usage(slug: &str) -> String {
+    format!("/orgs/{slug}/usage")
+}
+
+/// `/orgs/{slug}/usage.csv`: an organization's requests as CSV (a plain
+/// route), under the usage page's filter.
+pub fn organization_usage_csv(slug: &str) -> String {
+    format!("/orgs/{slug}/usage.csv")
+}
+
+/// `/orgs/{slug}/audit`: everything done in an organization.
+pub fn organization_audit(slug: &str) -> String {
+    format!("/orgs/{slug}/audit")
+}
+
 /// `/orgs/{slug}/keys`: the keys billed to an organization.
 pub fn organization_keys(slug: &str) -> String {
     format!("/orgs/{slug}/keys")
@@ -282,6 +299,12 @@ pub fn admin_audit() -> &'static str {
     "/admin/audit"
 }
 
+/// `/admin/organizations`: every organization, verification and grants to
+/// their pools.
+pub fn admin_organizations() -> &'static str {
+    "/admin/organizations"
+}
+
 /// `/signin?next={path}`: sign in, then come back to `path`.
 pub fn sign_in_then(path: &str) -> String {
     with_query(sign_in(), &[("next", path)])
@@ -348,6 +371,7 @@ mod tests {
             admin_new_provider(),
             admin_outbox(),
             admin_audit(),
+            admin_organizations(),
             design(),
         ]
         .map(str::to_owned)
@@ -358,6 +382,8 @@ mod tests {
             playground(id),
             organization("acme-labs"),
             organization_keys("acme-labs"),
+            organization_usage("acme-labs"),
+            organization_audit("acme-labs"),
             invitation("0123abcd"),
             shared("0123abcd"),
             agent("credit-memo-drafter"),
@@ -419,6 +445,7 @@ mod tests {
             &playground_export("0192f1de-7e8a-7c3b-9a41-3c7e8b1d2f00", false),
             &playground_export("0192f1de-7e8a-7c3b-9a41-3c7e8b1d2f00", true),
             credit_history_csv(),
+            &organization_usage_csv("acme-labs"),
             &admin_agent_file("credit-memo-drafter"),
             &dataset_file("nycflights13", 1, "weather.csv"),
             &dataset_croissant("nycflights13"),

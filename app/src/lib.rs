@@ -160,6 +160,16 @@ fn Layout() -> impl IntoView {
                     view=lazy::organization_keys()
                     ssr=SsrMode::Async
                 />
+                <Route
+                    path=path!("/orgs/:slug/usage")
+                    view=lazy::organization_usage()
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/orgs/:slug/audit")
+                    view=lazy::organization_audit()
+                    ssr=SsrMode::Async
+                />
                 <Route path=path!("/invitations/:token") view=InvitationPage ssr=SsrMode::Async />
                 <Route path=path!("/usage") view=lazy::usage() ssr=SsrMode::Async />
                 <Route path=path!("/playground") view=lazy::playground() ssr=SsrMode::Async />
@@ -176,6 +186,11 @@ fn Layout() -> impl IntoView {
                     ssr=SsrMode::Async
                 />
                 <Route path=path!("/admin/users") view=lazy::admin_users() ssr=SsrMode::Async />
+                <Route
+                    path=path!("/admin/organizations")
+                    view=lazy::admin_organizations()
+                    ssr=SsrMode::Async
+                />
                 <Route path=path!("/admin/users/:id") view=lazy::admin_user() ssr=SsrMode::Async />
                 <Route
                     path=path!("/admin/applications")

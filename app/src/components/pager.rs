@@ -10,11 +10,7 @@ use crate::href;
 /// The pager of `page`, a page of the list at `path`. `params` are the
 /// list's other query parameters (filters), kept on every link; page 1 has
 /// no `page` parameter, so its links stay short.
-pub fn pager<T>(
-    page: &Page<T>,
-    path: &'static str,
-    params: &[(&'static str, String)],
-) -> impl IntoView {
+pub fn pager<T>(page: &Page<T>, path: &str, params: &[(&'static str, String)]) -> impl IntoView {
     let link = |n: i64| {
         let number = n.to_string();
         let mut all: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();

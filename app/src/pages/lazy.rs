@@ -12,8 +12,9 @@ use leptos_router::{lazy_route, Lazy, LazyRoute};
 
 use crate::pages::{
     admin, credits::CreditsPage, dashboard::DashboardPage, design::DesignPage, keys::KeysPage,
-    onboarding::OnboardingPage, organizations::OrganizationKeysPage,
-    organizations::OrganizationPage, organizations::OrganizationsPage,
+    onboarding::OnboardingPage, organizations::OrganizationAuditPage,
+    organizations::OrganizationKeysPage, organizations::OrganizationPage,
+    organizations::OrganizationUsagePage, organizations::OrganizationsPage,
     playground::ConversationPage, playground::PlaygroundPage, playground::SharedPage,
     profile::ProfilePage, usage::UsagePage,
 };
@@ -53,6 +54,8 @@ lazy_pages! {
     organizations -> Organizations => OrganizationsPage;
     organization -> Organization => OrganizationPage;
     organization_keys -> OrganizationKeys => OrganizationKeysPage;
+    organization_usage -> OrganizationUsage => OrganizationUsagePage;
+    organization_audit -> OrganizationAudit => OrganizationAuditPage;
     usage -> Usage => UsagePage;
     playground -> Playground => PlaygroundPage;
     conversation -> Conversation => ConversationPage;
@@ -79,4 +82,5 @@ lazy_pages! {
     admin_edit_model -> AdminEditModel => admin::AdminEditModelPage;
     admin_outbox -> AdminOutbox => admin::AdminOutboxPage;
     admin_audit -> AdminAudit => admin::AdminAuditPage;
+    admin_organizations -> AdminOrganizations => admin::AdminOrganizationsPage;
 }

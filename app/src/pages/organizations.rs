@@ -454,6 +454,9 @@ fn org_header(org: &OrgView) -> impl IntoView {
         org.time_zone
     );
     let keys = href::organization_keys(&org.slug);
+    let usage = href::organization_usage(&org.slug);
+    let audit = href::organization_audit(&org.slug);
+    let manages = org.manages;
     view! {
         <PageHeader
             eyebrow="Organization"
@@ -464,6 +467,17 @@ fn org_header(org: &OrgView) -> impl IntoView {
             <a href=keys.clone() class="button">
                 "Keys"
             </a>
+            <a href=usage.clone() class="button">
+                "Usage"
+            </a>
+            {manages
+                .then(|| {
+                    view! {
+                        <a href=audit.clone() class="button">
+                            "Audit"
+                        </a>
+                    }
+                })}
         </PageHeader>
     }
 }
@@ -1283,6 +1297,348 @@ pub fn InvitationPage() -> impl IntoView {
                             view! {
                                 <PageHeader title="Invitation" />
                                 <p class="notice notice-error" role="alert">
+                                    {e.to_string()}
+                                </p>
+                            }
+                                .into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// `/orgs/{slug}/usage`.
+#[component]
+pub fn OrganizationUsagePage() -> impl IntoView {
+    view! {
+        <Title text="Organization usage" />
+        <RequireUser children=|_| view! { <OrganizationUsage /> } />
+    }
+}
+
+#[component]
+fn OrganizationUsage() -> impl IntoView {
+    use crate::api::organizations::org_usage;
+    let params = use_params_map();
+    let query = use_query_map();
+    let slug = Memo::new(move |_| params.read().get("slug").unwrap_or_default());
+    let filter = Memo::new(move |_| {
+        let q = query.read();
+        let get = |name: &str| q.get(name).unwrap_or_default();
+        (get("from"), get("to"), get("member"), get("model"))
+    });
+    let usage = Resource::new(
+        move || (slug.get(), filter.get()),
+        |(slug, (from, to, member, model))| org_usage(slug, from, to, member, model),
+    );
+    view! {
+        <section class="container page org-usage-page">
+            <Suspense fallback=|| {
+                view! { <p class="muted">"Loading…"</p> }
+            }>
+                {move || Suspend::new(async move {
+                    match usage.await {
+                        Ok(usage) => usage_view(usage).into_any(),
+                        Err(e) => {
+                            view! {
+                                <PageHeader title="Organization usage" />
+                                <p class="form-error" role="alert">
+                                    {e.to_string()}
+                                </p>
+                            }
+                                .into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+fn usage_view(usage: crate::api::organizations::OrgUsageView) -> impl IntoView {
+    let lead = if usage.manages {
+        format!(
+            "What {}'s pool paid for: by member, key, model and day.",
+            usage.organization
+        )
+    } else {
+        format!("Your requests billed to {}'s pool.", usage.organization)
+    };
+    let csv = href::with_query(
+        &href::organization_usage_csv(&usage.slug),
+        &[
+            ("from", &usage.from),
+            ("to", &usage.to),
+            ("member", &usage.member),
+            ("model", &usage.model),
+        ],
+    );
+    let back = href::organization(&usage.slug);
+    let title = format!("{} — usage", usage.organization);
+    let total: i64 = usage.by_model.iter().map(|m| m.credits).sum();
+    view! {
+        <PageHeader eyebrow="Organization" title lead>
+            <a href=back.clone() class="button">
+                "Back to the organization"
+            </a>
+            <a href=csv.clone() class="button" download="">
+                "Export CSV"
+            </a>
+        </PageHeader>
+        {usage_filter_form(&usage)}
+        <p class="lead">
+            {format!("{} credits from {} to {} (UTC).", credits(total), usage.from, usage.to)}
+        </p>
+        <section aria-labelledby="usage-chart-heading">
+            <h2 id="usage-chart-heading">"Credits by day and model"</h2>
+            {crate::pages::usage::chart::usage_chart(usage.chart.clone())}
+        </section>
+        {usage.manages.then(|| totals_table("By member", "Member", usage.by_member.clone()))}
+        {totals_table("By key", "Key", usage.by_key.clone())}
+        {totals_table("By model", "Model", usage.by_model.clone())}
+    }
+}
+
+fn usage_filter_form(usage: &crate::api::organizations::OrgUsageView) -> impl IntoView {
+    use leptos_router::components::Form;
+    let action = href::organization_usage(&usage.slug);
+    let members = usage.members.clone();
+    let selected_member = usage.member.clone();
+    let models = usage.models.clone();
+    let selected_model = usage.model.clone();
+    let (from, to) = (usage.from.clone(), usage.to.clone());
+    view! {
+        <Form
+            on_form_data=crate::components::form::without_unnamed_fields()
+            method="GET"
+            action=action
+            attr:class="filter-bar"
+            attr:role="search"
+        >
+            <div class="field">
+                <label for="from">"From"</label>
+                <input id="from" name="from" type="date" value=from />
+            </div>
+            <div class="field">
+                <label for="to">"To"</label>
+                <input id="to" name="to" type="date" value=to />
+            </div>
+            {(!members.is_empty())
+                .then(move || {
+                    view! {
+                        <div class="field">
+                            <label for="member">"Member"</label>
+                            <select id="member" name="member">
+                                <option value="">"Everyone"</option>
+                                {members
+                                    .into_iter()
+                                    .map(|(id, name)| {
+                                        let selected = id == selected_member;
+                                        view! {
+                                            <option value=id selected=selected>
+                                                {name}
+                                            </option>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </select>
+                        </div>
+                    }
+                })}
+            <div class="field">
+                <label for="model">"Model"</label>
+                <select id="model" name="model">
+                    <option value="">"Every model"</option>
+                    {models
+                        .into_iter()
+                        .map(|model| {
+                            let selected = model == selected_model;
+                            view! {
+                                <option value=model.clone() selected=selected>
+                                    {model.clone()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+            <button type="submit" class="button">
+                "Show"
+            </button>
+        </Form>
+    }
+}
+
+fn totals_table(
+    heading: &'static str,
+    column: &'static str,
+    rows: Vec<crate::api::organizations::UsageTotalView>,
+) -> impl IntoView {
+    let id = format!("usage-{}", column.to_lowercase());
+    let labelled_by = id.clone();
+    let body = if rows.is_empty() {
+        view! { <p class="muted">"No requests in these days."</p> }.into_any()
+    } else {
+        view! {
+            <div class="table-wrap" role="region" aria-label=heading tabindex="0">
+                <table class="data-table">
+                    <caption class="visually-hidden">{heading}</caption>
+                    <thead>
+                        <tr>
+                            <th scope="col">{column}</th>
+                            <th scope="col">"Requests"</th>
+                            <th scope="col">"Tokens"</th>
+                            <th scope="col">"Credits"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {rows
+                            .into_iter()
+                            .map(|row| {
+                                view! {
+                                    <tr>
+                                        <th scope="row">
+                                            {row.label.clone()}
+                                            {(!row.detail.is_empty())
+                                                .then(|| {
+                                                    view! {
+                                                        <span class="muted member-email">{row.detail.clone()}</span>
+                                                    }
+                                                })}
+                                        </th>
+                                        <td data-label="Requests" class="num">
+                                            {crate::format::grouped(row.requests)}
+                                        </td>
+                                        <td data-label="Tokens" class="num">
+                                            {crate::format::grouped(row.tokens)}
+                                        </td>
+                                        <td data-label="Credits" class="num">
+                                            {credits(row.credits)}
+                                        </td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        }
+        .into_any()
+    };
+    view! {
+        <section aria-labelledby=labelled_by>
+            <h2 id=id>{heading}</h2>
+            {body}
+        </section>
+    }
+}
+
+/// `/orgs/{slug}/audit`.
+#[component]
+pub fn OrganizationAuditPage() -> impl IntoView {
+    view! {
+        <Title text="Organization audit" />
+        <RequireUser children=|_| view! { <OrganizationAudit /> } />
+    }
+}
+
+#[component]
+fn OrganizationAudit() -> impl IntoView {
+    use crate::api::organizations::org_audit;
+    use crate::domain::paging::page_from_query;
+    let params = use_params_map();
+    let query = use_query_map();
+    let slug = Memo::new(move |_| params.read().get("slug").unwrap_or_default());
+    let page = Memo::new(move |_| page_from_query(query.read().get("page").as_deref()));
+    let trail = Resource::new(
+        move || (slug.get(), page.get()),
+        |(slug, page)| org_audit(slug, page),
+    );
+    view! {
+        <section class="container page org-audit-page">
+            <Suspense fallback=|| {
+                view! { <p class="muted">"Loading…"</p> }
+            }>
+                {move || Suspend::new(async move {
+                    match trail.await {
+                        Ok(trail) => {
+                            let back = href::organization(&trail.slug);
+                            let here = href::organization_audit(&trail.slug);
+                            let title = format!("{} — audit", trail.organization);
+                            let nav = crate::components::pager::pager(&trail.entries, &here, &[]);
+                            let empty = trail.entries.items.is_empty();
+                            view! {
+                                <PageHeader
+                                    eyebrow="Organization"
+                                    title
+                                    lead="Everything done in the organization: invitations, members, roles, budgets, keys, settings and the credit it received."
+                                >
+                                    <a href=back.clone() class="button">
+                                        "Back to the organization"
+                                    </a>
+                                </PageHeader>
+                                {if empty {
+                                    view! { <p class="muted">"Nothing yet."</p> }.into_any()
+                                } else {
+                                    view! {
+                                        <div
+                                            class="table-wrap"
+                                            role="region"
+                                            aria-label="Audit trail"
+                                            tabindex="0"
+                                        >
+                                            <table class="data-table">
+                                                <caption class="visually-hidden">
+                                                    "Audit trail, newest first"
+                                                </caption>
+                                                <thead>
+                                                    <tr>
+                                                        <th scope="col">"Time"</th>
+                                                        <th scope="col">"Who"</th>
+                                                        <th scope="col">"What"</th>
+                                                        <th scope="col">"On"</th>
+                                                        <th scope="col">"Details"</th>
+                                                    </tr>
+                                                </thead>
+                                                <tbody>
+                                                    {trail
+                                                        .entries
+                                                        .items
+                                                        .into_iter()
+                                                        .map(|e| {
+                                                            view! {
+                                                                <tr>
+                                                                    <td data-label="Time" class="nowrap">
+                                                                        {e.time}
+                                                                    </td>
+                                                                    <td data-label="Who">{e.actor}</td>
+                                                                    <td data-label="What">
+                                                                        <code>{e.action}</code>
+                                                                    </td>
+                                                                    <td data-label="On">{e.target}</td>
+                                                                    <td data-label="Details" class="admin-break">
+                                                                        {e.details}
+                                                                    </td>
+                                                                </tr>
+                                                            }
+                                                        })
+                                                        .collect_view()}
+                                                </tbody>
+                                            </table>
+                                        </div>
+                                    }
+                                        .into_any()
+                                }}
+                                {nav}
+                            }
+                                .into_any()
+                        }
+                        Err(e) => {
+                            view! {
+                                <PageHeader title="Organization audit" />
+                                <p class="form-error" role="alert">
                                     {e.to_string()}
                                 </p>
                             }

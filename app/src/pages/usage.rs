@@ -3,7 +3,7 @@
 //! with filters. Filters, the chart's measure and the page live in the URL,
 //! so links, the back button and the form work without JavaScript.
 
-mod chart;
+pub(crate) mod chart;
 
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -14,6 +14,7 @@ pub mod credits_csv;
 pub mod datasets;
 pub mod datasets_api;
 pub mod health;
+pub mod org_usage_csv;
 
 use app::server::state::AppState;
 use axum::handler::Handler;
@@ -82,6 +83,7 @@ pub fn probes() -> Vec<Route<AppState>> {
 pub fn portal() -> Vec<Route<AppState>> {
     vec![
         Route::get("/credits/history.csv", credits_csv::export),
+        Route::get("/orgs/{slug}/usage.csv", org_usage_csv::export),
         Route::get(
             "/datasets/{slug}/v/{number}/files/{name}",
             datasets::download,

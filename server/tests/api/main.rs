@@ -18,6 +18,7 @@ mod helpers;
 mod keys;
 mod mailer;
 mod models_page;
+mod organizations;
 mod pages;
 mod playground;
 mod proxy;

@@ -10,7 +10,9 @@ mod get_organization;
 mod invitations;
 mod members;
 mod my_organizations;
+mod org_audit;
 mod org_keys;
+mod org_usage;
 mod update_organization;
 
 pub use create_organization::*;
@@ -18,7 +20,9 @@ pub use get_organization::*;
 pub use invitations::*;
 pub use members::*;
 pub use my_organizations::*;
+pub use org_audit::*;
 pub use org_keys::*;
+pub use org_usage::*;
 pub use update_organization::*;
 
 use serde::{Deserialize, Serialize};
@@ -176,4 +180,54 @@ fn back_to(slug: &str, done: &str) {
         &crate::href::organization(slug),
         &[("done", done)],
     ));
+}
+
+/// Totals under one heading of an organization's usage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageTotalView {
+    pub label: String,
+    pub detail: String,
+    pub requests: i64,
+    pub tokens: i64,
+    /// Micro-credits.
+    pub credits: i64,
+}
+
+/// An organization's usage page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgUsageView {
+    pub organization: String,
+    pub slug: String,
+    /// Owners and admins see everyone's usage; members their own.
+    pub manages: bool,
+    /// The filter as applied: days `YYYY-MM-DD`, a member's id, a model.
+    pub from: String,
+    pub to: String,
+    pub member: String,
+    pub model: String,
+    /// Members to filter on (managers only): id and name.
+    pub members: Vec<(String, String)>,
+    pub models: Vec<String>,
+    pub by_member: Vec<UsageTotalView>,
+    pub by_key: Vec<UsageTotalView>,
+    pub by_model: Vec<UsageTotalView>,
+    pub chart: crate::api::usage::UsageChart,
+}
+
+/// An entry of an organization's audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgAuditEntry {
+    pub time: String,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub details: String,
+}
+
+/// A page of an organization's audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgAuditView {
+    pub organization: String,
+    pub slug: String,
+    pub entries: crate::domain::paging::Page<OrgAuditEntry>,
 }

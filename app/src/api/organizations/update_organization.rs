@@ -1,42 +1,54 @@
 //! An organization's settings.
 
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
+/// The settings form, as posted.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SettingsForm {
+    pub slug: String,
+    pub name: String,
+    #[serde(default)]
+    pub website: String,
+    pub country: String,
+    pub industry: String,
+    #[serde(default)]
+    pub time_zone: String,
+    /// Present (any value) when ticked.
+    #[serde(default)]
+    pub members_create_keys: String,
+    #[serde(default)]
+    pub default_budget_amount: String,
+    #[serde(default)]
+    pub default_budget_period: String,
+}
+
 /// Saves the organization's details, whether members may create keys billed
 /// to it, and the budget new members start with (owners and admins).
-#[allow(clippy::too_many_arguments)]
 #[server(endpoint = "update_organization")]
-pub async fn update_organization(
-    slug: String,
-    name: String,
-    #[server(default)] website: String,
-    country: String,
-    industry: String,
-    #[server(default)] time_zone: String,
-    #[server(default)] members_create_keys: String,
-    #[server(default)] default_budget_amount: String,
-    #[server(default)] default_budget_period: String,
-) -> Result<(), AppError> {
+pub async fn update_organization(#[server(flatten)] form: SettingsForm) -> Result<(), AppError> {
     use crate::domain::organizations::{parse_budget, parse_org, OrgFields};
     use crate::server::services::organizations::{self, Settings};
     crate::server::respond(async move {
         let state = crate::server::state()?;
         let caller = crate::server::require_user()?;
-        let (org, _) = organizations::managed(&state.pool, slug.trim(), caller.user_id).await?;
-        let form = parse_org(OrgFields {
-            name: &name,
+        let (org, _) =
+            organizations::managed(&state.pool, form.slug.trim(), caller.user_id).await?;
+        let parsed = parse_org(OrgFields {
+            name: &form.name,
             slug: &org.slug,
-            website: &website,
-            country: &country,
-            industry: &industry,
-            time_zone: &time_zone,
+            website: &form.website,
+            country: &form.country,
+            industry: &form.industry,
+            time_zone: &form.time_zone,
         })?;
-        let default_budget = parse_budget(&default_budget_amount, &default_budget_period)?;
+        let default_budget =
+            parse_budget(&form.default_budget_amount, &form.default_budget_period)?;
         let settings = Settings {
-            form,
-            members_create_keys: !members_create_keys.is_empty(),
+            form: parsed,
+            members_create_keys: !form.members_create_keys.is_empty(),
             default_budget,
         };
         organizations::update(

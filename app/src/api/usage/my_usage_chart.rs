@@ -42,10 +42,22 @@ fn build(
     first: time::Date,
     totals: &[crate::server::services::usage::DailyTotal],
 ) -> UsageChart {
+    build_over(metric, first, CHART_DAYS, totals)
+}
+
+/// [`build`] over `count` days from `first` (an organization's usage page
+/// charts the days its filter asks for).
+#[cfg(feature = "ssr")]
+pub(crate) fn build_over(
+    metric: super::Metric,
+    first: time::Date,
+    count: usize,
+    totals: &[crate::server::services::usage::DailyTotal],
+) -> UsageChart {
     use std::collections::HashMap;
 
     let days: Vec<time::Date> = std::iter::successors(Some(first), |d| d.next_day())
-        .take(CHART_DAYS)
+        .take(count)
         .collect();
     use super::Metric;
     let value = |t: &crate::server::services::usage::DailyTotal| match metric {

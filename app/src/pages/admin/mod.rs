@@ -15,6 +15,7 @@ mod datasets;
 mod home;
 mod model_forms;
 mod models;
+mod organizations;
 mod outbox;
 mod user;
 mod users;
@@ -31,6 +32,7 @@ pub use model_forms::{
     AdminEditModelPage, AdminEditProviderPage, AdminNewModelPage, AdminNewProviderPage,
 };
 pub use models::AdminModelsPage;
+pub use organizations::AdminOrganizationsPage;
 pub use outbox::AdminOutboxPage;
 pub use user::AdminUserPage;
 pub use users::AdminUsersPage;
@@ -83,6 +85,9 @@ fn AdminNav() -> impl IntoView {
                 </li>
                 <li>
                     <A href=href::admin_users()>"Users"</A>
+                </li>
+                <li>
+                    <A href=href::admin_organizations()>"Organizations"</A>
                 </li>
                 <li>
                     <A href=href::admin_applications()>"Applications"</A>

@@ -170,7 +170,7 @@ async fn grant_in(
 /// Locks `key` for the rest of the transaction and says whether the ledger
 /// already holds a transaction with it. Concurrent submissions of the same
 /// form wait here for the first one to commit.
-async fn key_used(conn: &mut PgConnection, key: &str) -> Result<bool, AppError> {
+pub(crate) async fn key_used(conn: &mut PgConnection, key: &str) -> Result<bool, AppError> {
     sqlx::query("select pg_advisory_xact_lock(hashtextextended($1, 0))")
         .bind(key)
         .execute(&mut *conn)

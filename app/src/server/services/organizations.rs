@@ -125,7 +125,10 @@ pub async fn mine(pool: &PgPool, user_id: Uuid) -> Result<Vec<Membership>, AppEr
 }
 
 /// Writes an audit entry for the organization `team_id`.
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "an audit entry's fields, each named at the call"
+)]
 async fn audited(
     conn: &mut PgConnection,
     team_id: Uuid,
@@ -414,6 +417,10 @@ fn new_token() -> (String, Vec<u8>) {
 }
 
 /// Emails the invitation with its link (kept without the link).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "what the invitation email says, each named at the call"
+)]
 async fn send_invitation(
     conn: &mut PgConnection,
     org: &OrgRow,
@@ -458,6 +465,10 @@ async fn send_invitation(
 
 /// Invites `email` to `org` as `role`, by an email with a link valid for
 /// [`INVITATION_DAYS`] days.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "who invites whom to what, and where the link points"
+)]
 pub async fn invite(
     pool: &PgPool,
     actor: &Caller,
@@ -1175,7 +1186,9 @@ pub async fn set_verified(
     verified: bool,
     client_addr: Option<std::net::IpAddr>,
 ) -> Result<(), AppError> {
-    let org = by_slug(pool, slug).await?.ok_or_else(not_found)?;
+    let org = by_slug(pool, slug).await?.ok_or_else(|| {
+        AppError::NotFound("There is no organization with this address.".to_owned())
+    })?;
     let mut tx = pool.begin().await.map_err(internal)?;
     sqlx::query(
         "update organizations set verified_at = case when $2 then coalesce(verified_at, now()) end,
@@ -1267,4 +1280,286 @@ pub async fn pool_balance(pool: &PgPool, org: &OrgRow) -> Result<i64, AppError> 
     .await
     .map_err(internal)?;
     Ok(available.unwrap_or(0))
+}
+
+/// Grants credit from the treasury to the organization's pool, audited as
+/// `credits.grant` (in the organization's trail too), in one transaction.
+/// A `key` used before grants nothing and answers false.
+pub async fn grant_pool(
+    pool: &PgPool,
+    admin: &Caller,
+    org: &OrgRow,
+    grant: &crate::domain::credit_grant::ParsedGrant,
+    key: &str,
+    client_addr: Option<std::net::IpAddr>,
+) -> Result<bool, AppError> {
+    let mut tx = pool.begin().await.map_err(internal)?;
+    if crate::server::services::credits::key_used(&mut tx, key).await? {
+        return Ok(false);
+    }
+    let account = ledger::account_for(&mut tx, Owner::Organization(org.id))
+        .await
+        .map_err(internal)?;
+    let transaction = ledger::grant_with(
+        &mut tx,
+        &ledger::Grant {
+            account,
+            amount: grant.amount,
+            expires_at: grant.expires_at,
+            memo: ledger::Memo {
+                memo: Some(grant.reason.clone()),
+                actor_id: Some(admin.user_id),
+                idempotency_key: Some(key.to_owned()),
+            },
+        },
+    )
+    .await
+    .map_err(internal)?;
+    audited(
+        &mut tx,
+        org.id,
+        Some(admin.user_id),
+        "credits.grant",
+        ("credit_account", account.to_string()),
+        None,
+        Some(json!({"amount_micros": grant.amount.micros(),
+                    "expires_at": grant.expires_at.map(crate::format::rfc3339),
+                    "reason": grant.reason, "organization": org.slug,
+                    "transaction_id": transaction})),
+        client_addr,
+    )
+    .await?;
+    tx.commit().await.map_err(internal)?;
+    Ok(true)
+}
+
+/// Which requests an organization's usage covers: days `first` to `last`
+/// (UTC, both included), optionally one member's and one model's.
+#[derive(Debug, Clone)]
+pub struct UsageFilter {
+    pub first: time::Date,
+    pub last: time::Date,
+    pub member: Option<Uuid>,
+    pub model: Option<String>,
+}
+
+impl UsageFilter {
+    fn bounds(&self) -> (OffsetDateTime, OffsetDateTime) {
+        let end = self.last.next_day().unwrap_or(self.last);
+        (
+            self.first.midnight().assume_utc(),
+            end.midnight().assume_utc(),
+        )
+    }
+}
+
+/// Totals of an organization's requests under one heading (a member, a key
+/// or a model).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UsageTotal {
+    pub label: String,
+    pub detail: String,
+    pub requests: i64,
+    pub tokens: i64,
+    pub credits: i64,
+}
+
+/// How an organization's usage is grouped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UsageBy {
+    Member,
+    Key,
+    Model,
+}
+
+/// The organization's pool account, if it has one yet.
+async fn pool_account(pool: &PgPool, org: &OrgRow) -> Result<Option<Uuid>, AppError> {
+    sqlx::query_scalar(
+        "select id from credit_accounts where owner_kind = 'organization' and owner_id = $1",
+    )
+    .bind(org.id)
+    .fetch_optional(pool)
+    .await
+    .map_err(internal)
+}
+
+/// The organization's requests under `filter`, totalled `by` member, key or
+/// model, the biggest spend first.
+pub async fn usage_totals(
+    pool: &PgPool,
+    org: &OrgRow,
+    filter: &UsageFilter,
+    by: UsageBy,
+) -> Result<Vec<UsageTotal>, AppError> {
+    let Some(account) = pool_account(pool, org).await? else {
+        return Ok(Vec::new());
+    };
+    let (from, to) = filter.bounds();
+    let query = match by {
+        UsageBy::Member => {
+            "select u.display_name as label, u.email as detail, count(*) as requests,
+                    coalesce(sum(r.input_tokens::bigint + r.output_tokens::bigint), 0)::bigint as tokens,
+                    coalesce(sum(r.credits), 0)::bigint as credits
+             from usage_records r join users u on u.id = r.user_id
+             where r.account_id = $1 and r.created_at >= $2 and r.created_at < $3
+               and ($4::uuid is null or r.user_id = $4) and ($5::text is null or r.model = $5)
+             group by u.id, u.display_name, u.email
+             order by credits desc, label"
+        }
+        UsageBy::Key => {
+            "select k.name as label, u.display_name as detail, count(*) as requests,
+                    coalesce(sum(r.input_tokens::bigint + r.output_tokens::bigint), 0)::bigint as tokens,
+                    coalesce(sum(r.credits), 0)::bigint as credits
+             from usage_records r join api_keys k on k.id = r.key_id join users u on u.id = k.user_id
+             where r.account_id = $1 and r.created_at >= $2 and r.created_at < $3
+               and ($4::uuid is null or r.user_id = $4) and ($5::text is null or r.model = $5)
+             group by k.id, k.name, u.display_name
+             order by credits desc, label"
+        }
+        UsageBy::Model => {
+            "select r.model as label, '' as detail, count(*) as requests,
+                    coalesce(sum(r.input_tokens::bigint + r.output_tokens::bigint), 0)::bigint as tokens,
+                    coalesce(sum(r.credits), 0)::bigint as credits
+             from usage_records r
+             where r.account_id = $1 and r.created_at >= $2 and r.created_at < $3
+               and ($4::uuid is null or r.user_id = $4) and ($5::text is null or r.model = $5)
+               and r.model <> ''
+             group by r.model
+             order by credits desc, label"
+        }
+    };
+    sqlx::query_as(query)
+        .bind(account)
+        .bind(from)
+        .bind(to)
+        .bind(filter.member)
+        .bind(&filter.model)
+        .fetch_all(pool)
+        .await
+        .map_err(internal)
+}
+
+/// The organization's totals per day (UTC) and model under `filter`.
+pub async fn usage_daily(
+    pool: &PgPool,
+    org: &OrgRow,
+    filter: &UsageFilter,
+) -> Result<Vec<crate::server::services::usage::DailyTotal>, AppError> {
+    let Some(account) = pool_account(pool, org).await? else {
+        return Ok(Vec::new());
+    };
+    let (from, to) = filter.bounds();
+    sqlx::query_as(
+        "select (created_at at time zone 'UTC')::date as day, model,
+                count(*) as requests,
+                coalesce(sum(input_tokens::bigint + output_tokens::bigint), 0)::bigint as tokens,
+                coalesce(sum(credits), 0)::bigint as credits
+         from usage_records
+         where account_id = $1 and created_at >= $2 and created_at < $3 and model <> ''
+           and ($4::uuid is null or user_id = $4) and ($5::text is null or model = $5)
+         group by 1, 2
+         order by 1, 2",
+    )
+    .bind(account)
+    .bind(from)
+    .bind(to)
+    .bind(filter.member)
+    .bind(&filter.model)
+    .fetch_all(pool)
+    .await
+    .map_err(internal)
+}
+
+/// One request of an organization, as its export writes it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UsageLine {
+    pub id: Uuid,
+    pub created_at: OffsetDateTime,
+    pub email: String,
+    pub key_name: String,
+    pub model: String,
+    pub input_tokens: i32,
+    pub output_tokens: i32,
+    pub credits: i64,
+    pub status: i16,
+}
+
+/// Up to `limit` of the organization's requests under `filter`, oldest
+/// first, after `after` (the last one read: its time and id).
+pub async fn usage_lines(
+    conn: &mut PgConnection,
+    account: Uuid,
+    filter: &UsageFilter,
+    after: Option<(OffsetDateTime, Uuid)>,
+    limit: i64,
+) -> Result<Vec<UsageLine>, sqlx::Error> {
+    let (from, to) = filter.bounds();
+    sqlx::query_as(
+        "select r.id, r.created_at, u.email, k.name as key_name, r.model, r.input_tokens, r.output_tokens,
+                r.credits, r.status
+         from usage_records r join users u on u.id = r.user_id join api_keys k on k.id = r.key_id
+         where r.account_id = $1 and r.created_at >= $2 and r.created_at < $3
+           and ($4::uuid is null or r.user_id = $4) and ($5::text is null or r.model = $5)
+           and ($6::timestamptz is null or (r.created_at, r.id) > ($6, $7))
+         order by r.created_at, r.id
+         limit $8",
+    )
+    .bind(account)
+    .bind(from)
+    .bind(to)
+    .bind(filter.member)
+    .bind(&filter.model)
+    .bind(after.map(|a| a.0))
+    .bind(after.map(|a| a.1))
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+/// The organization's pool account id, for its export.
+pub async fn account_of(pool: &PgPool, org: &OrgRow) -> Result<Option<Uuid>, AppError> {
+    pool_account(pool, org).await
+}
+
+/// One entry of an organization's audit trail.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrgAuditRow {
+    pub created_at: OffsetDateTime,
+    pub actor: Option<String>,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+/// A page of everything done in the organization, newest first, and how
+/// many entries there are.
+pub async fn audit_trail(
+    pool: &PgPool,
+    org: &OrgRow,
+    page: i64,
+    per_page: i64,
+) -> Result<(Vec<OrgAuditRow>, i64), AppError> {
+    let (limit, offset) = crate::domain::paging::limit_offset(page, per_page);
+    let total: i64 = sqlx::query_scalar("select count(*) from audit_log where team_id = $1")
+        .bind(org.id)
+        .fetch_one(pool)
+        .await
+        .map_err(internal)?;
+    let rows = sqlx::query_as(
+        "select l.created_at, coalesce(u.display_name || ' <' || u.email || '>', 'The Lab') as actor, l.action,
+                l.target_type, l.target_id, l.before, l.after
+         from audit_log l left join users u on u.id = l.actor_id
+         where l.team_id = $1
+         order by l.created_at desc, l.id desc
+         limit $2 offset $3",
+    )
+    .bind(org.id)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await
+    .map_err(internal)?;
+    Ok((rows, total))
 }

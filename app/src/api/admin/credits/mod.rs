@@ -121,7 +121,7 @@ async fn credit_user(
 /// The idempotency key a credit form carries, or an error if it was
 /// tampered with.
 #[cfg(feature = "ssr")]
-fn form_key(key: &str) -> Result<Uuid, crate::error::AppError> {
+pub(crate) fn form_key(key: &str) -> Result<Uuid, crate::error::AppError> {
     Uuid::parse_str(key.trim()).map_err(|_| {
         crate::error::AppError::InvalidRequest(
             "The form has expired. Reload the page and try again.".to_owned(),
