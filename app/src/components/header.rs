@@ -117,6 +117,9 @@ fn member_links(user: SessionUser, sign_out: ServerAction<SignOut>) -> impl Into
             <li>
                 <A href=href::credits()>"Credits"</A>
             </li>
+            <li>
+                <A href=href::organizations()>"Organizations"</A>
+            </li>
             {user
                 .is_admin
                 .then(|| {

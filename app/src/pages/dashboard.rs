@@ -57,6 +57,7 @@ pub fn DashboardPage() -> impl IntoView {
                                         {pending.then(card.clone())}
                                         <Overview dashboard=d.clone() />
                                         <RecentRequests requests=d.recent />
+                                        <Organizations />
                                         <QuickLinks />
                                         {(!pending).then(card)}
                                     }
@@ -260,9 +261,71 @@ fn QuickLinks() -> impl IntoView {
                     <A href=href::usage()>"Usage by day and model"</A>
                 </li>
                 <li>
+                    <A href=href::organizations()>"Organizations"</A>
+                </li>
+                <li>
                     <A href=href::profile()>"Your profile"</A>
                 </li>
             </ul>
+        </section>
+    }
+}
+
+/// The caller's organizations, or an offer to create one (a business
+/// works as a team sharing one pool of credit).
+#[component]
+fn Organizations() -> impl IntoView {
+    let orgs = Resource::new(|| (), |_| crate::api::organizations::my_organizations());
+    view! {
+        <section class="dashboard-section" aria-labelledby="orgs-heading">
+            <h2 id="orgs-heading">"Organizations"</h2>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let mine = orgs.await.ok();
+                    let (list, joinable) = mine
+                        .map(|m| (m.organizations, m.joinable))
+                        .unwrap_or_default();
+                    if list.is_empty() {
+                        let join = (!joinable.is_empty())
+                            .then(|| {
+                                format!(
+                                    " {} lets people with your email's domain join.",
+                                    joinable
+                                        .iter()
+                                        .map(|j| j.name.as_str())
+                                        .collect::<Vec<_>>()
+                                        .join(", "),
+                                )
+                            })
+                            .unwrap_or_default();
+                        view! {
+                            <p>
+                                "Working as a team? An organization shares one pool of credit between its members, with a budget for each."
+                                {join} " "
+                                <A href=href::organizations()>"Create or join an organization"</A>
+                            </p>
+                        }
+                            .into_any()
+                    } else {
+                        view! {
+                            <ul class="quick-links">
+                                {list
+                                    .into_iter()
+                                    .map(|org| {
+                                        view! {
+                                            <li>
+                                                <A href=href::organization(&org.slug)>{org.name.clone()}</A>
+                                                {format!(" — {}", org.role.label().to_lowercase())}
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </ul>
+                        }
+                            .into_any()
+                    }
+                })}
+            </Suspense>
         </section>
     }
 }

@@ -527,7 +527,7 @@ fn members_section(org: &OrgView, actions: Actions) -> impl IntoView {
         <section class="org-section" aria-labelledby="members-heading">
             <h2 id="members-heading">"Members"</h2>
             <FormError error=budget_error />
-            <div class="table-wrap" role="region" aria-label="Members" tabindex="0">
+            <div class="table-wrap" role="region" aria-label="Members table" tabindex="0">
                 <table class="data-table members-table">
                     <caption class="visually-hidden">
                         "Members, owners first, with their roles and budgets"
@@ -779,7 +779,7 @@ fn invitations_section(org: &OrgView, actions: Actions) -> impl IntoView {
         view! { <p class="muted">"No invitations in the last 30 days."</p> }.into_any()
     } else {
         view! {
-            <div class="table-wrap" role="region" aria-label="Invitations" tabindex="0">
+            <div class="table-wrap" role="region" aria-label="Invitations table" tabindex="0">
                 <table class="data-table">
                     <caption class="visually-hidden">"Invitations, newest first"</caption>
                     <thead>
@@ -1482,7 +1482,12 @@ fn totals_table(
         view! { <p class="muted">"No requests in these days."</p> }.into_any()
     } else {
         view! {
-            <div class="table-wrap" role="region" aria-label=heading tabindex="0">
+            <div
+                class="table-wrap"
+                role="region"
+                aria-label=format!("{heading} table")
+                tabindex="0"
+            >
                 <table class="data-table">
                     <caption class="visually-hidden">{heading}</caption>
                     <thead>

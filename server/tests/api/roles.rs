@@ -731,7 +731,17 @@ async fn call(app: &TestApp, served: &Served, class: &Class, caller: &Caller) ->
             .header("content-type", "application/json")
             .body(body),
     };
-    match request.send().await {
+    // A pooled connection the server closed as it was reused fails before
+    // any answer; such a call is made again once, on a new connection (a
+    // refusal is an answer, never a transport error).
+    let again = request.try_clone();
+    let mut sent = request.send().await;
+    if let (Err(error), Some(again)) = (&sent, again) {
+        if error.is_request() || error.is_connect() {
+            sent = again.send().await;
+        }
+    }
+    match sent {
         Ok(response) => Got {
             status: response.status().as_u16(),
             location: response

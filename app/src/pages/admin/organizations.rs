@@ -108,7 +108,7 @@ fn org_table(
     }
     let nav = pager(&found, href::admin_organizations(), &[("q", q)]);
     view! {
-        <div class="table-wrap" tabindex="0">
+        <div class="table-wrap" role="region" aria-label="Organizations table" tabindex="0">
             <table class="data-table">
                 <caption class="visually-hidden">"Organizations, newest first"</caption>
                 <thead>

@@ -1046,11 +1046,13 @@ pub async fn verify(pool: &PgPool) -> Result<Vec<Violation>, LedgerError> {
         ("a member's budget period spent other than its leases charged",
          sqlx::query_scalar("select b.team_id || ' ' || b.user_id || ' ' || b.period_start
           from member_budget_periods b left join (
-              select budget_team, budget_user, budget_period,
-                     sum(charged + coalesce((select sum(u.uncollected) from usage_records u where u.hold_id = credit_holds.id), 0))
-                         as charged
-              from credit_holds where budget_period is not null
-              group by budget_team, budget_user, budget_period) h
+              select h.budget_team, h.budget_user, h.budget_period,
+                     sum(h.charged + coalesce(u.uncollected, 0)) as charged
+              from credit_holds h left join (
+                  select hold_id, sum(uncollected) as uncollected from usage_records
+                  where uncollected > 0 group by hold_id) u on u.hold_id = h.id
+              where h.budget_period is not null
+              group by h.budget_team, h.budget_user, h.budget_period) h
               on (h.budget_team, h.budget_user, h.budget_period) = (b.team_id, b.user_id, b.period_start)
           where b.spent <> coalesce(h.charged, 0)")),
     ];

@@ -1239,12 +1239,13 @@ async fn member_with_key(
     let key = Uuid::now_v7();
     sqlx::query(
         "insert into api_keys (id, user_id, account_id, team_id, name, public_id, secret_hash)
-         values ($1, $2, $3, $4, 'org key', substr(md5($1::text), 1, 12), decode(repeat('00', 32), 'hex'))",
+         values ($1, $2, $3, $4, 'org key', $5, decode(repeat('00', 32), 'hex'))",
     )
     .bind(key)
     .bind(user)
     .bind(account)
     .bind(team)
+    .bind(key.simple().to_string()[20..].to_owned())
     .execute(pool)
     .await
     .expect("key");

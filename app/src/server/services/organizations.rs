@@ -1396,7 +1396,7 @@ pub async fn usage_totals(
     };
     let (from, to) = filter.bounds();
     let query = match by {
-        UsageBy::Member => {
+        UsageBy::Member => sqlx::query_as::<_, UsageTotal>(
             "select u.display_name as label, u.email as detail, count(*) as requests,
                     coalesce(sum(r.input_tokens::bigint + r.output_tokens::bigint), 0)::bigint as tokens,
                     coalesce(sum(r.credits), 0)::bigint as credits
@@ -1404,9 +1404,9 @@ pub async fn usage_totals(
              where r.account_id = $1 and r.created_at >= $2 and r.created_at < $3
                and ($4::uuid is null or r.user_id = $4) and ($5::text is null or r.model = $5)
              group by u.id, u.display_name, u.email
-             order by credits desc, label"
-        }
-        UsageBy::Key => {
+             order by credits desc, label",
+        ),
+        UsageBy::Key => sqlx::query_as::<_, UsageTotal>(
             "select k.name as label, u.display_name as detail, count(*) as requests,
                     coalesce(sum(r.input_tokens::bigint + r.output_tokens::bigint), 0)::bigint as tokens,
                     coalesce(sum(r.credits), 0)::bigint as credits
@@ -1414,9 +1414,9 @@ pub async fn usage_totals(
              where r.account_id = $1 and r.created_at >= $2 and r.created_at < $3
                and ($4::uuid is null or r.user_id = $4) and ($5::text is null or r.model = $5)
              group by k.id, k.name, u.display_name
-             order by credits desc, label"
-        }
-        UsageBy::Model => {
+             order by credits desc, label",
+        ),
+        UsageBy::Model => sqlx::query_as::<_, UsageTotal>(
             "select r.model as label, '' as detail, count(*) as requests,
                     coalesce(sum(r.input_tokens::bigint + r.output_tokens::bigint), 0)::bigint as tokens,
                     coalesce(sum(r.credits), 0)::bigint as credits
@@ -1425,10 +1425,10 @@ pub async fn usage_totals(
                and ($4::uuid is null or r.user_id = $4) and ($5::text is null or r.model = $5)
                and r.model <> ''
              group by r.model
-             order by credits desc, label"
-        }
+             order by credits desc, label",
+        ),
     };
-    sqlx::query_as(query)
+    query
         .bind(account)
         .bind(from)
         .bind(to)
