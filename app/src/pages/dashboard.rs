@@ -286,18 +286,18 @@ fn Organizations() -> impl IntoView {
                         .map(|m| (m.organizations, m.joinable))
                         .unwrap_or_default();
                     if list.is_empty() {
-                        let join = (!joinable.is_empty())
-                            .then(|| {
-                                format!(
-                                    " {} lets people with your email's domain join.",
-                                    joinable
-                                        .iter()
-                                        .map(|j| j.name.as_str())
-                                        .collect::<Vec<_>>()
-                                        .join(", "),
-                                )
-                            })
-                            .unwrap_or_default();
+                        let join = if joinable.is_empty() {
+                            String::new()
+                        } else {
+                            let names: Vec<&str> = joinable
+                                .iter()
+                                .map(|j| j.name.as_str())
+                                .collect();
+                            format!(
+                                " {} lets people with your email's domain join.",
+                                names.join(", "),
+                            )
+                        };
                         view! {
                             <p>
                                 "Working as a team? An organization shares one pool of credit between its members, with a budget for each."

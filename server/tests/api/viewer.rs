@@ -366,7 +366,7 @@ async fn check_jfk_sorted_by_another_column(pool: &PgPool, sha: &[u8], file: &[V
             for (dir, expected) in [("asc", &ascending), ("desc", &descending)] {
                 let (rows, matching) = view(
                     pool,
-                    &sha,
+                    sha,
                     &[
                         ("col", "origin"),
                         ("eq", "JFK"),

@@ -36,6 +36,7 @@ pub async fn invite_member(slug: String, email: String, role: String) -> Result<
     .await
 }
 
+#[cfg(feature = "ssr")]
 fn invitation_id(input: &str) -> Result<uuid::Uuid, AppError> {
     uuid::Uuid::parse_str(input.trim())
         .map_err(|_| AppError::NotFound("There is no such invitation.".to_owned()))

@@ -2,14 +2,15 @@
 
 use leptos::prelude::*;
 
-use super::{JoinableOrg, MyOrgs, OrgSummary};
-use crate::domain::organizations::OrgRole;
+use super::MyOrgs;
 use crate::error::AppError;
 
 /// The organizations the signed-in user belongs to, and those whose email
 /// domain rule lets them join.
 #[server(endpoint = "my_organizations")]
 pub async fn my_organizations() -> Result<MyOrgs, AppError> {
+    use super::{JoinableOrg, OrgSummary};
+    use crate::domain::organizations::OrgRole;
     use crate::server::services::organizations;
     crate::server::respond(async move {
         let state = crate::server::state()?;

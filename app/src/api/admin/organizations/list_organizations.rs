@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::{StaffOrg, StaffOrgs};
+use super::StaffOrgs;
 use crate::error::AppError;
 
 /// One page of organizations, newest first, whose name or slug contains `q`.
@@ -11,6 +11,7 @@ pub async fn list_organizations(
     #[server(default)] q: String,
     #[server(default)] page: i64,
 ) -> Result<StaffOrgs, AppError> {
+    use super::StaffOrg;
     use crate::api::admin::PER_PAGE;
     use crate::domain::paging::{clamp_page, Page};
     use crate::domain::search::Search;
