@@ -593,7 +593,7 @@ fn member_row(org: &OrgView, member: MemberView, actions: Actions) -> impl IntoV
     } else {
         member.role.label().into_any()
     };
-    let budget_cell = if manages {
+    let budget_cell = if manages && org.my_role.may_grant(member.role) {
         let amount = member
             .budget
             .map(|b| Credits::from_micros(b.amount).to_string())
@@ -634,7 +634,7 @@ fn member_row(org: &OrgView, member: MemberView, actions: Actions) -> impl IntoV
             </ActionForm>
         }
         .into_any()
-    } else if member.is_me {
+    } else if manages || member.is_me {
         budget_text(member.budget).into_any()
     } else {
         "—".into_any()

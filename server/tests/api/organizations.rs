@@ -551,6 +551,42 @@ async fn the_last_owner_can_neither_leave_nor_be_demoted_and_admins_cannot_chang
     )
     .await;
     refused(&error);
+    // Nor an owner's budget; a member's they may set.
+    let error = failed(
+        &app,
+        &admin,
+        "set_member_budget",
+        &[
+            ("slug", SLUG),
+            ("user_id", &owner_text),
+            ("amount", "1"),
+            ("period", "day"),
+        ],
+    )
+    .await;
+    let message = refused(&error);
+    assert!(message.contains("Only owners"), "{message}");
+    ok(
+        &app,
+        &admin,
+        "set_member_budget",
+        &[
+            ("slug", SLUG),
+            ("user_id", &ann_text),
+            ("amount", "1"),
+            ("period", "day"),
+        ],
+    )
+    .await;
+    let owner_budget: Option<i64> = sqlx::query_scalar(
+        "select budget_amount from team_members where team_id = $1 and user_id = $2",
+    )
+    .bind(team)
+    .bind(owner_id)
+    .fetch_one(&app.pool)
+    .await
+    .expect("owner");
+    assert_eq!(owner_budget, None);
     assert_eq!(
         role_in_db(&app, team, owner_id).await.as_deref(),
         Some("owner")

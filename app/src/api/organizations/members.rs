@@ -49,7 +49,8 @@ pub async fn set_member_budget(
     crate::server::respond(async move {
         let state = crate::server::state()?;
         let caller = crate::server::require_user()?;
-        let (org, _) = organizations::managed(&state.pool, slug.trim(), caller.user_id).await?;
+        let (org, actor_role) =
+            organizations::managed(&state.pool, slug.trim(), caller.user_id).await?;
         let user_id = super::user_id(&user_id)?;
         let budget = parse_budget(&amount, &period).map_err(|e| match e {
             AppError::Validation(mut errors) => {
@@ -62,7 +63,7 @@ pub async fn set_member_budget(
         })?;
         organizations::set_budget(
             &state.pool,
-            &caller,
+            (&caller, actor_role),
             &org,
             user_id,
             budget,

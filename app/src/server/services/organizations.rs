@@ -975,26 +975,33 @@ pub async fn set_role(
 /// Sets (or, with `None`, removes) the member's budget.
 pub async fn set_budget(
     pool: &PgPool,
-    actor: &Caller,
+    actor: (&Caller, OrgRole),
     org: &OrgRow,
     user_id: Uuid,
     budget: Option<Budget>,
     client_addr: Option<std::net::IpAddr>,
 ) -> Result<(), AppError> {
+    let (actor, actor_role) = actor;
     let mut tx = pool.begin().await.map_err(internal)?;
-    let before: Option<(Option<i64>, Option<String>)> = sqlx::query_as(
-        "select budget_amount, budget_period from team_members where team_id = $1 and user_id = $2 for update",
+    let before: Option<(Option<i64>, Option<String>, String)> = sqlx::query_as(
+        "select budget_amount, budget_period, role from team_members
+         where team_id = $1 and user_id = $2 for update",
     )
     .bind(org.id)
     .bind(user_id)
     .fetch_optional(&mut *tx)
     .await
     .map_err(internal)?;
-    let Some((amount, period)) = before else {
+    let Some((amount, period, role)) = before else {
         return Err(AppError::NotFound(
             "That person is not a member.".to_owned(),
         ));
     };
+    if !actor_role.may_grant(OrgRole::parse(&role).unwrap_or(OrgRole::Member)) {
+        return Err(AppError::Refused(
+            "Only owners may set an owner's budget.".to_owned(),
+        ));
+    }
     sqlx::query(
         "update team_members set budget_amount = $3, budget_period = $4 where team_id = $1 and user_id = $2",
     )
