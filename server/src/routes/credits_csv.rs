@@ -147,7 +147,7 @@ fn plain(micros: i64) -> String {
 }
 
 /// Text a spreadsheet would run as a formula, made plain text.
-fn defused(text: &str) -> String {
+pub(crate) fn defused(text: &str) -> String {
     if text.starts_with(['=', '+', '-', '@']) {
         format!("'{text}")
     } else {

@@ -12,6 +12,8 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use futures_util::stream;
+
+use super::credits_csv::defused;
 use serde::Deserialize;
 use sqlx::{Postgres, Transaction};
 use time::OffsetDateTime;
@@ -174,13 +176,4 @@ fn write(rows: &[UsageLine], header: bool) -> Result<Bytes, std::io::Error> {
     csv.into_inner()
         .map(Bytes::from)
         .map_err(|error| error.into_error())
-}
-
-/// Text a spreadsheet would run as a formula, made plain text.
-fn defused(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    }
 }

@@ -156,6 +156,25 @@ async fn audited(
     .map_err(internal)
 }
 
+/// Refuses a time zone PostgreSQL does not know (budget periods are
+/// computed in it), as an error on the form's `time_zone`.
+async fn known_time_zone(conn: &mut PgConnection, zone: &str) -> Result<(), AppError> {
+    let known: bool =
+        sqlx::query_scalar("select exists (select 1 from pg_timezone_names where name = $1)")
+            .bind(zone)
+            .fetch_one(conn)
+            .await
+            .map_err(internal)?;
+    if known {
+        Ok(())
+    } else {
+        Err(AppError::field(
+            "time_zone",
+            "There is no such time zone. Give one like Europe/Berlin or Asia/Singapore.",
+        ))
+    }
+}
+
 /// Creates an organization with `caller` as its owner, and its credit pool.
 #[tracing::instrument(skip_all, fields(user = %caller.user_id))]
 pub async fn create(
@@ -165,18 +184,7 @@ pub async fn create(
     client_addr: Option<std::net::IpAddr>,
 ) -> Result<OrgRow, AppError> {
     let mut tx = pool.begin().await.map_err(internal)?;
-    let zone_known: bool =
-        sqlx::query_scalar("select exists (select 1 from pg_timezone_names where name = $1)")
-            .bind(&form.time_zone)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(internal)?;
-    if !zone_known {
-        return Err(AppError::field(
-            "time_zone",
-            "There is no such time zone. Give one like Europe/Berlin or Asia/Singapore.",
-        ));
-    }
+    known_time_zone(&mut tx, &form.time_zone).await?;
     // One person's creations queue here, so the limit holds.
     sqlx::query("select id from users where id = $1 for update")
         .bind(caller.user_id)
@@ -267,18 +275,7 @@ pub async fn update(
     client_addr: Option<std::net::IpAddr>,
 ) -> Result<(), AppError> {
     let mut tx = pool.begin().await.map_err(internal)?;
-    let zone_known: bool =
-        sqlx::query_scalar("select exists (select 1 from pg_timezone_names where name = $1)")
-            .bind(&settings.form.time_zone)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(internal)?;
-    if !zone_known {
-        return Err(AppError::field(
-            "time_zone",
-            "There is no such time zone. Give one like Europe/Berlin or Asia/Singapore.",
-        ));
-    }
+    known_time_zone(&mut tx, &settings.form.time_zone).await?;
     sqlx::query("update teams set name = $2, time_zone = $3 where id = $1")
         .bind(org.id)
         .bind(&settings.form.name)
@@ -1279,14 +1276,9 @@ pub async fn staff_list(
 
 /// The organization's pool: what it can spend now.
 pub async fn pool_balance(pool: &PgPool, org: &OrgRow) -> Result<i64, AppError> {
-    let available: Option<i64> = sqlx::query_scalar(
-        "select available from credit_accounts where owner_kind = 'organization' and owner_id = $1",
-    )
-    .bind(org.id)
-    .fetch_optional(pool)
-    .await
-    .map_err(internal)?;
-    Ok(available.unwrap_or(0))
+    ledger::available_of(pool, Owner::Organization(org.id))
+        .await
+        .map_err(internal)
 }
 
 /// Grants credit from the treasury to the organization's pool, audited as
@@ -1379,8 +1371,9 @@ pub enum UsageBy {
     Model,
 }
 
-/// The organization's pool account, if it has one yet.
-async fn pool_account(pool: &PgPool, org: &OrgRow) -> Result<Option<Uuid>, AppError> {
+/// The organization's pool account, if it has one yet (its usage export
+/// reads it).
+pub async fn account_of(pool: &PgPool, org: &OrgRow) -> Result<Option<Uuid>, AppError> {
     sqlx::query_scalar(
         "select id from credit_accounts where owner_kind = 'organization' and owner_id = $1",
     )
@@ -1398,7 +1391,7 @@ pub async fn usage_totals(
     filter: &UsageFilter,
     by: UsageBy,
 ) -> Result<Vec<UsageTotal>, AppError> {
-    let Some(account) = pool_account(pool, org).await? else {
+    let Some(account) = account_of(pool, org).await? else {
         return Ok(Vec::new());
     };
     let (from, to) = filter.bounds();
@@ -1452,7 +1445,7 @@ pub async fn usage_daily(
     org: &OrgRow,
     filter: &UsageFilter,
 ) -> Result<Vec<crate::server::services::usage::DailyTotal>, AppError> {
-    let Some(account) = pool_account(pool, org).await? else {
+    let Some(account) = account_of(pool, org).await? else {
         return Ok(Vec::new());
     };
     let (from, to) = filter.bounds();
@@ -1521,11 +1514,6 @@ pub async fn usage_lines(
     .bind(limit)
     .fetch_all(conn)
     .await
-}
-
-/// The organization's pool account id, for its export.
-pub async fn account_of(pool: &PgPool, org: &OrgRow) -> Result<Option<Uuid>, AppError> {
-    pool_account(pool, org).await
 }
 
 /// One entry of an organization's audit trail.
