@@ -1015,8 +1015,8 @@ begin
 end;
 $function$;
 
--- function: public.ledger_lease_grow(p_account uuid, p_key uuid, p_lease uuid, p_min bigint, p_want bigint, p_ttl interval, p_tx uuid, OUT taken bigint, OUT available bigint, OUT refused text, OUT resets_at timestamp with time zone, OUT period text)
-CREATE OR REPLACE FUNCTION public.ledger_lease_grow(p_account uuid, p_key uuid, p_lease uuid, p_min bigint, p_want bigint, p_ttl interval, p_tx uuid, OUT taken bigint, OUT available bigint, OUT refused text, OUT resets_at timestamp with time zone, OUT period text)
+-- function: public.ledger_lease_grow(p_account uuid, p_key uuid, p_member uuid, p_lease uuid, p_min bigint, p_want bigint, p_ttl interval, p_tx uuid, OUT taken bigint, OUT available bigint, OUT refused text, OUT resets_at timestamp with time zone, OUT period text)
+CREATE OR REPLACE FUNCTION public.ledger_lease_grow(p_account uuid, p_key uuid, p_member uuid, p_lease uuid, p_min bigint, p_want bigint, p_ttl interval, p_tx uuid, OUT taken bigint, OUT available bigint, OUT refused text, OUT resets_at timestamp with time zone, OUT period text)
  RETURNS record
  LANGUAGE plpgsql
 AS $function$
@@ -1044,6 +1044,7 @@ begin
         return;
     end if;
     taken := least(p_want, available);
+    v_user := p_member;
     if p_key is not null then
         select case when k.spend_cap is null then null else k.spend_cap - k.spent - k.held end, k.user_id
         into v_room, v_user from api_keys k where k.id = p_key for update;

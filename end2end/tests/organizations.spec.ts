@@ -5,7 +5,9 @@ import {
   confirmEmailFromOutbox,
   Developer,
   linkFromOutbox,
+  mainNav,
   newDeveloper,
+  openMenuIfCollapsed,
   signInAsAdmin,
   signUpAndExpectCheckEmail,
   submitSignIn,
@@ -94,6 +96,25 @@ async function createOrganization(page: Page, org: { name: string; slug: string 
   await expect(page.locator(".page-header .lead")).toContainText(
     `You are acting for ${org.name} as owner. Finance · Singapore · budgets follow Asia/Singapore.`,
   );
+}
+
+/** Grants `credits` to the pool of the organization `slug` from the admin console. */
+async function grantToPool(admin: Page, slug: string, credits: string) {
+  await admin.goto("/admin/organizations");
+  await expect(admin.getByRole("heading", { level: 1, name: "Organizations" })).toBeVisible();
+  await waitForHydration(admin);
+  const grant = admin.getByRole("region", { name: "Grant credit to an organization" });
+  await grant.getByLabel("Organization address", { exact: true }).fill(slug);
+  await grant.getByLabel("Credits", { exact: true }).fill(credits);
+  await grant.getByLabel("Reason", { exact: true }).fill(`Pilot ${slug}`);
+  await grant.getByRole("button", { name: "Grant credit" }).click();
+  await expect(admin).toHaveURL(/[?&]done=granted/);
+}
+
+/** The header's "Acting for" choice (the menu opened on a phone). */
+async function actingFor(page: Page) {
+  await openMenuIfCollapsed(page);
+  return mainNav(page).getByLabel(/^Acting for/);
 }
 
 /**
@@ -369,5 +390,133 @@ test.describe("organizations", () => {
     await plain.goto("/orgs");
     await expect(plain.getByRole("row").filter({ hasText: org.name })).toContainText("Owner");
     await context.close();
+  });
+
+  test("a business applicant creates the company's organization from the dashboard, acts for it in the header, and the playground bills its pool", async ({
+    page,
+    browser,
+  }, testInfo) => {
+    test.setTimeout(150_000);
+    const base = newDeveloper(testInfo, "org-acting");
+    const org = newOrganization(base, testInfo);
+    const owner: Developer = { ...base, organization: org.name };
+    const admin = await signInAsAdmin(browser);
+
+    await test.step("1. a business signs up, applies and is approved", async () => {
+      await page.goto("/signup");
+      await waitForHydration(page);
+      await page.getByLabel("Email", { exact: true }).fill(owner.email);
+      await page.getByLabel("Password", { exact: true }).fill(owner.password);
+      await page.getByLabel("Your name", { exact: true }).fill(owner.name);
+      await page.getByLabel("You are", { exact: true }).selectOption({ label: "Business" });
+      await page.getByLabel("Organization or university", { exact: true }).fill(org.name);
+      await page.getByLabel("Country", { exact: true }).selectOption({ label: owner.country });
+      await page.getByRole("button", { name: "Create account" }).click();
+      await expect(page.getByRole("heading", { name: "Check your email" })).toBeVisible();
+      await confirmEmailFromOutbox(page, admin, owner.email);
+      await submitSignIn(page, owner.email, owner.password);
+      await expect(page).toHaveURL(/\/dashboard$/);
+      // Not yet approved: no offer of the company's organization.
+      await expect(page.getByTestId("org-offer")).toHaveCount(0);
+
+      await page.goto("/onboarding");
+      await waitForHydration(page);
+      await page
+        .getByLabel("What do you want to build?")
+        .fill("Forecasts of container dwell time for our terminal operators.");
+      await page.getByLabel("Industry").selectOption({ label: "Logistics" });
+      await page.getByLabel("Where are you with it?").selectOption({ label: "Building a prototype" });
+      await page.getByRole("button", { name: "Send my application" }).click();
+      await expect(page).toHaveURL(/\/dashboard\?applied=1$/);
+
+      await admin.goto("/admin/applications");
+      await waitForHydration(admin);
+      const card = admin.getByRole("article", { name: owner.name });
+      await card.getByRole("button", { name: "Approve" }).click();
+      await expect(admin).toHaveURL(/done=approved/);
+    });
+
+    await test.step("2. the dashboard offers the company's organization, filled in", async () => {
+      await page.goto("/dashboard");
+      const offer = page.getByTestId("org-offer");
+      await expect(offer).toContainText(`Your application for ${org.name} is approved.`);
+      await offer.getByRole("link", { name: `Create ${org.name}'s organization` }).click();
+      await expect(page).toHaveURL(/\/orgs\?name=/);
+      const form = page.getByRole("region", { name: "Create an organization" });
+      await expect(form.getByLabel("Name", { exact: true })).toHaveValue(org.name);
+      await expect(form.getByLabel("Address", { exact: true })).not.toHaveValue("");
+      await createOrganization(page, org);
+      // With an organization, the offer is gone.
+      await page.goto("/dashboard");
+      await expect(page.getByTestId("org-offer")).toHaveCount(0);
+      await grantToPool(admin, org.slug, "5");
+    });
+
+    await test.step("3. the owner acts for the organization, and every page says so", async () => {
+      await page.goto("/keys");
+      await waitForHydration(page);
+      const choice = await actingFor(page);
+      await expect(choice).toHaveValue("");
+      await choice.selectOption({ label: org.name });
+      await mainNav(page).getByRole("button", { name: "Switch" }).click();
+      await expect(await actingFor(page)).toHaveValue(org.slug);
+      for (const path of ["/usage", "/credits", "/playground"]) {
+        await page.goto(path);
+        await expect(await actingFor(page), path).toHaveValue(org.slug);
+      }
+      // New keys bill to it unless chosen otherwise.
+      await page.goto("/keys");
+      await expect(page.getByLabel("Bill to", { exact: true })).toHaveValue(org.slug);
+    });
+
+    await test.step("4. a new conversation bills the organization's pool", async () => {
+      await page.goto("/agents/credit-memo-drafter");
+      await waitForHydration(page);
+      await page.getByRole("button", { name: "Chat with Credit memo drafter" }).click();
+      await expect(page).toHaveURL(/\/playground\/[0-9a-f-]{36}$/);
+      await waitForHydration(page);
+      await expect(page.getByText(`Bills to ${org.name} (organization pool)`)).toBeVisible();
+      const pool = page.locator(".conversation-costs > div").filter({ hasText: `${org.name}'s pool` }).locator("dd");
+      await expect(pool).toHaveText("5 credits");
+      await page.getByLabel("Your message").fill("Draft a memo on a 2M working-capital line.");
+      await page.getByRole("button", { name: "Send", exact: true }).click();
+      const reply = page.getByRole("list", { name: "Messages" }).locator(".chat-assistant").last();
+      await expect(reply).toContainText(/credits/, { timeout: 30_000 });
+      // The pool paid, not the owner, whose own balance stays 0.
+      await page.reload();
+      await expect
+        .poll(async () => parseFloat((await pool.textContent()) ?? "5"))
+        .toBeLessThan(5);
+      await openMenuIfCollapsed(page);
+      await expect(mainNav(page).getByRole("link", { name: /^Balance: 0 credits$/ })).toBeVisible();
+      await page.goto(`/orgs/${org.slug}/usage`);
+      const byMember = page.locator('section[aria-labelledby="usage-member"]');
+      await expect(byMember.locator("tbody tr").getByRole("rowheader")).toContainText(owner.email);
+
+      // Billed to the owner's own credit instead, it says so.
+      await page.goBack();
+      await waitForHydration(page);
+      // The billing panel is open while an organization pays.
+      await page.getByLabel("Bill to", { exact: true }).selectOption({ label: "My own credit" });
+      await page.getByRole("button", { name: "Save", exact: true }).click();
+      await expect(page.getByText("Bills to your own credit")).toBeVisible();
+      await expect(page.locator(".conversation-costs")).toContainText("Your balance");
+    });
+
+    await test.step("5. without JavaScript the header switches back to personal", async () => {
+      const context = await browser.newContext({ javaScriptEnabled: false });
+      const plain = await context.newPage();
+      await plain.goto("/signin");
+      await submitSignIn(plain, owner.email, owner.password);
+      await plain.goto("/usage");
+      const choice = mainNav(plain).getByLabel(/^Acting for/);
+      await choice.selectOption({ label: "Personal" });
+      await mainNav(plain).getByRole("button", { name: "Switch" }).click();
+      await expect(plain).toHaveURL(/\/usage$/);
+      await expect(mainNav(plain).getByLabel(/^Acting for/)).toHaveValue("");
+      await context.close();
+    });
+
+    await admin.context().close();
   });
 });

@@ -91,6 +91,14 @@ enum Refused {
     TooLongForModel,
     Credits(Credits),
     Cap(Credits),
+    /// The user's budget in the organization paying is used up for its
+    /// period (`day`, `week`, `month` or `total`), until `resets_at`.
+    Budget {
+        period: String,
+        resets_at: Option<time::OffsetDateTime>,
+    },
+    /// The conversation is billed to a team the user no longer belongs to.
+    NotMember,
     Suspended,
     Upstream,
     Internal,
@@ -105,8 +113,8 @@ impl Refused {
                 StatusCode::BAD_REQUEST
             }
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Credits(_) | Self::Cap(_) => StatusCode::PAYMENT_REQUIRED,
-            Self::Suspended => StatusCode::FORBIDDEN,
+            Self::Credits(_) | Self::Cap(_) | Self::Budget { .. } => StatusCode::PAYMENT_REQUIRED,
+            Self::Suspended | Self::NotMember => StatusCode::FORBIDDEN,
             Self::Upstream => StatusCode::BAD_GATEWAY,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -124,6 +132,8 @@ impl Refused {
             Self::TooLongForModel => "context",
             Self::Credits(_) => "credits",
             Self::Cap(_) => "cap",
+            Self::Budget { .. } => "budget",
+            Self::NotMember => "not-member",
             Self::Suspended => "suspended",
             Self::Upstream => "upstream",
             Self::Internal => "internal",
@@ -151,6 +161,27 @@ impl Refused {
                 "This reply could pass your monthly playground limit of {} credits. Raise it or wait for next month.",
                 format::credits(*cap)
             ),
+            Self::Budget { period, resets_at } => {
+                let which = match period.as_str() {
+                    "day" => "daily budget",
+                    "week" => "weekly budget",
+                    "month" => "monthly budget",
+                    _ => "budget",
+                };
+                match resets_at {
+                    Some(at) => format!(
+                        "Your {which} in the organization this conversation bills is used up; it resets at {}.",
+                        format::time(*at)
+                    ),
+                    None => format!(
+                        "Your {which} in the organization this conversation bills is used up; ask an owner or admin to raise it."
+                    ),
+                }
+            }
+            Self::NotMember => {
+                "You are no longer a member of the organization this conversation bills: bill it to your own credit instead."
+                    .to_owned()
+            }
             Self::Suspended => "Your account is suspended.".to_owned(),
             Self::Upstream => "The model's provider could not be reached; try again.".to_owned(),
             Self::Internal => "Something went wrong on our side; it has been logged.".to_owned(),
@@ -165,9 +196,11 @@ impl Refused {
             | MeteringError::WrongKind { .. }
             | MeteringError::Unavailable { .. } => Self::Unavailable,
             MeteringError::InvalidKey | MeteringError::RateLimited { .. } => Self::Internal,
-            MeteringError::SpendCapReached
-            | MeteringError::MemberBudgetExceeded { .. }
-            | MeteringError::Internal => Self::Internal,
+            MeteringError::MemberBudgetExceeded { period, resets_at } => {
+                Self::Budget { period, resets_at }
+            }
+            MeteringError::NotMember => Self::NotMember,
+            MeteringError::SpendCapReached | MeteringError::Internal => Self::Internal,
         }
     }
 }
@@ -292,7 +325,7 @@ async fn prepare(
         conversations::get(pool, caller.user_id, id),
         agents::version_of_conversation(pool, caller.user_id, id),
         conversations::month_spending(pool, caller.user_id),
-        meter.payer_for_user(caller.user_id),
+        meter.payer_for_conversation(caller.user_id, id),
     );
     let (conversation, messages) = found.map_err(internal)?.ok_or(Refused::NotFound)?;
     let version = version.map_err(internal)?.ok_or(Refused::NotFound)?;

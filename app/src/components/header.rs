@@ -7,8 +7,8 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_location};
 
-use crate::api::accounts::{SessionUser, SignOut};
-use crate::components::session::use_session;
+use crate::api::accounts::SessionUser;
+use crate::components::session::{use_session, Session};
 use crate::domain::credits::Credits;
 use crate::{format, href};
 
@@ -61,7 +61,7 @@ pub fn SiteHeader() -> impl IntoView {
                     <Suspense fallback=visitor_links>
                         {move || Suspend::new(async move {
                             match session.user.await {
-                                Ok(Some(user)) => member_links(user, session.sign_out).into_any(),
+                                Ok(Some(user)) => member_links(user, session).into_any(),
                                 _ => visitor_links().into_any(),
                             }
                         })}
@@ -101,8 +101,10 @@ fn visitor_links() -> impl IntoView {
     }
 }
 
-fn member_links(user: SessionUser, sign_out: ServerAction<SignOut>) -> impl IntoView {
+fn member_links(user: SessionUser, session: Session) -> impl IntoView {
     let balance = format::credits_brief(Credits::from_micros(user.available));
+    let sign_out = session.sign_out;
+    let acting = (!user.organizations.is_empty()).then(|| acting_for(&user, session));
     view! {
         <ul class="nav-links">
             <li>
@@ -131,7 +133,7 @@ fn member_links(user: SessionUser, sign_out: ServerAction<SignOut>) -> impl Into
                 })}
         </ul>
         <ul class="nav-account">
-            <li>
+            {acting} <li>
                 <A
                     href=href::credits()
                     attr:class="balance-pill"
@@ -141,8 +143,7 @@ fn member_links(user: SessionUser, sign_out: ServerAction<SignOut>) -> impl Into
                     {balance}
                     <span class="balance-unit">" credits"</span>
                 </A>
-            </li>
-            <li>
+            </li> <li>
                 <details class="account-menu">
                     <summary>
                         <span class="visually-hidden">"Account: "</span>
@@ -160,5 +161,56 @@ fn member_links(user: SessionUser, sign_out: ServerAction<SignOut>) -> impl Into
                 </details>
             </li>
         </ul>
+    }
+}
+
+/// Which organization the person acts for, and the switch to another (or
+/// to themselves): a form that works without JavaScript, coming back to
+/// the page it was sent from.
+fn acting_for(user: &SessionUser, session: Session) -> impl IntoView {
+    let location = use_location();
+    let back = move || {
+        let search = location.search.get();
+        if search.is_empty() {
+            location.pathname.get()
+        } else {
+            format!("{}?{search}", location.pathname.get())
+        }
+    };
+    let current = user.acting_for.clone().unwrap_or_default();
+    let acting_name = user
+        .acting()
+        .map_or_else(|| "Personal".to_owned(), |o| o.name.clone());
+    let options = user
+        .organizations
+        .iter()
+        .map(|org| {
+            let selected = org.slug == current;
+            view! {
+                <option value=org.slug.clone() selected=selected>
+                    {org.name.clone()}
+                </option>
+            }
+        })
+        .collect_view();
+    view! {
+        <li class="acting-for">
+            <ActionForm action=session.switch attr:class="acting-for-form">
+                <label for="acting-for">
+                    "Acting for"
+                    <span class="visually-hidden">{format!(" (now: {acting_name})")}</span>
+                </label>
+                <select id="acting-for" name="slug">
+                    <option value="" selected=current.is_empty()>
+                        "Personal"
+                    </option>
+                    {options}
+                </select>
+                <input type="hidden" name="back" value=back />
+                <button type="submit" class="button button-small">
+                    "Switch"
+                </button>
+            </ActionForm>
+        </li>
     }
 }

@@ -99,11 +99,30 @@ fn push_record(records: &mut Vec<Record>, line: usize, fields: Vec<String>) {
     records.push(Record { line, fields });
 }
 
+/// Whom a row of a bulk file grants to: a user by email, or an
+/// organization's pool by its slug (a value without `@`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecipientKind {
+    User,
+    Organization,
+}
+
+/// What kind of recipient `value` (a row's recipient cell) names.
+pub fn recipient_kind(value: &str) -> RecipientKind {
+    if value.contains('@') {
+        RecipientKind::User
+    } else {
+        RecipientKind::Organization
+    }
+}
+
 /// One data row of a bulk grant file, checked on its own (not yet against
 /// the users or the other rows).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BulkRow {
     pub line: usize,
+    /// The recipient as written: a user's email, or an organization's slug
+    /// (see [`recipient_kind`]).
     pub email: String,
     pub amount: String,
     pub expiry: String,
@@ -120,8 +139,10 @@ struct Columns {
     reason: usize,
 }
 
-/// Reads a bulk grant file: a header naming `email`, `amount`, `reason`
-/// and optionally `expiry` (any order), then one grant per row. Whole-file
+/// Reads a bulk grant file: a header naming the recipient column (`email`,
+/// `organization` or `recipient`: a user's email or an organization's slug
+/// in each row), `amount`, `reason` and optionally `expiry` (any order),
+/// then one grant per row. Whole-file
 /// problems (no header, too many rows) are errors; row problems are kept
 /// with their row.
 pub fn parse_bulk(text: &str, now: OffsetDateTime) -> Result<Vec<BulkRow>, String> {
@@ -163,9 +184,24 @@ fn columns(header: &[String]) -> Result<Columns, String> {
             .iter()
             .position(|h| h.trim_start_matches('\u{feff}').eq_ignore_ascii_case(name))
     };
-    let missing = || "The first row must be the header email,amount,expiry,reason.".to_owned();
+    let missing = || {
+        "The first row must be the header email,amount,expiry,reason (organization instead of email to grant to organizations by slug).".to_owned()
+    };
+    let recipients: Vec<usize> = ["email", "organization", "recipient"]
+        .into_iter()
+        .filter_map(find)
+        .collect();
+    let email = match recipients[..] {
+        [one] => one,
+        [] => return Err(missing()),
+        _ => {
+            return Err(
+                "Name one recipient column (email, organization or recipient), not several: an email or an organization's slug goes in it.".to_owned(),
+            )
+        }
+    };
     Ok(Columns {
-        email: find("email").ok_or_else(missing)?,
+        email,
         amount: find("amount").ok_or_else(missing)?,
         expiry: find("expiry"),
         reason: find("reason").ok_or_else(missing)?,
@@ -197,7 +233,7 @@ fn parse_grant(
     now: OffsetDateTime,
 ) -> Result<ParsedGrant, String> {
     if email.is_empty() {
-        return Err("No email.".to_owned());
+        return Err("No email or organization.".to_owned());
     }
     let amount = Credits::parse(amount, false)?;
     if !amount.is_positive() {
@@ -433,6 +469,22 @@ mod tests {
         assert!(parse_bulk(&big, NOW)
             .expect_err("too many")
             .contains("5000"));
+    }
+
+    #[test]
+    fn a_row_grants_to_a_user_by_email_or_an_organization_by_slug() {
+        let text =
+            "organization,amount,reason\nacme-labs,100,Pilot\nada@example.org,5,Prize\n,1,x\n";
+        let rows = parse_bulk(text, NOW).expect("a valid file");
+        assert_eq!(rows[0].email, "acme-labs");
+        assert_eq!(recipient_kind(&rows[0].email), RecipientKind::Organization);
+        assert_eq!(recipient_kind(&rows[1].email), RecipientKind::User);
+        assert!(rows[0].parsed.is_ok() && rows[1].parsed.is_ok());
+        assert_eq!(rows[2].parsed, Err("No email or organization.".to_owned()));
+        let both = "email,organization,amount,reason\na@b.c,acme,1,x\n";
+        assert!(parse_bulk(both, NOW)
+            .expect_err("two recipient columns")
+            .contains("not several"));
     }
 
     #[test]

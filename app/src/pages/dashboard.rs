@@ -48,7 +48,15 @@ pub fn DashboardPage() -> impl IntoView {
                                 Ok(Some(a))
                                 if a.status == ApplicationStatus::Approved
                             );
+                            let business = match &application {
+                                Ok(Some(a)) if a.status == ApplicationStatus::Approved => {
+                                    a.business.clone()
+                                }
+                                _ => None,
+                            };
                             let card = move || {
+                                // An approved business application offers to
+                                // create the company's organization.
                                 view! { <ApplicationCard application=application.clone() /> }
                             };
                             match dashboard.await {
@@ -57,7 +65,7 @@ pub fn DashboardPage() -> impl IntoView {
                                         {pending.then(card.clone())}
                                         <Overview dashboard=d.clone() />
                                         <RecentRequests requests=d.recent />
-                                        <Organizations />
+                                        <Organizations business />
                                         <QuickLinks />
                                         {(!pending).then(card)}
                                     }
@@ -272,59 +280,83 @@ fn QuickLinks() -> impl IntoView {
 }
 
 /// The caller's organizations, or an offer to create one (a business
-/// works as a team sharing one pool of credit).
+/// works as a team sharing one pool of credit): the company's own, named,
+/// after an approved business application.
 #[component]
-fn Organizations() -> impl IntoView {
+fn Organizations(business: Option<String>) -> impl IntoView {
     let orgs = Resource::new(|| (), |_| crate::api::organizations::my_organizations());
     view! {
         <section class="dashboard-section" aria-labelledby="orgs-heading">
             <h2 id="orgs-heading">"Organizations"</h2>
             <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let mine = orgs.await.ok();
-                    let (list, joinable) = mine
-                        .map(|m| (m.organizations, m.joinable))
-                        .unwrap_or_default();
-                    if list.is_empty() {
-                        let join = if joinable.is_empty() {
-                            String::new()
+                {move || {
+                    let business = business.clone();
+                    Suspend::new(async move {
+                        let mine = orgs.await.ok();
+                        let (list, joinable) = mine
+                            .map(|m| (m.organizations, m.joinable))
+                            .unwrap_or_default();
+                        if let (true, Some(name)) = (list.is_empty(), business) {
+                            let create = href::with_query(
+                                href::organizations(),
+                                &[("name", name.as_str())],
+                            );
+                            view! {
+                                <div class="card org-offer" data-testid="org-offer">
+                                    <p>
+                                        {format!(
+                                            "Your application for {name} is approved. Create {name}'s organization to share one pool of credit with your colleagues, each with a budget.",
+                                        )}
+                                    </p>
+                                    <A href=create attr:class="button button-primary">
+                                        {format!("Create {name}'s organization")}
+                                    </A>
+                                </div>
+                            }
+                                .into_any()
+                        } else if list.is_empty() {
+                            let join = if joinable.is_empty() {
+                                String::new()
+                            } else {
+                                let names: Vec<&str> = joinable
+                                    .iter()
+                                    .map(|j| j.name.as_str())
+                                    .collect();
+                                format!(
+                                    " {} lets people with your email's domain join.",
+                                    names.join(", "),
+                                )
+                            };
+                            view! {
+                                <p>
+                                    "Working as a team? An organization shares one pool of credit between its members, with a budget for each."
+                                    {join} " "
+                                    <A href=href::organizations()>
+                                        "Create or join an organization"
+                                    </A>
+                                </p>
+                            }
+                                .into_any()
                         } else {
-                            let names: Vec<&str> = joinable
-                                .iter()
-                                .map(|j| j.name.as_str())
-                                .collect();
-                            format!(
-                                " {} lets people with your email's domain join.",
-                                names.join(", "),
-                            )
-                        };
-                        view! {
-                            <p>
-                                "Working as a team? An organization shares one pool of credit between its members, with a budget for each."
-                                {join} " "
-                                <A href=href::organizations()>"Create or join an organization"</A>
-                            </p>
+                            view! {
+                                <ul class="quick-links">
+                                    {list
+                                        .into_iter()
+                                        .map(|org| {
+                                            view! {
+                                                <li>
+                                                    <A href=href::organization(&org.slug)>{org.name.clone()}</A>
+                                                    {format!(" — {}", org.role.label().to_lowercase())}
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </ul>
+                            }
+                                .into_any()
                         }
-                            .into_any()
-                    } else {
-                        view! {
-                            <ul class="quick-links">
-                                {list
-                                    .into_iter()
-                                    .map(|org| {
-                                        view! {
-                                            <li>
-                                                <A href=href::organization(&org.slug)>{org.name.clone()}</A>
-                                                {format!(" — {}", org.role.label().to_lowercase())}
-                                            </li>
-                                        }
-                                    })
-                                    .collect_view()}
-                            </ul>
-                        }
-                            .into_any()
-                    }
-                })}
+                    })
+                }}
             </Suspense>
         </section>
     }

@@ -198,8 +198,8 @@ fn CreateKeyForm(create: ServerAction<CreateApiKey>) -> impl IntoView {
     let error = action_error(create.value());
     let kept = kept_fields(CreateApiKey::PATH);
     let form = NodeRef::<html::Form>::new();
-    let bill_to = Resource::new(|| (), |_| crate::api::organizations::my_organizations());
-    let bill_to_kept = kept.get("bill_to").unwrap_or_default();
+    let session = crate::components::session::use_session();
+    let bill_to_kept = kept.get("bill_to");
     // A created key empties the form for the next one.
     Effect::new(move |_| {
         if matches!(create.value().get(), Some(Ok(_))) {
@@ -225,9 +225,13 @@ fn CreateKeyForm(create: ServerAction<CreateApiKey>) -> impl IntoView {
                 />
                 <Suspense fallback=|| ()>
                     {move || {
-                        let selected = bill_to_kept.clone();
+                        let kept = bill_to_kept.clone();
                         Suspend::new(async move {
-                            let orgs = bill_to.await.map(|m| m.organizations).unwrap_or_default();
+                            let user = session.user.await.ok().flatten();
+                            let selected = kept
+                                .or_else(|| user.as_ref().and_then(|u| u.acting_for.clone()))
+                                .unwrap_or_default();
+                            let orgs = user.map(|u| u.organizations).unwrap_or_default();
                             (!orgs.is_empty())
                                 .then(|| {
                                     let mut options = vec![
@@ -242,6 +246,8 @@ fn CreateKeyForm(create: ServerAction<CreateApiKey>) -> impl IntoView {
                                                     format!("{} (organization pool)", o.name),
                                                 )),
                                         );
+                                    // What the form kept after an error, else the
+                                    // organization the header says they act for.
                                     view! {
                                         <SelectField
                                             label="Bill to"

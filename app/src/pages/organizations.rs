@@ -246,6 +246,24 @@ fn CreateOrgForm(create: ServerAction<CreateOrganization>) -> impl IntoView {
     use crate::components::form::SelectField;
     let error = action_error(create.value());
     let kept = kept_fields(CreateOrganization::PATH);
+    // An approved business application links here with the company's name.
+    let offered = leptos_router::hooks::use_query_map()
+        .read_untracked()
+        .get("name")
+        .map(|n| n.trim().chars().take(120).collect::<String>())
+        .filter(|n| !n.is_empty());
+    let name = kept
+        .get("name")
+        .or_else(|| offered.clone())
+        .unwrap_or_default();
+    let slug = kept
+        .get("slug")
+        .or_else(|| {
+            offered
+                .as_deref()
+                .map(crate::domain::organizations::suggest_slug)
+        })
+        .unwrap_or_default();
     view! {
         <section class="card" aria-labelledby="create-org-heading">
             <h2 id="create-org-heading">"Create an organization"</h2>
@@ -257,7 +275,7 @@ fn CreateOrgForm(create: ServerAction<CreateOrganization>) -> impl IntoView {
                     required=true
                     maxlength=120
                     autocomplete="organization"
-                    value=kept.get("name").unwrap_or_default()
+                    value=name
                     error=field_error(error, "name")
                 />
                 <TextField
@@ -267,7 +285,7 @@ fn CreateOrgForm(create: ServerAction<CreateOrganization>) -> impl IntoView {
                     maxlength=40
                     autocomplete="off"
                     hint="Its page will be /orgs/<address>: lower-case letters, digits and hyphens, like acme-labs."
-                    value=kept.get("slug").unwrap_or_default()
+                    value=slug
                     error=field_error(error, "slug")
                 />
                 <TextField

@@ -20,9 +20,10 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::load_error;
 use crate::api::playground::{
-    get_conversation, get_shared, my_conversations, take_new_share, ConversationView,
-    ConversationsView, DeleteConversation, MessageView, NewShare, RenameConversation,
-    RevokeConversationShare, SetPlaygroundCap, ShareConversation, ShareView, SharedView, EXPIRIES,
+    get_conversation, get_shared, my_conversations, take_new_share, BillConversation, BillToView,
+    ConversationView, ConversationsView, DeleteConversation, MessageView, NewShare,
+    RenameConversation, RevokeConversationShare, SetPlaygroundCap, ShareConversation, ShareView,
+    SharedView, EXPIRIES,
 };
 use crate::components::form::{action_error, field_error, FormError, Notice, SelectField};
 use crate::components::guard::RequireUser;
@@ -242,6 +243,14 @@ fn notice_text(code: &str) -> Option<(&'static str, bool)> {
             "The model's provider could not be reached; try again.",
             false,
         ),
+        "budget" => (
+            "Your budget in the organization this conversation bills is used up for now: it resets with its next period (see the organization's page), or an owner or admin can raise it.",
+            false,
+        ),
+        "not-member" => (
+            "You are no longer a member of the organization this conversation bills: bill it to your own credit instead.",
+            false,
+        ),
         "suspended" => ("Your account is suspended.", false),
         "internal" => (
             "Something went wrong on our side; it has been logged.",
@@ -295,6 +304,7 @@ fn Conversation() -> impl IntoView {
     let delete = ServerAction::<DeleteConversation>::new();
     let share = ServerAction::<ShareConversation>::new();
     let revoke = ServerAction::<RevokeConversationShare>::new();
+    let bill = ServerAction::<BillConversation>::new();
     // Only a page rendered right after a share form posted without
     // JavaScript finds a link here.
     let flashed = Resource::new(move || id.get(), take_new_share);
@@ -302,10 +312,17 @@ fn Conversation() -> impl IntoView {
         let latest = share.value().get().and_then(Result::ok);
         latest.or_else(|| previous.cloned().flatten())
     });
-    let shared_again = Memo::new(move |_| (share.version().get(), revoke.version().get()));
+    let shared_again = Memo::new(move |_| {
+        (
+            share.version().get(),
+            revoke.version().get(),
+            bill.version().get(),
+        )
+    });
     Effect::new(move |_| {
-        // A link made or revoked: the list of links is read again.
-        if shared_again.get() != (0, 0) {
+        // A link made or revoked, or the payer changed: the conversation
+        // is read again.
+        if shared_again.get() != (0, 0, 0) {
             set_version.update(|v| *v += 1);
         }
     });
@@ -445,7 +462,7 @@ fn Conversation() -> impl IntoView {
                                 new_share,
                                 flashed,
                             };
-                            conversation_view(view, rename, delete, shares, send).into_any()
+                            conversation_view(view, rename, delete, bill, shares, send).into_any()
                         }
                         Err(e) => load_error(e).into_any(),
                     }
@@ -555,6 +572,7 @@ fn conversation_view(
     view: ConversationView,
     rename: ServerAction<RenameConversation>,
     delete: ServerAction<DeleteConversation>,
+    bill: ServerAction<BillConversation>,
     panel: SharePanel,
     send: impl Fn(&'static str, String) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
@@ -572,11 +590,18 @@ fn conversation_view(
         messages,
         credits,
         balance,
+        bill_to,
+        bill_choices,
         month_spent,
         cap,
         shares,
     } = view;
     let share_panel = share_panel(id.clone(), shares, panel);
+    let billing = billing_panel(id.clone(), bill_to.clone(), bill_choices, bill);
+    let balance_label = match &bill_to {
+        Some(org) => format!("{}'s pool", org.name),
+        None => "Your balance".to_owned(),
+    };
     let rename_error = action_error(rename.value());
     let delete_error = action_error(delete.value());
     let last_user = messages
@@ -669,7 +694,7 @@ fn conversation_view(
                 <dd>{format!("{credits} credits")}</dd>
             </div>
             <div>
-                <dt>"Your balance"</dt>
+                <dt>{balance_label}</dt>
                 <dd>{format!("{balance} credits")}</dd>
             </div>
             <div>
@@ -703,6 +728,7 @@ fn conversation_view(
                 }
             })}
         {edit}
+        {billing}
         {share_panel}
         <details class="conversation-manage">
             <summary>"Rename or delete"</summary>
@@ -780,6 +806,61 @@ fn message_view(m: MessageView) -> impl IntoView {
             {(!meta.is_empty()).then(|| view! { <p class="chat-meta">{meta}</p> })}
         </li>
     }
+}
+
+/// What the conversation spends: the caller's own credit or the pool of an
+/// organization they belong to (under their budget there), and the form to
+/// change it. Shown only to people in an organization.
+fn billing_panel(
+    id: String,
+    bill_to: Option<BillToView>,
+    choices: Vec<BillToView>,
+    bill: ServerAction<BillConversation>,
+) -> Option<impl IntoView> {
+    if choices.is_empty() && bill_to.is_none() {
+        return None;
+    }
+    let error = action_error(bill.value());
+    let current = bill_to.as_ref().map(|o| o.slug.clone()).unwrap_or_default();
+    let summary = match &bill_to {
+        Some(org) => format!("Bills to {} (organization pool)", org.name),
+        None => "Bills to your own credit".to_owned(),
+    };
+    let options = choices
+        .into_iter()
+        .map(|org| {
+            let selected = org.slug == current;
+            view! {
+                <option value=org.slug selected=selected>
+                    {org.name}
+                </option>
+            }
+        })
+        .collect_view();
+    Some(view! {
+        <details class="conversation-manage conversation-billing" open=bill_to.is_some()>
+            <summary>{summary}</summary>
+            <p class="muted">
+                "Replies spend what this chooses: an organization's pool is spent under your budget there."
+            </p>
+            <FormError error=error />
+            <ActionForm action=bill attr:class="inline-form">
+                <input type="hidden" name="id" value=id />
+                <div class="field">
+                    <label for="bill-to">"Bill to"</label>
+                    <select id="bill-to" name="bill_to">
+                        <option value="" selected=current.is_empty()>
+                            "My own credit"
+                        </option>
+                        {options}
+                    </select>
+                </div>
+                <button type="submit" class="button">
+                    "Save"
+                </button>
+            </ActionForm>
+        </details>
+    })
 }
 
 /// Sharing and exporting a conversation: a new link (shown once), the

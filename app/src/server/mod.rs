@@ -1,6 +1,7 @@
 //! Server-only code: shared state, the caller of a request, services and
 //! database access. Compiled only with the `ssr` feature.
 
+pub mod acting_for;
 pub mod api_keys;
 pub mod assets;
 pub mod auth;

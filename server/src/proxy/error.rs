@@ -164,7 +164,8 @@ impl ApiError {
 impl From<MeteringError> for ApiError {
     fn from(error: MeteringError) -> Self {
         match error {
-            MeteringError::InvalidKey => {
+            // A key whose creator left the team paying is as good as revoked.
+            MeteringError::InvalidKey | MeteringError::NotMember => {
                 Self::invalid_key("Invalid API key: it is unknown, revoked or expired.")
             }
             MeteringError::Suspended => Self::forbidden(

@@ -289,6 +289,7 @@ const TABLE: &[Class] = &[
     class("POST /api/revoke_org_key", OrgManager).form(&[("slug", ORG), ("key_id", NIL)]),
     class("POST /api/org_usage", OrgMember).form(&[("slug", ORG)]),
     class("POST /api/org_audit", OrgManager).form(&[("slug", ORG)]),
+    class("POST /api/switch_organization", OrgMember).form(&[("slug", ORG), ("back", "/keys")]),
     // app/src/api/models/.
     class("POST /api/list_models", Public),
     // app/src/api/datasets/.
@@ -307,6 +308,7 @@ const TABLE: &[Class] = &[
     class("POST /api/rename_conversation", SignedIn).form(&[("id", NIL), ("title", "x")]),
     class("POST /api/delete_conversation", SignedIn).form(&[("id", NIL)]),
     class("POST /api/set_playground_cap", SignedIn),
+    class("POST /api/bill_conversation", SignedIn).form(&[("id", NIL), ("bill_to", "")]),
     class("POST /api/share_conversation", SignedIn).form(&[("id", NIL), ("visibility", "public")]),
     class("POST /api/take_new_share", SignedIn).form(&[("id", NIL)]),
     class("POST /api/revoke_conversation_share", SignedIn).form(&[("id", NIL), ("share", NIL)]),

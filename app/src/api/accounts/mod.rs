@@ -32,4 +32,23 @@ pub struct SessionUser {
     pub is_admin: bool,
     /// Micro-credits they may spend now.
     pub available: i64,
+    /// The organizations they belong to, by name, for the header's switch.
+    pub organizations: Vec<OrgChoice>,
+    /// The one they act for (its slug); none: for themselves.
+    pub acting_for: Option<String>,
+}
+
+/// An organization someone belongs to, as the header names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgChoice {
+    pub slug: String,
+    pub name: String,
+}
+
+impl SessionUser {
+    /// The organization they act for, with its name.
+    pub fn acting(&self) -> Option<&OrgChoice> {
+        let slug = self.acting_for.as_deref()?;
+        self.organizations.iter().find(|o| o.slug == slug)
+    }
 }

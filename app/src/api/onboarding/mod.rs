@@ -16,6 +16,9 @@ pub struct ApplicationView {
     pub building: String,
     pub industry: String,
     pub expected_usage: String,
+    /// The company named at sign-up, when the account is a business's:
+    /// once approved, the dashboard offers to create its organization.
+    pub business: Option<String>,
     pub status: ApplicationStatus,
     pub decision_note: Option<String>,
     pub submitted: String,

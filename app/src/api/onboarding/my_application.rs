@@ -14,7 +14,10 @@ pub async fn my_application() -> Result<Option<ApplicationView>, AppError> {
     crate::server::respond(async move {
         let state = crate::server::state()?;
         let caller = crate::server::require_user()?;
-        let row = onboarding::latest_for(&state.pool, caller.user_id).await?;
+        let (row, business) = tokio::try_join!(
+            onboarding::latest_for(&state.pool, caller.user_id),
+            onboarding::business_name(&state.pool, caller.user_id),
+        )?;
         Ok(row.map(|a| ApplicationView {
             building: a.building,
             industry: Industry::parse(&a.industry)
@@ -23,6 +26,7 @@ pub async fn my_application() -> Result<Option<ApplicationView>, AppError> {
             expected_usage: ExpectedUsage::parse(&a.expected_usage)
                 .map(|u| u.label().to_owned())
                 .unwrap_or(a.expected_usage),
+            business,
             status: ApplicationStatus::parse(&a.status).unwrap_or(ApplicationStatus::Pending),
             decision_note: a.decision_note,
             submitted: crate::format::time(a.created_at),

@@ -13,6 +13,7 @@ mod my_organizations;
 mod org_audit;
 mod org_keys;
 mod org_usage;
+mod switch_organization;
 mod update_organization;
 
 pub use create_organization::*;
@@ -23,6 +24,7 @@ pub use my_organizations::*;
 pub use org_audit::*;
 pub use org_keys::*;
 pub use org_usage::*;
+pub use switch_organization::*;
 pub use update_organization::*;
 
 use serde::{Deserialize, Serialize};

@@ -55,11 +55,12 @@ pub async fn my_conversations(
 /// from Markdown and sanitized) and what it has cost.
 #[server(endpoint = "get_conversation")]
 pub async fn get_conversation(id: String) -> Result<ConversationView, AppError> {
-    use super::{MessageView, ShareView};
+    use super::{BillToView, MessageView, ShareView};
     use crate::api::agents::PriceView;
     use crate::domain::credits::Credits;
     use crate::server::datasets::card;
     use crate::server::services::conversations;
+    use crate::server::services::organizations;
     crate::server::respond(async move {
         let state = crate::server::state()?;
         let caller = crate::server::require_user()?;
@@ -70,6 +71,14 @@ pub async fn get_conversation(id: String) -> Result<ConversationView, AppError> 
             .map_err(crate::server::internal)?
             .ok_or_else(not_found)?;
         let (row, messages, version) = (page.conversation, page.messages, page.version);
+        let bill_choices = organizations::mine(&state.pool, caller.user_id)
+            .await?
+            .into_iter()
+            .map(|m| BillToView {
+                slug: m.slug,
+                name: m.name,
+            })
+            .collect();
         let now = time::OffsetDateTime::now_utc();
         let shares = conversations::shares(&state.pool, caller.user_id, id)
             .await
@@ -141,6 +150,11 @@ pub async fn get_conversation(id: String) -> Result<ConversationView, AppError> 
             messages,
             credits: credits(row.credits),
             balance: credits(page.available),
+            bill_to: row
+                .bill_to_slug
+                .zip(row.bill_to_name)
+                .map(|(slug, name)| BillToView { slug, name }),
+            bill_choices,
             month_spent: credits(page.month_spent),
             cap: page.cap.map(credits),
             shares,

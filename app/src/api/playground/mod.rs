@@ -3,11 +3,13 @@
 //! conversation with its messages and costs. Replies themselves stream
 //! from a plain route (`server/src/playground.rs`).
 
+mod bill_conversation;
 mod conversation;
 mod set_playground_cap;
 mod share;
 mod start_conversation;
 
+pub use bill_conversation::*;
 pub use conversation::*;
 pub use set_playground_cap::*;
 pub use share::*;
@@ -58,13 +60,26 @@ pub struct ConversationView {
     pub messages: Vec<MessageView>,
     /// What the conversation's replies cost, in credits.
     pub credits: String,
-    /// The caller's available credits.
+    /// What the conversation may spend now: the caller's credits, or the
+    /// pool of the organization it bills.
     pub balance: String,
+    /// The organization it bills (its slug and name); none: the caller's
+    /// own credit.
+    pub bill_to: Option<BillToView>,
+    /// The organizations the caller may bill it to instead.
+    pub bill_choices: Vec<BillToView>,
     /// This month's playground spending, and the caller's own cap.
     pub month_spent: String,
     pub cap: Option<String>,
     /// Its share links, newest first.
     pub shares: Vec<ShareView>,
+}
+
+/// An organization a conversation bills, or may.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillToView {
+    pub slug: String,
+    pub name: String,
 }
 
 /// A share link as its owner sees it (never its token).

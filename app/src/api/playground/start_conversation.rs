@@ -5,14 +5,23 @@ use leptos::prelude::*;
 use crate::error::AppError;
 
 /// Starts a conversation of the signed-in user with the published agent
-/// `slug` and sends the browser to it.
+/// `slug` and sends the browser to it. It bills the organization the user
+/// acts for (the header's choice), or their own credit.
 #[server(endpoint = "start_conversation")]
 pub async fn start_conversation(slug: String) -> Result<String, AppError> {
-    use crate::server::services::conversations;
+    use crate::server::acting_for;
+    use crate::server::services::{conversations, organizations};
     crate::server::respond(async move {
         let state = crate::server::state()?;
         let caller = crate::server::require_user()?;
-        let id = conversations::start(&state.pool, caller.user_id, slug.trim())
+        let bill_to = match acting_for::slug() {
+            Some(org) => organizations::membership(&state.pool, &org, caller.user_id)
+                .await
+                .ok()
+                .map(|(org, _)| org.id),
+            None => None,
+        };
+        let id = conversations::start(&state.pool, caller.user_id, slug.trim(), bill_to)
             .await
             .map_err(crate::server::internal)?
             .ok_or_else(|| {

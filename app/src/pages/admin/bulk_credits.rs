@@ -25,7 +25,9 @@ use super::{admin_frame, load_error, page_param, pager, query_param};
 use crate::api::admin::{get_bulk_grant, ApplyBulkGrant, UploadBulkGrant};
 use crate::components::form::{action_error, field_error, FormError};
 use crate::components::ui::{Badge, PageHeader, Tone};
-use crate::domain::bulk_grant::{BulkReport, BulkRowFilter, BulkRowStatus, BulkRowView};
+use crate::domain::bulk_grant::{
+    recipient_kind, BulkReport, BulkRowFilter, BulkRowStatus, BulkRowView, RecipientKind,
+};
 use crate::domain::credits::Credits;
 use crate::error::AppError;
 use crate::href;
@@ -112,8 +114,9 @@ fn upload_form() -> impl IntoView {
     view! {
         <p class="lead">
             "Upload a CSV file whose first row is the header "
-            <code>"email,amount,expiry,reason"</code>
-            ". Amounts are credits (up to 6 decimals); the expiry is optional, as "
+            <code>"email,amount,expiry,reason"</code> " (name the first column "
+            <code>"organization"</code>
+            " to grant to organizations' pools by slug; a column may mix emails and slugs). Amounts are credits (up to 6 decimals); the expiry is optional, as "
             <code>"YYYY-MM-DD"</code>
             " (the credit expires at the end of that day, UTC). You see every row checked before anything is granted."
         </p>
@@ -346,7 +349,7 @@ fn rows_table(rows: Vec<BulkRowView>, source: &str) -> impl IntoView {
                     <tr>
                         <th scope="col">"Line"</th>
                         <th scope="col">"Status"</th>
-                        <th scope="col">"Email"</th>
+                        <th scope="col">"Recipient"</th>
                         <th scope="col">"Amount"</th>
                         <th scope="col">"Expiry"</th>
                         <th scope="col">"Reason"</th>
@@ -383,7 +386,14 @@ fn row_view(row: BulkRowView) -> impl IntoView {
                         })}
                 </div>
             </td>
-            <td data-label="Email" class="admin-break">
+            <td data-label="Recipient" class="admin-break">
+                {(recipient_kind(&row.email) == RecipientKind::Organization)
+                    .then(|| {
+                        view! {
+                            <Badge tone=Tone::Neutral text="Organization" />
+                            " "
+                        }
+                    })}
                 {row.email}
             </td>
             <td data-label="Amount" class="num">

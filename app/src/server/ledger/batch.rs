@@ -29,7 +29,7 @@ use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
-use super::leases::State;
+use super::leases::{Spender, State};
 use super::writer::{self, lock, shard_of, stopped, Op, Shard};
 use super::{Closed, HoldStatus, LedgerError, UsageRecord};
 use crate::domain::credits::Credits;
@@ -105,24 +105,27 @@ impl Batcher {
         amount: Credits,
         ttl: time::Duration,
     ) -> Result<Reserved, LedgerError> {
-        self.reserve_for(account, amount, ttl, None).await
+        self.reserve_for(account, amount, ttl, Spender::Account)
+            .await
     }
 
-    /// [`Self::reserve`], also holding `amount` against the spend cap of
-    /// `api_key` (`SpendCapReached` when it would pass it).
+    /// [`Self::reserve`] for `spender`: with an API key, also held against
+    /// its spend cap (`SpendCapReached` when it would pass it); on a team's
+    /// pool, against the budget of the key's creator or of the member
+    /// (`MemberBudgetExceeded`, or `NotMember` for someone not in the team).
     pub async fn reserve_for(
         &self,
         account: Uuid,
         amount: Credits,
         ttl: time::Duration,
-        api_key: Option<Uuid>,
+        spender: Spender,
     ) -> Result<Reserved, LedgerError> {
         let amount = amount.micros();
         if amount <= 0 {
             return Err(LedgerError::NonPositiveAmount);
         }
         let ttl = Duration::try_from(ttl).unwrap_or(Duration::from_secs(600));
-        let key = (account, api_key);
+        let key = (account, spender);
         if let Some(reserved) = self.state().take(key, amount, ttl) {
             return Ok(reserved);
         }

@@ -27,8 +27,37 @@ pub(super) const RENEW_EVERY: Duration = Duration::from_secs(30);
 /// made; in between they still count as reserved.
 pub(super) const POST_EVERY: Duration = Duration::from_secs(2);
 
-/// Leases are per account and API key (`None` for the account alone).
-pub(super) type LeaseKey = (Uuid, Option<Uuid>);
+/// Who a lease serves besides its account: requests made with an API key
+/// (its spend cap, and on a team's pool its creator's budget), a member
+/// spending a team's pool without a key (the playground: their budget), or
+/// the account alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Spender {
+    Account,
+    Key(Uuid),
+    Member(Uuid),
+}
+
+impl Spender {
+    /// The API key, if requests are made with one.
+    pub fn key(self) -> Option<Uuid> {
+        match self {
+            Self::Key(key) => Some(key),
+            Self::Account | Self::Member(_) => None,
+        }
+    }
+
+    /// The member spending without a key, if any.
+    pub fn member(self) -> Option<Uuid> {
+        match self {
+            Self::Member(user) => Some(user),
+            Self::Account | Self::Key(_) => None,
+        }
+    }
+}
+
+/// Leases are per account and spender.
+pub(super) type LeaseKey = (Uuid, Spender);
 
 /// Every lease and open reservation of this process.
 #[derive(Debug, Default)]
@@ -49,7 +78,7 @@ pub(super) struct AccountLeases {
 #[derive(Debug)]
 pub(super) struct Lease {
     pub id: Uuid,
-    pub api_key: Option<Uuid>,
+    pub spender: Spender,
     /// Taken from the account, charged from it, and reserved from it by
     /// requests in flight (including those whose charge is being posted).
     pub amount: i64,
@@ -69,10 +98,10 @@ pub(super) struct Lease {
 }
 
 impl Lease {
-    fn new(id: Uuid, api_key: Option<Uuid>, amount: i64, now: Instant) -> Self {
+    fn new(id: Uuid, spender: Spender, amount: i64, now: Instant) -> Self {
         Self {
             id,
-            api_key,
+            spender,
             amount,
             charged: 0,
             reserved: 0,
@@ -123,14 +152,14 @@ pub(super) struct Tending {
 impl State {
     /// The lease of `key` that takes reservations, if this process holds
     /// one. A lease whose budget period has ended is retired here.
-    pub fn lease(&mut self, (account, api_key): LeaseKey) -> Option<&mut Lease> {
+    pub fn lease(&mut self, (account, spender): LeaseKey) -> Option<&mut Lease> {
         let now = Instant::now();
         let lease = self
             .accounts
             .get_mut(&account)?
             .leases
             .iter_mut()
-            .find(|l| l.api_key == api_key && !l.retired)?;
+            .find(|l| l.spender == spender && !l.retired)?;
         if lease.until.is_some_and(|until| until <= now) {
             lease.retired = true;
             return None;
@@ -310,6 +339,25 @@ impl State {
         }
     }
 
+    /// Forgets and names the other leases of `key`'s account that have free
+    /// credit and nothing in flight, to be returned: a refused grow (the
+    /// balance, or a budget, taken up by them) tries again without them.
+    pub fn unused_siblings(&mut self, key: LeaseKey) -> Vec<Uuid> {
+        let Some(account) = self.accounts.get_mut(&key.0) else {
+            return Vec::new();
+        };
+        let mut unused = Vec::new();
+        account.leases.retain(|lease| {
+            let sibling = lease.spender != key.1 || lease.retired;
+            if sibling && lease.reserved == 0 && lease.free() > 0 {
+                unused.push(lease.id);
+                return false;
+            }
+            true
+        });
+        unused
+    }
+
     /// Frees the reservations of `owns`'s accounts past their time and
     /// decides which leases to return (idle, or every unused one with
     /// `all`), post and renew. Returned leases are forgotten here at once.
@@ -355,7 +403,7 @@ mod tests {
 
     fn with_lease(amount: i64) -> (State, LeaseKey, Uuid) {
         let mut state = State::default();
-        let key = (Uuid::now_v7(), Some(Uuid::now_v7()));
+        let key = (Uuid::now_v7(), Spender::Key(Uuid::now_v7()));
         let lease = Uuid::now_v7();
         state.grew(key, lease, amount, 500, None);
         (state, key, lease)
@@ -368,7 +416,7 @@ mod tests {
         assert_eq!(first.available.micros(), 500 + 40);
         assert!(state.take(key, 41, TTL).is_none(), "only 40 left");
         assert!(
-            state.take((key.0, None), 1, TTL).is_none(),
+            state.take((key.0, Spender::Account), 1, TTL).is_none(),
             "another key's lease"
         );
         state.take(key, 40, TTL).expect("exactly what is left");
@@ -376,9 +424,30 @@ mod tests {
     }
 
     #[test]
+    fn a_refused_grow_returns_the_accounts_other_unused_leases_first() {
+        let account = Uuid::now_v7();
+        let (mine, idle, busy) = (
+            (account, Spender::Member(Uuid::now_v7())),
+            (account, Spender::Key(Uuid::now_v7())),
+            (account, Spender::Key(Uuid::now_v7())),
+        );
+        let mut state = State::default();
+        let (idle_lease, busy_lease) = (Uuid::now_v7(), Uuid::now_v7());
+        state.grew(mine, Uuid::now_v7(), 10, 0, None);
+        state.grew(idle, idle_lease, 10, 0, None);
+        state.grew(busy, busy_lease, 10, 0, None);
+        state.take(busy, 5, TTL).expect("in flight");
+        assert_eq!(state.unused_siblings(mine), vec![idle_lease]);
+        assert!(state.lease(idle).is_none(), "forgotten, to be returned");
+        assert!(state.lease(busy).is_some(), "a reservation is in flight");
+        assert!(state.lease(mine).is_some(), "its own lease stays");
+        assert!(state.unused_siblings(mine).is_empty());
+    }
+
+    #[test]
     fn a_lease_past_its_budget_period_takes_nothing_more_and_is_returned_when_unused() {
         let mut state = State::default();
-        let key = (Uuid::now_v7(), Some(Uuid::now_v7()));
+        let key = (Uuid::now_v7(), Spender::Key(Uuid::now_v7()));
         let lease = Uuid::now_v7();
         let now = Instant::now();
         state.grew(key, lease, 100, 0, Some(now + Duration::from_millis(50)));

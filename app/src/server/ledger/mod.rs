@@ -18,6 +18,7 @@ mod usage;
 mod writer;
 
 pub use batch::{Batcher, ClosedWith, Context, Reserved};
+pub use leases::Spender;
 pub use usage::{int, record_usage, UsageRecord};
 
 use sqlx::postgres::PgArguments;

@@ -984,13 +984,15 @@ async fn a_lease_for_an_api_key_never_passes_its_spend_cap(pool: PgPool) {
     for _ in 0..5 {
         holds.push(
             batcher
-                .reserve_for(account, c(1), ttl, Some(key))
+                .reserve_for(account, c(1), ttl, Spender::Key(key))
                 .await
                 .expect("within the cap"),
         );
     }
     assert_eq!(
-        batcher.reserve_for(account, c(1), ttl, Some(key)).await,
+        batcher
+            .reserve_for(account, c(1), ttl, Spender::Key(key))
+            .await,
         Err(LedgerError::SpendCapReached)
     );
     // The account itself, without the key, can still spend.
@@ -1009,7 +1011,9 @@ async fn a_lease_for_an_api_key_never_passes_its_spend_cap(pool: PgPool) {
             .expect("key");
     assert_eq!((spent, key_held), (c(5).micros(), 0));
     assert_eq!(
-        batcher.reserve_for(account, c(1), ttl, Some(key)).await,
+        batcher
+            .reserve_for(account, c(1), ttl, Spender::Key(key))
+            .await,
         Err(LedgerError::SpendCapReached)
     );
     assert_verified(&pool).await;
@@ -1278,7 +1282,9 @@ async fn three_hundred_concurrent_reservations_from_ten_members_never_pass_a_bud
             tokio::spawn(async move {
                 (
                     user,
-                    batcher.reserve_for(account, c(1), ttl, Some(key)).await,
+                    batcher
+                        .reserve_for(account, c(1), ttl, Spender::Key(key))
+                        .await,
                 )
             })
         })
@@ -1342,13 +1348,14 @@ async fn a_budget_starts_again_at_the_calendar_month_in_the_organizations_time_z
     for _ in 0..5 {
         holds.push(
             batcher
-                .reserve_for(account, c(1), ttl, Some(key))
+                .reserve_for(account, c(1), ttl, Spender::Key(key))
                 .await
                 .expect("within budget"),
         );
     }
-    let Err(LedgerError::MemberBudgetExceeded { period, resets_at }) =
-        batcher.reserve_for(account, c(1), ttl, Some(key)).await
+    let Err(LedgerError::MemberBudgetExceeded { period, resets_at }) = batcher
+        .reserve_for(account, c(1), ttl, Spender::Key(key))
+        .await
     else {
         panic!("the sixth credit is over budget");
     };
@@ -1369,7 +1376,7 @@ async fn a_budget_starts_again_at_the_calendar_month_in_the_organizations_time_z
     let february = frozen("2026-01-31T16:00:00Z");
     let batcher = Batcher::start(february.clone(), 1);
     let held = batcher
-        .reserve_for(account, c(5), ttl, Some(key))
+        .reserve_for(account, c(5), ttl, Spender::Key(key))
         .await
         .expect("a new month");
     batcher
@@ -1377,7 +1384,9 @@ async fn a_budget_starts_again_at_the_calendar_month_in_the_organizations_time_z
         .await
         .expect("settle");
     assert!(matches!(
-        batcher.reserve_for(account, c(1), ttl, Some(key)).await,
+        batcher
+            .reserve_for(account, c(1), ttl, Spender::Key(key))
+            .await,
         Err(LedgerError::MemberBudgetExceeded { .. })
     ));
     batcher.return_leases().await;
@@ -1405,7 +1414,7 @@ async fn a_budget_starts_again_at_the_calendar_month_in_the_organizations_time_z
         .await
         .expect("clock");
     let (taken, refused): (i64, Option<String>) = sqlx::query_as(
-        "select taken, refused from ledger_lease_grow($1, $2, $3, 1, 1, '5 minutes', gen_random_uuid())",
+        "select taken, refused from ledger_lease_grow($1, $2, null, $3, 1, 1, '5 minutes', gen_random_uuid())",
     )
     .bind(account)
     .bind(key)
@@ -1419,7 +1428,7 @@ async fn a_budget_starts_again_at_the_calendar_month_in_the_organizations_time_z
         .await
         .expect("clock");
     let (taken, refused): (i64, Option<String>) = sqlx::query_as(
-        "select taken, refused from ledger_lease_grow($1, $2, $3, 1, 1, '5 minutes', gen_random_uuid())",
+        "select taken, refused from ledger_lease_grow($1, $2, null, $3, 1, 1, '5 minutes', gen_random_uuid())",
     )
     .bind(account)
     .bind(key)
@@ -1446,7 +1455,7 @@ async fn a_key_of_someone_no_longer_a_member_spends_nothing(pool: PgPool) {
     let batcher = Batcher::start(pool.clone(), 1);
     let ttl = Duration::minutes(5);
     let held = batcher
-        .reserve_for(account, c(1), ttl, Some(key))
+        .reserve_for(account, c(1), ttl, Spender::Key(key))
         .await
         .expect("a member");
     batcher
@@ -1461,12 +1470,91 @@ async fn a_key_of_someone_no_longer_a_member_spends_nothing(pool: PgPool) {
         .await
         .expect("removed");
     assert_eq!(
-        batcher.reserve_for(account, c(1), ttl, Some(key)).await,
+        batcher
+            .reserve_for(account, c(1), ttl, Spender::Key(key))
+            .await,
         Err(LedgerError::NotMember)
     );
-    // Without a key, nobody spends an organization's pool.
+    // Without a key, only a member spends an organization's pool.
     assert_eq!(
         batcher.reserve(account, c(1), ttl).await,
+        Err(LedgerError::NotMember)
+    );
+    assert_eq!(
+        batcher
+            .reserve_for(account, c(1), ttl, Spender::Member(user))
+            .await,
+        Err(LedgerError::NotMember)
+    );
+    assert_verified(&pool).await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_member_spending_the_pool_without_a_key_is_held_to_their_budget_with_their_keys(
+    pool: PgPool,
+) {
+    // Ann has 5 credits a day, spent by her key and by her playground
+    // (no key) together; Bob, with no budget, is not held by hers.
+    let (team, account) = organization_with_credits(&pool, "hooli", "Europe/Berlin", 100).await;
+    let (ann, ann_key) =
+        member_with_key(&pool, team, account, "ann@hooli.test", Some((5, "day"))).await;
+    let (bob, _) = member_with_key(&pool, team, account, "bob@hooli.test", None).await;
+    let batcher = Batcher::start(pool.clone(), 1);
+    let ttl = Duration::minutes(5);
+    let by_key = batcher
+        .reserve_for(account, c(3), ttl, Spender::Key(ann_key))
+        .await
+        .expect("within her budget");
+    batcher
+        .settle(account, by_key.hold, c(3), "by-key")
+        .await
+        .expect("settle");
+    // Her key's lease took all her day's room; idle now, it is returned
+    // for her playground's lease to take the rest.
+    let by_playground = batcher
+        .reserve_for(account, c(2), ttl, Spender::Member(ann))
+        .await
+        .expect("the rest of her budget");
+    let Err(LedgerError::MemberBudgetExceeded { period, resets_at }) = batcher
+        .reserve_for(account, c(1), ttl, Spender::Member(ann))
+        .await
+    else {
+        panic!("her budget is used up by her key and her playground together");
+    };
+    assert_eq!(period, "day");
+    assert!(resets_at.is_some());
+    assert!(matches!(
+        batcher
+            .reserve_for(account, c(1), ttl, Spender::Key(ann_key))
+            .await,
+        Err(LedgerError::MemberBudgetExceeded { .. })
+    ));
+    let bobs = batcher
+        .reserve_for(account, c(10), ttl, Spender::Member(bob))
+        .await
+        .expect("Bob has no budget");
+    for (i, hold) in [by_playground.hold, bobs.hold].into_iter().enumerate() {
+        batcher
+            .settle(account, hold, c(1), &format!("member-{i}"))
+            .await
+            .expect("settle");
+    }
+    batcher.return_leases().await;
+    let spent: i64 = sqlx::query_scalar(
+        "select spent from member_budget_periods where team_id = $1 and user_id = $2",
+    )
+    .bind(team)
+    .bind(ann)
+    .fetch_one(&pool)
+    .await
+    .expect("Ann's period");
+    assert_eq!(spent, c(4).micros(), "3 by her key, 1 by her playground");
+    assert_eq!(balance_pair(&pool, account).await, (c(95).micros(), 0));
+    // Someone outside the team gets nothing from it.
+    assert_eq!(
+        batcher
+            .reserve_for(account, c(1), ttl, Spender::Member(Uuid::now_v7()))
+            .await,
         Err(LedgerError::NotMember)
     );
     assert_verified(&pool).await;

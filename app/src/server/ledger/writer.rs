@@ -194,7 +194,10 @@ async fn grow_and_take(
     ttl: Duration,
 ) -> Result<Reserved, LedgerError> {
     // Requests may take what a grow adds before this one does; try again.
-    for _ in 0..3 {
+    // A refusal first returns the account's other unused leases, whose
+    // credit (or room in a member's budget) may be what it lacked.
+    let mut siblings_returned = false;
+    for _ in 0..4 {
         let (lease, need) = {
             let mut state = lock(inner);
             if let Some(reserved) = state.take(key, amount, ttl) {
@@ -209,10 +212,11 @@ async fn grow_and_take(
         let grown: Grown = retrying!(link, |conn| {
             sqlx::query_as(
                 "select taken, available, refused, resets_at, period
-                 from ledger_lease_grow($1, $2, $3, $4, $5, $6, $7)",
+                 from ledger_lease_grow($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(key.0)
-            .bind(key.1)
+            .bind(key.1.key())
+            .bind(key.1.member())
             .bind(lease)
             .bind(need)
             .bind(want)
@@ -220,8 +224,22 @@ async fn grow_and_take(
             .bind(Uuid::now_v7())
             .fetch_one(conn)
         })?;
+        let siblings = {
+            let mut state = lock(inner);
+            state.accounts.entry(key.0).or_default().available = grown.available;
+            let lacking = matches!(grown.refused.as_deref(), Some("credits" | "member_budget"));
+            if lacking && !siblings_returned {
+                siblings_returned = true;
+                state.unused_siblings(key)
+            } else {
+                Vec::new()
+            }
+        };
+        if !siblings.is_empty() {
+            give_back(link, inner, &siblings).await;
+            continue;
+        }
         let mut state = lock(inner);
-        state.accounts.entry(key.0).or_default().available = grown.available;
         match grown.refused.as_deref() {
             Some("key_cap") => return Err(LedgerError::SpendCapReached),
             Some("member_budget") => {
@@ -438,7 +456,28 @@ async fn tend(link: &mut Link, inner: &Inner, shard: Shard, all: bool) {
     let now = Instant::now();
     let tending = lock(inner).tend(|account| shard.owns(account), all, now);
     let (returned, unposted, renew) = (tending.returned, tending.unposted, tending.renew);
-    for lease in returned {
+    give_back(link, inner, &returned).await;
+    if !unposted.is_empty() {
+        post(link, inner, &unposted).await;
+    }
+    if !renew.is_empty() {
+        let renewed: Result<Vec<Uuid>, LedgerError> = retrying!(link, |conn| {
+            sqlx::query_scalar("select ledger_lease_renew($1, $2)")
+                .bind(&renew)
+                .bind(LEASE_TTL)
+                .fetch_all(conn)
+        });
+        match renewed {
+            Ok(renewed) => lock(inner).each_lease(&renewed, |lease| lease.renewed = now),
+            Err(error) => tracing::error!(%error, "renewing leases"),
+        }
+    }
+}
+
+/// Closes `leases` (forgotten in memory already): their charges are
+/// posted, the rest goes back to their accounts.
+async fn give_back(link: &mut Link, inner: &Inner, leases: &[Uuid]) {
+    for &lease in leases {
         let closed: Result<Option<(Uuid, i64)>, LedgerError> = retrying!(link, |conn| {
             sqlx::query_as(
                 "select account_id, available from ledger_lease_close($1, 'released', false, $2, $3)",
@@ -456,21 +495,6 @@ async fn tend(link: &mut Link, inner: &Inner, shard: Shard, all: bool) {
             }
             Ok(None) => tracing::warn!(%lease, "a returned lease was already closed"),
             Err(error) => tracing::error!(%lease, %error, "returning a lease"),
-        }
-    }
-    if !unposted.is_empty() {
-        post(link, inner, &unposted).await;
-    }
-    if !renew.is_empty() {
-        let renewed: Result<Vec<Uuid>, LedgerError> = retrying!(link, |conn| {
-            sqlx::query_scalar("select ledger_lease_renew($1, $2)")
-                .bind(&renew)
-                .bind(LEASE_TTL)
-                .fetch_all(conn)
-        });
-        match renewed {
-            Ok(renewed) => lock(inner).each_lease(&renewed, |lease| lease.renewed = now),
-            Err(error) => tracing::error!(%error, "renewing leases"),
         }
     }
 }

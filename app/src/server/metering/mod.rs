@@ -75,6 +75,11 @@ pub enum MeteringError {
         period: String,
         resets_at: Option<time::OffsetDateTime>,
     },
+    /// The payer spends a team's pool without belonging to the team (a
+    /// key's creator who left it, or a conversation billed to a team the
+    /// user has left).
+    #[error("the payer is not a member of the team paying")]
+    NotMember,
     #[error("an internal error (logged)")]
     Internal,
 }
@@ -97,6 +102,15 @@ pub struct Payer {
     pub key_id: Option<Uuid>,
     pub rpm_limit: Option<i32>,
     pub tpm_limit: Option<i32>,
+}
+
+impl Payer {
+    /// Whom the payer's leases serve: its key, or the user spending
+    /// without one (whose budget applies on a team's pool).
+    fn spender(&self) -> ledger::Spender {
+        self.key_id
+            .map_or(ledger::Spender::Member(self.user_id), ledger::Spender::Key)
+    }
 }
 
 /// The metering service; cheap to clone.
@@ -239,29 +253,48 @@ impl Meter {
         })
     }
 
-    /// The payer for a signed-in user, spending their own account with no
-    /// key limits.
-    pub async fn payer_for_user(&self, user_id: Uuid) -> Result<Payer, MeteringError> {
-        let active: Option<bool> =
-            sqlx::query_scalar("select status = 'active' from users where id = $1")
-                .bind(user_id)
-                .fetch_optional(&self.inner.pool)
-                .await
-                .map_err(|error| MeteringError::internal("loading a payer", error))?;
-        match active {
+    /// The payer of a signed-in user's playground conversation: the
+    /// user's own account, or the pool of the team it is billed to, spent
+    /// under the user's budget there (no key limits either way).
+    pub async fn payer_for_conversation(
+        &self,
+        user_id: Uuid,
+        conversation: Uuid,
+    ) -> Result<Payer, MeteringError> {
+        let found: Option<(bool, Option<Uuid>, Option<Uuid>)> = sqlx::query_as(
+            "select u.status = 'active', c.bill_to, a.id
+             from users u
+             left join conversations c on c.id = $2 and c.user_id = u.id
+             left join credit_accounts a
+               on a.owner_id = c.bill_to and a.owner_kind in ('organization', 'institution', 'cohort')
+             where u.id = $1",
+        )
+        .bind(user_id)
+        .bind(conversation)
+        .fetch_optional(&self.inner.pool)
+        .await
+        .map_err(|error| MeteringError::internal("loading a payer", error))?;
+        let team_account = match found {
             None => return Err(MeteringError::InvalidKey),
-            Some(false) => return Err(MeteringError::Suspended),
-            Some(true) => {}
-        }
-        let mut conn = self
-            .inner
-            .pool
-            .acquire()
-            .await
-            .map_err(|error| MeteringError::internal("loading a payer", error))?;
-        let account_id = ledger::account_for(&mut conn, ledger::Owner::User(user_id))
-            .await
-            .map_err(|error| MeteringError::internal("loading a payer's account", error))?;
+            Some((false, _, _)) => return Err(MeteringError::Suspended),
+            Some((true, None, _)) => None,
+            Some((true, Some(_), None)) => return Err(MeteringError::NotMember),
+            Some((true, Some(_), Some(account))) => Some(account),
+        };
+        let account_id = match team_account {
+            Some(account) => account,
+            None => {
+                let mut conn = self
+                    .inner
+                    .pool
+                    .acquire()
+                    .await
+                    .map_err(|error| MeteringError::internal("loading a payer", error))?;
+                ledger::account_for(&mut conn, ledger::Owner::User(user_id))
+                    .await
+                    .map_err(|error| MeteringError::internal("loading a payer's account", error))?
+            }
+        };
         Ok(Payer {
             account_id,
             user_id,
@@ -331,7 +364,7 @@ impl Meter {
         let reserved = self
             .inner
             .batcher
-            .reserve_for(payer.account_id, cost, ttl, payer.key_id)
+            .reserve_for(payer.account_id, cost, ttl, payer.spender())
             .await
             .map_err(|error| match error {
                 LedgerError::InsufficientCredits => MeteringError::InsufficientCredits { cost },
@@ -339,7 +372,7 @@ impl Meter {
                 LedgerError::MemberBudgetExceeded { period, resets_at } => {
                     MeteringError::MemberBudgetExceeded { period, resets_at }
                 }
-                LedgerError::NotMember => MeteringError::InvalidKey,
+                LedgerError::NotMember => MeteringError::NotMember,
                 other => MeteringError::internal("reserving credits", other),
             })?;
         Ok(Reservation {

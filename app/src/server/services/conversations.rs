@@ -37,6 +37,10 @@ pub struct ConversationRow {
     pub agent_icon: String,
     /// Micro-credits its model calls were charged.
     pub credits: i64,
+    /// The team whose pool it spends (none: the user's own credit).
+    pub bill_to: Option<Uuid>,
+    pub bill_to_slug: Option<String>,
+    pub bill_to_name: Option<String>,
 }
 
 /// One message of a conversation.
@@ -57,10 +61,18 @@ pub struct MessageRow {
 
 /// Starts a conversation of `user_id` with the published agent `slug`, on
 /// its published version; `None` when no such agent is published.
-pub async fn start(pool: &PgPool, user_id: Uuid, slug: &str) -> Result<Option<Uuid>, sqlx::Error> {
+pub async fn start(
+    pool: &PgPool,
+    user_id: Uuid,
+    slug: &str,
+    bill_to: Option<Uuid>,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    // A team the user does not belong to is never billed: the conversation
+    // spends their own credit instead.
     sqlx::query_scalar(
-        "insert into conversations (id, user_id, agent_id, agent_version, title)
-         select $1, $2, a.id, a.published_version, $4
+        "insert into conversations (id, user_id, agent_id, agent_version, title, bill_to)
+         select $1, $2, a.id, a.published_version, $4,
+                (select m.team_id from team_members m where m.team_id = $5 and m.user_id = $2)
          from agents a where a.slug = $3 and a.published_version is not null
          returning id",
     )
@@ -68,8 +80,32 @@ pub async fn start(pool: &PgPool, user_id: Uuid, slug: &str) -> Result<Option<Uu
     .bind(user_id)
     .bind(slug)
     .bind(UNTITLED)
+    .bind(bill_to)
     .fetch_optional(pool)
     .await
+}
+
+/// Bills `user_id`'s conversation `id` to the team `bill_to` (a team they
+/// belong to) or, with `None`, to their own credit; false when there is no
+/// such conversation or they are not in the team.
+pub async fn set_bill_to(
+    pool: &PgPool,
+    user_id: Uuid,
+    id: Uuid,
+    bill_to: Option<Uuid>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "update conversations c set bill_to = $3
+         where c.id = $1 and c.user_id = $2
+           and ($3::uuid is null
+                or exists (select 1 from team_members m where m.team_id = $3 and m.user_id = $2))",
+    )
+    .bind(id)
+    .bind(user_id)
+    .bind(bill_to)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Starts a conversation of `user_id` (staff previewing) with agent
@@ -139,7 +175,8 @@ pub struct ConversationPage {
     /// This month's playground spending and the user's own cap.
     pub month_spent: i64,
     pub cap: Option<i64>,
-    /// What the user may spend now, in micro-credits.
+    /// What the conversation may spend now, in micro-credits: the user's
+    /// balance, or the pool of the organization it bills.
     pub available: i64,
 }
 
@@ -159,12 +196,13 @@ pub async fn page(
     };
     let price = super::agents::model_price(pool, &version.model).await?;
     let (month_spent, cap) = month_spending(pool, user_id).await?;
-    let available: Option<i64> = sqlx::query_scalar(
-        "select available from credit_accounts where owner_kind = 'user' and owner_id = $1",
-    )
-    .bind(user_id)
-    .fetch_optional(pool)
-    .await?;
+    let owner = match conversation.bill_to {
+        Some(team) => crate::server::ledger::Owner::Organization(team),
+        None => crate::server::ledger::Owner::User(user_id),
+    };
+    let available = crate::server::ledger::available_of(pool, owner)
+        .await
+        .map_err(|error| sqlx::Error::Protocol(error.to_string()))?;
     Ok(Some(ConversationPage {
         conversation,
         messages,
@@ -172,7 +210,7 @@ pub async fn page(
         price,
         month_spent,
         cap,
-        available: available.unwrap_or(0),
+        available,
     }))
 }
 

@@ -20,7 +20,7 @@ use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::domain::bulk_grant::{self, BulkRow};
+use crate::domain::bulk_grant::{self, recipient_kind, BulkRow, RecipientKind};
 use crate::domain::credit_grant::ParsedGrant;
 use crate::domain::credits::Credits;
 use crate::error::AppError;
@@ -308,28 +308,51 @@ fn row_key(hash: &str, line: usize) -> String {
     format!("bulk:{hash}:{line}")
 }
 
-/// Checks every row of a bulk file against the users, the other rows and
-/// earlier runs. Grants nothing. Whole-file problems are a field error on
-/// `csv`.
+/// Who a bulk file's rows name: users by lowercased email, organizations
+/// by slug.
+#[derive(Debug, Default)]
+pub struct Recipients {
+    pub users: HashMap<String, CreditUser>,
+    pub organizations: HashMap<String, super::organizations::OrgRow>,
+}
+
+/// Checks every row of a bulk file against the users and organizations,
+/// the other rows and earlier runs. Grants nothing. Whole-file problems are
+/// a field error on `csv`.
 #[tracing::instrument(skip(pool, text))]
 pub async fn preview_bulk(
     pool: &PgPool,
     text: &str,
-) -> Result<(BulkOutcome, HashMap<String, CreditUser>), AppError> {
+) -> Result<(BulkOutcome, Recipients), AppError> {
     let rows = bulk_grant::parse_bulk(text, OffsetDateTime::now_utc())
         .map_err(|m| AppError::field("csv", m))?;
     let hash = file_hash(text);
-    let emails: Vec<String> = rows.iter().map(|r| r.email.to_lowercase()).collect();
+    let (emails, slugs): (Vec<String>, Vec<String>) = {
+        let (users, orgs): (Vec<&BulkRow>, Vec<&BulkRow>) = rows
+            .iter()
+            .partition(|r| recipient_kind(&r.email) == RecipientKind::User);
+        (
+            users.iter().map(|r| r.email.to_lowercase()).collect(),
+            orgs.iter().map(|r| r.email.clone()).collect(),
+        )
+    };
     let users: Vec<CreditUser> =
         sqlx::query_as("select id, email, display_name from users where lower(email) = any($1)")
             .bind(&emails)
             .fetch_all(pool)
             .await
             .map_err(internal)?;
-    let users: HashMap<String, CreditUser> = users
-        .into_iter()
-        .map(|u| (u.email.to_lowercase(), u))
-        .collect();
+    let recipients = Recipients {
+        users: users
+            .into_iter()
+            .map(|u| (u.email.to_lowercase(), u))
+            .collect(),
+        organizations: super::organizations::by_slugs(pool, &slugs)
+            .await?
+            .into_iter()
+            .map(|o| (o.slug.clone(), o))
+            .collect(),
+    };
     let keys: Vec<String> = rows.iter().map(|r| row_key(&hash, r.line)).collect();
     let used: HashSet<String> = sqlx::query_scalar(
         "select idempotency_key from ledger_transactions where idempotency_key = any($1)",
@@ -344,12 +367,16 @@ pub async fn preview_bulk(
     let mut total_micros = 0_i64;
     let mut checked = Vec::with_capacity(rows.len());
     for row in rows {
-        let status = match &row.parsed {
-            Err(message) => RowStatus::Invalid(message.clone()),
-            Ok(_) if !users.contains_key(&row.email.to_lowercase()) => {
-                RowStatus::Invalid("No user has this email.".to_owned())
-            }
-            Ok(grant) => {
+        let unknown = match recipient_kind(&row.email) {
+            RecipientKind::User => (!recipients.users.contains_key(&row.email.to_lowercase()))
+                .then_some("No user has this email."),
+            RecipientKind::Organization => (!recipients.organizations.contains_key(&row.email))
+                .then_some("No organization has this slug."),
+        };
+        let status = match (&row.parsed, unknown) {
+            (Err(message), _) => RowStatus::Invalid(message.clone()),
+            (Ok(_), Some(message)) => RowStatus::Invalid(message.to_owned()),
+            (Ok(grant), None) => {
                 let identity = (
                     row.email.to_lowercase(),
                     grant.amount.micros(),
@@ -375,14 +402,15 @@ pub async fn preview_bulk(
         rows: checked,
         total_micros,
     };
-    Ok((outcome, users))
+    Ok((outcome, recipients))
 }
 
 /// Grants every ready row of `draft`, each in its own transaction with its
-/// own `credits.grant` record, then stores the run with each row's outcome
-/// and records it (`credits.bulk_grant`) in one transaction. Row keys come
-/// from the file's hash, so applying the same file again (or another upload
-/// of it) grants nothing twice. Returns the outcome and the run's id.
+/// own `credits.grant` record (an organization's in its own audit trail
+/// too), then stores the run with each row's outcome and records it
+/// (`credits.bulk_grant`) in one transaction. Row keys come from the file's
+/// hash, so applying the same file again (or another upload of it) grants
+/// nothing twice. Returns the outcome and the run's id.
 #[tracing::instrument(skip(pool, actor, draft), fields(actor = %actor.user_id, draft = %draft.id))]
 pub async fn apply_bulk(
     pool: &PgPool,
@@ -390,26 +418,26 @@ pub async fn apply_bulk(
     draft: &bulk::Draft,
     addr: Option<IpAddr>,
 ) -> Result<(BulkOutcome, Uuid), AppError> {
-    let (mut outcome, users) = preview_bulk(pool, &draft.csv).await?;
+    let (mut outcome, recipients) = preview_bulk(pool, &draft.csv).await?;
     let mut total_micros = 0_i64;
     for (row, status) in &mut outcome.rows {
         let (RowStatus::Ready, Ok(grant)) = (&*status, &row.parsed) else {
             continue;
         };
-        let Some(user) = users.get(&row.email.to_lowercase()) else {
+        let key = row_key(&outcome.file_hash, row.line);
+        let granted = if let Some(user) = recipients.users.get(&row.email.to_lowercase()) {
+            let request = GrantRequest { user, grant, key };
+            self::grant(pool, actor, &request, addr).await? == Granted::Now
+        } else if let Some(org) = recipients.organizations.get(&row.email) {
+            super::organizations::grant_pool(pool, actor, org, grant, &key, addr).await?
+        } else {
             continue;
         };
-        let request = GrantRequest {
-            user,
-            grant,
-            key: row_key(&outcome.file_hash, row.line),
-        };
-        *status = match self::grant(pool, actor, &request, addr).await? {
-            Granted::Now => {
-                total_micros = total_micros.saturating_add(grant.amount.micros());
-                RowStatus::Granted
-            }
-            Granted::Before => RowStatus::AlreadyGranted,
+        *status = if granted {
+            total_micros = total_micros.saturating_add(grant.amount.micros());
+            RowStatus::Granted
+        } else {
+            RowStatus::AlreadyGranted
         };
     }
     outcome.total_micros = total_micros;

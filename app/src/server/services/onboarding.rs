@@ -87,6 +87,19 @@ pub async fn latest_for(pool: &PgPool, user_id: Uuid) -> Result<Option<Applicati
     .map_err(internal)
 }
 
+/// The company `user_id` named at sign-up, if their account is a
+/// business's.
+pub async fn business_name(pool: &PgPool, user_id: Uuid) -> Result<Option<String>, AppError> {
+    let name: Option<Option<String>> = sqlx::query_scalar(
+        "select organization from users where id = $1 and account_kind = 'business'",
+    )
+    .bind(user_id)
+    .fetch_optional(pool)
+    .await
+    .map_err(internal)?;
+    Ok(name.flatten())
+}
+
 /// Applications with `status`, oldest first (a queue), one page of them.
 pub async fn list(
     pool: &PgPool,

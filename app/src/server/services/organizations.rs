@@ -58,6 +58,20 @@ pub async fn by_slug(pool: &PgPool, slug: &str) -> Result<Option<OrgRow>, AppErr
     .map_err(internal)
 }
 
+/// The organizations among `slugs` that exist.
+pub async fn by_slugs(pool: &PgPool, slugs: &[String]) -> Result<Vec<OrgRow>, AppError> {
+    sqlx::query_as(
+        "select t.id, t.slug, t.name, o.website, o.country, o.industry, t.time_zone, o.verified_at,
+                o.members_create_keys, o.default_budget_amount, o.default_budget_period, t.created_at
+         from teams t join organizations o on o.team_id = t.id
+         where t.kind = 'organization' and t.slug = any($1)",
+    )
+    .bind(slugs)
+    .fetch_all(pool)
+    .await
+    .map_err(internal)
+}
+
 /// The organization `slug` and the role `user_id` holds in it; "not found"
 /// for anyone who is not a member (so outsiders learn nothing).
 pub async fn membership(

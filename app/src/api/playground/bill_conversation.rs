@@ -1,0 +1,47 @@
+//! Choosing what a conversation spends: the user's own credit or the pool
+//! of an organization they belong to.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+/// Bills the signed-in user's conversation `id` to the organization
+/// `bill_to` (a slug; they must belong to it) or, when empty, to their own
+/// credit. Replies from then on spend it, under their budget there.
+#[server(endpoint = "bill_conversation")]
+pub async fn bill_conversation(
+    id: String,
+    #[server(default)] bill_to: String,
+) -> Result<(), AppError> {
+    use crate::server::services::{conversations, organizations};
+    crate::server::respond(async move {
+        let state = crate::server::state()?;
+        let caller = crate::server::require_user()?;
+        let not_found = || AppError::NotFound("There is no such conversation.".to_owned());
+        let id = uuid::Uuid::parse_str(id.trim()).map_err(|_| not_found())?;
+        let team = match bill_to.trim() {
+            "" | "personal" => None,
+            slug => Some(
+                organizations::membership(&state.pool, slug, caller.user_id)
+                    .await
+                    .map_err(|_| {
+                        AppError::field("bill_to", "You are not a member of that organization.")
+                    })?
+                    .0
+                    .id,
+            ),
+        };
+        if !conversations::set_bill_to(&state.pool, caller.user_id, id, team)
+            .await
+            .map_err(crate::server::internal)?
+        {
+            return Err(not_found());
+        }
+        crate::server::redirect(&crate::href::with_query(
+            &crate::href::playground(&id.to_string()),
+            &[("done", "billing")],
+        ));
+        Ok(())
+    })
+    .await
+}
