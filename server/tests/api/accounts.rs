@@ -781,3 +781,146 @@ async fn without_javascript_a_failed_sign_up_comes_back_filled_in_but_for_the_pa
     let again = app.get("/signup").await.text().await.expect("html");
     assert!(!again.contains("kept@example.org"));
 }
+
+/// Signs `app.client` up as a business named `company`, verifies the
+/// address through the emailed link and signs in.
+async fn signed_in_business(app: &TestApp, email: &str, company: &str) {
+    let response = app
+        .post_form(
+            "/api/sign_up",
+            &[
+                ("email", email),
+                ("password", PASSWORD),
+                ("display_name", "Grace Founder"),
+                ("account_kind", "business"),
+                ("organization", company),
+                ("country", "DE"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let token = app.emailed_token(email, "/verify-email").await;
+    assert_eq!(
+        app.post_form("/api/verify_email", &[("token", &token)])
+            .await
+            .status(),
+        200
+    );
+    let response = app
+        .post_form("/api/sign_in", &[("email", email), ("password", PASSWORD)])
+        .await;
+    assert_eq!(response.status(), 200);
+}
+
+/// Sends an onboarding application from `client`; its id.
+async fn apply_from(app: &TestApp, client: &reqwest::Client, email: &str) -> String {
+    let response = app
+        .post_form_with(
+            client,
+            "/api/submit_application",
+            &[
+                (
+                    "building",
+                    "A reconciliation assistant for our finance team.",
+                ),
+                ("industry", "finance"),
+                ("expected_usage", "prototype"),
+            ],
+        )
+        .await;
+    assert_eq!(response.headers()["location"], "/dashboard?applied=1");
+    let id: uuid::Uuid = sqlx::query_scalar(
+        "select a.id from applications a join users u on u.id = a.user_id where u.email = $1",
+    )
+    .bind(email)
+    .fetch_one(&app.pool)
+    .await
+    .expect("the application");
+    id.to_string()
+}
+
+async fn my_application_of(app: &TestApp, client: &reqwest::Client) -> Value {
+    let response = app.post_form_with(client, "/api/my_application", &[]).await;
+    assert_eq!(response.status(), 200);
+    response.json().await.expect("json")
+}
+
+async fn dashboard(app: &TestApp, client: &reqwest::Client) -> String {
+    let response = crate::helpers::page(app, client, "/dashboard").await;
+    assert_eq!(response.status(), 200);
+    response.text().await.expect("html")
+}
+
+#[sqlx::test(migrations = false)]
+async fn an_approved_business_application_offers_to_create_the_companys_organization(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    signed_in_business(&app, "grace@acme.test", "Acme Labs").await;
+    let business = apply_from(&app, &app.client, "grace@acme.test").await;
+    let mine = my_application_of(&app, &app.client).await;
+    assert_eq!(mine["status"], "pending");
+    assert_eq!(mine["business"], "Acme Labs");
+    let offer = r#"data-testid="org-offer""#;
+    assert!(
+        !dashboard(&app, &app.client).await.contains(offer),
+        "no offer before the application is approved"
+    );
+
+    // A developer's application names no company, approved or not.
+    crate::helpers::create_user(&app, "dev@example.org", "developer").await;
+    let dev = crate::helpers::signed_in(&app, "dev@example.org").await;
+    let developer = apply_from(&app, &dev, "dev@example.org").await;
+    assert_eq!(my_application_of(&app, &dev).await["business"], Value::Null);
+
+    crate::helpers::create_user(&app, "admin@lab.example", "admin").await;
+    let admin = crate::helpers::signed_in(&app, "admin@lab.example").await;
+    for application in [&business, &developer] {
+        let response = app
+            .post_form_with(
+                &admin,
+                "/api/admin_approve_application",
+                &[("application_id", application), ("note", "")],
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+    }
+    let mine = my_application_of(&app, &app.client).await;
+    assert_eq!(mine["status"], "approved");
+    assert_eq!(mine["business"], "Acme Labs");
+    let html = dashboard(&app, &app.client).await;
+    assert!(html.contains(offer), "{html}");
+    assert!(html.contains(r#"href="/orgs?name=Acme+Labs""#), "{html}");
+    assert!(
+        html.contains("Create Acme Labs&#x27;s organization")
+            || html.contains("Create Acme Labs's organization"),
+        "{html}"
+    );
+    assert!(!dashboard(&app, &dev).await.contains(offer));
+
+    // The link fills in the company's name and a slug made from it.
+    let form = crate::helpers::page(&app, &app.client, "/orgs?name=Acme+Labs")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(form.contains(r#"value="Acme Labs""#), "{form}");
+    assert!(form.contains(r#"value="acme-labs""#), "{form}");
+
+    // Once the organization is created, the dashboard lists it instead.
+    let created = app
+        .post_form(
+            "/api/create_organization",
+            &[
+                ("name", "Acme Labs"),
+                ("slug", "acme-labs"),
+                ("website", ""),
+                ("country", "DE"),
+                ("industry", "finance"),
+                ("time_zone", "UTC"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status(), 200);
+    let html = dashboard(&app, &app.client).await;
+    assert!(!html.contains(offer), "{html}");
+    assert!(html.contains("/orgs/acme-labs"), "{html}");
+}

@@ -784,7 +784,9 @@ async fn without_javascript_a_bulk_file_is_uploaded_previewed_applied_and_report
     let (status, html) = html_page(&app, &admin, &back).await;
     assert_eq!(status, 200);
     assert!(
-        html.contains("The first row must be the header email,amount,expiry,reason."),
+        html.contains(
+            "The first row must be the header email,amount,expiry,reason (organization instead of email"
+        ),
         "{html}"
     );
     assert!(
@@ -1193,4 +1195,157 @@ async fn without_javascript_a_refused_grant_comes_back_with_what_was_typed(pool:
     assert!(!other.contains("Hackathon prize"));
     let (_, again) = html_page(&app, &admin, page).await;
     assert!(!again.contains("Hackathon prize"));
+}
+
+/// The organization `slug`, owned by a new developer: its team and a
+/// browser signed in as its owner.
+async fn organization(app: &TestApp, slug: &str, owner: &str) -> (Uuid, Client) {
+    let (_, client) = crate::organizations::person(app, owner).await;
+    let team = crate::organizations::create_org(app, &client, slug, "UTC").await;
+    (team, client)
+}
+
+/// The available credit of the organization `team`'s pool (0 without one).
+async fn pool_available(app: &TestApp, team: Uuid) -> i64 {
+    sqlx::query_scalar::<_, i64>(
+        "select available from credit_accounts where owner_kind = 'organization' and owner_id = $1",
+    )
+    .bind(team)
+    .fetch_optional(&app.pool)
+    .await
+    .expect("balance")
+    .unwrap_or(0)
+}
+
+/// The `credits.grant` entries of the organization's own audit trail, as
+/// its owner reads them.
+async fn org_grants(app: &TestApp, owner: &Client, slug: &str) -> Vec<Value> {
+    let trail = ok_json(
+        app.post_form_with(owner, "/api/org_audit", &[("slug", slug)])
+            .await,
+    )
+    .await;
+    trail["entries"]["items"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| e["action"] == "credits.grant")
+        .cloned()
+        .collect()
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_bulk_file_grants_to_organizations_by_slug_once_alongside_users_by_email(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (_, dev, admin) = admin_and_developer(&app).await;
+    let (acme, acme_owner) = organization(&app, "acme-labs", "owner@acme.test").await;
+    let (globex, globex_owner) = organization(&app, "globex", "owner@globex.test").await;
+    let mixed = "organization,amount,expiry,reason\n\
+        acme-labs,100,,Pilot\n\
+        dev@example.org,10,,Hackathon\n\
+        no-such-org,5,,Pilot\n\
+        globex,2.5,2099-12-31,Pilot\n\
+        acme-labs,100,,Pilot\n";
+
+    // Previewed: an unknown slug is the row's problem; nothing is granted.
+    let draft = upload(&app, &admin, &file_form(mixed.as_bytes())).await;
+    let preview = bulk_report(&app, &admin, &draft, "").await;
+    let expected: Vec<(i64, String)> = [
+        (2, "ready"),
+        (3, "ready"),
+        (4, "invalid"),
+        (5, "ready"),
+        (6, "invalid"),
+    ]
+    .into_iter()
+    .map(|(l, s)| (l, s.to_owned()))
+    .collect();
+    assert_eq!(statuses(&preview), expected);
+    let items = preview["rows"]["items"].as_array().expect("rows");
+    assert_eq!(items[2]["message"], "No organization has this slug.");
+    assert_eq!(items[4]["message"], "Duplicate of line 2.");
+    assert_eq!(preview["total_micros"], 112_500_000);
+    assert_eq!(
+        (pool_available(&app, acme).await, available(&app, dev).await),
+        (0, 0)
+    );
+    assert!(org_grants(&app, &acme_owner, "acme-labs").await.is_empty());
+
+    // Applied: each pool and the user get theirs, and each organization's
+    // trail shows its grant.
+    let applied = apply(&app, &admin, &draft).await;
+    let expected: Vec<(i64, String)> = [
+        (2, "granted"),
+        (3, "granted"),
+        (4, "invalid"),
+        (5, "granted"),
+        (6, "invalid"),
+    ]
+    .into_iter()
+    .map(|(l, s)| (l, s.to_owned()))
+    .collect();
+    assert_eq!(statuses(&applied), expected);
+    assert_eq!(applied["total_micros"], 112_500_000);
+    assert_eq!(pool_available(&app, acme).await, 100_000_000);
+    assert_eq!(pool_available(&app, globex).await, 2_500_000);
+    assert_eq!(available(&app, dev).await, 10_000_000);
+    let acme_grants = org_grants(&app, &acme_owner, "acme-labs").await;
+    assert_eq!(acme_grants.len(), 1, "{acme_grants:?}");
+    let details = acme_grants[0]["details"].as_str().expect("details");
+    assert!(details.contains("100000000"), "{details}");
+    assert!(details.contains("Pilot"), "{details}");
+    assert!(
+        acme_grants[0]["actor"]
+            .as_str()
+            .is_some_and(|a| a.contains("admin@lab.example")),
+        "{acme_grants:?}"
+    );
+    assert_eq!(
+        org_grants(&app, &globex_owner, "globex").await.len(),
+        1,
+        "globex's own grant in its own trail"
+    );
+    assert_eq!(audited(&app, "credits.grant").await.len(), 3);
+
+    // The same file again, applied or uploaded anew, grants nothing twice.
+    let twice = apply(&app, &admin, &draft).await;
+    let expected: Vec<(i64, String)> = [
+        (2, "already_granted"),
+        (3, "already_granted"),
+        (4, "invalid"),
+        (5, "already_granted"),
+        (6, "invalid"),
+    ]
+    .into_iter()
+    .map(|(l, s)| (l, s.to_owned()))
+    .collect();
+    assert_eq!(statuses(&twice), expected);
+    assert_eq!(twice["total_micros"], 0);
+    let again = upload(&app, &admin, &pasted_form(mixed)).await;
+    let preview = bulk_report(&app, &admin, &again, "").await;
+    assert_eq!(statuses(&preview), expected);
+    assert_eq!(statuses(&apply(&app, &admin, &again).await), expected);
+    assert_eq!(pool_available(&app, acme).await, 100_000_000);
+    assert_eq!(pool_available(&app, globex).await, 2_500_000);
+    assert_eq!(available(&app, dev).await, 10_000_000);
+    assert_eq!(org_grants(&app, &acme_owner, "acme-labs").await.len(), 1);
+    assert_eq!(audited(&app, "credits.grant").await.len(), 3);
+
+    // The recipient column may be named email, organization or recipient.
+    for (n, column) in ["email", "recipient"].into_iter().enumerate() {
+        let text = format!(
+            "{column},amount,reason\nacme-labs,1,Top-up {n}\ndev@example.org,1,Top-up {n}\n"
+        );
+        let draft = upload(&app, &admin, &pasted_form(&text)).await;
+        let applied = apply(&app, &admin, &draft).await;
+        assert_eq!(
+            statuses(&applied),
+            [(2, "granted".to_owned()), (3, "granted".to_owned())],
+            "{column}"
+        );
+    }
+    assert_eq!(pool_available(&app, acme).await, 102_000_000);
+    assert_eq!(available(&app, dev).await, 12_000_000);
+    assert_eq!(org_grants(&app, &acme_owner, "acme-labs").await.len(), 3);
+    ledger_is_consistent(&app).await;
 }

@@ -2,18 +2,22 @@
 //! verified address only, once, until they expire or are revoked), the
 //! email-domain rule, the last owner, removing a member (their keys stop
 //! working within seconds), members' budgets refused by the proxy with 402,
-//! and what outsiders and members may see and do.
+//! and what outsiders and members may see and do; acting for an
+//! organization (the header's switch), and playground conversations billed
+//! to its pool under the member's budget.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use app::domain::credits::Credits;
 use app::server::ledger::{self, Grant, Memo, Owner};
+use reqwest::cookie::{CookieStore, Jar};
 use reqwest::{Client, Response};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::helpers::{create_user, signed_in, spawn_app, TestApp};
+use crate::helpers::{create_user, sign_in, signed_in, spawn_app, TestApp};
 
 const SLUG: &str = "acme-labs";
 const NO_SUCH_ORG: &str = "There is no such organization, or you are not a member of it.";
@@ -63,13 +67,13 @@ fn invalid_fields(error: &(u16, Value)) -> Vec<String> {
 }
 
 /// A verified developer and a browser signed in as them.
-async fn person(app: &TestApp, email: &str) -> (Uuid, Client) {
+pub(crate) async fn person(app: &TestApp, email: &str) -> (Uuid, Client) {
     let id = create_user(app, email, "developer").await;
     (id, signed_in(app, email).await)
 }
 
 /// Creates the organization `slug` owned by `owner`'s user, in `time_zone`.
-async fn create_org(app: &TestApp, owner: &Client, slug: &str, time_zone: &str) -> Uuid {
+pub(crate) async fn create_org(app: &TestApp, owner: &Client, slug: &str, time_zone: &str) -> Uuid {
     let created = ok(
         app,
         owner,
@@ -911,4 +915,552 @@ async fn outsiders_learn_nothing_members_manage_nothing_and_see_only_their_own_k
     )
     .await;
     assert_eq!(error, (403, json!("Forbidden")));
+}
+
+/// The cookie naming the organization a browser acts for.
+const ACTING_FOR: &str = "lab_acting_for";
+
+/// A verified developer at `email` and a browser signed in as them whose
+/// cookies the test reads (`jar`).
+async fn person_with_jar(app: &TestApp, email: &str) -> (Uuid, Client, Arc<Jar>) {
+    let id = create_user(app, email, "developer").await;
+    let jar = Arc::new(Jar::default());
+    let client = Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    assert_eq!(sign_in(app, &client, email).await.status(), 200);
+    (id, client, jar)
+}
+
+/// The value of the cookie `name` the browser of `jar` sends to the site.
+fn cookie_in(app: &TestApp, jar: &Jar, name: &str) -> Option<String> {
+    let url: reqwest::Url = app.address.parse().expect("url");
+    let header = jar.cookies(&url)?;
+    let prefix = format!("{name}=");
+    header
+        .to_str()
+        .expect("ascii")
+        .split("; ")
+        .find_map(|cookie| cookie.strip_prefix(prefix.as_str()))
+        .map(str::to_owned)
+}
+
+/// The `Set-Cookie` header of `response` for the cookie `name`.
+fn set_cookie(response: &Response, name: &str) -> Option<String> {
+    let prefix = format!("{name}=");
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&prefix))
+        .map(str::to_owned)
+}
+
+/// Posts the header's switch as a browser without JavaScript does.
+async fn switch_without_javascript(
+    app: &TestApp,
+    client: &Client,
+    slug: &str,
+    back: &str,
+) -> Response {
+    client
+        .post(format!("{}/api/switch_organization", app.address))
+        .header("origin", &app.address)
+        .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+        .header("referer", format!("{}/dashboard", app.address))
+        .form(&[("slug", slug), ("back", back)])
+        .send()
+        .await
+        .expect("request failed")
+}
+
+/// Whom `client` acts for, as `current_user` says.
+async fn acting_for(app: &TestApp, client: &Client) -> Value {
+    let me = ok(app, client, "current_user", &[]).await;
+    assert!(me.is_object(), "signed in: {me}");
+    me["acting_for"].clone()
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_member_acts_for_their_organization_until_removed_and_an_outsider_never_does(
+    pool: PgPool,
+) {
+    let app = spawn_app(pool).await;
+    let (_, owner) = person(&app, "owner@acme.test").await;
+    create_org(&app, &owner, SLUG, "UTC").await;
+    let token = invite(&app, &owner, "ann@acme.test", "member").await;
+    let (ann, ann_client, jar) = person_with_jar(&app, "ann@acme.test").await;
+    assert_eq!(
+        ok(&app, &ann_client, "accept_invitation", &[("token", &token)]).await,
+        json!(SLUG)
+    );
+
+    // The header lists her organizations; she acts for herself at first.
+    let me = ok(&app, &ann_client, "current_user", &[]).await;
+    assert_eq!(
+        me["organizations"],
+        json!([{"slug": SLUG, "name": "Acme Labs"}])
+    );
+    assert_eq!(me["acting_for"], Value::Null);
+
+    // Switching sets an HttpOnly cookie for the whole site.
+    let response = call(
+        &app,
+        &ann_client,
+        "switch_organization",
+        &[("slug", SLUG), ("back", "/keys")],
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let cookie = set_cookie(&response, ACTING_FOR).expect("the cookie is set");
+    let attributes: Vec<&str> = cookie.split("; ").collect();
+    assert_eq!(attributes[0], format!("{ACTING_FOR}={SLUG}"), "{cookie}");
+    assert!(attributes.contains(&"Path=/"), "{cookie}");
+    assert!(attributes.contains(&"HttpOnly"), "{cookie}");
+    assert_eq!(cookie_in(&app, &jar, ACTING_FOR).as_deref(), Some(SLUG));
+    assert_eq!(acting_for(&app, &ann_client).await, json!(SLUG));
+
+    // An empty slug: for herself again, the cookie cleared.
+    let response = call(
+        &app,
+        &ann_client,
+        "switch_organization",
+        &[("slug", ""), ("back", "")],
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let cleared = set_cookie(&response, ACTING_FOR).expect("the cookie is cleared");
+    assert!(cleared.starts_with(&format!("{ACTING_FOR}=;")), "{cleared}");
+    assert_eq!(cookie_in(&app, &jar, ACTING_FOR), None);
+    assert_eq!(acting_for(&app, &ann_client).await, Value::Null);
+
+    // Without JavaScript: back to the page it was posted from, if it is one
+    // of this site's; another site's address is never followed.
+    for (slug, back, expected, now) in [
+        (SLUG, "https://evil.test/", "/dashboard", json!(SLUG)),
+        ("", "/keys?x=1", "/keys?x=1", Value::Null),
+        (SLUG, "//evil.test/keys", "/dashboard", json!(SLUG)),
+        ("", "", "/dashboard", Value::Null),
+        (SLUG, "/orgs/acme-labs", "/orgs/acme-labs", json!(SLUG)),
+    ] {
+        let response = switch_without_javascript(&app, &ann_client, slug, back).await;
+        assert!(
+            response.status().is_redirection(),
+            "{back}: {}",
+            response.status()
+        );
+        assert_eq!(response.headers()["location"], expected, "{back}");
+        assert_eq!(acting_for(&app, &ann_client).await, now, "{back}");
+    }
+    assert_eq!(cookie_in(&app, &jar, ACTING_FOR).as_deref(), Some(SLUG));
+
+    // Someone outside it cannot act for it, nor tell it from none at all.
+    let (_, stranger) = person(&app, "stranger@elsewhere.org").await;
+    for slug in [SLUG, "no-such-org"] {
+        let response = call(
+            &app,
+            &stranger,
+            "switch_organization",
+            &[("slug", slug), ("back", "/keys")],
+        )
+        .await;
+        assert_eq!(set_cookie(&response, ACTING_FOR), None, "{slug}");
+        let error = TestApp::error_of(response).await;
+        assert_eq!(error, (404, json!({ "NotFound": NO_SUCH_ORG })), "{slug}");
+    }
+    let me = ok(&app, &stranger, "current_user", &[]).await;
+    assert_eq!(me["organizations"], json!([]));
+    assert_eq!(me["acting_for"], Value::Null);
+
+    // Once removed, she acts for herself though her browser still names it.
+    let ann_text = ann.to_string();
+    ok(
+        &app,
+        &owner,
+        "remove_member",
+        &[("slug", SLUG), ("user_id", &ann_text)],
+    )
+    .await;
+    let me = ok(&app, &ann_client, "current_user", &[]).await;
+    assert_eq!(me["organizations"], json!([]));
+    assert_eq!(me["acting_for"], Value::Null);
+    assert_eq!(cookie_in(&app, &jar, ACTING_FOR).as_deref(), Some(SLUG));
+    let error = failed(
+        &app,
+        &ann_client,
+        "switch_organization",
+        &[("slug", SLUG), ("back", "")],
+    )
+    .await;
+    assert_eq!(error, (404, json!({ "NotFound": NO_SUCH_ORG })));
+}
+
+/// Grants `credits` from the Lab to `user`'s own account; its id.
+async fn grant_user(app: &TestApp, user: Uuid, credits: i64) -> Uuid {
+    let mut conn = app.pool.acquire().await.expect("conn");
+    let account = ledger::account_for(&mut conn, Owner::User(user))
+        .await
+        .expect("the user's account");
+    drop(conn);
+    ledger::grant(
+        &app.pool,
+        &Grant {
+            account,
+            amount: Credits::from_credits(credits).expect("small"),
+            expires_at: None,
+            memo: Memo::default(),
+        },
+    )
+    .await
+    .expect("grant");
+    account
+}
+
+/// (available, reserved) of the account, in micro-credits.
+async fn balance_of(app: &TestApp, account: Uuid) -> (i64, i64) {
+    sqlx::query_as("select available, reserved from credit_accounts where id = $1")
+        .bind(account)
+        .fetch_one(&app.pool)
+        .await
+        .expect("the account")
+}
+
+/// Starts a conversation with the published agent `agent` from the
+/// playground's form; its id.
+async fn start_conversation(app: &TestApp, client: &Client, agent: &str) -> Uuid {
+    let id = ok(app, client, "start_conversation", &[("slug", agent)]).await;
+    Uuid::parse_str(id.as_str().expect("the conversation's id")).expect("an id")
+}
+
+async fn get_conversation(app: &TestApp, client: &Client, id: Uuid) -> Value {
+    ok(app, client, "get_conversation", &[("id", &id.to_string())]).await
+}
+
+/// Sends a message in conversation `id` as the page's script does: the
+/// status and, for a reply, its events; for a refusal, its JSON error.
+async fn reply(app: &TestApp, client: &Client, id: Uuid) -> (u16, Value) {
+    let response = crate::playground::stream(
+        app,
+        client,
+        id,
+        &[("action", "send"), ("content", "Draft a memo for Acme.")],
+    )
+    .await;
+    let status = response.status().as_u16();
+    if status != 200 {
+        return (status, response.json().await.expect("a JSON refusal"));
+    }
+    let all = crate::playground::events(&response.text().await.expect("body"));
+    let (name, done) = all.last().expect("events");
+    assert_eq!(name, "done", "{all:?}");
+    assert_eq!(done["status"], "complete", "{all:?}");
+    (status, done.clone())
+}
+
+/// Sends a message in conversation `id` as a browser without JavaScript:
+/// where it is sent back to.
+async fn reply_without_javascript(app: &TestApp, client: &Client, id: Uuid) -> String {
+    let response = client
+        .post(format!("{}/playground/{id}/messages", app.address))
+        .header("origin", &app.address)
+        .form(&[("action", "send"), ("content", "Draft a memo for Acme.")])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 303);
+    response.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .to_owned()
+}
+
+/// (status, account, key, user, credits) of the conversation's usage
+/// records, oldest first.
+async fn conversation_usage(app: &TestApp, id: Uuid) -> Vec<(i16, Uuid, Option<Uuid>, Uuid, i64)> {
+    sqlx::query_as(
+        "select status, account_id, key_id, user_id, credits from usage_records
+         where conversation_id = $1 order by created_at, id",
+    )
+    .bind(id)
+    .fetch_all(&app.pool)
+    .await
+    .expect("usage")
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_conversation_billed_to_the_organization_spends_its_pool_within_the_members_budget(
+    pool: PgPool,
+) {
+    let app = spawn_app(pool).await;
+    crate::playground::agent_on(&app, "memo-org", "simulator-chat").await;
+    let (_, owner) = person(&app, "owner@acme.test").await;
+    let team = create_org(&app, &owner, SLUG, "UTC").await;
+    let pool_account = grant_pool(&app, team, 10).await;
+    let (ann, ann_client) = member(&app, &owner, "ann@acme.test", "member").await;
+    let own_account = grant_user(&app, ann, 5).await;
+    let (_, rival) = person(&app, "rival@globex.test").await;
+    create_org(&app, &rival, "globex", "UTC").await;
+
+    // Acting for herself, a conversation spends her own credit.
+    let personal = start_conversation(&app, &ann_client, "memo-org").await;
+    let view = get_conversation(&app, &ann_client, personal).await;
+    assert_eq!(view["bill_to"], Value::Null, "{view}");
+    assert_eq!(
+        view["bill_choices"],
+        json!([{"slug": SLUG, "name": "Acme Labs"}])
+    );
+
+    // Acting for the organization, a new one bills its pool.
+    ok(
+        &app,
+        &ann_client,
+        "switch_organization",
+        &[("slug", SLUG), ("back", "")],
+    )
+    .await;
+    let id = start_conversation(&app, &ann_client, "memo-org").await;
+    let view = get_conversation(&app, &ann_client, id).await;
+    assert_eq!(view["bill_to"], json!({"slug": SLUG, "name": "Acme Labs"}));
+    let billed: Option<Uuid> =
+        sqlx::query_scalar("select bill_to from conversations where id = $1")
+            .bind(id)
+            .fetch_one(&app.pool)
+            .await
+            .expect("the conversation");
+    assert_eq!(billed, Some(team));
+
+    // Billing is changed to her own credit and back; never to a team she is
+    // not in, nor for a conversation that is not hers.
+    let id_text = id.to_string();
+    ok(
+        &app,
+        &ann_client,
+        "bill_conversation",
+        &[("id", &id_text), ("bill_to", "")],
+    )
+    .await;
+    assert_eq!(
+        get_conversation(&app, &ann_client, id).await["bill_to"],
+        Value::Null
+    );
+    let error = failed(
+        &app,
+        &ann_client,
+        "bill_conversation",
+        &[("id", &id_text), ("bill_to", "globex")],
+    )
+    .await;
+    assert_eq!(invalid_fields(&error), vec!["bill_to"]);
+    assert_eq!(
+        get_conversation(&app, &ann_client, id).await["bill_to"],
+        Value::Null
+    );
+    for unknown in [Uuid::now_v7().to_string(), "not-an-id".to_owned()] {
+        let error = failed(
+            &app,
+            &ann_client,
+            "bill_conversation",
+            &[("id", &unknown), ("bill_to", SLUG)],
+        )
+        .await;
+        assert_eq!(error.0, 404, "{unknown}: {}", error.1);
+    }
+    let error = failed(
+        &app,
+        &rival,
+        "bill_conversation",
+        &[("id", &id_text), ("bill_to", "globex")],
+    )
+    .await;
+    assert_eq!(error.0, 404, "someone else's conversation: {}", error.1);
+    ok(
+        &app,
+        &ann_client,
+        "bill_conversation",
+        &[("id", &id_text), ("bill_to", SLUG)],
+    )
+    .await;
+    let view = get_conversation(&app, &ann_client, id).await;
+    assert_eq!(view["bill_to"], json!({"slug": SLUG, "name": "Acme Labs"}));
+
+    // A hundredth of a credit a day: a few replies.
+    let ann_text = ann.to_string();
+    ok(
+        &app,
+        &owner,
+        "set_member_budget",
+        &[
+            ("slug", SLUG),
+            ("user_id", &ann_text),
+            ("amount", "0.01"),
+            ("period", "day"),
+        ],
+    )
+    .await;
+    let mut served = 0;
+    let refusal = loop {
+        assert!(served < 50, "the budget never refused");
+        let (status, body) = reply(&app, &ann_client, id).await;
+        let (available, _) = balance_of(&app, pool_account).await;
+        assert!(available >= 0, "the pool went negative: {available}");
+        if status == 200 {
+            served += 1;
+            continue;
+        }
+        break (status, body);
+    };
+    assert!(served > 0, "the budget allowed no reply at all");
+    let (status, body) = refusal;
+    assert_eq!(status, 402, "{body}");
+    assert_eq!(body["error"]["code"], "budget", "{body}");
+    let message = body["error"]["message"].as_str().expect("a message");
+    assert!(message.contains("daily budget"), "{message}");
+    assert!(message.contains("resets at"), "{message}");
+    // Without JavaScript: back to the conversation, told why.
+    assert_eq!(
+        reply_without_javascript(&app, &ann_client, id).await,
+        format!("/playground/{id}?notice=budget")
+    );
+
+    // Every reply was paid by the pool, without a key, as hers.
+    let records = conversation_usage(&app, id).await;
+    let paid: Vec<_> = records.iter().filter(|r| r.0 == 200).collect();
+    assert_eq!(paid.len(), served, "{records:?}");
+    assert!(
+        paid.iter()
+            .all(|r| (r.1, r.2, r.3) == (pool_account, None, ann) && r.4 > 0),
+        "{records:?}"
+    );
+    assert!(
+        records
+            .iter()
+            .filter(|r| r.0 != 200)
+            .all(|r| r.0 == 402 && r.4 == 0),
+        "{records:?}"
+    );
+    let used: i64 = paid.iter().map(|r| r.4).sum();
+    assert!(used > 0 && used <= 10_000, "within her budget: {used}");
+    leases_returned(&app, pool_account).await;
+    assert_eq!(balance_of(&app, pool_account).await, (10_000_000 - used, 0));
+    assert_eq!(
+        balance_of(&app, own_account).await,
+        (5_000_000, 0),
+        "her own credit is untouched"
+    );
+    let (period_spent, period_held): (i64, i64) = sqlx::query_as(
+        "select spent, held from member_budget_periods where team_id = $1 and user_id = $2",
+    )
+    .bind(team)
+    .bind(ann)
+    .fetch_one(&app.pool)
+    .await
+    .expect("her budget's period");
+    assert_eq!((period_spent, period_held), (used, 0));
+    let org = get_org(&app, &owner).await;
+    assert_eq!(member_in(&org, ann)["spent"], used);
+    let view = get_conversation(&app, &ann_client, id).await;
+    assert_eq!(
+        view["balance"],
+        app::format::credits(Credits::from_micros(10_000_000 - used)),
+        "the conversation shows the pool's balance"
+    );
+
+    // Once removed from the organization, its pool pays nothing more.
+    ok(
+        &app,
+        &owner,
+        "remove_member",
+        &[("slug", SLUG), ("user_id", &ann_text)],
+    )
+    .await;
+    let (status, body) = reply(&app, &ann_client, id).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"]["code"], "not-member", "{body}");
+    assert_eq!(
+        reply_without_javascript(&app, &ann_client, id).await,
+        format!("/playground/{id}?notice=not-member")
+    );
+    leases_returned(&app, pool_account).await;
+    assert_eq!(balance_of(&app, pool_account).await, (10_000_000 - used, 0));
+    let view = get_conversation(&app, &ann_client, id).await;
+    assert_eq!(view["bill_choices"], json!([]));
+    let error = failed(
+        &app,
+        &ann_client,
+        "bill_conversation",
+        &[("id", &id_text), ("bill_to", SLUG)],
+    )
+    .await;
+    assert_eq!(invalid_fields(&error), vec!["bill_to"]);
+    // Her browser still names the organization, but a new conversation
+    // spends her own credit.
+    let after = start_conversation(&app, &ann_client, "memo-org").await;
+    assert_eq!(
+        get_conversation(&app, &ann_client, after).await["bill_to"],
+        Value::Null
+    );
+
+    // Billed to herself again, the conversation goes on with her credit.
+    ok(
+        &app,
+        &ann_client,
+        "bill_conversation",
+        &[("id", &id_text), ("bill_to", "")],
+    )
+    .await;
+    let (status, body) = reply(&app, &ann_client, id).await;
+    assert_eq!(status, 200, "{body}");
+    let records = conversation_usage(&app, id).await;
+    let last = records.last().expect("the reply's record");
+    assert_eq!((last.0, last.1, last.2), (200, own_account, None));
+    leases_returned(&app, own_account).await;
+    assert_eq!(balance_of(&app, own_account).await, (5_000_000 - last.4, 0));
+    assert_eq!(balance_of(&app, pool_account).await, (10_000_000 - used, 0));
+    verify_ledger(&app).await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_member_removed_during_a_conversation_billed_to_the_organization_is_refused_at_once(
+    pool: PgPool,
+) {
+    let app = spawn_app(pool).await;
+    crate::playground::agent_on(&app, "memo-org", "simulator-chat").await;
+    let (_, owner) = person(&app, "owner@acme.test").await;
+    let team = create_org(&app, &owner, SLUG, "UTC").await;
+    let pool_account = grant_pool(&app, team, 10).await;
+    // No budget: nothing but membership limits what she spends.
+    let (bob, bob_client) = member(&app, &owner, "bob@acme.test", "member").await;
+    ok(
+        &app,
+        &bob_client,
+        "switch_organization",
+        &[("slug", SLUG), ("back", "")],
+    )
+    .await;
+    let id = start_conversation(&app, &bob_client, "memo-org").await;
+    let (status, body) = reply(&app, &bob_client, id).await;
+    assert_eq!(status, 200, "{body}");
+
+    let bob_text = bob.to_string();
+    ok(
+        &app,
+        &owner,
+        "remove_member",
+        &[("slug", SLUG), ("user_id", &bob_text)],
+    )
+    .await;
+    let (status, body) = reply(&app, &bob_client, id).await;
+    assert_eq!(status, 403, "the pool pays nothing more: {body}");
+    assert_eq!(body["error"]["code"], "not-member", "{body}");
+    let paid = conversation_usage(&app, id)
+        .await
+        .iter()
+        .filter(|r| r.0 == 200)
+        .count();
+    assert_eq!(paid, 1);
+    leases_returned(&app, pool_account).await;
+    verify_ledger(&app).await;
 }

@@ -48,7 +48,7 @@ async fn developer(app: &TestApp, email: &str, credits: i64) -> (reqwest::Client
 }
 
 /// The starter credit-memo agent, published, running `model`.
-async fn agent_on(app: &TestApp, slug: &str, model: &str) {
+pub(crate) async fn agent_on(app: &TestApp, slug: &str, model: &str) {
     let mut spec = parse_file(&std::fs::read_to_string(AGENT).expect("file")).expect("agent");
     spec.slug = slug.to_owned();
     spec.model = model.to_owned();
@@ -82,7 +82,7 @@ async fn model_at(app: &TestApp, id: &str, base_url: &str) {
 }
 
 /// Posts a message to conversation `id` as the page's script does.
-async fn stream(
+pub(crate) async fn stream(
     app: &TestApp,
     client: &reqwest::Client,
     id: Uuid,
@@ -99,7 +99,7 @@ async fn stream(
 }
 
 /// The events of a whole stream: (name, data).
-fn events(body: &str) -> Vec<(String, Value)> {
+pub(crate) fn events(body: &str) -> Vec<(String, Value)> {
     body.split("\n\n")
         .filter(|e| !e.trim().is_empty())
         .map(|e| {
@@ -163,7 +163,7 @@ async fn a_reply_streams_and_is_charged_what_its_usage_record_and_message_say(po
     let app = spawn_app(pool).await;
     let (browser, user, account) = developer(&app, "chat@lab.test", 5).await;
     agent_on(&app, "memo-sim", "simulator-chat").await;
-    let id = conversations::start(&app.pool, user, "memo-sim")
+    let id = conversations::start(&app.pool, user, "memo-sim", None)
         .await
         .expect("start")
         .expect("a published agent");
@@ -265,7 +265,7 @@ async fn a_reply_the_balance_or_cap_cannot_cover_is_refused_before_any_upstream_
     model_at(&app, "nowhere", "http://127.0.0.1:9/v1").await;
     agent_on(&app, "memo-nowhere", "nowhere").await;
     let (broke, user, _) = developer(&app, "broke@lab.test", 0).await;
-    let id = conversations::start(&app.pool, user, "memo-nowhere")
+    let id = conversations::start(&app.pool, user, "memo-nowhere", None)
         .await
         .expect("start")
         .expect("published");
@@ -299,7 +299,7 @@ async fn a_reply_the_balance_or_cap_cannot_cover_is_refused_before_any_upstream_
     conversations::set_cap(&app.pool, user, Some(1))
         .await
         .expect("cap");
-    let id = conversations::start(&app.pool, user, "memo-nowhere")
+    let id = conversations::start(&app.pool, user, "memo-nowhere", None)
         .await
         .expect("start")
         .expect("published");
@@ -333,7 +333,7 @@ async fn a_stopped_reply_is_billed_for_exactly_what_was_generated(pool: PgPool) 
     model_at(&app, "slow", &slow).await;
     agent_on(&app, "memo-slow", "slow").await;
     let (browser, user, account) = developer(&app, "stop@lab.test", 5).await;
-    let id = conversations::start(&app.pool, user, "memo-slow")
+    let id = conversations::start(&app.pool, user, "memo-slow", None)
         .await
         .expect("start")
         .expect("published");
@@ -390,7 +390,7 @@ async fn a_message_posted_without_javascript_gets_its_whole_reply(pool: PgPool) 
     let app = spawn_app(pool).await;
     agent_on(&app, "memo-plain", "simulator-chat").await;
     let (browser, user, _) = developer(&app, "plain@lab.test", 5).await;
-    let id = conversations::start(&app.pool, user, "memo-plain")
+    let id = conversations::start(&app.pool, user, "memo-plain", None)
         .await
         .expect("start")
         .expect("published");
@@ -489,7 +489,7 @@ async fn a_share_link_shows_its_snapshot_to_whom_it_was_shared_until_revoked_or_
     agent_on(&app, "memo-share", "simulator-chat").await;
     let (owner, user, _) = developer(&app, "owner@lab.test", 0).await;
     let (other, _, _) = developer(&app, "other@lab.test", 0).await;
-    let id = conversations::start(&app.pool, user, "memo-share")
+    let id = conversations::start(&app.pool, user, "memo-share", None)
         .await
         .expect("start")
         .expect("published");
@@ -642,7 +642,7 @@ async fn a_share_link_made_without_javascript_is_shown_once_on_the_conversation(
     let app = spawn_app(pool).await;
     agent_on(&app, "memo-flash", "simulator-chat").await;
     let (owner, user, _) = developer(&app, "flash@lab.test", 0).await;
-    let id = conversations::start(&app.pool, user, "memo-flash")
+    let id = conversations::start(&app.pool, user, "memo-flash", None)
         .await
         .expect("start")
         .expect("published");
@@ -696,7 +696,7 @@ async fn a_conversation_exports_as_markdown_and_json_for_its_owner_only(pool: Pg
     agent_on(&app, "memo-export", "simulator-chat").await;
     let (owner, user, _) = developer(&app, "export@lab.test", 0).await;
     let (other, _, _) = developer(&app, "export-other@lab.test", 0).await;
-    let id = conversations::start(&app.pool, user, "memo-export")
+    let id = conversations::start(&app.pool, user, "memo-export", None)
         .await
         .expect("start")
         .expect("published");
@@ -789,7 +789,7 @@ async fn a_tool_call_runs_over_the_dataset_and_every_model_call_is_metered(pool:
     let app = spawn_app(pool).await;
     analyst(&app).await;
     let (browser, user, account) = developer(&app, "tools@lab.test", 5).await;
-    let id = conversations::start(&app.pool, user, "shipment-delay-analyst")
+    let id = conversations::start(&app.pool, user, "shipment-delay-analyst", None)
         .await
         .expect("start")
         .expect("published");
@@ -889,7 +889,7 @@ async fn a_tool_loop_stops_after_its_last_step_and_bad_calls_are_told_to_the_mod
     let app = spawn_app(pool).await;
     analyst(&app).await;
     let (browser, user, _) = developer(&app, "loop@lab.test", 5).await;
-    let id = conversations::start(&app.pool, user, "shipment-delay-analyst")
+    let id = conversations::start(&app.pool, user, "shipment-delay-analyst", None)
         .await
         .expect("start")
         .expect("published");
@@ -961,7 +961,7 @@ async fn two_messages_sent_at_once_are_both_answered_and_kept(pool: PgPool) {
     let app = spawn_app(pool).await;
     agent_on(&app, "memo-twice", "simulator-chat").await;
     let (browser, user, _) = developer(&app, "twice@lab.test", 5).await;
-    let id = conversations::start(&app.pool, user, "memo-twice")
+    let id = conversations::start(&app.pool, user, "memo-twice", None)
         .await
         .expect("start")
         .expect("published");

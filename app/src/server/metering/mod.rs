@@ -261,12 +261,15 @@ impl Meter {
         user_id: Uuid,
         conversation: Uuid,
     ) -> Result<Payer, MeteringError> {
+        // The pool's account only while the user is in the team: a lease
+        // of theirs in memory would otherwise serve them after removal.
         let found: Option<(bool, Option<Uuid>, Option<Uuid>)> = sqlx::query_as(
             "select u.status = 'active', c.bill_to, a.id
              from users u
              left join conversations c on c.id = $2 and c.user_id = u.id
+             left join team_members m on m.team_id = c.bill_to and m.user_id = u.id
              left join credit_accounts a
-               on a.owner_id = c.bill_to and a.owner_kind in ('organization', 'institution', 'cohort')
+               on a.owner_id = m.team_id and a.owner_kind in ('organization', 'institution', 'cohort')
              where u.id = $1",
         )
         .bind(user_id)

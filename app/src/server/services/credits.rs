@@ -333,7 +333,7 @@ pub async fn preview_bulk(
             .partition(|r| recipient_kind(&r.email) == RecipientKind::User);
         (
             users.iter().map(|r| r.email.to_lowercase()).collect(),
-            orgs.iter().map(|r| r.email.clone()).collect(),
+            orgs.iter().map(|r| r.email.to_lowercase()).collect(),
         )
     };
     let users: Vec<CreditUser> =
@@ -370,8 +370,10 @@ pub async fn preview_bulk(
         let unknown = match recipient_kind(&row.email) {
             RecipientKind::User => (!recipients.users.contains_key(&row.email.to_lowercase()))
                 .then_some("No user has this email."),
-            RecipientKind::Organization => (!recipients.organizations.contains_key(&row.email))
-                .then_some("No organization has this slug."),
+            RecipientKind::Organization => (!recipients
+                .organizations
+                .contains_key(&row.email.to_lowercase()))
+            .then_some("No organization has this slug."),
         };
         let status = match (&row.parsed, unknown) {
             (Err(message), _) => RowStatus::Invalid(message.clone()),
@@ -428,7 +430,7 @@ pub async fn apply_bulk(
         let granted = if let Some(user) = recipients.users.get(&row.email.to_lowercase()) {
             let request = GrantRequest { user, grant, key };
             self::grant(pool, actor, &request, addr).await? == Granted::Now
-        } else if let Some(org) = recipients.organizations.get(&row.email) {
+        } else if let Some(org) = recipients.organizations.get(&row.email.to_lowercase()) {
             super::organizations::grant_pool(pool, actor, org, grant, &key, addr).await?
         } else {
             continue;
