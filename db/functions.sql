@@ -1030,6 +1030,7 @@ declare
     v_zone text;
     v_start timestamptz;
     v_lease_period timestamptz;
+    v_status text;
 begin
     -- Not a charge: see the note on durability in the leases migration.
     perform set_config('synchronous_commit', 'off', true);
@@ -1038,6 +1039,17 @@ begin
     from credit_accounts a where a.id = p_account for update;
     if not found then
         raise exception 'no credit account %', p_account;
+    end if;
+    if v_kind = 'enrollment' then
+        -- A student's course credit: spent only by the student, and only
+        -- while the enrollment is joined.
+        select e.status into v_status from enrollments e
+        where e.id = v_team
+          and e.user_id = coalesce((select k.user_id from api_keys k where k.id = p_key), p_member);
+        if v_status is distinct from 'joined' then
+            refused := case when v_status = 'ended' then 'ended' else 'not_member' end;
+            return;
+        end if;
     end if;
     if available < p_min then
         refused := 'credits';

@@ -99,6 +99,8 @@ enum Refused {
     },
     /// The conversation is billed to a team the user no longer belongs to.
     NotMember,
+    /// The conversation is billed to a course that has ended.
+    CourseEnded,
     Suspended,
     Upstream,
     Internal,
@@ -114,7 +116,7 @@ impl Refused {
             }
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Credits(_) | Self::Cap(_) | Self::Budget { .. } => StatusCode::PAYMENT_REQUIRED,
-            Self::Suspended | Self::NotMember => StatusCode::FORBIDDEN,
+            Self::Suspended | Self::NotMember | Self::CourseEnded => StatusCode::FORBIDDEN,
             Self::Upstream => StatusCode::BAD_GATEWAY,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -134,6 +136,7 @@ impl Refused {
             Self::Cap(_) => "cap",
             Self::Budget { .. } => "budget",
             Self::NotMember => "not-member",
+            Self::CourseEnded => "course-ended",
             Self::Suspended => "suspended",
             Self::Upstream => "upstream",
             Self::Internal => "internal",
@@ -182,6 +185,10 @@ impl Refused {
                 "You are no longer a member of the organization this conversation bills: bill it to your own credit instead."
                     .to_owned()
             }
+            Self::CourseEnded => {
+                "The course this conversation bills has ended: bill it to your own credit instead."
+                    .to_owned()
+            }
             Self::Suspended => "Your account is suspended.".to_owned(),
             Self::Upstream => "The model's provider could not be reached; try again.".to_owned(),
             Self::Internal => "Something went wrong on our side; it has been logged.".to_owned(),
@@ -200,6 +207,7 @@ impl Refused {
                 Self::Budget { period, resets_at }
             }
             MeteringError::NotMember => Self::NotMember,
+            MeteringError::CourseEnded => Self::CourseEnded,
             MeteringError::SpendCapReached | MeteringError::Internal => Self::Internal,
         }
     }

@@ -9,6 +9,7 @@ pub mod agent_tools;
 pub mod agents;
 pub mod bulk_grant;
 pub mod calendar;
+pub mod cohorts;
 pub mod credit_grant;
 pub mod credits;
 pub mod dataset_access;

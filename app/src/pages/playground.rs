@@ -251,6 +251,10 @@ fn notice_text(code: &str) -> Option<(&'static str, bool)> {
             "You are no longer a member of the organization this conversation bills: bill it to your own credit instead.",
             false,
         ),
+        "course-ended" => (
+            "The course this conversation bills has ended: bill it to your own credit instead.",
+            false,
+        ),
         "suspended" => ("Your account is suspended.", false),
         "internal" => (
             "Something went wrong on our side; it has been logged.",

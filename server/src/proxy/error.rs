@@ -168,6 +168,11 @@ impl From<MeteringError> for ApiError {
             MeteringError::InvalidKey | MeteringError::NotMember => {
                 Self::invalid_key("Invalid API key: it is unknown, revoked or expired.")
             }
+            MeteringError::CourseEnded => Self::forbidden(
+                "course_ended",
+                "The course this API key bills has ended; its credit went back to the institution."
+                    .to_owned(),
+            ),
             MeteringError::Suspended => Self::forbidden(
                 "account_suspended",
                 "The account of this API key is suspended.".to_owned(),

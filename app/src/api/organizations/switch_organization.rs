@@ -36,7 +36,10 @@ pub async fn switch_organization(
 }
 
 /// `back` if it is a path of this site (never another site's address).
-#[cfg_attr(not(feature = "ssr"), expect(dead_code, reason = "used on the server"))]
+#[cfg_attr(
+    all(not(feature = "ssr"), not(test)),
+    expect(dead_code, reason = "used on the server")
+)]
 fn local_path(back: &str) -> Option<&str> {
     let back = back.trim();
     (back.starts_with('/') && !back.starts_with("//") && !back.starts_with("/\\"))

@@ -47,6 +47,9 @@ pub enum LedgerError {
     /// The API key's creator is no longer a member of the team paying.
     #[error("the key's creator is not a member of the team it bills")]
     NotMember,
+    /// The course whose credit this is has ended.
+    #[error("the course has ended")]
+    EnrollmentEnded,
     #[error("the amount must be positive")]
     NonPositiveAmount,
     #[error("no such hold")]
@@ -123,6 +126,8 @@ pub enum Owner {
     Organization(Uuid),
     Institution(Uuid),
     Cohort(Uuid),
+    /// A student's enrollment in a cohort: their course credit.
+    Enrollment(Uuid),
     Treasury,
 }
 
@@ -133,6 +138,7 @@ impl Owner {
             Self::Organization(id) => ("organization", Some(id)),
             Self::Institution(id) => ("institution", Some(id)),
             Self::Cohort(id) => ("cohort", Some(id)),
+            Self::Enrollment(id) => ("enrollment", Some(id)),
             Self::Treasury => ("treasury", None),
         }
     }
@@ -403,6 +409,21 @@ pub async fn transfer(
     kind: TransferKind,
     memo: &Memo,
 ) -> Result<Uuid, LedgerError> {
+    let mut tx = pool.begin().await?;
+    let id = transfer_with(&mut tx, from, to, amount, kind, memo).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// [`transfer`] in the caller's transaction (`conn`), which commits it.
+pub async fn transfer_with(
+    tx: &mut PgConnection,
+    from: Uuid,
+    to: Uuid,
+    amount: Credits,
+    kind: TransferKind,
+    memo: &Memo,
+) -> Result<Uuid, LedgerError> {
     let amount = amount.micros();
     if amount <= 0 {
         return Err(LedgerError::NonPositiveAmount);
@@ -410,9 +431,8 @@ pub async fn transfer(
     if from == to {
         return Err(LedgerError::SameAccount);
     }
-    let mut tx = pool.begin().await?;
     if let Some(key) = &memo.idempotency_key {
-        if let Some(id) = existing(&mut tx, key).await? {
+        if let Some(id) = existing(&mut *tx, key).await? {
             return Ok(id);
         }
     }
@@ -426,7 +446,7 @@ pub async fn transfer(
     if locked.len() != 2 {
         return Err(LedgerError::UnknownAccount);
     }
-    debit_available(&mut tx, from, amount).await?;
+    debit_available(&mut *tx, from, amount).await?;
     // `post` applies both entries to the balances; give back the debit we
     // made to lock in the conditional check.
     sqlx::query("update credit_accounts set available = available + $2 where id = $1")
@@ -434,7 +454,7 @@ pub async fn transfer(
         .bind(amount)
         .execute(&mut *tx)
         .await?;
-    let lots = take_from_lots(&mut tx, from, amount).await?;
+    let lots = take_from_lots(&mut *tx, from, amount).await?;
     let entries = [
         Entry {
             account: from,
@@ -447,7 +467,7 @@ pub async fn transfer(
             amount,
         },
     ];
-    let Some(id) = post(&mut tx, kind.as_str(), memo, &entries).await? else {
+    let Some(id) = post(&mut *tx, kind.as_str(), memo, &entries).await? else {
         return Err(LedgerError::KeyReused);
     };
     for (_, taken, expires_at) in lots {
@@ -463,7 +483,6 @@ pub async fn transfer(
         .execute(&mut *tx)
         .await?;
     }
-    tx.commit().await?;
     Ok(id)
 }
 
@@ -483,6 +502,9 @@ pub enum TransferKind {
     Transfer,
     /// From an institution to a cohort, or a cohort to its students.
     Allocation,
+    /// A student's unused allocation back to the cohort, and a cohort's
+    /// back to its institution, at the end of a term.
+    Reclaim,
 }
 
 impl TransferKind {
@@ -490,6 +512,7 @@ impl TransferKind {
         match self {
             Self::Transfer => "transfer",
             Self::Allocation => "allocation",
+            Self::Reclaim => "reclaim",
         }
     }
 }

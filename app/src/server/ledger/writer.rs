@@ -249,6 +249,7 @@ async fn grow_and_take(
                 })
             }
             Some("not_member") => return Err(LedgerError::NotMember),
+            Some("ended") => return Err(LedgerError::EnrollmentEnded),
             // Taken in a budget period that has ended: the next try takes
             // a new lease in the current one.
             Some("period_ended") => state.retire(lease),

@@ -80,6 +80,9 @@ pub enum MeteringError {
     /// user has left).
     #[error("the payer is not a member of the team paying")]
     NotMember,
+    /// The course whose credit the call would spend has ended.
+    #[error("the course has ended")]
+    CourseEnded,
     #[error("an internal error (logged)")]
     Internal,
 }
@@ -376,6 +379,7 @@ impl Meter {
                     MeteringError::MemberBudgetExceeded { period, resets_at }
                 }
                 LedgerError::NotMember => MeteringError::NotMember,
+                LedgerError::EnrollmentEnded => MeteringError::CourseEnded,
                 other => MeteringError::internal("reserving credits", other),
             })?;
         Ok(Reservation {

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod agent_tools;
 pub mod agents;
 pub mod audit;
+pub mod cohorts;
 pub mod conversations;
 pub mod credits;
 pub mod dataset_access;

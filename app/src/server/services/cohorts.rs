@@ -1,0 +1,1192 @@
+//! Universities and their courses: institutions with their pool, cohorts
+//! funded from it, students joining (each with an enrollment account that
+//! receives the course's allocation), top-ups, and the end of a term, when
+//! every unused allocation goes back to the cohort and then to the
+//! institution as ledger transfers. Every change is audited under its
+//! team (`audit_log.team_id`), in the change's transaction.
+//!
+//! Institutions and cohorts are teams (`teams`, `team_members` for their
+//! admins and coordinators, `team_domains` for an institution's email
+//! domains), like organizations; students are enrollments, not members.
+
+use rand::RngCore;
+use serde_json::json;
+use sqlx::{PgConnection, PgPool};
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::domain::cohorts::{code_from, CohortForm, CohortStatus, CODE_LEN};
+use crate::domain::credits::Credits;
+use crate::error::AppError;
+use crate::server::auth::Caller;
+use crate::server::internal;
+use crate::server::ledger::{self, LedgerError, Memo, Owner, TransferKind};
+use crate::server::services::audit::{self, Entry};
+use crate::server::services::outbox::{self, OutgoingEmail};
+
+/// An institution as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InstitutionRow {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub time_zone: String,
+    pub country: String,
+    pub website: Option<String>,
+    pub verified_at: Option<OffsetDateTime>,
+}
+
+/// What Lab staff give to create an institution.
+#[derive(Debug, Clone)]
+pub struct NewInstitution {
+    pub name: String,
+    pub slug: String,
+    pub country: String,
+    pub website: Option<String>,
+    pub time_zone: String,
+    /// Its students' email domains, lower case (`nus.edu.sg`).
+    pub domains: Vec<String>,
+}
+
+/// A cohort as stored, with its institution.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CohortRow {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub institution_id: Uuid,
+    pub institution_slug: String,
+    pub institution_name: String,
+    pub time_zone: String,
+    pub course_code: String,
+    pub term_start: Date,
+    pub term_end: Date,
+    /// Micro-credits per student.
+    pub allocation: i64,
+    pub max_students: i32,
+    pub require_institution_email: bool,
+    pub status: String,
+    pub join_code: String,
+    pub ended_at: Option<OffsetDateTime>,
+    pub reclaimed_at: Option<OffsetDateTime>,
+}
+
+impl CohortRow {
+    pub fn status(&self) -> CohortStatus {
+        CohortStatus::parse(&self.status).unwrap_or(CohortStatus::Draft)
+    }
+}
+
+/// How someone runs a cohort.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CohortRole {
+    /// An admin of its institution: every cohort of it.
+    InstitutionAdmin,
+    /// A coordinator of this cohort.
+    Coordinator,
+}
+
+fn not_found() -> AppError {
+    AppError::NotFound("There is no such course, or you do not run it.".to_owned())
+}
+
+fn no_institution() -> AppError {
+    AppError::NotFound("There is no such institution, or you are not one of its staff.".to_owned())
+}
+
+/// Writes an audit entry for the team `team_id` (an institution or a cohort).
+async fn audited(
+    conn: &mut PgConnection,
+    team_id: Uuid,
+    actor: Option<Uuid>,
+    action: &str,
+    target: (&str, String),
+    after: serde_json::Value,
+    client_addr: Option<std::net::IpAddr>,
+) -> Result<(), AppError> {
+    audit::record_for_team(
+        conn,
+        team_id,
+        Entry {
+            actor_id: actor,
+            action,
+            target_type: target.0,
+            target_id: target.1,
+            before: None,
+            after: Some(after),
+            client_addr,
+        },
+    )
+    .await
+    .map_err(internal)
+}
+
+/// The institution `slug`, if there is one.
+pub async fn institution_by_slug(
+    pool: &PgPool,
+    slug: &str,
+) -> Result<Option<InstitutionRow>, AppError> {
+    sqlx::query_as(
+        "select t.id, t.slug, t.name, t.time_zone, i.country, i.website, i.verified_at
+         from teams t join institutions i on i.team_id = t.id
+         where t.kind = 'institution' and t.slug = $1",
+    )
+    .bind(slug)
+    .fetch_optional(pool)
+    .await
+    .map_err(internal)
+}
+
+/// The institution `slug` for one of its admins (`admin_only`) or staff
+/// (admins and coordinators); "not found" for anyone else.
+pub async fn staffed(
+    pool: &PgPool,
+    slug: &str,
+    user_id: Uuid,
+    admin_only: bool,
+) -> Result<InstitutionRow, AppError> {
+    let role: Option<String> = sqlx::query_scalar(
+        "select m.role from team_members m join teams t on t.id = m.team_id
+         where t.kind = 'institution' and t.slug = $1 and m.user_id = $2",
+    )
+    .bind(slug)
+    .bind(user_id)
+    .fetch_optional(pool)
+    .await
+    .map_err(internal)?;
+    match role.as_deref() {
+        Some("admin") => {}
+        Some("coordinator") if !admin_only => {}
+        Some(_) => return Err(AppError::Forbidden),
+        None => return Err(no_institution()),
+    }
+    institution_by_slug(pool, slug)
+        .await?
+        .ok_or_else(no_institution)
+}
+
+/// Creates an institution with its pool and email domains (Lab staff).
+#[tracing::instrument(skip_all, fields(admin = %admin.user_id))]
+pub async fn create_institution(
+    pool: &PgPool,
+    admin: &Caller,
+    new: &NewInstitution,
+    application: Option<Uuid>,
+    client_addr: Option<std::net::IpAddr>,
+) -> Result<InstitutionRow, AppError> {
+    let mut tx = pool.begin().await.map_err(internal)?;
+    let id = Uuid::now_v7();
+    let inserted = sqlx::query(
+        "insert into teams (id, kind, slug, name, time_zone, created_by)
+         values ($1, 'institution', $2, $3, $4, $5) on conflict (kind, slug) do nothing",
+    )
+    .bind(id)
+    .bind(&new.slug)
+    .bind(&new.name)
+    .bind(&new.time_zone)
+    .bind(admin.user_id)
+    .execute(&mut *tx)
+    .await
+    .map_err(internal)?;
+    if inserted.rows_affected() == 0 {
+        return Err(AppError::field(
+            "slug",
+            "Another institution has this address; choose another.",
+        ));
+    }
+    sqlx::query(
+        "insert into institutions (team_id, country, website, application_id) values ($1, $2, $3, $4)",
+    )
+    .bind(id)
+    .bind(&new.country)
+    .bind(&new.website)
+    .bind(application)
+    .execute(&mut *tx)
+    .await
+    .map_err(internal)?;
+    sqlx::query(
+        "insert into team_domains (team_id, domain) select $1, d from unnest($2::text[]) d
+         on conflict do nothing",
+    )
+    .bind(id)
+    .bind(&new.domains)
+    .execute(&mut *tx)
+    .await
+    .map_err(internal)?;
+    ledger::account_for(&mut tx, Owner::Institution(id))
+        .await
+        .map_err(internal)?;
+    audited(
+        &mut tx,
+        id,
+        Some(admin.user_id),
+        "institution.create",
+        ("institution", new.slug.clone()),
+        json!({"name": new.name, "slug": new.slug, "country": new.country,
+               "website": new.website, "time_zone": new.time_zone, "domains": new.domains,
+               "application_id": application}),
+        client_addr,
+    )
+    .await?;
+    tx.commit().await.map_err(internal)?;
+    institution_by_slug(pool, &new.slug)
+        .await?
+        .ok_or(AppError::Internal)
+}
+
+/// Makes the user with `email` an `admin` or `coordinator` of the
+/// institution (or changes their role).
+pub async fn set_staff(
+    pool: &PgPool,
+    actor: &Caller,
+    institution: &InstitutionRow,
+    email: &str,
+    role: &str,
+    client_addr: Option<std::net::IpAddr>,
+) -> Result<Uuid, AppError> {
+    if !matches!(role, "admin" | "coordinator") {
+        return Err(AppError::field("role", "Choose admin or coordinator."));
+    }
+    let mut tx = pool.begin().await.map_err(internal)?;
+    let user: Option<Uuid> =
+        sqlx::query_scalar("select id from users where lower(email) = lower($1)")
+            .bind(email.trim())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(internal)?;
+    let user = user.ok_or_else(|| {
+        AppError::field(
+            "email",
+            "Nobody has signed up with this email yet: ask them to sign up first.",
+        )
+    })?;
+    sqlx::query(
+        "insert into team_members (team_id, user_id, role) values ($1, $2, $3)
+         on conflict (team_id, user_id) do update set role = excluded.role",
+    )
+    .bind(institution.id)
+    .bind(user)
+    .bind(role)
+    .execute(&mut *tx)
+    .await
+    .map_err(internal)?;
+    audited(
+        &mut tx,
+        institution.id,
+        Some(actor.user_id),
+        "institution.staff",
+        ("user", user.to_string()),
+        json!({"email": email.trim().to_lowercase(), "role": role}),
+        client_addr,
+    )
+    .await?;
+    tx.commit().await.map_err(internal)?;
+    Ok(user)
+}
+
+/// Grants credit to the institution's pool (Lab staff); false when `key`
+/// was used before (nothing granted again).
+pub async fn grant_institution(
+    pool: &PgPool,
+    admin: &Caller,
+    institution: &InstitutionRow,
+    grant: &crate::domain::credit_grant::ParsedGrant,
+    key: &str,
+    client_addr: Option<std::net::IpAddr>,
+) -> Result<bool, AppError> {
+    let mut tx = pool.begin().await.map_err(internal)?;
+    if crate::server::services::credits::key_used(&mut tx, key).await? {
+        return Ok(false);
+    }
+    let account = ledger::account_for(&mut tx, Owner::Institution(institution.id))
+        .await
+        .map_err(internal)?;
+    let transaction = ledger::grant_with(
+        &mut tx,
+        &ledger::Grant {
+            account,
+            amount: grant.amount,
+            expires_at: grant.expires_at,
+            memo: Memo {
+                memo: Some(grant.reason.clone()),
+                actor_id: Some(admin.user_id),
+                idempotency_key: Some(key.to_owned()),
+            },
+        },
+    )
+    .await
+    .map_err(internal)?;
+    audited(
+        &mut tx,
+        institution.id,
+        Some(admin.user_id),
+        "credits.grant",
+        ("credit_account", account.to_string()),
+        json!({"amount_micros": grant.amount.micros(),
+               "expires_at": grant.expires_at.map(crate::format::rfc3339),
+               "reason": grant.reason, "institution": institution.slug,
+               "transaction_id": transaction}),
+        client_addr,
+    )
+    .await?;
+    tx.commit().await.map_err(internal)?;
+    Ok(true)
+}
+
+/// The cohort `slug`, if there is one.
+pub async fn cohort_by_slug(pool: &PgPool, slug: &str) -> Result<Option<CohortRow>, AppError> {
+    sqlx::query_as(
+        "select t.id, t.slug, t.name, c.institution_id, i.slug as institution_slug,
+                i.name as institution_name, i.time_zone, c.course_code, c.term_start, c.term_end,
+                c.allocation, c.max_students, c.require_institution_email, c.status, c.join_code,
+                c.ended_at, c.reclaimed_at
+         from cohorts c join teams t on t.id = c.team_id join teams i on i.id = c.institution_id
+         where t.slug = $1 and t.kind = 'cohort'",
+    )
+    .bind(slug)
+    .fetch_optional(pool)
+    .await
+    .map_err(internal)
+}
+
+/// The cohort whose join code is `code`.
+pub async fn cohort_by_code(pool: &PgPool, code: &str) -> Result<Option<CohortRow>, AppError> {
+    sqlx::query_as(
+        "select t.id, t.slug, t.name, c.institution_id, i.slug as institution_slug,
+                i.name as institution_name, i.time_zone, c.course_code, c.term_start, c.term_end,
+                c.allocation, c.max_students, c.require_institution_email, c.status, c.join_code,
+                c.ended_at, c.reclaimed_at
+         from cohorts c join teams t on t.id = c.team_id join teams i on i.id = c.institution_id
+         where c.join_code = $1",
+    )
+    .bind(code)
+    .fetch_optional(pool)
+    .await
+    .map_err(internal)
+}
+
+async fn cohort_by_id(conn: &mut PgConnection, id: Uuid) -> Result<CohortRow, AppError> {
+    sqlx::query_as(
+        "select t.id, t.slug, t.name, c.institution_id, i.slug as institution_slug,
+                i.name as institution_name, i.time_zone, c.course_code, c.term_start, c.term_end,
+                c.allocation, c.max_students, c.require_institution_email, c.status, c.join_code,
+                c.ended_at, c.reclaimed_at
+         from cohorts c join teams t on t.id = c.team_id join teams i on i.id = c.institution_id
+         where c.team_id = $1",
+    )
+    .bind(id)
+    .fetch_one(conn)
+    .await
+    .map_err(internal)
+}
+
+/// The cohort `slug` for someone who runs it: a coordinator of it or an
+/// admin of its institution; "not found" for anyone else (students
+/// included).
+pub async fn coordinated(
+    pool: &PgPool,
+    slug: &str,
+    user_id: Uuid,
+) -> Result<(CohortRow, CohortRole), AppError> {
+    let cohort = cohort_by_slug(pool, slug).await?.ok_or_else(not_found)?;
+    let roles: Vec<(Uuid, String)> = sqlx::query_as(
+        "select team_id, role from team_members where user_id = $1 and team_id = any($2)",
+    )
+    .bind(user_id)
+    .bind([cohort.id, cohort.institution_id])
+    .fetch_all(pool)
+    .await
+    .map_err(internal)?;
+    let role = if roles
+        .iter()
+        .any(|(team, role)| *team == cohort.institution_id && role == "admin")
+    {
+        CohortRole::InstitutionAdmin
+    } else if roles
+        .iter()
+        .any(|(team, role)| *team == cohort.id && role == "coordinator")
+    {
+        CohortRole::Coordinator
+    } else {
+        return Err(not_found());
+    };
+    Ok((cohort, role))
+}
+
+/// A new join code.
+fn new_code() -> String {
+    let mut random = [0u8; CODE_LEN];
+    rand::rngs::OsRng.fill_bytes(&mut random);
+    code_from(random)
+}
+
+/// Creates a cohort of `institution` (in draft) with `actor` as its
+/// coordinator, and its pool.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+pub async fn create_cohort(
+    pool: &PgPool,
+    actor: &Caller,
+    institution: &InstitutionRow,
+    form: &CohortForm,
+    client_addr: Option<std::net::IpAddr>,
+) -> Result<CohortRow, AppError> {
+    let mut tx = pool.begin().await.map_err(internal)?;
+    let id = Uuid::now_v7();
+    // The address: the course code and a few random letters, so two terms
+    // of one course never collide.
+    let slug = format!(
+        "{}-{}",
+        crate::domain::organizations::suggest_slug(&form.course_code),
+        new_code().to_lowercase().get(..5).unwrap_or("x")
+    );
+    sqlx::query(
+        "insert into teams (id, kind, slug, name, time_zone, created_by)
+         values ($1, 'cohort', $2, $3, $4, $5)",
+    )
+    .bind(id)
+    .bind(&slug)
+    .bind(&form.name)
+    .bind(&institution.time_zone)
+    .bind(actor.user_id)
+    .execute(&mut *tx)
+    .await
+    .map_err(internal)?;
+    sqlx::query(
+        "insert into cohorts (team_id, institution_id, course_code, term_start, term_end, allocation,
+                              max_students, require_institution_email, join_code)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(id)
+    .bind(institution.id)
+    .bind(&form.course_code)
+    .bind(form.term_start)
+    .bind(form.term_end)
+    .bind(form.allocation.micros())
+    .bind(form.max_students)
+    .bind(form.require_institution_email)
+    .bind(new_code())
+    .execute(&mut *tx)
+    .await
+    .map_err(internal)?;
+    sqlx::query("insert into team_members (team_id, user_id, role) values ($1, $2, 'coordinator')")
+        .bind(id)
+        .bind(actor.user_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+    ledger::account_for(&mut tx, Owner::Cohort(id))
+        .await
+        .map_err(internal)?;
+    audited(
+        &mut tx,
+        id,
+        Some(actor.user_id),
+        "cohort.create",
+        ("cohort", slug.clone()),
+        json!({"name": form.name, "course_code": form.course_code,
+               "term_start": form.term_start.to_string(), "term_end": form.term_end.to_string(),
+               "allocation_micros": form.allocation.micros(), "max_students": form.max_students,
+               "require_institution_email": form.require_institution_email,
+               "institution": institution.slug}),
+        client_addr,
+    )
+    .await?;
+    let cohort = cohort_by_id(&mut tx, id).await?;
+    tx.commit().await.map_err(internal)?;
+    Ok(cohort)
+}
+
+/// Opens, closes or reopens a cohort for joining. An ended one stays so.
+pub async fn set_status(
+    pool: &PgPool,
+    actor: &Caller,
+    cohort: &CohortRow,
+    status: CohortStatus,
+    client_addr: Option<std::net::IpAddr>,
+) -> Result<(), AppError> {
+    if status == CohortStatus::Ended {
+        return Err(AppError::Refused(
+            "End the term with its own button: it also gives the credit back.".to_owned(),
+        ));
+    }
+    let mut tx = pool.begin().await.map_err(internal)?;
+    let changed =
+        sqlx::query("update cohorts set status = $2 where team_id = $1 and status <> 'ended'")
+            .bind(cohort.id)
+            .bind(status.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+    if changed.rows_affected() == 0 {
+        return Err(AppError::Conflict("This course has ended.".to_owned()));
+    }
+    audited(
+        &mut tx,
+        cohort.id,
+        Some(actor.user_id),
+        "cohort.status",
+        ("cohort", cohort.slug.clone()),
+        json!({"from": cohort.status, "to": status.as_str()}),
+        client_addr,
+    )
+    .await?;
+    tx.commit().await.map_err(internal)
+}
+
+/// Gives the cohort a new join code; the old one stops working.
+pub async fn rotate_code(
+    pool: &PgPool,
+    actor: &Caller,
+    cohort: &CohortRow,
+    client_addr: Option<std::net::IpAddr>,
+) -> Result<String, AppError> {
+    let code = new_code();
+    let mut tx = pool.begin().await.map_err(internal)?;
+    sqlx::query("update cohorts set join_code = $2 where team_id = $1")
+        .bind(cohort.id)
+        .bind(&code)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+    audited(
+        &mut tx,
+        cohort.id,
+        Some(actor.user_id),
+        "cohort.rotate_code",
+        ("cohort", cohort.slug.clone()),
+        json!({}),
+        client_addr,
+    )
+    .await?;
+    tx.commit().await.map_err(internal)?;
+    Ok(code)
+}
+
+/// Moves `amount` from the institution's pool to the cohort's (a ledger
+/// transfer, once per `key`), then gives waiting students their
+/// allocation. False when `key` was used before.
+#[tracing::instrument(skip_all, fields(cohort = %cohort.id))]
+pub async fn fund(
+    pool: &PgPool,
+    actor: &Caller,
+    cohort: &CohortRow,
+    amount: Credits,
+    key: &str,
+    client_addr: Option<std::net::IpAddr>,
+) -> Result<bool, AppError> {
+    let mut tx = pool.begin().await.map_err(internal)?;
+    if crate::server::services::credits::key_used(&mut tx, key).await? {
+        return Ok(false);
+    }
+    let from = ledger::account_for(&mut tx, Owner::Institution(cohort.institution_id))
+        .await
+        .map_err(internal)?;
+    let to = ledger::account_for(&mut tx, Owner::Cohort(cohort.id))
+        .await
+        .map_err(internal)?;
+    let memo = Memo {
+        memo: Some(format!("funding {}", cohort.course_code)),
+        actor_id: Some(actor.user_id),
+        idempotency_key: Some(key.to_owned()),
+    };
+    let transaction =
+        ledger::transfer_with(&mut tx, from, to, amount, TransferKind::Allocation, &memo)
+            .await
+            .map_err(|error| match error {
+                LedgerError::InsufficientCredits => AppError::field(
+                    "amount",
+                    "The institution's pool does not hold that much; ask the Lab for more.",
+                ),
+                other => internal(other),
+            })?;
+    audited(
+        &mut tx,
+        cohort.id,
+        Some(actor.user_id),
+        "cohort.fund",
+        ("cohort", cohort.slug.clone()),
+        json!({"amount_micros": amount.micros(), "transaction_id": transaction}),
+        client_addr,
+    )
+    .await?;
+    tx.commit().await.map_err(internal)?;
+    allocate_waiting(pool, cohort.id).await?;
+    Ok(true)
+}
+
+/// What joining a cohort did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Joined {
+    /// Joined, with the course's allocation in their enrollment account.
+    Now,
+    /// Joined before.
+    Already,
+    /// Joined, but the cohort cannot cover the allocation yet: the
+    /// coordinators are told, and it comes when they fund the cohort.
+    Waiting,
+}
+
+/// Joins `caller` to `cohort` (by its link or code, or their roster
+/// invitation): only with their own verified address, at one of the
+/// institution's domains when the cohort requires it, while it is open and
+/// has a seat.
+#[tracing::instrument(skip_all, fields(cohort = %cohort.id, user = %caller.user_id))]
+pub async fn join(
+    pool: &PgPool,
+    caller: &Caller,
+    cohort: &CohortRow,
+    client_addr: Option<std::net::IpAddr>,
+) -> Result<Joined, AppError> {
+    if !caller.email_verified {
+        return Err(AppError::Refused(
+            "Verify your email address first: a course is joined with it.".to_owned(),
+        ));
+    }
+    let email = caller.email.trim().to_lowercase();
+    let mut tx = pool.begin().await.map_err(internal)?;
+    // Joins to one cohort queue here, so seats are counted right.
+    let status: String =
+        sqlx::query_scalar("select status from cohorts where team_id = $1 for update")
+            .bind(cohort.id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(internal)?;
+    let existing: Option<(Uuid, Option<Uuid>, String)> = sqlx::query_as(
+        "select id, user_id, status from enrollments
+         where cohort_id = $1 and (user_id = $2 or email = $3)
+         order by (user_id = $2) desc nulls last limit 1",
+    )
+    .bind(cohort.id)
+    .bind(caller.user_id)
+    .bind(&email)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(internal)?;
+    if let Some((_, Some(user), state)) = &existing {
+        if *user == caller.user_id && matches!(state.as_str(), "joined" | "waiting" | "ended") {
+            return Ok(Joined::Already);
+        }
+    }
+    if status != "open" {
+        return Err(AppError::Refused(
+            "This course is not open for joining; ask its coordinator.".to_owned(),
+        ));
+    }
+    if cohort.require_institution_email {
+        let domains: Vec<String> = sqlx::query_scalar(
+            "select domain from team_domains where team_id = $1 order by domain",
+        )
+        .bind(cohort.institution_id)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(internal)?;
+        let domain = email.rsplit('@').next().unwrap_or_default();
+        if !domains.iter().any(|d| d == domain) {
+            return Err(AppError::Refused(format!(
+                "This course is for {} addresses: sign in with yours (add it on your profile) to join.",
+                domains.join(", ")
+            )));
+        }
+    }
+    let seats: i64 = sqlx::query_scalar(
+        "select count(*) from enrollments where cohort_id = $1 and status in ('joined', 'waiting')",
+    )
+    .bind(cohort.id)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(internal)?;
+    if seats >= i64::from(cohort.max_students) {
+        return Err(AppError::Refused(
+            "This course is full; ask its coordinator for a seat.".to_owned(),
+        ));
+    }
+    let id = match existing {
+        // A roster invitation for this address (someone else's is never
+        // taken: the email matched, and the user is the caller).
+        Some((id, None | Some(_), _)) => {
+            sqlx::query(
+                "update enrollments set user_id = $2, status = 'waiting', joined_at = now() where id = $1",
+            )
+            .bind(id)
+            .bind(caller.user_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+            id
+        }
+        None => {
+            let id = Uuid::now_v7();
+            sqlx::query(
+                "insert into enrollments (id, cohort_id, user_id, email, name, status, joined_at)
+                 values ($1, $2, $3, $4, $5, 'waiting', now())",
+            )
+            .bind(id)
+            .bind(cohort.id)
+            .bind(caller.user_id)
+            .bind(&email)
+            .bind(&caller.display_name)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+            id
+        }
+    };
+    ledger::account_for(&mut tx, Owner::Enrollment(id))
+        .await
+        .map_err(internal)?;
+    let allocated = allocate(&mut tx, cohort.id, id, cohort.allocation).await?;
+    audited(
+        &mut tx,
+        cohort.id,
+        Some(caller.user_id),
+        "cohort.join",
+        ("enrollment", id.to_string()),
+        json!({"email": email, "allocated": allocated}),
+        client_addr,
+    )
+    .await?;
+    if !allocated {
+        tell_coordinators(
+            &mut tx,
+            cohort,
+            &format!("A student is waiting for credit in {}", cohort.course_code),
+            &format!(
+                "{} joined {} ({}), but the course's pool cannot cover their allocation of {} credits.\n\nFund the course from {}'s pool and every waiting student receives theirs.\n",
+                caller.display_name,
+                cohort.name,
+                cohort.course_code,
+                crate::format::credits(Credits::from_micros(cohort.allocation)),
+                cohort.institution_name,
+            ),
+        )
+        .await?;
+    }
+    tx.commit().await.map_err(internal)?;
+    Ok(if allocated {
+        Joined::Now
+    } else {
+        Joined::Waiting
+    })
+}
+
+/// Moves `amount` from the cohort's pool to the enrollment's account and
+/// marks it joined, if the pool covers it; false (still waiting) if not.
+async fn allocate(
+    conn: &mut PgConnection,
+    cohort: Uuid,
+    enrollment: Uuid,
+    amount: i64,
+) -> Result<bool, AppError> {
+    let from = ledger::account_for(conn, Owner::Cohort(cohort))
+        .await
+        .map_err(internal)?;
+    let to = ledger::account_for(conn, Owner::Enrollment(enrollment))
+        .await
+        .map_err(internal)?;
+    let memo = Memo {
+        memo: Some("course allocation".to_owned()),
+        actor_id: None,
+        idempotency_key: Some(format!("enrollment:{enrollment}")),
+    };
+    match ledger::transfer_with(
+        conn,
+        from,
+        to,
+        Credits::from_micros(amount),
+        TransferKind::Allocation,
+        &memo,
+    )
+    .await
+    {
+        Ok(_) => {}
+        Err(LedgerError::InsufficientCredits) => return Ok(false),
+        Err(other) => return Err(internal(other)),
+    }
+    sqlx::query(
+        "update enrollments set status = 'joined', allocated = allocated + $2 where id = $1",
+    )
+    .bind(enrollment)
+    .bind(amount)
+    .execute(&mut *conn)
+    .await
+    .map_err(internal)?;
+    Ok(true)
+}
+
+/// Gives waiting students of the cohort their allocation, first come
+/// first served, while its pool covers it.
+async fn allocate_waiting(pool: &PgPool, cohort: Uuid) -> Result<u64, AppError> {
+    let mut tx = pool.begin().await.map_err(internal)?;
+    let row = cohort_by_id(&mut tx, cohort).await?;
+    sqlx::query("select 1 from cohorts where team_id = $1 for update")
+        .bind(cohort)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+    let waiting: Vec<Uuid> = sqlx::query_scalar(
+        "select id from enrollments where cohort_id = $1 and status = 'waiting' order by joined_at, id",
+    )
+    .bind(cohort)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(internal)?;
+    let mut allocated = 0;
+    for enrollment in waiting {
+        if !allocate(&mut tx, cohort, enrollment, row.allocation).await? {
+            break;
+        }
+        allocated += 1;
+    }
+    tx.commit().await.map_err(internal)?;
+    Ok(allocated)
+}
+
+/// Tops up each of `enrollments` (joined students of the cohort) by
+/// `amount` from the cohort's pool, all or none; once per `key`. Returns
+/// how many students received it (0 when `key` was used before).
+pub async fn top_up(
+    pool: &PgPool,
+    actor: &Caller,
+    cohort: &CohortRow,
+    enrollments: &[Uuid],
+    amount: Credits,
+    key: &str,
+    client_addr: Option<std::net::IpAddr>,
+) -> Result<usize, AppError> {
+    let mut tx = pool.begin().await.map_err(internal)?;
+    if crate::server::services::credits::key_used(&mut tx, key).await? {
+        return Ok(0);
+    }
+    let joined: Vec<Uuid> = sqlx::query_scalar(
+        "select id from enrollments where cohort_id = $1 and id = any($2) and status = 'joined' order by id",
+    )
+    .bind(cohort.id)
+    .bind(enrollments)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(internal)?;
+    if joined.is_empty() {
+        return Err(AppError::Refused(
+            "Choose students who have joined the course.".to_owned(),
+        ));
+    }
+    let from = ledger::account_for(&mut tx, Owner::Cohort(cohort.id))
+        .await
+        .map_err(internal)?;
+    for (i, enrollment) in joined.iter().enumerate() {
+        let to = ledger::account_for(&mut tx, Owner::Enrollment(*enrollment))
+            .await
+            .map_err(internal)?;
+        let memo = Memo {
+            memo: Some("course top-up".to_owned()),
+            actor_id: Some(actor.user_id),
+            idempotency_key: Some(if i == 0 {
+                key.to_owned()
+            } else {
+                format!("{key}:{i}")
+            }),
+        };
+        ledger::transfer_with(&mut tx, from, to, amount, TransferKind::Allocation, &memo)
+            .await
+            .map_err(|error| match error {
+                LedgerError::InsufficientCredits => AppError::field(
+                    "amount",
+                    "The course's pool cannot cover this for every student chosen; fund it first.",
+                ),
+                other => internal(other),
+            })?;
+        sqlx::query("update enrollments set allocated = allocated + $2 where id = $1")
+            .bind(enrollment)
+            .bind(amount.micros())
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+    }
+    audited(
+        &mut tx,
+        cohort.id,
+        Some(actor.user_id),
+        "cohort.top_up",
+        ("cohort", cohort.slug.clone()),
+        json!({"amount_micros": amount.micros(), "enrollments": joined}),
+        client_addr,
+    )
+    .await?;
+    tx.commit().await.map_err(internal)?;
+    Ok(joined.len())
+}
+
+/// Ends the cohort's term (the job at its end date, or a coordinator
+/// early): nobody joins or spends any more, keys billed to it stop, and
+/// [`reclaim`] gives the unused credit back. `actor` is `None` for the job.
+#[tracing::instrument(skip_all, fields(cohort = %cohort.id))]
+pub async fn end_term(
+    pool: &PgPool,
+    actor: Option<&Caller>,
+    cohort: &CohortRow,
+    client_addr: Option<std::net::IpAddr>,
+) -> Result<Reclaimed, AppError> {
+    let mut tx = pool.begin().await.map_err(internal)?;
+    let ended = sqlx::query(
+        "update cohorts set status = 'ended', ended_at = now() where team_id = $1 and status <> 'ended'",
+    )
+    .bind(cohort.id)
+    .execute(&mut *tx)
+    .await
+    .map_err(internal)?;
+    if ended.rows_affected() == 1 {
+        sqlx::query(
+            "update enrollments set status = case when user_id is null then 'removed' else 'ended' end,
+                    ended_at = now()
+             where cohort_id = $1 and status in ('invited', 'waiting', 'joined')",
+        )
+        .bind(cohort.id)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+        let keys = sqlx::query(
+            "update api_keys k set revoked_at = now()
+             from enrollments e
+             where k.enrollment_id = e.id and e.cohort_id = $1 and k.revoked_at is null",
+        )
+        .bind(cohort.id)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+        audited(
+            &mut tx,
+            cohort.id,
+            actor.map(|a| a.user_id),
+            "cohort.end",
+            ("cohort", cohort.slug.clone()),
+            json!({"keys_revoked": keys.rows_affected(), "early": actor.is_some()}),
+            client_addr,
+        )
+        .await?;
+    }
+    tx.commit().await.map_err(internal)?;
+    reclaim(pool, cohort.id).await
+}
+
+/// What a reclaim moved, in micro-credits, and whether everything is back.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reclaimed {
+    /// From students' enrollment accounts to the cohort.
+    pub from_students: i64,
+    /// From the cohort to the institution.
+    pub to_institution: i64,
+    /// No credit is left with the students or the cohort, and none is held
+    /// by requests in flight: the reclaim is done.
+    pub done: bool,
+}
+
+/// Moves what an ended cohort's students have left back to the cohort, and
+/// what the cohort has back to its institution, as ledger transfers.
+/// Credit held by requests still in flight is left to them; what they do
+/// not spend comes back on a later run (the job runs it until `done`), so
+/// nothing is lost and nothing moves twice.
+#[tracing::instrument(skip(pool))]
+pub async fn reclaim(pool: &PgPool, cohort: Uuid) -> Result<Reclaimed, AppError> {
+    let mut tx = pool.begin().await.map_err(internal)?;
+    let row = cohort_by_id(&mut tx, cohort).await?;
+    if row.status() != CohortStatus::Ended {
+        return Err(AppError::Conflict("The course has not ended.".to_owned()));
+    }
+    let cohort_account = ledger::account_for(&mut tx, Owner::Cohort(cohort))
+        .await
+        .map_err(internal)?;
+    let institution_account = ledger::account_for(&mut tx, Owner::Institution(row.institution_id))
+        .await
+        .map_err(internal)?;
+    // Every account of the cohort, locked in id order.
+    let accounts: Vec<(Uuid, Option<Uuid>, i64, i64)> = sqlx::query_as(
+        "select a.id, e.id, a.available, a.reserved
+         from credit_accounts a left join enrollments e on a.owner_kind = 'enrollment' and e.id = a.owner_id
+         where (a.owner_kind = 'enrollment' and e.cohort_id = $1) or a.id = $2
+         order by a.id for update of a",
+    )
+    .bind(cohort)
+    .bind(cohort_account)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(internal)?;
+    let mut reclaimed = Reclaimed::default();
+    let mut held = 0;
+    for (account, enrollment, available, reserved) in &accounts {
+        held += reserved;
+        let Some(enrollment) = enrollment else {
+            continue;
+        };
+        if *available <= 0 {
+            continue;
+        }
+        let memo = Memo {
+            memo: Some(format!("unused allocation of {}", row.course_code)),
+            actor_id: None,
+            idempotency_key: None,
+        };
+        ledger::transfer_with(
+            &mut tx,
+            *account,
+            cohort_account,
+            Credits::from_micros(*available),
+            TransferKind::Reclaim,
+            &memo,
+        )
+        .await
+        .map_err(internal)?;
+        sqlx::query("update enrollments set reclaimed = reclaimed + $2 where id = $1")
+            .bind(enrollment)
+            .bind(available)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        reclaimed.from_students += available;
+    }
+    let in_cohort: i64 = sqlx::query_scalar("select available from credit_accounts where id = $1")
+        .bind(cohort_account)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(internal)?;
+    if in_cohort > 0 {
+        let memo = Memo {
+            memo: Some(format!("{} ended", row.course_code)),
+            actor_id: None,
+            idempotency_key: None,
+        };
+        ledger::transfer_with(
+            &mut tx,
+            cohort_account,
+            institution_account,
+            Credits::from_micros(in_cohort),
+            TransferKind::Reclaim,
+            &memo,
+        )
+        .await
+        .map_err(internal)?;
+        reclaimed.to_institution = in_cohort;
+    }
+    reclaimed.done = held == 0;
+    if reclaimed.from_students > 0 || reclaimed.to_institution > 0 {
+        audited(
+            &mut tx,
+            cohort,
+            None,
+            "cohort.reclaim",
+            ("cohort", row.slug.clone()),
+            json!({"from_students_micros": reclaimed.from_students,
+                   "to_institution_micros": reclaimed.to_institution,
+                   "done": reclaimed.done}),
+            None,
+        )
+        .await?;
+    }
+    if reclaimed.done && row.reclaimed_at.is_none() {
+        sqlx::query("update cohorts set reclaimed_at = now() where team_id = $1")
+            .bind(cohort)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        let totals: (i64, i64, i64) = sqlx::query_as(
+            "select count(*) filter (where user_id is not null), coalesce(sum(allocated), 0)::bigint,
+                    coalesce(sum(reclaimed), 0)::bigint
+             from enrollments where cohort_id = $1",
+        )
+        .bind(cohort)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(internal)?;
+        let credits = |micros: i64| crate::format::credits(Credits::from_micros(micros));
+        tell_coordinators(
+            &mut tx,
+            &row,
+            &format!("{} has ended: its credit is back with {}", row.course_code, row.institution_name),
+            &format!(
+                "The term of {} ({}) has ended.\n\nStudents: {}\nAllocated to them: {} credits\nSpent by them: {} credits\nReturned to {}'s pool: {} credits from students, and what the course still held.\n\nStudents keep read access to their history; their course keys no longer work.\n",
+                row.name,
+                row.course_code,
+                totals.0,
+                credits(totals.1),
+                credits(totals.1 - totals.2),
+                row.institution_name,
+                credits(totals.2),
+            ),
+        )
+        .await?;
+    }
+    tx.commit().await.map_err(internal)?;
+    Ok(reclaimed)
+}
+
+/// Cohorts whose term is over (by `lab_now()` in their institution's time
+/// zone) but not yet ended, and ended ones whose credit is not all back.
+pub async fn due(pool: &PgPool) -> Result<(Vec<Uuid>, Vec<Uuid>), AppError> {
+    let to_end: Vec<Uuid> = sqlx::query_scalar(
+        "select c.team_id from cohorts c join teams i on i.id = c.institution_id
+         where c.status <> 'ended'
+           and lab_now() >= ((c.term_end + 1)::timestamp at time zone i.time_zone)",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(internal)?;
+    let to_reclaim: Vec<Uuid> = sqlx::query_scalar(
+        "select team_id from cohorts where status = 'ended' and reclaimed_at is null",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(internal)?;
+    Ok((to_end, to_reclaim))
+}
+
+/// Ends every cohort whose term is over and reclaims what is not back yet;
+/// returns how many cohorts it ended.
+pub async fn run_due(pool: &PgPool) -> Result<usize, AppError> {
+    let (to_end, to_reclaim) = due(pool).await?;
+    for cohort in &to_end {
+        let mut conn = pool.acquire().await.map_err(internal)?;
+        let row = cohort_by_id(&mut conn, *cohort).await?;
+        drop(conn);
+        end_term(pool, None, &row, None).await?;
+    }
+    for cohort in to_reclaim.iter().filter(|c| !to_end.contains(c)) {
+        reclaim(pool, *cohort).await?;
+    }
+    Ok(to_end.len())
+}
+
+/// Queues an email to each coordinator of `cohort` and each admin of its
+/// institution.
+async fn tell_coordinators(
+    conn: &mut PgConnection,
+    cohort: &CohortRow,
+    subject: &str,
+    body: &str,
+) -> Result<(), AppError> {
+    let recipients: Vec<String> = sqlx::query_scalar(
+        "select distinct u.email from team_members m join users u on u.id = m.user_id
+         where (m.team_id = $1 and m.role = 'coordinator') or (m.team_id = $2 and m.role = 'admin')",
+    )
+    .bind(cohort.id)
+    .bind(cohort.institution_id)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(internal)?;
+    for recipient in recipients {
+        outbox::enqueue(
+            &mut *conn,
+            &OutgoingEmail {
+                recipient,
+                subject: subject.to_owned(),
+                body_text: body.to_owned(),
+                secret_body_text: None,
+            },
+        )
+        .await
+        .map_err(internal)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[path = "cohorts_tests.rs"]
+mod tests;

@@ -1,0 +1,425 @@
+//! The money of a course against real PostgreSQL: funding, joining with an
+//! allocation (or waiting for one), top-ups, and the end of a term giving
+//! every unused credit back, with requests in flight and a frozen clock.
+
+use sqlx::PgPool;
+use time::macros::date;
+use uuid::Uuid;
+
+use super::*;
+use crate::domain::credit_grant::ParsedGrant;
+use crate::domain::role::PlatformRole;
+use crate::server::ledger::{verify, Batcher, Spender};
+
+fn c(credits: i64) -> Credits {
+    Credits::from_credits(credits).expect("small amount")
+}
+
+/// A verified person with `email`, as the caller the services take.
+async fn person(pool: &PgPool, email: &str) -> Caller {
+    let id = Uuid::now_v7();
+    sqlx::query(
+        "insert into users (id, email, password_hash, display_name, account_kind, country, email_verified_at)
+         values ($1, $2, 'x', $2, 'academic', 'SG', now())",
+    )
+    .bind(id)
+    .bind(email)
+    .execute(pool)
+    .await
+    .expect("user");
+    Caller {
+        user_id: id,
+        login_id: Uuid::now_v7(),
+        email: email.to_owned(),
+        display_name: email.to_owned(),
+        role: PlatformRole::Admin,
+        email_verified: true,
+    }
+}
+
+async fn available(pool: &PgPool, owner: Owner) -> i64 {
+    ledger::available_of(pool, owner).await.expect("balance")
+}
+
+async fn assert_verified(pool: &PgPool) {
+    let violations = verify(pool).await.expect("verify");
+    assert!(violations.is_empty(), "{violations:?}");
+}
+
+/// An institution at `nus.edu.sg` holding `credits`, and a coordinator.
+async fn institution(pool: &PgPool, credits: i64) -> (InstitutionRow, Caller) {
+    let admin = person(pool, "staff@lab.test").await;
+    let new = NewInstitution {
+        name: "National University".to_owned(),
+        slug: "nus".to_owned(),
+        country: "SG".to_owned(),
+        website: None,
+        time_zone: "Asia/Singapore".to_owned(),
+        domains: vec!["nus.edu.sg".to_owned()],
+    };
+    let nus = create_institution(pool, &admin, &new, None, None)
+        .await
+        .expect("institution");
+    let grant = ParsedGrant {
+        amount: c(credits),
+        expires_at: None,
+        reason: "Teaching credits".to_owned(),
+    };
+    assert!(
+        grant_institution(pool, &admin, &nus, &grant, "nus-grant", None)
+            .await
+            .expect("grant")
+    );
+    let coordinator = person(pool, "prof@nus.edu.sg").await;
+    set_staff(pool, &admin, &nus, &coordinator.email, "coordinator", None)
+        .await
+        .expect("staff");
+    (nus, coordinator)
+}
+
+/// An open cohort of `nus` giving each of up to `seats` students `each`
+/// credits, its term 11 January to 8 May 2027.
+async fn cohort(
+    pool: &PgPool,
+    nus: &InstitutionRow,
+    coordinator: &Caller,
+    each: i64,
+    seats: i32,
+) -> CohortRow {
+    let form = CohortForm {
+        name: "Machine learning".to_owned(),
+        course_code: "CS3244".to_owned(),
+        term_start: date!(2027 - 01 - 11),
+        term_end: date!(2027 - 05 - 08),
+        allocation: c(each),
+        max_students: seats,
+        require_institution_email: true,
+    };
+    let cohort = create_cohort(pool, coordinator, nus, &form, None)
+        .await
+        .expect("cohort");
+    set_status(pool, coordinator, &cohort, CohortStatus::Open, None)
+        .await
+        .expect("open");
+    cohort_by_slug(pool, &cohort.slug)
+        .await
+        .expect("read")
+        .expect("there")
+}
+
+async fn enrollment_of(pool: &PgPool, cohort: &CohortRow, student: &Caller) -> (Uuid, String) {
+    sqlx::query_as("select id, status from enrollments where cohort_id = $1 and user_id = $2")
+        .bind(cohort.id)
+        .bind(student.user_id)
+        .fetch_one(pool)
+        .await
+        .expect("enrollment")
+}
+
+/// A pool whose sessions see the clock at `at` (`lab_now()`).
+fn frozen(pool: &PgPool, at: &str) -> PgPool {
+    let options = (*pool.connect_options()).clone().options([("lab.now", at)]);
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(3)
+        .connect_lazy_with(options)
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn students_join_with_their_allocation_wait_when_the_course_is_short_and_get_it_back_at_term_end(
+    pool: PgPool,
+) {
+    let (nus, prof) = institution(&pool, 1_000).await;
+    let course = cohort(&pool, &nus, &prof, 10, 3).await;
+    assert!(fund(&pool, &prof, &course, c(25), "fund-1", None)
+        .await
+        .expect("fund"));
+    assert!(
+        !fund(&pool, &prof, &course, c(25), "fund-1", None)
+            .await
+            .expect("again"),
+        "a funding key moves credit once"
+    );
+    assert_eq!(
+        available(&pool, Owner::Institution(nus.id)).await,
+        c(975).micros()
+    );
+
+    let ann = person(&pool, "ann@nus.edu.sg").await;
+    let bob = person(&pool, "bob@nus.edu.sg").await;
+    let cy = person(&pool, "cy@nus.edu.sg").await;
+    assert_eq!(
+        join(&pool, &ann, &course, None).await.expect("join"),
+        Joined::Now
+    );
+    assert_eq!(
+        join(&pool, &ann, &course, None).await.expect("again"),
+        Joined::Already
+    );
+    assert_eq!(
+        join(&pool, &bob, &course, None).await.expect("join"),
+        Joined::Now
+    );
+    // 5 credits left in the course: Cy waits, and the coordinator is told.
+    assert_eq!(
+        join(&pool, &cy, &course, None).await.expect("join"),
+        Joined::Waiting
+    );
+    let told: i64 = sqlx::query_scalar(
+        "select count(*) from outbox where recipient = $1 and subject like 'A student is waiting%'",
+    )
+    .bind(&prof.email)
+    .fetch_one(&pool)
+    .await
+    .expect("outbox");
+    assert_eq!(told, 1);
+    let (cy_enrollment, status) = enrollment_of(&pool, &course, &cy).await;
+    assert_eq!(status, "waiting");
+    assert_eq!(available(&pool, Owner::Enrollment(cy_enrollment)).await, 0);
+    // The course is full now.
+    let dan = person(&pool, "dan@nus.edu.sg").await;
+    assert!(matches!(
+        join(&pool, &dan, &course, None).await,
+        Err(AppError::Refused(message)) if message.contains("full")
+    ));
+    // Funding it gives Cy the allocation.
+    fund(&pool, &prof, &course, c(5), "fund-2", None)
+        .await
+        .expect("fund");
+    assert_eq!(enrollment_of(&pool, &course, &cy).await.1, "joined");
+    assert_eq!(
+        available(&pool, Owner::Enrollment(cy_enrollment)).await,
+        c(10).micros()
+    );
+    assert_eq!(available(&pool, Owner::Cohort(course.id)).await, 0);
+
+    // A top-up the course cannot cover moves nothing; funded, it does.
+    let (ann_enrollment, _) = enrollment_of(&pool, &course, &ann).await;
+    assert!(top_up(
+        &pool,
+        &prof,
+        &course,
+        &[ann_enrollment],
+        c(3),
+        "top-1",
+        None
+    )
+    .await
+    .is_err());
+    fund(&pool, &prof, &course, c(3), "fund-3", None)
+        .await
+        .expect("fund");
+    assert_eq!(
+        top_up(
+            &pool,
+            &prof,
+            &course,
+            &[ann_enrollment],
+            c(3),
+            "top-1",
+            None
+        )
+        .await
+        .expect("top up"),
+        1
+    );
+    assert_eq!(
+        available(&pool, Owner::Enrollment(ann_enrollment)).await,
+        c(13).micros()
+    );
+
+    // Ann spends 4 credits of it; only she may spend it.
+    let batcher = Batcher::start(pool.clone(), 1);
+    let ttl = time::Duration::minutes(5);
+    let account = {
+        let mut conn = pool.acquire().await.expect("conn");
+        ledger::account_for(&mut conn, Owner::Enrollment(ann_enrollment))
+            .await
+            .expect("account")
+    };
+    assert_eq!(
+        batcher
+            .reserve_for(account, c(1), ttl, Spender::Member(bob.user_id))
+            .await,
+        Err(LedgerError::NotMember)
+    );
+    let held = batcher
+        .reserve_for(account, c(4), ttl, Spender::Member(ann.user_id))
+        .await
+        .expect("hers");
+    batcher
+        .settle(account, held.hold, c(4), "ann-1")
+        .await
+        .expect("settle");
+    batcher.return_leases().await;
+
+    // The day after the term's last day in Singapore, the job ends it.
+    let before_end = frozen(&pool, "2027-05-08T15:59:00Z");
+    assert_eq!(
+        run_due(&before_end).await.expect("job"),
+        0,
+        "8 May is still term"
+    );
+    let after_end = frozen(&pool, "2027-05-08T16:00:00Z");
+    assert_eq!(run_due(&after_end).await.expect("job"), 1);
+    let ended = cohort_by_slug(&pool, &course.slug)
+        .await
+        .expect("read")
+        .expect("there");
+    assert_eq!(ended.status(), CohortStatus::Ended);
+    assert!(ended.reclaimed_at.is_some(), "nothing was in flight");
+    for student in [&ann, &bob, &cy] {
+        let (enrollment, status) = enrollment_of(&pool, &course, student).await;
+        assert_eq!(status, "ended");
+        assert_eq!(available(&pool, Owner::Enrollment(enrollment)).await, 0);
+    }
+    assert_eq!(available(&pool, Owner::Cohort(course.id)).await, 0);
+    // Everything granted, less what Ann spent, is back with the institution.
+    assert_eq!(
+        available(&pool, Owner::Institution(nus.id)).await,
+        c(996).micros()
+    );
+    let reclaimed: i64 =
+        sqlx::query_scalar("select sum(reclaimed)::bigint from enrollments where cohort_id = $1")
+            .bind(course.id)
+            .fetch_one(&pool)
+            .await
+            .expect("reclaimed");
+    assert_eq!(reclaimed, c(29).micros());
+    // Nobody spends an ended course's credit.
+    assert_eq!(
+        batcher
+            .reserve_for(account, c(1), ttl, Spender::Member(ann.user_id))
+            .await,
+        Err(LedgerError::EnrollmentEnded)
+    );
+    let summary: i64 = sqlx::query_scalar(
+        "select count(*) from outbox where recipient = $1 and subject like 'CS3244 has ended%'",
+    )
+    .bind(&prof.email)
+    .fetch_one(&pool)
+    .await
+    .expect("outbox");
+    assert_eq!(summary, 1);
+    // Running the job again moves nothing twice.
+    assert_eq!(run_due(&after_end).await.expect("job"), 0);
+    assert_eq!(
+        available(&pool, Owner::Institution(nus.id)).await,
+        c(996).micros()
+    );
+    assert_verified(&pool).await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_term_ended_while_requests_are_in_flight_gets_back_what_they_do_not_spend(pool: PgPool) {
+    let (nus, prof) = institution(&pool, 100).await;
+    let course = cohort(&pool, &nus, &prof, 10, 5).await;
+    fund(&pool, &prof, &course, c(10), "fund", None)
+        .await
+        .expect("fund");
+    let ann = person(&pool, "ann@nus.edu.sg").await;
+    join(&pool, &ann, &course, None).await.expect("join");
+    let (enrollment, _) = enrollment_of(&pool, &course, &ann).await;
+    let account = {
+        let mut conn = pool.acquire().await.expect("conn");
+        ledger::account_for(&mut conn, Owner::Enrollment(enrollment))
+            .await
+            .expect("account")
+    };
+    let batcher = Batcher::start(pool.clone(), 1);
+    let ttl = time::Duration::minutes(5);
+    let in_flight = batcher
+        .reserve_for(account, c(5), ttl, Spender::Member(ann.user_id))
+        .await
+        .expect("a request");
+
+    // Ended early by the coordinator while the request runs: its lease's
+    // credit stays with it.
+    let first = end_term(&pool, Some(&prof), &course, None)
+        .await
+        .expect("end");
+    assert!(!first.done, "a request holds credit");
+    assert_eq!(
+        first.from_students + available(&pool, Owner::Enrollment(enrollment)).await,
+        c(10).micros() - balance_reserved(&pool, account).await
+    );
+    // It spends 2 and finishes; its lease goes back.
+    batcher
+        .settle(account, in_flight.hold, c(2), "in-flight")
+        .await
+        .expect("settle");
+    batcher.return_leases().await;
+    let second = reclaim(&pool, course.id).await.expect("reclaim");
+    assert!(second.done);
+    assert_eq!(
+        first.from_students + second.from_students,
+        c(8).micros(),
+        "all of it but what was spent, once"
+    );
+    assert_eq!(
+        available(&pool, Owner::Institution(nus.id)).await,
+        c(98).micros()
+    );
+    let reclaimed: i64 = sqlx::query_scalar("select reclaimed from enrollments where id = $1")
+        .bind(enrollment)
+        .fetch_one(&pool)
+        .await
+        .expect("reclaimed");
+    assert_eq!(reclaimed, c(8).micros());
+    assert_verified(&pool).await;
+}
+
+async fn balance_reserved(pool: &PgPool, account: Uuid) -> i64 {
+    ledger::balance(pool, account)
+        .await
+        .expect("balance")
+        .reserved
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn only_an_open_course_with_a_seat_takes_a_verified_student_of_its_institution(pool: PgPool) {
+    let (nus, prof) = institution(&pool, 100).await;
+    let course = cohort(&pool, &nus, &prof, 1, 1).await;
+    fund(&pool, &prof, &course, c(5), "fund", None)
+        .await
+        .expect("fund");
+    let outsider = person(&pool, "eve@gmail.com").await;
+    assert!(matches!(
+        join(&pool, &outsider, &course, None).await,
+        Err(AppError::Refused(message)) if message.contains("nus.edu.sg")
+    ));
+    let mut unverified = person(&pool, "fay@nus.edu.sg").await;
+    unverified.email_verified = false;
+    assert!(join(&pool, &unverified, &course, None).await.is_err());
+    set_status(&pool, &prof, &course, CohortStatus::Closed, None)
+        .await
+        .expect("close");
+    let ann = person(&pool, "ann@nus.edu.sg").await;
+    assert!(matches!(
+        join(&pool, &ann, &course, None).await,
+        Err(AppError::Refused(message)) if message.contains("not open")
+    ));
+    set_status(&pool, &prof, &course, CohortStatus::Open, None)
+        .await
+        .expect("open");
+    assert_eq!(
+        join(&pool, &ann, &course, None).await.expect("join"),
+        Joined::Now
+    );
+    // Someone else with the code: no institution staff role, no seat.
+    assert!(coordinated(&pool, &course.slug, ann.user_id).await.is_err());
+    assert_eq!(
+        coordinated(&pool, &course.slug, prof.user_id)
+            .await
+            .expect("runs it")
+            .1,
+        CohortRole::Coordinator
+    );
+    let old = course.join_code.clone();
+    let new = rotate_code(&pool, &prof, &course, None)
+        .await
+        .expect("rotate");
+    assert_ne!(old, new);
+    assert!(cohort_by_code(&pool, &old).await.expect("read").is_none());
+    assert!(cohort_by_code(&pool, &new).await.expect("read").is_some());
+    assert_verified(&pool).await;
+}
