@@ -166,6 +166,31 @@ pub fn organization(slug: &str) -> String {
     format!("/orgs/{slug}")
 }
 
+/// `/institutions/{slug}`: an institution's dashboard, for its staff.
+pub fn institution(slug: &str) -> String {
+    format!("/institutions/{slug}")
+}
+
+/// `/courses/{slug}`: a course's console, for its coordinators.
+pub fn course(slug: &str) -> String {
+    format!("/courses/{slug}")
+}
+
+/// `/join`: joining a course with its code.
+pub fn join() -> &'static str {
+    "/join"
+}
+
+/// `/join/{code}`: a course's join link.
+pub fn join_course(code: &str) -> String {
+    format!("/join/{code}")
+}
+
+/// `/admin/institutions`: institutions, for Lab staff.
+pub fn admin_institutions() -> &'static str {
+    "/admin/institutions"
+}
+
 /// `/orgs/{slug}/usage`: an organization's spend by member, key, model
 /// and day.
 pub fn organization_usage(slug: &str) -> String {
@@ -385,6 +410,11 @@ mod tests {
             organization_usage("acme-labs"),
             organization_audit("acme-labs"),
             invitation("0123abcd"),
+            institution("nus"),
+            course("cs3244-abcde"),
+            join().to_owned(),
+            join_course("KX7MP2QD"),
+            admin_institutions().to_owned(),
             shared("0123abcd"),
             agent("credit-memo-drafter"),
             dataset("nycflights13"),

@@ -1,5 +1,7 @@
 //! Periodic work: releasing expired holds and expiring lapsed grants (the
-//! ledger's), and forgetting the links of unsent emails after an hour.
+//! ledger's), forgetting the links of unsent emails after an hour, and
+//! ending courses whose term is over (their unused credit going back to
+//! the institution, again until requests in flight are done).
 
 use std::time::Duration;
 
@@ -28,6 +30,13 @@ pub fn spawn(pool: PgPool) {
             }
             if let Err(error) = app::server::services::outbox::forget_secrets(&pool).await {
                 tracing::error!(%error, "forgetting old email links failed; retrying next round");
+            }
+            match app::server::services::cohorts::run_due(&pool).await {
+                Ok(0) => {}
+                Ok(ended) => tracing::info!(ended, "courses whose term is over ended"),
+                Err(error) => {
+                    tracing::error!(%error, "ending courses failed; retrying next round");
+                }
             }
         }
     });

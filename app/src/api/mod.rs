@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod agents;
+pub mod cohorts;
 pub mod credits;
 pub mod dashboard;
 pub mod datasets;

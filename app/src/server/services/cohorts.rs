@@ -1154,6 +1154,219 @@ pub async fn run_due(pool: &PgPool) -> Result<usize, AppError> {
     Ok(to_end.len())
 }
 
+/// A student of a cohort as coordinators see them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StudentRow {
+    pub id: Uuid,
+    pub email: String,
+    pub name: Option<String>,
+    pub student_id: Option<String>,
+    pub status: String,
+    /// Micro-credits moved to them, spent by their requests, left.
+    pub allocated: i64,
+    pub spent: i64,
+    pub remaining: i64,
+    pub requests: i64,
+    pub last_activity: Option<OffsetDateTime>,
+}
+
+/// The cohort's students (invited, waiting, joined, ended), with what they
+/// received, spent and have left, by name.
+pub async fn students(pool: &PgPool, cohort: Uuid) -> Result<Vec<StudentRow>, AppError> {
+    sqlx::query_as(
+        "select e.id, e.email, e.name, e.student_id, e.status, e.allocated,
+                coalesce(u.spent, 0)::bigint as spent,
+                coalesce(a.available + a.reserved, 0)::bigint as remaining,
+                coalesce(u.requests, 0)::bigint as requests, u.last_activity
+         from enrollments e
+         left join credit_accounts a on a.owner_kind = 'enrollment' and a.owner_id = e.id
+         left join lateral (
+             select sum(r.credits) as spent, count(*) as requests, max(r.created_at) as last_activity
+             from usage_records r where r.account_id = a.id
+         ) u on true
+         where e.cohort_id = $1 and e.status <> 'removed'
+         order by lower(coalesce(e.name, e.email)), e.email",
+    )
+    .bind(cohort)
+    .fetch_all(pool)
+    .await
+    .map_err(internal)
+}
+
+/// A cohort of an institution, as its dashboard lists it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CohortSummaryRow {
+    pub slug: String,
+    pub name: String,
+    pub course_code: String,
+    pub status: String,
+    pub term_start: Date,
+    pub term_end: Date,
+    pub students: i64,
+    /// Micro-credits: moved to students, and spent by them.
+    pub allocated: i64,
+    pub spent: i64,
+    /// What the cohort's own pool holds.
+    pub pool: i64,
+}
+
+/// The institution's cohorts, the newest term first, with their spend.
+pub async fn cohorts_of(
+    pool: &PgPool,
+    institution: Uuid,
+) -> Result<Vec<CohortSummaryRow>, AppError> {
+    sqlx::query_as(
+        "select t.slug, t.name, c.course_code, c.status, c.term_start, c.term_end,
+                (select count(*) from enrollments e where e.cohort_id = c.team_id
+                   and e.status in ('joined', 'waiting', 'ended')) as students,
+                (select coalesce(sum(e.allocated), 0) from enrollments e where e.cohort_id = c.team_id)::bigint
+                   as allocated,
+                (select coalesce(sum(r.credits), 0) from enrollments e
+                   join credit_accounts a on a.owner_kind = 'enrollment' and a.owner_id = e.id
+                   join usage_records r on r.account_id = a.id
+                  where e.cohort_id = c.team_id)::bigint as spent,
+                coalesce((select a.available from credit_accounts a
+                           where a.owner_kind = 'cohort' and a.owner_id = c.team_id), 0) as pool
+         from cohorts c join teams t on t.id = c.team_id
+         where c.institution_id = $1
+         order by c.term_start desc, t.name",
+    )
+    .bind(institution)
+    .fetch_all(pool)
+    .await
+    .map_err(internal)
+}
+
+/// Someone on an institution's staff.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StaffRow {
+    pub user_id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+}
+
+/// The institution's admins and coordinators, by name.
+pub async fn staff(pool: &PgPool, institution: Uuid) -> Result<Vec<StaffRow>, AppError> {
+    sqlx::query_as(
+        "select u.id as user_id, u.email, u.display_name, m.role
+         from team_members m join users u on u.id = m.user_id
+         where m.team_id = $1 order by m.role, lower(u.display_name)",
+    )
+    .bind(institution)
+    .fetch_all(pool)
+    .await
+    .map_err(internal)
+}
+
+/// The institutions `user_id` is on the staff of, and the cohorts they
+/// coordinate: (slug, name, role) each.
+pub async fn run_by(
+    pool: &PgPool,
+    user_id: Uuid,
+) -> Result<Vec<(String, String, String, String)>, AppError> {
+    sqlx::query_as(
+        "select t.kind, t.slug, t.name, m.role from team_members m join teams t on t.id = m.team_id
+         where m.user_id = $1 and t.kind in ('institution', 'cohort')
+         order by t.kind desc, lower(t.name)",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await
+    .map_err(internal)
+}
+
+/// A course of a student's, for their dashboard.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MyCourseRow {
+    pub slug: String,
+    pub name: String,
+    pub course_code: String,
+    pub institution_name: String,
+    pub status: String,
+    pub term_end: Date,
+    pub time_zone: String,
+    pub allocated: i64,
+    pub remaining: i64,
+}
+
+/// The courses `user_id` has joined (waiting ones too), the current first.
+pub async fn my_courses(pool: &PgPool, user_id: Uuid) -> Result<Vec<MyCourseRow>, AppError> {
+    sqlx::query_as(
+        "select t.slug, t.name, c.course_code, i.name as institution_name, e.status, c.term_end,
+                i.time_zone, e.allocated,
+                coalesce(a.available + a.reserved, 0)::bigint as remaining
+         from enrollments e
+         join cohorts c on c.team_id = e.cohort_id
+         join teams t on t.id = c.team_id
+         join teams i on i.id = c.institution_id
+         left join credit_accounts a on a.owner_kind = 'enrollment' and a.owner_id = e.id
+         where e.user_id = $1 and e.status in ('joined', 'waiting', 'ended')
+         order by (e.status = 'ended'), c.term_end, t.name",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await
+    .map_err(internal)
+}
+
+/// The enrollment of `user_id` in the cohort `slug` that may be spent now
+/// (joined), with its account: what "bill to: course" pays with.
+pub async fn spendable_enrollment(
+    pool: &PgPool,
+    user_id: Uuid,
+    slug: &str,
+) -> Result<Option<(Uuid, Uuid)>, AppError> {
+    sqlx::query_as(
+        "select e.id, a.id from enrollments e
+         join teams t on t.id = e.cohort_id and t.kind = 'cohort'
+         join credit_accounts a on a.owner_kind = 'enrollment' and a.owner_id = e.id
+         where e.user_id = $1 and t.slug = $2 and e.status = 'joined'",
+    )
+    .bind(user_id)
+    .bind(slug)
+    .fetch_optional(pool)
+    .await
+    .map_err(internal)
+}
+
+/// An institution as Lab staff list them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StaffInstitutionRow {
+    pub slug: String,
+    pub name: String,
+    pub country: String,
+    pub domains: Vec<String>,
+    pub pool: i64,
+    pub cohorts: i64,
+}
+
+/// Every institution, by name.
+pub async fn institutions(pool: &PgPool) -> Result<Vec<StaffInstitutionRow>, AppError> {
+    sqlx::query_as(
+        "select t.slug, t.name, i.country,
+                coalesce(array(select d.domain from team_domains d where d.team_id = t.id order by d.domain),
+                         '{}') as domains,
+                coalesce((select a.available from credit_accounts a
+                           where a.owner_kind = 'institution' and a.owner_id = t.id), 0) as pool,
+                (select count(*) from cohorts c where c.institution_id = t.id) as cohorts
+         from teams t join institutions i on i.team_id = t.id
+         where t.kind = 'institution' order by lower(t.name), t.slug",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(internal)
+}
+
+/// The institution's students' email domains.
+pub async fn domains(pool: &PgPool, institution: Uuid) -> Result<Vec<String>, AppError> {
+    sqlx::query_scalar("select domain from team_domains where team_id = $1 order by domain")
+        .bind(institution)
+        .fetch_all(pool)
+        .await
+        .map_err(internal)
+}
+
 /// Queues an email to each coordinator of `cohort` and each admin of its
 /// institution.
 async fn tell_coordinators(

@@ -1,0 +1,114 @@
+//! An institution's dashboard and its new courses.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::InstitutionView;
+use crate::error::AppError;
+
+/// The institution `slug` for its staff: its pool, its courses with their
+/// spend, and its staff. "Not found" for anyone else.
+#[server(endpoint = "get_institution")]
+pub async fn get_institution(slug: String) -> Result<InstitutionView, AppError> {
+    use super::{CohortSummary, StaffView};
+    use crate::domain::cohorts::CohortStatus;
+    use crate::server::ledger;
+    use crate::server::services::cohorts;
+    crate::server::respond(async move {
+        let state = crate::server::state()?;
+        let caller = crate::server::require_user()?;
+        let institution = cohorts::staffed(&state.pool, slug.trim(), caller.user_id, false).await?;
+        let (list, staff, domains) = tokio::try_join!(
+            cohorts::cohorts_of(&state.pool, institution.id),
+            cohorts::staff(&state.pool, institution.id),
+            cohorts::domains(&state.pool, institution.id),
+        )?;
+        let pool = ledger::available_of(&state.pool, ledger::Owner::Institution(institution.id))
+            .await
+            .map_err(crate::server::internal)?;
+        let is_admin = staff
+            .iter()
+            .any(|s| s.user_id == caller.user_id && s.role == "admin");
+        Ok(InstitutionView {
+            slug: institution.slug,
+            name: institution.name,
+            time_zone: institution.time_zone,
+            domains,
+            pool,
+            is_admin,
+            cohorts: list
+                .into_iter()
+                .map(|c| CohortSummary {
+                    status: CohortStatus::parse(&c.status).unwrap_or(CohortStatus::Draft),
+                    term: format!("{} to {}", c.term_start, c.term_end),
+                    slug: c.slug,
+                    name: c.name,
+                    course_code: c.course_code,
+                    students: c.students,
+                    allocated: c.allocated,
+                    spent: c.spent,
+                    pool: c.pool,
+                })
+                .collect(),
+            staff: staff
+                .into_iter()
+                .map(|s| StaffView {
+                    name: s.display_name,
+                    email: s.email,
+                    role: s.role,
+                })
+                .collect(),
+        })
+    })
+    .await
+}
+
+/// The new course form, as posted.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct NewCohortForm {
+    pub institution: String,
+    pub name: String,
+    pub course_code: String,
+    pub term_start: String,
+    pub term_end: String,
+    /// Credits per student.
+    pub allocation: String,
+    pub max_students: String,
+    /// Present when ticked.
+    #[serde(default)]
+    pub require_institution_email: String,
+}
+
+/// Creates a course of the institution `institution` (its staff), in
+/// draft, with the caller as its coordinator; sends the browser to it.
+#[server(endpoint = "create_cohort")]
+pub async fn create_cohort(#[server(flatten)] form: NewCohortForm) -> Result<String, AppError> {
+    use crate::domain::cohorts::{parse_cohort, CohortFields};
+    use crate::server::services::cohorts;
+    crate::server::respond(async move {
+        let state = crate::server::state()?;
+        let caller = crate::server::require_user()?;
+        let institution =
+            cohorts::staffed(&state.pool, form.institution.trim(), caller.user_id, false).await?;
+        let form = parse_cohort(CohortFields {
+            name: &form.name,
+            course_code: &form.course_code,
+            term_start: &form.term_start,
+            term_end: &form.term_end,
+            allocation: &form.allocation,
+            max_students: &form.max_students,
+            require_institution_email: &form.require_institution_email,
+        })?;
+        let cohort = cohorts::create_cohort(
+            &state.pool,
+            &caller,
+            &institution,
+            &form,
+            crate::server::client_addr(),
+        )
+        .await?;
+        super::back_to(&cohort.slug, "created");
+        Ok(cohort.slug)
+    })
+    .await
+}
