@@ -478,17 +478,19 @@ test.describe("organizations", () => {
       await expect(page.getByText(`Bills to ${org.name} (organization pool)`)).toBeVisible();
       const pool = page.locator(".conversation-costs > div").filter({ hasText: `${org.name}'s pool` }).locator("dd");
       await expect(pool).toHaveText("5 credits");
+      // The owner's own starter credit, which this conversation must not touch.
+      const own = (await page.locator(".balance-pill").first().textContent()) ?? "";
+      expect(own).toMatch(/credits/);
       await page.getByLabel("Your message").fill("Draft a memo on a 2M working-capital line.");
       await page.getByRole("button", { name: "Send", exact: true }).click();
       const reply = page.getByRole("list", { name: "Messages" }).locator(".chat-assistant").last();
       await expect(reply).toContainText(/credits/, { timeout: 30_000 });
-      // The pool paid, not the owner, whose own balance stays 0.
+      // The pool paid, not the owner, whose own balance stays as it was.
       await page.reload();
       await expect
         .poll(async () => parseFloat((await pool.textContent()) ?? "5"))
         .toBeLessThan(5);
-      await openMenuIfCollapsed(page);
-      await expect(mainNav(page).getByRole("link", { name: /^Balance: 0 credits$/ })).toBeVisible();
+      expect(await page.locator(".balance-pill").first().textContent()).toBe(own);
       await page.goto(`/orgs/${org.slug}/usage`);
       const byMember = page.locator('section[aria-labelledby="usage-member"]');
       await expect(byMember.locator("tbody tr").getByRole("rowheader")).toContainText(owner.email);
