@@ -206,3 +206,18 @@ begin
     values (p_tx, p_account, 'available', -taken), (p_tx, p_account, 'reserved', taken);
 end;
 $$;
+
+-- A conversation with the course it bills (the student's enrollment), at the end.
+create or replace view conversation_rows as
+select c.id, c.user_id, c.agent_id, c.agent_version, c.title, c.created_at, c.updated_at,
+       a.slug as agent_slug, v.name as agent_name, v.icon as agent_icon,
+       coalesce((select sum(m.credits) from conversation_messages m where m.conversation_id = c.id), 0)::bigint
+           as credits,
+       c.bill_to, t.slug as bill_to_slug, t.name as bill_to_name,
+       c.enrollment_id, ct.slug as course_slug, ct.name as course_name
+from conversations c
+join agents a on a.id = c.agent_id
+join agent_versions v on v.agent_id = c.agent_id and v.number = c.agent_version
+left join teams t on t.id = c.bill_to
+left join enrollments e on e.id = c.enrollment_id
+left join teams ct on ct.id = e.cohort_id;

@@ -199,6 +199,7 @@ fn CreateKeyForm(create: ServerAction<CreateApiKey>) -> impl IntoView {
     let kept = kept_fields(CreateApiKey::PATH);
     let form = NodeRef::<html::Form>::new();
     let session = crate::components::session::use_session();
+    let courses = Resource::new(|| (), |_| crate::api::cohorts::my_courses());
     let bill_to_kept = kept.get("bill_to");
     // A created key empties the form for the next one.
     Effect::new(move |_| {
@@ -232,7 +233,13 @@ fn CreateKeyForm(create: ServerAction<CreateApiKey>) -> impl IntoView {
                                 .or_else(|| user.as_ref().and_then(|u| u.acting_for.clone()))
                                 .unwrap_or_default();
                             let orgs = user.map(|u| u.organizations).unwrap_or_default();
-                            (!orgs.is_empty())
+                            let courses: Vec<_> = courses
+                                .await
+                                .unwrap_or_default()
+                                .into_iter()
+                                .filter(|c| c.status == "Joined")
+                                .collect();
+                            (!orgs.is_empty() || !courses.is_empty())
                                 .then(|| {
                                     let mut options = vec![
                                         ("".to_owned(), "Your own credits".to_owned()),
@@ -246,6 +253,19 @@ fn CreateKeyForm(create: ServerAction<CreateApiKey>) -> impl IntoView {
                                                     format!("{} (organization pool)", o.name),
                                                 )),
                                         );
+                                    options
+                                        .extend(
+                                            courses
+                                                .into_iter()
+                                                .map(|c| (
+                                                    format!("course:{}", c.slug),
+                                                    format!(
+                                                        "{} ({}: your course credit)",
+                                                        c.name,
+                                                        c.course_code,
+                                                    ),
+                                                )),
+                                        );
                                     // What the form kept after an error, else the
                                     // organization the header says they act for.
                                     view! {
@@ -253,7 +273,7 @@ fn CreateKeyForm(create: ServerAction<CreateApiKey>) -> impl IntoView {
                                             label="Bill to"
                                             name="bill_to"
                                             options
-                                            hint="An organization's pool pays for keys billed to it, within your budget there."
+                                            hint="An organization's pool pays for keys billed to it, within your budget there; a course's key spends your allocation in it and stops when the term ends."
                                             selected
                                             error=field_error(error, "bill_to")
                                         />

@@ -603,6 +603,7 @@ fn conversation_view(
     let share_panel = share_panel(id.clone(), shares, panel);
     let billing = billing_panel(id.clone(), bill_to.clone(), bill_choices, bill);
     let balance_label = match &bill_to {
+        Some(course) if course.course => format!("Left in {}", course.name),
         Some(org) => format!("{}'s pool", org.name),
         None => "Your balance".to_owned(),
     };
@@ -827,6 +828,7 @@ fn billing_panel(
     let error = action_error(bill.value());
     let current = bill_to.as_ref().map(|o| o.slug.clone()).unwrap_or_default();
     let summary = match &bill_to {
+        Some(course) if course.course => format!("Bills to {} (your course credit)", course.name),
         Some(org) => format!("Bills to {} (organization pool)", org.name),
         None => "Bills to your own credit".to_owned(),
     };
@@ -845,7 +847,7 @@ fn billing_panel(
         <details class="conversation-manage conversation-billing" open=bill_to.is_some()>
             <summary>{summary}</summary>
             <p class="muted">
-                "Replies spend what this chooses: an organization's pool is spent under your budget there."
+                "Replies spend what this chooses: an organization's pool is spent under your budget there, a course's credit until its term ends."
             </p>
             <FormError error=error />
             <ActionForm action=bill attr:class="inline-form">

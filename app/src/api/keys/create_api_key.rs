@@ -8,8 +8,10 @@ use crate::error::AppError;
 /// Creates a key for the signed-in user. The answer carries the key's
 /// plaintext, the only copy there is. Limits and the expiry are optional
 /// (empty: none); the spend cap is in credits, up to 6 decimals. `bill_to`
-/// is empty (the caller's own credit) or the slug of an organization they
-/// may create keys for (its pool pays, within their budget there).
+/// is empty (the caller's own credit), the slug of an organization they
+/// may create keys for (its pool pays, within their budget there), or
+/// `course:<slug>` of a course they joined (their allocation pays, and
+/// nothing else: the key stops when the term ends).
 #[server(endpoint = "create_api_key")]
 pub async fn create_api_key(
     name: String,
@@ -21,7 +23,7 @@ pub async fn create_api_key(
 ) -> Result<CreatedKey, AppError> {
     use crate::server::api_keys::display_prefix;
     use crate::server::services::keys::{self, BillTo};
-    use crate::server::services::organizations;
+    use crate::server::services::{cohorts, organizations};
     crate::server::respond(async move {
         let state = crate::server::state()?;
         let caller = crate::server::require_user()?;
@@ -35,6 +37,19 @@ pub async fn create_api_key(
         )?;
         let bill_to = match bill_to.trim() {
             "" | "personal" => BillTo::Personal,
+            course if course.starts_with("course:") => {
+                let slug = course.trim_start_matches("course:");
+                let (enrollment, _) =
+                    cohorts::spendable_enrollment(&state.pool, caller.user_id, slug)
+                        .await?
+                        .ok_or_else(|| {
+                            AppError::field(
+                        "bill_to",
+                        "You have no credit in that course: join it first, or it has ended.",
+                    )
+                        })?;
+                BillTo::Course(enrollment)
+            }
             slug => {
                 let (org, role) = organizations::membership(&state.pool, slug, caller.user_id)
                     .await

@@ -60,7 +60,7 @@ pub async fn get_conversation(id: String) -> Result<ConversationView, AppError> 
     use crate::domain::credits::Credits;
     use crate::server::datasets::card;
     use crate::server::services::conversations;
-    use crate::server::services::organizations;
+    use crate::server::services::{cohorts, organizations};
     crate::server::respond(async move {
         let state = crate::server::state()?;
         let caller = crate::server::require_user()?;
@@ -71,13 +71,27 @@ pub async fn get_conversation(id: String) -> Result<ConversationView, AppError> 
             .map_err(crate::server::internal)?
             .ok_or_else(not_found)?;
         let (row, messages, version) = (page.conversation, page.messages, page.version);
-        let bill_choices = organizations::mine(&state.pool, caller.user_id)
-            .await?
+        let (orgs, courses) = tokio::try_join!(
+            organizations::mine(&state.pool, caller.user_id),
+            cohorts::my_courses(&state.pool, caller.user_id),
+        )?;
+        let bill_choices = orgs
             .into_iter()
             .map(|m| BillToView {
                 slug: m.slug,
                 name: m.name,
+                course: false,
             })
+            .chain(
+                courses
+                    .into_iter()
+                    .filter(|c| c.status == "joined")
+                    .map(|c| BillToView {
+                        slug: format!("course:{}", c.slug),
+                        name: format!("{} ({})", c.name, c.course_code),
+                        course: true,
+                    }),
+            )
             .collect();
         let now = time::OffsetDateTime::now_utc();
         let shares = conversations::shares(&state.pool, caller.user_id, id)
@@ -150,10 +164,21 @@ pub async fn get_conversation(id: String) -> Result<ConversationView, AppError> 
             messages,
             credits: credits(row.credits),
             balance: credits(page.available),
-            bill_to: row
-                .bill_to_slug
-                .zip(row.bill_to_name)
-                .map(|(slug, name)| BillToView { slug, name }),
+            bill_to: match (row.course_slug, row.course_name) {
+                (Some(slug), Some(name)) => Some(BillToView {
+                    slug: format!("course:{slug}"),
+                    name,
+                    course: true,
+                }),
+                _ => row
+                    .bill_to_slug
+                    .zip(row.bill_to_name)
+                    .map(|(slug, name)| BillToView {
+                        slug,
+                        name,
+                        course: false,
+                    }),
+            },
             bill_choices,
             month_spent: credits(page.month_spent),
             cap: page.cap.map(credits),

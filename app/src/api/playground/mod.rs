@@ -75,11 +75,14 @@ pub struct ConversationView {
     pub shares: Vec<ShareView>,
 }
 
-/// An organization a conversation bills, or may.
+/// An organization or course a conversation bills, or may.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BillToView {
+    /// What the form posts: an organization's slug, or `course:<slug>`.
     pub slug: String,
     pub name: String,
+    /// A course (the student's own allocation), not an organization.
+    pub course: bool,
 }
 
 /// A share link as its owner sees it (never its token).

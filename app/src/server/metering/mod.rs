@@ -107,6 +107,17 @@ pub struct Payer {
     pub tpm_limit: Option<i32>,
 }
 
+/// What [`Meter::payer_for_conversation`] reads.
+#[derive(sqlx::FromRow)]
+struct ConversationPayer {
+    active: bool,
+    bill_to: Option<Uuid>,
+    team_account: Option<Uuid>,
+    enrollment_id: Option<Uuid>,
+    enrollment_status: Option<String>,
+    course_account: Option<Uuid>,
+}
+
 impl Payer {
     /// Whom the payer's leases serve: its key, or the user spending
     /// without one (whose budget applies on a team's pool).
@@ -257,8 +268,9 @@ impl Meter {
     }
 
     /// The payer of a signed-in user's playground conversation: the
-    /// user's own account, or the pool of the team it is billed to, spent
-    /// under the user's budget there (no key limits either way).
+    /// user's own account, the pool of the team it is billed to (spent
+    /// under the user's budget there), or their allocation in the course it
+    /// is billed to; no key limits.
     pub async fn payer_for_conversation(
         &self,
         user_id: Uuid,
@@ -266,26 +278,39 @@ impl Meter {
     ) -> Result<Payer, MeteringError> {
         // The pool's account only while the user is in the team: a lease
         // of theirs in memory would otherwise serve them after removal.
-        let found: Option<(bool, Option<Uuid>, Option<Uuid>)> = sqlx::query_as(
-            "select u.status = 'active', c.bill_to, a.id
-             from users u
-             left join conversations c on c.id = $2 and c.user_id = u.id
-             left join team_members m on m.team_id = c.bill_to and m.user_id = u.id
-             left join credit_accounts a
-               on a.owner_id = m.team_id and a.owner_kind in ('organization', 'institution', 'cohort')
-             where u.id = $1",
-        )
-        .bind(user_id)
-        .bind(conversation)
-        .fetch_optional(&self.inner.pool)
-        .await
-        .map_err(|error| MeteringError::internal("loading a payer", error))?;
-        let team_account = match found {
-            None => return Err(MeteringError::InvalidKey),
-            Some((false, _, _)) => return Err(MeteringError::Suspended),
-            Some((true, None, _)) => None,
-            Some((true, Some(_), None)) => return Err(MeteringError::NotMember),
-            Some((true, Some(_), Some(account))) => Some(account),
+        // A course's credit only while the student's enrollment is joined.
+        let found: Option<ConversationPayer> =
+            sqlx::query_as(
+                "select u.status = 'active' as active, c.bill_to, a.id as team_account,
+                        c.enrollment_id, e.status as enrollment_status, ea.id as course_account
+                 from users u
+                 left join conversations c on c.id = $2 and c.user_id = u.id
+                 left join team_members m on m.team_id = c.bill_to and m.user_id = u.id
+                 left join credit_accounts a
+                   on a.owner_id = m.team_id and a.owner_kind in ('organization', 'institution', 'cohort')
+                 left join enrollments e on e.id = c.enrollment_id and e.user_id = u.id
+                 left join credit_accounts ea on ea.owner_kind = 'enrollment' and ea.owner_id = e.id
+                 where u.id = $1",
+            )
+            .bind(user_id)
+            .bind(conversation)
+            .fetch_optional(&self.inner.pool)
+            .await
+            .map_err(|error| MeteringError::internal("loading a payer", error))?;
+        let Some(found) = found else {
+            return Err(MeteringError::InvalidKey);
+        };
+        if !found.active {
+            return Err(MeteringError::Suspended);
+        }
+        let team_account = match (found.enrollment_id, found.bill_to) {
+            (Some(_), _) => match (found.enrollment_status.as_deref(), found.course_account) {
+                (Some("joined"), Some(account)) => Some(account),
+                (Some("ended"), _) => return Err(MeteringError::CourseEnded),
+                _ => return Err(MeteringError::NotMember),
+            },
+            (None, None) => None,
+            (None, Some(_)) => Some(found.team_account.ok_or(MeteringError::NotMember)?),
         };
         let account_id = match team_account {
             Some(account) => account,

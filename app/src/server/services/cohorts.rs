@@ -15,7 +15,9 @@ use sqlx::{PgConnection, PgPool};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::domain::cohorts::{code_from, CohortForm, CohortStatus, CODE_LEN};
+use crate::domain::cohorts::{
+    code_from, parse_roster, CohortForm, CohortStatus, RosterRow, CODE_LEN,
+};
 use crate::domain::credits::Credits;
 use crate::error::AppError;
 use crate::server::auth::Caller;
@@ -1152,6 +1154,142 @@ pub async fn run_due(pool: &PgPool) -> Result<usize, AppError> {
         reclaim(pool, *cohort).await?;
     }
     Ok(to_end.len())
+}
+
+/// Where a roster row stands against the course.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RosterCheck {
+    /// Uploading invites this address.
+    Invite,
+    /// Invited before (by an earlier roster): not invited twice.
+    Invited,
+    /// A student of this course already.
+    Enrolled,
+    /// Left out: why (a bad or repeated address, another domain).
+    Problem(String),
+}
+
+/// A roster's rows checked against the course (nothing changes), with
+/// whether each address is in another course of the institution already
+/// (allowed; shown).
+pub async fn check_roster(
+    pool: &PgPool,
+    cohort: &CohortRow,
+    text: &str,
+) -> Result<Vec<(RosterRow, RosterCheck, bool)>, AppError> {
+    let domains = if cohort.require_institution_email {
+        domains(pool, cohort.institution_id).await?
+    } else {
+        Vec::new()
+    };
+    let rows =
+        parse_roster(text, &domains).map_err(|message| AppError::field("roster", message))?;
+    let emails: Vec<String> = rows.iter().map(|r| r.email.clone()).collect();
+    let known: Vec<(String, String, bool)> = sqlx::query_as(
+        "select e.email, e.status, e.cohort_id = $1 from enrollments e
+         join cohorts c on c.team_id = e.cohort_id
+         where c.institution_id = $2 and e.email = any($3) and e.status <> 'removed'",
+    )
+    .bind(cohort.id)
+    .bind(cohort.institution_id)
+    .bind(&emails)
+    .fetch_all(pool)
+    .await
+    .map_err(internal)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let here = known
+                .iter()
+                .find(|(email, _, this)| *this && *email == row.email);
+            let elsewhere = known
+                .iter()
+                .any(|(email, _, this)| !*this && *email == row.email);
+            let check = match (&row.problem, here) {
+                (Some(problem), _) => RosterCheck::Problem(problem.clone()),
+                (None, Some((_, status, _))) if status == "invited" => RosterCheck::Invited,
+                (None, Some(_)) => RosterCheck::Enrolled,
+                (None, None) => RosterCheck::Invite,
+            };
+            (row, check, elsewhere)
+        })
+        .collect())
+}
+
+/// Invites every new address of a roster to the course: an enrollment
+/// waiting for them (matched when they join with that verified address)
+/// and an email with the join link. Addresses invited or enrolled before
+/// are left alone, so uploading a roster again invites nobody twice.
+/// Returns how many were invited.
+#[tracing::instrument(skip_all, fields(cohort = %cohort.id))]
+pub async fn apply_roster(
+    pool: &PgPool,
+    actor: &Caller,
+    cohort: &CohortRow,
+    text: &str,
+    join_url: &str,
+    client_addr: Option<std::net::IpAddr>,
+) -> Result<usize, AppError> {
+    if cohort.status() == CohortStatus::Ended {
+        return Err(AppError::Conflict("This course has ended.".to_owned()));
+    }
+    let checked = check_roster(pool, cohort, text).await?;
+    let mut tx = pool.begin().await.map_err(internal)?;
+    let mut invited = 0;
+    for (row, check, _) in &checked {
+        if *check != RosterCheck::Invite {
+            continue;
+        }
+        let inserted = sqlx::query(
+            "insert into enrollments (id, cohort_id, email, name, student_id, status, invited_at)
+             values ($1, $2, $3, $4, $5, 'invited', now())
+             on conflict (cohort_id, email) do nothing",
+        )
+        .bind(Uuid::now_v7())
+        .bind(cohort.id)
+        .bind(&row.email)
+        .bind(&row.name)
+        .bind(&row.student_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+        if inserted.rows_affected() == 0 {
+            continue;
+        }
+        invited += 1;
+        let greeting = row.name.as_deref().unwrap_or("Hello");
+        outbox::enqueue(
+            &mut tx,
+            &OutgoingEmail {
+                recipient: row.email.clone(),
+                subject: format!("Join {} ({}) on Lab Portal", cohort.name, cohort.course_code),
+                body_text: format!(
+                    "{greeting},\n\n{} has a place for you in {} ({}), with {} credits for AI models and agents until {}.\n\nSign in or sign up with this address ({}), then join:\n{join_url}\n",
+                    cohort.institution_name,
+                    cohort.name,
+                    cohort.course_code,
+                    crate::format::credits(Credits::from_micros(cohort.allocation)),
+                    cohort.term_end,
+                    row.email,
+                ),
+                secret_body_text: None,
+            },
+        )
+        .await
+        .map_err(internal)?;
+    }
+    audited(
+        &mut tx,
+        cohort.id,
+        Some(actor.user_id),
+        "cohort.roster",
+        ("cohort", cohort.slug.clone()),
+        json!({"rows": checked.len(), "invited": invited}),
+        client_addr,
+    )
+    .await?;
+    tx.commit().await.map_err(internal)?;
+    Ok(invited)
 }
 
 /// A student of a cohort as coordinators see them.

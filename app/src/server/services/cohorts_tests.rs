@@ -423,3 +423,165 @@ async fn only_an_open_course_with_a_seat_takes_a_verified_student_of_its_institu
     assert!(cohort_by_code(&pool, &new).await.expect("read").is_some());
     assert_verified(&pool).await;
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_course_key_spends_only_its_students_allocation_and_stops_when_the_term_ends(
+    pool: PgPool,
+) {
+    use crate::domain::keys::KeySettings;
+    use crate::server::services::keys::{self, BillTo};
+    let (nus, prof) = institution(&pool, 100).await;
+    let course = cohort(&pool, &nus, &prof, 10, 5).await;
+    fund(&pool, &prof, &course, c(20), "fund", None)
+        .await
+        .expect("fund");
+    let ann = person(&pool, "ann@nus.edu.sg").await;
+    let bob = person(&pool, "bob@nus.edu.sg").await;
+    join(&pool, &ann, &course, None).await.expect("join");
+    join(&pool, &bob, &course, None).await.expect("join");
+    let (enrollment, account) = spendable_enrollment(&pool, ann.user_id, &course.slug)
+        .await
+        .expect("read")
+        .expect("joined");
+    assert!(
+        spendable_enrollment(&pool, prof.user_id, &course.slug)
+            .await
+            .expect("read")
+            .is_none(),
+        "only students have course credit"
+    );
+    let settings = KeySettings {
+        name: "coursework".to_owned(),
+        spend_cap: None,
+        rpm_limit: None,
+        tpm_limit: None,
+        expires_at: None,
+    };
+    let (key, _) = keys::create(&pool, ann.user_id, &settings, BillTo::Course(enrollment))
+        .await
+        .expect("a course key");
+    assert_eq!(key.organization.as_deref(), Some("Machine learning"));
+    let batcher = Batcher::start(pool.clone(), 1);
+    let ttl = time::Duration::minutes(5);
+    // Ten credits, and not one more: never her own credit.
+    let all = batcher
+        .reserve_for(account, c(10), ttl, Spender::Key(key.id))
+        .await
+        .expect("her allocation");
+    assert!(matches!(
+        batcher
+            .reserve_for(account, c(1), ttl, Spender::Key(key.id))
+            .await,
+        Err(LedgerError::InsufficientCredits)
+    ));
+    batcher
+        .settle(account, all.hold, c(3), "coursework")
+        .await
+        .expect("settle");
+    batcher.return_leases().await;
+    end_term(&pool, Some(&prof), &course, None)
+        .await
+        .expect("end");
+    let revoked: bool =
+        sqlx::query_scalar("select revoked_at is not null from api_keys where id = $1")
+            .bind(key.id)
+            .fetch_one(&pool)
+            .await
+            .expect("key");
+    assert!(revoked, "the term's end stops course keys");
+    assert_eq!(
+        batcher
+            .reserve_for(account, c(1), ttl, Spender::Key(key.id))
+            .await,
+        Err(LedgerError::EnrollmentEnded)
+    );
+    // 100 granted; Ann spent 3 of her 10; Bob none of his.
+    assert_eq!(
+        available(&pool, Owner::Institution(nus.id)).await,
+        c(97).micros()
+    );
+    assert_verified(&pool).await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_roster_invites_each_new_address_once_and_a_listed_student_joins_as_themselves(
+    pool: PgPool,
+) {
+    let (nus, prof) = institution(&pool, 100).await;
+    let course = cohort(&pool, &nus, &prof, 5, 10).await;
+    let other = cohort(&pool, &nus, &prof, 5, 10).await;
+    fund(&pool, &prof, &course, c(20), "fund", None)
+        .await
+        .expect("fund");
+    let bob = person(&pool, "bob@nus.edu.sg").await;
+    join(&pool, &bob, &course, None).await.expect("join");
+    let cy = person(&pool, "cy@nus.edu.sg").await;
+    fund(&pool, &prof, &other, c(5), "fund-other", None)
+        .await
+        .expect("fund");
+    join(&pool, &cy, &other, None).await.expect("join");
+    let roster = "email,name,student_id\n\
+                  Ann@NUS.edu.sg,Ann Tan,A1\n\
+                  ann@nus.edu.sg,Ann again,A1\n\
+                  bob@nus.edu.sg,Bob,A2\n\
+                  cy@nus.edu.sg,Cy,A3\n\
+                  eve@gmail.com,Eve,A4\n\
+                  nonsense,X,A5\n";
+    let checked = check_roster(&pool, &course, roster).await.expect("checked");
+    let checks: Vec<(&str, &RosterCheck, bool)> = checked
+        .iter()
+        .map(|(row, check, elsewhere)| (row.email.as_str(), check, *elsewhere))
+        .collect();
+    assert_eq!(checks[0], ("ann@nus.edu.sg", &RosterCheck::Invite, false));
+    assert!(matches!(checks[1].1, RosterCheck::Problem(p) if p.contains("line 2")));
+    assert_eq!(checks[2], ("bob@nus.edu.sg", &RosterCheck::Enrolled, false));
+    assert_eq!(
+        checks[3],
+        ("cy@nus.edu.sg", &RosterCheck::Invite, true),
+        "in another course"
+    );
+    assert!(matches!(checks[4].1, RosterCheck::Problem(p) if p.contains("nus.edu.sg")));
+    assert!(matches!(checks[5].1, RosterCheck::Problem(_)));
+
+    let url = "http://lab.test/join/CODE";
+    assert_eq!(
+        apply_roster(&pool, &prof, &course, roster, url, None)
+            .await
+            .expect("apply"),
+        2
+    );
+    assert_eq!(
+        apply_roster(&pool, &prof, &course, roster, url, None)
+            .await
+            .expect("again"),
+        0,
+        "nobody is invited twice"
+    );
+    let emails: i64 = sqlx::query_scalar(
+        "select count(*) from outbox where subject like 'Join Machine learning%' and body_text like '%/join/CODE%'",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("outbox");
+    assert_eq!(emails, 2);
+    // Ann signs up with the listed address and joins: her roster entry
+    // (name, student id) becomes her enrollment.
+    let ann = person(&pool, "ann@nus.edu.sg").await;
+    assert_eq!(
+        join(&pool, &ann, &course, None).await.expect("join"),
+        Joined::Now
+    );
+    let (status, student_id): (String, Option<String>) = sqlx::query_as(
+        "select status, student_id from enrollments where cohort_id = $1 and user_id = $2",
+    )
+    .bind(course.id)
+    .bind(ann.user_id)
+    .fetch_one(&pool)
+    .await
+    .expect("enrollment");
+    assert_eq!(
+        (status.as_str(), student_id.as_deref()),
+        ("joined", Some("A1"))
+    );
+    assert_verified(&pool).await;
+}

@@ -41,6 +41,10 @@ pub struct ConversationRow {
     pub bill_to: Option<Uuid>,
     pub bill_to_slug: Option<String>,
     pub bill_to_name: Option<String>,
+    /// The student's enrollment in the course it bills, if any.
+    pub enrollment_id: Option<Uuid>,
+    pub course_slug: Option<String>,
+    pub course_name: Option<String>,
 }
 
 /// One message of a conversation.
@@ -85,6 +89,29 @@ pub async fn start(
     .await
 }
 
+/// Bills `user_id`'s conversation `id` to their allocation in a course
+/// (their joined `enrollment`); false when there is no such conversation
+/// or enrollment.
+pub async fn set_bill_to_course(
+    pool: &PgPool,
+    user_id: Uuid,
+    id: Uuid,
+    enrollment: Uuid,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "update conversations c set enrollment_id = $3, bill_to = null
+         where c.id = $1 and c.user_id = $2
+           and exists (select 1 from enrollments e
+                       where e.id = $3 and e.user_id = $2 and e.status = 'joined')",
+    )
+    .bind(id)
+    .bind(user_id)
+    .bind(enrollment)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Bills `user_id`'s conversation `id` to the team `bill_to` (a team they
 /// belong to) or, with `None`, to their own credit; false when there is no
 /// such conversation or they are not in the team.
@@ -95,7 +122,7 @@ pub async fn set_bill_to(
     bill_to: Option<Uuid>,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "update conversations c set bill_to = $3
+        "update conversations c set bill_to = $3, enrollment_id = null
          where c.id = $1 and c.user_id = $2
            and ($3::uuid is null
                 or exists (select 1 from team_members m where m.team_id = $3 and m.user_id = $2))",
@@ -196,9 +223,10 @@ pub async fn page(
     };
     let price = super::agents::model_price(pool, &version.model).await?;
     let (month_spent, cap) = month_spending(pool, user_id).await?;
-    let owner = match conversation.bill_to {
-        Some(team) => crate::server::ledger::Owner::Organization(team),
-        None => crate::server::ledger::Owner::User(user_id),
+    let owner = match (conversation.enrollment_id, conversation.bill_to) {
+        (Some(enrollment), _) => crate::server::ledger::Owner::Enrollment(enrollment),
+        (None, Some(team)) => crate::server::ledger::Owner::Organization(team),
+        (None, None) => crate::server::ledger::Owner::User(user_id),
     };
     let available = crate::server::ledger::available_of(pool, owner)
         .await

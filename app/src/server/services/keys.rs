@@ -37,12 +37,13 @@ pub struct KeyRow {
     pub organization: Option<String>,
 }
 
-/// Who a new key bills: its creator's own credit, or an organization's
-/// pool (its id and slug).
+/// Who a new key bills: its creator's own credit, an organization's pool
+/// (its id), or the creator's allocation in a course (their enrollment).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BillTo {
     Personal,
     Organization(Uuid),
+    Course(Uuid),
 }
 
 /// Creates a key for `user_id`, charged to their credit account. The
@@ -73,9 +74,10 @@ pub async fn create(
             "You already have {MAX_ACTIVE_KEYS} keys. Revoke one you no longer use first."
         )));
     }
-    let (owner, team) = match bill_to {
-        BillTo::Personal => (Owner::User(user_id), None),
-        BillTo::Organization(team) => (Owner::Organization(team), Some(team)),
+    let (owner, team, enrollment) = match bill_to {
+        BillTo::Personal => (Owner::User(user_id), None, None),
+        BillTo::Organization(team) => (Owner::Organization(team), Some(team), None),
+        BillTo::Course(enrollment) => (Owner::Enrollment(enrollment), None, Some(enrollment)),
     };
     let account = ledger::account_for(&mut tx, owner)
         .await
@@ -86,12 +88,14 @@ pub async fn create(
         let key = api_keys::generate();
         let row: Option<KeyRow> = sqlx::query_as(
             "insert into api_keys (id, user_id, account_id, name, public_id, secret_hash,
-                                   spend_cap, rpm_limit, tpm_limit, expires_at, team_id)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                                   spend_cap, rpm_limit, tpm_limit, expires_at, team_id, enrollment_id)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
              on conflict (public_id) do nothing
              returning id, name, public_id, spend_cap, rpm_limit, tpm_limit, expires_at, spent,
                        last_used_at, revoked_at, created_at,
-                       (select t.name from teams t where t.id = team_id) as organization",
+                       coalesce((select t.name from teams t where t.id = team_id),
+                                (select t.name from enrollments e join teams t on t.id = e.cohort_id
+                                  where e.id = enrollment_id)) as organization",
         )
         .bind(Uuid::now_v7())
         .bind(user_id)
@@ -104,6 +108,7 @@ pub async fn create(
         .bind(settings.tpm_limit)
         .bind(settings.expires_at)
         .bind(team)
+        .bind(enrollment)
         .fetch_optional(&mut *tx)
         .await
         .map_err(internal)?;
@@ -133,8 +138,10 @@ pub async fn create(
 pub async fn list(pool: &PgPool, user_id: Uuid) -> Result<Vec<KeyRow>, AppError> {
     sqlx::query_as(
         "select k.id, k.name, k.public_id, k.spend_cap, k.rpm_limit, k.tpm_limit, k.expires_at, k.spent,
-                k.last_used_at, k.revoked_at, k.created_at, t.name as organization
+                k.last_used_at, k.revoked_at, k.created_at, coalesce(t.name, c.name) as organization
          from api_keys k left join teams t on t.id = k.team_id
+         left join enrollments e on e.id = k.enrollment_id
+         left join teams c on c.id = e.cohort_id
          where k.user_id = $1 order by k.created_at desc, k.id desc",
     )
     .bind(user_id)
