@@ -791,6 +791,24 @@ begin
 end;
 $function$;
 
+-- function: public.enrollment_usage()
+CREATE OR REPLACE FUNCTION public.enrollment_usage()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+begin
+    update enrollments e
+    set spent = e.spent + u.spent, requests = e.requests + u.requests,
+        last_activity = greatest(e.last_activity, u.last_activity)
+    from (select a.owner_id as enrollment, sum(r.credits) as spent, count(*) as requests,
+                 max(r.created_at) as last_activity
+          from inserted r join credit_accounts a on a.id = r.account_id and a.owner_kind = 'enrollment'
+          group by a.owner_id) u
+    where e.id = u.enrollment;
+    return null;
+end;
+$function$;
+
 -- function: public.lab_now()
 CREATE OR REPLACE FUNCTION public.lab_now()
  RETURNS timestamp with time zone

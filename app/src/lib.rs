@@ -171,6 +171,14 @@ fn Layout() -> impl IntoView {
                     ssr=SsrMode::Async
                 />
                 <Route path=path!("/invitations/:token") view=InvitationPage ssr=SsrMode::Async />
+                <Route
+                    path=path!("/institutions/:slug")
+                    view=lazy::institution()
+                    ssr=SsrMode::Async
+                />
+                <Route path=path!("/courses/:slug") view=lazy::course() ssr=SsrMode::Async />
+                <Route path=path!("/join") view=lazy::join() ssr=SsrMode::Async />
+                <Route path=path!("/join/:code") view=lazy::join() ssr=SsrMode::Async />
                 <Route path=path!("/usage") view=lazy::usage() ssr=SsrMode::Async />
                 <Route path=path!("/playground") view=lazy::playground() ssr=SsrMode::Async />
                 <Route path=path!("/playground/:id") view=lazy::conversation() ssr=SsrMode::Async />
@@ -189,6 +197,11 @@ fn Layout() -> impl IntoView {
                 <Route
                     path=path!("/admin/organizations")
                     view=lazy::admin_organizations()
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/admin/institutions")
+                    view=lazy::admin_institutions()
                     ssr=SsrMode::Async
                 />
                 <Route path=path!("/admin/users/:id") view=lazy::admin_user() ssr=SsrMode::Async />

@@ -7,6 +7,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
+use crate::api::cohorts::{my_courses, MyCourseView};
 use crate::api::credits::BalanceView;
 use crate::api::dashboard::{my_dashboard, DashboardView};
 use crate::api::onboarding::{my_application, ApplicationView};
@@ -16,6 +17,7 @@ use crate::components::guard::RequireUser;
 use crate::components::ui::{Badge, EmptyState, PageHeader, Tone};
 use crate::domain::credits::Credits;
 use crate::domain::role::ApplicationStatus;
+use crate::error::AppError;
 use crate::{format, href};
 
 /// `/dashboard`.
@@ -28,6 +30,7 @@ pub fn DashboardPage() -> impl IntoView {
         <RequireUser children=move |user| {
             let dashboard = Resource::new(|| (), |_| my_dashboard());
             let application = Resource::new(|| (), |_| my_application());
+            let courses = Resource::new(|| (), |_| my_courses());
             view! {
                 <section class="container page dashboard">
                     <PageHeader
@@ -38,6 +41,7 @@ pub fn DashboardPage() -> impl IntoView {
                         show=applied
                         message="Thank you! Your application is in the review queue."
                     />
+                    <JoinedNotice courses />
                     <Suspense fallback=|| {
                         view! { <p class="muted">"Loading…"</p> }
                     }>
@@ -65,6 +69,7 @@ pub fn DashboardPage() -> impl IntoView {
                                         {pending.then(card.clone())}
                                         <Overview dashboard=d.clone() />
                                         <RecentRequests requests=d.recent />
+                                        <MyCourses courses />
                                         <Organizations business />
                                         <QuickLinks />
                                         {(!pending).then(card)}
@@ -249,6 +254,116 @@ fn RecentRequests(requests: Vec<UsageView>) -> impl IntoView {
                 }
                     .into_any()
             }}
+        </section>
+    }
+}
+
+/// "You joined CODE." after joining a course (`?joined=CODE`), for a
+/// course the caller is in: a link cannot make the portal say anything
+/// else.
+#[component]
+fn JoinedNotice(courses: Resource<Result<Vec<MyCourseView>, AppError>>) -> impl IntoView {
+    let query = use_query_map();
+    view! {
+        <div role="status">
+            <Suspense fallback=|| ()>
+                {move || {
+                    let joined = query.read().get("joined");
+                    Suspend::new(async move {
+                        let code = joined?;
+                        let mine = courses.await.ok()?;
+                        mine.iter()
+                            .any(|c| c.course_code == code)
+                            .then(|| {
+                                view! { <p class="notice">{format!("You joined {code}.")}</p> }
+                            })
+                    })
+                }}
+            </Suspense>
+        </div>
+    }
+}
+
+/// The courses the caller is a student of: what is left of their
+/// allocation and the days left in the term. Nothing at all without any.
+#[component]
+fn MyCourses(courses: Resource<Result<Vec<MyCourseView>, AppError>>) -> impl IntoView {
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let list = courses.await.unwrap_or_default();
+                (!list.is_empty()).then(|| courses_table(list))
+            })}
+        </Suspense>
+    }
+}
+
+fn courses_table(courses: Vec<MyCourseView>) -> impl IntoView {
+    view! {
+        <section class="dashboard-section" aria-labelledby="courses-heading">
+            <h2 id="courses-heading">"My courses"</h2>
+            <div class="table-wrap" role="region" aria-label="My courses table" tabindex="0">
+                <table class="data-table">
+                    <caption class="visually-hidden">
+                        "Your courses, with the credit you have left and the days left in the term"
+                    </caption>
+                    <thead>
+                        <tr>
+                            <th scope="col">"Course"</th>
+                            <th scope="col">"Code"</th>
+                            <th scope="col">"Institution"</th>
+                            <th scope="col">"Status"</th>
+                            <th scope="col" class="num">
+                                "Credits left"
+                            </th>
+                            <th scope="col">"Days left"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {courses
+                            .into_iter()
+                            .map(|c| {
+                                let tone = match c.status.as_str() {
+                                    "Joined" => Tone::Good,
+                                    "Waiting for credit" => Tone::Warning,
+                                    _ => Tone::Neutral,
+                                };
+                                let left = format!(
+                                    "{} of {}",
+                                    format::credits(Credits::from_micros(c.remaining)),
+                                    format::credits(Credits::from_micros(c.allocated)),
+                                );
+                                let days = match c.days_left {
+                                    None => "Term over".to_owned(),
+                                    Some(0) => "Last day".to_owned(),
+                                    Some(1) => "1 day".to_owned(),
+                                    Some(n) => format!("{} days", format::grouped(n)),
+                                };
+                                view! {
+                                    <tr data-course=c.slug.clone()>
+                                        <th scope="row">{c.name.clone()}</th>
+                                        <td data-label="Code">
+                                            <code>{c.course_code.clone()}</code>
+                                        </td>
+                                        <td data-label="Institution">
+                                            {c.institution_name.clone()}
+                                        </td>
+                                        <td data-label="Status">
+                                            <Badge tone text=c.status.clone() />
+                                        </td>
+                                        <td data-label="Credits left" class="num">
+                                            {left}
+                                        </td>
+                                        <td data-label="Days left" class="nowrap">
+                                            {days}
+                                        </td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            </div>
         </section>
     }
 }

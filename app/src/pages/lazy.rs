@@ -11,12 +11,12 @@ use leptos::prelude::*;
 use leptos_router::{lazy_route, Lazy, LazyRoute};
 
 use crate::pages::{
-    admin, credits::CreditsPage, dashboard::DashboardPage, design::DesignPage, keys::KeysPage,
-    onboarding::OnboardingPage, organizations::OrganizationAuditPage,
-    organizations::OrganizationKeysPage, organizations::OrganizationPage,
-    organizations::OrganizationUsagePage, organizations::OrganizationsPage,
-    playground::ConversationPage, playground::PlaygroundPage, playground::SharedPage,
-    profile::ProfilePage, usage::UsagePage,
+    admin, cohorts::CoursePage, cohorts::InstitutionPage, cohorts::JoinPage, credits::CreditsPage,
+    dashboard::DashboardPage, design::DesignPage, keys::KeysPage, onboarding::OnboardingPage,
+    organizations::OrganizationAuditPage, organizations::OrganizationKeysPage,
+    organizations::OrganizationPage, organizations::OrganizationUsagePage,
+    organizations::OrganizationsPage, playground::ConversationPage, playground::PlaygroundPage,
+    playground::SharedPage, profile::ProfilePage, usage::UsagePage,
 };
 
 /// One lazily loaded route per page: `route() -> Route => page component`.
@@ -56,6 +56,9 @@ lazy_pages! {
     organization_keys -> OrganizationKeys => OrganizationKeysPage;
     organization_usage -> OrganizationUsage => OrganizationUsagePage;
     organization_audit -> OrganizationAudit => OrganizationAuditPage;
+    institution -> Institution => InstitutionPage;
+    course -> Course => CoursePage;
+    join -> Join => JoinPage;
     usage -> Usage => UsagePage;
     playground -> Playground => PlaygroundPage;
     conversation -> Conversation => ConversationPage;
@@ -83,4 +86,5 @@ lazy_pages! {
     admin_outbox -> AdminOutbox => admin::AdminOutboxPage;
     admin_audit -> AdminAudit => admin::AdminAuditPage;
     admin_organizations -> AdminOrganizations => admin::AdminOrganizationsPage;
+    admin_institutions -> AdminInstitutions => admin::AdminInstitutionsPage;
 }

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod agents;
 pub mod auth;
+pub mod cohorts;
 pub mod credits;
 pub mod dashboard;
 pub mod dataset_viewer;

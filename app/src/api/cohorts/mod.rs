@@ -6,10 +6,12 @@
 
 mod course;
 mod institution;
+mod roster;
 mod student;
 
 pub use course::*;
 pub use institution::*;
+pub use roster::*;
 pub use student::*;
 
 use serde::{Deserialize, Serialize};
@@ -118,6 +120,70 @@ pub struct MyCourseView {
     pub remaining: i64,
     /// Days until the term ends (0 on its last day); none once ended.
     pub days_left: Option<i64>,
+}
+
+/// A roster checked (and perhaps uploaded).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterReport {
+    pub rows: Vec<RosterRowView>,
+    /// Rows an upload invites (a check) or invited (an upload).
+    pub to_invite: usize,
+    pub invited: usize,
+}
+
+/// One row of a roster as checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterRowView {
+    pub line: usize,
+    pub email: String,
+    pub name: String,
+    pub student_id: String,
+    /// "Will be invited", "Invited before", "Enrolled already" or why it
+    /// is left out.
+    pub status: String,
+    pub left_out: bool,
+    /// In another course of the institution (allowed).
+    pub elsewhere: bool,
+}
+
+#[cfg(feature = "ssr")]
+fn roster_report(
+    checked: Vec<(
+        crate::domain::cohorts::RosterRow,
+        crate::server::services::cohorts::RosterCheck,
+        bool,
+    )>,
+    invited: usize,
+) -> RosterReport {
+    use crate::server::services::cohorts::RosterCheck;
+    let to_invite = checked
+        .iter()
+        .filter(|(_, check, _)| *check == RosterCheck::Invite)
+        .count();
+    RosterReport {
+        rows: checked
+            .into_iter()
+            .map(|(row, check, elsewhere)| {
+                let (status, left_out) = match check {
+                    RosterCheck::Invite => ("Will be invited".to_owned(), false),
+                    RosterCheck::Invited => ("Invited before".to_owned(), false),
+                    RosterCheck::Enrolled => ("Enrolled already".to_owned(), false),
+                    RosterCheck::Problem(problem) => (problem, true),
+                };
+                RosterRowView {
+                    line: row.line,
+                    email: row.email,
+                    name: row.name.unwrap_or_default(),
+                    student_id: row.student_id.unwrap_or_default(),
+                    status,
+                    left_out,
+                    elsewhere,
+                }
+            })
+            .collect(),
+        to_invite,
+        invited,
+    }
 }
 
 /// What an enrollment's status is called on pages.

@@ -1,5 +1,6 @@
 //! The admin console (platform admins only): overview, users, the review
-//! queue, datasets, agents, credits, models, the outbox and the audit log.
+//! queue, organizations, institutions, datasets, agents, credits, models,
+//! the outbox and the audit log.
 //!
 //! Every page is guarded by `RequireUser admin=true`, and every server
 //! function behind it checks again. Lists read their search and page from
@@ -13,6 +14,7 @@ mod credits;
 mod dataset_access;
 mod datasets;
 mod home;
+mod institutions;
 mod model_forms;
 mod models;
 mod organizations;
@@ -28,6 +30,7 @@ pub use credits::AdminCreditsPage;
 pub use dataset_access::AdminDatasetAccessPage;
 pub use datasets::{AdminDatasetPage, AdminDatasetsPage, AdminNewDatasetPage};
 pub use home::AdminHomePage;
+pub use institutions::AdminInstitutionsPage;
 pub use model_forms::{
     AdminEditModelPage, AdminEditProviderPage, AdminNewModelPage, AdminNewProviderPage,
 };
@@ -88,6 +91,9 @@ fn AdminNav() -> impl IntoView {
                 </li>
                 <li>
                     <A href=href::admin_organizations()>"Organizations"</A>
+                </li>
+                <li>
+                    <A href=href::admin_institutions()>"Institutions"</A>
                 </li>
                 <li>
                     <A href=href::admin_applications()>"Applications"</A>

@@ -1312,16 +1312,11 @@ pub struct StudentRow {
 /// received, spent and have left, by name.
 pub async fn students(pool: &PgPool, cohort: Uuid) -> Result<Vec<StudentRow>, AppError> {
     sqlx::query_as(
-        "select e.id, e.email, e.name, e.student_id, e.status, e.allocated,
-                coalesce(u.spent, 0)::bigint as spent,
+        "select e.id, e.email, e.name, e.student_id, e.status, e.allocated, e.spent,
                 coalesce(a.available + a.reserved, 0)::bigint as remaining,
-                coalesce(u.requests, 0)::bigint as requests, u.last_activity
+                e.requests, e.last_activity
          from enrollments e
          left join credit_accounts a on a.owner_kind = 'enrollment' and a.owner_id = e.id
-         left join lateral (
-             select sum(r.credits) as spent, count(*) as requests, max(r.created_at) as last_activity
-             from usage_records r where r.account_id = a.id
-         ) u on true
          where e.cohort_id = $1 and e.status <> 'removed'
          order by lower(coalesce(e.name, e.email)), e.email",
     )
@@ -1359,9 +1354,7 @@ pub async fn cohorts_of(
                    and e.status in ('joined', 'waiting', 'ended')) as students,
                 (select coalesce(sum(e.allocated), 0) from enrollments e where e.cohort_id = c.team_id)::bigint
                    as allocated,
-                (select coalesce(sum(r.credits), 0) from enrollments e
-                   join credit_accounts a on a.owner_kind = 'enrollment' and a.owner_id = e.id
-                   join usage_records r on r.account_id = a.id
+                (select coalesce(sum(e.spent), 0) from enrollments e
                   where e.cohort_id = c.team_id)::bigint as spent,
                 coalesce((select a.available from credit_accounts a
                            where a.owner_kind = 'cohort' and a.owner_id = c.team_id), 0) as pool

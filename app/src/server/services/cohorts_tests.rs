@@ -585,3 +585,55 @@ async fn a_roster_invites_each_new_address_once_and_a_listed_student_joins_as_th
     );
     assert_verified(&pool).await;
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_students_spend_requests_and_last_activity_follow_their_usage_records(pool: PgPool) {
+    let (nus, prof) = institution(&pool, 100).await;
+    let course = cohort(&pool, &nus, &prof, 10, 5).await;
+    fund(&pool, &prof, &course, c(20), "fund", None)
+        .await
+        .expect("fund");
+    let ann = person(&pool, "ann@nus.edu.sg").await;
+    let bob = person(&pool, "bob@nus.edu.sg").await;
+    join(&pool, &ann, &course, None).await.expect("join");
+    join(&pool, &bob, &course, None).await.expect("join");
+    let (_, account) = spendable_enrollment(&pool, ann.user_id, &course.slug)
+        .await
+        .expect("read")
+        .expect("joined");
+    let own = {
+        let mut conn = pool.acquire().await.expect("conn");
+        ledger::account_for(&mut conn, Owner::User(ann.user_id))
+            .await
+            .expect("account")
+    };
+    // Two requests on her course credit in one statement, as the ledger's
+    // writer batches them, and one on her own credit, which is not the
+    // course's business.
+    sqlx::query(
+        "insert into usage_records (id, user_id, account_id, model, endpoint, credits, status, created_at)
+         values (gen_random_uuid(), $1, $2, 'm', 'chat', 300, 200, '2027-02-01T10:00:00Z'),
+                (gen_random_uuid(), $1, $2, 'm', 'chat', 200, 200, '2027-02-03T10:00:00Z'),
+                (gen_random_uuid(), $1, $3, 'm', 'chat', 999, 200, '2027-02-04T10:00:00Z')",
+    )
+    .bind(ann.user_id)
+    .bind(account)
+    .bind(own)
+    .execute(&pool)
+    .await
+    .expect("usage");
+    let list = students(&pool, course.id).await.expect("students");
+    let ann_row = list.iter().find(|s| s.email == ann.email).expect("Ann");
+    assert_eq!((ann_row.spent, ann_row.requests), (500, 2));
+    assert_eq!(
+        ann_row.last_activity,
+        Some(time::macros::datetime!(2027-02-03 10:00 UTC))
+    );
+    let bob_row = list.iter().find(|s| s.email == bob.email).expect("Bob");
+    assert_eq!(
+        (bob_row.spent, bob_row.requests, bob_row.last_activity),
+        (0, 0, None)
+    );
+    let summary = cohorts_of(&pool, nus.id).await.expect("courses");
+    assert_eq!(summary[0].spent, 500);
+}

@@ -1,9 +1,15 @@
 //! Universities for Lab staff: every institution, creating one (with its
 //! students' email domains), its staff, and grants to its pool.
 
-mod institutions;
+mod create_institution;
+mod grant_institution_credits;
+mod list_institutions;
+mod set_institution_staff;
 
-pub use institutions::*;
+pub use create_institution::*;
+pub use grant_institution_credits::*;
+pub use list_institutions::*;
+pub use set_institution_staff::*;
 
 use serde::{Deserialize, Serialize};
 
