@@ -1223,7 +1223,10 @@ async fn a_conversation_billed_to_the_organization_spends_its_pool_within_the_me
     .await;
     let id = start_conversation(&app, &ann_client, "memo-org").await;
     let view = get_conversation(&app, &ann_client, id).await;
-    assert_eq!(view["bill_to"], json!({"slug": SLUG, "name": "Acme Labs", "course": false}));
+    assert_eq!(
+        view["bill_to"],
+        json!({"slug": SLUG, "name": "Acme Labs", "course": false})
+    );
     let billed: Option<Uuid> =
         sqlx::query_scalar("select bill_to from conversations where id = $1")
             .bind(id)
@@ -1284,7 +1287,10 @@ async fn a_conversation_billed_to_the_organization_spends_its_pool_within_the_me
     )
     .await;
     let view = get_conversation(&app, &ann_client, id).await;
-    assert_eq!(view["bill_to"], json!({"slug": SLUG, "name": "Acme Labs", "course": false}));
+    assert_eq!(
+        view["bill_to"],
+        json!({"slug": SLUG, "name": "Acme Labs", "course": false})
+    );
 
     // A hundredth of a credit a day: a few replies.
     let ann_text = ann.to_string();
