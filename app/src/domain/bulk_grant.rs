@@ -235,10 +235,7 @@ fn parse_grant(
     if email.is_empty() {
         return Err("No email or organization.".to_owned());
     }
-    let amount = Credits::parse(amount, false)?;
-    if !amount.is_positive() {
-        return Err("The amount must be more than zero.".to_owned());
-    }
+    let amount = Credits::parse_positive(amount)?;
     Ok(ParsedGrant {
         amount,
         expires_at: parse_expiry(expiry, now, ExpiryRule::CreditGrant)?,

@@ -45,6 +45,16 @@ impl Credits {
         self.0 > 0
     }
 
+    /// [`Self::parse`] for an amount to move or grant: more than zero.
+    pub fn parse_positive(input: &str) -> Result<Self, String> {
+        let amount = Self::parse(input, false)?;
+        if amount.is_positive() {
+            Ok(amount)
+        } else {
+            Err("The amount must be more than zero.".to_owned())
+        }
+    }
+
     /// Parses an amount typed by a person: `12`, `12.5`, `0.000001`, with an
     /// optional leading `-` when `allow_negative`. At most 6 decimals.
     pub fn parse(input: &str, allow_negative: bool) -> Result<Self, String> {

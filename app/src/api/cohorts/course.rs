@@ -134,14 +134,7 @@ pub async fn fund_cohort(
         let caller = crate::server::require_user()?;
         let (cohort, _) = cohorts::coordinated(&state.pool, slug.trim(), caller.user_id).await?;
         let key = crate::api::admin::credits::form_key(&idempotency_key)?;
-        let amount = Credits::parse(&amount, false)
-            .and_then(|a| {
-                if a.is_positive() {
-                    Ok(a)
-                } else {
-                    Err("The amount must be more than zero.".to_owned())
-                }
-            })
+        let amount = Credits::parse_positive(&amount)
             .map_err(|message| AppError::field("amount", message))?;
         let moved = cohorts::fund(
             &state.pool,
@@ -175,14 +168,7 @@ pub async fn top_up_students(
         let caller = crate::server::require_user()?;
         let (cohort, _) = cohorts::coordinated(&state.pool, slug.trim(), caller.user_id).await?;
         let key = crate::api::admin::credits::form_key(&idempotency_key)?;
-        let amount = Credits::parse(&amount, false)
-            .and_then(|a| {
-                if a.is_positive() {
-                    Ok(a)
-                } else {
-                    Err("The amount must be more than zero.".to_owned())
-                }
-            })
+        let amount = Credits::parse_positive(&amount)
             .map_err(|message| AppError::field("amount", message))?;
         let ids: Vec<uuid::Uuid> = if students.trim() == "all" {
             cohorts::students(&state.pool, cohort.id)
