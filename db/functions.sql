@@ -805,6 +805,20 @@ begin
           from inserted r join credit_accounts a on a.id = r.account_id and a.owner_kind = 'enrollment'
           group by a.owner_id) u
     where e.id = u.enrollment;
+
+    insert into cohort_usage_daily as d (cohort_id, day, model, agent_id, requests, tokens, credits)
+    select e.cohort_id, (r.created_at at time zone 'UTC')::date, r.model, c.agent_id, count(*),
+           sum(r.input_tokens::bigint + r.output_tokens::bigint), sum(r.credits)
+    from inserted r
+    join credit_accounts a on a.id = r.account_id and a.owner_kind = 'enrollment'
+    join enrollments e on e.id = a.owner_id
+    left join conversations c on c.id = r.conversation_id
+    where r.model <> ''
+    group by 1, 2, 3, 4
+    on conflict (cohort_id, day, model, agent_id) do update
+        set requests = d.requests + excluded.requests,
+            tokens = d.tokens + excluded.tokens,
+            credits = d.credits + excluded.credits;
     return null;
 end;
 $function$;

@@ -176,6 +176,27 @@ pub fn course(slug: &str) -> String {
     format!("/courses/{slug}")
 }
 
+/// `/courses/{slug}/usage`: a course's requests and spend by day, model
+/// and agent.
+pub fn course_usage(slug: &str) -> String {
+    format!("/courses/{slug}/usage")
+}
+
+/// `/courses/{slug}/usage.csv`: every request of a course's students.
+pub fn course_usage_csv(slug: &str) -> String {
+    format!("/courses/{slug}/usage.csv")
+}
+
+/// `/courses/{slug}/students/{id}`: one student of a course.
+pub fn course_student(slug: &str, id: &str) -> String {
+    format!("/courses/{slug}/students/{id}")
+}
+
+/// `/courses/{slug}/audit`: everything done in a course.
+pub fn course_audit(slug: &str) -> String {
+    format!("/courses/{slug}/audit")
+}
+
 /// `/join`: joining a course with its code.
 pub fn join() -> &'static str {
     "/join"

@@ -177,6 +177,21 @@ fn Layout() -> impl IntoView {
                     ssr=SsrMode::Async
                 />
                 <Route path=path!("/courses/:slug") view=lazy::course() ssr=SsrMode::Async />
+                <Route
+                    path=path!("/courses/:slug/usage")
+                    view=lazy::course_usage()
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/courses/:slug/students/:id")
+                    view=lazy::course_student()
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/courses/:slug/audit")
+                    view=lazy::course_audit()
+                    ssr=SsrMode::Async
+                />
                 <Route path=path!("/join") view=lazy::join() ssr=SsrMode::Async />
                 <Route path=path!("/join/:code") view=lazy::join() ssr=SsrMode::Async />
                 <Route path=path!("/usage") view=lazy::usage() ssr=SsrMode::Async />

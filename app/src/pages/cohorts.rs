@@ -17,13 +17,12 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::accounts::SessionUser;
 use crate::api::cohorts::{
-    get_cohort, get_institution, CheckRoster, CohortSummary, CohortView, CreateCohort,
-    EndCohortTerm, FundCohort, InstitutionView, JoinCourse, RosterReport, RotateJoinCode,
-    SetCohortStatus, StaffView, StudentView, TopUpStudents, UploadRoster,
+    get_cohort, get_institution, roster_draft, CohortSummary, CohortView, CreateCohort,
+    EndCohortTerm, FundCohort, InstitutionView, InviteRoster, JoinCourse, RosterDraftView,
+    RosterReport, RotateJoinCode, SetCohortStatus, StaffView, StudentView, TopUpStudents,
+    UploadRosterFile,
 };
-use crate::components::form::{
-    action_error, field_error, kept_fields, FormError, TextAreaField, TextField,
-};
+use crate::components::form::{action_error, field_error, kept_fields, FormError, TextField};
 use crate::components::guard::RequireUser;
 use crate::components::snippets::CodeBlock;
 use crate::components::ui::{Badge, ConfirmDialog, EmptyState, Flash, PageHeader, StatTile, Tone};
@@ -552,95 +551,169 @@ fn Course() -> impl IntoView {
     }
 }
 
-/// A roster: CSV text (email, name, student id) checked against the course,
-/// then every new address invited by email. Checking shows each row's
-/// fate first (with JavaScript); inviting works without it too.
+/// A roster: a CSV file (email, name, student id), a OneRoster 1.1 bundle
+/// or pasted text, uploaded (a plain form: it works without JavaScript) and
+/// kept; the course page then previews it (`?roster=<id>`): each row's
+/// fate before anyone is invited.
 #[component]
 fn RosterSection(slug: String) -> impl IntoView {
-    let check = ServerAction::<CheckRoster>::new();
-    let upload = ServerAction::<UploadRoster>::new();
-    let check_error = action_error(check.value());
-    let upload_error = action_error(upload.value());
-    let (text, set_text) = signal(String::new());
-    let report = move || {
-        upload
-            .value()
-            .get()
-            .and_then(Result::ok)
-            .or_else(|| check.value().get().and_then(Result::ok))
-    };
-    let check_slug = slug.clone();
+    let query = use_query_map();
+    let error = roster_upload_error();
+    let file_error = field_error(error, "file");
+    let pasted_error = field_error(error, "roster");
+    let draft = move || query.read().get("roster").filter(|d| !d.is_empty());
+    let preview_slug = slug.clone();
+    let upload_path = <UploadRosterFile as ServerFn>::PATH;
     view! {
         <section class="card" aria-labelledby="roster-heading">
             <h2 id="roster-heading">"Invite a roster"</h2>
             <p class="muted">
-                "Paste a CSV file whose first row names its columns: email, and optionally name and student_id. Each new address gets an email with the join link; addresses invited or enrolled before are left alone, so uploading again invites nobody twice."
+                "Upload a CSV file whose first row names its columns (email, and optionally name and student_id), or a OneRoster 1.1 CSV export (its .zip, or its users.csv). You see every row checked before anyone is invited; each new address then gets an email with the join link, and uploading again invites nobody twice."
             </p>
-            <FormError error=check_error />
-            <FormError error=upload_error />
-            <ActionForm action=check attr:class="form">
-                <input type="hidden" name="slug" value=check_slug />
-                <TextAreaField
-                    label="Roster (CSV)"
-                    name="roster"
-                    rows=8
-                    code=true
-                    required=true
-                    error=field_error(check_error, "roster")
-                />
-                <button
-                    type="submit"
-                    class="button"
-                    on:click=move |ev| {
-                        if let Some(form) = event_target::<leptos::web_sys::HtmlButtonElement>(&ev)
-                            .form()
-                        {
-                            if let Some(area) = form
-                                .elements()
-                                .named_item("roster")
-                                .and_then(|e| {
-                                    use leptos::wasm_bindgen::JsCast;
-                                    e.dyn_into::<leptos::web_sys::HtmlTextAreaElement>().ok()
-                                })
-                            {
-                                set_text.set(area.value());
-                            }
-                        }
-                    }
-                >
-                    "Check the roster"
-                </button>
-            </ActionForm>
             {move || {
-                report()
-                    .map(|report| {
-                        let slug = slug.clone();
-                        roster_report(report, slug, text.get(), upload)
+                draft()
+                    .map(|draft| {
+                        view! { <RosterPreview slug=preview_slug.clone() draft /> }
                     })
             }}
+            <form method="post" action=upload_path enctype="multipart/form-data" class="form">
+                <FormError error />
+                <input type="hidden" name="slug" value=slug />
+                <div class="field">
+                    <label for="roster-file">"Roster file"</label>
+                    <input
+                        id="roster-file"
+                        name="file"
+                        type="file"
+                        accept=".csv,.zip,text/csv,application/zip"
+                        aria-invalid=move || file_error.get().map(|_| "true")
+                        aria-describedby="roster-file-hint roster-file-error"
+                    />
+                    <p class="field-hint" id="roster-file-hint">
+                        "CSV (UTF-8) or a OneRoster .zip, at most 2 MiB."
+                    </p>
+                    <p class="field-error" id="roster-file-error">
+                        {move || file_error.get()}
+                    </p>
+                </div>
+                <div class="field">
+                    <label for="roster-class">"Class (OneRoster only)"</label>
+                    <input
+                        id="roster-class"
+                        name="class"
+                        autocomplete="off"
+                        aria-describedby="roster-class-hint"
+                    />
+                    <p class="field-hint" id="roster-class-hint">
+                        "The class code or sourcedId to import, when the export lists several classes."
+                    </p>
+                </div>
+                <div class="field">
+                    <label for="roster-text">"Or paste the roster"</label>
+                    <textarea
+                        id="roster-text"
+                        name="roster"
+                        rows=6
+                        spellcheck="false"
+                        autocomplete="off"
+                        class="code"
+                        aria-invalid=move || pasted_error.get().map(|_| "true")
+                        aria-describedby="roster-text-error"
+                        placeholder="email,name,student_id\nann@uni.edu,Ann Lee,A0123456"
+                    ></textarea>
+                    <p class="field-error" id="roster-text-error">
+                        {move || pasted_error.get()}
+                    </p>
+                </div>
+                <button type="submit" class="button">
+                    "Check the roster"
+                </button>
+            </form>
         </section>
     }
 }
 
+/// The error of the last roster upload, when the server sent the browser
+/// back with it in the URL (what a form posted without JavaScript gets).
+fn roster_upload_error() -> Signal<Option<AppError>> {
+    use leptos::server_fn::error::ServerFnUrlError;
+    let query = use_query_map();
+    Signal::derive(move || {
+        let query = query.read();
+        if query.get_str("__path") != Some(<UploadRosterFile as ServerFn>::PATH) {
+            return None;
+        }
+        query
+            .get_str("__err")
+            .map(ServerFnUrlError::<AppError>::decode_err)
+    })
+}
+
+/// An uploaded roster, row by row, and the button that invites it.
+#[component]
+fn RosterPreview(slug: String, draft: String) -> impl IntoView {
+    let invite = ServerAction::<InviteRoster>::new();
+    let invite_error = action_error(invite.value());
+    let slug_for_invite = slug.clone();
+    let preview = Resource::new(
+        move || (slug.clone(), draft.clone(), invite.version().get()),
+        |(slug, draft, _)| roster_draft(slug, draft),
+    );
+    view! {
+        <Suspense fallback=|| {
+            view! { <p class="muted">"Checking the roster…"</p> }
+        }>
+            {move || {
+                let slug = slug_for_invite.clone();
+                Suspend::new(async move {
+                    match preview.await {
+                        Ok(draft) => roster_report(draft, slug, invite, invite_error).into_any(),
+                        Err(e) => {
+                            view! {
+                                <p class="form-error" role="alert">
+                                    {e.to_string()}
+                                </p>
+                            }
+                                .into_any()
+                        }
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
 fn roster_report(
-    report: RosterReport,
+    draft: RosterDraftView,
     slug: String,
-    text: String,
-    upload: ServerAction<UploadRoster>,
+    invite: ServerAction<InviteRoster>,
+    error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let RosterReport {
-        rows,
-        to_invite,
-        invited,
-    } = report;
-    let summary = if invited > 0 {
-        format!("Invited {invited} students by email.")
+        rows, to_invite, ..
+    } = draft.report;
+    let source = if draft.file_name.is_empty() {
+        "Pasted roster".to_owned()
     } else {
-        format!("{to_invite} of {} rows would be invited.", rows.len())
+        draft.file_name.clone()
     };
+    let kind = if draft.oneroster { " (OneRoster)" } else { "" };
+    let summary = match draft.invited {
+        Some(invited) => format!("{source}{kind}: invited {invited} students by email."),
+        None => format!(
+            "{source}{kind}, uploaded {}: {to_invite} of {} rows would be invited.",
+            draft.uploaded,
+            rows.len()
+        ),
+    };
+    let invited = draft.invited.is_some();
     view! {
-        <p role="status">{summary}</p>
-        <div class="table-wrap">
+        <h3>"Preview"</h3>
+        <p role="status" data-testid="roster-summary">
+            {summary}
+        </p>
+        <FormError error />
+        <div class="table-wrap" role="region" aria-label="The roster, row by row" tabindex="0">
             <table class="data-table">
                 <caption class="visually-hidden">"The roster, row by row"</caption>
                 <thead>
@@ -679,12 +752,12 @@ fn roster_report(
                 </tbody>
             </table>
         </div>
-        {(to_invite > 0 && invited == 0)
+        {(to_invite > 0 && !invited)
             .then(|| {
                 view! {
-                    <ActionForm action=upload attr:class="inline-form">
+                    <ActionForm action=invite attr:class="inline-form">
                         <input type="hidden" name="slug" value=slug />
-                        <input type="hidden" name="roster" value=text />
+                        <input type="hidden" name="draft" value=draft.id.clone() />
                         <button type="submit" class="button button-primary">
                             {format!("Invite {to_invite} students")}
                         </button>
@@ -713,6 +786,10 @@ fn course_header(course: &CohortView) -> impl IntoView {
     );
     let back = href::institution(&course.institution_slug);
     let back_label = format!("Back to {}", course.institution_name);
+    let (usage, audit) = (
+        href::course_usage(&course.slug),
+        href::course_audit(&course.slug),
+    );
     view! {
         <PageHeader
             eyebrow="Course"
@@ -720,6 +797,12 @@ fn course_header(course: &CohortView) -> impl IntoView {
             title_extra=status_badge(course.status).into_any()
             lead
         >
+            <a href=usage class="button">
+                "Usage"
+            </a>
+            <a href=audit class="button">
+                "Audit trail"
+            </a>
             <a href=back class="button">
                 {back_label}
             </a>
@@ -1027,7 +1110,9 @@ fn student_row(
     });
     view! {
         <tr data-student=student.email.clone()>
-            <th scope="row">{who.clone()}</th>
+            <th scope="row">
+                <a href=href::course_student(&course.slug, &student.id)>{who.clone()}</a>
+            </th>
             <td data-label="Email">{student.email.clone()}</td>
             <td data-label="Student id">
                 {if student.student_id.is_empty() {

@@ -11,8 +11,10 @@ use leptos::prelude::*;
 use leptos_router::{lazy_route, Lazy, LazyRoute};
 
 use crate::pages::{
-    admin, cohorts::CoursePage, cohorts::InstitutionPage, cohorts::JoinPage, credits::CreditsPage,
-    dashboard::DashboardPage, design::DesignPage, keys::KeysPage, onboarding::OnboardingPage,
+    admin, cohorts::CoursePage, cohorts::InstitutionPage, cohorts::JoinPage,
+    course_console::CourseAuditPage, course_console::CourseStudentPage,
+    course_console::CourseUsagePage, credits::CreditsPage, dashboard::DashboardPage,
+    design::DesignPage, keys::KeysPage, onboarding::OnboardingPage,
     organizations::OrganizationAuditPage, organizations::OrganizationKeysPage,
     organizations::OrganizationPage, organizations::OrganizationUsagePage,
     organizations::OrganizationsPage, playground::ConversationPage, playground::PlaygroundPage,
@@ -58,6 +60,9 @@ lazy_pages! {
     organization_audit -> OrganizationAudit => OrganizationAuditPage;
     institution -> Institution => InstitutionPage;
     course -> Course => CoursePage;
+    course_usage -> CourseUsage => CourseUsagePage;
+    course_student -> CourseStudent => CourseStudentPage;
+    course_audit -> CourseAudit => CourseAuditPage;
     join -> Join => JoinPage;
     usage -> Usage => UsagePage;
     playground -> Playground => PlaygroundPage;

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod agents;
 pub mod auth;
 pub mod cohorts;
+pub mod course_console;
 pub mod credits;
 pub mod dashboard;
 pub mod dataset_viewer;

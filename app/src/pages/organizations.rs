@@ -1489,7 +1489,7 @@ fn usage_filter_form(usage: &crate::api::organizations::OrgUsageView) -> impl In
     }
 }
 
-fn totals_table(
+pub(crate) fn totals_table(
     heading: &'static str,
     column: &'static str,
     rows: Vec<crate::api::organizations::UsageTotalView>,
@@ -1605,54 +1605,7 @@ fn OrganizationAudit() -> impl IntoView {
                                 {if empty {
                                     view! { <p class="muted">"Nothing yet."</p> }.into_any()
                                 } else {
-                                    view! {
-                                        <div
-                                            class="table-wrap"
-                                            role="region"
-                                            aria-label="Audit trail"
-                                            tabindex="0"
-                                        >
-                                            <table class="data-table">
-                                                <caption class="visually-hidden">
-                                                    "Audit trail, newest first"
-                                                </caption>
-                                                <thead>
-                                                    <tr>
-                                                        <th scope="col">"Time"</th>
-                                                        <th scope="col">"Who"</th>
-                                                        <th scope="col">"What"</th>
-                                                        <th scope="col">"On"</th>
-                                                        <th scope="col">"Details"</th>
-                                                    </tr>
-                                                </thead>
-                                                <tbody>
-                                                    {trail
-                                                        .entries
-                                                        .items
-                                                        .into_iter()
-                                                        .map(|e| {
-                                                            view! {
-                                                                <tr>
-                                                                    <td data-label="Time" class="nowrap">
-                                                                        {e.time}
-                                                                    </td>
-                                                                    <td data-label="Who">{e.actor}</td>
-                                                                    <td data-label="What">
-                                                                        <code>{e.action}</code>
-                                                                    </td>
-                                                                    <td data-label="On">{e.target}</td>
-                                                                    <td data-label="Details" class="admin-break">
-                                                                        {e.details}
-                                                                    </td>
-                                                                </tr>
-                                                            }
-                                                        })
-                                                        .collect_view()}
-                                                </tbody>
-                                            </table>
-                                        </div>
-                                    }
-                                        .into_any()
+                                    audit_table(trail.entries.items).into_any()
                                 }}
                                 {nav}
                             }
@@ -1671,5 +1624,47 @@ fn OrganizationAudit() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+    }
+}
+
+/// A team's audit trail (an organization's or a course's), newest first.
+pub(crate) fn audit_table(entries: Vec<crate::api::organizations::OrgAuditEntry>) -> impl IntoView {
+    view! {
+        <div class="table-wrap" role="region" aria-label="Audit trail" tabindex="0">
+            <table class="data-table">
+                <caption class="visually-hidden">"Audit trail, newest first"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Time"</th>
+                        <th scope="col">"Who"</th>
+                        <th scope="col">"What"</th>
+                        <th scope="col">"On"</th>
+                        <th scope="col">"Details"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {entries
+                        .into_iter()
+                        .map(|e| {
+                            view! {
+                                <tr>
+                                    <td data-label="Time" class="nowrap">
+                                        {e.time}
+                                    </td>
+                                    <td data-label="Who">{e.actor}</td>
+                                    <td data-label="What">
+                                        <code>{e.action}</code>
+                                    </td>
+                                    <td data-label="On">{e.target}</td>
+                                    <td data-label="Details" class="admin-break">
+                                        {e.details}
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
 }

@@ -13,6 +13,7 @@ pub mod kept_form_cookie;
 pub mod ledger;
 pub mod like;
 pub mod metering;
+pub mod oneroster;
 pub mod password;
 pub mod services;
 pub mod state;

@@ -10,6 +10,7 @@
 
 pub mod agent_file;
 pub mod conversation_export;
+pub mod course_usage_csv;
 pub mod credits_csv;
 pub mod datasets;
 pub mod datasets_api;
@@ -84,6 +85,7 @@ pub fn portal() -> Vec<Route<AppState>> {
     vec![
         Route::get("/credits/history.csv", credits_csv::export),
         Route::get("/orgs/{slug}/usage.csv", org_usage_csv::export),
+        Route::get("/courses/{slug}/usage.csv", course_usage_csv::export),
         Route::get(
             "/datasets/{slug}/v/{number}/files/{name}",
             datasets::download,

@@ -4,11 +4,13 @@
 //! joining a course and their courses. Lab staff create institutions and
 //! fund them from `admin/institutions/`.
 
+mod console;
 mod course;
 mod institution;
 mod roster;
 mod student;
 
+pub use console::*;
 pub use course::*;
 pub use institution::*;
 pub use roster::*;
@@ -122,6 +124,79 @@ pub struct MyCourseView {
     pub days_left: Option<i64>,
 }
 
+/// A course's usage page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CourseUsageView {
+    pub slug: String,
+    pub name: String,
+    pub course_code: String,
+    /// The days covered (`YYYY-MM-DD`, UTC).
+    pub from: String,
+    pub to: String,
+    pub chart: crate::api::usage::UsageChart,
+    pub by_model: Vec<crate::api::organizations::UsageTotalView>,
+    /// Per playground agent; requests made with keys are one line.
+    pub by_agent: Vec<crate::api::organizations::UsageTotalView>,
+}
+
+/// One student's page in a course's console.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CourseStudentView {
+    pub course_slug: String,
+    pub course_name: String,
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub student_id: String,
+    pub status: String,
+    pub invited_at: Option<String>,
+    pub joined_at: Option<String>,
+    pub ended_at: Option<String>,
+    /// Micro-credits.
+    pub allocated: i64,
+    pub reclaimed: i64,
+    pub spent: i64,
+    pub remaining: i64,
+    pub requests: i64,
+    pub last_activity: Option<String>,
+    /// Credit moved to and from their allocation, newest first.
+    pub moves: Vec<MoveView>,
+    /// Their latest requests, newest first.
+    pub recent: Vec<StudentRequestView>,
+}
+
+/// Credit moved to or from a student's allocation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MoveView {
+    pub time: String,
+    pub what: String,
+    /// Formatted credits, negative when taken back.
+    pub amount: String,
+    /// Who moved it (none: the course itself, on joining or at term end).
+    pub by: String,
+}
+
+/// One request of a student.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StudentRequestView {
+    pub time: String,
+    pub model: String,
+    /// "Key “name”" or "Playground: agent".
+    pub via: String,
+    pub tokens: i64,
+    /// Micro-credits.
+    pub credits: i64,
+    pub status: i16,
+}
+
+/// A page of a course's audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CourseAuditView {
+    pub slug: String,
+    pub name: String,
+    pub entries: crate::domain::paging::Page<crate::api::organizations::OrgAuditEntry>,
+}
+
 /// A roster checked (and perhaps uploaded).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RosterReport {
@@ -129,6 +204,19 @@ pub struct RosterReport {
     /// Rows an upload invites (a check) or invited (an upload).
     pub to_invite: usize,
     pub invited: usize,
+}
+
+/// A roster file uploaded to a course, checked against it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterDraftView {
+    pub id: String,
+    pub file_name: String,
+    /// Read from a OneRoster 1.1 bundle.
+    pub oneroster: bool,
+    pub uploaded: String,
+    /// How many it invited, once invited.
+    pub invited: Option<i64>,
+    pub report: RosterReport,
 }
 
 /// One row of a roster as checked.

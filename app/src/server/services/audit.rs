@@ -7,6 +7,8 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::domain::paging::limit_offset;
+use crate::error::AppError;
+use crate::server::internal;
 
 /// One audited action.
 #[derive(Debug)]
@@ -116,4 +118,48 @@ pub async fn actions(pool: &PgPool) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar("select distinct action from audit_log order by action")
         .fetch_all(pool)
         .await
+}
+
+/// One entry of a team's audit trail (an organization's, an institution's
+/// or a course's).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TeamAuditRow {
+    pub created_at: OffsetDateTime,
+    pub actor: Option<String>,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+/// A page of everything done in the team `team`, newest first, and how
+/// many entries there are.
+pub async fn team_trail(
+    pool: &PgPool,
+    team: Uuid,
+    page: i64,
+    per_page: i64,
+) -> Result<(Vec<TeamAuditRow>, i64), AppError> {
+    let (limit, offset) = limit_offset(page, per_page);
+    let total: i64 = sqlx::query_scalar("select count(*) from audit_log where team_id = $1")
+        .bind(team)
+        .fetch_one(pool)
+        .await
+        .map_err(internal)?;
+    let rows = sqlx::query_as(
+        "select l.created_at, coalesce(u.display_name || ' <' || u.email || '>', 'The Lab') as actor, l.action,
+                l.target_type, l.target_id, l.before, l.after
+         from audit_log l left join users u on u.id = l.actor_id
+         where l.team_id = $1
+         order by l.created_at desc, l.id desc
+         limit $2 offset $3",
+    )
+    .bind(team)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await
+    .map_err(internal)?;
+    Ok((rows, total))
 }

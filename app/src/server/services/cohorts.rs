@@ -1140,9 +1140,61 @@ pub async fn due(pool: &PgPool) -> Result<(Vec<Uuid>, Vec<Uuid>), AppError> {
     Ok((to_end, to_reclaim))
 }
 
-/// Ends every cohort whose term is over and reclaims what is not back yet;
-/// returns how many cohorts it ended.
+/// How long before the end of a term its students are told.
+pub const NOTICE_DAYS: i32 = 7;
+
+/// Tells the students of every course whose term ends within
+/// [`NOTICE_DAYS`] (and who have not been told) that their allocation
+/// goes back at the end; each course once. Returns how many courses.
+pub async fn send_notices(pool: &PgPool) -> Result<usize, AppError> {
+    let mut tx = pool.begin().await.map_err(internal)?;
+    let notified: Vec<(Uuid, String, String, String, Date)> = sqlx::query_as(
+        "update cohorts c set notice_sent_at = lab_now()
+         from teams t, teams i
+         where t.id = c.team_id and i.id = c.institution_id
+           and c.status in ('open', 'closed') and c.notice_sent_at is null
+           and lab_now() >= ((c.term_end + 1)::timestamp at time zone i.time_zone) - make_interval(days => $1)
+           and lab_now() < ((c.term_end + 1)::timestamp at time zone i.time_zone)
+         returning c.team_id, t.name, c.course_code, i.time_zone, c.term_end",
+    )
+    .bind(NOTICE_DAYS)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(internal)?;
+    for (cohort, name, code, time_zone, term_end) in &notified {
+        let students: Vec<(String, Option<String>)> = sqlx::query_as(
+            "select email, name from enrollments where cohort_id = $1 and status = 'joined'",
+        )
+        .bind(cohort)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(internal)?;
+        for (email, student) in students {
+            let greeting = student.as_deref().unwrap_or("Hello");
+            outbox::enqueue(
+                &mut *tx,
+                &OutgoingEmail {
+                    recipient: email,
+                    subject: format!("{name} ({code}) ends on {term_end}"),
+                    body_text: format!(
+                        "{greeting},\n\nThe term of {name} ({code}) ends at the end of {term_end} ({time_zone}). Then your keys billed to the course stop working and the credit you have not used goes back to your institution.\n\nYour requests and conversations stay readable on Lab Portal after that.\n",
+                    ),
+                    secret_body_text: None,
+                },
+            )
+            .await
+            .map_err(internal)?;
+        }
+    }
+    tx.commit().await.map_err(internal)?;
+    Ok(notified.len())
+}
+
+/// Tells students of terms ending soon, ends every cohort whose term is
+/// over and reclaims what is not back yet; returns how many cohorts it
+/// ended.
 pub async fn run_due(pool: &PgPool) -> Result<usize, AppError> {
+    send_notices(pool).await?;
     let (to_end, to_reclaim) = due(pool).await?;
     for cohort in &to_end {
         let mut conn = pool.acquire().await.map_err(internal)?;

@@ -637,3 +637,140 @@ async fn a_students_spend_requests_and_last_activity_follow_their_usage_records(
     let summary = cohorts_of(&pool, nus.id).await.expect("courses");
     assert_eq!(summary[0].spent, 500);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_courses_usage_by_day_model_and_agent_and_each_students_requests_follow_the_records(
+    pool: PgPool,
+) {
+    use crate::server::services::course_console;
+    let (nus, prof) = institution(&pool, 100).await;
+    let course = cohort(&pool, &nus, &prof, 10, 5).await;
+    fund(&pool, &prof, &course, c(20), "fund", None)
+        .await
+        .expect("fund");
+    let ann = person(&pool, "ann@nus.edu.sg").await;
+    join(&pool, &ann, &course, None).await.expect("join");
+    let (_, account) = spendable_enrollment(&pool, ann.user_id, &course.slug)
+        .await
+        .expect("read")
+        .expect("joined");
+    // One batch over two days and two models; a later batch adds to the
+    // same day and model rather than writing a second line.
+    sqlx::query(
+        "insert into usage_records (id, user_id, account_id, model, endpoint, credits, input_tokens,
+                                    output_tokens, status, created_at)
+         values (gen_random_uuid(), $1, $2, 'small', 'chat', 300, 10, 5, 200, '2027-02-01T10:00:00Z'),
+                (gen_random_uuid(), $1, $2, 'large', 'chat', 200, 20, 5, 200, '2027-02-01T11:00:00Z'),
+                (gen_random_uuid(), $1, $2, 'small', 'chat', 100, 1, 1, 200, '2027-02-03T10:00:00Z')",
+    )
+    .bind(ann.user_id)
+    .bind(account)
+    .execute(&pool)
+    .await
+    .expect("usage");
+    sqlx::query(
+        "insert into usage_records (id, user_id, account_id, model, endpoint, credits, input_tokens,
+                                    output_tokens, status, created_at)
+         values (gen_random_uuid(), $1, $2, 'small', 'chat', 50, 2, 2, 200, '2027-02-01T12:00:00Z')",
+    )
+    .bind(ann.user_id)
+    .bind(account)
+    .execute(&pool)
+    .await
+    .expect("usage");
+    let lines: i64 =
+        sqlx::query_scalar("select count(*) from cohort_usage_daily where cohort_id = $1")
+            .bind(course.id)
+            .fetch_one(&pool)
+            .await
+            .expect("count");
+    assert_eq!(lines, 3, "one line per day, model and agent");
+    let (first, last) = (date!(2027 - 02 - 01), date!(2027 - 02 - 03));
+    let daily = course_console::daily(&pool, course.id, first, last)
+        .await
+        .expect("daily");
+    let day_one: Vec<_> = daily
+        .iter()
+        .filter(|d| d.day == first)
+        .map(|d| (d.model.as_str(), d.requests, d.tokens, d.credits))
+        .collect();
+    assert_eq!(day_one, [("large", 1, 25, 200), ("small", 2, 19, 350)]);
+    let models = course_console::by_model(&pool, course.id, first, last)
+        .await
+        .expect("models");
+    let models: Vec<_> = models
+        .iter()
+        .map(|m| (m.label.as_str(), m.requests, m.credits))
+        .collect();
+    assert_eq!(models, [("small", 3, 450), ("large", 1, 200)]);
+    // The window leaves the third day out.
+    let agents = course_console::by_agent(&pool, course.id, first, first)
+        .await
+        .expect("agents");
+    let agents: Vec<_> = agents
+        .iter()
+        .map(|a| (a.label.as_str(), a.requests, a.credits))
+        .collect();
+    assert_eq!(agents, [("API (keys)", 3, 550)]);
+
+    let mut conn = pool.acquire().await.expect("conn");
+    let exported = course_console::exported_students(&mut conn, course.id)
+        .await
+        .expect("students");
+    assert_eq!(exported.len(), 1);
+    let page = course_console::requests(&mut conn, account, None, false, 2)
+        .await
+        .expect("requests");
+    let after = page.last().map(|r| (r.created_at, r.id));
+    let rest = course_console::requests(&mut conn, account, after, false, 10)
+        .await
+        .expect("requests");
+    let credits: Vec<i64> = page.iter().chain(&rest).map(|r| r.credits).collect();
+    assert_eq!(credits, [300, 200, 50, 100], "oldest first, each once");
+    let detail = course_console::student(
+        &pool,
+        course.id,
+        enrollment_of(&pool, &course, &ann).await.0,
+    )
+    .await
+    .expect("student")
+    .expect("there");
+    assert_eq!((detail.spent, detail.requests), (650, 4));
+    let moves = course_console::moves(&pool, account).await.expect("moves");
+    assert_eq!(
+        moves
+            .iter()
+            .map(|m| (m.kind.as_str(), m.amount))
+            .collect::<Vec<_>>(),
+        [("allocation", 10_000_000)]
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn students_are_told_once_a_week_before_their_term_ends(pool: PgPool) {
+    let (nus, prof) = institution(&pool, 100).await;
+    let course = cohort(&pool, &nus, &prof, 10, 5).await;
+    fund(&pool, &prof, &course, c(20), "fund", None)
+        .await
+        .expect("fund");
+    let ann = person(&pool, "ann@nus.edu.sg").await;
+    join(&pool, &ann, &course, None).await.expect("join");
+    let outbox = |pool: PgPool| async move {
+        sqlx::query_scalar::<_, String>(
+            "select recipient from outbox where subject like 'Machine learning (CS3244) ends%'",
+        )
+        .fetch_all(&pool)
+        .await
+        .expect("outbox")
+    };
+    // The term ends at midnight 8/9 May in Singapore; eight days before,
+    // nobody is told.
+    let early = frozen(&pool, "2027-05-01T12:00:00+08:00");
+    assert_eq!(send_notices(&early).await.expect("notices"), 0);
+    assert!(outbox(pool.clone()).await.is_empty());
+    // A week before, each joined student is told, once.
+    let week = frozen(&pool, "2027-05-02T00:30:00+08:00");
+    assert_eq!(send_notices(&week).await.expect("notices"), 1);
+    assert_eq!(send_notices(&week).await.expect("notices"), 0);
+    assert_eq!(outbox(pool.clone()).await, ["ann@nus.edu.sg"]);
+}

@@ -1531,16 +1531,7 @@ pub async fn usage_lines(
 }
 
 /// One entry of an organization's audit trail.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct OrgAuditRow {
-    pub created_at: OffsetDateTime,
-    pub actor: Option<String>,
-    pub action: String,
-    pub target_type: String,
-    pub target_id: String,
-    pub before: Option<serde_json::Value>,
-    pub after: Option<serde_json::Value>,
-}
+pub use crate::server::services::audit::TeamAuditRow as OrgAuditRow;
 
 /// A page of everything done in the organization, newest first, and how
 /// many entries there are.
@@ -1550,25 +1541,5 @@ pub async fn audit_trail(
     page: i64,
     per_page: i64,
 ) -> Result<(Vec<OrgAuditRow>, i64), AppError> {
-    let (limit, offset) = crate::domain::paging::limit_offset(page, per_page);
-    let total: i64 = sqlx::query_scalar("select count(*) from audit_log where team_id = $1")
-        .bind(org.id)
-        .fetch_one(pool)
-        .await
-        .map_err(internal)?;
-    let rows = sqlx::query_as(
-        "select l.created_at, coalesce(u.display_name || ' <' || u.email || '>', 'The Lab') as actor, l.action,
-                l.target_type, l.target_id, l.before, l.after
-         from audit_log l left join users u on u.id = l.actor_id
-         where l.team_id = $1
-         order by l.created_at desc, l.id desc
-         limit $2 offset $3",
-    )
-    .bind(org.id)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(pool)
-    .await
-    .map_err(internal)?;
-    Ok((rows, total))
+    crate::server::services::audit::team_trail(pool, org.id, page, per_page).await
 }
