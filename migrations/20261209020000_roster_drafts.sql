@@ -16,3 +16,7 @@ create table roster_drafts (
 );
 
 create index roster_drafts_cohort_idx on roster_drafts (cohort_id, created_at desc);
+
+-- An approved academic application sets up one institution at most.
+create unique index institutions_application_key on institutions (application_id)
+    where application_id is not null;

@@ -52,11 +52,11 @@ pub fn DashboardPage() -> impl IntoView {
                                 Ok(Some(a))
                                 if a.status == ApplicationStatus::Approved
                             );
-                            let business = match &application {
+                            let (business, academic) = match &application {
                                 Ok(Some(a)) if a.status == ApplicationStatus::Approved => {
-                                    a.business.clone()
+                                    (a.business.clone(), a.academic.clone())
                                 }
-                                _ => None,
+                                _ => (None, None),
                             };
                             let card = move || {
                                 // An approved business application offers to
@@ -69,6 +69,7 @@ pub fn DashboardPage() -> impl IntoView {
                                         {pending.then(card.clone())}
                                         <Overview dashboard=d.clone() />
                                         <RecentRequests requests=d.recent />
+                                        {academic.map(|offer| view! { <InstitutionOffer offer /> })}
                                         <MyCourses courses />
                                         <Organizations business />
                                         <QuickLinks />
@@ -281,6 +282,88 @@ fn JoinedNotice(courses: Resource<Result<Vec<MyCourseView>, AppError>>) -> impl 
                 }}
             </Suspense>
         </div>
+    }
+}
+
+/// An approved academic applicant's offer to set up their institution:
+/// they become its admin, its students' domain is their own, and the Lab
+/// funds its pool.
+#[component]
+fn InstitutionOffer(offer: crate::api::onboarding::AcademicOfferView) -> impl IntoView {
+    use crate::api::cohorts::CreateOwnInstitution;
+    use crate::components::form::{action_error, field_error, FormError, SelectField, TextField};
+    use leptos::form::ActionForm;
+    let action = ServerAction::<CreateOwnInstitution>::new();
+    let error = action_error(action.value());
+    let university = if offer.university.is_empty() {
+        "your university".to_owned()
+    } else {
+        offer.university.clone()
+    };
+    let lead = format!(
+        "Your academic application is approved. Set up {university} to run courses: you become its admin, students with an address at {} can join its courses, and the Lab funds its pool of credit.",
+        offer.domain
+    );
+    view! {
+        <section
+            class="dashboard-section card"
+            aria-labelledby="institution-offer-heading"
+            data-testid="institution-offer"
+        >
+            <h2 id="institution-offer-heading">{format!("Set up {university}")}</h2>
+            <p>{lead}</p>
+            <ActionForm action attr:class="form" attr:novalidate=true>
+                <FormError error />
+                <TextField
+                    label="Name"
+                    name="name"
+                    required=true
+                    maxlength=120
+                    value=offer.university.clone()
+                    error=field_error(error, "name")
+                />
+                <TextField
+                    label="Address"
+                    name="slug"
+                    required=true
+                    autocomplete="off"
+                    hint="Its page will be /institutions/<address>: lower-case letters, digits and hyphens."
+                    error=field_error(error, "slug")
+                />
+                <SelectField
+                    label="Country"
+                    name="country"
+                    required=true
+                    placeholder="Choose a country"
+                    options=crate::pages::organizations::country_options()
+                    selected=offer.country.clone()
+                    error=field_error(error, "country")
+                />
+                <TextField
+                    label="Website (optional)"
+                    name="website"
+                    kind="url"
+                    autocomplete="off"
+                    error=field_error(error, "website")
+                />
+                <TextField
+                    label="Time zone"
+                    name="time_zone"
+                    autocomplete="off"
+                    hint="Terms start and end at midnight here, like Asia/Singapore. Empty: UTC."
+                    error=field_error(error, "time_zone")
+                />
+                <div class="actions">
+                    <button
+                        type="submit"
+                        class="button button-primary"
+                        disabled=move || action.pending().get()
+                    >
+                        "Set up the institution"
+                    </button>
+                </div>
+            </ActionForm>
+        </section>
     }
 }
 

@@ -220,7 +220,8 @@ fn orgs_list(orgs: Vec<crate::api::organizations::OrgSummary>) -> impl IntoView 
     .into_any()
 }
 
-fn country_options() -> Vec<(String, String)> {
+/// Every country as a select's options (code, name).
+pub(crate) fn country_options() -> Vec<(String, String)> {
     COUNTRIES
         .iter()
         .map(|(code, name)| ((*code).to_owned(), (*name).to_owned()))

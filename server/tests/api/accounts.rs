@@ -785,6 +785,12 @@ async fn without_javascript_a_failed_sign_up_comes_back_filled_in_but_for_the_pa
 /// Signs `app.client` up as a business named `company`, verifies the
 /// address through the emailed link and signs in.
 async fn signed_in_business(app: &TestApp, email: &str, company: &str) {
+    signed_in_as(app, email, "business", company).await;
+}
+
+/// Signs `app.client` up as an account of `kind` from `organization`,
+/// verifies the address through the emailed link and signs in.
+async fn signed_in_as(app: &TestApp, email: &str, kind: &str, organization: &str) {
     let response = app
         .post_form(
             "/api/sign_up",
@@ -792,8 +798,8 @@ async fn signed_in_business(app: &TestApp, email: &str, company: &str) {
                 ("email", email),
                 ("password", PASSWORD),
                 ("display_name", "Grace Founder"),
-                ("account_kind", "business"),
-                ("organization", company),
+                ("account_kind", kind),
+                ("organization", organization),
                 ("country", "DE"),
             ],
         )
@@ -923,4 +929,85 @@ async fn an_approved_business_application_offers_to_create_the_companys_organiza
     let html = dashboard(&app, &app.client).await;
     assert!(!html.contains(offer), "{html}");
     assert!(html.contains("/orgs/acme-labs"), "{html}");
+}
+
+#[sqlx::test(migrations = false)]
+async fn an_approved_academic_application_sets_up_its_institution_once(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    signed_in_as(
+        &app,
+        "prof@uni-example.edu",
+        "academic",
+        "Example University",
+    )
+    .await;
+    let application = apply_from(&app, &app.client, "prof@uni-example.edu").await;
+    let offer = r#"data-testid="institution-offer""#;
+    let form = [
+        ("name", "Example University"),
+        ("slug", "example-u"),
+        ("country", "SG"),
+        ("website", ""),
+        ("time_zone", "Asia/Singapore"),
+    ];
+    // Not before the application is approved.
+    assert!(!dashboard(&app, &app.client).await.contains(offer));
+    let early = app.post_form("/api/create_own_institution", &form).await;
+    assert_eq!(early.status(), 409);
+
+    // Nor for a developer whose application was approved.
+    crate::helpers::create_user(&app, "dev@example.org", "developer").await;
+    let dev = crate::helpers::signed_in(&app, "dev@example.org").await;
+    let developer = apply_from(&app, &dev, "dev@example.org").await;
+    crate::helpers::create_user(&app, "admin@lab.example", "admin").await;
+    let admin = crate::helpers::signed_in(&app, "admin@lab.example").await;
+    for id in [&application, &developer] {
+        let approved = app
+            .post_form_with(
+                &admin,
+                "/api/admin_approve_application",
+                &[("application_id", id), ("note", "")],
+            )
+            .await;
+        assert_eq!(approved.status(), 200);
+    }
+    assert_eq!(
+        my_application_of(&app, &app.client).await["academic"],
+        serde_json::json!({"university": "Example University", "country": "DE", "domain": "uni-example.edu"})
+    );
+    let html = dashboard(&app, &app.client).await;
+    assert!(html.contains(offer), "{html}");
+    assert!(html.contains("Set up Example University"), "{html}");
+    assert!(!dashboard(&app, &dev).await.contains(offer));
+    let refused = app
+        .post_form_with(&dev, "/api/create_own_institution", &form)
+        .await;
+    assert_eq!(refused.status(), 409);
+
+    // Set up: its admin is the applicant, its domain theirs, the
+    // application recorded; and the offer is gone.
+    let created = app.post_form("/api/create_own_institution", &form).await;
+    assert_eq!(created.status(), 200);
+    let (role, domain, from): (String, String, uuid::Uuid) = sqlx::query_as(
+        "select m.role, d.domain, i.application_id
+         from teams t join institutions i on i.team_id = t.id
+         join team_members m on m.team_id = t.id join users u on u.id = m.user_id
+         join team_domains d on d.team_id = t.id
+         where t.slug = 'example-u' and u.email = 'prof@uni-example.edu'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .expect("the institution");
+    assert_eq!(
+        (role.as_str(), domain.as_str()),
+        ("admin", "uni-example.edu")
+    );
+    assert_eq!(from.to_string(), application);
+    let page = crate::helpers::page(&app, &app.client, "/institutions/example-u").await;
+    assert_eq!(page.status(), 200);
+    assert!(!dashboard(&app, &app.client).await.contains(offer));
+    let mut second = form;
+    second[1] = ("slug", "example-u-2");
+    let again = app.post_form("/api/create_own_institution", &second).await;
+    assert_eq!(again.status(), 409, "one institution per application");
 }

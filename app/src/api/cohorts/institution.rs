@@ -112,3 +112,73 @@ pub async fn create_cohort(#[server(flatten)] form: NewCohortForm) -> Result<Str
     })
     .await
 }
+
+/// What an approved academic applicant gives to set up their institution;
+/// its students' domain is the applicant's own email domain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnInstitutionForm {
+    pub name: String,
+    pub slug: String,
+    pub country: String,
+    #[serde(default)]
+    pub website: String,
+    #[serde(default)]
+    pub time_zone: String,
+}
+
+/// Sets up the institution of the caller's approved academic application
+/// (once per application), with the caller as its admin and their email
+/// domain as its students' domain. The Lab funds its pool; its admin then
+/// creates courses and adds coordinators.
+#[server(endpoint = "create_own_institution")]
+pub async fn create_own_institution(
+    #[server(flatten)] form: OwnInstitutionForm,
+) -> Result<String, AppError> {
+    use crate::api::admin::NewInstitutionForm;
+    use crate::server::services::{cohorts, onboarding};
+    crate::server::respond(async move {
+        let state = crate::server::state()?;
+        let caller = crate::server::require_user()?;
+        let offer = onboarding::academic_offer(&state.pool, caller.user_id)
+            .await?
+            .ok_or_else(|| {
+                AppError::Conflict(
+                    "Only an approved academic application that has no institution yet can set one up."
+                        .to_owned(),
+                )
+            })?;
+        let domain = caller
+            .email
+            .rsplit_once('@')
+            .map(|(_, domain)| domain.to_owned())
+            .unwrap_or_default();
+        let new = crate::api::admin::checked_institution(&NewInstitutionForm {
+            name: form.name,
+            slug: form.slug,
+            country: form.country,
+            website: form.website,
+            time_zone: form.time_zone,
+            domains: domain,
+        })?;
+        let institution = cohorts::create_institution(
+            &state.pool,
+            &caller,
+            &new,
+            Some(offer.application),
+            crate::server::client_addr(),
+        )
+        .await?;
+        cohorts::set_staff(
+            &state.pool,
+            &caller,
+            &institution,
+            &caller.email,
+            "admin",
+            crate::server::client_addr(),
+        )
+        .await?;
+        crate::server::redirect(&crate::href::institution(&institution.slug));
+        Ok(institution.slug)
+    })
+    .await
+}

@@ -18,7 +18,6 @@ use crate::components::form::{
 };
 use crate::components::ui::{Flash, PageHeader, Tone};
 use crate::domain::credits::Credits;
-use crate::domain::profile::COUNTRIES;
 use crate::href;
 
 /// `/admin/institutions`.
@@ -345,13 +344,6 @@ fn staff_form(actions: Actions) -> impl IntoView {
     }
 }
 
-fn country_options() -> Vec<(String, String)> {
-    COUNTRIES
-        .iter()
-        .map(|(code, name)| ((*code).to_owned(), (*name).to_owned()))
-        .collect()
-}
-
 fn create_form(actions: Actions) -> impl IntoView {
     let action = actions.create;
     let error = action_error(action.value());
@@ -387,7 +379,7 @@ fn create_form(actions: Actions) -> impl IntoView {
                     name="country"
                     required=true
                     placeholder="Choose a country"
-                    options=country_options()
+                    options=crate::pages::organizations::country_options()
                     selected=kept.get("country").unwrap_or_default()
                     error=field_error(error, "country")
                 />

@@ -100,6 +100,35 @@ pub async fn business_name(pool: &PgPool, user_id: Uuid) -> Result<Option<String
     Ok(name.flatten())
 }
 
+/// What an approved academic application offers: its id (once), the
+/// university named at sign-up (may be empty) and the applicant's country.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AcademicOffer {
+    pub application: Uuid,
+    pub university: String,
+    pub country: String,
+}
+
+/// The approved application of `user_id`'s academic account that no
+/// institution was created from yet, if any.
+pub async fn academic_offer(
+    pool: &PgPool,
+    user_id: Uuid,
+) -> Result<Option<AcademicOffer>, AppError> {
+    sqlx::query_as(
+        "select a.id as application, coalesce(u.organization, '') as university, u.country
+         from applications a join users u on u.id = a.user_id
+         where a.user_id = $1 and u.account_kind = 'academic' and a.status = 'approved'
+           and not exists (select 1 from institutions i where i.application_id = a.id)
+         order by a.created_at desc
+         limit 1",
+    )
+    .bind(user_id)
+    .fetch_optional(pool)
+    .await
+    .map_err(internal)
+}
+
 /// Applications with `status`, oldest first (a queue), one page of them.
 pub async fn list(
     pool: &PgPool,

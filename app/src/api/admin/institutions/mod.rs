@@ -46,3 +46,61 @@ pub struct NewInstitutionForm {
     #[serde(default)]
     pub domains: String,
 }
+
+/// The institution `form` describes, checked field by field (the
+/// organization form's rules for the fields they share).
+#[cfg(feature = "ssr")]
+pub(crate) fn checked_institution(
+    form: &NewInstitutionForm,
+) -> Result<crate::server::services::cohorts::NewInstitution, crate::error::AppError> {
+    use crate::domain::organizations::{email_domain, parse_org, OrgFields};
+    use crate::error::{AppError, FieldErrors};
+    // The organization form's rules for the shared fields.
+    let time_zone = if form.time_zone.trim().is_empty() {
+        "UTC"
+    } else {
+        form.time_zone.trim()
+    };
+    let checked = parse_org(OrgFields {
+        name: &form.name,
+        slug: &form.slug,
+        website: &form.website,
+        country: &form.country,
+        industry: "cross-industry",
+        time_zone,
+    });
+    let mut errors = FieldErrors::default();
+    let typed: Vec<&str> = form
+        .domains
+        .split([',', ' ', '\n'])
+        .filter(|d| !d.trim().is_empty())
+        .collect();
+    let domains: Vec<String> = typed
+        .iter()
+        .filter_map(|d| errors.check("domains", email_domain(d)))
+        .collect();
+    if typed.is_empty() {
+        errors.add(
+            "domains",
+            "Give at least one email domain of its students, like nus.edu.sg.",
+        );
+    }
+    let checked = match (checked, errors.finish()) {
+        (Ok(checked), Ok(())) => checked,
+        (Err(AppError::Validation(mut first)), second) => {
+            if let Err(AppError::Validation(more)) = second {
+                first.extend(more);
+            }
+            return Err(AppError::Validation(first));
+        }
+        (Err(other), _) | (Ok(_), Err(other)) => return Err(other),
+    };
+    Ok(crate::server::services::cohorts::NewInstitution {
+        name: checked.name,
+        slug: checked.slug,
+        country: checked.country,
+        website: checked.website,
+        time_zone: checked.time_zone,
+        domains,
+    })
+}
