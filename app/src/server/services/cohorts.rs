@@ -1172,7 +1172,7 @@ pub async fn send_notices(pool: &PgPool) -> Result<usize, AppError> {
         for (email, student) in students {
             let greeting = student.as_deref().unwrap_or("Hello");
             outbox::enqueue(
-                &mut *tx,
+                &mut tx,
                 &OutgoingEmail {
                     recipient: email,
                     subject: format!("{name} ({code}) ends on {term_end}"),
