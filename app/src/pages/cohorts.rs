@@ -18,9 +18,9 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::api::accounts::SessionUser;
 use crate::api::cohorts::{
     get_cohort, get_institution, roster_draft, CohortSummary, CohortView, CreateCohort,
-    EndCohortTerm, FundCohort, InstitutionView, InviteRoster, JoinCourse, RosterDraftView,
-    RosterReport, RotateJoinCode, SetCohortStatus, StaffView, StudentView, TopUpStudents,
-    UploadRosterFile,
+    EndCohortTerm, FundCohort, InstitutionView, InviteInstitutionStaff, InviteRoster, JoinCourse,
+    RevokeInstitutionInvitation, RosterDraftView, RosterReport, RotateJoinCode, SetCohortStatus,
+    StaffInvitationView, StudentView, TopUpStudents, UploadRosterFile,
 };
 use crate::components::form::{action_error, field_error, kept_fields, FormError, TextField};
 use crate::components::guard::RequireUser;
@@ -130,7 +130,12 @@ fn Institution() -> impl IntoView {
     // A new course sends the browser to it: the institution is not read
     // again (a failed one keeps what was typed).
     let create = ServerAction::<CreateCohort>::new();
-    let institution = Resource::new(move || slug.get(), get_institution);
+    let invite = ServerAction::<InviteInstitutionStaff>::new();
+    let revoke = ServerAction::<RevokeInstitutionInvitation>::new();
+    let institution = Resource::new(
+        move || (slug.get(), invite.version().get(), revoke.version().get()),
+        |(slug, _, _)| get_institution(slug),
+    );
     view! {
         <section class="container page institution-page">
             <Suspense fallback=|| {
@@ -144,7 +149,7 @@ fn Institution() -> impl IntoView {
                                 {institution_header(&institution)}
                                 {institution_stats(&institution)}
                                 {courses_section(institution.cohorts.clone())}
-                                {staff_section(institution.staff.clone())}
+                                {staff_section(&institution, invite, revoke)}
                                 <NewCourseForm institution=institution.slug.clone() create />
                             }
                                 .into_any()
@@ -282,13 +287,29 @@ fn course_row(course: CohortSummary) -> impl IntoView {
     }
 }
 
-fn staff_section(staff: Vec<StaffView>) -> impl IntoView {
+fn staff_section(
+    institution: &InstitutionView,
+    invite: ServerAction<InviteInstitutionStaff>,
+    revoke: ServerAction<RevokeInstitutionInvitation>,
+) -> impl IntoView {
+    let staff = institution.staff.clone();
+    let lead = if institution.is_admin {
+        "Admins and coordinators run the institution's courses. Invite them by email: the link works for that address once they sign in (or sign up) with it."
+    } else {
+        "Admins and coordinators run the institution's courses; its admins invite them."
+    };
+    let admin = institution.is_admin.then(|| {
+        staff_invitations(
+            institution.slug.clone(),
+            institution.invitations.clone(),
+            invite,
+            revoke,
+        )
+    });
     view! {
         <section class="org-section" aria-labelledby="staff-heading">
             <h2 id="staff-heading">"Staff"</h2>
-            <p class="muted">
-                "Admins and coordinators run the institution's courses. The Lab adds them: ask your contact there."
-            </p>
+            <p class="muted">{lead}</p>
             <div class="table-wrap" role="region" aria-label="Staff table" tabindex="0">
                 <table class="data-table">
                     <caption class="visually-hidden">"Staff, with their roles"</caption>
@@ -303,16 +324,11 @@ fn staff_section(staff: Vec<StaffView>) -> impl IntoView {
                         {staff
                             .into_iter()
                             .map(|person| {
-                                let role = match person.role.as_str() {
-                                    "admin" => "Admin",
-                                    "coordinator" => "Coordinator",
-                                    _ => "Member",
-                                };
                                 view! {
                                     <tr>
                                         <th scope="row">{person.name.clone()}</th>
                                         <td data-label="Email">{person.email.clone()}</td>
-                                        <td data-label="Role">{role}</td>
+                                        <td data-label="Role">{staff_role(&person.role)}</td>
                                     </tr>
                                 }
                             })
@@ -320,7 +336,96 @@ fn staff_section(staff: Vec<StaffView>) -> impl IntoView {
                     </tbody>
                 </table>
             </div>
+            {admin}
         </section>
+    }
+}
+
+fn staff_role(role: &str) -> &'static str {
+    match role {
+        "admin" => "Admin",
+        "coordinator" => "Coordinator",
+        _ => "Member",
+    }
+}
+
+/// The admins' invitation form and the open invitations.
+fn staff_invitations(
+    slug: String,
+    invitations: Vec<StaffInvitationView>,
+    invite: ServerAction<InviteInstitutionStaff>,
+    revoke: ServerAction<RevokeInstitutionInvitation>,
+) -> impl IntoView {
+    let error = action_error(invite.value());
+    let revoke_error = action_error(revoke.value());
+    let sent = move || {
+        matches!(invite.value().get(), Some(Ok(())))
+            .then(|| view! { <Flash tone=Tone::Good>"The invitation is on its way."</Flash> })
+    };
+    let list = (!invitations.is_empty()).then(|| {
+        let slug = slug.clone();
+        view! {
+            <h3>"Open invitations"</h3>
+            <FormError error=revoke_error />
+            <ul class="plain-list" data-testid="staff-invitations">
+                {invitations
+                    .into_iter()
+                    .map(|i| {
+                        let what = format!(
+                            "{} as {}, until {}",
+                            i.email,
+                            staff_role(&i.role).to_lowercase(),
+                            i.expires,
+                        );
+                        let hidden = format!(" the invitation of {}", i.email);
+                        let slug = slug.clone();
+                        view! {
+                            <li>
+                                {what} " " <ActionForm action=revoke attr:class="inline-form">
+                                    <input type="hidden" name="slug" value=slug />
+                                    <input type="hidden" name="id" value=i.id.clone() />
+                                    <button type="submit" class="button button-small">
+                                        "Revoke"
+                                        <span class="visually-hidden">{hidden}</span>
+                                    </button>
+                                </ActionForm>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        }
+    });
+    view! {
+        <h3>"Invite staff"</h3>
+        {sent}
+        <ActionForm action=invite attr:class="form inline-fields">
+            <FormError error />
+            <input type="hidden" name="slug" value=slug.clone() />
+            <TextField
+                label="Email"
+                name="email"
+                kind="email"
+                required=true
+                autocomplete="off"
+                error=field_error(error, "email")
+            />
+            <div class="field">
+                <label for="staff-role">"Role"</label>
+                <select id="staff-role" name="role">
+                    <option value="coordinator" selected=true>
+                        "Coordinator: runs the courses they create"
+                    </option>
+                    <option value="admin">"Admin: runs every course and invites staff"</option>
+                </select>
+            </div>
+            <div class="actions">
+                <button type="submit" class="button">
+                    "Send invitation"
+                </button>
+            </div>
+        </ActionForm>
+        {list}
     }
 }
 

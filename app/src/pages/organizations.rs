@@ -1250,7 +1250,7 @@ pub fn InvitationPage() -> impl IntoView {
                                 "{} invited {} to join as {}.",
                                 info.invited_by.clone().unwrap_or_else(|| "Someone".to_owned()),
                                 info.email,
-                                info.role.label().to_lowercase(),
+                                info.role.to_lowercase(),
                             );
                             let body = if let Some(why) = info.refusal.clone() {
                                 view! {

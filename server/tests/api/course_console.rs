@@ -635,3 +635,191 @@ async fn a_oneroster_bundle_imports_the_students_of_the_class_chosen(pool: PgPoo
     assert_eq!(rows[0]["name"], "Dee Ng");
     assert_eq!(rows[0]["student_id"], "S001");
 }
+
+#[sqlx::test(migrations = false)]
+async fn an_institutions_admin_invites_staff_by_email_as_organizations_invite_members(
+    pool: PgPool,
+) {
+    let app = spawn_app(pool).await;
+    let course = course(&app).await;
+    let lab = signed_in(&app, "staff@lab.example").await;
+    create_user(&app, "dean@uni.edu", "developer").await;
+    ok(
+        app.post_form_with(
+            &lab,
+            "/api/admin_set_institution_staff",
+            &[
+                ("slug", "uni"),
+                ("email", "dean@uni.edu"),
+                ("role", "admin"),
+            ],
+        )
+        .await,
+        "an institution admin",
+    )
+    .await;
+    let dean = signed_in(&app, "dean@uni.edu").await;
+    let invite = [
+        ("slug", "uni"),
+        ("email", "New.Prof@uni.edu"),
+        ("role", "coordinator"),
+    ];
+    // A coordinator does not invite staff; someone off the staff learns
+    // nothing of the institution.
+    let refused = app
+        .post_form_with(
+            &course.coordinator,
+            "/api/invite_institution_staff",
+            &invite,
+        )
+        .await;
+    assert_eq!(refused.status(), 403);
+    let hidden = app
+        .post_form_with(&course.outsider, "/api/invite_institution_staff", &invite)
+        .await;
+    assert_eq!(hidden.status(), 404);
+    let bad = app
+        .post_form_with(
+            &dean,
+            "/api/invite_institution_staff",
+            &[
+                ("slug", "uni"),
+                ("email", "new.prof@uni.edu"),
+                ("role", "owner"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status(), 422);
+
+    ok(
+        app.post_form_with(&dean, "/api/invite_institution_staff", &invite)
+            .await,
+        "invite",
+    )
+    .await;
+    let again = app
+        .post_form_with(&dean, "/api/invite_institution_staff", &invite)
+        .await;
+    assert_eq!(again.status(), 422, "one open invitation per address");
+    let view = ok(
+        app.post_form_with(&dean, "/api/get_institution", &[("slug", "uni")])
+            .await,
+        "institution",
+    )
+    .await;
+    assert_eq!(view["invitations"][0]["email"], "new.prof@uni.edu");
+    assert_eq!(view["invitations"][0]["role"], "coordinator");
+    let coordinator_view = ok(
+        app.post_form_with(
+            &course.coordinator,
+            "/api/get_institution",
+            &[("slug", "uni")],
+        )
+        .await,
+        "institution",
+    )
+    .await;
+    assert_eq!(coordinator_view["invitations"], serde_json::json!([]));
+
+    // The invited person signs up with the address and accepts.
+    let token = crate::organizations::invitation_token(&app, "new.prof@uni.edu").await;
+    let info = ok(
+        app.post_form("/api/get_invitation", &[("token", &token)])
+            .await,
+        "invitation",
+    )
+    .await;
+    assert_eq!(info["institution"], true);
+    assert_eq!(info["organization"], "Example University");
+    assert_eq!(info["role"], "Coordinator");
+    create_user(&app, "new.prof@uni.edu", "developer").await;
+    let newcomer = signed_in(&app, "new.prof@uni.edu").await;
+    let before = app
+        .post_form_with(&newcomer, "/api/get_institution", &[("slug", "uni")])
+        .await;
+    assert_eq!(before.status(), 404);
+    let accepted = app
+        .post_form_with(&newcomer, "/api/accept_invitation", &[("token", &token)])
+        .await;
+    assert_eq!(accepted.status(), 200);
+    let now = ok(
+        app.post_form_with(&newcomer, "/api/get_institution", &[("slug", "uni")])
+            .await,
+        "on the staff",
+    )
+    .await;
+    assert!(now["staff"]
+        .as_array()
+        .expect("staff")
+        .iter()
+        .any(|s| s["email"] == "new.prof@uni.edu" && s["role"] == "coordinator"));
+    let twice = app
+        .post_form_with(&newcomer, "/api/accept_invitation", &[("token", &token)])
+        .await;
+    assert_eq!(twice.status(), 403, "a link works once");
+
+    // A revoked invitation's link stops working.
+    let other = [
+        ("slug", "uni"),
+        ("email", "late@uni.edu"),
+        ("role", "admin"),
+    ];
+    ok(
+        app.post_form_with(&dean, "/api/invite_institution_staff", &other)
+            .await,
+        "invite",
+    )
+    .await;
+    let view = ok(
+        app.post_form_with(&dean, "/api/get_institution", &[("slug", "uni")])
+            .await,
+        "institution",
+    )
+    .await;
+    let id = view["invitations"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let revoked = app
+        .post_form_with(
+            &course.coordinator,
+            "/api/revoke_institution_invitation",
+            &[("slug", "uni"), ("id", &id)],
+        )
+        .await;
+    assert_eq!(revoked.status(), 403, "a coordinator revokes nothing");
+    ok(
+        app.post_form_with(
+            &dean,
+            "/api/revoke_institution_invitation",
+            &[("slug", "uni"), ("id", &id)],
+        )
+        .await,
+        "revoke",
+    )
+    .await;
+    let late = crate::organizations::invitation_token(&app, "late@uni.edu").await;
+    create_user(&app, "late@uni.edu", "developer").await;
+    let latecomer = signed_in(&app, "late@uni.edu").await;
+    let refused = app
+        .post_form_with(&latecomer, "/api/accept_invitation", &[("token", &late)])
+        .await;
+    assert_eq!(refused.status(), 403);
+    let actions: Vec<String> = sqlx::query_scalar(
+        "select l.action from audit_log l join teams t on t.id = l.team_id
+         where t.slug = 'uni' and l.action like 'institution.%' order by l.id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .expect("audit");
+    for action in [
+        "institution.invite",
+        "institution.join",
+        "institution.invite_revoke",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} in {actions:?}"
+        );
+    }
+}

@@ -97,7 +97,7 @@ pub(crate) async fn create_org(app: &TestApp, owner: &Client, slug: &str, time_z
 }
 
 /// The token of the newest invitation link emailed to `email`.
-async fn invitation_token(app: &TestApp, email: &str) -> String {
+pub(crate) async fn invitation_token(app: &TestApp, email: &str) -> String {
     let mut body: Option<String> = None;
     for _ in 0..100 {
         body = sqlx::query_scalar(

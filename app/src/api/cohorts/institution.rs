@@ -29,6 +29,11 @@ pub async fn get_institution(slug: String) -> Result<InstitutionView, AppError> 
         let is_admin = staff
             .iter()
             .any(|s| s.user_id == caller.user_id && s.role == "admin");
+        let invitations = if is_admin {
+            cohorts::staff_invitations(&state.pool, institution.id).await?
+        } else {
+            Vec::new()
+        };
         Ok(InstitutionView {
             slug: institution.slug,
             name: institution.name,
@@ -56,6 +61,16 @@ pub async fn get_institution(slug: String) -> Result<InstitutionView, AppError> 
                     name: s.display_name,
                     email: s.email,
                     role: s.role,
+                })
+                .collect(),
+            invitations: invitations
+                .into_iter()
+                .map(|i| super::StaffInvitationView {
+                    id: i.id.to_string(),
+                    email: i.email,
+                    role: i.role,
+                    invited_by: i.invited_by.unwrap_or_default(),
+                    expires: crate::format::time(i.expires_at),
                 })
                 .collect(),
         })
@@ -179,6 +194,68 @@ pub async fn create_own_institution(
         .await?;
         crate::server::redirect(&crate::href::institution(&institution.slug));
         Ok(institution.slug)
+    })
+    .await
+}
+
+/// Invites `email` to the institution `slug`'s staff as `role` (`admin` or
+/// `coordinator`) by an email with a link (its admins only).
+#[server(endpoint = "invite_institution_staff")]
+pub async fn invite_institution_staff(
+    slug: String,
+    email: String,
+    role: String,
+) -> Result<(), AppError> {
+    use crate::server::services::cohorts;
+    crate::server::respond(async move {
+        let state = crate::server::state()?;
+        let caller = crate::server::require_user()?;
+        let institution = cohorts::staffed(&state.pool, slug.trim(), caller.user_id, true).await?;
+        cohorts::invite_staff(
+            &state.pool,
+            &caller,
+            &institution,
+            &email,
+            role.trim(),
+            &crate::server::origin(&state),
+            crate::server::client_addr(),
+        )
+        .await?;
+        if crate::server::plain_form_post() {
+            crate::server::redirect(&crate::href::with_query(
+                &crate::href::institution(&institution.slug),
+                &[("done", "invited")],
+            ));
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Revokes an open invitation to the institution `slug`'s staff (its
+/// admins only): its link stops working.
+#[server(endpoint = "revoke_institution_invitation")]
+pub async fn revoke_institution_invitation(slug: String, id: String) -> Result<(), AppError> {
+    use crate::server::services::cohorts;
+    crate::server::respond(async move {
+        let state = crate::server::state()?;
+        let caller = crate::server::require_user()?;
+        let institution = cohorts::staffed(&state.pool, slug.trim(), caller.user_id, true).await?;
+        let id = uuid::Uuid::parse_str(id.trim()).map_err(|_| {
+            AppError::NotFound("That invitation was accepted or revoked already.".to_owned())
+        })?;
+        cohorts::revoke_staff_invitation(
+            &state.pool,
+            &caller,
+            &institution,
+            id,
+            crate::server::client_addr(),
+        )
+        .await?;
+        if crate::server::plain_form_post() {
+            crate::server::redirect(&crate::href::institution(&institution.slug));
+        }
+        Ok(())
     })
     .await
 }

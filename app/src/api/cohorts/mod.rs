@@ -32,6 +32,18 @@ pub struct InstitutionView {
     pub is_admin: bool,
     pub cohorts: Vec<CohortSummary>,
     pub staff: Vec<StaffView>,
+    /// Open invitations to its staff (its admins see them).
+    pub invitations: Vec<StaffInvitationView>,
+}
+
+/// An open invitation to an institution's staff.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffInvitationView {
+    pub id: String,
+    pub email: String,
+    pub role: String,
+    pub invited_by: String,
+    pub expires: String,
 }
 
 /// A course in its institution's list.

@@ -121,11 +121,19 @@ pub async fn get_invitation(token: String) -> Result<InvitationInfo, AppError> {
             }
             None => None,
         };
+        let role = match invitation.role.as_str() {
+            "coordinator" => "Coordinator".to_owned(),
+            role => OrgRole::parse(role)
+                .unwrap_or(OrgRole::Member)
+                .label()
+                .to_owned(),
+        };
         Ok(InvitationInfo {
+            institution: invitation.kind == "institution",
             organization: invitation.organization,
             slug: invitation.slug,
             email: invitation.email,
-            role: OrgRole::parse(&invitation.role).unwrap_or(OrgRole::Member),
+            role,
             invited_by: invitation.invited_by,
             expires: crate::format::time(invitation.expires_at),
             signed_in: caller.is_some(),
@@ -144,11 +152,19 @@ pub async fn accept_invitation(token: String) -> Result<String, AppError> {
     crate::server::respond(async move {
         let state = crate::server::state()?;
         let caller = crate::server::require_user()?;
-        let slug =
+        let joined =
             organizations::accept(&state.pool, &caller, &token, crate::server::client_addr())
                 .await?;
-        super::back_to(&slug, "joined");
-        Ok(slug)
+        match joined {
+            organizations::Joined::Organization(slug) => {
+                super::back_to(&slug, "joined");
+                Ok(slug)
+            }
+            organizations::Joined::Institution(slug) => {
+                crate::server::redirect(&crate::href::institution(&slug));
+                Ok(slug)
+            }
+        }
     })
     .await
 }

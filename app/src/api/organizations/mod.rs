@@ -125,10 +125,14 @@ pub struct OrgView {
 /// An invitation as the person invited sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvitationInfo {
+    /// The organization's (or institution's) name.
     pub organization: String,
     pub slug: String,
+    /// To an institution's staff rather than an organization.
+    pub institution: bool,
     pub email: String,
-    pub role: OrgRole,
+    /// The role offered, as pages name it ("Member", "Coordinator", …).
+    pub role: String,
     pub invited_by: Option<String>,
     pub expires: String,
     pub signed_in: bool,

@@ -286,6 +286,209 @@ pub async fn set_staff(
     Ok(user)
 }
 
+/// An open invitation to an institution's staff.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StaffInvitationRow {
+    pub id: Uuid,
+    pub email: String,
+    pub role: String,
+    pub invited_by: Option<String>,
+    pub expires_at: OffsetDateTime,
+}
+
+/// Invites `email` to the institution's staff as `role` (`admin` or
+/// `coordinator`) by an email with a link, as organizations invite their
+/// members (`/invitations/{token}`, valid for the same days).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "who invites whom to what, and where the link points"
+)]
+pub async fn invite_staff(
+    pool: &PgPool,
+    actor: &Caller,
+    institution: &InstitutionRow,
+    email: &str,
+    role: &str,
+    origin: &str,
+    client_addr: Option<std::net::IpAddr>,
+) -> Result<(), AppError> {
+    use crate::server::services::organizations::{new_token, send_invitation};
+    let label = match role {
+        "admin" => "Admin",
+        "coordinator" => "Coordinator",
+        _ => return Err(AppError::field("role", "Choose admin or coordinator.")),
+    };
+    let email = crate::domain::email::Email::parse(email)
+        .map_err(|message| AppError::field("email", message))?
+        .normalized();
+    let mut tx = pool.begin().await.map_err(internal)?;
+    let staff: bool = sqlx::query_scalar(
+        "select exists (select 1 from team_members m join users u on u.id = m.user_id
+                        where m.team_id = $1 and lower(u.email) = $2)",
+    )
+    .bind(institution.id)
+    .bind(&email)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(internal)?;
+    if staff {
+        return Err(AppError::field(
+            "email",
+            "Someone with this address is on the staff already.",
+        ));
+    }
+    // An open invitation that has expired gives way to the new one.
+    sqlx::query(
+        "update team_invitations set revoked_at = now()
+         where team_id = $1 and email = $2 and accepted_at is null and revoked_at is null and expires_at <= now()",
+    )
+    .bind(institution.id)
+    .bind(&email)
+    .execute(&mut *tx)
+    .await
+    .map_err(internal)?;
+    let (token, hash) = new_token();
+    let expires_at = OffsetDateTime::now_utc()
+        + time::Duration::days(crate::domain::organizations::INVITATION_DAYS);
+    let id = Uuid::now_v7();
+    let inserted = sqlx::query(
+        "insert into team_invitations (id, team_id, email, role, token_hash, invited_by, expires_at)
+         values ($1, $2, $3, $4, $5, $6, $7)
+         on conflict (team_id, email) where accepted_at is null and revoked_at is null do nothing",
+    )
+    .bind(id)
+    .bind(institution.id)
+    .bind(&email)
+    .bind(role)
+    .bind(&hash)
+    .bind(actor.user_id)
+    .bind(expires_at)
+    .execute(&mut *tx)
+    .await
+    .map_err(internal)?;
+    if inserted.rows_affected() == 0 {
+        return Err(AppError::field(
+            "email",
+            "This address has an open invitation already.",
+        ));
+    }
+    send_invitation(
+        &mut tx,
+        &institution.name,
+        actor,
+        &email,
+        label,
+        &token,
+        expires_at,
+        origin,
+    )
+    .await?;
+    audited(
+        &mut tx,
+        institution.id,
+        Some(actor.user_id),
+        "institution.invite",
+        ("invitation", id.to_string()),
+        json!({"email": email, "role": role, "expires_at": expires_at.unix_timestamp()}),
+        client_addr,
+    )
+    .await?;
+    tx.commit().await.map_err(internal)
+}
+
+/// The institution's open invitations, the newest first.
+pub async fn staff_invitations(
+    pool: &PgPool,
+    institution: Uuid,
+) -> Result<Vec<StaffInvitationRow>, AppError> {
+    sqlx::query_as(
+        "select i.id, i.email, i.role, u.display_name as invited_by, i.expires_at
+         from team_invitations i left join users u on u.id = i.invited_by
+         where i.team_id = $1 and i.accepted_at is null and i.revoked_at is null
+         order by i.created_at desc",
+    )
+    .bind(institution)
+    .fetch_all(pool)
+    .await
+    .map_err(internal)
+}
+
+/// Revokes an open invitation to the institution's staff.
+pub async fn revoke_staff_invitation(
+    pool: &PgPool,
+    actor: &Caller,
+    institution: &InstitutionRow,
+    invitation: Uuid,
+    client_addr: Option<std::net::IpAddr>,
+) -> Result<(), AppError> {
+    let mut tx = pool.begin().await.map_err(internal)?;
+    let email: Option<String> = sqlx::query_scalar(
+        "update team_invitations set revoked_at = now()
+         where id = $1 and team_id = $2 and accepted_at is null and revoked_at is null
+         returning email",
+    )
+    .bind(invitation)
+    .bind(institution.id)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(internal)?;
+    let email = email.ok_or_else(|| {
+        AppError::NotFound("That invitation was accepted or revoked already.".to_owned())
+    })?;
+    audited(
+        &mut tx,
+        institution.id,
+        Some(actor.user_id),
+        "institution.invite_revoke",
+        ("invitation", invitation.to_string()),
+        json!({"email": email}),
+        client_addr,
+    )
+    .await?;
+    tx.commit().await.map_err(internal)
+}
+
+/// Adds the person accepting `invitation` (checked by the caller, in its
+/// transaction) to the institution's staff in its role.
+pub(crate) async fn join_staff(
+    conn: &mut PgConnection,
+    invitation: &crate::server::services::organizations::Invitation,
+    caller: &Caller,
+    client_addr: Option<std::net::IpAddr>,
+) -> Result<(), AppError> {
+    let added = sqlx::query(
+        "insert into team_members (team_id, user_id, role) values ($1, $2, $3)
+         on conflict (team_id, user_id) do nothing",
+    )
+    .bind(invitation.team_id)
+    .bind(caller.user_id)
+    .bind(&invitation.role)
+    .execute(&mut *conn)
+    .await
+    .map_err(internal)?;
+    if added.rows_affected() == 0 {
+        return Err(AppError::Refused(
+            "You are on this institution's staff already.".to_owned(),
+        ));
+    }
+    sqlx::query("update team_invitations set accepted_at = now(), accepted_by = $2 where id = $1")
+        .bind(invitation.id)
+        .bind(caller.user_id)
+        .execute(&mut *conn)
+        .await
+        .map_err(internal)?;
+    audited(
+        conn,
+        invitation.team_id,
+        Some(caller.user_id),
+        "institution.join",
+        ("user", caller.user_id.to_string()),
+        json!({"email": caller.email, "role": invitation.role, "invitation": invitation.id}),
+        client_addr,
+    )
+    .await
+}
+
 /// Grants credit to the institution's pool (Lab staff); false when `key`
 /// was used before (nothing granted again).
 pub async fn grant_institution(

@@ -419,7 +419,7 @@ pub async fn invitations(pool: &PgPool, org: &OrgRow) -> Result<Vec<InvitationRo
     .map_err(internal)
 }
 
-fn new_token() -> (String, Vec<u8>) {
+pub(crate) fn new_token() -> (String, Vec<u8>) {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let token = URL_SAFE_NO_PAD.encode(bytes);
@@ -432,12 +432,12 @@ fn new_token() -> (String, Vec<u8>) {
     clippy::too_many_arguments,
     reason = "what the invitation email says, each named at the call"
 )]
-async fn send_invitation(
+pub(crate) async fn send_invitation(
     conn: &mut PgConnection,
-    org: &OrgRow,
+    team_name: &str,
     inviter: &Caller,
     email: &str,
-    role: OrgRole,
+    role_label: &str,
     token: &str,
     expires_at: OffsetDateTime,
     origin: &str,
@@ -447,8 +447,8 @@ async fn send_invitation(
     let context = |link: &str| {
         minijinja::context! {
             inviter => inviter.display_name,
-            organization => org.name,
-            role => role.label().to_lowercase(),
+            organization => team_name,
+            role => role_label.to_lowercase(),
             email => email,
             expires => crate::format::time(expires_at),
             signup_url => format!("{origin}{}", crate::href::sign_up()),
@@ -463,7 +463,7 @@ async fn send_invitation(
             recipient: email.to_owned(),
             subject: format!(
                 "{} invited you to {} on Lab Portal",
-                inviter.display_name, org.name
+                inviter.display_name, team_name
             ),
             body_text: kept,
             secret_body_text: Some(sent),
@@ -543,7 +543,17 @@ pub async fn invite(
             "This address has an open invitation already; resend it from the list below.",
         ));
     }
-    send_invitation(&mut tx, org, actor, email, role, &token, expires_at, origin).await?;
+    send_invitation(
+        &mut tx,
+        &org.name,
+        actor,
+        email,
+        role.label(),
+        &token,
+        expires_at,
+        origin,
+    )
+    .await?;
     audited(
         &mut tx,
         org.id,
@@ -599,7 +609,14 @@ pub async fn resend(
         return Err(AppError::Forbidden);
     }
     send_invitation(
-        &mut tx, org, actor, &email, role, &token, expires_at, origin,
+        &mut tx,
+        &org.name,
+        actor,
+        &email,
+        role.label(),
+        &token,
+        expires_at,
+        origin,
     )
     .await?;
     audited(
@@ -659,6 +676,8 @@ pub async fn revoke_invitation(
 pub struct Invitation {
     pub id: Uuid,
     pub team_id: Uuid,
+    /// `organization`, or `institution` (its staff are invited alike).
+    pub kind: String,
     pub slug: String,
     pub organization: String,
     pub email: String,
@@ -673,10 +692,10 @@ pub struct Invitation {
 pub async fn invitation(pool: &PgPool, token: &str) -> Result<Option<Invitation>, AppError> {
     let hash = Sha256::digest(token.trim().as_bytes()).to_vec();
     sqlx::query_as(
-        "select i.id, i.team_id, t.slug, t.name as organization, i.email, i.role, u.display_name as invited_by,
-                i.expires_at, i.accepted_at, i.revoked_at
+        "select i.id, i.team_id, t.kind, t.slug, t.name as organization, i.email, i.role,
+                u.display_name as invited_by, i.expires_at, i.accepted_at, i.revoked_at
          from team_invitations i join teams t on t.id = i.team_id left join users u on u.id = i.invited_by
-         where i.token_hash = $1 and t.kind = 'organization'",
+         where i.token_hash = $1 and t.kind in ('organization', 'institution')",
     )
     .bind(hash)
     .fetch_optional(pool)
@@ -732,21 +751,28 @@ async fn add_member(
     Ok(added.rows_affected() == 1)
 }
 
+/// Where an accepted invitation leads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Joined {
+    Organization(String),
+    Institution(String),
+}
+
 /// Accepts the invitation carrying `token` for `caller`: they join the
-/// organization in the invitation's role. Returns the organization's slug.
+/// organization (or an institution's staff) in the invitation's role.
 pub async fn accept(
     pool: &PgPool,
     caller: &Caller,
     token: &str,
     client_addr: Option<std::net::IpAddr>,
-) -> Result<String, AppError> {
+) -> Result<Joined, AppError> {
     let hash = Sha256::digest(token.trim().as_bytes()).to_vec();
     let mut tx = pool.begin().await.map_err(internal)?;
     let found: Option<Invitation> = sqlx::query_as(
-        "select i.id, i.team_id, t.slug, t.name as organization, i.email, i.role, null::text as invited_by,
-                i.expires_at, i.accepted_at, i.revoked_at
+        "select i.id, i.team_id, t.kind, t.slug, t.name as organization, i.email, i.role,
+                null::text as invited_by, i.expires_at, i.accepted_at, i.revoked_at
          from team_invitations i join teams t on t.id = i.team_id
-         where i.token_hash = $1 and t.kind = 'organization'
+         where i.token_hash = $1 and t.kind in ('organization', 'institution')
          for update of i",
     )
     .bind(hash)
@@ -760,6 +786,12 @@ pub async fn accept(
     };
     if let Some(why) = refusal(&invitation, caller, OffsetDateTime::now_utc()) {
         return Err(AppError::Refused(why));
+    }
+    if invitation.kind == "institution" {
+        crate::server::services::cohorts::join_staff(&mut tx, &invitation, caller, client_addr)
+            .await?;
+        tx.commit().await.map_err(internal)?;
+        return Ok(Joined::Institution(invitation.slug));
     }
     let role = OrgRole::parse(&invitation.role).unwrap_or(OrgRole::Member);
     if !add_member(&mut tx, invitation.team_id, caller.user_id, role).await? {
@@ -785,7 +817,7 @@ pub async fn accept(
     )
     .await?;
     tx.commit().await.map_err(internal)?;
-    Ok(invitation.slug)
+    Ok(Joined::Organization(invitation.slug))
 }
 
 /// An organization the caller may join by their email's domain.
