@@ -930,8 +930,9 @@ fn course_stats(course: &CohortView) -> impl IntoView {
         )
     };
     let students_hint = format!(
-        "of {} seats · {} invited · {} waiting for credit",
+        "of {} seats · {} active this week · {} invited · {} waiting for credit",
         crate::format::grouped(course.max_students),
+        crate::format::grouped(course.active),
         crate::format::grouped(course.invited),
         crate::format::grouped(course.waiting),
     );

@@ -199,6 +199,17 @@ async fn a_coordinator_reads_usage_a_students_page_the_export_and_the_audit_trai
     .expect("usage");
 
     let slug = course.slug.as_str();
+    let console = ok(
+        app.post_form_with(&course.coordinator, "/api/get_cohort", &[("slug", slug)])
+            .await,
+        "console",
+    )
+    .await;
+    assert_eq!(
+        (console["joined"].as_i64(), console["active"].as_i64()),
+        (Some(1), Some(1)),
+        "Ann made requests this week"
+    );
     let usage = ok(
         app.post_form_with(&course.coordinator, "/api/course_usage", &[("slug", slug)])
             .await,

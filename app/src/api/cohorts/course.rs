@@ -26,6 +26,14 @@ pub async fn get_cohort(slug: String) -> Result<CohortView, AppError> {
             i64::try_from(students.iter().filter(|s| s.status == status).count()).unwrap_or(0)
         };
         let (invited, joined, waiting) = (count("invited"), count("joined"), count("waiting"));
+        let week_ago = time::OffsetDateTime::now_utc() - time::Duration::days(7);
+        let active = i64::try_from(
+            students
+                .iter()
+                .filter(|s| s.last_activity.is_some_and(|at| at >= week_ago))
+                .count(),
+        )
+        .unwrap_or(0);
         let allocated_seats = joined + count("ended");
         let open_seats = (i64::from(cohort.max_students) - allocated_seats).max(0);
         Ok(CohortView {
@@ -70,6 +78,7 @@ pub async fn get_cohort(slug: String) -> Result<CohortView, AppError> {
             invited,
             joined,
             waiting,
+            active,
             form_key: uuid::Uuid::now_v7().to_string(),
         })
     })

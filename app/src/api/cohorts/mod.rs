@@ -97,6 +97,8 @@ pub struct CohortView {
     pub invited: i64,
     pub joined: i64,
     pub waiting: i64,
+    /// Students who made a request in the last seven days.
+    pub active: i64,
     /// A fresh idempotency key for the money forms.
     pub form_key: String,
 }
