@@ -27,6 +27,9 @@ pub struct KeyRow {
     pub account_id: Uuid,
     pub secret_hash: Vec<u8>,
     pub revoked: bool,
+    /// Billed to a course whose term has ended (its keys are revoked too,
+    /// but the student is told why).
+    pub course_ended: bool,
     pub expires_at: Option<OffsetDateTime>,
     pub user_active: bool,
     pub rpm_limit: Option<i32>,
@@ -57,6 +60,9 @@ impl Keys {
         if !bool::from(key.secret_hash.as_slice().ct_eq(&hash)) {
             return Err(MeteringError::InvalidKey);
         }
+        if key.course_ended {
+            return Err(MeteringError::CourseEnded);
+        }
         if key.revoked
             || key
                 .expires_at
@@ -83,8 +89,11 @@ impl Keys {
     ) -> Result<Option<Arc<KeyRow>>, MeteringError> {
         let key: Option<KeyRow> = sqlx::query_as(
             "select k.id, k.user_id, k.account_id, k.secret_hash, k.revoked_at is not null as revoked,
+                    coalesce(e.status = 'ended', false) as course_ended,
                     k.expires_at, u.status = 'active' as user_active, k.rpm_limit, k.tpm_limit
-             from api_keys k join users u on u.id = k.user_id where k.public_id = $1",
+             from api_keys k join users u on u.id = k.user_id
+             left join enrollments e on e.id = k.enrollment_id
+             where k.public_id = $1",
         )
         .bind(public_id)
         .fetch_optional(pool)

@@ -950,13 +950,25 @@ pub async fn join(
         client_addr,
     )
     .await?;
-    if !allocated {
+    // Coordinators hear of the first student left waiting, not of each of
+    // the hundreds who may follow before the course is funded.
+    let first_waiting = !allocated && {
+        let waiting: i64 = sqlx::query_scalar(
+            "select count(*) from enrollments where cohort_id = $1 and status = 'waiting'",
+        )
+        .bind(cohort.id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(internal)?;
+        waiting == 1
+    };
+    if first_waiting {
         tell_coordinators(
             &mut tx,
             cohort,
             &format!("A student is waiting for credit in {}", cohort.course_code),
             &format!(
-                "{} joined {} ({}), but the course's pool cannot cover their allocation of {} credits.\n\nFund the course from {}'s pool and every waiting student receives theirs.\n",
+                "{} joined {} ({}), but the course's pool cannot cover their allocation of {} credits. Students who join after them wait too; the course page counts them (this email is not sent for each).\n\nFund the course from {}'s pool and every waiting student receives theirs.\n",
                 caller.display_name,
                 cohort.name,
                 cohort.course_code,

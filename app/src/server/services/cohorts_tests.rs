@@ -774,3 +774,36 @@ async fn students_are_told_once_a_week_before_their_term_ends(pool: PgPool) {
     assert_eq!(send_notices(&week).await.expect("notices"), 0);
     assert_eq!(outbox(pool.clone()).await, ["ann@nus.edu.sg"]);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn coordinators_hear_of_the_first_student_left_waiting_not_of_each(pool: PgPool) {
+    let (nus, prof) = institution(&pool, 100).await;
+    let course = cohort(&pool, &nus, &prof, 10, 5).await;
+    for email in ["ann@nus.edu.sg", "bob@nus.edu.sg", "cy@nus.edu.sg"] {
+        let student = person(&pool, email).await;
+        assert_eq!(
+            join(&pool, &student, &course, None).await.expect("join"),
+            Joined::Waiting
+        );
+    }
+    let told = || async {
+        sqlx::query_scalar::<_, i64>(
+            "select count(*) from outbox where recipient = $1 and subject like 'A student is waiting%'",
+        )
+        .bind(&prof.email)
+        .fetch_one(&pool)
+        .await
+        .expect("outbox")
+    };
+    assert_eq!(told().await, 1);
+    // Funded, they all get theirs; the next one left waiting is news again.
+    fund(&pool, &prof, &course, c(30), "fund", None)
+        .await
+        .expect("fund");
+    let dan = person(&pool, "dan@nus.edu.sg").await;
+    assert_eq!(
+        join(&pool, &dan, &course, None).await.expect("join"),
+        Joined::Waiting
+    );
+    assert_eq!(told().await, 2);
+}
