@@ -312,7 +312,7 @@ pub async fn invite_staff(
     origin: &str,
     client_addr: Option<std::net::IpAddr>,
 ) -> Result<(), AppError> {
-    use crate::server::services::organizations::{new_token, send_invitation};
+    use crate::server::services::organizations::{open_invitation, send_invitation};
     let label = match role {
         "admin" => "Admin",
         "coordinator" => "Coordinator",
@@ -337,41 +337,14 @@ pub async fn invite_staff(
             "Someone with this address is on the staff already.",
         ));
     }
-    // An open invitation that has expired gives way to the new one.
-    sqlx::query(
-        "update team_invitations set revoked_at = now()
-         where team_id = $1 and email = $2 and accepted_at is null and revoked_at is null and expires_at <= now()",
-    )
-    .bind(institution.id)
-    .bind(&email)
-    .execute(&mut *tx)
-    .await
-    .map_err(internal)?;
-    let (token, hash) = new_token();
-    let expires_at = OffsetDateTime::now_utc()
-        + time::Duration::days(crate::domain::organizations::INVITATION_DAYS);
-    let id = Uuid::now_v7();
-    let inserted = sqlx::query(
-        "insert into team_invitations (id, team_id, email, role, token_hash, invited_by, expires_at)
-         values ($1, $2, $3, $4, $5, $6, $7)
-         on conflict (team_id, email) where accepted_at is null and revoked_at is null do nothing",
-    )
-    .bind(id)
-    .bind(institution.id)
-    .bind(&email)
-    .bind(role)
-    .bind(&hash)
-    .bind(actor.user_id)
-    .bind(expires_at)
-    .execute(&mut *tx)
-    .await
-    .map_err(internal)?;
-    if inserted.rows_affected() == 0 {
+    let Some((id, token, expires_at)) =
+        open_invitation(&mut tx, institution.id, &email, role, actor.user_id).await?
+    else {
         return Err(AppError::field(
             "email",
             "This address has an open invitation already.",
         ));
-    }
+    };
     send_invitation(
         &mut tx,
         &institution.name,

@@ -419,7 +419,7 @@ pub async fn invitations(pool: &PgPool, org: &OrgRow) -> Result<Vec<InvitationRo
     .map_err(internal)
 }
 
-pub(crate) fn new_token() -> (String, Vec<u8>) {
+fn new_token() -> (String, Vec<u8>) {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let token = URL_SAFE_NO_PAD.encode(bytes);
@@ -509,40 +509,14 @@ pub async fn invite(
             "Someone with this address is a member already.",
         ));
     }
-    // An open invitation that has expired gives way to the new one.
-    sqlx::query(
-        "update team_invitations set revoked_at = now()
-         where team_id = $1 and email = $2 and accepted_at is null and revoked_at is null and expires_at <= now()",
-    )
-    .bind(org.id)
-    .bind(email)
-    .execute(&mut *tx)
-    .await
-    .map_err(internal)?;
-    let (token, hash) = new_token();
-    let expires_at = OffsetDateTime::now_utc() + time::Duration::days(INVITATION_DAYS);
-    let id = Uuid::now_v7();
-    let inserted = sqlx::query(
-        "insert into team_invitations (id, team_id, email, role, token_hash, invited_by, expires_at)
-         values ($1, $2, $3, $4, $5, $6, $7)
-         on conflict (team_id, email) where accepted_at is null and revoked_at is null do nothing",
-    )
-    .bind(id)
-    .bind(org.id)
-    .bind(email)
-    .bind(role.as_str())
-    .bind(&hash)
-    .bind(actor.user_id)
-    .bind(expires_at)
-    .execute(&mut *tx)
-    .await
-    .map_err(internal)?;
-    if inserted.rows_affected() == 0 {
+    let Some((id, token, expires_at)) =
+        open_invitation(&mut tx, org.id, email, role.as_str(), actor.user_id).await?
+    else {
         return Err(AppError::field(
             "email",
             "This address has an open invitation already; resend it from the list below.",
         ));
-    }
+    };
     send_invitation(
         &mut tx,
         &org.name,
@@ -571,6 +545,46 @@ pub async fn invite(
         .into_iter()
         .find(|i| i.id == id)
         .ok_or(AppError::Internal)
+}
+
+/// Opens an invitation of `email` to the team `team_id` as `role` (an
+/// open one that has expired gives way to it): its id, the link's token
+/// and its expiry; none when one is open already.
+pub(crate) async fn open_invitation(
+    conn: &mut PgConnection,
+    team_id: Uuid,
+    email: &str,
+    role: &str,
+    invited_by: Uuid,
+) -> Result<Option<(Uuid, String, OffsetDateTime)>, AppError> {
+    sqlx::query(
+        "update team_invitations set revoked_at = now()
+         where team_id = $1 and email = $2 and accepted_at is null and revoked_at is null and expires_at <= now()",
+    )
+    .bind(team_id)
+    .bind(email)
+    .execute(&mut *conn)
+    .await
+    .map_err(internal)?;
+    let (token, hash) = new_token();
+    let expires_at = OffsetDateTime::now_utc() + time::Duration::days(INVITATION_DAYS);
+    let id = Uuid::now_v7();
+    let inserted = sqlx::query(
+        "insert into team_invitations (id, team_id, email, role, token_hash, invited_by, expires_at)
+         values ($1, $2, $3, $4, $5, $6, $7)
+         on conflict (team_id, email) where accepted_at is null and revoked_at is null do nothing",
+    )
+    .bind(id)
+    .bind(team_id)
+    .bind(email)
+    .bind(role)
+    .bind(&hash)
+    .bind(invited_by)
+    .bind(expires_at)
+    .execute(&mut *conn)
+    .await
+    .map_err(internal)?;
+    Ok((inserted.rows_affected() == 1).then_some((id, token, expires_at)))
 }
 
 /// Sends an open invitation again with a new link (the old one stops
