@@ -216,3 +216,26 @@ async fn the_history_page_and_csv_export_show_the_users_movements_only(pool: PgP
         "history table"
     );
 }
+
+/// Many balance reads at once, more than the pool has connections: each
+/// takes one connection at a time, so none waits on another (a request
+/// holding one while asking for a second starved the pool).
+#[sqlx::test(migrations = false)]
+async fn many_balance_reads_at_once_all_answer(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    crate::helpers::create_user(&app, "busy@example.org", "developer").await;
+    let browser = crate::helpers::signed_in(&app, "busy@example.org").await;
+    let calls = (0..24).map(|_| {
+        browser
+            .post(format!("{}/api/my_balance", app.address))
+            .header("origin", &app.address)
+            .timeout(std::time::Duration::from_secs(10))
+            .send()
+    });
+    let answers = futures_util::future::join_all(calls).await;
+    let statuses: Vec<u16> = answers
+        .into_iter()
+        .map(|a| a.map(|r| r.status().as_u16()).unwrap_or(0))
+        .collect();
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+}

@@ -393,3 +393,133 @@ pub async fn page(app: &TestApp, client: &reqwest::Client, path: &str) -> reqwes
         .await
         .expect("request failed")
 }
+
+/// Posts `form` to the server function at `path` from `client`, expects
+/// 200, and gives back its JSON answer (`Null` when the answer is empty).
+pub async fn posted_ok(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+    form: &[(&str, &str)],
+) -> serde_json::Value {
+    let response = app.post_form_with(client, path, form).await;
+    let status = response.status();
+    let body = response.text().await.expect("body");
+    assert_eq!(status, 200, "{path}: {body}");
+    serde_json::from_str(&body).unwrap_or(serde_json::Value::Null)
+}
+
+/// Lab staff (`admin`) create the institution `slug` with its students'
+/// email `domains`, and grant `credits` to its pool.
+pub async fn create_institution(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    slug: &str,
+    domains: &str,
+    credits: &str,
+) {
+    let form = [
+        ("name", &*format!("University {slug}")),
+        ("slug", slug),
+        ("country", "SG"),
+        ("website", ""),
+        ("time_zone", "Asia/Singapore"),
+        ("domains", domains),
+    ];
+    posted_ok(app, admin, "/api/admin_create_institution", &form).await;
+    let key = uuid::Uuid::now_v7().to_string();
+    let grant = [
+        ("slug", slug),
+        ("amount", credits),
+        ("reason", "Teaching credits"),
+        ("idempotency_key", &key),
+    ];
+    posted_ok(app, admin, "/api/admin_grant_institution_credits", &grant).await;
+}
+
+/// Lab staff (`admin`) put the user `email` on the institution's staff as
+/// `role` (`admin` or `coordinator`).
+pub async fn set_institution_staff(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    institution: &str,
+    email: &str,
+    role: &str,
+) {
+    let form = [("slug", institution), ("email", email), ("role", role)];
+    posted_ok(app, admin, "/api/admin_set_institution_staff", &form).await;
+}
+
+/// A course of `institution` as its coordinator creates it: a term from 10
+/// days ago to 80 days on, `allocation` credits per student.
+pub struct NewCourse<'a> {
+    pub institution: &'a str,
+    pub course_code: &'a str,
+    pub allocation: &'a str,
+    pub max_students: &'a str,
+    pub require_institution_email: bool,
+}
+
+/// Creates the course (in draft) as `coordinator`; its slug.
+pub async fn create_course(
+    app: &TestApp,
+    coordinator: &reqwest::Client,
+    course: &NewCourse<'_>,
+) -> String {
+    let today = time::OffsetDateTime::now_utc().date();
+    let (start, end) = (
+        (today - time::Duration::days(10)).to_string(),
+        (today + time::Duration::days(80)).to_string(),
+    );
+    let name = format!("Course {}", course.course_code);
+    let form = [
+        ("institution", course.institution),
+        ("name", &name),
+        ("course_code", course.course_code),
+        ("term_start", &start),
+        ("term_end", &end),
+        ("allocation", course.allocation),
+        ("max_students", course.max_students),
+        (
+            "require_institution_email",
+            if course.require_institution_email {
+                "on"
+            } else {
+                ""
+            },
+        ),
+    ];
+    posted_ok(app, coordinator, "/api/create_cohort", &form)
+        .await
+        .as_str()
+        .expect("the course's slug")
+        .to_owned()
+}
+
+/// Moves `credits` from the institution's pool to the course's, under a
+/// new idempotency key (given back).
+pub async fn fund_course(
+    app: &TestApp,
+    coordinator: &reqwest::Client,
+    slug: &str,
+    credits: &str,
+) -> String {
+    let key = uuid::Uuid::now_v7().to_string();
+    let form = [
+        ("slug", slug),
+        ("amount", credits),
+        ("idempotency_key", &key),
+    ];
+    posted_ok(app, coordinator, "/api/fund_cohort", &form).await;
+    key
+}
+
+/// Opens the course for joining; its join code.
+pub async fn open_course(app: &TestApp, coordinator: &reqwest::Client, slug: &str) -> String {
+    let form = [("slug", slug), ("status", "open")];
+    posted_ok(app, coordinator, "/api/set_cohort_status", &form).await;
+    posted_ok(app, coordinator, "/api/get_cohort", &[("slug", slug)]).await["join_code"]
+        .as_str()
+        .expect("the join code")
+        .to_owned()
+}

@@ -7,6 +7,7 @@ mod admin_credits;
 mod admin_models;
 mod agents;
 mod cli;
+mod cohorts;
 mod course_console;
 mod credits;
 mod curation;

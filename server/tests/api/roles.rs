@@ -19,7 +19,9 @@
 //!   cohort, …): add a variant to [`Access`], say in [`Access::expect`] what
 //!   each role gets, and classify the area's routes with it. Arguments that
 //!   name the organization or cohort the roles belong to can use a
-//!   placeholder filled in by [`call`], like `{id}` in page paths.
+//!   placeholder filled in by [`call`] ([`COURSE`], whose slug is only known
+//!   once it is made); a page's path parameters are given with
+//!   [`Class::at`] (else they name nothing: [`NIL`]).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -29,7 +31,10 @@ use reqwest::{Client, Method};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
-use crate::helpers::{create_user, multipart_body, signed_in, spawn_app, FormPart, TestApp};
+use crate::helpers::{
+    create_course, create_institution, create_user, fund_course, multipart_body, open_course,
+    posted_ok, set_institution_staff, signed_in, spawn_app, FormPart, NewCourse, TestApp,
+};
 
 /// Everyone the matrix calls as, one user in each state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,11 +61,29 @@ enum Role {
     OrgMember,
     /// The owner of another organization, not a member of [`ORG`].
     OtherOrgOwner,
+    /// An admin of the institution [`INST`] (made by Lab staff): runs every
+    /// course of it.
+    InstitutionAdmin,
+    /// A coordinator on [`INST`]'s staff who created the course [`COURSE`]
+    /// (funded and open): its coordinator.
+    Coordinator,
+    /// Another coordinator on [`INST`]'s staff, who created another course
+    /// of it: not a coordinator of [`COURSE`].
+    OtherCoordinator,
+    /// An admin of another institution ([`OTHER_INST`]): runs none of
+    /// [`INST`]'s courses.
+    OtherInstitutionAdmin,
+    /// A developer who joined [`COURSE`] with its code (allocation
+    /// received).
+    Student,
+    /// A developer who joined the other coordinator's course.
+    OtherStudent,
 }
 
 /// Every role, in the order mismatches are listed (and made: an
-/// organization's owner before its other members).
-const ROLES: [Role; 10] = [
+/// organization's owner before its other members, an institution before its
+/// courses, a course before its students).
+const ROLES: [Role; 16] = [
     Role::Anonymous,
     Role::Unverified,
     Role::Pending,
@@ -71,6 +94,12 @@ const ROLES: [Role; 10] = [
     Role::OrgAdmin,
     Role::OrgMember,
     Role::OtherOrgOwner,
+    Role::InstitutionAdmin,
+    Role::Coordinator,
+    Role::OtherCoordinator,
+    Role::OtherInstitutionAdmin,
+    Role::Student,
+    Role::OtherStudent,
 ];
 
 /// The organization the organization roles belong to (its slug).
@@ -79,6 +108,25 @@ const ORG: &str = "roles-org";
 /// What a server function of an organization answers anyone who is not a
 /// member of it (404: outsiders learn nothing).
 const NOT_A_MEMBER: &str = "There is no such organization, or you are not a member of it.";
+
+/// The institution the course roles belong to (its slug), and another one.
+const INST: &str = "roles-uni";
+const OTHER_INST: &str = "roles-other-uni";
+
+/// Stands for the slug of [`Role::Coordinator`]'s course (a slug is made
+/// up when the course is created): [`call`] puts the real one in.
+const COURSE: &str = "{course}";
+
+/// What an institution's server functions and page answer anyone not on its
+/// staff.
+const NOT_STAFF: &str = "There is no such institution, or you are not one of its staff.";
+
+/// What a course's server functions and page answer anyone who does not run
+/// it (students of it included).
+const NOT_RUNNING: &str = "There is no such course, or you do not run it.";
+
+/// Every "not found" a refusal may say, by the thing it hides.
+const HIDDEN: [&str; 3] = [NOT_A_MEMBER, NOT_STAFF, NOT_RUNNING];
 
 /// Who may use a route, as the server enforces it today.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +146,15 @@ enum Access {
     OrgMember,
     /// An owner or admin of [`ORG`].
     OrgManager,
+    /// An admin or coordinator of the institution [`INST`] (any course's
+    /// coordinator is on its staff), named by the call's `slug` or
+    /// `institution`.
+    InstitutionStaff,
+    /// Someone who runs the course [`COURSE`]: a coordinator of it, or an
+    /// admin of its institution.
+    CourseCoordinator,
+    /// An admin of the institution [`INST`] (its coordinators are refused).
+    InstitutionAdmin,
 }
 
 /// The answer a role should get from a route.
@@ -111,9 +168,10 @@ enum Expect {
     SignIn,
     /// Refused although signed in (or keyed): 403.
     Forbidden,
-    /// Refused as if the thing did not exist: 404 (an organization to
-    /// someone who is not a member of it).
-    Hidden,
+    /// Refused as if the thing did not exist: 404 saying this (an
+    /// organization to someone who is not a member of it, a course to
+    /// someone who does not run it).
+    Hidden(&'static str),
 }
 
 impl Access {
@@ -130,7 +188,13 @@ impl Access {
                 | Role::OrgOwner
                 | Role::OrgAdmin
                 | Role::OrgMember
-                | Role::OtherOrgOwner => Allowed,
+                | Role::OtherOrgOwner
+                | Role::InstitutionAdmin
+                | Role::Coordinator
+                | Role::OtherCoordinator
+                | Role::OtherInstitutionAdmin
+                | Role::Student
+                | Role::OtherStudent => Allowed,
             },
             Access::Admin => match role {
                 Role::Anonymous | Role::Unverified | Role::Suspended => SignIn,
@@ -139,7 +203,14 @@ impl Access {
                 | Role::OrgOwner
                 | Role::OrgAdmin
                 | Role::OrgMember
-                | Role::OtherOrgOwner => Forbidden,
+                | Role::OtherOrgOwner
+                // An institution's staff are not the Lab's.
+                | Role::InstitutionAdmin
+                | Role::Coordinator
+                | Role::OtherCoordinator
+                | Role::OtherInstitutionAdmin
+                | Role::Student
+                | Role::OtherStudent => Forbidden,
                 Role::PlatformAdmin => Allowed,
             },
             Access::ApiKey => match role {
@@ -152,23 +223,92 @@ impl Access {
                 | Role::OrgOwner
                 | Role::OrgAdmin
                 | Role::OrgMember
-                | Role::OtherOrgOwner => Allowed,
+                | Role::OtherOrgOwner
+                | Role::InstitutionAdmin
+                | Role::Coordinator
+                | Role::OtherCoordinator
+                | Role::OtherInstitutionAdmin
+                | Role::Student
+                | Role::OtherStudent => Allowed,
             },
             Access::OrgMember => match role {
                 Role::Anonymous | Role::Unverified | Role::Suspended => SignIn,
                 // Lab staff manage organizations from the admin console.
-                Role::Pending | Role::Developer | Role::PlatformAdmin | Role::OtherOrgOwner => {
-                    Hidden
-                }
+                Role::Pending
+                | Role::Developer
+                | Role::PlatformAdmin
+                | Role::OtherOrgOwner
+                | Role::InstitutionAdmin
+                | Role::Coordinator
+                | Role::OtherCoordinator
+                | Role::OtherInstitutionAdmin
+                | Role::Student
+                | Role::OtherStudent => Hidden(NOT_A_MEMBER),
                 Role::OrgOwner | Role::OrgAdmin | Role::OrgMember => Allowed,
             },
             Access::OrgManager => match role {
                 Role::Anonymous | Role::Unverified | Role::Suspended => SignIn,
-                Role::Pending | Role::Developer | Role::PlatformAdmin | Role::OtherOrgOwner => {
-                    Hidden
-                }
+                Role::Pending
+                | Role::Developer
+                | Role::PlatformAdmin
+                | Role::OtherOrgOwner
+                | Role::InstitutionAdmin
+                | Role::Coordinator
+                | Role::OtherCoordinator
+                | Role::OtherInstitutionAdmin
+                | Role::Student
+                | Role::OtherStudent => Hidden(NOT_A_MEMBER),
                 Role::OrgMember => Forbidden,
                 Role::OrgOwner | Role::OrgAdmin => Allowed,
+            },
+            Access::InstitutionStaff => match role {
+                Role::Anonymous | Role::Unverified | Role::Suspended => SignIn,
+                // Lab staff see institutions in the admin console; another
+                // institution's admin and students see nothing of this one.
+                Role::Pending
+                | Role::Developer
+                | Role::PlatformAdmin
+                | Role::OrgOwner
+                | Role::OrgAdmin
+                | Role::OrgMember
+                | Role::OtherOrgOwner
+                | Role::OtherInstitutionAdmin
+                | Role::Student
+                | Role::OtherStudent => Hidden(NOT_STAFF),
+                // A coordinator of any course of it is on its staff.
+                Role::InstitutionAdmin | Role::Coordinator | Role::OtherCoordinator => Allowed,
+            },
+            Access::CourseCoordinator => match role {
+                Role::Anonymous | Role::Unverified | Role::Suspended => SignIn,
+                // Its own students, and coordinators of other courses of
+                // the same institution, are told it does not exist.
+                Role::Pending
+                | Role::Developer
+                | Role::PlatformAdmin
+                | Role::OrgOwner
+                | Role::OrgAdmin
+                | Role::OrgMember
+                | Role::OtherOrgOwner
+                | Role::OtherCoordinator
+                | Role::OtherInstitutionAdmin
+                | Role::Student
+                | Role::OtherStudent => Hidden(NOT_RUNNING),
+                Role::InstitutionAdmin | Role::Coordinator => Allowed,
+            },
+            Access::InstitutionAdmin => match role {
+                Role::Anonymous | Role::Unverified | Role::Suspended => SignIn,
+                Role::Pending
+                | Role::Developer
+                | Role::PlatformAdmin
+                | Role::OrgOwner
+                | Role::OrgAdmin
+                | Role::OrgMember
+                | Role::OtherOrgOwner
+                | Role::OtherInstitutionAdmin
+                | Role::Student
+                | Role::OtherStudent => Hidden(NOT_STAFF),
+                Role::Coordinator | Role::OtherCoordinator => Forbidden,
+                Role::InstitutionAdmin => Allowed,
             },
         }
     }
@@ -192,9 +332,13 @@ struct Class {
     access: Access,
     args: Args,
     /// When it is called: 0 with most routes, 1 after them (leaving an
-    /// organization ends the membership other calls use), 2 last of all
-    /// (signing out ends the session).
+    /// organization ends the membership other calls use, ending a course's
+    /// term its students' enrollments), 2 last of all (signing out ends
+    /// the session).
     phase: u8,
+    /// The values of its path's parameters, in order ([`NIL`] for those not
+    /// given).
+    params: &'static [&'static str],
 }
 
 const fn class(route: &'static str, access: Access) -> Class {
@@ -203,6 +347,7 @@ const fn class(route: &'static str, access: Access) -> Class {
         access,
         args: Args::Form(&[]),
         phase: 0,
+        params: &[],
     }
 }
 
@@ -228,6 +373,12 @@ impl Class {
         }
     }
 
+    /// Calls the route with these path parameters (placeholders such as
+    /// [`COURSE`] allowed).
+    const fn at(self, params: &'static [&'static str]) -> Self {
+        Self { params, ..self }
+    }
+
     const fn after(self) -> Self {
         Self { phase: 1, ..self }
     }
@@ -240,7 +391,10 @@ impl Class {
 /// An id that names nothing, for arguments that must parse as one.
 const NIL: &str = "00000000-0000-7000-8000-000000000000";
 
-use Access::{Admin, ApiKey, Loopback, OrgManager, OrgMember, Public, SignedIn};
+use Access::{
+    Admin, ApiKey, CourseCoordinator, InstitutionAdmin, InstitutionStaff, Loopback, OrgManager,
+    OrgMember, Public, SignedIn,
+};
 
 /// Every route the router serves, with its access class.
 #[rustfmt::skip]
@@ -289,18 +443,33 @@ const TABLE: &[Class] = &[
     class("POST /api/revoke_org_key", OrgManager).form(&[("slug", ORG), ("key_id", NIL)]),
     class("POST /api/org_usage", OrgMember).form(&[("slug", ORG)]),
     class("POST /api/org_audit", OrgManager).form(&[("slug", ORG)]),
-    // app/src/api/cohorts/: an institution's or course's own staff only
-    // ("not found" to everyone else, as a made-up address here).
-    class("POST /api/get_institution", SignedIn).form(&[("slug", "none")]),
-    class("POST /api/create_cohort", SignedIn).form(&[("institution", "none"), ("name", ""), ("course_code", ""), ("term_start", ""), ("term_end", ""), ("allocation", ""), ("max_students", "")]),
-    class("POST /api/get_cohort", SignedIn).form(&[("slug", "none")]),
-    class("POST /api/set_cohort_status", SignedIn).form(&[("slug", "none"), ("status", "open")]),
-    class("POST /api/rotate_join_code", SignedIn).form(&[("slug", "none")]),
-    class("POST /api/fund_cohort", SignedIn).form(&[("slug", "none"), ("amount", "1"), ("idempotency_key", NIL)]),
-    class("POST /api/top_up_students", SignedIn).form(&[("slug", "none"), ("students", "all"), ("amount", "1"), ("idempotency_key", NIL)]),
-    class("POST /api/end_cohort_term", SignedIn).form(&[("slug", "none")]),
-    class("POST /api/check_roster", SignedIn).form(&[("slug", "none"), ("roster", "email")]),
-    class("POST /api/upload_roster", SignedIn).form(&[("slug", "none"), ("roster", "email")]),
+    // app/src/api/cohorts/: an institution's staff, a course's coordinators
+    // and its institution's admins ("not found" to everyone else).
+    class("POST /api/get_institution", InstitutionStaff).form(&[("slug", INST)]),
+    class("POST /api/create_cohort", InstitutionStaff).form(&[("institution", INST), ("name", ""), ("course_code", ""), ("term_start", ""), ("term_end", ""), ("allocation", ""), ("max_students", "")]),
+    class("POST /api/get_cohort", CourseCoordinator).form(&[("slug", COURSE)]),
+    // Open already: opening it again changes nothing.
+    class("POST /api/set_cohort_status", CourseCoordinator).form(&[("slug", COURSE), ("status", "open")]),
+    class("POST /api/rotate_join_code", CourseCoordinator).form(&[("slug", COURSE)]),
+    // One credit, once (one key for every caller).
+    class("POST /api/fund_cohort", CourseCoordinator).form(&[("slug", COURSE), ("amount", "1"), ("idempotency_key", NIL)]),
+    class("POST /api/top_up_students", CourseCoordinator).form(&[("slug", COURSE), ("students", "all"), ("amount", "1"), ("idempotency_key", NIL)]),
+    class("POST /api/end_cohort_term", CourseCoordinator).form(&[("slug", COURSE)]).after(),
+    // A header without students: refused after the access check.
+    class("POST /api/check_roster", CourseCoordinator).form(&[("slug", COURSE), ("roster", "email")]),
+    class("POST /api/upload_roster", CourseCoordinator).form(&[("slug", COURSE), ("roster", "email")]),
+    // No file: refused on its field after the access check.
+    class("POST /api/upload_roster_file", CourseCoordinator).multipart(&[("slug", COURSE)]),
+    class("POST /api/roster_draft", CourseCoordinator).form(&[("slug", COURSE), ("draft", NIL)]),
+    class("POST /api/invite_roster", CourseCoordinator).form(&[("slug", COURSE), ("draft", NIL)]),
+    class("POST /api/course_usage", CourseCoordinator).form(&[("slug", COURSE)]),
+    class("POST /api/course_student", CourseCoordinator).form(&[("slug", COURSE), ("id", NIL)]),
+    class("POST /api/course_audit", CourseCoordinator).form(&[("slug", COURSE)]),
+    class("POST /api/invite_institution_staff", InstitutionAdmin).form(&[("slug", INST), ("email", ""), ("role", "")]),
+    class("POST /api/revoke_institution_invitation", InstitutionAdmin).form(&[("slug", INST), ("id", NIL)]),
+    // Nobody here has an approved academic application: refused after the
+    // access check.
+    class("POST /api/create_own_institution", SignedIn).form(&[("name", ""), ("slug", ""), ("country", "")]),
     class("POST /api/join_course", SignedIn).form(&[("code", "NONE")]),
     class("POST /api/my_courses", SignedIn),
     class("POST /api/switch_organization", OrgMember).form(&[("slug", ORG), ("back", "/keys")]),
@@ -407,13 +576,16 @@ const TABLE: &[Class] = &[
     class("GET /credits", SignedIn),
     class("GET /keys", SignedIn),
     class("GET /orgs", SignedIn),
-    class("GET /orgs/{slug}", SignedIn),
-    class("GET /orgs/{slug}/keys", SignedIn),
-    class("GET /orgs/{slug}/usage", SignedIn),
-    class("GET /orgs/{slug}/audit", SignedIn),
+    class("GET /orgs/{slug}", OrgMember).at(&[ORG]),
+    class("GET /orgs/{slug}/keys", OrgMember).at(&[ORG]),
+    class("GET /orgs/{slug}/usage", OrgMember).at(&[ORG]),
+    class("GET /orgs/{slug}/audit", OrgManager).at(&[ORG]),
     class("GET /invitations/{token}", Public),
-    class("GET /institutions/{slug}", SignedIn),
-    class("GET /courses/{slug}", SignedIn),
+    class("GET /institutions/{slug}", InstitutionStaff).at(&[INST]),
+    class("GET /courses/{slug}", CourseCoordinator).at(&[COURSE]),
+    class("GET /courses/{slug}/usage", CourseCoordinator).at(&[COURSE]),
+    class("GET /courses/{slug}/students/{id}", CourseCoordinator).at(&[COURSE, NIL]),
+    class("GET /courses/{slug}/audit", CourseCoordinator).at(&[COURSE]),
     class("GET /join", SignedIn),
     class("GET /join/{code}", SignedIn),
     class("GET /usage", SignedIn),
@@ -444,7 +616,8 @@ const TABLE: &[Class] = &[
     class("GET /healthz", Public),
     class("GET /readyz", Public),
     class("GET /credits/history.csv", SignedIn),
-    class("GET /orgs/{slug}/usage.csv", SignedIn),
+    class("GET /orgs/{slug}/usage.csv", OrgMember).at(&[ORG]),
+    class("GET /courses/{slug}/usage.csv", CourseCoordinator).at(&[COURSE]),
     class("GET /datasets/{slug}/v/{number}/files/{name}", SignedIn),
     class("GET /datasets/{slug}/croissant.json", Public),
     class("GET /api/v1/datasets", Public),
@@ -492,14 +665,16 @@ impl Served {
         format!("{} {}", self.method, self.path)
     }
 
-    /// The path to call: path parameters name nothing that exists.
-    fn concrete_path(&self) -> String {
+    /// The path to call: path parameters are `params` in order (filled in
+    /// from `courses`); those not given name nothing that exists.
+    fn concrete_path(&self, params: &[&'static str], courses: &Courses) -> String {
+        let mut given = params.iter();
         let segments: Vec<&str> = self
             .path
             .split('/')
             .map(|segment| {
                 if segment.starts_with('{') {
-                    NIL
+                    given.next().map_or(NIL, |param| courses.fill(param))
                 } else {
                     segment
                 }
@@ -564,7 +739,9 @@ impl std::fmt::Display for Got {
         if let Some(location) = &self.location {
             write!(f, " to {location}")?;
         }
-        let body: String = self.body.chars().take(160).collect();
+        // A transport error's whole chain: it says what went wrong.
+        let shown = if self.status == 0 { usize::MAX } else { 160 };
+        let body: String = self.body.chars().take(shown).collect();
         write!(f, " {body:?}")
     }
 }
@@ -574,7 +751,7 @@ async fn every_route_answers_every_role_as_its_access_class_says(pool: PgPool) {
     let app = spawn_app(pool).await;
     let served = served();
     let (pairs, mut problems) = classify(&served);
-    let callers = callers(&app).await;
+    let (callers, courses) = callers(&app).await;
 
     let calls = |phase: u8| {
         pairs
@@ -586,22 +763,19 @@ async fn every_route_answers_every_role_as_its_access_class_says(pool: PgPool) {
     for phase in [calls(0), calls(1), calls(2)] {
         let answers: Vec<_> = stream::iter(phase)
             .map(|(served, class, caller)| {
-                let app = &app;
+                let (app, courses) = (&app, &courses);
                 async move {
-                    (
-                        served,
-                        class,
-                        caller.role,
-                        call(app, served, class, caller).await,
-                    )
+                    let path = served.concrete_path(class.params, courses);
+                    let got = call(app, served, &path, class, caller, courses).await;
+                    (served, path, class, caller.role, got)
                 }
             })
             .buffer_unordered(12)
             .collect()
             .await;
-        for (served, class, role, got) in answers {
+        for (served, path, class, role, got) in answers {
             let expected = class.access.expect(role);
-            if !answers_as(served, expected, &got) {
+            if !answers_as(served, &path, expected, &got) {
                 problems.push(format!(
                     "{} as {role:?} ({:?}): expected {}, got {got}",
                     served.route(),
@@ -654,15 +828,16 @@ fn classify(served: &[Served]) -> (Vec<(&Served, &'static Class)>, Vec<String>) 
     (pairs, problems)
 }
 
-/// Whether `got` is what `expected` means on `served`'s surface.
-fn answers_as(served: &Served, expected: Expect, got: &Got) -> bool {
+/// Whether `got` is what `expected` means on `served`'s surface, called at
+/// `path`.
+fn answers_as(served: &Served, path: &str, expected: Expect, got: &Got) -> bool {
     let refusal = refusal(served.surface, got);
     match expected {
-        Expect::Allowed => got.status < 500 && refusal.is_none(),
+        // A transport error (status 0) is no answer at all.
+        Expect::Allowed => (100..500).contains(&got.status) && refusal.is_none(),
         Expect::SignIn if served.surface == Surface::Page => {
             refusal == Some(Expect::SignIn)
-                && got.location.as_deref()
-                    == Some(&format!("/signin?next={}", served.concrete_path()))
+                && got.location.as_deref() == Some(&format!("/signin?next={path}"))
         }
         refusing => refusal == Some(refusing),
     }
@@ -676,7 +851,10 @@ fn refusal(surface: Surface, got: &Got) -> Option<Expect> {
             match (got.status, body) {
                 (401, body) if body == json!("Unauthorized") => Some(Expect::SignIn),
                 (403, body) if body == json!("Forbidden") => Some(Expect::Forbidden),
-                (404, body) if body == json!({ "NotFound": NOT_A_MEMBER }) => Some(Expect::Hidden),
+                (404, body) => HIDDEN
+                    .into_iter()
+                    .find(|hidden| body == json!({ "NotFound": hidden }))
+                    .map(Expect::Hidden),
                 _ => None,
             }
         }
@@ -689,33 +867,55 @@ fn refusal(surface: Surface, got: &Got) -> Option<Expect> {
                 Some(Expect::SignIn)
             }
             403 => Some(Expect::Forbidden),
+            // The page's own words for what it hides.
+            404 => HIDDEN
+                .into_iter()
+                .find(|hidden| got.body.contains(hidden))
+                .map(Expect::Hidden),
             _ => None,
         },
         Surface::Plain | Surface::Api => match got.status {
             401 => Some(Expect::SignIn),
             403 => Some(Expect::Forbidden),
+            404 => HIDDEN
+                .into_iter()
+                .find(|hidden| got.body.contains(hidden))
+                .map(Expect::Hidden),
             _ => None,
         },
     }
 }
 
 /// The answer `expected` means on `surface`, for the failure message.
-fn describe(surface: Surface, expected: Expect) -> &'static str {
+fn describe(surface: Surface, expected: Expect) -> String {
     match (surface, expected) {
-        (_, Expect::Allowed) => "to get past the access check (no refusal, no 5xx)",
-        (Surface::ServerFn, Expect::SignIn) => "401 \"Unauthorized\"",
-        (Surface::ServerFn, Expect::Forbidden) => "403 \"Forbidden\"",
-        (_, Expect::Hidden) => "404 saying there is no such organization",
-        (Surface::Page, Expect::SignIn) => "303 See Other to /signin?next=<the page>",
-        (Surface::Page, Expect::Forbidden) => "the 403 page",
-        (Surface::Plain | Surface::Api, Expect::SignIn) => "401",
-        (Surface::Plain | Surface::Api, Expect::Forbidden) => "403",
+        (_, Expect::Allowed) => "an answer past the access check (no refusal, no 5xx)".into(),
+        (Surface::ServerFn, Expect::SignIn) => "401 \"Unauthorized\"".into(),
+        (Surface::ServerFn, Expect::Forbidden) => "403 \"Forbidden\"".into(),
+        (_, Expect::Hidden(hidden)) => format!("404 saying {hidden:?}"),
+        (Surface::Page, Expect::SignIn) => "303 See Other to /signin?next=<the page>".into(),
+        (Surface::Page, Expect::Forbidden) => "the 403 page".into(),
+        (Surface::Plain | Surface::Api, Expect::SignIn) => "401".into(),
+        (Surface::Plain | Surface::Api, Expect::Forbidden) => "403".into(),
     }
 }
 
-/// Calls `served` as `caller`, with `class`'s arguments.
-async fn call(app: &TestApp, served: &Served, class: &Class, caller: &Caller) -> Got {
-    let url = format!("{}{}", app.address, served.concrete_path());
+/// Calls `served` at `path` as `caller`, with `class`'s arguments (their
+/// placeholders filled in from `courses`).
+async fn call(
+    app: &TestApp,
+    served: &Served,
+    path: &str,
+    class: &Class,
+    caller: &Caller,
+    courses: &Courses,
+) -> Got {
+    let url = format!("{}{path}", app.address);
+    let fill = |args: &'static [(&'static str, &'static str)]| -> Vec<(&str, &str)> {
+        args.iter()
+            .map(|(name, value)| (*name, courses.fill(value)))
+            .collect()
+    };
     let mut request = caller
         .browser
         .request(served.method.clone(), url)
@@ -738,11 +938,11 @@ async fn call(app: &TestApp, served: &Served, class: &Class, caller: &Caller) ->
     }
     request = match class.args {
         Args::Form([]) => request,
-        Args::Form(args) if served.method == Method::GET => request.query(args),
-        Args::Form(args) => request.form(args),
+        Args::Form(args) if served.method == Method::GET => request.query(&fill(args)),
+        Args::Form(args) => request.form(&fill(args)),
         Args::Multipart(args) => {
-            let parts: Vec<FormPart<'_>> = args
-                .iter()
+            let parts: Vec<FormPart<'_>> = fill(args)
+                .into_iter()
                 .map(|(name, value)| FormPart {
                     name,
                     file_name: None,
@@ -758,11 +958,19 @@ async fn call(app: &TestApp, served: &Served, class: &Class, caller: &Caller) ->
     };
     // A pooled connection the server closed as it was reused fails before
     // any answer; such a call is made again once, on a new connection (a
-    // refusal is an answer, never a transport error).
+    // refusal is an answer, never a transport error). A call that timed
+    // out is not: the server had it, and did not answer.
     let again = request.try_clone();
+    let started = std::time::Instant::now();
     let mut sent = request.send().await;
+    let mut first_error = None;
     if let (Err(error), Some(again)) = (&sent, again) {
-        if error.is_request() || error.is_connect() {
+        if !error.is_timeout() && (error.is_request() || error.is_connect()) {
+            first_error = Some(format!(
+                "{} after {:.1} s",
+                error_chain(error),
+                started.elapsed().as_secs_f32()
+            ));
             sent = again.send().await;
         }
     }
@@ -779,24 +987,75 @@ async fn call(app: &TestApp, served: &Served, class: &Class, caller: &Caller) ->
         Err(error) => Got {
             status: 0,
             location: None,
-            body: format!("no answer: {error}"),
+            body: match first_error {
+                Some(first) => format!(
+                    "no answer: {first}; again: {} after {:.1} s in all",
+                    error_chain(&error),
+                    started.elapsed().as_secs_f32()
+                ),
+                None => format!(
+                    "no answer: {} after {:.1} s",
+                    error_chain(&error),
+                    started.elapsed().as_secs_f32()
+                ),
+            },
         },
     }
 }
 
-/// One caller per role, made the way people get there.
-async fn callers(app: &TestApp) -> Vec<Caller> {
-    create_user(app, "platform-admin@roles.example", "admin").await;
-    let admin = signed_in(app, "platform-admin@roles.example").await;
-    let mut callers = Vec::new();
-    for role in ROLES {
-        callers.push(make_caller(app, role, &admin).await);
+/// `error` and every error under it (`source`), outermost first: reqwest's
+/// own says only "error sending request"; the cause (a timeout, a reset
+/// connection, an answer that is no HTTP) is further down.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut chain = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        chain.push_str(": ");
+        chain.push_str(&cause.to_string());
+        source = cause.source();
     }
-    callers
+    chain
 }
 
-/// A user in `role`'s state; `admin` approves and suspends.
-async fn make_caller(app: &TestApp, role: Role, admin: &Client) -> Caller {
+/// The courses the course roles run and joined: their slugs are made up as
+/// they are created.
+#[derive(Debug, Default)]
+struct Courses {
+    /// [`COURSE`], [`Role::Coordinator`]'s, and its join code.
+    course: String,
+    code: String,
+    /// [`Role::OtherCoordinator`]'s course's join code.
+    other_code: String,
+}
+
+impl Courses {
+    /// `value`, or what it stands for when it is a placeholder.
+    fn fill<'a>(&'a self, value: &'a str) -> &'a str {
+        if value == COURSE {
+            &self.course
+        } else {
+            value
+        }
+    }
+}
+
+/// One caller per role, made the way people get there, and the courses
+/// they made.
+async fn callers(app: &TestApp) -> (Vec<Caller>, Courses) {
+    create_user(app, "platform-admin@roles.example", "admin").await;
+    let admin = signed_in(app, "platform-admin@roles.example").await;
+    let mut courses = Courses::default();
+    let mut callers = Vec::new();
+    for role in ROLES {
+        callers.push(make_caller(app, role, &admin, &mut courses).await);
+    }
+    (callers, courses)
+}
+
+/// A user in `role`'s state; `admin` approves, suspends and makes
+/// institutions. A coordinator's course goes in `courses`; a student joins
+/// the one there.
+async fn make_caller(app: &TestApp, role: Role, admin: &Client, courses: &mut Courses) -> Caller {
     let email = format!("{role:?}@roles.example").to_lowercase();
     let (browser, key) = match role {
         Role::Anonymous => (app.new_browser(), None),
@@ -893,6 +1152,59 @@ async fn make_caller(app: &TestApp, role: Role, admin: &Client) -> Caller {
             .execute(&app.pool)
             .await
             .expect("a member of the organization");
+            let key = create_key(app, &browser).await;
+            (browser, Some(key))
+        }
+        Role::InstitutionAdmin | Role::OtherInstitutionAdmin => {
+            let browser = developer(app, &email).await;
+            let (slug, domain) = if role == Role::InstitutionAdmin {
+                (INST, "roles.example")
+            } else {
+                (OTHER_INST, "other-uni.example")
+            };
+            create_institution(app, admin, slug, domain, "1000").await;
+            set_institution_staff(app, admin, slug, &email, "admin").await;
+            let key = create_key(app, &browser).await;
+            (browser, Some(key))
+        }
+        Role::Coordinator | Role::OtherCoordinator => {
+            let browser = developer(app, &email).await;
+            set_institution_staff(app, admin, INST, &email, "coordinator").await;
+            let course = NewCourse {
+                institution: INST,
+                course_code: if role == Role::Coordinator {
+                    "RM101"
+                } else {
+                    "RM102"
+                },
+                allocation: "10",
+                max_students: "50",
+                // Every role's address is at the institution's domain.
+                require_institution_email: true,
+            };
+            let slug = create_course(app, &browser, &course).await;
+            fund_course(app, &browser, &slug, "100").await;
+            let code = open_course(app, &browser, &slug).await;
+            if role == Role::Coordinator {
+                (courses.course, courses.code) = (slug, code);
+            } else {
+                courses.other_code = code;
+            }
+            let key = create_key(app, &browser).await;
+            (browser, Some(key))
+        }
+        Role::Student | Role::OtherStudent => {
+            let browser = developer(app, &email).await;
+            let code = if role == Role::Student {
+                &courses.code
+            } else {
+                &courses.other_code
+            };
+            let joined = posted_ok(app, &browser, "/api/join_course", &[("code", code)]).await;
+            assert!(
+                joined.as_str().is_some_and(|m| m.starts_with("You joined")),
+                "{role:?} joins with their allocation: {joined}"
+            );
             let key = create_key(app, &browser).await;
             (browser, Some(key))
         }

@@ -27,6 +27,9 @@ pub(crate) async fn balance_of(
     let account = ledger::account_for(&mut conn, ledger::Owner::User(user))
         .await
         .map_err(internal)?;
+    // Given back before the reads below take their own: a request holding
+    // one connection while waiting for another starves the pool under load.
+    drop(conn);
     let balance = ledger::balance(pool, account).await.map_err(internal)?;
     let expiring = ledger::expiring(pool, account).await.map_err(internal)?;
     Ok(BalanceView {

@@ -299,10 +299,6 @@ pub struct StaffInvitationRow {
 /// Invites `email` to the institution's staff as `role` (`admin` or
 /// `coordinator`) by an email with a link, as organizations invite their
 /// members (`/invitations/{token}`, valid for the same days).
-#[expect(
-    clippy::too_many_arguments,
-    reason = "who invites whom to what, and where the link points"
-)]
 pub async fn invite_staff(
     pool: &PgPool,
     actor: &Caller,
