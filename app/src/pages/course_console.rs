@@ -169,19 +169,26 @@ fn student_view(student: CourseStudentView) -> impl IntoView {
     } else {
         student.name.clone()
     };
-    let mut facts = vec![student.email.clone()];
-    if !student.student_id.is_empty() {
-        facts.push(format!("student id {}", student.student_id));
-    }
-    facts.push(student.status.clone());
-    if let Some(joined) = &student.joined_at {
-        facts.push(format!("joined {joined}"));
-    } else if let Some(invited) = &student.invited_at {
-        facts.push(format!("invited {invited}"));
-    }
-    if let Some(ended) = &student.ended_at {
-        facts.push(format!("ended {ended}"));
-    }
+    let since = student
+        .joined_at
+        .as_ref()
+        .map(|at| format!("joined {at}"))
+        .or_else(|| {
+            student
+                .invited_at
+                .as_ref()
+                .map(|at| format!("invited {at}"))
+        });
+    let facts: Vec<String> = [
+        Some(student.email.clone()),
+        (!student.student_id.is_empty()).then(|| format!("student id {}", student.student_id)),
+        Some(student.status.clone()),
+        since,
+        student.ended_at.as_ref().map(|at| format!("ended {at}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let lead = facts.join(" · ");
     let given_back = if student.reclaimed > 0 {
         format!(
