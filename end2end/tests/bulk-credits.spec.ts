@@ -240,7 +240,7 @@ test.describe("bulk grants from a CSV file, without JavaScript", () => {
     const file = admin.getByLabel("CSV file", { exact: true });
     await expect(file).toHaveAttribute("aria-invalid", "true");
     await expect(file).toHaveAccessibleDescription(
-      /UTF-8 text, at most 1 MiB and 5,000 rows\. The first row must be the header email,amount,expiry,reason\./,
+      /UTF-8 text, at most 1 MiB and 5,000 rows\. The first row must be the header email,amount,expiry,reason \(organization instead of email to grant to organizations by slug\)\./,
     );
 
     // The right file: preview, apply, report.

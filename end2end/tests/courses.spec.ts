@@ -440,7 +440,7 @@ test.describe("courses", () => {
       await expect(studentRow(page, absent).locator('td[data-label="Status"]')).toHaveText("Invited");
       await expect(studentRow(page, outsider)).toHaveCount(0);
       await expect(stat(page, "Students joined")).toHaveText("1");
-      await expect(page.getByText("of 3 seats · 2 invited · 0 waiting for credit")).toBeVisible();
+      await expect(page.getByText("of 3 seats · 0 active this week · 2 invited · 0 waiting for credit")).toBeVisible();
     });
 
     await test.step("5. a student joins with the link in the roster email", async () => {
