@@ -117,7 +117,7 @@ pub async fn get_invitation(token: String) -> Result<InvitationInfo, AppError> {
                 || invitation.accepted_at.is_some()
                 || invitation.expires_at <= now =>
             {
-                Some("This invitation can no longer be accepted. Ask the organization for a new one.".to_owned())
+                Some("This invitation can no longer be accepted. Ask whoever invited you for a new one.".to_owned())
             }
             None => None,
         };

@@ -720,14 +720,16 @@ pub async fn invitation(pool: &PgPool, token: &str) -> Result<Option<Invitation>
 /// Why an invitation cannot be accepted by `caller`, if it cannot.
 pub fn refusal(invitation: &Invitation, caller: &Caller, now: OffsetDateTime) -> Option<String> {
     if invitation.revoked_at.is_some() {
-        return Some("This invitation was revoked. Ask the organization for a new one.".to_owned());
+        return Some(
+            "This invitation was revoked. Ask whoever invited you for a new one.".to_owned(),
+        );
     }
     if invitation.accepted_at.is_some() {
         return Some("This invitation has been accepted already.".to_owned());
     }
     if invitation.expires_at <= now {
         return Some(
-            "This invitation has expired. Ask the organization to send it again.".to_owned(),
+            "This invitation has expired. Ask whoever invited you to send it again.".to_owned(),
         );
     }
     if !caller.email.eq_ignore_ascii_case(&invitation.email) {
