@@ -1,6 +1,7 @@
 //! Periodic work: releasing expired holds and expiring lapsed grants (the
-//! ledger's), forgetting the links of unsent emails after an hour, and
-//! ending courses whose term is over (their unused credit going back to
+//! ledger's), forgetting the links of unsent emails after an hour and the
+//! rosters nobody invited after a week, and ending courses whose term is
+//! over (their unused credit going back to
 //! the institution, again until requests in flight are done).
 
 use std::time::Duration;
@@ -30,6 +31,9 @@ pub fn spawn(pool: PgPool) {
             }
             if let Err(error) = app::server::services::outbox::forget_secrets(&pool).await {
                 tracing::error!(%error, "forgetting old email links failed; retrying next round");
+            }
+            if let Err(error) = app::server::services::rosters::prune_drafts(&pool).await {
+                tracing::error!(%error, "forgetting old roster drafts failed; retrying next round");
             }
             match app::server::services::cohorts::run_due(&pool).await {
                 Ok(0) => {}

@@ -807,3 +807,40 @@ async fn coordinators_hear_of_the_first_student_left_waiting_not_of_each(pool: P
     );
     assert_eq!(told().await, 2);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn rosters_nobody_invited_are_forgotten_after_a_week(pool: PgPool) {
+    use crate::server::services::rosters::{self, Format, Upload};
+    let (nus, prof) = institution(&pool, 100).await;
+    let course = cohort(&pool, &nus, &prof, 10, 5).await;
+    let upload = Upload {
+        roster: "email\nann@nus.edu.sg\n".to_owned(),
+        format: Format::Csv,
+        file_name: None,
+        field: "roster",
+    };
+    let old = rosters::create_draft(&pool, &prof, course.id, &upload)
+        .await
+        .expect("draft");
+    let invited = rosters::create_draft(&pool, &prof, course.id, &upload)
+        .await
+        .expect("draft");
+    let fresh = rosters::create_draft(&pool, &prof, course.id, &upload)
+        .await
+        .expect("draft");
+    rosters::mark_invited(&pool, invited, 1)
+        .await
+        .expect("invited");
+    sqlx::query(
+        "update roster_drafts set created_at = now() - interval '8 days' where id = any($1)",
+    )
+    .bind([old, invited])
+    .execute(&pool)
+    .await
+    .expect("aged");
+    assert_eq!(rosters::prune_drafts(&pool).await.expect("prune"), 1);
+    for (id, kept) in [(old, false), (invited, true), (fresh, true)] {
+        let found = rosters::draft(&pool, course.id, id).await.expect("read");
+        assert_eq!(found.is_some(), kept, "{id}");
+    }
+}

@@ -193,3 +193,20 @@ pub async fn mark_invited(pool: &PgPool, id: Uuid, invited: usize) -> Result<(),
     .map_err(internal)?;
     Ok(())
 }
+
+/// How long a roster nobody invited is kept for its preview.
+pub const DRAFT_DAYS: i32 = 7;
+
+/// Forgets rosters uploaded more than [`DRAFT_DAYS`] ago and never invited
+/// (their addresses are kept no longer than needed); how many.
+pub async fn prune_drafts(pool: &PgPool) -> Result<u64, AppError> {
+    let pruned = sqlx::query(
+        "delete from roster_drafts
+         where invited_at is null and created_at < now() - make_interval(days => $1)",
+    )
+    .bind(DRAFT_DAYS)
+    .execute(pool)
+    .await
+    .map_err(internal)?;
+    Ok(pruned.rows_affected())
+}
