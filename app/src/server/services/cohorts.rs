@@ -391,19 +391,9 @@ pub async fn revoke_staff_invitation(
     client_addr: Option<std::net::IpAddr>,
 ) -> Result<(), AppError> {
     let mut tx = pool.begin().await.map_err(internal)?;
-    let email: Option<String> = sqlx::query_scalar(
-        "update team_invitations set revoked_at = now()
-         where id = $1 and team_id = $2 and accepted_at is null and revoked_at is null
-         returning email",
-    )
-    .bind(invitation)
-    .bind(institution.id)
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(internal)?;
-    let email = email.ok_or_else(|| {
-        AppError::NotFound("That invitation was accepted or revoked already.".to_owned())
-    })?;
+    let email =
+        crate::server::services::organizations::revoke_open(&mut tx, institution.id, invitation)
+            .await?;
     audited(
         &mut tx,
         institution.id,
@@ -440,12 +430,8 @@ pub(crate) async fn join_staff(
             "You are on this institution's staff already.".to_owned(),
         ));
     }
-    sqlx::query("update team_invitations set accepted_at = now(), accepted_by = $2 where id = $1")
-        .bind(invitation.id)
-        .bind(caller.user_id)
-        .execute(&mut *conn)
-        .await
-        .map_err(internal)?;
+    crate::server::services::organizations::mark_accepted(conn, invitation.id, caller.user_id)
+        .await?;
     audited(
         conn,
         invitation.team_id,

@@ -647,6 +647,43 @@ pub async fn resend(
     tx.commit().await.map_err(internal)
 }
 
+/// Revokes the team's open invitation `invitation` (its link stops
+/// working): the address it was for; "not found" once accepted or revoked.
+pub(crate) async fn revoke_open(
+    conn: &mut PgConnection,
+    team_id: Uuid,
+    invitation: Uuid,
+) -> Result<String, AppError> {
+    let email: Option<String> = sqlx::query_scalar(
+        "update team_invitations set revoked_at = now()
+         where id = $1 and team_id = $2 and accepted_at is null and revoked_at is null
+         returning email",
+    )
+    .bind(invitation)
+    .bind(team_id)
+    .fetch_optional(conn)
+    .await
+    .map_err(internal)?;
+    email.ok_or_else(|| {
+        AppError::NotFound("That invitation was accepted or revoked already.".to_owned())
+    })
+}
+
+/// Marks `invitation` accepted by `user`.
+pub(crate) async fn mark_accepted(
+    conn: &mut PgConnection,
+    invitation: Uuid,
+    user: Uuid,
+) -> Result<(), AppError> {
+    sqlx::query("update team_invitations set accepted_at = now(), accepted_by = $2 where id = $1")
+        .bind(invitation)
+        .bind(user)
+        .execute(conn)
+        .await
+        .map_err(internal)?;
+    Ok(())
+}
+
 /// Revokes an open invitation: its link stops working.
 pub async fn revoke_invitation(
     pool: &PgPool,
@@ -656,21 +693,7 @@ pub async fn revoke_invitation(
     client_addr: Option<std::net::IpAddr>,
 ) -> Result<(), AppError> {
     let mut tx = pool.begin().await.map_err(internal)?;
-    let email: Option<String> = sqlx::query_scalar(
-        "update team_invitations set revoked_at = now()
-         where id = $1 and team_id = $2 and accepted_at is null and revoked_at is null
-         returning email",
-    )
-    .bind(invitation)
-    .bind(org.id)
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(internal)?;
-    let Some(email) = email else {
-        return Err(AppError::NotFound(
-            "That invitation was accepted or revoked already.".to_owned(),
-        ));
-    };
+    let email = revoke_open(&mut tx, org.id, invitation).await?;
     audited(
         &mut tx,
         org.id,
@@ -815,12 +838,7 @@ pub async fn accept(
             "You are a member of this organization already.".to_owned(),
         ));
     }
-    sqlx::query("update team_invitations set accepted_at = now(), accepted_by = $2 where id = $1")
-        .bind(invitation.id)
-        .bind(caller.user_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
+    mark_accepted(&mut tx, invitation.id, caller.user_id).await?;
     audited(
         &mut tx,
         invitation.team_id,
