@@ -31,7 +31,7 @@ use crate::domain::credits::Credits;
 use crate::error::AppError;
 use crate::href;
 
-fn credits(micros: i64) -> String {
+pub(crate) fn credits(micros: i64) -> String {
     crate::format::credits(Credits::from_micros(micros))
 }
 
@@ -58,7 +58,7 @@ fn student_badge(status: &str) -> impl IntoView {
 
 /// What the page shows when its data could not be loaded: the error, with
 /// its HTTP status when rendered on the server.
-fn page_error(title: &'static str, error: AppError) -> impl IntoView {
+pub(crate) fn page_error(title: &'static str, error: AppError) -> impl IntoView {
     crate::pages::error_status(&error);
     view! {
         <PageHeader title />

@@ -13,22 +13,15 @@ use crate::api::cohorts::{
 };
 use crate::components::guard::RequireUser;
 use crate::components::ui::{EmptyState, PageHeader, StatTile};
-use crate::domain::credits::Credits;
 use crate::error::AppError;
 use crate::href;
+use crate::pages::cohorts::credits;
 use crate::pages::organizations::{audit_table, totals_table};
 
-fn credits(micros: i64) -> String {
-    crate::format::credits(Credits::from_micros(micros))
-}
-
+/// A page's error, with the way back.
 fn page_error(title: &'static str, error: AppError) -> impl IntoView {
-    crate::pages::error_status(&error);
     view! {
-        <PageHeader title />
-        <p class="form-error" role="alert">
-            {error.to_string()}
-        </p>
+        {crate::pages::cohorts::page_error(title, error)}
         <p>
             <a href=href::dashboard()>"Back to your dashboard"</a>
         </p>
