@@ -197,6 +197,47 @@ pub fn course_audit(slug: &str) -> String {
     format!("/courses/{slug}/audit")
 }
 
+/// `/support`: the caller's support requests.
+pub fn support() -> &'static str {
+    "/support"
+}
+
+/// `/support/new`: opening a request.
+pub fn support_new() -> &'static str {
+    "/support/new"
+}
+
+/// `/support/new?from=<path>`: opening a request from the page `from`,
+/// which goes into its context.
+pub fn support_new_from(from: &str) -> String {
+    with_query(support_new(), &[("from", from)])
+}
+
+/// `/support/{number}`: a request's thread, for its requester.
+pub fn support_request(number: i64) -> String {
+    format!("/support/{number}")
+}
+
+/// `/support/attachments/{id}`: a file sent with a support message.
+pub fn support_attachment(id: impl Display) -> String {
+    format!("/support/attachments/{id}")
+}
+
+/// `/admin/support`: the staff queue.
+pub fn admin_support() -> &'static str {
+    "/admin/support"
+}
+
+/// `/admin/support/{number}`: a request, for staff.
+pub fn admin_support_request(number: i64) -> String {
+    format!("/admin/support/{number}")
+}
+
+/// `/admin/support/canned`: canned replies.
+pub fn admin_support_canned() -> &'static str {
+    "/admin/support/canned"
+}
+
 /// `/join`: joining a course with its code.
 pub fn join() -> &'static str {
     "/join"
@@ -232,6 +273,28 @@ pub fn organization_audit(slug: &str) -> String {
 /// `/orgs/{slug}/keys`: the keys billed to an organization.
 pub fn organization_keys(slug: &str) -> String {
     format!("/orgs/{slug}/keys")
+}
+
+/// `/orgs/{slug}/webhooks`: an organization's webhooks and their
+/// deliveries (owners).
+pub fn organization_webhooks(slug: &str) -> String {
+    format!("/orgs/{slug}/webhooks")
+}
+
+/// `/notifications`: the signed-in person's notifications.
+pub fn notifications() -> &'static str {
+    "/notifications"
+}
+
+/// `/notifications/{id}`: opens a notification (marks it read, then goes
+/// where it leads).
+pub fn notification(id: impl Display) -> String {
+    format!("/notifications/{id}")
+}
+
+/// `/settings/notifications`: what the signed-in person is told, and how.
+pub fn notification_settings() -> &'static str {
+    "/settings/notifications"
 }
 
 /// `/invitations/{token}`: an invitation to an organization.
@@ -430,6 +493,10 @@ mod tests {
             organization_keys("acme-labs"),
             organization_usage("acme-labs"),
             organization_audit("acme-labs"),
+            organization_webhooks("acme-labs"),
+            notifications().to_owned(),
+            notification(id),
+            notification_settings().to_owned(),
             invitation("0123abcd"),
             institution("nus"),
             course("cs3244-abcde"),
@@ -447,6 +514,13 @@ mod tests {
             dataset_viewer("nycflights13", Some(2)),
             admin_dataset("nycflights13"),
             admin_agent("credit-memo-drafter"),
+            support().to_owned(),
+            support_new().to_owned(),
+            support_new_from("/usage"),
+            support_request(42),
+            admin_support().to_owned(),
+            admin_support_request(42),
+            admin_support_canned().to_owned(),
         ]);
         all.extend([sign_in_then("/keys"), done(admin_models(), "x")]);
         all
@@ -504,6 +578,7 @@ mod tests {
             &admin_agent_file("credit-memo-drafter"),
             &dataset_file("nycflights13", 1, "weather.csv"),
             &dataset_croissant("nycflights13"),
+            &support_attachment("0192f1de-7e8a-7c3b-9a41-3c7e8b1d2f00"),
         ] {
             assert!(
                 plain.iter().any(|route| matches(route, path)),

@@ -170,6 +170,26 @@ fn Layout() -> impl IntoView {
                     view=lazy::organization_audit()
                     ssr=SsrMode::Async
                 />
+                <Route
+                    path=path!("/orgs/:slug/webhooks")
+                    view=lazy::organization_webhooks()
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/notifications")
+                    view=lazy::notifications()
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/notifications/:id")
+                    view=lazy::notification()
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/settings/notifications")
+                    view=lazy::notification_settings()
+                    ssr=SsrMode::Async
+                />
                 <Route path=path!("/invitations/:token") view=InvitationPage ssr=SsrMode::Async />
                 <Route
                     path=path!("/institutions/:slug")
@@ -195,6 +215,13 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/join") view=lazy::join() ssr=SsrMode::Async />
                 <Route path=path!("/join/:code") view=lazy::join() ssr=SsrMode::Async />
                 <Route path=path!("/usage") view=lazy::usage() ssr=SsrMode::Async />
+                <Route path=path!("/support") view=lazy::support() ssr=SsrMode::Async />
+                <Route path=path!("/support/new") view=lazy::support_new() ssr=SsrMode::Async />
+                <Route
+                    path=path!("/support/:number")
+                    view=lazy::support_request()
+                    ssr=SsrMode::Async
+                />
                 <Route path=path!("/playground") view=lazy::playground() ssr=SsrMode::Async />
                 <Route path=path!("/playground/:id") view=lazy::conversation() ssr=SsrMode::Async />
                 <Route path=path!("/shared/:token") view=lazy::shared() ssr=SsrMode::Async />
@@ -273,6 +300,17 @@ fn Layout() -> impl IntoView {
                     ssr=SsrMode::Async
                 />
                 <Route path=path!("/admin/outbox") view=lazy::admin_outbox() ssr=SsrMode::Async />
+                <Route path=path!("/admin/support") view=lazy::admin_support() ssr=SsrMode::Async />
+                <Route
+                    path=path!("/admin/support/canned")
+                    view=lazy::admin_support_canned()
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/admin/support/:number")
+                    view=lazy::admin_support_request()
+                    ssr=SsrMode::Async
+                />
                 <Route path=path!("/admin/audit") view=lazy::admin_audit() ssr=SsrMode::Async />
             </Routes>
         </main>

@@ -114,6 +114,22 @@ pub struct Settings {
     /// (`lab-portal-agent/1` JSON).
     #[serde(default = "default_seed_agents_dir")]
     pub seed_agents_dir: PathBuf,
+    /// Let organizations' webhooks use plain `http://` and reach loopback,
+    /// private and link-local addresses (for a closed network, or tests).
+    /// Off: `https://` only, and a delivery whose host resolves to such an
+    /// address is refused.
+    #[serde(default)]
+    pub webhooks_allow_private: bool,
+    /// Serve `/metrics` (Prometheus' text format) on this address of its
+    /// own, apart from the portal's pages (an address only the monitoring
+    /// network reaches). Unset: no such listener.
+    #[serde(default)]
+    pub metrics_listen: Option<SocketAddr>,
+    /// Serve `/metrics` on the portal's own address too, to callers sending
+    /// `Authorization: Bearer <token>`; asked for on `metrics_listen` as
+    /// well when both are set. With neither, `/metrics` is not served.
+    #[serde(default)]
+    pub metrics_token: Option<SecretString>,
 }
 
 impl Settings {
@@ -311,6 +327,26 @@ mod tests {
             jail.clear_env();
             jail.set_env("DATABASE_URL", "postgres://u:hunter2@db/lab");
             let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert!(!format!("{s:?}").contains("hunter2"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn metrics_are_off_unless_set_and_their_token_never_appears_in_debug_output() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert!(s.metrics_listen.is_none() && s.metrics_token.is_none());
+            jail.set_env("LAB_PORTAL_METRICS_LISTEN", "127.0.0.1:9464");
+            jail.set_env("LAB_PORTAL_METRICS_TOKEN", "scrape-hunter2");
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(s.metrics_listen.map(|a| a.port()), Some(9464));
+            let token = s
+                .metrics_token
+                .as_ref()
+                .map(|t| t.expose_secret().to_owned());
+            assert_eq!(token.as_deref(), Some("scrape-hunter2"));
             assert!(!format!("{s:?}").contains("hunter2"));
             Ok(())
         });

@@ -52,6 +52,8 @@ pub struct Application {
     batcher: app::server::ledger::Batcher,
     public_url: String,
     embedded: Option<EmbeddedPostgres>,
+    /// `/metrics` on an address of its own, when configured.
+    metrics: Option<crate::metrics::Separate>,
 }
 
 impl Application {
@@ -119,11 +121,16 @@ impl Application {
             });
         }
         app::server::password::warm_up();
+        // Before the jobs start: their emails link to the portal, and their
+        // webhook deliveries follow the private-target rule.
+        app::server::services::notifications::set_origin(&public_url);
+        app::server::services::webhooks::allow_private_targets(settings.webhooks_allow_private);
         crate::jobs::spawn(pool.clone());
         app::server::services::outbox::log_bodies(settings.smtp_url.is_none());
         crate::mailer::spawn(pool.clone(), settings.smtp_url.clone(), &settings.mail_from)?;
         let sessions = session_layer(&pool, settings, &public_url);
         let batcher = app::server::ledger::Batcher::start(pool.clone(), settings.ledger_writers);
+        let metrics = crate::metrics::Metrics::start(settings, &pool, &batcher).await?;
         let meter = app::server::metering::Meter::new(pool.clone(), batcher.clone(), tokenizers);
         let proxy = crate::proxy::Proxy::new(meter)?;
         let mut router = router(state, sessions, proxy);
@@ -137,6 +144,7 @@ impl Application {
                     .layer(axum::middleware::from_fn(crate::simulator::loopback_only)),
             );
         }
+        let router = crate::metrics::around(metrics.as_ref(), router);
         let router = with_baseline_headers(router);
         Ok(Self {
             listener,
@@ -145,6 +153,7 @@ impl Application {
             batcher,
             public_url,
             embedded: None,
+            metrics: crate::metrics::Separate::of(metrics),
         })
     }
 
@@ -156,6 +165,11 @@ impl Application {
     /// The origin people reach the portal at.
     pub fn public_url(&self) -> &str {
         &self.public_url
+    }
+
+    /// The address `/metrics` is served on apart from the portal, if any.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref()?.local_addr().ok()
     }
 
     /// Serves until `shutdown` completes, lets in-flight requests finish,
@@ -170,8 +184,10 @@ impl Application {
             pool,
             batcher,
             embedded,
+            metrics,
             ..
         } = self;
+        let metrics = metrics.map(|metrics| tokio::spawn(metrics.serve()));
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
         // Streams are many small writes: without TCP_NODELAY, Nagle's
         // algorithm holds each one back until the previous is acknowledged,
@@ -184,6 +200,9 @@ impl Application {
         let served = axum::serve(listener, service)
             .with_graceful_shutdown(shutdown)
             .await;
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
         // Unused leased credit goes back to its accounts now rather than
         // when the leases expire.
         batcher.return_leases().await;
@@ -382,7 +401,9 @@ pub fn server_fn_routes() -> Vec<(Method, String)> {
 /// ([`page_routes`]), server functions from their registry
 /// ([`server_fn_routes`]), plain routes from the tables in
 /// [`crate::routes`], [`crate::proxy::routes`] and
-/// [`crate::simulator::routes`]. Add routes there, never here.
+/// [`crate::simulator::routes`]. Add routes there, never here. `/metrics`,
+/// when served on this address, is added around it at start-up
+/// ([`crate::metrics::around`], from [`crate::metrics::routes`]).
 pub fn router(
     state: AppState,
     sessions: SessionManagerLayer<crate::session_store::HashedIds<PostgresStore>>,

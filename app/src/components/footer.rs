@@ -30,6 +30,9 @@ pub fn SiteFooter() -> impl IntoView {
                         <li>
                             <A href=href::sign_up()>"Create an account"</A>
                         </li>
+                        <li>
+                            <A href=href::support_new()>"Get help"</A>
+                        </li>
                     </ul>
                 </nav>
             </div>

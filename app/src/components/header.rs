@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_location};
 
 use crate::api::accounts::SessionUser;
+use crate::api::notifications::unread_notifications;
 use crate::components::session::{use_session, Session};
 use crate::domain::credits::Credits;
 use crate::{format, href};
@@ -21,6 +22,7 @@ pub fn SiteHeader() -> impl IntoView {
     let toggle = NodeRef::<leptos::html::Button>::new();
     // Close the menu after navigating, so the new page is not hidden behind it.
     let location = use_location();
+    let (pathname, search) = (location.pathname, location.search);
     Effect::new(move |_| {
         location.pathname.track();
         set_open.set(false);
@@ -36,6 +38,19 @@ pub fn SiteHeader() -> impl IntoView {
     });
     on_cleanup(move || escape.remove());
     let session = use_session();
+    // The bell's count, read again on every navigation (opening a
+    // notification or marking all read lands on a new address), and only
+    // for someone signed in. Blocking, as the session is: without
+    // JavaScript the count is in the HTML.
+    let unread = Resource::new_blocking(
+        move || (pathname.get(), search.get()),
+        move |_| async move {
+            match session.user.await {
+                Ok(Some(_)) => unread_notifications().await,
+                _ => Ok(0),
+            }
+        },
+    );
 
     view! {
         <header class="site-header">
@@ -61,7 +76,10 @@ pub fn SiteHeader() -> impl IntoView {
                     <Suspense fallback=visitor_links>
                         {move || Suspend::new(async move {
                             match session.user.await {
-                                Ok(Some(user)) => member_links(user, session).into_any(),
+                                Ok(Some(user)) => {
+                                    let unread = unread.await.unwrap_or(0);
+                                    member_links(user, session, unread).into_any()
+                                }
                                 _ => visitor_links().into_any(),
                             }
                         })}
@@ -101,7 +119,7 @@ fn visitor_links() -> impl IntoView {
     }
 }
 
-fn member_links(user: SessionUser, session: Session) -> impl IntoView {
+fn member_links(user: SessionUser, session: Session, unread: i64) -> impl IntoView {
     let balance = format::credits_brief(Credits::from_micros(user.available));
     let sign_out = session.sign_out;
     let acting = (!user.organizations.is_empty()).then(|| acting_for(&user, session));
@@ -133,7 +151,7 @@ fn member_links(user: SessionUser, session: Session) -> impl IntoView {
                 })}
         </ul>
         <ul class="nav-account">
-            {acting} <li>
+            {acting} <li>{bell(unread)}</li> <li>
                 <A
                     href=href::credits()
                     attr:class="balance-pill"
@@ -152,6 +170,7 @@ fn member_links(user: SessionUser, session: Session) -> impl IntoView {
                     <div class="account-menu-panel">
                         <p class="account-menu-email">{user.email.clone()}</p>
                         <A href=href::profile()>"Profile"</A>
+                        <A href=href::support()>"Support requests"</A>
                         <ActionForm action=sign_out attr:class="inline">
                             <button type="submit" class="button">
                                 "Sign out"
@@ -161,6 +180,28 @@ fn member_links(user: SessionUser, session: Session) -> impl IntoView {
                 </details>
             </li>
         </ul>
+    }
+}
+
+/// The bell: a link to the notifications whose name says how many are
+/// unread ("Notifications, 3 unread"); the count shows beside it.
+fn bell(unread: i64) -> impl IntoView {
+    let label = match unread {
+        0 => "Notifications".to_owned(),
+        n => format!("Notifications, {n} unread"),
+    };
+    let shown = match unread {
+        0 => None,
+        1..=99 => Some(unread.to_string()),
+        _ => Some("99+".to_owned()),
+    };
+    view! {
+        <A href=href::notifications() attr:class="bell" attr:aria-label=label.clone() attr:title=label>
+            <svg class="bell-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+                <path d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1Z" />
+            </svg>
+            {shown.map(|n| view! { <span class="bell-count" aria-hidden="true">{n}</span> })}
+        </A>
     }
 }
 

@@ -1,6 +1,7 @@
 //! The signed-in developer's home: the balance first, then this month's
-//! spending, the latest requests and where to go next. The application
-//! leads only while it is not yet approved.
+//! spending, the last 30 days by model (the usage page's chart), the latest
+//! requests, the API keys and where to go next. The application leads only
+//! while it is not yet approved.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -10,8 +11,9 @@ use leptos_router::hooks::use_query_map;
 use crate::api::cohorts::{my_courses, MyCourseView};
 use crate::api::credits::BalanceView;
 use crate::api::dashboard::{my_dashboard, DashboardView};
+use crate::api::keys::{KeyStatus, KeyView};
 use crate::api::onboarding::{my_application, ApplicationView};
-use crate::api::usage::UsageView;
+use crate::api::usage::{UsageChart, UsageView};
 use crate::components::form::Notice;
 use crate::components::guard::RequireUser;
 use crate::components::ui::{Badge, EmptyState, PageHeader, Tone};
@@ -68,7 +70,9 @@ pub fn DashboardPage() -> impl IntoView {
                                     view! {
                                         {pending.then(card.clone())}
                                         <Overview dashboard=d.clone() />
+                                        <LastThirtyDays chart=d.chart />
                                         <RecentRequests requests=d.recent />
+                                        <Keys keys=d.keys count=d.key_count />
                                         {academic.map(|offer| view! { <InstitutionOffer offer /> })}
                                         <MyCourses courses />
                                         <Organizations business />
@@ -176,6 +180,98 @@ fn BalanceCard(balance: BalanceView) -> impl IntoView {
     }
 }
 
+/// Credits per day by model over the last 30 days: the usage page's chart.
+#[component]
+fn LastThirtyDays(chart: UsageChart) -> impl IntoView {
+    view! {
+        <section class="dashboard-section" aria-labelledby="chart-heading">
+            <h2 id="chart-heading">"Last 30 days"</h2>
+            {crate::pages::usage::chart::usage_chart(chart)}
+            <p>
+                <A href=href::usage()>"Tokens and requests per day"</A>
+            </p>
+        </section>
+    }
+}
+
+/// A few of the caller's keys (the active ones first), or how to make the
+/// first.
+#[component]
+fn Keys(keys: Vec<KeyView>, count: usize) -> impl IntoView {
+    let more = count.saturating_sub(keys.len());
+    view! {
+        <section class="dashboard-section" aria-labelledby="keys-heading">
+            <h2 id="keys-heading">"API keys"</h2>
+            {if keys.is_empty() {
+                view! {
+                    <EmptyState title="No API keys yet">
+                        <p>"A key lets your code call the models; its spending shows up here."</p>
+                        <A href=href::keys() attr:class="button button-primary">
+                            "Create an API key"
+                        </A>
+                    </EmptyState>
+                }
+                    .into_any()
+            } else {
+                view! {
+                    <div class="table-wrap" role="region" aria-label="API keys table" tabindex="0">
+                        <table class="data-table" data-testid="dashboard-keys">
+                            <caption class="visually-hidden">
+                                "Your API keys, the active ones first, with what each has spent"
+                            </caption>
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Name"</th>
+                                    <th scope="col">"Prefix"</th>
+                                    <th scope="col">"Status"</th>
+                                    <th scope="col" class="num">
+                                        "Spent"
+                                    </th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {keys
+                                    .into_iter()
+                                    .map(|k| {
+                                        let tone = match k.status {
+                                            KeyStatus::Active => Tone::Good,
+                                            KeyStatus::Revoked | KeyStatus::Expired => Tone::Neutral,
+                                        };
+                                        view! {
+                                            <tr>
+                                                <th scope="row">{k.name}</th>
+                                                <td data-label="Prefix">
+                                                    <code>{k.prefix}</code>
+                                                </td>
+                                                <td data-label="Status">
+                                                    <Badge tone text=k.status.label() />
+                                                </td>
+                                                <td data-label="Spent" class="num">
+                                                    {format::credits(Credits::from_micros(k.spent))}
+                                                </td>
+                                            </tr>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                    <p>
+                        <A href=href::keys()>
+                            {match more {
+                                0 => "Manage your keys".to_owned(),
+                                1 => "All your keys (1 more)".to_owned(),
+                                n => format!("All your keys ({n} more)"),
+                            }}
+                        </A>
+                    </p>
+                }
+                    .into_any()
+            }}
+        </section>
+    }
+}
+
 /// The latest requests, or how to make the first.
 #[component]
 fn RecentRequests(requests: Vec<UsageView>) -> impl IntoView {
@@ -184,13 +280,13 @@ fn RecentRequests(requests: Vec<UsageView>) -> impl IntoView {
             <h2 id="recent-heading">"Recent requests"</h2>
             {if requests.is_empty() {
                 view! {
+                    // The button to create a key is the keys section's,
+                    // below: one link of that name on the page.
                     <EmptyState title="No requests yet">
                         <p>
-                            "Create an API key and call a model: each request shows up here with its tokens and cost."
+                            "Call a model with one of your API keys: each request shows up here with its tokens and cost."
                         </p>
-                        <A href=href::keys() attr:class="button button-primary">
-                            "Create an API key"
-                        </A>
+                        <A href=href::keys()>"How to call the API"</A>
                     </EmptyState>
                 }
                     .into_any()

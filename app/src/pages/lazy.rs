@@ -14,11 +14,14 @@ use crate::pages::{
     admin, cohorts::CoursePage, cohorts::InstitutionPage, cohorts::JoinPage,
     course_console::CourseAuditPage, course_console::CourseStudentPage,
     course_console::CourseUsagePage, credits::CreditsPage, dashboard::DashboardPage,
-    design::DesignPage, keys::KeysPage, onboarding::OnboardingPage,
+    design::DesignPage, keys::KeysPage, notifications::NotificationPage,
+    notifications::NotificationSettingsPage, notifications::NotificationsPage,
+    onboarding::OnboardingPage, org_webhooks::OrganizationWebhooksPage,
     organizations::OrganizationAuditPage, organizations::OrganizationKeysPage,
     organizations::OrganizationPage, organizations::OrganizationUsagePage,
     organizations::OrganizationsPage, playground::ConversationPage, playground::PlaygroundPage,
-    playground::SharedPage, profile::ProfilePage, usage::UsagePage,
+    playground::SharedPage, profile::ProfilePage, support::NewSupportPage, support::SupportPage,
+    support::SupportRequestPage, usage::UsagePage,
 };
 
 /// One lazily loaded route per page: `route() -> Route => page component`.
@@ -58,6 +61,10 @@ lazy_pages! {
     organization_keys -> OrganizationKeys => OrganizationKeysPage;
     organization_usage -> OrganizationUsage => OrganizationUsagePage;
     organization_audit -> OrganizationAudit => OrganizationAuditPage;
+    organization_webhooks -> OrganizationWebhooks => OrganizationWebhooksPage;
+    notifications -> Notifications => NotificationsPage;
+    notification -> Notification => NotificationPage;
+    notification_settings -> NotificationSettings => NotificationSettingsPage;
     institution -> Institution => InstitutionPage;
     course -> Course => CoursePage;
     course_usage -> CourseUsage => CourseUsagePage;
@@ -92,4 +99,10 @@ lazy_pages! {
     admin_audit -> AdminAudit => admin::AdminAuditPage;
     admin_organizations -> AdminOrganizations => admin::AdminOrganizationsPage;
     admin_institutions -> AdminInstitutions => admin::AdminInstitutionsPage;
+    support -> Support => SupportPage;
+    support_new -> SupportNew => NewSupportPage;
+    support_request -> SupportRequest => SupportRequestPage;
+    admin_support -> AdminSupport => admin::AdminSupportPage;
+    admin_support_request -> AdminSupportRequest => admin::AdminSupportRequestPage;
+    admin_support_canned -> AdminSupportCanned => admin::AdminCannedRepliesPage;
 }

@@ -15,10 +15,13 @@ pub mod keys;
 pub mod lazy;
 pub mod models;
 pub mod not_found;
+pub mod notifications;
 pub mod onboarding;
+pub mod org_webhooks;
 pub mod organizations;
 pub mod playground;
 pub mod profile;
+pub mod support;
 pub mod usage;
 
 use leptos::prelude::*;

@@ -475,6 +475,7 @@ fn org_header(org: &OrgView) -> impl IntoView {
     let keys = href::organization_keys(&org.slug);
     let usage = href::organization_usage(&org.slug);
     let audit = href::organization_audit(&org.slug);
+    let webhooks = (org.my_role == OrgRole::Owner).then(|| href::organization_webhooks(&org.slug));
     let manages = org.manages;
     view! {
         <PageHeader
@@ -494,6 +495,14 @@ fn org_header(org: &OrgView) -> impl IntoView {
                     view! {
                         <a href=audit.clone() class="button">
                             "Audit"
+                        </a>
+                    }
+                })}
+            {webhooks
+                .map(|webhooks| {
+                    view! {
+                        <a href=webhooks class="button">
+                            "Webhooks"
                         </a>
                     }
                 })}

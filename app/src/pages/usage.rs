@@ -115,7 +115,17 @@ fn Usage() -> impl IntoView {
                 eyebrow="Inference API"
                 title="Usage"
                 lead="Every request your API keys made, what it cost, and your daily totals."
-            />
+            >
+                <a
+                    class="button"
+                    href=href::with_query(
+                        href::support_new(),
+                        &[("from", href::usage()), ("category", "api")],
+                    )
+                >
+                    "Get help"
+                </a>
+            </PageHeader>
             <section class="usage-section" aria-labelledby="chart-heading">
                 <h2 id="chart-heading">"Last 30 days"</h2>
                 <MetricSwitch query />

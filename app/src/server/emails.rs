@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::error::AppError;
 
 /// Every template, by name.
-const TEMPLATES: [(&str, &str); 8] = [
+const TEMPLATES: [(&str, &str); 10] = [
     (
         "account_exists.txt",
         include_str!("../../templates/email/account_exists.txt"),
@@ -42,6 +42,14 @@ const TEMPLATES: [(&str, &str); 8] = [
     (
         "organization_invitation.txt",
         include_str!("../../templates/email/organization_invitation.txt"),
+    ),
+    (
+        "notification.txt",
+        include_str!("../../templates/email/notification.txt"),
+    ),
+    (
+        "support_staff.txt",
+        include_str!("../../templates/email/support_staff.txt"),
     ),
 ];
 

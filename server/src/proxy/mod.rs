@@ -33,6 +33,7 @@ use uuid::Uuid;
 pub use self::error::ApiError;
 pub(crate) use self::stream::{event_end, payload};
 use self::wire::{Answer, ChatRequest, EmbeddingsRequest, Usage};
+use crate::metrics::Outcome;
 use crate::routes::Route;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -321,9 +322,10 @@ impl Proxy {
                 Ok(forwarded) => forwarded,
                 Err(error) => return Err(released(reservation, error).await),
             };
+        let sent = Instant::now();
         let upstream = match self.forward(&model, "chat/completions", forwarded).await {
             Ok(upstream) => upstream,
-            Err(error) => return Err(released(reservation, error).await),
+            Err(error) => return Err(released(reservation, measured(&model, sent, error)).await),
         };
         if plan.planned.streamed {
             return Ok(stream::relay(
@@ -334,14 +336,16 @@ impl Proxy {
                     asked,
                     prompt: Prompt::of(&mut request, &body),
                     wants_usage: plan.wants_usage,
+                    sent,
                 },
             ));
         }
         let prompt = Prompt::of(&mut request, &body);
         let body = match read_body(upstream, model.timeout()).await {
             Ok(body) => body,
-            Err(error) => return Err(released(reservation, error).await),
+            Err(error) => return Err(released(reservation, measured(&model, sent, error)).await),
         };
+        crate::metrics::upstream_done(&model, sent, Outcome::Ok);
         let (body, used) = match Answer::parse(&body) {
             Some(mut answer) => {
                 let used = self.chat_usage(&answer, &model, &prompt).await;
@@ -421,14 +425,16 @@ impl Proxy {
             Ok(forwarded) => forwarded,
             Err(error) => return Err(released(reservation, error).await),
         };
+        let sent = Instant::now();
         let forwarded = match self.forward(&model, "embeddings", forwarded).await {
             Ok(upstream) => read_body(upstream, model.timeout()).await,
             Err(error) => Err(error),
         };
         let body = match forwarded {
             Ok(body) => body,
-            Err(error) => return Err(released(reservation, error).await),
+            Err(error) => return Err(released(reservation, measured(&model, sent, error)).await),
         };
+        crate::metrics::upstream_done(&model, sent, Outcome::Ok);
         let nothing = Counted::reported(0);
         let (body, used) = match Answer::parse(&body) {
             Some(mut answer) => {
@@ -613,6 +619,12 @@ fn plan_embeddings(
         started,
         agent: None,
     })
+}
+
+/// `error`, recorded as how a request sent upstream at `sent` ended.
+fn measured(model: &Model, sent: Instant, error: ApiError) -> ApiError {
+    crate::metrics::upstream_done(model, sent, Outcome::of_failure(error.status));
+    error
 }
 
 async fn released(reservation: Reservation, error: ApiError) -> ApiError {

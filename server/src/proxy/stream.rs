@@ -16,6 +16,7 @@ use tokio::sync::mpsc;
 
 use super::wire::{Answer, Usage};
 use super::{Prompt, Proxy};
+use crate::metrics::Outcome;
 
 /// A stream's request, as the relay task needs it.
 pub(super) struct Relay {
@@ -26,6 +27,8 @@ pub(super) struct Relay {
     pub prompt: Prompt,
     /// Whether the client asked for `stream_options.include_usage`.
     pub wants_usage: bool,
+    /// When the request was sent upstream (for `/metrics`).
+    pub sent: std::time::Instant,
 }
 
 type Item = Result<Bytes, std::io::Error>;
@@ -163,6 +166,7 @@ async fn pump(proxy: Proxy, upstream: reqwest::Response, relay: Relay, tx: mpsc:
     let mut chunks = upstream.bytes_stream();
     let mut buffer: Vec<u8> = Vec::with_capacity(4096);
     let mut seen = Seen::default();
+    let mut first = true;
     let end = 'relay: loop {
         let bytes = match tokio::time::timeout(model.timeout(), chunks.next()).await {
             Err(_) => break End::Failed(StatusCode::GATEWAY_TIMEOUT),
@@ -189,6 +193,9 @@ async fn pump(proxy: Proxy, upstream: reqwest::Response, relay: Relay, tx: mpsc:
             if tx.send(Ok(out)).await.is_err() {
                 break 'relay End::ClientGone;
             }
+            if std::mem::take(&mut first) {
+                crate::metrics::first_token(&model, relay.reservation.planned().started);
+            }
         }
     };
     // Dropping the upstream stream closes its connection: generation stops.
@@ -199,6 +206,12 @@ async fn pump(proxy: Proxy, upstream: reqwest::Response, relay: Relay, tx: mpsc:
         End::ClientGone => StatusCode::from_u16(499).unwrap_or(StatusCode::BAD_REQUEST),
         End::Failed(status) => status,
     };
+    let outcome = match end {
+        End::Finished => Outcome::Ok,
+        End::ClientGone => Outcome::ClientGone,
+        End::Failed(status) => Outcome::of_failure(status),
+    };
+    crate::metrics::upstream_done(&model, relay.sent, outcome);
     let used = Used {
         input: match &seen.reported {
             Some(r) => {

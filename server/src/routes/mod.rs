@@ -16,6 +16,7 @@ pub mod datasets;
 pub mod datasets_api;
 pub mod health;
 pub mod org_usage_csv;
+pub mod support_attachment;
 
 use app::server::state::AppState;
 use axum::handler::Handler;
@@ -97,5 +98,6 @@ pub fn portal() -> Vec<Route<AppState>> {
         Route::get("/playground/{id}/export.md", conversation_export::markdown),
         Route::get("/playground/{id}/export.json", conversation_export::json),
         Route::get("/admin/agents/{slug}/agent.json", agent_file::download),
+        Route::get("/support/attachments/{id}", support_attachment::download),
     ]
 }

@@ -252,22 +252,65 @@ pub async fn spawn_app_with_store(
     spawn_app_with(pool, settings).await
 }
 
+/// A portal serving `/metrics`: on its own address for callers with
+/// `token` (when given), and with `separate` on an address of its own too
+/// (given back as `http://…`).
+pub async fn spawn_app_with_metrics(
+    pool: PgPool,
+    token: Option<&str>,
+    separate: bool,
+) -> (TestApp, Option<String>) {
+    let mut figment = test_figment();
+    if let Some(token) = token {
+        figment = figment.merge(figment::providers::Serialized::default(
+            "metrics_token",
+            token,
+        ));
+    }
+    if separate {
+        figment = figment.merge(figment::providers::Serialized::default(
+            "metrics_listen",
+            "127.0.0.1:0",
+        ));
+    }
+    spawn_app_and_metrics(pool, figment.extract().expect("test settings")).await
+}
+
+/// A portal whose organizations' webhooks may be plain `http://` and reach
+/// loopback addresses (a receiver the test runs on 127.0.0.1).
+pub async fn spawn_app_with_private_webhooks(pool: PgPool) -> TestApp {
+    let settings = test_figment()
+        .merge(figment::providers::Serialized::default(
+            "webhooks_allow_private",
+            true,
+        ))
+        .extract()
+        .expect("test settings");
+    spawn_app_with(pool, settings).await
+}
+
 async fn spawn_app_with(pool: PgPool, settings: Settings) -> TestApp {
+    spawn_app_and_metrics(pool, settings).await.0
+}
+
+async fn spawn_app_and_metrics(pool: PgPool, settings: Settings) -> (TestApp, Option<String>) {
     let app = Application::build_with_pool(&settings, pool.clone())
         .await
         .expect("application failed to build");
     let address = format!("http://{}", app.local_addr().expect("no local address"));
+    let metrics = app.metrics_addr().map(|bound| format!("http://{bound}"));
     tokio::spawn(app.run_until(std::future::pending()));
     let client = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
-    TestApp {
+    let app = TestApp {
         address,
         client,
         pool,
-    }
+    };
+    (app, metrics)
 }
 
 /// The largest dataset file a test portal takes.

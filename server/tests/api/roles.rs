@@ -33,7 +33,8 @@ use sqlx::PgPool;
 
 use crate::helpers::{
     create_course, create_institution, create_user, fund_course, multipart_body, open_course,
-    posted_ok, set_institution_staff, signed_in, spawn_app, FormPart, NewCourse, TestApp,
+    posted_ok, set_institution_staff, signed_in, spawn_app_with_metrics, FormPart, NewCourse,
+    TestApp,
 };
 
 /// Everyone the matrix calls as, one user in each state.
@@ -142,10 +143,16 @@ enum Access {
     ApiKey,
     /// Anyone on this machine; not exposed beyond it (the simulator).
     Loopback,
+    /// Whoever sends the metrics token (Prometheus), which no role holds:
+    /// neither a session nor an API key opens `/metrics`.
+    MetricsToken,
     /// A member of [`ORG`] (any role), named by the call's `slug`.
     OrgMember,
     /// An owner or admin of [`ORG`].
     OrgManager,
+    /// An owner of [`ORG`] (its webhooks send its data out; admins and
+    /// members are refused).
+    OrgOwner,
     /// An admin or coordinator of the institution [`INST`] (any course's
     /// coordinator is on its staff), named by the call's `slug` or
     /// `institution`.
@@ -213,6 +220,24 @@ impl Access {
                 | Role::OtherStudent => Forbidden,
                 Role::PlatformAdmin => Allowed,
             },
+            Access::MetricsToken => match role {
+                Role::Anonymous
+                | Role::Unverified
+                | Role::Pending
+                | Role::Developer
+                | Role::Suspended
+                | Role::PlatformAdmin
+                | Role::OrgOwner
+                | Role::OrgAdmin
+                | Role::OrgMember
+                | Role::OtherOrgOwner
+                | Role::InstitutionAdmin
+                | Role::Coordinator
+                | Role::OtherCoordinator
+                | Role::OtherInstitutionAdmin
+                | Role::Student
+                | Role::OtherStudent => SignIn,
+            },
             Access::ApiKey => match role {
                 // No key at all.
                 Role::Anonymous | Role::Unverified => SignIn,
@@ -260,6 +285,21 @@ impl Access {
                 | Role::OtherStudent => Hidden(NOT_A_MEMBER),
                 Role::OrgMember => Forbidden,
                 Role::OrgOwner | Role::OrgAdmin => Allowed,
+            },
+            Access::OrgOwner => match role {
+                Role::Anonymous | Role::Unverified | Role::Suspended => SignIn,
+                Role::Pending
+                | Role::Developer
+                | Role::PlatformAdmin
+                | Role::OtherOrgOwner
+                | Role::InstitutionAdmin
+                | Role::Coordinator
+                | Role::OtherCoordinator
+                | Role::OtherInstitutionAdmin
+                | Role::Student
+                | Role::OtherStudent => Hidden(NOT_A_MEMBER),
+                Role::OrgAdmin | Role::OrgMember => Forbidden,
+                Role::OrgOwner => Allowed,
             },
             Access::InstitutionStaff => match role {
                 Role::Anonymous | Role::Unverified | Role::Suspended => SignIn,
@@ -392,9 +432,12 @@ impl Class {
 const NIL: &str = "00000000-0000-7000-8000-000000000000";
 
 use Access::{
-    Admin, ApiKey, CourseCoordinator, InstitutionAdmin, InstitutionStaff, Loopback, OrgManager,
-    OrgMember, Public, SignedIn,
+    Admin, ApiKey, CourseCoordinator, InstitutionAdmin, InstitutionStaff, Loopback, MetricsToken,
+    OrgManager, OrgMember, OrgOwner, Public, SignedIn,
 };
+
+/// The token `/metrics` asks for in the matrix's portal.
+const METRICS_TOKEN: &str = "roles-metrics-token";
 
 /// Every route the router serves, with its access class.
 #[rustfmt::skip]
@@ -443,6 +486,21 @@ const TABLE: &[Class] = &[
     class("POST /api/revoke_org_key", OrgManager).form(&[("slug", ORG), ("key_id", NIL)]),
     class("POST /api/org_usage", OrgMember).form(&[("slug", ORG)]),
     class("POST /api/org_audit", OrgManager).form(&[("slug", ORG)]),
+    // Webhooks: owners only. An empty URL, and ids naming nothing, are
+    // refused after the access check.
+    class("POST /api/org_webhooks", OrgOwner).form(&[("slug", ORG)]),
+    class("POST /api/add_org_webhook", OrgOwner).form(&[("slug", ORG), ("url", "")]),
+    class("POST /api/set_org_webhook_active", OrgOwner).form(&[("slug", ORG), ("webhook_id", NIL), ("active", "true")]),
+    class("POST /api/delete_org_webhook", OrgOwner).form(&[("slug", ORG), ("webhook_id", NIL)]),
+    class("POST /api/send_org_webhook_test", OrgOwner).form(&[("slug", ORG), ("webhook_id", NIL)]),
+    // app/src/api/notifications/: the caller's own (another's id is "not
+    // found").
+    class("POST /api/my_notifications", SignedIn).form(&[("page", "1")]),
+    class("POST /api/unread_notifications", SignedIn),
+    class("POST /api/open_notification", SignedIn).form(&[("id", NIL)]),
+    class("POST /api/mark_all_notifications_read", SignedIn),
+    class("POST /api/notification_settings", SignedIn),
+    class("POST /api/save_notification_settings", SignedIn).form(&[("low_balance_threshold", "")]),
     // app/src/api/cohorts/: an institution's staff, a course's coordinators
     // and its institution's admins ("not found" to everyone else).
     class("POST /api/get_institution", InstitutionStaff).form(&[("slug", INST)]),
@@ -500,6 +558,14 @@ const TABLE: &[Class] = &[
     class("POST /api/my_usage", SignedIn),
     class("POST /api/my_usage_chart", SignedIn),
     class("POST /api/my_usage_filters", SignedIn),
+    // app/src/api/support/: the caller's own requests ("not found" for
+    // anyone else's; no request exists here). An empty form is refused
+    // after the access check.
+    class("POST /api/open_support_request", SignedIn).multipart(&[("category", ""), ("subject", ""), ("body", "")]),
+    class("POST /api/my_support_requests", SignedIn),
+    class("POST /api/get_support_request", SignedIn).form(&[("number", "1")]),
+    class("POST /api/reply_support_request", SignedIn).multipart(&[("number", "1"), ("body", "")]),
+    class("POST /api/rate_support_request", SignedIn).form(&[("number", "1"), ("rating", "5")]),
     // app/src/api/admin/.
     class("POST /api/admin_overview", Admin),
     class("POST /api/admin_list_users", Admin),
@@ -552,6 +618,18 @@ const TABLE: &[Class] = &[
     class("POST /api/admin_create_model", Admin),
     class("POST /api/admin_update_model", Admin).form(&[("id", NIL)]),
     class("POST /api/admin_set_model_enabled", Admin).form(&[("id", NIL), ("enabled", "false")]),
+    // app/src/api/admin/support/ (no request exists: "no such request").
+    class("POST /api/admin_support_queue", Admin),
+    class("POST /api/admin_get_support_request", Admin).form(&[("number", "1")]),
+    class("POST /api/admin_reply_support_request", Admin).multipart(&[("number", "1"), ("body", "")]),
+    class("POST /api/admin_add_support_note", Admin).form(&[("number", "1"), ("body", "")]),
+    class("POST /api/admin_assign_support_request", Admin).form(&[("number", "1"), ("assignee", "")]),
+    class("POST /api/admin_set_support_status", Admin).form(&[("number", "1"), ("status", "closed")]),
+    class("POST /api/admin_set_support_priority", Admin).form(&[("number", "1"), ("priority", "urgent")]),
+    class("POST /api/admin_grant_support_credits", Admin).form(&[("number", "1"), ("amount", ""), ("reason", ""), ("idempotency_key", "")]),
+    class("POST /api/admin_canned_replies", Admin),
+    class("POST /api/admin_save_canned_reply", Admin).form(&[("title", ""), ("body", "")]),
+    class("POST /api/admin_delete_canned_reply", Admin).form(&[("id", NIL)]),
     // Pages, app/src/lib.rs.
     class("GET /", Public),
     class("GET /agents", Public),
@@ -580,6 +658,10 @@ const TABLE: &[Class] = &[
     class("GET /orgs/{slug}/keys", OrgMember).at(&[ORG]),
     class("GET /orgs/{slug}/usage", OrgMember).at(&[ORG]),
     class("GET /orgs/{slug}/audit", OrgManager).at(&[ORG]),
+    class("GET /orgs/{slug}/webhooks", OrgOwner).at(&[ORG]),
+    class("GET /notifications", SignedIn),
+    class("GET /notifications/{id}", SignedIn),
+    class("GET /settings/notifications", SignedIn),
     class("GET /invitations/{token}", Public),
     class("GET /institutions/{slug}", InstitutionStaff).at(&[INST]),
     class("GET /courses/{slug}", CourseCoordinator).at(&[COURSE]),
@@ -590,6 +672,9 @@ const TABLE: &[Class] = &[
     class("GET /join/{code}", SignedIn),
     class("GET /usage", SignedIn),
     class("GET /profile", SignedIn),
+    class("GET /support", SignedIn),
+    class("GET /support/new", SignedIn),
+    class("GET /support/{number}", SignedIn).at(&["1"]),
     class("GET /admin", Admin),
     class("GET /design", Admin),
     class("GET /admin/users", Admin),
@@ -612,6 +697,9 @@ const TABLE: &[Class] = &[
     class("GET /admin/audit", Admin),
     class("GET /admin/organizations", Admin),
     class("GET /admin/institutions", Admin),
+    class("GET /admin/support", Admin),
+    class("GET /admin/support/canned", Admin),
+    class("GET /admin/support/{number}", Admin).at(&["1"]),
     // Plain routes, server/src/routes/.
     class("GET /healthz", Public),
     class("GET /readyz", Public),
@@ -626,6 +714,7 @@ const TABLE: &[Class] = &[
     class("GET /playground/{id}/export.md", SignedIn),
     class("GET /playground/{id}/export.json", SignedIn),
     class("GET /admin/agents/{slug}/agent.json", Admin),
+    class("GET /support/attachments/{id}", SignedIn),
     // The proxy, server/src/proxy/.
     class("GET /v1/models", ApiKey),
     class("POST /v1/chat/completions", ApiKey).json("{}"),
@@ -634,6 +723,9 @@ const TABLE: &[Class] = &[
     class("GET /simulator/v1/models", Loopback),
     class("POST /simulator/v1/chat/completions", Loopback).json("{}"),
     class("POST /simulator/v1/embeddings", Loopback).json("{}"),
+    // Prometheus' scrape, server/src/metrics.rs (called with each role's
+    // API key as its Bearer token).
+    class("GET /metrics", MetricsToken),
 ];
 
 /// Which part of the router serves a route: how it is called and how its
@@ -686,7 +778,7 @@ impl Served {
 
 /// Every route the router serves, from the lists the router is built from.
 fn served() -> Vec<Served> {
-    use lab_portal::{proxy, routes, simulator, startup};
+    use lab_portal::{metrics, proxy, routes, simulator, startup};
     let listed = |surface, prefix: &str, routes: Vec<(Method, String)>| {
         routes
             .into_iter()
@@ -707,6 +799,7 @@ fn served() -> Vec<Served> {
         simulator::PREFIX,
         table(simulator::routes()),
     ));
+    served.extend(listed(Surface::Api, "", table(metrics::routes())));
     served
 }
 
@@ -748,7 +841,8 @@ impl std::fmt::Display for Got {
 
 #[sqlx::test(migrations = false)]
 async fn every_route_answers_every_role_as_its_access_class_says(pool: PgPool) {
-    let app = spawn_app(pool).await;
+    // With `/metrics` on the portal's address, behind its token.
+    let (app, _) = spawn_app_with_metrics(pool, Some(METRICS_TOKEN), false).await;
     let served = served();
     let (pairs, mut problems) = classify(&served);
     let (callers, courses) = callers(&app).await;

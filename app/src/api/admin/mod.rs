@@ -21,6 +21,7 @@ pub mod models;
 pub mod organizations;
 pub mod outbox;
 pub mod overview;
+pub mod support;
 pub mod users;
 
 pub use agents::*;
@@ -34,6 +35,7 @@ pub use models::*;
 pub use organizations::*;
 pub use outbox::*;
 pub use overview::*;
+pub use support::*;
 pub use users::*;
 
 /// Rows per page in every admin list.

@@ -1,5 +1,5 @@
-//! The signed-in home page: balance, this month's spending and the latest
-//! requests, in one call.
+//! The signed-in home page: balance, this month's spending, the last 30
+//! days by model, the latest requests and the API keys, in one call.
 
 mod my_dashboard;
 
@@ -8,7 +8,8 @@ pub use my_dashboard::*;
 use serde::{Deserialize, Serialize};
 
 use crate::api::credits::BalanceView;
-use crate::api::usage::UsageView;
+use crate::api::keys::KeyView;
+use crate::api::usage::{UsageChart, UsageView};
 
 /// What the dashboard shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,4 +22,11 @@ pub struct DashboardView {
     pub requests_this_month: i64,
     /// The latest requests, newest first.
     pub recent: Vec<UsageView>,
+    /// Credits per day by model over the last 30 days: the usage page's
+    /// chart.
+    pub chart: UsageChart,
+    /// A few of the caller's keys: the active ones first, newest first.
+    pub keys: Vec<KeyView>,
+    /// How many keys the caller has in all, revoked and expired included.
+    pub key_count: usize,
 }

@@ -3,9 +3,12 @@
 //! organization's page (members, budgets, invitations, domains, settings),
 //! invitations by email, roles, budgets, leaving and removing, and the keys
 //! billed to it. Owners and admins manage; members see the organization,
-//! their own budget and keys.
+//! their own budget and keys. Owners alone add webhooks for budget and
+//! balance events and read their delivery log.
 
+mod add_org_webhook;
 mod create_organization;
+mod delete_org_webhook;
 mod get_organization;
 mod invitations;
 mod members;
@@ -13,10 +16,15 @@ mod my_organizations;
 mod org_audit;
 mod org_keys;
 mod org_usage;
+mod org_webhooks;
+mod send_org_webhook_test;
+mod set_org_webhook_active;
 mod switch_organization;
 mod update_organization;
 
+pub use add_org_webhook::*;
 pub use create_organization::*;
+pub use delete_org_webhook::*;
 pub use get_organization::*;
 pub use invitations::*;
 pub use members::*;
@@ -24,6 +32,9 @@ pub use my_organizations::*;
 pub use org_audit::*;
 pub use org_keys::*;
 pub use org_usage::*;
+pub use org_webhooks::*;
+pub use send_org_webhook_test::*;
+pub use set_org_webhook_active::*;
 pub use switch_organization::*;
 pub use update_organization::*;
 
@@ -236,4 +247,96 @@ pub struct OrgAuditView {
     pub organization: String,
     pub slug: String,
     pub entries: crate::domain::paging::Page<OrgAuditEntry>,
+}
+
+/// A webhook as the organization's owners see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookView {
+    pub id: String,
+    pub url: String,
+    /// Event names (`budget.threshold`, `balance.low`).
+    pub events: Vec<String>,
+    pub active: bool,
+    pub created: String,
+    pub created_by: Option<String>,
+}
+
+/// One attempt to deliver an event, as the log shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookAttemptView {
+    pub number: i32,
+    pub time: String,
+    pub status: Option<i16>,
+    /// The start of the receiver's answer (at most 1 KB).
+    pub response: Option<String>,
+    pub error: Option<String>,
+}
+
+/// A delivery of an event to a webhook, with its attempts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookDeliveryView {
+    pub id: String,
+    pub webhook_id: String,
+    pub event: String,
+    pub time: String,
+    pub attempts: i32,
+    /// "Delivered", "Retrying", "Sending" or "Gave up".
+    pub status: String,
+    pub delivered: bool,
+    pub next_attempt: Option<String>,
+    pub last_status: Option<i16>,
+    pub attempt_log: Vec<WebhookAttemptView>,
+}
+
+/// A new webhook's signing secret, shown once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewWebhookSecret {
+    pub webhook_id: String,
+    pub secret: String,
+}
+
+/// The organization's webhooks page (owners).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgWebhooksView {
+    pub organization: String,
+    pub slug: String,
+    pub webhooks: Vec<WebhookView>,
+    /// The last deliveries of every webhook, newest first.
+    pub deliveries: Vec<WebhookDeliveryView>,
+    /// The secret of a webhook this owner just added without JavaScript,
+    /// shown on this answer only.
+    pub new_secret: Option<NewWebhookSecret>,
+    /// Whether plain `http://` and private addresses are allowed (a
+    /// closed network or a test portal).
+    pub private_targets: bool,
+    pub max_webhooks: i64,
+}
+
+/// The form adding a webhook: its URL and a box per event.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct WebhookForm {
+    pub slug: String,
+    #[serde(default)]
+    pub url: String,
+    #[serde(default)]
+    pub event_budget_threshold: Option<String>,
+    #[serde(default)]
+    pub event_balance_low: Option<String>,
+}
+
+/// Parses a webhook id from a form.
+#[cfg(feature = "ssr")]
+fn webhook_id(input: &str) -> Result<uuid::Uuid, crate::error::AppError> {
+    uuid::Uuid::parse_str(input.trim())
+        .map_err(|_| crate::error::AppError::NotFound("There is no such webhook.".to_owned()))
+}
+
+/// Where a change to `slug`'s webhooks lands a form posted without
+/// JavaScript.
+#[cfg(feature = "ssr")]
+fn back_to_webhooks(slug: &str, done: &str) {
+    crate::server::redirect(&crate::href::with_query(
+        &crate::href::organization_webhooks(slug),
+        &[("done", done)],
+    ));
 }

@@ -16,21 +16,36 @@ pub const CHART_SERIES: usize = 7;
 #[server(endpoint = "my_usage_chart")]
 pub async fn my_usage_chart(#[server(default)] metric: String) -> Result<UsageChart, AppError> {
     use super::Metric;
-    use crate::server::services::usage;
     crate::server::respond(async move {
         let state = crate::server::state()?;
         let caller = crate::server::require_user()?;
         let metric = Metric::parse(metric.trim());
-        let today = time::OffsetDateTime::now_utc().date();
-        let first = today
-            .checked_sub(time::Duration::days(
-                i64::try_from(CHART_DAYS - 1).unwrap_or_default(),
-            ))
-            .unwrap_or(today);
-        let totals = usage::daily(&state.pool, caller.user_id, first).await?;
-        Ok(build(metric, first, &totals))
+        chart_of(&state.pool, caller.user_id, metric).await
     })
     .await
+}
+
+/// The first day (UTC) of a chart ending `today`.
+#[cfg(feature = "ssr")]
+pub(crate) fn chart_start(today: time::Date) -> time::Date {
+    today
+        .checked_sub(time::Duration::days(
+            i64::try_from(CHART_DAYS - 1).unwrap_or_default(),
+        ))
+        .unwrap_or(today)
+}
+
+/// `user_id`'s chart over the last 30 days (UTC): what [`my_usage_chart`]
+/// answers, and what the dashboard shows beside the rest in one call.
+#[cfg(feature = "ssr")]
+pub(crate) async fn chart_of(
+    pool: &sqlx::PgPool,
+    user_id: uuid::Uuid,
+    metric: super::Metric,
+) -> Result<UsageChart, AppError> {
+    let first = chart_start(time::OffsetDateTime::now_utc().date());
+    let totals = crate::server::services::usage::daily(pool, user_id, first).await?;
+    Ok(build(metric, first, &totals))
 }
 
 /// Lays `totals` out as one series per model over the chart's days: the

@@ -19,6 +19,7 @@ mod model_forms;
 mod models;
 mod organizations;
 mod outbox;
+mod support;
 mod user;
 mod users;
 
@@ -37,6 +38,7 @@ pub use model_forms::{
 pub use models::AdminModelsPage;
 pub use organizations::AdminOrganizationsPage;
 pub use outbox::AdminOutboxPage;
+pub use support::{AdminCannedRepliesPage, AdminSupportPage, AdminSupportRequestPage};
 pub use user::AdminUserPage;
 pub use users::AdminUsersPage;
 
@@ -114,6 +116,9 @@ fn AdminNav() -> impl IntoView {
                 </li>
                 <li>
                     <A href=href::admin_models()>"Models"</A>
+                </li>
+                <li>
+                    <A href=href::admin_support()>"Support"</A>
                 </li>
                 <li>
                     <A href=href::admin_outbox()>"Outbox"</A>

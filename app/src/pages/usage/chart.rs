@@ -1,10 +1,14 @@
-//! Daily totals by model as stacked bars: inline SVG rendered on the server
-//! (no chart library, no script), a legend, a `<title>` on every bar and
-//! the same numbers as a table for screen readers and copying.
+//! Charts of values per day: inline SVG rendered on the server (no chart
+//! library, no script), a legend, a `<title>` on every bar and the same
+//! numbers as a table for screen readers, phones and copying. One
+//! component for every chart: the usage pages (daily totals by model,
+//! stacked), the course and organization usage pages, the dashboard and
+//! the admin overview (sign-ups and approvals, credits granted, spent and
+//! expired, side by side).
 
 use leptos::prelude::*;
 
-use crate::api::usage::{Metric, UsageChart};
+use crate::api::usage::{Metric, Series, UsageChart};
 use crate::domain::credits::Credits;
 use crate::format::grouped;
 
@@ -63,19 +67,73 @@ fn short_day(day: &str) -> String {
     }
 }
 
-fn value_text(metric: Metric, value: i64) -> String {
-    match metric {
-        Metric::Credits => format!("{} credits", Credits::from_micros(value)),
-        Metric::Tokens => format!("{} tokens", grouped(value)),
-        Metric::Requests if value == 1 => "1 request".to_owned(),
-        Metric::Requests => format!("{} requests", grouped(value)),
+/// How a chart's values read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// Micro-credits, shown as credits.
+    Credits,
+    Tokens,
+    Requests,
+    /// A bare count (sign-ups, approvals): the series' names say of what.
+    Count,
+}
+
+impl From<Metric> for Unit {
+    fn from(metric: Metric) -> Self {
+        match metric {
+            Metric::Credits => Self::Credits,
+            Metric::Tokens => Self::Tokens,
+            Metric::Requests => Self::Requests,
+        }
     }
 }
 
-fn axis_label(metric: Metric, value: i64) -> String {
-    match metric {
-        Metric::Credits => Credits::from_micros(value).to_string(),
-        Metric::Tokens | Metric::Requests => grouped(value),
+/// How a day's values stand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// One bar a day, its series stacked: parts of one whole (a day's
+    /// usage, model by model), with a total per day.
+    Stacked,
+    /// A bar per series, side by side: quantities that do not add up
+    /// (credits granted and spent, sign-ups and approvals).
+    Grouped,
+}
+
+/// A chart of values per day, one series per named thing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DailyChart {
+    /// Names the chart's SVG title and description (`<id>-title`): unique
+    /// on its page. Also its `data-testid`.
+    pub id: &'static str,
+    /// The SVG's title and the table's caption.
+    pub title: String,
+    pub unit: Unit,
+    pub layout: Layout,
+    /// `YYYY-MM-DD`, oldest first.
+    pub days: Vec<String>,
+    /// One value per day each; a series named "Other models" last is drawn
+    /// grey.
+    pub series: Vec<Series>,
+    /// Which rows the table lists, for its caption: `days with requests`.
+    pub rows: &'static str,
+    /// The empty state's heading and sentence, when every value is zero.
+    pub empty: (&'static str, &'static str),
+}
+
+fn value_text(unit: Unit, value: i64) -> String {
+    match unit {
+        Unit::Credits => format!("{} credits", Credits::from_micros(value)),
+        Unit::Tokens => format!("{} tokens", grouped(value)),
+        Unit::Requests if value == 1 => "1 request".to_owned(),
+        Unit::Requests => format!("{} requests", grouped(value)),
+        Unit::Count => grouped(value),
+    }
+}
+
+fn axis_label(unit: Unit, value: i64) -> String {
+    match unit {
+        Unit::Credits => Credits::from_micros(value).to_string(),
+        Unit::Tokens | Unit::Requests | Unit::Count => grouped(value),
     }
 }
 
@@ -88,21 +146,63 @@ fn series_class(index: usize, name: &str, count: usize) -> String {
     format!("chart-series-{colour}")
 }
 
-/// The chart, its legend and its table; or an empty state.
-pub fn usage_chart(chart: UsageChart) -> impl IntoView {
+fn sum(values: &[i64]) -> i64 {
+    values.iter().fold(0i64, |a, v| a.saturating_add(*v))
+}
+
+/// A usage chart (daily totals by model, stacked), its legend and its
+/// table; or an empty state.
+pub fn usage_chart(chart: UsageChart) -> AnyView {
     let metric = chart.metric;
-    if chart.is_empty() {
+    daily_chart(DailyChart {
+        id: "usage-chart",
+        title: format!("{} per day by model, last 30 days", metric.label()),
+        unit: metric.into(),
+        layout: Layout::Stacked,
+        days: chart.days,
+        series: chart.series,
+        rows: "days with requests",
+        empty: (
+            "No requests in the last 30 days",
+            "Once your keys make requests, their daily totals by model appear here.",
+        ),
+    })
+}
+
+/// The chart, its legend and its table; or an empty state.
+pub fn daily_chart(chart: DailyChart) -> AnyView {
+    if chart
+        .series
+        .iter()
+        .all(|s| s.values.iter().all(|v| *v == 0))
+    {
+        let (heading, text) = chart.empty;
         return view! {
             <div class="empty-state" role="status">
-                <h3>"No requests in the last 30 days"</h3>
-                <p>"Once your keys make requests, their daily totals by model appear here."</p>
+                <h3>{heading}</h3>
+                <p>{text}</p>
             </div>
         }
         .into_any();
     }
+    let DailyChart {
+        id, unit, layout, ..
+    } = chart;
     let days = chart.days.len();
-    let totals: Vec<i64> = (0..days).map(|d| chart.day_total(d)).collect();
-    let (top, steps) = axis(totals.iter().copied().max().unwrap_or(0));
+    let value = |s: &Series, d: usize| s.values.get(d).copied().unwrap_or(0);
+    let totals: Vec<i64> = (0..days)
+        .map(|d| chart.series.iter().map(|s| value(s, d)).sum())
+        .collect();
+    let peak = match layout {
+        Layout::Stacked => totals.iter().copied().max().unwrap_or(0),
+        Layout::Grouped => chart
+            .series
+            .iter()
+            .flat_map(|s| s.values.iter().copied())
+            .max()
+            .unwrap_or(0),
+    };
+    let (top, steps) = axis(peak);
     let plot_width = WIDTH - LEFT - RIGHT;
     let plot_height = HEIGHT - TOP - BOTTOM;
     let slot = plot_width / days.max(1) as f64;
@@ -119,7 +219,7 @@ pub fn usage_chart(chart: UsageChart) -> impl IntoView {
                 <g class="chart-grid">
                     <line x1=LEFT x2=WIDTH - RIGHT y1=format!("{y:.1}") y2=format!("{y:.1}") />
                     <text x=LEFT - 6.0 y=format!("{:.1}", y + 4.0) text-anchor="end">
-                        {axis_label(metric, value)}
+                        {axis_label(unit, value)}
                     </text>
                 </g>
             }
@@ -131,25 +231,35 @@ pub fn usage_chart(chart: UsageChart) -> impl IntoView {
             let x = LEFT + d as f64 * slot + (slot - bar) / 2.0;
             let mut stacked = 0.0;
             let day = chart.days[d].clone();
+            // Side by side, each series has its share of the day's width.
+            let width = match layout {
+                Layout::Stacked => bar,
+                Layout::Grouped => bar / count.max(1) as f64,
+            };
             let segments = chart
                 .series
                 .iter()
                 .enumerate()
                 .filter_map(|(i, s)| {
-                    let value = s.values.get(d).copied().unwrap_or(0);
+                    let value = value(s, d);
                     if value <= 0 {
                         return None;
                     }
                     let height = scale(value).max(1.0);
-                    stacked += height;
-                    let y = baseline - stacked;
-                    let title = format!("{day} · {}: {}", s.name, value_text(metric, value));
+                    let (x, y) = match layout {
+                        Layout::Stacked => {
+                            stacked += height;
+                            (x, baseline - stacked)
+                        }
+                        Layout::Grouped => (x + i as f64 * width, baseline - height),
+                    };
+                    let title = format!("{day} · {}: {}", s.name, value_text(unit, value));
                     Some(view! {
                         <rect
                             class=series_class(i, &s.name, count)
                             x=format!("{x:.1}")
                             y=format!("{y:.1}")
-                            width=format!("{bar:.1}")
+                            width=format!("{width:.1}")
                             height=format!("{height:.1}")
                         >
                             <title>{title}</title>
@@ -169,7 +279,13 @@ pub fn usage_chart(chart: UsageChart) -> impl IntoView {
                     </text>
                 }
             });
-            let total = format!("{day}: {} in total", value_text(metric, totals[d]));
+            let total = match layout {
+                Layout::Stacked => format!("{day}: {} in total", value_text(unit, totals[d])),
+                Layout::Grouped => format!(
+                    "{day}: {}",
+                    each_series(&chart.series, unit, |s| value(s, d))
+                ),
+            };
             view! {
                 <g class="chart-day-group">
                     <title>{total}</title>
@@ -180,22 +296,28 @@ pub fn usage_chart(chart: UsageChart) -> impl IntoView {
         })
         .collect_view();
 
-    let busiest = totals
-        .iter()
-        .enumerate()
-        .max_by_key(|(i, v)| (**v, *i))
-        .map(|(i, v)| (chart.days[i].clone(), *v));
-    let sum = totals.iter().fold(0i64, |a, v| a.saturating_add(*v));
-    let description = match busiest {
-        Some((day, value)) => format!(
-            "{} over 30 days across {} series; the busiest day was {day} with {}. The table below has every number.",
-            value_text(metric, sum),
-            count,
-            value_text(metric, value)
+    let description = match layout {
+        Layout::Stacked => {
+            let busiest = totals
+                .iter()
+                .enumerate()
+                .max_by_key(|(i, v)| (**v, *i))
+                .map(|(i, v)| (chart.days[i].clone(), *v));
+            match busiest {
+                Some((day, value)) => format!(
+                    "{} over {days} days across {count} series; the busiest day was {day} with {}. The table below has every number.",
+                    value_text(unit, sum(&totals)),
+                    value_text(unit, value)
+                ),
+                None => String::new(),
+            }
+        }
+        Layout::Grouped => format!(
+            "Over {days} days: {}. The table below has every number.",
+            each_series(&chart.series, unit, |s| sum(&s.values))
         ),
-        None => String::new(),
     };
-    let title = format!("{} per day by model, last 30 days", metric.label());
+    let title = chart.title.clone();
 
     view! {
         <figure class="usage-chart">
@@ -205,11 +327,11 @@ pub fn usage_chart(chart: UsageChart) -> impl IntoView {
                     class="chart"
                     viewBox=format!("0 0 {WIDTH} {HEIGHT}")
                     role="img"
-                    aria-labelledby="usage-chart-title usage-chart-desc"
-                    data-testid="usage-chart"
+                    aria-labelledby=format!("{id}-title {id}-desc")
+                    data-testid=id
                 >
-                    <title id="usage-chart-title">{title.clone()}</title>
-                    <desc id="usage-chart-desc">{description}</desc>
+                    <title id=format!("{id}-title")>{title.clone()}</title>
+                    <desc id=format!("{id}-desc")>{description}</desc>
                     {grid}
                     {bars}
                     <line class="chart-axis" x1=LEFT x2=WIDTH - RIGHT y1=baseline y2=baseline />
@@ -249,9 +371,20 @@ pub fn usage_chart(chart: UsageChart) -> impl IntoView {
     .into_any()
 }
 
-/// The chart's numbers: one row per day with any usage.
-fn table(chart: &UsageChart, totals: &[i64], title: String) -> impl IntoView {
-    let metric = chart.metric;
+/// `Granted 5 credits, Spent 2 credits`: each series' value.
+fn each_series(series: &[Series], unit: Unit, value: impl Fn(&Series) -> i64) -> String {
+    series
+        .iter()
+        .map(|s| format!("{} {}", s.name, value_text(unit, value(s))))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The chart's numbers: one row per day with any value, newest first; a
+/// stacked chart's with its total.
+fn table(chart: &DailyChart, totals: &[i64], title: String) -> impl IntoView {
+    let unit = chart.unit;
+    let stacked = chart.layout == Layout::Stacked;
     let headers = chart
         .series
         .iter()
@@ -272,33 +405,50 @@ fn table(chart: &UsageChart, totals: &[i64], title: String) -> impl IntoView {
                 .iter()
                 .map(|s| {
                     let v = s.values.get(d).copied().unwrap_or(0);
-                    view! { <td class="num">{axis_label(metric, v)}</td> }
+                    view! {
+                        <td class="num" data-label=s.name.clone()>
+                            {axis_label(unit, v)}
+                        </td>
+                    }
                 })
                 .collect_view();
+            let total = stacked.then(|| {
+                view! {
+                    <td class="num" data-label="Total">
+                        {axis_label(unit, totals[d])}
+                    </td>
+                }
+            });
             view! {
                 <tr>
                     <th scope="row" class="nowrap">
                         {chart.days[d].clone()}
                     </th>
                     {cells}
-                    <td class="num">{axis_label(metric, totals[d])}</td>
+                    {total}
                 </tr>
             }
         })
         .collect_view();
+    let caption = format!("{title} ({}, newest first)", chart.rows);
     view! {
         <details class="chart-table">
             <summary>"Show the numbers as a table"</summary>
             <div class="table-wrap" tabindex="0">
-                <table>
-                    <caption>{format!("{title} (days with requests, newest first)")}</caption>
+                <table class="data-table">
+                    <caption>{caption}</caption>
                     <thead>
                         <tr>
                             <th scope="col">"Day"</th>
                             {headers}
-                            <th scope="col" class="num">
-                                "Total"
-                            </th>
+                            {stacked
+                                .then(|| {
+                                    view! {
+                                        <th scope="col" class="num">
+                                            "Total"
+                                        </th>
+                                    }
+                                })}
                         </tr>
                     </thead>
                     <tbody>{rows}</tbody>
@@ -332,10 +482,83 @@ mod tests {
         assert_eq!(short_day("2026-11-20"), "Nov 20");
         assert_eq!(short_day("2026-01-05"), "Jan 5");
         assert_eq!(short_day("nonsense"), "nonsense");
-        assert_eq!(value_text(Metric::Credits, 2_500_000), "2.5 credits");
-        assert_eq!(value_text(Metric::Tokens, 12_345), "12,345 tokens");
-        assert_eq!(value_text(Metric::Requests, 1), "1 request");
+        assert_eq!(value_text(Unit::Credits, 2_500_000), "2.5 credits");
+        assert_eq!(value_text(Unit::Tokens, 12_345), "12,345 tokens");
+        assert_eq!(value_text(Unit::Requests, 1), "1 request");
+        assert_eq!(value_text(Unit::Count, 1_200), "1,200");
+        assert_eq!(Unit::from(Metric::Tokens), Unit::Tokens);
         assert_eq!(series_class(7, "Other models", 8), "chart-series-7");
         assert_eq!(series_class(0, "a", 8), "chart-series-0");
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod rendering {
+    use super::*;
+
+    fn chart(layout: Layout, series: Vec<Series>) -> String {
+        daily_chart(DailyChart {
+            id: "test-chart",
+            title: "Things per day".to_owned(),
+            unit: Unit::Count,
+            layout,
+            days: vec!["2026-11-01".to_owned(), "2026-11-02".to_owned()],
+            series,
+            rows: "days with things",
+            empty: ("Nothing yet", "Things appear here."),
+        })
+        .to_html()
+    }
+
+    fn two() -> Vec<Series> {
+        vec![
+            Series {
+                name: "Sign-ups".to_owned(),
+                values: vec![0, 4],
+            },
+            Series {
+                name: "Approvals".to_owned(),
+                values: vec![0, 2],
+            },
+        ]
+    }
+
+    #[test]
+    fn grouped_bars_stand_side_by_side_without_a_total() {
+        let html = chart(Layout::Grouped, two());
+        assert!(html.contains(r#"aria-labelledby="test-chart-title test-chart-desc""#));
+        assert!(html.contains(r#"data-testid="test-chart""#));
+        assert!(
+            html.contains("Over 2 days: Sign-ups 4, Approvals 2."),
+            "{html}"
+        );
+        assert!(html.contains("2026-11-02: Sign-ups 4, Approvals 2"));
+        assert!(!html.contains("Total"), "grouped series do not add up");
+        assert!(html.contains("(days with things, newest first)"));
+        assert!(
+            html.contains(r#"<td data-label="Approvals" class="num">2</td>"#),
+            "{html}"
+        );
+        // Both bars stand on the baseline: 4 reaches the top of an axis of
+        // 5, 2 under half of it.
+        assert!(
+            html.contains(r#"height="176.0""#) && html.contains(r#"height="88.0""#),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn stacked_bars_add_up_to_a_total_and_an_empty_chart_says_so() {
+        let html = chart(Layout::Stacked, two());
+        assert!(html.contains("6 over 2 days across 2 series"), "{html}");
+        assert!(html.contains("2026-11-02: 6 in total"));
+        assert!(
+            html.contains(r#"<td data-label="Total" class="num">6</td>"#),
+            "{html}"
+        );
+
+        let empty = chart(Layout::Grouped, Vec::new());
+        assert!(empty.contains("Nothing yet") && empty.contains("Things appear here."));
+        assert!(!empty.contains("<svg"));
     }
 }

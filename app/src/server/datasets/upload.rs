@@ -103,6 +103,90 @@ pub async fn receive(
     }
 }
 
+/// A form of text fields and files, as received.
+#[derive(Debug, Default)]
+pub struct ReceivedForm {
+    pub texts: BTreeMap<String, String>,
+    pub files: Vec<Received>,
+}
+
+/// Reads a form with several files (a support message and its
+/// attachments): the text fields named in `texts`, each up to its own
+/// length in bytes, and up to `max_files` files in the field `file`, each
+/// at most `limit` bytes, streamed into the store's incoming folder. A
+/// file input left empty is skipped; a file past the limit, a bad name or
+/// one file too many is the `file` field's error. With no fields wanted
+/// (a refused caller) the body is only drained.
+pub async fn receive_form(
+    data: MultipartData,
+    store: &Store,
+    texts: &[(&str, usize)],
+    max_files: usize,
+    limit: u64,
+) -> Result<ReceivedForm, AppError> {
+    let Some(mut multipart) = data.into_inner() else {
+        return Err(malformed(&"no multipart body"));
+    };
+    let mut form = ReceivedForm::default();
+    let mut error: Option<AppError> = None;
+    while let Some(mut field) = multipart.next_field().await.map_err(|e| malformed(&e))? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let text_limit = texts
+            .iter()
+            .find(|(wanted, _)| *wanted == name)
+            .map(|(_, limit)| *limit);
+        if name == "file" && max_files > 0 && error.is_none() {
+            let file_name = field.file_name().unwrap_or_default().to_owned();
+            if file_name.trim().is_empty() {
+                // An empty file input: nothing chosen.
+                while field.chunk().await.map_err(|e| malformed(&e))?.is_some() {}
+                continue;
+            }
+            if form.files.len() == max_files {
+                error = Some(file_error(format!("Attach at most {max_files} files.")));
+                while field.chunk().await.map_err(|e| malformed(&e))?.is_some() {}
+                continue;
+            }
+            let mut sink = match checked_name(&file_name) {
+                Ok(name) => Some(Sink::open(store, name, limit).await?),
+                Err(e) => {
+                    error = Some(e);
+                    None
+                }
+            };
+            while let Some(chunk) = field.chunk().await.map_err(|e| malformed(&e))? {
+                if let Some(sink) = sink.as_mut() {
+                    sink.write(&chunk).await?;
+                }
+            }
+            if let Some(sink) = sink {
+                match sink.finish().await {
+                    Ok(received) => form.files.push(received),
+                    Err(e) => error = Some(e),
+                }
+            }
+        } else if let Some(text_limit) = text_limit.filter(|_| !form.texts.contains_key(&name)) {
+            let mut text = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(|e| malformed(&e))? {
+                if text.len() + chunk.len() > text_limit {
+                    return Err(AppError::InvalidRequest(format!(
+                        "The field {name} is too long."
+                    )));
+                }
+                text.extend_from_slice(&chunk);
+            }
+            let text = String::from_utf8(text).map_err(|e| malformed(&e))?;
+            form.texts.insert(name, text);
+        }
+        // Anything else is read past and dropped.
+        while field.chunk().await.map_err(|e| malformed(&e))?.is_some() {}
+    }
+    match error {
+        Some(error) => Err(error),
+        None => Ok(form),
+    }
+}
+
 /// The name of an uploaded file, without any folder the browser sent,
 /// if `dataset_files.name` can hold it.
 fn checked_name(file_name: &str) -> Result<String, AppError> {

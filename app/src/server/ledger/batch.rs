@@ -299,3 +299,29 @@ impl Batcher {
         lock(&self.inner)
     }
 }
+
+/// What `/metrics` reads of the leases and writers, sampled when scraped
+/// (nothing on the request path pays for it).
+impl Batcher {
+    /// The histogram of charges per group commit, recorded by the writers.
+    pub const BATCH_SIZE_METRIC: &'static str = "ledger_batch_size";
+
+    /// Leases this process holds open in the database.
+    pub fn leases_open(&self) -> usize {
+        self.state().accounts.values().map(|a| a.leases.len()).sum()
+    }
+
+    /// Reservations open on those leases (requests in flight).
+    pub fn reservations_open(&self) -> usize {
+        self.state().open.len()
+    }
+
+    /// Operations waiting in each writer's queue, by writer.
+    pub fn queue_depths(&self) -> Vec<usize> {
+        self.inner
+            .writers
+            .iter()
+            .map(|writer| writer.max_capacity() - writer.capacity())
+            .collect()
+    }
+}

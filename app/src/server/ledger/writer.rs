@@ -366,6 +366,8 @@ async fn charge(link: &mut Link, inner: &Inner, ops: Vec<Op>) {
             });
         }
     }
+    // How well group commit groups: charges per durable commit.
+    metrics::histogram!(super::Batcher::BATCH_SIZE_METRIC).record(waiting.len() as f64);
     let records = sqlx::types::Json(records);
     let overruns = sqlx::types::Json(overruns);
     let posted: Result<Vec<ChargedLease>, LedgerError> = retrying!(link, |conn| {

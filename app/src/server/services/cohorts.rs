@@ -19,11 +19,13 @@ use crate::domain::cohorts::{
     code_from, parse_roster, CohortForm, CohortStatus, RosterRow, CODE_LEN,
 };
 use crate::domain::credits::Credits;
+use crate::domain::notifications::NotificationKind;
 use crate::error::AppError;
 use crate::server::auth::Caller;
 use crate::server::internal;
 use crate::server::ledger::{self, LedgerError, Memo, Owner, TransferKind};
 use crate::server::services::audit::{self, Entry};
+use crate::server::services::notifications;
 use crate::server::services::outbox::{self, OutgoingEmail};
 
 /// An institution as stored.
@@ -1332,23 +1334,41 @@ pub async fn send_notices(pool: &PgPool) -> Result<usize, AppError> {
     .await
     .map_err(internal)?;
     for (cohort, name, code, time_zone, term_end) in &notified {
-        let students: Vec<(String, Option<String>)> = sqlx::query_as(
-            "select email, name from enrollments where cohort_id = $1 and status = 'joined'",
+        let students: Vec<(Option<Uuid>, String, Option<String>)> = sqlx::query_as(
+            "select user_id, email, name from enrollments where cohort_id = $1 and status = 'joined'",
         )
         .bind(cohort)
         .fetch_all(&mut *tx)
         .await
         .map_err(internal)?;
-        for (email, student) in students {
+        let subject = format!("{name} ({code}) ends on {term_end}");
+        let body = format!(
+            "The term of {name} ({code}) ends at the end of {term_end} ({time_zone}). Then your keys billed to the course stop working and the credit you have not used goes back to your institution.\n\nYour requests and conversations stay readable on Lab Portal after that.",
+        );
+        for (user_id, email, student) in students {
+            // A notification, so the student's choice (in the app, by
+            // email) applies; its key makes it once per course.
+            if let Some(user_id) = user_id {
+                let notice = notifications::Notice {
+                    user_id,
+                    kind: NotificationKind::CourseEnding,
+                    dedupe_key: format!("course_ending:{cohort}"),
+                    title: subject.clone(),
+                    body: body.clone(),
+                    link: crate::href::dashboard().to_owned(),
+                };
+                notifications::notify(&mut tx, &notice)
+                    .await
+                    .map_err(internal)?;
+                continue;
+            }
             let greeting = student.as_deref().unwrap_or("Hello");
             outbox::enqueue(
                 &mut tx,
                 &OutgoingEmail {
                     recipient: email,
-                    subject: format!("{name} ({code}) ends on {term_end}"),
-                    body_text: format!(
-                        "{greeting},\n\nThe term of {name} ({code}) ends at the end of {term_end} ({time_zone}). Then your keys billed to the course stop working and the credit you have not used goes back to your institution.\n\nYour requests and conversations stay readable on Lab Portal after that.\n",
-                    ),
+                    subject: subject.clone(),
+                    body_text: format!("{greeting},\n\n{body}\n"),
                     secret_body_text: None,
                 },
             )

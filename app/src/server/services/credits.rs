@@ -116,17 +116,23 @@ pub async fn grant(
     let mut tx = pool.begin().await.map_err(internal)?;
     let outcome = grant_in(&mut tx, actor, request, addr).await?;
     tx.commit().await.map_err(internal)?;
-    Ok(outcome)
+    Ok(if outcome.is_some() {
+        Granted::Now
+    } else {
+        Granted::Before
+    })
 }
 
-async fn grant_in(
+/// [`grant`] in the caller's transaction: the ledger transaction's id, or
+/// `None` when its key was used before (nothing granted).
+pub(crate) async fn grant_in(
     conn: &mut PgConnection,
     actor: &Caller,
     request: &GrantRequest<'_>,
     addr: Option<IpAddr>,
-) -> Result<Granted, AppError> {
+) -> Result<Option<Uuid>, AppError> {
     if key_used(conn, &request.key).await? {
-        return Ok(Granted::Before);
+        return Ok(None);
     }
     let account = ledger::account_for(conn, Owner::User(request.user.id))
         .await
@@ -164,7 +170,7 @@ async fn grant_in(
         client_addr: addr,
     };
     audit::record(conn, entry).await.map_err(internal)?;
-    Ok(Granted::Now)
+    Ok(Some(transaction))
 }
 
 /// Locks `key` for the rest of the transaction and says whether the ledger

@@ -12,10 +12,12 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::domain::dataset_access::{parse_answers, RequestField, RequestStatus};
+use crate::domain::notifications::NotificationKind;
 use crate::error::AppError;
 use crate::server::auth::Caller;
 use crate::server::internal;
 use crate::server::services::audit::{self, Entry};
+use crate::server::services::notifications;
 use crate::server::services::outbox::{self, OutgoingEmail};
 
 /// A dataset's access rules.
@@ -312,6 +314,33 @@ pub async fn decide(
     )
     .await
     .map_err(internal)?;
+    let subject = match decision {
+        Decision::Approve => format!("Your access to “{title}” is approved"),
+        Decision::Reject => format!("About your request for “{title}”"),
+        Decision::Revoke => format!("Your access to “{title}” was withdrawn"),
+    };
+    // The notification is recorded here; its email is this area's own
+    // (the decision's reason and the dataset's link), sent only when the
+    // person wants access decisions by email.
+    let notice = notifications::Notice {
+        user_id,
+        kind: NotificationKind::AccessDecided,
+        dedupe_key: format!("access_decided:{id}:{to}"),
+        title: subject.clone(),
+        body: match (&decision, &reason) {
+            (Decision::Approve, _) => format!("You can download the files of “{title}” now."),
+            (_, Some(reason)) => format!("Reason: {reason}"),
+            (_, None) => String::new(),
+        },
+        link: crate::href::dataset(&slug),
+    };
+    let wants_email = notifications::record(&mut tx, &notice)
+        .await
+        .map_err(internal)?
+        .unwrap_or(false);
+    if !wants_email {
+        return tx.commit().await.map_err(internal);
+    }
     let body = crate::server::emails::render(
         "dataset_access_decision.txt",
         minijinja::context! {
@@ -322,11 +351,6 @@ pub async fn decide(
             dataset_url => format!("{base_url}{}", crate::href::dataset(&slug)),
         },
     )?;
-    let subject = match decision {
-        Decision::Approve => format!("Your access to “{title}” is approved"),
-        Decision::Reject => format!("About your request for “{title}”"),
-        Decision::Revoke => format!("Your access to “{title}” was withdrawn"),
-    };
     outbox::enqueue(
         &mut tx,
         &OutgoingEmail {
