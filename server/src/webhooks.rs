@@ -56,7 +56,7 @@ pub fn spawn(pool: PgPool) {
                     "delivering webhooks failed; retrying next round"
                 );
             }
-            if passes % PRUNE_EVERY == 0 {
+            if passes.is_multiple_of(PRUNE_EVERY) {
                 if let Err(error) = webhooks::prune(&pool).await {
                     tracing::error!(%error, "pruning the webhook log failed");
                 }
@@ -177,9 +177,7 @@ async fn client_for(url: &str) -> Result<reqwest::Client, String> {
             .ok_or_else(|| format!("{host} has no address"))?;
         builder.resolve(host, first)
     };
-    builder
-        .build()
-        .map_err(|e| format!("the HTTP client: {e}"))
+    builder.build().map_err(|e| format!("the HTTP client: {e}"))
 }
 
 fn allowed(ip: IpAddr, allow_private: bool) -> Result<(), String> {

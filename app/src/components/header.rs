@@ -196,11 +196,23 @@ fn bell(unread: i64) -> impl IntoView {
         _ => Some("99+".to_owned()),
     };
     view! {
-        <A href=href::notifications() attr:class="bell" attr:aria-label=label.clone() attr:title=label>
+        <A
+            href=href::notifications()
+            attr:class="bell"
+            attr:aria-label=label.clone()
+            attr:title=label
+        >
             <svg class="bell-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
                 <path d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1Z" />
             </svg>
-            {shown.map(|n| view! { <span class="bell-count" aria-hidden="true">{n}</span> })}
+            {shown
+                .map(|n| {
+                    view! {
+                        <span class="bell-count" aria-hidden="true">
+                            {n}
+                        </span>
+                    }
+                })}
         </A>
     }
 }

@@ -269,7 +269,12 @@ mod tests {
 
     #[test]
     fn only_public_addresses_are_webhook_targets() {
-        let public = ["93.184.216.34", "8.8.8.8", "2606:4700::1111", "::ffff:8.8.8.8"];
+        let public = [
+            "93.184.216.34",
+            "8.8.8.8",
+            "2606:4700::1111",
+            "::ffff:8.8.8.8",
+        ];
         for ip in public {
             assert!(is_public_address(ip.parse().expect("ip")), "{ip}");
         }

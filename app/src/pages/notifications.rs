@@ -53,7 +53,9 @@ fn Notifications() -> impl IntoView {
             </PageHeader>
             <FormError error />
             {move || {
-                marked.get().then(|| view! { <Flash tone=Tone::Good>"Everything is marked read."</Flash> })
+                marked
+                    .get()
+                    .then(|| view! { <Flash tone=Tone::Good>"Everything is marked read."</Flash> })
             }}
             <Suspense fallback=|| {
                 view! { <p class="muted">"Loading…"</p> }
@@ -234,7 +236,11 @@ fn NotificationSettings() -> impl IntoView {
                     "Your notifications"
                 </a>
             </PageHeader>
-            {move || saved.get().then(|| view! { <Flash tone=Tone::Good>"Your choices are saved."</Flash> })}
+            {move || {
+                saved
+                    .get()
+                    .then(|| view! { <Flash tone=Tone::Good>"Your choices are saved."</Flash> })
+            }}
             <Suspense fallback=|| {
                 view! { <p class="muted">"Loading…"</p> }
             }>

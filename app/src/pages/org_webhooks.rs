@@ -101,8 +101,6 @@ fn OrganizationWebhooks() -> impl IntoView {
                     Suspend::new(async move {
                         match page.await {
                             Ok(view) => {
-                                // With JavaScript the secret comes in the
-                                // add form's answer; without, in the page's.
                                 let added = actions.add.value();
                                 let from_page = view.new_secret.clone();
                                 let secret = move || {
@@ -112,6 +110,8 @@ fn OrganizationWebhooks() -> impl IntoView {
                                         .or_else(|| from_page.clone())
                                         .map(secret_reveal)
                                 };
+                                // With JavaScript the secret comes in the
+                                // add form's answer; without, in the page's.
                                 view! {
                                     <Title text=format!("{} — webhooks", view.organization) />
                                     {header(&view)}
@@ -463,11 +463,24 @@ fn delivery_row(delivery: WebhookDeliveryView, url: String) -> impl IntoView {
             let status = a
                 .status
                 .map_or_else(|| "no answer".to_owned(), |s| format!("HTTP {s}"));
-            let said = a.response.clone().or_else(|| a.error.clone()).unwrap_or_default();
+            let said = a
+                .response
+                .clone()
+                .or_else(|| a.error.clone())
+                .unwrap_or_default();
             view! {
                 <li>
                     <span class="nowrap">{format!("#{} · {} · {status}", a.number, a.time)}</span>
-                    {(!said.is_empty()).then(|| view! { <pre class="webhook-answer">{said}</pre> })}
+                    {(!said.is_empty())
+                        .then(|| {
+                            // Focusable: a long answer scrolls in its box,
+                            // by keyboard too.
+                            view! {
+                                <pre class="webhook-answer" tabindex="0">
+                                    {said}
+                                </pre>
+                            }
+                        })}
                 </li>
             }
         })

@@ -73,7 +73,11 @@ async fn key(app: &TestApp, client: &Client, bill_to: &str, spend_cap: &str) -> 
         app,
         client,
         "create_api_key",
-        &[("name", "notified"), ("bill_to", bill_to), ("spend_cap", spend_cap)],
+        &[
+            ("name", "notified"),
+            ("bill_to", bill_to),
+            ("spend_cap", spend_cap),
+        ],
     )
     .await;
     let id = Uuid::parse_str(created["id"].as_str().expect("id")).expect("a key id");
@@ -128,10 +132,10 @@ async fn unspent(app: &TestApp, account: Uuid) -> i64 {
                             where h.account_id = a.id and h.status = 'open' and h.lease), 0)::bigint
          from credit_accounts a where a.id = $1",
     )
-        .bind(account)
-        .fetch_one(&app.pool)
-        .await
-        .expect("the account")
+    .bind(account)
+    .fetch_one(&app.pool)
+    .await
+    .expect("the account")
 }
 
 /// Spends with `key`, 8 requests at a time, until `account` has less than
@@ -211,7 +215,10 @@ async fn a_low_balance_is_told_once_under_concurrent_spending_and_again_after_a_
         .collect();
     assert_eq!(low.len(), 1, "{low:?}");
     assert!(low[0].1.starts_with("low_balance:"), "{low:?}");
-    assert_eq!(emails(&app, "ann@lab.test", "Your credit balance is low").await, 1);
+    assert_eq!(
+        emails(&app, "ann@lab.test", "Your credit balance is low").await,
+        1
+    );
     // Nothing new on the next rounds.
     assert_eq!(checks_at_once(&app, 3).await.notified, 0);
 
@@ -229,7 +236,10 @@ async fn a_low_balance_is_told_once_under_concurrent_spending_and_again_after_a_
         .collect();
     assert_eq!(keys.len(), 2);
     assert_ne!(keys[0], keys[1]);
-    assert_eq!(emails(&app, "ann@lab.test", "Your credit balance is low").await, 2);
+    assert_eq!(
+        emails(&app, "ann@lab.test", "Your credit balance is low").await,
+        2
+    );
 }
 
 /// Invites `email` as a member of [`SLUG`] (by `owner`) and accepts; their
@@ -332,13 +342,15 @@ async fn a_members_budget_is_told_at_50_80_and_100_percent_once_each_per_period(
         format!("budget:{team}:{ann}:{period_start}:50"),
         "{key_text}"
     );
-    assert_eq!(emails(&app, "owner@acme.test", "% of their budget in Acme Labs").await, 3);
-    let deliveries: Vec<(String, Value)> = sqlx::query_as(
-        "select event, payload from webhook_deliveries order by created_at",
-    )
-    .fetch_all(&app.pool)
-    .await
-    .expect("deliveries");
+    assert_eq!(
+        emails(&app, "owner@acme.test", "% of their budget in Acme Labs").await,
+        3
+    );
+    let deliveries: Vec<(String, Value)> =
+        sqlx::query_as("select event, payload from webhook_deliveries order by created_at")
+            .fetch_all(&app.pool)
+            .await
+            .expect("deliveries");
     let percents: Vec<&Value> = deliveries
         .iter()
         .map(|(event, payload)| {
@@ -409,12 +421,27 @@ async fn credit_expiring_within_a_week_is_told_once_per_lot_as_each_person_chose
         .iter()
         .find(|k| k["kind"] == "credits_expiring")
         .expect("the kind");
-    assert_eq!((&expiring["in_app"], &expiring["email"]), (&json!(false), &json!(false)));
+    assert_eq!(
+        (&expiring["in_app"], &expiring["email"]),
+        (&json!(false), &json!(false))
+    );
 
     for user in [ann, bob, cy] {
-        grant(&app, Owner::User(user), 5_000_000, Some(now + time::Duration::days(3))).await;
+        grant(
+            &app,
+            Owner::User(user),
+            5_000_000,
+            Some(now + time::Duration::days(3)),
+        )
+        .await;
         // A month away: not yet.
-        grant(&app, Owner::User(user), 5_000_000, Some(now + time::Duration::days(30))).await;
+        grant(
+            &app,
+            Owner::User(user),
+            5_000_000,
+            Some(now + time::Duration::days(30)),
+        )
+        .await;
     }
     let fired = checks_at_once(&app, 3).await;
     assert_eq!(fired.notified, 3, "{fired:?}");
@@ -425,8 +452,14 @@ async fn credit_expiring_within_a_week_is_told_once_per_lot_as_each_person_chose
         assert_eq!(all[0].0, "credits_expiring");
         assert_eq!(all[0].2, shown);
     }
-    assert_eq!(emails(&app, "ann@lab.test", "%credits expire soon").await, 1);
-    assert_eq!(emails(&app, "bob@lab.test", "%credits expire soon").await, 0);
+    assert_eq!(
+        emails(&app, "ann@lab.test", "%credits expire soon").await,
+        1
+    );
+    assert_eq!(
+        emails(&app, "bob@lab.test", "%credits expire soon").await,
+        0
+    );
     assert_eq!(emails(&app, "cy@lab.test", "%credits expire soon").await, 0);
     // Cy sees none of it, not even in the count.
     let cy_list = ok(&app, &cy_browser, "my_notifications", &[]).await;
@@ -455,7 +488,13 @@ async fn the_bell_counts_and_nobody_opens_anyone_elses_notifications(pool: PgPoo
     let (ann, ann_browser) = person(&app, "ann@lab.test").await;
     let (_, bob_browser) = person(&app, "bob@lab.test").await;
     for days in [2, 3] {
-        grant(&app, Owner::User(ann), 1_000_000, Some(now + time::Duration::days(days))).await;
+        grant(
+            &app,
+            Owner::User(ann),
+            1_000_000,
+            Some(now + time::Duration::days(days)),
+        )
+        .await;
     }
     assert_eq!(check(&app.pool).await.expect("check").notified, 2);
 
@@ -464,13 +503,19 @@ async fn the_bell_counts_and_nobody_opens_anyone_elses_notifications(pool: PgPoo
         .text()
         .await
         .expect("page");
-    assert!(html.contains(r#"aria-label="Notifications, 2 unread""#), "{html}");
+    assert!(
+        html.contains(r#"aria-label="Notifications, 2 unread""#),
+        "{html}"
+    );
     let bob_html = page(&app, &bob_browser, "/dashboard")
         .await
         .text()
         .await
         .expect("page");
-    assert!(bob_html.contains(r#"aria-label="Notifications""#), "{bob_html}");
+    assert!(
+        bob_html.contains(r#"aria-label="Notifications""#),
+        "{bob_html}"
+    );
 
     let list = ok(&app, &ann_browser, "my_notifications", &[]).await;
     assert_eq!(list["unread"], 2);
@@ -504,7 +549,10 @@ async fn the_bell_counts_and_nobody_opens_anyone_elses_notifications(pool: PgPoo
     let opened = page(&app, &ann_browser, &format!("/notifications/{id}")).await;
     assert_eq!(opened.status(), 303);
     assert_eq!(
-        opened.headers().get("location").and_then(|l| l.to_str().ok()),
+        opened
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok()),
         Some("/credits")
     );
     assert_eq!(list_unread(&app, &ann_browser).await, 1);
@@ -513,7 +561,10 @@ async fn the_bell_counts_and_nobody_opens_anyone_elses_notifications(pool: PgPoo
         .text()
         .await
         .expect("page");
-    assert!(html.contains(r#"aria-label="Notifications, 1 unread""#), "{html}");
+    assert!(
+        html.contains(r#"aria-label="Notifications, 1 unread""#),
+        "{html}"
+    );
 
     // "Mark all read", as a form without JavaScript.
     let marked = ann_browser
@@ -648,12 +699,10 @@ async fn a_webhook_delivery_is_signed_retried_after_a_failure_and_logged(pool: P
     delivered(&app, &received, 1).await;
     // The 500 is retried after its back-off, not before.
     let (attempts, next, last_status): (i32, Option<time::OffsetDateTime>, Option<i16>) =
-        sqlx::query_as(
-            "select attempts, next_attempt_at, last_status from webhook_deliveries",
-        )
-        .fetch_one(&app.pool)
-        .await
-        .expect("the delivery");
+        sqlx::query_as("select attempts, next_attempt_at, last_status from webhook_deliveries")
+            .fetch_one(&app.pool)
+            .await
+            .expect("the delivery");
     assert_eq!((attempts, last_status), (1, Some(500)));
     let wait = next.expect("due again") - time::OffsetDateTime::now_utc();
     assert!(wait > time::Duration::seconds(20), "{wait}");
@@ -708,7 +757,10 @@ async fn a_webhook_delivery_is_signed_retried_after_a_failure_and_logged(pool: P
         .text()
         .await
         .expect("page");
-    assert!(html.contains("not ready yet") && html.contains("thanks"), "{html}");
+    assert!(
+        html.contains("not ready yet") && html.contains("thanks"),
+        "{html}"
+    );
 
     // A low pool fires `balance.low`, signed the same way.
     let pool_account = grant(&app, Owner::Organization(team), 10_000, None).await;
@@ -737,7 +789,11 @@ async fn a_webhook_delivery_is_signed_retried_after_a_failure_and_logged(pool: P
         &app,
         &owner,
         "set_org_webhook_active",
-        &[("slug", SLUG), ("webhook_id", &webhook), ("active", "false")],
+        &[
+            ("slug", SLUG),
+            ("webhook_id", &webhook),
+            ("active", "false"),
+        ],
     )
     .await;
     ok(
@@ -786,7 +842,10 @@ async fn webhooks_reach_only_public_https_addresses_and_only_owners_manage_them(
         .await,
     )
     .await;
-    assert_eq!((status, &body["Validation"][0]["field"]), (422, &json!("events")));
+    assert_eq!(
+        (status, &body["Validation"][0]["field"]),
+        (422, &json!("events"))
+    );
 
     // An https URL naming a loopback address is taken, and refused when sent
     // (the address is checked as it resolves then).
@@ -798,7 +857,10 @@ async fn webhooks_reach_only_public_https_addresses_and_only_owners_manage_them(
             &app,
             &owner,
             "send_org_webhook_test",
-            &[("slug", SLUG), ("webhook_id", id["webhook_id"].as_str().expect("id"))],
+            &[
+                ("slug", SLUG),
+                ("webhook_id", id["webhook_id"].as_str().expect("id")),
+            ],
         )
         .await;
     }
@@ -823,7 +885,11 @@ async fn webhooks_reach_only_public_https_addresses_and_only_owners_manage_them(
         &app,
         &owner,
         "invite_member",
-        &[("slug", SLUG), ("email", "ada@acme.test"), ("role", "admin")],
+        &[
+            ("slug", SLUG),
+            ("email", "ada@acme.test"),
+            ("role", "admin"),
+        ],
     )
     .await;
     let token = invitation_token(&app, "ada@acme.test").await;

@@ -2,13 +2,14 @@
 
 use leptos::prelude::*;
 
-use super::{NotificationView, NotificationsView, PER_PAGE};
+use super::NotificationsView;
 use crate::error::AppError;
 
 /// A page of the caller's notifications, newest first, and how many are
 /// unread.
 #[server(endpoint = "my_notifications")]
 pub async fn my_notifications(#[server(default)] page: i64) -> Result<NotificationsView, AppError> {
+    use super::{NotificationView, PER_PAGE};
     use crate::domain::notifications::NotificationKind;
     use crate::domain::paging::{clamp_page, Page};
     use crate::server::internal;

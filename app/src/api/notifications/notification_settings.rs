@@ -2,13 +2,14 @@
 
 use leptos::prelude::*;
 
-use super::{KindSetting, NotificationSettingsView};
+use super::NotificationSettingsView;
 use crate::error::AppError;
 
 /// The caller's choice per kind (both on unless changed) and their
 /// low-balance threshold.
 #[server(endpoint = "notification_settings")]
 pub async fn notification_settings() -> Result<NotificationSettingsView, AppError> {
+    use super::KindSetting;
     use crate::domain::credits::Credits;
     use crate::server::services::notifications;
     crate::server::respond(async move {

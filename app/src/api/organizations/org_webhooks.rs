@@ -43,7 +43,10 @@ pub async fn org_webhooks(slug: String) -> Result<OrgWebhooksView, AppError> {
                     attempts: d.attempts,
                     status: status.to_owned(),
                     delivered: d.delivered_at.is_some(),
-                    next_attempt: d.next_attempt_at.filter(|_| d.delivered_at.is_none()).map(format::time),
+                    next_attempt: d
+                        .next_attempt_at
+                        .filter(|_| d.delivered_at.is_none())
+                        .map(format::time),
                     last_status: d.last_status,
                     attempt_log: attempts
                         .iter()

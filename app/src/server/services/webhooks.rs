@@ -237,7 +237,10 @@ pub async fn set_active(
         org,
         actor,
         ("webhook.active", id),
-        (Some(json!({ "active": before })), Some(json!({ "active": active }))),
+        (
+            Some(json!({ "active": before })),
+            Some(json!({ "active": active })),
+        ),
         client_addr,
     )
     .await?;
@@ -488,7 +491,11 @@ pub fn retry_delay_secs(attempts: i32) -> i64 {
 /// Records attempt number `due.attempts + 1` of `due` and what it came
 /// to: delivered, due again after the back-off, or given up after
 /// [`MAX_ATTEMPTS`].
-pub async fn record_attempt(pool: &PgPool, due: &Due, outcome: &Outcome) -> Result<(), sqlx::Error> {
+pub async fn record_attempt(
+    pool: &PgPool,
+    due: &Due,
+    outcome: &Outcome,
+) -> Result<(), sqlx::Error> {
     let number = due.attempts.saturating_add(1);
     let delivered = outcome.delivered();
     let retry = (!delivered && number < MAX_ATTEMPTS).then(|| retry_delay_secs(number));

@@ -122,11 +122,7 @@ impl Activity {
     /// What the member's budget may still take this period, when they
     /// have one.
     fn budget_room(&self) -> Option<i64> {
-        Some(
-            self.budget_amount?
-                - self.budget_spent.unwrap_or(0)
-                - self.budget_held.unwrap_or(0),
-        )
+        Some(self.budget_amount? - self.budget_spent.unwrap_or(0) - self.budget_held.unwrap_or(0))
     }
 
     /// Whether a refusal was most likely the key's cap: the smallest of
@@ -136,9 +132,7 @@ impl Activity {
             return false;
         };
         self.key_spent.unwrap_or(0) >= cap
-            || (self.refused
-                && key <= self.balance
-                && self.budget_room().is_none_or(|b| key <= b))
+            || (self.refused && key <= self.balance && self.budget_room().is_none_or(|b| key <= b))
     }
 
     /// Whether a refusal was most likely the member's budget.
@@ -153,7 +147,10 @@ impl Activity {
     }
 }
 
-async fn recent_activity(pool: &PgPool, since: OffsetDateTime) -> Result<Vec<Activity>, sqlx::Error> {
+async fn recent_activity(
+    pool: &PgPool,
+    since: OffsetDateTime,
+) -> Result<Vec<Activity>, sqlx::Error> {
     sqlx::query_as(
         "with recent as (
              select account_id, user_id, key_id, bool_or(status = 402) as refused
@@ -402,13 +399,14 @@ async fn budget_crossed(
         .as_deref()
         .and_then(BudgetPeriod::parse)
         .map_or("", BudgetPeriod::label);
-    let amounts = format!(
-        "{} of {} credits {period}",
-        credits(spent),
-        credits(budget)
-    );
+    let amounts = format!("{} of {} credits {period}", credits(spent), credits(budget));
     let mut recipients = vec![row.user_id];
-    recipients.extend(owners(pool, team).await?.into_iter().filter(|o| *o != row.user_id));
+    recipients.extend(
+        owners(pool, team)
+            .await?
+            .into_iter()
+            .filter(|o| *o != row.user_id),
+    );
     let mut tx = pool.begin().await?;
     for user in recipients {
         let (title, body) = if user == row.user_id {
@@ -418,7 +416,10 @@ async fn budget_crossed(
             )
         } else {
             (
-                format!("{} has used {percent} % of their budget in {org}", row.member_name),
+                format!(
+                    "{} has used {percent} % of their budget in {org}",
+                    row.member_name
+                ),
                 format!("{} has spent {amounts} in {org}.", row.member_name),
             )
         };
