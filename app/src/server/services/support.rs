@@ -998,12 +998,6 @@ pub async fn queue(
 ) -> Result<Page<ListRow>, AppError> {
     let (limit, offset) = limit_offset(query.page, PER_PAGE);
     let filtered = |builder: &mut QueryBuilder<'_, sqlx::Postgres>| {
-        builder.push(
-            " from support_requests r
-              join users u on u.id = r.requester_id
-              left join users s on s.id = r.assignee_id
-              where true",
-        );
         match query.view {
             QueueView::Active => {
                 builder.push(" and r.status in ('open', 'waiting_on_staff', 'reopened')");
@@ -1050,7 +1044,13 @@ pub async fn queue(
                 .push(")");
         }
     };
-    let mut count = QueryBuilder::new("select count(*)");
+    let mut count = QueryBuilder::new(
+        "select count(*)
+         from support_requests r
+         join users u on u.id = r.requester_id
+         left join users s on s.id = r.assignee_id
+         where true",
+    );
     filtered(&mut count);
     let total: i64 = count
         .build_query_scalar()
@@ -1060,7 +1060,11 @@ pub async fn queue(
     let mut select = QueryBuilder::new(
         "select r.number, r.subject, r.category, r.status, r.priority,
                 u.email as requester_email, s.display_name as assignee_name,
-                r.first_response_due, r.first_response_at, r.updated_at",
+                r.first_response_due, r.first_response_at, r.updated_at
+         from support_requests r
+         join users u on u.id = r.requester_id
+         left join users s on s.id = r.assignee_id
+         where true",
     );
     filtered(&mut select);
     select
