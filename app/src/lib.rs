@@ -175,11 +175,7 @@ fn Layout() -> impl IntoView {
                     view=lazy::organization_webhooks()
                     ssr=SsrMode::Async
                 />
-                <Route
-                    path=path!("/notifications")
-                    view=lazy::notifications()
-                    ssr=SsrMode::Async
-                />
+                <Route path=path!("/notifications") view=lazy::notifications() ssr=SsrMode::Async />
                 <Route
                     path=path!("/notifications/:id")
                     view=lazy::notification()
