@@ -114,11 +114,14 @@ impl RequestRow {
     /// Whether the first-response target is missed: answered late, or
     /// past due and still unanswered.
     pub fn breached(&self, now: OffsetDateTime) -> bool {
-        match self.first_response_at {
-            Some(at) => at > self.first_response_due,
-            None => now > self.first_response_due,
-        }
+        missed(self.first_response_at, self.first_response_due, now)
     }
+}
+
+/// Whether a first-response target `due` is missed at `now`: answered
+/// late, or past due and still unanswered.
+fn missed(answered: Option<OffsetDateTime>, due: OffsetDateTime, now: OffsetDateTime) -> bool {
+    answered.unwrap_or(now) > due
 }
 
 /// A message of the thread, with its attachments.
@@ -166,10 +169,7 @@ pub struct ListRow {
 
 impl ListRow {
     pub fn breached(&self, now: OffsetDateTime) -> bool {
-        match self.first_response_at {
-            Some(at) => at > self.first_response_due,
-            None => now > self.first_response_due,
-        }
+        missed(self.first_response_at, self.first_response_due, now)
     }
 }
 
