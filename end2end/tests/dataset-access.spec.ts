@@ -83,7 +83,7 @@ for (const javaScriptEnabled of [true, false]) {
     await expect(card).toContainText("Teaching time-series forecasting");
     await expect(card).toContainText("SG");
     await card.getByRole("button", { name: "Approve" }).click();
-    await expect(staff.getByText("Approved; the requester was emailed.")).toBeVisible();
+    await expect(staff.getByText("Approved; the requester was told.")).toBeVisible();
     await staff.context().close();
 
     await requester.goto("/datasets/tech-stock-prices");

@@ -1,3 +1,4 @@
+import AxeBuilder from "@axe-core/playwright";
 import { Browser, BrowserContextOptions, expect, Page, TestInfo } from "@playwright/test";
 
 /** Waits until the WebAssembly bundle has hydrated the page. */
@@ -192,4 +193,38 @@ export async function grant(admin: Page, email: string, credits: string) {
   await form.getByLabel("Reason", { exact: true }).fill("Playground test");
   await form.getByRole("button", { name: "Grant credits" }).click();
   await expect(admin).toHaveURL(/[?&]done=granted/);
+}
+
+/**
+ * Opens each of `paths` and checks it (the context must bypass the
+ * Content-Security-Policy, for axe's script): no axe violation of serious or
+ * critical impact (WCAG 2.2 AA and best practices), and nothing that
+ * scrolls sideways.
+ */
+export async function checkPages(page: Page, paths: string[]) {
+  for (const path of paths) {
+    await page.goto(path);
+    await waitForHydration(page);
+    // A lazily loaded page sets its title once its chunk has run.
+    await expect(page).toHaveTitle(/· Lab Portal$|^Lab Portal$/);
+    const results = await new AxeBuilder({ page })
+      .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"])
+      .analyze();
+    const grave = results.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.map((n) => n.target.join(" ")).join("\n    ")}`);
+    expect(grave, `axe on ${path}`).toEqual([]);
+    expect(await sidewaysScroll(page), `sideways scroll on ${path}`).toBeLessThanOrEqual(0);
+    // On a laptop-sized screen every table shows all its columns, with no
+    // scrolling inside it (the action column included).
+    const width = page.viewportSize()?.width ?? 0;
+    if (width >= 1280) {
+      const cut = await page.locator(".table-wrap").evaluateAll((wraps) =>
+        wraps
+          .filter((w) => w.scrollWidth - w.clientWidth > 1)
+          .map((w) => `${w.querySelector("caption")?.textContent ?? w.className}: ${w.scrollWidth} > ${w.clientWidth}`),
+      );
+      expect(cut, `tables cut off at ${width}px on ${path}`).toEqual([]);
+    }
+  }
 }

@@ -1,5 +1,9 @@
 import { expect, Page, test } from "@playwright/test";
-import { mainNav, newDeveloper, openMenuIfCollapsed, signInAsAdmin, verifiedDeveloper, waitForHydration } from "./helpers";
+import { checkPages, mainNav, newDeveloper, openMenuIfCollapsed, signInAsAdmin, verifiedDeveloper, waitForHydration } from "./helpers";
+
+// The request pages are checked with axe, whose script needs past the
+// Content-Security-Policy.
+test.use({ bypassCSP: true });
 
 /** The bell's link in the header (its name says how many are unread). */
 async function bell(page: Page) {
@@ -26,7 +30,7 @@ test.describe("support requests", () => {
     await expect(page.getByRole("heading", { level: 1, name: "Usage" })).toBeVisible();
     await waitForHydration(page);
     await page.getByRole("link", { name: "Get help" }).first().click();
-    await expect(page).toHaveURL(/\/support\/new\?from=%2Fusage/);
+    await expect(page).toHaveURL(/\/support\/new\?from=(%2F|\/)usage\b/);
     await expect(page.getByRole("heading", { level: 1, name: "New support request" })).toBeVisible();
     // What the portal attaches is said before sending, the page among it.
     const attached = page.getByRole("complementary").filter({ hasText: "Sent with your request" });
@@ -45,7 +49,7 @@ test.describe("support requests", () => {
     await expect(page.getByRole("complementary")).toContainText(dev.email);
 
     // 2. Staff find it in the queue with its context.
-    const admin = await signInAsAdmin(browser);
+    const admin = await signInAsAdmin(browser, { bypassCSP: true });
     await admin.goto(`/admin/support?q=${encodeURIComponent(subject)}`);
     await expect(admin.getByRole("heading", { level: 1, name: "Support queue" })).toBeVisible();
     const row = admin.getByRole("row").filter({ hasText: subject });
@@ -62,6 +66,8 @@ test.describe("support requests", () => {
     const noted = admin.locator(".thread .note").filter({ hasText: note });
     await expect(noted).toBeVisible();
     await expect(noted).toContainText("Internal note · staff only");
+    // The staff page, with its note, context and forms, passes axe.
+    await checkPages(admin, [`/admin/support/${number}`]);
 
     // 4. A reply to the requester.
     await admin.getByLabel("Reply", { exact: true }).fill(reply);
@@ -87,6 +93,7 @@ test.describe("support requests", () => {
     expect(await page.content()).not.toContain(note);
     await expect(page.getByRole("heading", { level: 1 })).toContainText("Waiting on you");
     await expect(await bell(page)).toHaveAccessibleName("Notifications, 2 unread");
+    await checkPages(page, [`/support/${number}`]);
 
     // The credit is in the balance.
     await page.goto("/dashboard");

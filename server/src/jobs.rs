@@ -2,7 +2,8 @@
 //! ledger's), forgetting the links of unsent emails after an hour and the
 //! rosters nobody invited after a week, ending courses whose term is
 //! over (their unused credit going back to
-//! the institution, again until requests in flight are done), and checking
+//! the institution, again until requests in flight are done), rolling
+//! each day's usage up for the staff dashboard once it is over, and checking
 //! what to notify people of (low balances, expiring credit, spent caps and
 //! budgets). Webhook deliveries have a loop of their own, every few
 //! seconds (`crate::webhooks`).
@@ -11,6 +12,7 @@ use std::time::Duration;
 
 use anyhow::bail;
 use app::server::ledger;
+use app::server::services::{cohorts, notifications, outbox, overview, rosters};
 use sqlx::PgPool;
 
 /// How often the server runs the ledger jobs.
@@ -28,50 +30,38 @@ pub fn spawn(pool: PgPool) {
             if pool.is_closed() {
                 return;
             }
-            let ledger = run_ledger_jobs(&pool).await;
-            crate::metrics::job_ran("ledger", ledger.is_ok());
-            if let Err(error) = ledger {
-                tracing::error!(
-                    error = format!("{error:#}"),
-                    "ledger jobs failed; retrying next round"
-                );
+            ran("ledger", run_ledger_jobs(&pool).await);
+            ran("outbox_forget_links", outbox::forget_secrets(&pool).await);
+            ran("roster_drafts_prune", rosters::prune_drafts(&pool).await);
+            let ended = ran("courses_end_terms", cohorts::run_due(&pool).await);
+            if let Some(ended) = ended.filter(|n| *n > 0) {
+                tracing::info!(ended, "courses whose term is over ended");
             }
-            let forgotten = app::server::services::outbox::forget_secrets(&pool).await;
-            crate::metrics::job_ran("outbox_forget_links", forgotten.is_ok());
-            if let Err(error) = forgotten {
-                tracing::error!(%error, "forgetting old email links failed; retrying next round");
-            }
-            let pruned = app::server::services::rosters::prune_drafts(&pool).await;
-            crate::metrics::job_ran("roster_drafts_prune", pruned.is_ok());
-            if let Err(error) = pruned {
-                tracing::error!(%error, "forgetting old roster drafts failed; retrying next round");
-            }
-            let ended = app::server::services::cohorts::run_due(&pool).await;
-            crate::metrics::job_ran("courses_end_terms", ended.is_ok());
-            match ended {
-                Ok(0) => {}
-                Ok(ended) => tracing::info!(ended, "courses whose term is over ended"),
-                Err(error) => {
-                    tracing::error!(%error, "ending courses failed; retrying next round");
-                }
+            let rolled = ran("usage_roll_up", overview::roll_up_usage(&pool).await);
+            if let Some(days) = rolled.filter(|n| *n > 0) {
+                tracing::info!(days, "platform usage rolled up");
             }
             // After the ledger's round: expiry and released holds have
             // settled the balances it reads.
-            let checked = app::server::services::notifications::check(&pool).await;
-            crate::metrics::job_ran("notifications_check", checked.is_ok());
-            match checked {
-                Ok(checked) if checked.notified > 0 || checked.webhooks > 0 => tracing::info!(
+            let checked = ran("notifications_check", notifications::check(&pool).await);
+            if let Some(checked) = checked.filter(|c| c.notified > 0 || c.webhooks > 0) {
+                tracing::info!(
                     notified = checked.notified,
                     webhooks = checked.webhooks,
                     "notifications checked"
-                ),
-                Ok(_) => {}
-                Err(error) => {
-                    tracing::error!(%error, "checking notifications failed; retrying next round");
-                }
+                );
             }
         }
     });
+}
+
+/// Counts a round of `job` in the metrics and logs its failure (it is
+/// tried again next round); what it returned, when it worked.
+fn ran<T, E: std::fmt::Debug>(job: &'static str, result: Result<T, E>) -> Option<T> {
+    crate::metrics::job_ran(job, result.is_ok());
+    result
+        .map_err(|error| tracing::error!(job, ?error, "a periodic job failed; retrying next round"))
+        .ok()
 }
 
 /// One round: release holds past their TTL, then expire lapsed lots.

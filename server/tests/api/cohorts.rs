@@ -14,7 +14,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::helpers::{
-    create_course, create_institution, create_user, fund_course, open_course, page, posted_ok,
+    create_course, create_institution, create_user, fund_course, open_course, page,
     set_institution_staff, signed_in, spawn_app, NewCourse, TestApp,
 };
 
@@ -77,15 +77,6 @@ async fn person(app: &TestApp, email: &str) -> Client {
     signed_in(app, email).await
 }
 
-async fn call(app: &TestApp, client: &Client, endpoint: &str, form: &[(&str, &str)]) -> Response {
-    app.post_form_with(client, &format!("/api/{endpoint}"), form)
-        .await
-}
-
-async fn ok(app: &TestApp, client: &Client, endpoint: &str, form: &[(&str, &str)]) -> Value {
-    posted_ok(app, client, &format!("/api/{endpoint}"), form).await
-}
-
 /// The status and JSON error of a call that must fail.
 async fn failed(
     app: &TestApp,
@@ -93,7 +84,7 @@ async fn failed(
     endpoint: &str,
     form: &[(&str, &str)],
 ) -> (u16, Value) {
-    TestApp::error_of(call(app, client, endpoint, form).await).await
+    TestApp::error_of(app.call(client, endpoint, form).await).await
 }
 
 /// The message of a refusal (403 `Refused`).
@@ -130,7 +121,7 @@ fn invalid(error: &(u16, Value)) -> Vec<(String, String)> {
 
 /// Joins the course with `code` as `client`; what it says.
 async fn join(app: &TestApp, client: &Client, code: &str) -> String {
-    ok(app, client, "join_course", &[("code", code)])
+    app.call_ok(client, "join_course", &[("code", code)])
         .await
         .as_str()
         .expect("a message")
@@ -139,12 +130,13 @@ async fn join(app: &TestApp, client: &Client, code: &str) -> String {
 
 /// The course's console as `client` (one who runs it) sees it.
 async fn console(app: &TestApp, client: &Client, slug: &str) -> Value {
-    ok(app, client, "get_cohort", &[("slug", slug)]).await
+    app.call_ok(client, "get_cohort", &[("slug", slug)]).await
 }
 
 /// The institution's dashboard as one of its staff sees it.
 async fn institution(app: &TestApp, client: &Client) -> Value {
-    ok(app, client, "get_institution", &[("slug", UNI)]).await
+    app.call_ok(client, "get_institution", &[("slug", UNI)])
+        .await
 }
 
 /// The student of the console whose address is `email`.
@@ -159,7 +151,7 @@ fn student<'a>(console: &'a Value, email: &str) -> &'a Value {
 
 /// The caller's courses.
 async fn my_courses(app: &TestApp, client: &Client) -> Vec<Value> {
-    ok(app, client, "my_courses", &[])
+    app.call_ok(client, "my_courses", &[])
         .await
         .as_array()
         .expect("courses")
@@ -194,7 +186,9 @@ async fn an_institutions_pool_and_courses_are_shown_to_its_staff_and_to_nobody_e
     let uni = uni(&app).await;
 
     // Lab staff see it in their list with its pool and domain.
-    let listed = ok(&app, &uni.admin, "admin_list_institutions", &[]).await;
+    let listed = app
+        .call_ok(&uni.admin, "admin_list_institutions", &[])
+        .await;
     let row = listed["institutions"]
         .as_array()
         .expect("institutions")
@@ -326,8 +320,8 @@ async fn a_coordinator_sees_what_a_course_needs_funds_it_once_per_key_opens_it_a
         ("amount", "100"),
         ("idempotency_key", &key),
     ];
-    assert_eq!(ok(&app, prof, "fund_cohort", &fund).await, true);
-    assert_eq!(ok(&app, prof, "fund_cohort", &fund).await, false);
+    assert_eq!(app.call_ok(prof, "fund_cohort", &fund).await, true);
+    assert_eq!(app.call_ok(prof, "fund_cohort", &fund).await, false);
     assert_eq!(console(&app, prof, &slug).await["pool"], 100 * C);
     assert_eq!(institution(&app, prof).await["pool"], 900 * C);
     let moves: i64 = sqlx::query_scalar(
@@ -370,7 +364,8 @@ async fn a_coordinator_sees_what_a_course_needs_funds_it_once_per_key_opens_it_a
 
     // A new code: the old one no longer joins anyone, the new one does
     // (typed in lower case, with a hyphen).
-    let new_code = ok(&app, prof, "rotate_join_code", &[("slug", &slug)])
+    let new_code = app
+        .call_ok(prof, "rotate_join_code", &[("slug", &slug)])
         .await
         .as_str()
         .expect("the new code")
@@ -593,13 +588,9 @@ async fn checking_a_roster_flags_repeats_bad_and_foreign_addresses_and_students_
                   eve@gmail.example,Eve,E4\n\
                   ,Nobody,N5\n\
                   cy@uni.edu,Cy,C6\n";
-    let report = ok(
-        &app,
-        prof,
-        "check_roster",
-        &[("slug", &slug), ("roster", roster)],
-    )
-    .await;
+    let report = app
+        .call_ok(prof, "check_roster", &[("slug", &slug), ("roster", roster)])
+        .await;
     let rows: Vec<(String, String, bool, bool)> = report["rows"]
         .as_array()
         .expect("rows")
@@ -663,13 +654,13 @@ async fn uploading_a_roster_again_invites_nobody_twice(pool: PgPool) {
     let prof = &uni.coordinator;
     let (slug, code) = open(&app, prof, &course("ML101", "10", "30"), "100").await;
     let roster = "email,name\nbob@uni.edu,Bob\ncarol@uni.edu,Carol\nBOB@uni.edu,Bob\n";
-    let report = ok(
-        &app,
-        prof,
-        "upload_roster",
-        &[("slug", &slug), ("roster", roster)],
-    )
-    .await;
+    let report = app
+        .call_ok(
+            prof,
+            "upload_roster",
+            &[("slug", &slug), ("roster", roster)],
+        )
+        .await;
     assert_eq!(report["invited"], 2, "{report}");
     for email in ["bob@uni.edu", "carol@uni.edu"] {
         let sent = emails(&app, email, "Join Course ML101 (ML101) on Lab Portal").await;
@@ -693,13 +684,13 @@ async fn uploading_a_roster_again_invites_nobody_twice(pool: PgPool) {
 
     // Again, with one more address: only that one is invited.
     let roster = format!("{roster}dave@uni.edu,Dave\n");
-    let report = ok(
-        &app,
-        prof,
-        "upload_roster",
-        &[("slug", &slug), ("roster", &roster)],
-    )
-    .await;
+    let report = app
+        .call_ok(
+            prof,
+            "upload_roster",
+            &[("slug", &slug), ("roster", &roster)],
+        )
+        .await;
     assert_eq!(report["invited"], 1, "{report}");
     for (email, count) in [
         ("bob@uni.edu", 1),
@@ -725,13 +716,13 @@ async fn a_student_invited_by_roster_who_signs_up_with_that_address_is_matched_t
     let prof = &uni.coordinator;
     let (slug, _) = open(&app, prof, &course("ML101", "10", "30"), "100").await;
     let roster = "email,name,student_id\nCarol@uni.edu,Carol Chen,A0123\n";
-    let report = ok(
-        &app,
-        prof,
-        "upload_roster",
-        &[("slug", &slug), ("roster", roster)],
-    )
-    .await;
+    let report = app
+        .call_ok(
+            prof,
+            "upload_roster",
+            &[("slug", &slug), ("roster", roster)],
+        )
+        .await;
     assert_eq!(report["invited"], 1);
     let invitation = emails(&app, "carol@uni.edu", "Join Course ML101").await;
     let link = invitation
@@ -783,13 +774,13 @@ async fn chat(app: &TestApp, key: &str) -> Response {
 
 /// A new key of `client`'s, billed to `bill_to` (empty: their own credit).
 async fn key(app: &TestApp, client: &Client, bill_to: &str) -> String {
-    let created = ok(
-        app,
-        client,
-        "create_api_key",
-        &[("name", "coursework"), ("bill_to", bill_to)],
-    )
-    .await;
+    let created = app
+        .call_ok(
+            client,
+            "create_api_key",
+            &[("name", "coursework"), ("bill_to", bill_to)],
+        )
+        .await;
     created["key"].as_str().expect("the key").to_owned()
 }
 
@@ -834,7 +825,7 @@ async fn spent_by(app: &TestApp, account: Uuid) -> i64 {
 
 /// What `client`'s own account holds (available).
 async fn own_credit(app: &TestApp, client: &Client) -> Value {
-    ok(app, client, "my_balance", &[]).await["available"].clone()
+    app.call_ok(client, "my_balance", &[]).await["available"].clone()
 }
 
 #[sqlx::test(migrations = false)]
@@ -852,7 +843,7 @@ async fn a_course_key_spends_the_allocation_only_and_top_ups_add_to_it_once(pool
         ("reason", "Her own credit"),
         ("idempotency_key", &Uuid::now_v7().to_string()),
     ];
-    ok(&app, &uni.admin, "admin_grant_credits", &grant).await;
+    app.call_ok(&uni.admin, "admin_grant_credits", &grant).await;
     assert_eq!(own_credit(&app, &ann).await, 5 * C);
     let course_key = key(&app, &ann, &format!("course:{slug}")).await;
 
@@ -895,8 +886,8 @@ async fn a_course_key_spends_the_allocation_only_and_top_ups_add_to_it_once(pool
         ("amount", "0.001"),
         ("idempotency_key", &top_up),
     ];
-    assert_eq!(ok(&app, prof, "top_up_students", &one).await, 1);
-    assert_eq!(ok(&app, prof, "top_up_students", &one).await, 0);
+    assert_eq!(app.call_ok(prof, "top_up_students", &one).await, 1);
+    assert_eq!(app.call_ok(prof, "top_up_students", &one).await, 0);
     let mine = my_courses(&app, &ann).await;
     assert_eq!(mine[0]["allocated"], 2000);
     assert_eq!(mine[0]["remaining"], 2000 - spent);
@@ -915,8 +906,8 @@ async fn a_course_key_spends_the_allocation_only_and_top_ups_add_to_it_once(pool
         ("amount", "0.002"),
         ("idempotency_key", &Uuid::now_v7().to_string()),
     ];
-    assert_eq!(ok(&app, prof, "top_up_students", &all).await, 2);
-    assert_eq!(ok(&app, prof, "top_up_students", &all).await, 0);
+    assert_eq!(app.call_ok(prof, "top_up_students", &all).await, 2);
+    assert_eq!(app.call_ok(prof, "top_up_students", &all).await, 0);
     assert_eq!(console(&app, prof, &slug).await["pool"], pool_before - 4000);
     assert_eq!(my_courses(&app, &bob).await[0]["allocated"], 3000);
     assert_eq!(my_courses(&app, &ann).await[0]["allocated"], 4000);
@@ -954,7 +945,7 @@ async fn the_end_of_term_stops_course_keys_and_gives_the_unused_credit_back(pool
         ("reason", "Her own credit"),
         ("idempotency_key", &Uuid::now_v7().to_string()),
     ];
-    ok(&app, &uni.admin, "admin_grant_credits", &grant).await;
+    app.call_ok(&uni.admin, "admin_grant_credits", &grant).await;
     let course_key = key(&app, &ann, &format!("course:{slug}")).await;
     let own_key = key(&app, &ann, "").await;
     for _ in 0..2 {
@@ -965,7 +956,8 @@ async fn the_end_of_term_stops_course_keys_and_gives_the_unused_credit_back(pool
     assert!(spent > 0);
     assert_eq!(institution(&app, prof).await["pool"], 995 * C);
 
-    ok(&app, prof, "end_cohort_term", &[("slug", &slug)]).await;
+    app.call_ok(prof, "end_cohort_term", &[("slug", &slug)])
+        .await;
 
     // Her course key stops (within the key cache's few seconds), saying
     // why; her own goes on.
@@ -1032,7 +1024,7 @@ async fn the_end_of_term_stops_course_keys_and_gives_the_unused_credit_back(pool
     assert_eq!(mine[0]["allocated"], C);
     assert_eq!(mine[0]["remaining"], 0);
     assert_eq!(mine[0]["days_left"], Value::Null);
-    let usage = ok(&app, &ann, "my_usage", &[("status", "ok")]).await;
+    let usage = app.call_ok(&ann, "my_usage", &[("status", "ok")]).await;
     assert_eq!(
         usage["requests"]["total"], 3,
         "two on the course, one her own"
@@ -1054,6 +1046,7 @@ async fn the_end_of_term_stops_course_keys_and_gives_the_unused_credit_back(pool
     let error = failed(&app, &cy, "join_course", &[("code", &code)]).await;
     assert!(refused(&error).contains("not open"), "{error:?}");
     // Ending it again changes nothing.
-    ok(&app, prof, "end_cohort_term", &[("slug", &slug)]).await;
+    app.call_ok(prof, "end_cohort_term", &[("slug", &slug)])
+        .await;
     assert_eq!(institution(&app, prof).await["pool"], 1000 * C - spent);
 }

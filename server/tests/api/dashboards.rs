@@ -524,3 +524,93 @@ async fn the_platform_dashboard_counts_what_happened_and_refuses_developers(pool
     assert_eq!(redirected.status(), 303);
     assert_eq!(redirected.headers()["location"], "/signin?next=/admin");
 }
+
+/// `(model, requests, input tokens, credits)` per model used over the
+/// platform dashboard's 30 days, sorted.
+async fn platform_usage(app: &TestApp, admin: &Client) -> Vec<(String, i64, i64, i64)> {
+    let overview = ok_json(app.post_form_with(admin, "/api/admin_overview", &[]).await).await;
+    let mut models: Vec<(String, i64, i64, i64)> = overview["models"]
+        .as_array()
+        .expect("models")
+        .iter()
+        .filter(|m| m["requests"].as_i64() != Some(0))
+        .map(|m| {
+            (
+                m["model"].as_str().expect("model").to_owned(),
+                m["requests"].as_i64().expect("requests"),
+                m["input_tokens"].as_i64().expect("tokens"),
+                m["credits"].as_i64().expect("credits"),
+            )
+        })
+        .collect();
+    models.sort();
+    models
+}
+
+#[sqlx::test(migrations = false)]
+async fn days_that_are_over_are_rolled_up_once_and_the_dashboard_reads_the_same(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    create_user(&app, "staff@lab.example", "admin").await;
+    let admin = signed_in(&app, "staff@lab.example").await;
+    let (_, dev) = developer(&app, "dev@example.org").await;
+    let key = id_of(&create_key(&app, &dev, "key").await);
+    // Records of today, of yesterday, of last week and of before the
+    // dashboard's 30 days; as if none had been rolled up yet.
+    for (model, hours_ago, credits) in [
+        ("lab-chat", 0, 1_000),
+        ("lab-chat", 26, 2_000),
+        ("lab-chat", 7 * 24, 300),
+        ("lab-embed", 7 * 24, 40),
+        ("lab-embed", 10 * 24, 5),
+        ("lab-chat", 40 * 24, 7),
+    ] {
+        record(&app, &key, model, hours_ago, credits).await;
+    }
+    sqlx::query("update platform_usage_rolled set through = (now() at time zone 'UTC')::date - 60")
+        .execute(&app.pool)
+        .await
+        .expect("nothing rolled up");
+    let live = platform_usage(&app, &admin).await;
+    assert_eq!(
+        live,
+        [
+            ("lab-chat".to_owned(), 3, 30, 3_300),
+            ("lab-embed".to_owned(), 2, 20, 45),
+        ]
+    );
+
+    // The round rolls every day up to the day before yesterday or
+    // yesterday (an hour into today), once.
+    let rolled = app::server::services::overview::roll_up_usage(&app.pool)
+        .await
+        .expect("roll up");
+    assert!((58..=59).contains(&rolled), "{rolled}");
+    let again = app::server::services::overview::roll_up_usage(&app.pool)
+        .await
+        .expect("roll up");
+    assert_eq!(again, 0);
+    let days: Vec<(String, i64, i64)> = sqlx::query_as(
+        "select model, requests, credits from platform_usage_daily
+         where day >= (now() at time zone 'UTC')::date - 60 order by day, model",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .expect("rollup");
+    assert!(
+        days.contains(&("lab-chat".to_owned(), 1, 7)),
+        "the day 40 days ago: {days:?}"
+    );
+    assert!(days.contains(&("lab-embed".to_owned(), 1, 40)), "{days:?}");
+    assert!(
+        !days.iter().any(|(_, _, credits)| *credits == 1_000),
+        "today is not over: {days:?}"
+    );
+    // The dashboard reads the same numbers, now mostly from the rollup.
+    assert_eq!(platform_usage(&app, &admin).await, live);
+    // A request recorded now still counts at once.
+    record(&app, &key, "lab-chat", 0, 10).await;
+    assert_eq!(
+        platform_usage(&app, &admin).await[0],
+        ("lab-chat".to_owned(), 4, 40, 3_310)
+    );
+}

@@ -136,6 +136,27 @@ impl TestApp {
         );
     }
 
+    /// Calls the server function `endpoint` (under `/api/`) from `client`.
+    pub async fn call(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        self.post_form_with(client, &format!("/api/{endpoint}"), form)
+            .await
+    }
+
+    /// The JSON answer of a server function call that must succeed.
+    pub async fn call_ok(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> serde_json::Value {
+        posted_ok(self, client, &format!("/api/{endpoint}"), form).await
+    }
+
     /// The JSON error of a failed server function call.
     pub async fn error_of(response: reqwest::Response) -> (u16, serde_json::Value) {
         let status = response.status().as_u16();

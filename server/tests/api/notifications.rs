@@ -11,7 +11,7 @@ use app::server::ledger::{self, Grant, Memo, Owner};
 use app::server::services::notifications::{check, Checked};
 use futures_util::stream::{self, StreamExt};
 use hmac::{Hmac, Mac};
-use reqwest::{Client, Response};
+use reqwest::Client;
 use serde_json::{json, Value};
 use sha2::Sha256;
 use sqlx::PgPool;
@@ -21,20 +21,6 @@ use crate::helpers::{page, spawn_app, spawn_app_with_private_webhooks, TestApp};
 use crate::organizations::{create_org, invitation_token, person};
 
 const SLUG: &str = "acme-labs";
-
-async fn call(app: &TestApp, client: &Client, endpoint: &str, form: &[(&str, &str)]) -> Response {
-    app.post_form_with(client, &format!("/api/{endpoint}"), form)
-        .await
-}
-
-/// The JSON answer of a call that must succeed.
-async fn ok(app: &TestApp, client: &Client, endpoint: &str, form: &[(&str, &str)]) -> Value {
-    let response = call(app, client, endpoint, form).await;
-    let status = response.status();
-    let text = response.text().await.expect("body");
-    assert_eq!(status, 200, "{endpoint}: {text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
 
 /// Grants `micros` to `owner`'s account, expiring at `expires_at`; the
 /// account's id.
@@ -69,17 +55,17 @@ async fn grant(
 /// A key of `client`'s (billed to `bill_to`: "" for their own credit),
 /// with `spend_cap` in credits ("" for none); its id and plaintext.
 async fn key(app: &TestApp, client: &Client, bill_to: &str, spend_cap: &str) -> (Uuid, String) {
-    let created = ok(
-        app,
-        client,
-        "create_api_key",
-        &[
-            ("name", "notified"),
-            ("bill_to", bill_to),
-            ("spend_cap", spend_cap),
-        ],
-    )
-    .await;
+    let created = app
+        .call_ok(
+            client,
+            "create_api_key",
+            &[
+                ("name", "notified"),
+                ("bill_to", bill_to),
+                ("spend_cap", spend_cap),
+            ],
+        )
+        .await;
     let id = Uuid::parse_str(created["id"].as_str().expect("id")).expect("a key id");
     (id, created["key"].as_str().expect("the key").to_owned())
 }
@@ -245,8 +231,7 @@ async fn a_low_balance_is_told_once_under_concurrent_spending_and_again_after_a_
 /// Invites `email` as a member of [`SLUG`] (by `owner`) and accepts; their
 /// id and browser.
 async fn member(app: &TestApp, owner: &Client, email: &str) -> (Uuid, Client) {
-    ok(
-        app,
+    app.call_ok(
         owner,
         "invite_member",
         &[("slug", SLUG), ("email", email), ("role", "member")],
@@ -254,7 +239,8 @@ async fn member(app: &TestApp, owner: &Client, email: &str) -> (Uuid, Client) {
     .await;
     let token = invitation_token(app, email).await;
     let (id, client) = person(app, email).await;
-    ok(app, &client, "accept_invitation", &[("token", &token)]).await;
+    app.call_ok(&client, "accept_invitation", &[("token", &token)])
+        .await;
     (id, client)
 }
 
@@ -276,8 +262,7 @@ async fn a_members_budget_is_told_at_50_80_and_100_percent_once_each_per_period(
     grant(&app, Owner::Organization(team), 10_000_000, None).await;
     let (ann, ann_browser) = member(&app, &owner, "ann@acme.test").await;
     let ann_text = ann.to_string();
-    ok(
-        &app,
+    app.call_ok(
         &owner,
         "set_member_budget",
         &[
@@ -289,8 +274,7 @@ async fn a_members_budget_is_told_at_50_80_and_100_percent_once_each_per_period(
     )
     .await;
     // The owner's webhook hears each crossing too (queued by the check).
-    ok(
-        &app,
+    app.call_ok(
         &owner,
         "add_org_webhook",
         &[
@@ -361,6 +345,70 @@ async fn a_members_budget_is_told_at_50_80_and_100_percent_once_each_per_period(
         })
         .collect();
     assert_eq!(percents, [&json!(50), &json!(80), &json!(100)]);
+
+    // A new period starts over. The budget is raised so requests go
+    // through again, and the clock moved into the next month, where Ann
+    // has spent 60 % and then 85 % of it: 50 and 80 are told again, under
+    // the new period's key.
+    app.call_ok(
+        &owner,
+        "set_member_budget",
+        &[
+            ("slug", SLUG),
+            ("user_id", &ann_text),
+            ("amount", "0.1"),
+            ("period", "month"),
+        ],
+    )
+    .await;
+    let later = {
+        let at = time::OffsetDateTime::from_unix_timestamp(period_start).expect("the start")
+            + time::Duration::days(40);
+        let at = at
+            .format(&time::format_description::well_known::Rfc3339)
+            .expect("a time");
+        let options = (*app.pool.connect_options())
+            .clone()
+            .options([("lab.now", at.as_str())]);
+        sqlx::postgres::PgPoolOptions::new()
+            .max_connections(2)
+            .connect_lazy_with(options)
+    };
+    let next_start: i64 = sqlx::query_scalar(
+        "select extract(epoch from budget_period_start('month', 'Asia/Singapore', lab_now()))::bigint",
+    )
+    .fetch_one(&later)
+    .await
+    .expect("the next period");
+    assert!(next_start > period_start, "{next_start} <= {period_start}");
+    for spent in [60_000_i64, 85_000] {
+        sqlx::query(
+            "insert into member_budget_periods (team_id, user_id, period_start, spent)
+             values ($1, $2, to_timestamp($3), $4)
+             on conflict (team_id, user_id, period_start) do update set spent = excluded.spent",
+        )
+        .bind(team)
+        .bind(ann)
+        .bind(next_start as f64)
+        .bind(spent)
+        .execute(&app.pool)
+        .await
+        .expect("the next period's spending");
+        assert_eq!(chat(&app, &key).await, 200);
+        check(&later).await.expect("check");
+        check(&later).await.expect("check");
+    }
+    assert_eq!(
+        budget_percents(&app, ann).await,
+        ["50", "80", "100", "50", "80"]
+    );
+    let newest = stored(&app, ann)
+        .await
+        .into_iter()
+        .rfind(|(kind, _, _)| kind == "budget_threshold")
+        .expect("a budget notification");
+    assert_eq!(newest.1, format!("budget:{team}:{ann}:{next_start}:80"));
+    assert_eq!(budget_percents(&app, owner_id).await.len(), 5);
 }
 
 #[sqlx::test(migrations = false)]
@@ -412,9 +460,10 @@ async fn credit_expiring_within_a_week_is_told_once_per_lot_as_each_person_chose
         (&cy_browser, everything_but("credits_expiring", false)),
     ] {
         let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        ok(&app, browser, "save_notification_settings", &form).await;
+        app.call_ok(browser, "save_notification_settings", &form)
+            .await;
     }
-    let settings = ok(&app, &cy_browser, "notification_settings", &[]).await;
+    let settings = app.call_ok(&cy_browser, "notification_settings", &[]).await;
     let expiring = settings["kinds"]
         .as_array()
         .expect("kinds")
@@ -462,20 +511,20 @@ async fn credit_expiring_within_a_week_is_told_once_per_lot_as_each_person_chose
     );
     assert_eq!(emails(&app, "cy@lab.test", "%credits expire soon").await, 0);
     // Cy sees none of it, not even in the count.
-    let cy_list = ok(&app, &cy_browser, "my_notifications", &[]).await;
+    let cy_list = app.call_ok(&cy_browser, "my_notifications", &[]).await;
     assert_eq!(cy_list["notifications"]["total"], 0);
     assert_eq!(
-        ok(&app, &cy_browser, "unread_notifications", &[]).await,
+        app.call_ok(&cy_browser, "unread_notifications", &[]).await,
         json!(0)
     );
     // A threshold that does not parse is the field's error.
-    let response = call(
-        &app,
-        &cy_browser,
-        "save_notification_settings",
-        &[("low_balance_threshold", "lots")],
-    )
-    .await;
+    let response = app
+        .call(
+            &cy_browser,
+            "save_notification_settings",
+            &[("low_balance_threshold", "lots")],
+        )
+        .await;
     let (status, body) = TestApp::error_of(response).await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["Validation"][0]["field"], "low_balance_threshold");
@@ -517,7 +566,7 @@ async fn the_bell_counts_and_nobody_opens_anyone_elses_notifications(pool: PgPoo
         "{bob_html}"
     );
 
-    let list = ok(&app, &ann_browser, "my_notifications", &[]).await;
+    let list = app.call_ok(&ann_browser, "my_notifications", &[]).await;
     assert_eq!(list["unread"], 2);
     let items = list["notifications"]["items"].as_array().expect("items");
     assert_eq!(items.len(), 2);
@@ -532,16 +581,18 @@ async fn the_bell_counts_and_nobody_opens_anyone_elses_notifications(pool: PgPoo
     assert!(listed.contains("Mark all read"), "{listed}");
 
     // Bob cannot open, or even see, Ann's: by id too.
-    let (status, body) =
-        TestApp::error_of(call(&app, &bob_browser, "open_notification", &[("id", &id)]).await)
-            .await;
+    let (status, body) = TestApp::error_of(
+        app.call(&bob_browser, "open_notification", &[("id", &id)])
+            .await,
+    )
+    .await;
     assert_eq!(
         (status, body),
         (404, json!({"NotFound": "There is no such notification."}))
     );
     let bob_page = page(&app, &bob_browser, &format!("/notifications/{id}")).await;
     assert_eq!(bob_page.status(), 404);
-    let bob_list = ok(&app, &bob_browser, "my_notifications", &[]).await;
+    let bob_list = app.call_ok(&bob_browser, "my_notifications", &[]).await;
     assert_eq!(bob_list["notifications"]["total"], 0);
     assert_eq!(list_unread(&app, &ann_browser).await, 2);
 
@@ -587,7 +638,7 @@ async fn the_bell_counts_and_nobody_opens_anyone_elses_notifications(pool: PgPoo
 }
 
 async fn list_unread(app: &TestApp, client: &Client) -> i64 {
-    ok(app, client, "unread_notifications", &[])
+    app.call_ok(client, "unread_notifications", &[])
         .await
         .as_i64()
         .expect("a count")
@@ -675,22 +726,21 @@ async fn a_webhook_delivery_is_signed_retried_after_a_failure_and_logged(pool: P
     let (url, received) = receiver().await;
     let (_, owner) = person(&app, "owner@acme.test").await;
     let team = create_org(&app, &owner, SLUG, "UTC").await;
-    let added = ok(
-        &app,
-        &owner,
-        "add_org_webhook",
-        &[("slug", SLUG), ("url", &url), ("event_balance_low", "on")],
-    )
-    .await;
+    let added = app
+        .call_ok(
+            &owner,
+            "add_org_webhook",
+            &[("slug", SLUG), ("url", &url), ("event_balance_low", "on")],
+        )
+        .await;
     let secret = added["secret"].as_str().expect("the secret").to_owned();
     let webhook = added["webhook_id"].as_str().expect("the id").to_owned();
     // Shown once: the page does not show it again.
-    let page_view = ok(&app, &owner, "org_webhooks", &[("slug", SLUG)]).await;
+    let page_view = app.call_ok(&owner, "org_webhooks", &[("slug", SLUG)]).await;
     assert_eq!(page_view["new_secret"], Value::Null);
     assert_eq!(page_view["webhooks"][0]["events"], json!(["balance.low"]));
 
-    ok(
-        &app,
+    app.call_ok(
         &owner,
         "send_org_webhook_test",
         &[("slug", SLUG), ("webhook_id", &webhook)],
@@ -735,7 +785,7 @@ async fn a_webhook_delivery_is_signed_retried_after_a_failure_and_logged(pool: P
     );
 
     // The log shows both answers.
-    let log = ok(&app, &owner, "org_webhooks", &[("slug", SLUG)]).await;
+    let log = app.call_ok(&owner, "org_webhooks", &[("slug", SLUG)]).await;
     let delivery = &log["deliveries"][0];
     assert_eq!(delivery["status"], "Delivered");
     assert_eq!(delivery["attempts"], 2);
@@ -776,7 +826,7 @@ async fn a_webhook_delivery_is_signed_retried_after_a_failure_and_logged(pool: P
     assert_eq!(payload["data"]["last_grant"]["micros"], 10_000);
 
     // Every change is in the organization's audit trail.
-    let audit = ok(&app, &owner, "org_audit", &[("slug", SLUG)]).await;
+    let audit = app.call_ok(&owner, "org_audit", &[("slug", SLUG)]).await;
     let actions: Vec<&str> = audit["entries"]["items"]
         .as_array()
         .expect("entries")
@@ -785,8 +835,7 @@ async fn a_webhook_delivery_is_signed_retried_after_a_failure_and_logged(pool: P
         .filter(|a| a.starts_with("webhook."))
         .collect();
     assert_eq!(actions, ["webhook.test", "webhook.create"]);
-    ok(
-        &app,
+    app.call_ok(
         &owner,
         "set_org_webhook_active",
         &[
@@ -796,8 +845,7 @@ async fn a_webhook_delivery_is_signed_retried_after_a_failure_and_logged(pool: P
         ],
     )
     .await;
-    ok(
-        &app,
+    app.call_ok(
         &owner,
         "delete_org_webhook",
         &[("slug", SLUG), ("webhook_id", &webhook)],
@@ -819,8 +867,7 @@ async fn webhooks_reach_only_public_https_addresses_and_only_owners_manage_them(
         let owner = owner.clone();
         let app = &app;
         async move {
-            call(
-                app,
+            app.call(
                 &owner,
                 "add_org_webhook",
                 &[("slug", SLUG), ("url", url), ("event_balance_low", "on")],
@@ -833,8 +880,7 @@ async fn webhooks_reach_only_public_https_addresses_and_only_owners_manage_them(
     assert_eq!(body["Validation"][0]["field"], "url");
     assert_eq!(body["Validation"][0]["message"], "Use an https:// URL.");
     let (status, body) = TestApp::error_of(
-        call(
-            &app,
+        app.call(
             &owner,
             "add_org_webhook",
             &[("slug", SLUG), ("url", "https://hooks.example.com/")],
@@ -853,8 +899,7 @@ async fn webhooks_reach_only_public_https_addresses_and_only_owners_manage_them(
         let added = add(url).await;
         assert_eq!(added.status(), 200);
         let id: Value = added.json().await.expect("json");
-        ok(
-            &app,
+        app.call_ok(
             &owner,
             "send_org_webhook_test",
             &[
@@ -881,8 +926,7 @@ async fn webhooks_reach_only_public_https_addresses_and_only_owners_manage_them(
 
     // Admins and members of the organization are refused; outsiders learn
     // nothing.
-    ok(
-        &app,
+    app.call_ok(
         &owner,
         "invite_member",
         &[
@@ -894,12 +938,13 @@ async fn webhooks_reach_only_public_https_addresses_and_only_owners_manage_them(
     .await;
     let token = invitation_token(&app, "ada@acme.test").await;
     let (_, ada) = person(&app, "ada@acme.test").await;
-    ok(&app, &ada, "accept_invitation", &[("token", &token)]).await;
+    app.call_ok(&ada, "accept_invitation", &[("token", &token)])
+        .await;
     let (status, body) =
-        TestApp::error_of(call(&app, &ada, "org_webhooks", &[("slug", SLUG)]).await).await;
+        TestApp::error_of(app.call(&ada, "org_webhooks", &[("slug", SLUG)]).await).await;
     assert_eq!((status, body), (403, json!("Forbidden")));
     let (_, outsider) = person(&app, "eve@else.test").await;
     let (status, _) =
-        TestApp::error_of(call(&app, &outsider, "org_webhooks", &[("slug", SLUG)]).await).await;
+        TestApp::error_of(app.call(&outsider, "org_webhooks", &[("slug", SLUG)]).await).await;
     assert_eq!(status, 404);
 }

@@ -22,21 +22,6 @@ use crate::helpers::{create_user, sign_in, signed_in, spawn_app, TestApp};
 const SLUG: &str = "acme-labs";
 const NO_SUCH_ORG: &str = "There is no such organization, or you are not a member of it.";
 
-/// Calls the server function `endpoint` from `client`.
-async fn call(app: &TestApp, client: &Client, endpoint: &str, form: &[(&str, &str)]) -> Response {
-    app.post_form_with(client, &format!("/api/{endpoint}"), form)
-        .await
-}
-
-/// The JSON answer of a call that must succeed.
-async fn ok(app: &TestApp, client: &Client, endpoint: &str, form: &[(&str, &str)]) -> Value {
-    let response = call(app, client, endpoint, form).await;
-    let status = response.status();
-    let text = response.text().await.expect("body");
-    assert_eq!(status, 200, "{endpoint}: {text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
-
 /// The status and JSON error of a call that must fail.
 async fn failed(
     app: &TestApp,
@@ -44,7 +29,7 @@ async fn failed(
     endpoint: &str,
     form: &[(&str, &str)],
 ) -> (u16, Value) {
-    TestApp::error_of(call(app, client, endpoint, form).await).await
+    TestApp::error_of(app.call(client, endpoint, form).await).await
 }
 
 /// The message of a `Refused` error answered with 403.
@@ -74,20 +59,20 @@ pub(crate) async fn person(app: &TestApp, email: &str) -> (Uuid, Client) {
 
 /// Creates the organization `slug` owned by `owner`'s user, in `time_zone`.
 pub(crate) async fn create_org(app: &TestApp, owner: &Client, slug: &str, time_zone: &str) -> Uuid {
-    let created = ok(
-        app,
-        owner,
-        "create_organization",
-        &[
-            ("name", "Acme Labs"),
-            ("slug", slug),
-            ("website", "https://acme.example"),
-            ("country", "SG"),
-            ("industry", "finance"),
-            ("time_zone", time_zone),
-        ],
-    )
-    .await;
+    let created = app
+        .call_ok(
+            owner,
+            "create_organization",
+            &[
+                ("name", "Acme Labs"),
+                ("slug", slug),
+                ("website", "https://acme.example"),
+                ("country", "SG"),
+                ("industry", "finance"),
+                ("time_zone", time_zone),
+            ],
+        )
+        .await;
     assert_eq!(created, json!(slug));
     sqlx::query_scalar("select id from teams where kind = 'organization' and slug = $1")
         .bind(slug)
@@ -133,8 +118,7 @@ pub(crate) async fn invitation_token(app: &TestApp, email: &str) -> String {
 
 /// Invites `email` as `role` (by `inviter`), and the emailed link's token.
 async fn invite(app: &TestApp, inviter: &Client, email: &str, role: &str) -> String {
-    ok(
-        app,
+    app.call_ok(
         inviter,
         "invite_member",
         &[("slug", SLUG), ("email", email), ("role", role)],
@@ -149,7 +133,8 @@ async fn member(app: &TestApp, owner: &Client, email: &str, role: &str) -> (Uuid
     let token = invite(app, owner, email, role).await;
     let (id, client) = person(app, email).await;
     assert_eq!(
-        ok(app, &client, "accept_invitation", &[("token", &token)]).await,
+        app.call_ok(&client, "accept_invitation", &[("token", &token)])
+            .await,
         json!(SLUG)
     );
     (id, client)
@@ -165,7 +150,8 @@ async fn role_in_db(app: &TestApp, team: Uuid, user: Uuid) -> Option<String> {
 }
 
 async fn get_org(app: &TestApp, client: &Client) -> Value {
-    ok(app, client, "get_organization", &[("slug", SLUG)]).await
+    app.call_ok(client, "get_organization", &[("slug", SLUG)])
+        .await
 }
 
 /// The member `user` as `org` (a `get_organization` answer) shows them.
@@ -202,13 +188,13 @@ async fn grant_pool(app: &TestApp, team: Uuid, credits: i64) -> Uuid {
 /// A key named `name` billed to the organization, created by `client`:
 /// its id and plaintext.
 async fn org_key(app: &TestApp, client: &Client, name: &str) -> (Uuid, String) {
-    let created = ok(
-        app,
-        client,
-        "create_api_key",
-        &[("name", name), ("bill_to", SLUG)],
-    )
-    .await;
+    let created = app
+        .call_ok(
+            client,
+            "create_api_key",
+            &[("name", name), ("bill_to", SLUG)],
+        )
+        .await;
     let id = Uuid::parse_str(created["id"].as_str().expect("id")).expect("a key id");
     (id, created["key"].as_str().expect("the key").to_owned())
 }
@@ -282,7 +268,9 @@ async fn an_invitation_is_accepted_once_by_its_own_verified_address_until_it_exp
 
     // Someone else holding the link is told whose it is.
     let (bob, bob_client) = person(&app, "bob@acme.test").await;
-    let info = ok(&app, &bob_client, "get_invitation", &[("token", &token)]).await;
+    let info = app
+        .call_ok(&bob_client, "get_invitation", &[("token", &token)])
+        .await;
     assert_eq!(info["slug"], SLUG);
     assert_eq!(info["role"], "Admin");
     assert!(
@@ -299,10 +287,13 @@ async fn an_invitation_is_accepted_once_by_its_own_verified_address_until_it_exp
 
     // The right verified address joins in the invitation's role.
     let (ann, ann_client) = person(&app, "ann@acme.test").await;
-    let info = ok(&app, &ann_client, "get_invitation", &[("token", &token)]).await;
+    let info = app
+        .call_ok(&ann_client, "get_invitation", &[("token", &token)])
+        .await;
     assert_eq!(info["refusal"], Value::Null, "{info}");
     assert_eq!(
-        ok(&app, &ann_client, "accept_invitation", &[("token", &token)]).await,
+        app.call_ok(&ann_client, "accept_invitation", &[("token", &token)])
+            .await,
         json!(SLUG)
     );
     assert_eq!(role_in_db(&app, team, ann).await.as_deref(), Some("admin"));
@@ -358,8 +349,7 @@ async fn an_invitation_is_accepted_once_by_its_own_verified_address_until_it_exp
         .as_str()
         .expect("id")
         .to_owned();
-    ok(
-        &app,
+    app.call_ok(
         &owner,
         "revoke_invitation",
         &[("slug", SLUG), ("invitation_id", &id)],
@@ -430,8 +420,7 @@ async fn verified_people_at_an_organizations_own_domain_may_join_it_and_nobody_e
     )
     .await;
     assert_eq!(invalid_fields(&error), vec!["domain"]);
-    ok(
-        &app,
+    app.call_ok(
         &owner,
         "set_org_domain",
         &[("slug", SLUG), ("domain", "example.com"), ("action", "add")],
@@ -444,18 +433,19 @@ async fn verified_people_at_an_organizations_own_domain_may_join_it_and_nobody_e
 
     // A verified address there sees it and joins as a member.
     let (dev, dev_client) = person(&app, "dev@example.com").await;
-    let mine = ok(&app, &dev_client, "my_organizations", &[]).await;
+    let mine = app.call_ok(&dev_client, "my_organizations", &[]).await;
     assert_eq!(mine["organizations"], json!([]));
     assert_eq!(
         mine["joinable"],
         json!([{"slug": SLUG, "name": "Acme Labs", "domain": "example.com"}])
     );
     assert_eq!(
-        ok(&app, &dev_client, "join_organization", &[("slug", SLUG)]).await,
+        app.call_ok(&dev_client, "join_organization", &[("slug", SLUG)])
+            .await,
         json!(SLUG)
     );
     assert_eq!(role_in_db(&app, team, dev).await.as_deref(), Some("member"));
-    let mine = ok(&app, &dev_client, "my_organizations", &[]).await;
+    let mine = app.call_ok(&dev_client, "my_organizations", &[]).await;
     assert_eq!(mine["joinable"], json!([]));
     assert_eq!(mine["organizations"][0]["slug"], SLUG);
     assert_eq!(mine["organizations"][0]["role"], "Member");
@@ -470,7 +460,9 @@ async fn verified_people_at_an_organizations_own_domain_may_join_it_and_nobody_e
         .execute(&app.pool)
         .await
         .expect("unverify");
-    let mine = ok(&app, &unverified_client, "my_organizations", &[]).await;
+    let mine = app
+        .call_ok(&unverified_client, "my_organizations", &[])
+        .await;
     assert_eq!(mine["joinable"], json!([]));
     let error = failed(
         &app,
@@ -484,7 +476,7 @@ async fn verified_people_at_an_organizations_own_domain_may_join_it_and_nobody_e
 
     // Nor can an address at another domain.
     let (outsider, outsider_client) = person(&app, "someone@elsewhere.org").await;
-    let mine = ok(&app, &outsider_client, "my_organizations", &[]).await;
+    let mine = app.call_ok(&outsider_client, "my_organizations", &[]).await;
     assert_eq!(mine["joinable"], json!([]));
     let error = failed(
         &app,
@@ -570,8 +562,7 @@ async fn the_last_owner_can_neither_leave_nor_be_demoted_and_admins_cannot_chang
     .await;
     let message = refused(&error);
     assert!(message.contains("Only owners"), "{message}");
-    ok(
-        &app,
+    app.call_ok(
         &admin,
         "set_member_budget",
         &[
@@ -598,15 +589,15 @@ async fn the_last_owner_can_neither_leave_nor_be_demoted_and_admins_cannot_chang
     assert_eq!(role_in_db(&app, team, ann).await.as_deref(), Some("member"));
 
     // With a second owner, the first may go.
-    ok(
-        &app,
+    app.call_ok(
         &owner,
         "set_member_role",
         &[("slug", SLUG), ("user_id", &ann_text), ("role", "owner")],
     )
     .await;
     assert_eq!(role_in_db(&app, team, ann).await.as_deref(), Some("owner"));
-    ok(&app, &owner, "leave_organization", &[("slug", SLUG)]).await;
+    app.call_ok(&owner, "leave_organization", &[("slug", SLUG)])
+        .await;
     assert_eq!(role_in_db(&app, team, owner_id).await, None);
     let error = failed(&app, &owner, "get_organization", &[("slug", SLUG)]).await;
     assert_eq!(error, (404, json!({ "NotFound": NO_SUCH_ORG })));
@@ -649,8 +640,7 @@ async fn removing_a_member_revokes_their_organization_keys_within_seconds(pool: 
     assert!(charged > 0);
 
     let ann_text = ann.to_string();
-    ok(
-        &app,
+    app.call_ok(
         &owner,
         "remove_member",
         &[("slug", SLUG), ("user_id", &ann_text)],
@@ -683,7 +673,7 @@ async fn removing_a_member_revokes_their_organization_keys_within_seconds(pool: 
     assert_eq!(refused_with.0, 401, "{}", refused_with.1);
     assert_eq!(refused_with.1["error"]["code"], "invalid_api_key");
 
-    let keys = ok(&app, &owner, "org_keys", &[("slug", SLUG)]).await;
+    let keys = app.call_ok(&owner, "org_keys", &[("slug", SLUG)]).await;
     assert_eq!(keys["keys"][0]["id"], key_id.to_string());
     assert_eq!(keys["keys"][0]["active"], false);
     // Nor can they bill the organization again.
@@ -726,8 +716,7 @@ async fn a_members_monthly_budget_is_refused_with_402_until_next_month_in_the_or
     let ann_text = ann.to_string();
 
     // 0.001 credits a month: a dozen small requests.
-    ok(
-        &app,
+    app.call_ok(
         &owner,
         "set_member_budget",
         &[
@@ -882,7 +871,9 @@ async fn outsiders_learn_nothing_members_manage_nothing_and_see_only_their_own_k
     // Keys: each member their own; owners all of them.
     let (ann_key, _) = org_key(&app, &ann_client, "ann-key").await;
     let (owner_key, _) = org_key(&app, &owner, "owner-key").await;
-    let listed = ok(&app, &ann_client, "org_keys", &[("slug", SLUG)]).await;
+    let listed = app
+        .call_ok(&ann_client, "org_keys", &[("slug", SLUG)])
+        .await;
     assert_eq!(listed["manages"], false);
     let names: Vec<&str> = listed["keys"]
         .as_array()
@@ -893,7 +884,7 @@ async fn outsiders_learn_nothing_members_manage_nothing_and_see_only_their_own_k
     assert_eq!(names, vec!["ann-key"]);
     assert_eq!(listed["keys"][0]["id"], ann_key.to_string());
     assert_eq!(listed["keys"][0]["creator_email"], "ann@acme.test");
-    let listed = ok(&app, &owner, "org_keys", &[("slug", SLUG)]).await;
+    let listed = app.call_ok(&owner, "org_keys", &[("slug", SLUG)]).await;
     assert_eq!(listed["manages"], true);
     let mut ids: Vec<String> = listed["keys"]
         .as_array()
@@ -979,7 +970,7 @@ async fn switch_without_javascript(
 
 /// Whom `client` acts for, as `current_user` says.
 async fn acting_for(app: &TestApp, client: &Client) -> Value {
-    let me = ok(app, client, "current_user", &[]).await;
+    let me = app.call_ok(client, "current_user", &[]).await;
     assert!(me.is_object(), "signed in: {me}");
     me["acting_for"].clone()
 }
@@ -994,12 +985,13 @@ async fn a_member_acts_for_their_organization_until_removed_and_an_outsider_neve
     let token = invite(&app, &owner, "ann@acme.test", "member").await;
     let (ann, ann_client, jar) = person_with_jar(&app, "ann@acme.test").await;
     assert_eq!(
-        ok(&app, &ann_client, "accept_invitation", &[("token", &token)]).await,
+        app.call_ok(&ann_client, "accept_invitation", &[("token", &token)])
+            .await,
         json!(SLUG)
     );
 
     // The header lists her organizations; she acts for herself at first.
-    let me = ok(&app, &ann_client, "current_user", &[]).await;
+    let me = app.call_ok(&ann_client, "current_user", &[]).await;
     assert_eq!(
         me["organizations"],
         json!([{"slug": SLUG, "name": "Acme Labs"}])
@@ -1007,13 +999,13 @@ async fn a_member_acts_for_their_organization_until_removed_and_an_outsider_neve
     assert_eq!(me["acting_for"], Value::Null);
 
     // Switching sets an HttpOnly cookie for the whole site.
-    let response = call(
-        &app,
-        &ann_client,
-        "switch_organization",
-        &[("slug", SLUG), ("back", "/keys")],
-    )
-    .await;
+    let response = app
+        .call(
+            &ann_client,
+            "switch_organization",
+            &[("slug", SLUG), ("back", "/keys")],
+        )
+        .await;
     assert_eq!(response.status(), 200);
     let cookie = set_cookie(&response, ACTING_FOR).expect("the cookie is set");
     let attributes: Vec<&str> = cookie.split("; ").collect();
@@ -1024,13 +1016,13 @@ async fn a_member_acts_for_their_organization_until_removed_and_an_outsider_neve
     assert_eq!(acting_for(&app, &ann_client).await, json!(SLUG));
 
     // An empty slug: for herself again, the cookie cleared.
-    let response = call(
-        &app,
-        &ann_client,
-        "switch_organization",
-        &[("slug", ""), ("back", "")],
-    )
-    .await;
+    let response = app
+        .call(
+            &ann_client,
+            "switch_organization",
+            &[("slug", ""), ("back", "")],
+        )
+        .await;
     assert_eq!(response.status(), 200);
     let cleared = set_cookie(&response, ACTING_FOR).expect("the cookie is cleared");
     assert!(cleared.starts_with(&format!("{ACTING_FOR}=;")), "{cleared}");
@@ -1060,31 +1052,30 @@ async fn a_member_acts_for_their_organization_until_removed_and_an_outsider_neve
     // Someone outside it cannot act for it, nor tell it from none at all.
     let (_, stranger) = person(&app, "stranger@elsewhere.org").await;
     for slug in [SLUG, "no-such-org"] {
-        let response = call(
-            &app,
-            &stranger,
-            "switch_organization",
-            &[("slug", slug), ("back", "/keys")],
-        )
-        .await;
+        let response = app
+            .call(
+                &stranger,
+                "switch_organization",
+                &[("slug", slug), ("back", "/keys")],
+            )
+            .await;
         assert_eq!(set_cookie(&response, ACTING_FOR), None, "{slug}");
         let error = TestApp::error_of(response).await;
         assert_eq!(error, (404, json!({ "NotFound": NO_SUCH_ORG })), "{slug}");
     }
-    let me = ok(&app, &stranger, "current_user", &[]).await;
+    let me = app.call_ok(&stranger, "current_user", &[]).await;
     assert_eq!(me["organizations"], json!([]));
     assert_eq!(me["acting_for"], Value::Null);
 
     // Once removed, she acts for herself though her browser still names it.
     let ann_text = ann.to_string();
-    ok(
-        &app,
+    app.call_ok(
         &owner,
         "remove_member",
         &[("slug", SLUG), ("user_id", &ann_text)],
     )
     .await;
-    let me = ok(&app, &ann_client, "current_user", &[]).await;
+    let me = app.call_ok(&ann_client, "current_user", &[]).await;
     assert_eq!(me["organizations"], json!([]));
     assert_eq!(me["acting_for"], Value::Null);
     assert_eq!(cookie_in(&app, &jar, ACTING_FOR).as_deref(), Some(SLUG));
@@ -1131,12 +1122,15 @@ async fn balance_of(app: &TestApp, account: Uuid) -> (i64, i64) {
 /// Starts a conversation with the published agent `agent` from the
 /// playground's form; its id.
 async fn start_conversation(app: &TestApp, client: &Client, agent: &str) -> Uuid {
-    let id = ok(app, client, "start_conversation", &[("slug", agent)]).await;
+    let id = app
+        .call_ok(client, "start_conversation", &[("slug", agent)])
+        .await;
     Uuid::parse_str(id.as_str().expect("the conversation's id")).expect("an id")
 }
 
 async fn get_conversation(app: &TestApp, client: &Client, id: Uuid) -> Value {
-    ok(app, client, "get_conversation", &[("id", &id.to_string())]).await
+    app.call_ok(client, "get_conversation", &[("id", &id.to_string())])
+        .await
 }
 
 /// Sends a message in conversation `id` as the page's script does: the
@@ -1214,8 +1208,7 @@ async fn a_conversation_billed_to_the_organization_spends_its_pool_within_the_me
     );
 
     // Acting for the organization, a new one bills its pool.
-    ok(
-        &app,
+    app.call_ok(
         &ann_client,
         "switch_organization",
         &[("slug", SLUG), ("back", "")],
@@ -1238,8 +1231,7 @@ async fn a_conversation_billed_to_the_organization_spends_its_pool_within_the_me
     // Billing is changed to her own credit and back; never to a team she is
     // not in, nor for a conversation that is not hers.
     let id_text = id.to_string();
-    ok(
-        &app,
+    app.call_ok(
         &ann_client,
         "bill_conversation",
         &[("id", &id_text), ("bill_to", "")],
@@ -1279,8 +1271,7 @@ async fn a_conversation_billed_to_the_organization_spends_its_pool_within_the_me
     )
     .await;
     assert_eq!(error.0, 404, "someone else's conversation: {}", error.1);
-    ok(
-        &app,
+    app.call_ok(
         &ann_client,
         "bill_conversation",
         &[("id", &id_text), ("bill_to", SLUG)],
@@ -1294,8 +1285,7 @@ async fn a_conversation_billed_to_the_organization_spends_its_pool_within_the_me
 
     // A hundredth of a credit a day: a few replies.
     let ann_text = ann.to_string();
-    ok(
-        &app,
+    app.call_ok(
         &owner,
         "set_member_budget",
         &[
@@ -1375,8 +1365,7 @@ async fn a_conversation_billed_to_the_organization_spends_its_pool_within_the_me
     );
 
     // Once removed from the organization, its pool pays nothing more.
-    ok(
-        &app,
+    app.call_ok(
         &owner,
         "remove_member",
         &[("slug", SLUG), ("user_id", &ann_text)],
@@ -1410,8 +1399,7 @@ async fn a_conversation_billed_to_the_organization_spends_its_pool_within_the_me
     );
 
     // Billed to herself again, the conversation goes on with her credit.
-    ok(
-        &app,
+    app.call_ok(
         &ann_client,
         "bill_conversation",
         &[("id", &id_text), ("bill_to", "")],
@@ -1439,8 +1427,7 @@ async fn a_member_removed_during_a_conversation_billed_to_the_organization_is_re
     let pool_account = grant_pool(&app, team, 10).await;
     // No budget: nothing but membership limits what she spends.
     let (bob, bob_client) = member(&app, &owner, "bob@acme.test", "member").await;
-    ok(
-        &app,
+    app.call_ok(
         &bob_client,
         "switch_organization",
         &[("slug", SLUG), ("back", "")],
@@ -1451,8 +1438,7 @@ async fn a_member_removed_during_a_conversation_billed_to_the_organization_is_re
     assert_eq!(status, 200, "{body}");
 
     let bob_text = bob.to_string();
-    ok(
-        &app,
+    app.call_ok(
         &owner,
         "remove_member",
         &[("slug", SLUG), ("user_id", &bob_text)],

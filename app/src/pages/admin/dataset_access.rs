@@ -54,7 +54,7 @@ fn Queue() -> impl IntoView {
     view! {
         <PageHeader
             title="Dataset access"
-            lead="Requests for datasets that need approval. The requester is emailed each decision."
+            lead="Requests for datasets that need approval. The requester is told each decision in the portal, and by email unless they switched that off."
         />
         <StatusTabs current=Signal::derive(move || status_of(&status.get())) />
         <Form method="GET" action=href::admin_dataset_access() attr:class="filter-bar">
@@ -72,14 +72,11 @@ fn Queue() -> impl IntoView {
                 "Filter"
             </button>
         </Form>
-        <Notice show=done_flag("approved") message="Approved; the requester was emailed." />
-        <Notice
-            show=done_flag("rejected")
-            message="Rejected; the requester was emailed the reason."
-        />
+        <Notice show=done_flag("approved") message="Approved; the requester was told." />
+        <Notice show=done_flag("rejected") message="Rejected; the requester was told the reason." />
         <Notice
             show=done_flag("revoked")
-            message="Access revoked; the requester was emailed the reason."
+            message="Access revoked; the requester was told the reason."
         />
         <FormError error=general />
         <Suspense fallback=|| {

@@ -87,16 +87,7 @@ fn Queue() -> impl IntoView {
                     {option("all", "All", status)}
                     {Status::ALL
                         .into_iter()
-                        .map(|s| {
-                            view! {
-                                <option
-                                    value=s.as_str()
-                                    selected=move || status.get() == s.as_str()
-                                >
-                                    {s.staff_label()}
-                                </option>
-                            }
-                        })
+                        .map(|s| option(s.as_str(), s.staff_label(), status))
                         .collect_view()}
                 </select>
             </div>
@@ -106,16 +97,7 @@ fn Queue() -> impl IntoView {
                     {option("", "Any", category)}
                     {Category::ALL
                         .into_iter()
-                        .map(|c| {
-                            view! {
-                                <option
-                                    value=c.as_str()
-                                    selected=move || category.get() == c.as_str()
-                                >
-                                    {c.label()}
-                                </option>
-                            }
-                        })
+                        .map(|c| option(c.as_str(), c.label(), category))
                         .collect_view()}
                 </select>
             </div>

@@ -1,6 +1,7 @@
 //! Who may download a dataset's files, and how they come to: accepting
 //! its terms (once per version of them) or an approved request, which Lab
-//! staff decide and may revoke. Every decision is audited and emailed.
+//! staff decide and may revoke. Every decision is audited and told
+//! to the requester.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -246,7 +247,8 @@ pub enum Decision {
 }
 
 /// Decides (or revokes) the request `id` as `admin`, with `reason`
-/// (required to reject or revoke); the requester is emailed and the
+/// (required to reject or revoke); the requester is told (in the portal,
+/// and by email unless they opted out) and the
 /// decision audited.
 pub async fn decide(
     pool: &PgPool,

@@ -7,7 +7,9 @@
 //! runs them at once (one connection each), so the page waits for the
 //! slowest. What each reads, and through which index, is on the function.
 //! The page is for staff, opened a few times a day: the reads bound what
-//! they scan to the last 30 days, but do not keep rollups of their own.
+//! they scan to the last 30 days. Usage by model, the one that would grow
+//! with every request, reads the daily rollup [`roll_up_usage`] keeps
+//! (`platform_usage_daily`) and only the days since from the records.
 
 use sqlx::PgPool;
 use time::{Date, OffsetDateTime};
@@ -221,27 +223,35 @@ fn first_v7_at(at: OffsetDateTime) -> Uuid {
     Uuid::from_bytes(bytes)
 }
 
-/// Requests, tokens, errors and credits per day and model since `since`,
-/// with each model's provider.
+/// Requests, tokens, errors and credits per day and model since `since`
+/// (a day's first instant), with each model's provider.
 ///
-/// `usage_records` grows by a row per request and has no index on
-/// `created_at` alone. Its ids are UUIDv7s, made when the request arrived
-/// (the proxy's and the playground's request ids), so they sort by time:
-/// the primary key's range from a day before `since` holds every record
-/// created since (a request lasts minutes, not a day), and `created_at`
-/// then picks them exactly. Reads: the last 31 days' records through the
-/// primary key, never older ones; the `models` and `providers` joined
-/// after grouping, once per model.
+/// The days rolled up (see [`roll_up_usage`]) come from
+/// `platform_usage_daily`, a row per day and model. The days after them
+/// (today, and yesterday for its first hour) from `usage_records`, which
+/// has no index on `created_at` alone: its ids are UUIDv7s, made when the
+/// request arrived (the proxy's and the playground's request ids), so they
+/// sort by time, and the primary key's range from a day before holds every
+/// record created since (a request lasts minutes, not a day); `created_at`
+/// then picks them exactly. The `models` and `providers` are joined after
+/// grouping, once per model.
 async fn usage(pool: &PgPool, since: OffsetDateTime) -> Result<Vec<ModelDay>, AppError> {
-    let from_id = first_v7_at(since - time::Duration::days(1));
+    let through: Date = sqlx::query_scalar("select through from platform_usage_rolled")
+        .fetch_one(pool)
+        .await
+        .map_err(internal)?;
+    let live_from = through
+        .next_day()
+        .map_or(since, |day| day.midnight().assume_utc().max(since));
     sqlx::query_as(
         "with daily as (
-             select (created_at at time zone 'UTC')::date as day, model,
-                    count(*) as requests,
-                    coalesce(sum(input_tokens), 0)::bigint as input_tokens,
-                    coalesce(sum(output_tokens), 0)::bigint as output_tokens,
-                    count(*) filter (where status >= 400) as errors,
-                    coalesce(sum(credits), 0)::bigint as credits
+             select day, model, requests, input_tokens, output_tokens, errors, credits
+             from platform_usage_daily
+             where day >= $3 and day < $4
+             union all
+             select (created_at at time zone 'UTC')::date, model, count(*),
+                    coalesce(sum(input_tokens), 0)::bigint, coalesce(sum(output_tokens), 0)::bigint,
+                    count(*) filter (where status >= 400), coalesce(sum(credits), 0)::bigint
              from usage_records
              where id >= $1 and created_at >= $2
              group by 1, 2
@@ -253,11 +263,56 @@ async fn usage(pool: &PgPool, since: OffsetDateTime) -> Result<Vec<ModelDay>, Ap
          left join providers p on p.id = m.provider_id
          order by d.day, d.model",
     )
-    .bind(from_id)
-    .bind(since)
+    .bind(first_v7_at(live_from - time::Duration::days(1)))
+    .bind(live_from)
+    .bind(since.date())
+    .bind(live_from.date())
     .fetch_all(pool)
     .await
     .map_err(internal)
+}
+
+/// Rolls the days that are over (an hour past their end, when no request
+/// of theirs can still be recorded) and not yet rolled up into
+/// `platform_usage_daily`; how many days it rolled. One roller at a time
+/// (the lock on `platform_usage_rolled`); rolling a day again replaces
+/// its rows. Reads: the days' records by `usage_records_created_brin`.
+pub async fn roll_up_usage(pool: &PgPool) -> Result<i64, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let (from, through): (Date, Date) = sqlx::query_as(
+        "select through + 1, ((now() - interval '1 hour') at time zone 'UTC')::date - 1
+         from platform_usage_rolled for update",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if from > through {
+        return Ok(0);
+    }
+    sqlx::query(
+        "insert into platform_usage_daily as d
+             (day, model, requests, input_tokens, output_tokens, errors, credits)
+         select (created_at at time zone 'UTC')::date, model, count(*),
+                coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0),
+                count(*) filter (where status >= 400), coalesce(sum(credits), 0)
+         from usage_records
+         where created_at >= ($1::date)::timestamp at time zone 'UTC'
+           and created_at < ($2::date + 1)::timestamp at time zone 'UTC'
+         group by 1, 2
+         on conflict (day, model) do update
+             set requests = excluded.requests, input_tokens = excluded.input_tokens,
+                 output_tokens = excluded.output_tokens, errors = excluded.errors,
+                 credits = excluded.credits",
+    )
+    .bind(from)
+    .bind(through)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("update platform_usage_rolled set through = $1")
+        .bind(through)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok((through - from).whole_days() + 1)
 }
 
 /// The organizations whose pools paid most since `since` (requests by

@@ -555,6 +555,33 @@ pub async fn mine(pool: &PgPool, user_id: Uuid, page: i64) -> Result<Page<ListRo
     Ok(Page::new(items, total, page, PER_PAGE))
 }
 
+/// Moves request `id` to `status`. A resolved or closed request keeps when
+/// it was first resolved; any other status clears that. `staff_answered`
+/// marks the first response (the target is met or missed by it).
+async fn write_status(
+    conn: &mut PgConnection,
+    id: Uuid,
+    status: Status,
+    staff_answered: bool,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "update support_requests
+         set status = $2,
+             first_response_at = case when $3 then coalesce(first_response_at, now())
+                                      else first_response_at end,
+             resolved_at = case when $2 in ('resolved', 'closed') then coalesce(resolved_at, now())
+                                else null end
+         where id = $1",
+    )
+    .bind(id)
+    .bind(status.as_str())
+    .bind(staff_answered)
+    .execute(conn)
+    .await
+    .map_err(internal)?;
+    Ok(())
+}
+
 /// The requester writes on their request: a resolved one opens again, a
 /// closed one takes no reply. Staff hear of it.
 pub async fn requester_reply(
@@ -578,16 +605,7 @@ pub async fn requester_reply(
     };
     let message = insert_message(&mut tx, request.id, Some(caller.user_id), false, body).await?;
     attach(&mut tx, store, message, files).await?;
-    sqlx::query(
-        "update support_requests
-         set status = $2, resolved_at = case when $2 = 'reopened' then null else resolved_at end
-         where id = $1",
-    )
-    .bind(request.id)
-    .bind(next.as_str())
-    .execute(&mut *tx)
-    .await
-    .map_err(internal)?;
+    write_status(&mut tx, request.id, next, false).await?;
     let headline = if next == Status::Reopened {
         format!("Request {number} was reopened by {}", caller.email)
     } else {
@@ -627,19 +645,7 @@ pub async fn staff_reply(
     let status = status.unwrap_or(Status::WaitingOnRequester);
     let message = insert_message(&mut tx, request.id, Some(caller.user_id), true, body).await?;
     attach(&mut tx, store, message, files).await?;
-    sqlx::query(
-        "update support_requests
-         set status = $2,
-             first_response_at = coalesce(first_response_at, now()),
-             resolved_at = case when $2 in ('resolved', 'closed') then coalesce(resolved_at, now())
-                                else null end
-         where id = $1",
-    )
-    .bind(request.id)
-    .bind(status.as_str())
-    .execute(&mut *tx)
-    .await
-    .map_err(internal)?;
+    write_status(&mut tx, request.id, status, true).await?;
     audited(
         &mut tx,
         caller,
@@ -785,18 +791,7 @@ pub async fn set_status(
     if request.status() == status {
         return Ok(());
     }
-    sqlx::query(
-        "update support_requests
-         set status = $2,
-             resolved_at = case when $2 in ('resolved', 'closed') then coalesce(resolved_at, now())
-                                else null end
-         where id = $1",
-    )
-    .bind(request.id)
-    .bind(status.as_str())
-    .execute(&mut *tx)
-    .await
-    .map_err(internal)?;
+    write_status(&mut tx, request.id, status, false).await?;
     audited(
         &mut tx,
         caller,

@@ -7,7 +7,7 @@ use crate::error::AppError;
 
 /// Decides the request of `form`: approve or reject a pending one, revoke
 /// an approved one (a reason is required for both of those). The requester
-/// is emailed and the decision audited.
+/// is told (by email too, unless they opted out) and the decision audited.
 #[server(endpoint = "admin_decide_dataset_access")]
 pub async fn decide_dataset_access(
     #[server(flatten)] form: AccessDecisionForm,
