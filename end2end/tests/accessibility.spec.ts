@@ -1,4 +1,4 @@
-import { test } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { checkPages, newDeveloper, signInAsAdmin, verifiedDeveloper } from "./helpers";
 
 // axe injects its script into the page; only these tests (and the support
