@@ -13,6 +13,7 @@ use crate::api::credits::BalanceView;
 use crate::api::dashboard::{my_dashboard, DashboardView};
 use crate::api::keys::{KeyStatus, KeyView};
 use crate::api::onboarding::{my_application, ApplicationView};
+use crate::api::organizations::{my_organizations, MyOrgs};
 use crate::api::usage::{UsageChart, UsageView};
 use crate::components::form::Notice;
 use crate::components::guard::RequireUser;
@@ -33,6 +34,10 @@ pub fn DashboardPage() -> impl IntoView {
             let dashboard = Resource::new(|| (), |_| my_dashboard());
             let application = Resource::new(|| (), |_| my_application());
             let courses = Resource::new(|| (), |_| my_courses());
+            let orgs = Resource::new(|| (), |_| my_organizations());
+            // Every resource is made here, once: the Suspense below may
+            // call its closure more than once on the server, and a
+            // resource made inside it would be read (and sent) each time.
             view! {
                 <section class="container page dashboard">
                     <PageHeader
@@ -75,7 +80,7 @@ pub fn DashboardPage() -> impl IntoView {
                                         <Keys keys=d.keys count=d.key_count />
                                         {academic.map(|offer| view! { <InstitutionOffer offer /> })}
                                         <MyCourses courses />
-                                        <Organizations business />
+                                        <Organizations orgs business />
                                         <QuickLinks />
                                         {(!pending).then(card)}
                                     }
@@ -577,8 +582,10 @@ fn QuickLinks() -> impl IntoView {
 /// works as a team sharing one pool of credit): the company's own, named,
 /// after an approved business application.
 #[component]
-fn Organizations(business: Option<String>) -> impl IntoView {
-    let orgs = Resource::new(|| (), |_| crate::api::organizations::my_organizations());
+fn Organizations(
+    orgs: Resource<Result<MyOrgs, AppError>>,
+    business: Option<String>,
+) -> impl IntoView {
     view! {
         <section class="dashboard-section" aria-labelledby="orgs-heading">
             <h2 id="orgs-heading">"Organizations"</h2>

@@ -85,6 +85,10 @@ struct Activity {
     user_id: Uuid,
     /// Some request was refused for want of credit, cap or budget.
     refused: bool,
+    /// Some request was refused in the member's current budget period (a
+    /// refusal of the period before, still among the recent records, says
+    /// nothing of the new one).
+    refused_this_period: bool,
     owner_kind: String,
     owner_id: Option<Uuid>,
     /// What the account has not spent: available, and held by leases
@@ -141,7 +145,7 @@ impl Activity {
             return false;
         };
         self.budget_spent.unwrap_or(0) >= amount
-            || (self.refused
+            || (self.refused_this_period
                 && budget <= self.balance
                 && self.key_room().is_none_or(|k| budget <= k))
     }
@@ -153,7 +157,8 @@ async fn recent_activity(
 ) -> Result<Vec<Activity>, sqlx::Error> {
     sqlx::query_as(
         "with recent as (
-             select account_id, user_id, key_id, bool_or(status = 402) as refused
+             select account_id, user_id, key_id, bool_or(status = 402) as refused,
+                    max(created_at) filter (where status = 402) as last_refused
              from usage_records where created_at > $1
              group by account_id, user_id, key_id
          ), unposted as (
@@ -163,7 +168,10 @@ async fn recent_activity(
              where status = 'open' and lease and account_id in (select account_id from recent)
              group by account_id
          )
-         select r.account_id, r.user_id, r.refused, a.owner_kind, a.owner_id,
+         select r.account_id, r.user_id, r.refused,
+                coalesce(r.last_refused >= budget_period_start(m.budget_period, t.time_zone, lab_now()),
+                         false) as refused_this_period,
+                a.owner_kind, a.owner_id,
                 a.available + a.reserved - coalesce(x.unposted, 0) as balance,
                 k.id as key_id, k.name as key_name, k.spend_cap, k.spent as key_spent, k.held as key_held,
                 t.slug as team_slug, t.name as team_name, u.display_name as member_name,
@@ -526,6 +534,7 @@ mod tests {
             account_id: Uuid::nil(),
             user_id: Uuid::nil(),
             refused: false,
+            refused_this_period: false,
             owner_kind: "organization".to_owned(),
             owner_id: Some(Uuid::nil()),
             balance: 1_000,
@@ -549,6 +558,7 @@ mod tests {
     fn a_refusal_is_put_down_to_the_smallest_room_left() {
         let mut row = Activity {
             refused: true,
+            refused_this_period: true,
             key_id: Some(Uuid::nil()),
             spend_cap: Some(100),
             key_spent: Some(90),
@@ -562,6 +572,10 @@ mod tests {
         row.key_held = Some(0);
         row.budget_spent = Some(490);
         assert!(!row.refused_by_key() && row.refused_by_budget());
+        // Refused in the period before: nothing of this one.
+        row.refused_this_period = false;
+        assert!(!row.refused_by_budget());
+        row.refused_this_period = true;
         // The pool itself ran dry: neither the key nor the budget.
         row.balance = 1;
         assert!(!row.refused_by_key() && !row.refused_by_budget());
