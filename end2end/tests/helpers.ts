@@ -51,6 +51,8 @@ export function adminCredentials(): { email: string; password: string } {
 /**
  * Opens the header's collapsed navigation when the page is hydrated on a
  * narrow screen (without JavaScript, or on a wide screen, it is always open).
+ * With JavaScript, call it once the page has hydrated: before, the menu is
+ * open, and it folds away as hydration ends.
  */
 export async function openMenuIfCollapsed(page: Page) {
   const menu = page.getByRole("button", { name: "Menu" });

@@ -63,6 +63,8 @@ for (const javaScriptEnabled of [true, false]) {
 
     // The next page the requester opens rings the bell.
     await requester.goto("/dashboard");
+    // The menu a phone opens is the page's own once it has hydrated.
+    if (javaScriptEnabled) await waitForHydration(requester);
     const ringing = await bell(requester);
     await expect(ringing).toHaveAccessibleName("Notifications, 1 unread");
     await expect(ringing).toHaveText("1");

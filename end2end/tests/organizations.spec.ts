@@ -462,6 +462,8 @@ test.describe("organizations", () => {
       await expect(await actingFor(page)).toHaveValue(org.slug);
       for (const path of ["/usage", "/credits", "/playground"]) {
         await page.goto(path);
+        // A phone's menu folds away as the page hydrates: open it after.
+        await waitForHydration(page);
         await expect(await actingFor(page), path).toHaveValue(org.slug);
       }
       // New keys bill to it unless chosen otherwise.

@@ -92,6 +92,7 @@ test.describe("support requests", () => {
     await expect(page.getByText(note)).toHaveCount(0);
     expect(await page.content()).not.toContain(note);
     await expect(page.getByRole("heading", { level: 1 })).toContainText("Waiting on you");
+    await waitForHydration(page);
     await expect(await bell(page)).toHaveAccessibleName("Notifications, 2 unread");
     await checkPages(page, [`/support/${number}`]);
 
