@@ -35,8 +35,8 @@ pub fn DashboardPage() -> impl IntoView {
             let application = Resource::new(|| (), |_| my_application());
             let courses = Resource::new(|| (), |_| my_courses());
             let orgs = Resource::new(|| (), |_| my_organizations());
-            // Every resource is made here, once: the Suspense below may
-            // call its closure more than once on the server, and a
+            // The resources above are made here, once: the Suspense below
+            // may call its closure more than once on the server, and a
             // resource made inside it would be read (and sent) each time.
             view! {
                 <section class="container page dashboard">
